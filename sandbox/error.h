@@ -1,0 +1,29 @@
+/* error.h: the one way a failure travels: recorded once where it happens, printed once by main.
+ * Library code never prints and never exits. */
+#ifndef SBOX_ERROR_H
+#define SBOX_ERROR_H
+
+#include <stddef.h>
+
+#define SBOX_ERROR_MAX 1024
+
+struct sbox_error {
+    int err;                  /* positive errno, or 0 when the failure is not a system call's */
+    char msg[SBOX_ERROR_MAX]; /* one line, no "sbox: " prefix, no newline */
+};
+typedef struct sbox_error sbox_error_t;
+
+/* Record a failure and return -errnum (or -EINVAL when errnum is 0). When errnum is not 0,
+ * ": strerror(errnum)" is appended. The message is made printable (controls escaped). */
+int sbox_error(struct sbox_error *e, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Put context in front of a recorded message ("CONTEXT: old message"); returns -e->err. */
+int sbox_error_prefix(struct sbox_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Escape bytes that would break a one-line message (controls, invalid UTF-8) as \xNN.
+ * Writes at most size-1 bytes and always terminates. */
+void sbox_escape(char *dst, size_t size, const char *src);
+
+#endif

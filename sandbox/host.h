@@ -1,0 +1,32 @@
+/* host.h: facts about the caller and the host, gathered once before the plan is built.
+ * Only reads; the plan itself stays free of system calls because these facts are passed in. */
+#ifndef SBOX_HOST_H
+#define SBOX_HOST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct sbox_host_dir {
+    char *path;        /* "/usr", "/lib64", ... */
+    char *link_target; /* symlink contents when the host has a symlink there, else NULL */
+};
+
+struct sbox_host {
+    uid_t uid;
+    gid_t gid;
+    char *user;  /* login name, or the uid in decimal */
+    char *home;  /* $HOME, else the passwd entry; normalised, absolute */
+    char *cwd;   /* normalised, NULL when the current directory is gone */
+    char *shell; /* $SHELL when it is absolute, else /bin/sh */
+    struct sbox_host_dir *sysdirs; /* system directories present on the host */
+    size_t n_sysdirs;
+    char **environ; /* the caller's environment (borrowed) */
+    bool stdin_tty;
+};
+
+int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);
+void sbox_host_free(struct sbox_host *h);
+
+#endif

@@ -1,0 +1,61 @@
+/* init.c: pid 1 inside the sandbox.
+ * Must stay small and non-dumpable; it ends the sandbox (and so every process in it) as soon as
+ * the payload exits. */
+#include "init.h"
+
+#include <errno.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+                                SIGCONT};
+
+void sbox_init_forward_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        sigaddset(set, forwarded[i]);
+}
+
+int sbox_init_status_code(int wstatus)
+{
+    if (WIFEXITED(wstatus))
+        return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus))
+        return 128 + WTERMSIG(wstatus);
+    return 125;
+}
+
+int sbox_init_sent_by_process(const siginfo_t *si)
+{
+    return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
+}
+
+int sbox_init_run(pid_t payload)
+{
+    sigset_t set;
+    sbox_init_forward_set(&set);
+    sigaddset(&set, SIGCHLD);
+    /* A payload running as the same uid must not ptrace or read the memory of pid 1. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&set, &si);
+        if (sig < 0) {
+            if (errno == EINTR)
+                continue;
+            return 125;
+        }
+        if (sig == SIGCHLD) {
+            int status;
+            pid_t pid;
+            /* SIGCHLD coalesces: reap everything that is ready, orphans included. */
+            while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                if (pid == payload)
+                    return sbox_init_status_code(status);
+            continue;
+        }
+        if (sbox_init_sent_by_process(&si))
+            kill(payload, sig);
+    }
+}

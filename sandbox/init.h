@@ -1,0 +1,23 @@
+/* init.h: pid 1 of the sandbox: reaps, forwards signals, reports the payload's status.
+ * Never execs and never runs payload code; it holds nothing the payload could use. */
+#ifndef SBOX_INIT_H
+#define SBOX_INIT_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+/* The signals sbox relays from its caller to the payload. */
+void sbox_init_forward_set(sigset_t *set);
+
+/* Exit status for a wait() status: the code, or 128+N for signal N. */
+int sbox_init_status_code(int wstatus);
+
+/* Runs pid 1's loop until payload exits; returns its exit status code. The signals in
+ * sbox_init_forward_set() and SIGCHLD must already be blocked. */
+int sbox_init_run(pid_t payload);
+
+/* True when a signal was sent by a process (kill, sigqueue, tkill), not by the kernel, such as
+ * a terminal's ^C, which already reached the whole foreground process group. */
+int sbox_init_sent_by_process(const siginfo_t *si);
+
+#endif

@@ -1,0 +1,277 @@
+/* launch.c: the parent/child protocol, in order, in one place.
+ * Parent: check sources, clone, write id maps, release, relay signals, wait. Child: mounts,
+ * hostname, loopback, then pid 1 forks the payload, which drops everything and execs.
+ * The child never prints: failures travel back over the channel as one message. */
+#include "launch.h"
+#include "caps.h"
+#include "cleanup.h"
+#include "idmap.h"
+#include "init.h"
+#include "mount.h"
+#include "net.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+enum msg_type { MSG_SETUP_FAILED = 1, MSG_EXEC_FAILED = 2 };
+
+struct msg {
+    int type;
+    int status;
+    struct sbox_error err;
+};
+
+extern char **environ;
+
+static _Noreturn void child_fail(int chan, int type, int status, const struct sbox_error *err)
+{
+    struct msg m = {.type = type, .status = status, .err = *err};
+    (void)!send(chan, &m, sizeof m, MSG_NOSIGNAL);
+    _exit(status);
+}
+
+/* Every descriptor but 0-2 and keep is closed (keep == -1: marked close-on-exec instead, so
+ * the exec-failure channel survives until exec). */
+static void close_inherited(int keep)
+{
+    DIR *d;
+    if (keep >= 0) {
+        if (syscall(SYS_close_range, 3, keep > 3 ? keep - 1 : 2, 0) == 0 &&
+            syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
+            return;
+    } else if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+    /* Kernels before 5.11: walk the descriptor table. */
+    d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        int fd = atoi(e->d_name);
+        if (fd < 3 || fd == keep || fd == dirfd(d) || e->d_name[0] == '.')
+            continue;
+        if (keep >= 0)
+            close(fd);
+        else
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    closedir(d);
+}
+
+static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
+                                   const sigset_t *caller_mask)
+{
+    struct sbox_error err = {0};
+    int e;
+
+    sigprocmask(SIG_SETMASK, caller_mask, NULL);
+    if (sbox_caps_drop_all(&err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        sbox_error(&err, errno, "set no_new_privs");
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
+    close_inherited(-1);
+    /* Seccomp goes here, last before exec, once it exists: nothing after it may need a system
+     * call the filter could deny. */
+    environ = envp;
+    execvp(p->argv[0], p->argv);
+    e = errno;
+    if (e == ENOENT) {
+        sbox_error(&err, 0, "%s: command not found", p->argv[0]);
+        child_fail(chan, MSG_EXEC_FAILED, 127, &err);
+    }
+    sbox_error(&err, e, "%s: cannot run", p->argv[0]);
+    child_fail(chan, MSG_EXEC_FAILED, 126, &err);
+}
+
+static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
+                                 const sigset_t *caller_mask)
+{
+    struct sbox_error err = {0};
+    char go;
+    pid_t payload;
+
+    /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
+     * that dies earlier shows up as end-of-file on the channel instead. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    close_inherited(chan);
+    if (read(chan, &go, 1) != 1)
+        _exit(125);
+
+    if (sbox_mount_setup(p, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
+        sbox_error(&err, errno, "set the hostname");
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
+    if (sbox_net_loopback_up(&err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (chdir(p->chdir) < 0) {
+        char where[512];
+        sbox_error(&err, errno, "working directory `%s`", p->chdir);
+        sbox_origin_format(&p->chdir_origin, "chdir", where, sizeof where);
+        if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
+            sbox_error_prefix(&err, "%s", where);
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
+
+    payload = fork();
+    if (payload < 0) {
+        sbox_error(&err, errno, "fork the payload");
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
+    if (payload == 0)
+        payload_exec(p, envp, chan, caller_mask);
+    close(chan);
+    _exit(sbox_init_run(payload));
+}
+
+/* Missing sources are reported before anything is started, naming the flag or file:line. */
+static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
+{
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        struct stat st;
+        char where[512];
+        if ((m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND) || m->try_missing)
+            continue;
+        if (stat(m->src, &st) == 0)
+            continue;
+        sbox_error(err, errno, "source `%s`", m->src);
+        sbox_origin_format(&m->origin, m->key, where, sizeof where);
+        return sbox_error_prefix(err, "%s", where);
+    }
+    return 0;
+}
+
+int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct sbox_error *err)
+{
+    const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                   CLONE_NEWNET | CLONE_NEWCGROUP;
+    int sv[2];
+    _cleanup_close_ int chan = -1, sfd = -1;
+    sigset_t relay, caller_mask;
+    struct msg report = {0};
+    bool have_report = false, chan_open = true;
+    int status = 0, r;
+    pid_t pid;
+
+    *ret_status = 125;
+    r = check_sources(p, err);
+    if (r < 0)
+        return r;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return sbox_error(err, errno, "create the setup channel");
+    chan = sv[0];
+
+    /* Blocked from before clone, so neither side can miss one; the child inherits the mask,
+     * which is exactly what pid 1 needs. */
+    sbox_init_forward_set(&relay);
+    sigaddset(&relay, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &relay, &caller_mask);
+    sfd = signalfd(-1, &relay, SFD_CLOEXEC);
+    if (sfd < 0) {
+        r = sbox_error(err, errno, "create a signalfd");
+        close(sv[1]);
+        goto out;
+    }
+
+    fflush(NULL);
+    pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) {
+        r = sbox_error(err, errno, "create the sandbox's namespaces");
+        if (errno == EPERM || errno == ENOSPC)
+            sbox_error_prefix(err, "%s", "unprivileged user namespaces may be disabled (see "
+                                         "`sysctl user.max_user_namespaces`)");
+        close(sv[1]);
+        goto out;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        child_main(p, envp, sv[1], &caller_mask);
+    }
+    close(sv[1]);
+
+    r = sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
+    if (r < 0 || write(chan, "g", 1) != 1) {
+        if (r >= 0)
+            r = sbox_error(err, errno, "release the sandbox");
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        goto out;
+    }
+
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = chan, .events = POLLIN}};
+        if (poll(fds, chan_open ? 2 : 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            r = sbox_error(err, errno, "wait for the sandbox");
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            goto out;
+        }
+        if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+            struct msg m;
+            ssize_t n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
+            if (n == (ssize_t)sizeof m && !have_report) {
+                report = m;
+                have_report = true;
+            } else if (n == 0) {
+                chan_open = false;
+            }
+        }
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+                continue;
+            if (si.ssi_signo == SIGCHLD) {
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                    break;
+                continue;
+            }
+            /* Terminal signals already reached the sandbox's processes in our process group;
+             * relay only what a process sent to sbox itself. */
+            if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE || si.ssi_code == SI_TKILL)
+                kill(pid, (int)si.ssi_signo);
+        }
+    }
+    if (!have_report) {
+        struct msg m;
+        if (recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m) {
+            report = m;
+            have_report = true;
+        }
+    }
+    *ret_status = sbox_init_status_code(status);
+    r = 0;
+    if (have_report) {
+        *err = report.err;
+        err->msg[sizeof err->msg - 1] = '\0';
+        *ret_status = report.status;
+        r = -(err->err ? err->err : EINVAL);
+    }
+out:
+    sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+    return r;
+}

@@ -1,0 +1,14 @@
+/* launch.h: runs a plan: clone into new namespaces, map ids, release the child, relay signals,
+ * wait, and return the payload's status. Leaves nothing behind on any path. */
+#ifndef SBOX_LAUNCH_H
+#define SBOX_LAUNCH_H
+
+#include "error.h"
+#include "plan.h"
+
+/* Runs p's command with environment envp. *ret_status is the exit status sbox should return
+ * (the payload's, 128+N for signal N, 125 for sbox's own failure, 126/127 when the command
+ * could not be run). Returns < 0 with err set when there is a message to print. */
+int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct sbox_error *err);
+
+#endif

@@ -1,0 +1,180 @@
+/* main.c: the command line, one plan, one run, one exit status.
+ * The only place that prints errors and the only place that exits. */
+#include "cleanup.h"
+#include "error.h"
+#include "host.h"
+#include "launch.h"
+#include "plan.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_SBOX 125
+
+enum { OPT_DRY_RUN = 0x100, OPT_SETTING = 0x200 };
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
+          "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
+          "\n"
+          "By default the sandbox sees the host's system directories read-only, the current\n"
+          "directory read-write, an empty home, private /tmp and /run, no network and only a\n"
+          "few safe environment variables.\n"
+          "\n"
+          "Settings (each is also a profile key; paths may escape ':' as '\\:'):\n",
+          f);
+    for (size_t i = 0; i < sbox_n_settings; i++) {
+        const struct sbox_setting *s = &sbox_settings[i];
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", s->key, s->arg ? " " : "", s->arg ? s->arg : "");
+        fprintf(f, "  %-28s %s\n", left, s->help);
+    }
+    fputs("\nOther options:\n"
+          "  --dry-run                    print the plan as a profile and exit\n"
+          "  -v, --verbose                print the plan to stderr before running\n"
+          "  -h, --help                   show this help and exit\n"
+          "  -V, --version                show the version and exit\n"
+          "\n"
+          "Exit status: the command's own; 128+N if it died of signal N; 125 if sbox failed;\n"
+          "126 if the command could not be run; 127 if it was not found.\n"
+          "See sbox(1).\n",
+          f);
+}
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
+{
+    char raw[SBOX_ERROR_MAX], msg[SBOX_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    sbox_escape(msg, sizeof msg, raw);
+    fprintf(stderr, "sbox: %s\n", msg);
+    return EXIT_SBOX;
+}
+
+/* The nearest option name, for a mistyped flag. */
+static const char *suggest(const char *typed, const struct option *opts)
+{
+    const char *best = NULL;
+    size_t best_d = 3; /* farther than this is no suggestion */
+    for (const struct option *o = opts; o->name; o++) {
+        size_t d = sbox_edit_distance(typed, o->name);
+        if (d < best_d) {
+            best_d = d;
+            best = o->name;
+        }
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option extra[] = {
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+    };
+    const size_t n_extra = sizeof extra / sizeof *extra;
+    _cleanup_free_ struct option *opts = NULL;
+    const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
+    struct sbox_error err = {0};
+    struct sbox_host host;
+    struct sbox_plan plan;
+    _cleanup_strv_ char **envp = NULL;
+    bool dry_run = false, verbose = false;
+    int status = EXIT_SBOX, c;
+
+    opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
+    for (size_t i = 0; i < sbox_n_settings; i++)
+        opts[i] = (struct option){sbox_settings[i].key,
+                                  sbox_settings[i].type == SBOX_SETTING_FLAG ? no_argument
+                                                                             : required_argument,
+                                  NULL, OPT_SETTING + (int)i};
+    memcpy(opts + sbox_n_settings, extra, sizeof extra);
+    memset(&opts[sbox_n_settings + n_extra], 0, sizeof *opts);
+
+    if (sbox_host_probe(&host, environ, &err) < 0)
+        return fail("%s", err.msg);
+    sbox_plan_init(&plan, &host);
+
+    opterr = 0;
+    /* "+": options end at the first command word, so `sbox ls -l` needs no "--". */
+    while ((c = getopt_long(argc, argv, "+:vhV", opts, NULL)) != -1) {
+        if (c >= OPT_SETTING) {
+            const struct sbox_setting *s = &sbox_settings[c - OPT_SETTING];
+            if (sbox_plan_set(&plan, s->section, s->key, optarg ? optarg : "true", &cmdline,
+                              &err) < 0) {
+                status = fail("%s", err.msg);
+                goto out;
+            }
+            continue;
+        }
+        switch (c) {
+        case OPT_DRY_RUN:
+            dry_run = true;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            status = 0;
+            goto out;
+        case 'V':
+            printf("sbox %s\n", PACKAGE_VERSION);
+            status = 0;
+            goto out;
+        case ':':
+            status = fail("%s: needs an argument (see sbox --help)", argv[optind - 1]);
+            goto out;
+        default: {
+            const char *bad = argv[optind - 1];
+            _cleanup_free_ char *name = NULL;
+            const char *hint;
+            if (optopt && optopt < OPT_DRY_RUN && bad[0] == '-' && bad[1] != '-') {
+                status = fail("-%c: unknown option (see sbox --help)", optopt);
+                goto out;
+            }
+            name = sbox_xstrndup(bad + 2, strcspn(bad + 2, "="));
+            hint = suggest(name, opts);
+            if (optopt >= OPT_SETTING || optopt == OPT_DRY_RUN)
+                status = fail("%s: takes no argument", bad);
+            else if (hint)
+                status = fail("%s: unknown option (did you mean --%s?)", bad, hint);
+            else
+                status = fail("%s: unknown option (see sbox --help)", bad);
+            goto out;
+        }
+        }
+    }
+    sbox_plan_set_command(&plan, argv + optind);
+    if (sbox_plan_finish(&plan, &err) < 0) {
+        status = fail("%s", err.msg);
+        goto out;
+    }
+    for (size_t i = 0; plan.notes && plan.notes[i]; i++)
+        fprintf(stderr, "sbox: %s\n", plan.notes[i]);
+    if (dry_run) {
+        sbox_plan_print(&plan, stdout);
+        status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
+        goto out;
+    }
+    if (verbose)
+        sbox_plan_print(&plan, stderr);
+
+    envp = sbox_plan_environ(&plan, environ);
+    if (sbox_launch(&plan, envp, &status, &err) < 0)
+        fail("%s", err.msg);
+out:
+    sbox_plan_free(&plan);
+    sbox_host_free(&host);
+    return status;
+}

@@ -1,0 +1,396 @@
+/* mount.c: builds the sandbox's root on a tmpfs, then pivots into it.
+ * Never follows a symlink out of the new root, never lets a mount propagate to the host, and
+ * never leaves a writable path the plan did not ask for. */
+#include "mount.h"
+#include "cleanup.h"
+#include "sys.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Where the staging root is mounted in the child's private view; after the first pivot the
+ * host's tree is /oldroot and the sandbox's is /newroot. */
+#define STAGE "/tmp"
+#define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+struct ctx {
+    int host;  /* O_PATH: the host's root, as the caller sees it */
+    int root;  /* O_PATH: the new root */
+    int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
+};
+
+/* Opens path inside rootfd: ".." and absolute symlinks stop at rootfd. */
+static int open_in(int rootfd, const char *path, int flags, int *ret)
+{
+    int fd = sys_openat2(rootfd, path, (uint64_t)(flags | O_CLOEXEC), RESOLVE_SAFE);
+    if (fd < 0)
+        return -errno;
+    *ret = fd;
+    return 0;
+}
+
+/* Finds or creates the mount point for path inside the new root, each missing component made
+ * a directory (the last a file when !dir). Every prefix is resolved from the root again, so a
+ * symlink anywhere on the way resolves inside the sandbox, never out of it. */
+static int mountpoint(int rootfd, const char *path, bool dir, int *ret, struct sbox_error *err)
+{
+    _cleanup_free_ char *prefix = sbox_xstrdup(path);
+    _cleanup_close_ int parent = -1;
+    struct stat st;
+    char *p = prefix;
+    int r;
+
+    r = open_in(rootfd, "/", O_PATH | O_DIRECTORY, &parent);
+    if (r < 0)
+        return sbox_error(err, -r, "open the new root");
+    while (*p == '/')
+        p++;
+    while (*p) {
+        char *slash = strchr(p, '/');
+        bool last = !slash;
+        _cleanup_close_ int fd = -1;
+        if (slash)
+            *slash = '\0';
+        r = open_in(rootfd, prefix, O_PATH, &fd);
+        if (r == -ENOENT) {
+            if (!last || dir)
+                r = mkdirat(parent, p, 0755);
+            else
+                r = mknodat(parent, p, S_IFREG | 0644, 0);
+            if (r < 0 && errno != EEXIST)
+                return sbox_error(err, errno, "create mount point `%s`", prefix);
+            r = open_in(rootfd, prefix, O_PATH, &fd);
+        }
+        if (r < 0)
+            return sbox_error(err, -r, "mount point `%s`", prefix);
+        sbox_closep(&parent);
+        parent = steal_fd(&fd);
+        if (last)
+            break;
+        *slash = '/';
+        p = slash + 1;
+    }
+    if (fstat(parent, &st) < 0)
+        return sbox_error(err, errno, "mount point `%s`", path);
+    if (dir && !S_ISDIR(st.st_mode))
+        return sbox_error(err, ENOTDIR, "mount point `%s`", path);
+    if (!dir && S_ISDIR(st.st_mode))
+        return sbox_error(err, EISDIR, "mount point `%s` is a directory, the source is not", path);
+    *ret = steal_fd(&parent);
+    return 0;
+}
+
+/* Moves a detached mount onto path inside the new root. */
+static int attach(int rootfd, int mnt, const char *path, bool dir, struct sbox_error *err)
+{
+    _cleanup_close_ int target = -1;
+    int r = mountpoint(rootfd, path, dir, &target, err);
+    if (r < 0)
+        return r;
+    if (sys_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return sbox_error(err, errno, "mount onto `%s`", path);
+    return 0;
+}
+
+/* A detached copy of the tree at fd, with attrs set on every mount in it (read-only binds are
+ * read-only all the way down, submounts included). */
+static int clone_tree(int fd, uint64_t attrs, const char *what, int *ret, struct sbox_error *err)
+{
+    struct sbox_mount_attr attr = {.attr_set = attrs};
+    _cleanup_close_ int tree = sys_open_tree(
+        fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    if (tree < 0)
+        return sbox_error(err, errno, "copy the mount tree at `%s`", what);
+    if (attrs &&
+        sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+        return sbox_error(err, errno, "set mount flags on `%s`", what);
+    *ret = steal_fd(&tree);
+    return 0;
+}
+
+static int new_fs(const char *type, const char *const *opts, unsigned attrs, const char *where,
+                  int *ret, struct sbox_error *err)
+{
+    _cleanup_close_ int fs = sys_fsopen(type, FSOPEN_CLOEXEC);
+    int mnt;
+    if (fs < 0)
+        return sbox_error(err, errno, "create a %s for `%s`", type, where);
+    for (size_t i = 0; opts && opts[i]; i += 2) {
+        int r = opts[i + 1] ? sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+                            : sys_fsconfig(fs, SBOX_FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+        if (r < 0)
+            return sbox_error(err, errno, "%s option `%s` for `%s`", type, opts[i], where);
+    }
+    if (sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+        return sbox_error(err, errno, "create a %s for `%s`", type, where);
+    mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+    if (mnt < 0)
+        return sbox_error(err, errno, "mount a %s for `%s`", type, where);
+    *ret = mnt;
+    return 0;
+}
+
+static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, unsigned attrs,
+                    int *ret_mnt, struct sbox_error *err)
+{
+    char mode_s[16], size_s[32];
+    const char *opts[] = {"mode", mode_s, size ? "size" : NULL, size_s, NULL, NULL};
+    _cleanup_close_ int mnt = -1;
+    int r;
+    snprintf(mode_s, sizeof mode_s, "%o", (unsigned)mode);
+    snprintf(size_s, sizeof size_s, "%llu", (unsigned long long)size);
+    r = new_fs("tmpfs", opts, attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, dst, &mnt, err);
+    if (r < 0)
+        return r;
+    r = attach(c->root, mnt, dst, true, err);
+    if (r < 0)
+        return r;
+    if (ret_mnt)
+        *ret_mnt = steal_fd(&mnt);
+    return 0;
+}
+
+static int do_bind(struct ctx *c, const struct sbox_mount *m, bool dev, struct sbox_error *err)
+{
+    _cleanup_close_ int src = -1, tree = -1;
+    uint64_t attrs = MOUNT_ATTR_NOSUID | (dev ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV);
+    struct stat st;
+    int r;
+
+    /* Sources are host paths: resolved in the host's root, as the caller would see them. */
+    src = sys_openat2(c->host, m->src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (src < 0) {
+        if (errno == ENOENT && m->try_missing)
+            return 0;
+        return sbox_error(err, errno, "source `%s`", m->src);
+    }
+    if (fstat(src, &st) < 0)
+        return sbox_error(err, errno, "source `%s`", m->src);
+    if (m->kind == SBOX_MOUNT_RO_BIND)
+        attrs |= MOUNT_ATTR_RDONLY;
+    r = clone_tree(src, attrs, m->src, &tree, err);
+    if (r < 0)
+        return r;
+    return attach(c->root, tree, m->dst, S_ISDIR(st.st_mode), err);
+}
+
+static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+{
+    _cleanup_close_ int target = -1, mnt = -1;
+    struct stat st;
+    int r = open_in(c->root, m->dst, O_PATH, &target);
+    if (r == -ENOENT)
+        return 0; /* nothing there to hide */
+    if (r < 0 || fstat(target, &st) < 0)
+        return sbox_error(err, r < 0 ? -r : errno, "hide `%s`", m->dst);
+    if (S_ISDIR(st.st_mode)) {
+        static const char *const opts[] = {"mode", "555", "size", "4096", "nr_inodes", "1",
+                                           NULL, NULL};
+        r = new_fs("tmpfs", opts,
+                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                   m->dst, &mnt, err);
+    } else {
+        r = clone_tree(c->empty,
+                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                       m->dst, &mnt, err);
+    }
+    if (r < 0)
+        return r;
+    if (sys_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return sbox_error(err, errno, "hide `%s`", m->dst);
+    return 0;
+}
+
+static int do_symlink(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+{
+    _cleanup_free_ char *dir = sbox_xstrdup(m->dst);
+    char *slash = strrchr(dir, '/');
+    _cleanup_close_ int parent = -1;
+    int r;
+    *slash = '\0';
+    r = mountpoint(c->root, dir[0] ? dir : "/", true, &parent, err);
+    if (r < 0)
+        return r;
+    if (symlinkat(m->src, parent, slash + 1) < 0 && errno != EEXIST)
+        return sbox_error(err, errno, "symlink `%s`", m->dst);
+    return 0;
+}
+
+static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+{
+    /* Kernel knobs that stay writable through a fresh proc: made read-only, as bubblewrap
+     * does, so a payload cannot reach them even where the kernel would let it. */
+    static const char *const covered[] = {"sys", "sysrq-trigger", "irq", "bus"};
+    _cleanup_close_ int mnt = -1;
+    int r = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                   m->dst, &mnt, err);
+    if (r < 0)
+        return r;
+    r = attach(c->root, mnt, m->dst, true, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < sizeof covered / sizeof *covered; i++) {
+        _cleanup_close_ int fd = openat(mnt, covered[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int tree = -1;
+        if (fd < 0)
+            continue;
+        r = clone_tree(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                               MOUNT_ATTR_NOEXEC,
+                       covered[i], &tree, err);
+        if (r < 0)
+            return r;
+        if (sys_move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+            0)
+            return sbox_error(err, errno, "make `%s/%s` read-only", m->dst, covered[i]);
+    }
+    return 0;
+}
+
+static int do_dev(struct ctx *c, const struct sbox_mount *m, bool console,
+                  struct sbox_error *err)
+{
+    static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
+    static const char *const links[][2] = {
+        {"ptmx", "pts/ptmx"},       {"fd", "/proc/self/fd"},
+        {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
+        {"stderr", "/proc/self/fd/2"},
+    };
+    static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666",
+                                           "mode",        "620", NULL,       NULL};
+    _cleanup_close_ int devmnt = -1, pts = -1;
+    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    char path[256];
+    int r;
+
+    r = do_tmpfs(c, m->dst, 0755, 0, MOUNT_ATTR_NOEXEC, &devmnt, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
+        _cleanup_free_ char *src = sbox_xasprintf("/dev/%s", nodes[i]);
+        _cleanup_free_ char *dst = sbox_xasprintf("%s/%s", m->dst, nodes[i]);
+        struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = src, .dst = dst,
+                                  .try_missing = true};
+        r = do_bind(c, &node, true, err);
+        if (r < 0)
+            return r;
+    }
+    if (console) {
+        /* The caller's terminal, so programs that look up their tty's name find it. */
+        char tty[256];
+        if (ttyname_r(STDIN_FILENO, tty, sizeof tty) == 0) {
+            _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
+            struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = tty, .dst = dst,
+                                      .try_missing = true};
+            r = do_bind(c, &node, true, err);
+            if (r < 0)
+                return r;
+        }
+    }
+    snprintf(path, sizeof path, "%s/pts", m->dst);
+    r = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, &pts, err);
+    if (r < 0)
+        return r;
+    r = attach(c->root, pts, path, true, err);
+    if (r < 0)
+        return r;
+    snprintf(path, sizeof path, "%s/shm", m->dst);
+    r = do_tmpfs(c, path, 01777, 0, 0, NULL, err);
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++)
+        if (symlinkat(links[i][1], devmnt, links[i][0]) < 0)
+            return sbox_error(err, errno, "symlink `%s/%s`", m->dst, links[i][0]);
+    /* Nothing more is created in /dev: the payload cannot add entries to it. */
+    if (sys_mount_setattr(devmnt, "", AT_EMPTY_PATH, &ro) < 0)
+        return sbox_error(err, errno, "make `%s` read-only", m->dst);
+    return 0;
+}
+
+static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount *m,
+                 struct sbox_error *err)
+{
+    switch (m->kind) {
+    case SBOX_MOUNT_BIND:
+    case SBOX_MOUNT_RO_BIND:
+        return do_bind(c, m, false, err);
+    case SBOX_MOUNT_TMPFS:
+        return do_tmpfs(c, m->dst, m->mode, m->has_size ? m->size : 0,
+                        m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL, err);
+    case SBOX_MOUNT_HIDE:
+        return do_hide(c, m, err);
+    case SBOX_MOUNT_SYMLINK:
+        return do_symlink(c, m, err);
+    case SBOX_MOUNT_PROC:
+        return do_proc(c, m, err);
+    case SBOX_MOUNT_DEV:
+        return do_dev(c, m, p->stdin_tty, err);
+    }
+    return sbox_error(err, EINVAL, "unknown mount kind");
+}
+
+int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
+{
+    struct ctx c = {.host = -1, .root = -1, .empty = -1};
+    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    int r = 0, fd;
+
+    /* The copy of the host's mount table is ours alone: nothing we mount travels back. */
+    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return sbox_error(err, errno, "make the mount namespace private");
+    if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+        return sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
+    if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
+        return sbox_error(err, errno, "prepare the staging tmpfs");
+    if (sys_pivot_root(".", "oldroot") < 0)
+        return sbox_error(err, errno, "pivot into the staging tmpfs");
+    if (chdir("/") < 0)
+        return sbox_error(err, errno, "chdir /");
+    if (mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+        return sbox_error(err, errno, "mount the new root");
+    fd = open("/empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+    if (fd < 0)
+        return sbox_error(err, errno, "create the stand-in for hidden files");
+    close(fd);
+
+    c.host = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c.root = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c.empty = open("/empty", O_PATH | O_CLOEXEC);
+    if (c.host < 0 || c.root < 0 || c.empty < 0) {
+        r = sbox_error(err, errno, "open the staging roots");
+        goto out;
+    }
+
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        r = apply(&c, p, &p->mounts[i], err);
+        if (r < 0) {
+            char where[512];
+            sbox_origin_format(&p->mounts[i].origin, p->mounts[i].key, where, sizeof where);
+            if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
+                r = sbox_error_prefix(err, "built-in %s %s", p->mounts[i].key, p->mounts[i].dst);
+            else
+                r = sbox_error_prefix(err, "%s", where);
+            goto out;
+        }
+    }
+
+    /* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is
+     * stacked on top by pivot_root(".", ".") and detached. */
+    if (chdir("/newroot") < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
+        chdir("/") < 0) {
+        r = sbox_error(err, errno, "pivot into the new root");
+        goto out;
+    }
+    /* The root tmpfs only holds mount points: nothing may be created in it. */
+    if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+        r = sbox_error(err, errno, "make the new root read-only");
+out:
+    sbox_closep(&c.host);
+    sbox_closep(&c.root);
+    sbox_closep(&c.empty);
+    return r;
+}

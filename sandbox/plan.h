@@ -1,0 +1,133 @@
+/* plan.h: struct sbox_plan, the settings vocabulary shared by flags and profiles, validation and
+ * the --dry-run printout. Building a plan makes no system calls; nothing after it writes to it. */
+#ifndef SBOX_PLAN_H
+#define SBOX_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "host.h"
+
+enum sbox_origin_kind {
+    SBOX_ORIGIN_BUILTIN, /* the embedded default */
+    SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */
+    SBOX_ORIGIN_FILE,    /* a profile; file and line */
+};
+
+struct sbox_origin {
+    enum sbox_origin_kind kind;
+    const char *file; /* borrowed: profile paths outlive the plan */
+    unsigned line;
+};
+
+enum sbox_mount_kind {
+    SBOX_MOUNT_BIND,
+    SBOX_MOUNT_RO_BIND,
+    SBOX_MOUNT_TMPFS,
+    SBOX_MOUNT_HIDE,
+    SBOX_MOUNT_PROC,    /* built-in: a fresh /proc */
+    SBOX_MOUNT_DEV,     /* built-in: the minimal /dev */
+    SBOX_MOUNT_SYMLINK, /* built-in: recreate a host symlink such as /bin -> usr/bin */
+};
+
+struct sbox_mount {
+    enum sbox_mount_kind kind;
+    char *src; /* host path (binds), link target (symlinks), NULL otherwise */
+    char *dst; /* normalised absolute path inside the sandbox */
+    bool try_missing;
+    bool has_size;
+    uint64_t size;
+    mode_t mode; /* tmpfs root mode */
+    bool noexec;
+    const char *key; /* the setting that made it, e.g. "ro-bind" */
+    struct sbox_origin origin;
+};
+
+enum sbox_env_op_kind { SBOX_ENV_SET, SBOX_ENV_UNSET };
+
+struct sbox_env_op {
+    enum sbox_env_op_kind op;
+    char *name;
+    char *value;
+    struct sbox_origin origin;
+};
+
+struct sbox_pattern {
+    char *glob;
+    struct sbox_origin origin;
+};
+
+struct sbox_plan {
+    struct sbox_mount *mounts;
+    size_t n_mounts;
+    struct sbox_env_op *env_ops;
+    size_t n_env_ops;
+    struct sbox_pattern *keep_env;
+    size_t n_keep_env;
+    bool clearenv;
+    struct sbox_origin clearenv_origin;
+    char *hostname;
+    struct sbox_origin hostname_origin;
+    char *chdir; /* NULL until finish: then the working directory inside */
+    struct sbox_origin chdir_origin;
+    uint32_t uid, gid; /* identity inside */
+    struct sbox_origin uid_origin, gid_origin;
+    char **argv;
+    bool argv_default; /* no command given: the caller's shell */
+
+    /* Facts copied from the host at init, read by launch. */
+    uid_t host_uid;
+    gid_t host_gid;
+    char *home;
+    char *cwd; /* the caller's directory, NULL when gone */
+    char *shell;
+    bool stdin_tty;
+    char **notes; /* one-line remarks main prints before running */
+};
+
+enum sbox_setting_type { SBOX_SETTING_LIST, SBOX_SETTING_SCALAR, SBOX_SETTING_FLAG };
+
+struct sbox_setting {
+    const char *section;
+    const char *key;
+    enum sbox_setting_type type;
+    const char *arg; /* argument name in --help, NULL for flags */
+    const char *help;
+    int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                 const struct sbox_origin *o, struct sbox_error *err);
+};
+
+extern const struct sbox_setting sbox_settings[];
+extern const size_t sbox_n_settings;
+
+/* Fills the embedded default from host facts. */
+void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *host);
+void sbox_plan_free(struct sbox_plan *p);
+
+const struct sbox_setting *sbox_setting_find(const char *section, const char *key);
+
+/* Applies one setting. section may be NULL to find the key in any section (command line).
+ * Errors name the origin: "--bind: ..." or "FILE:LINE: ...". */
+int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
+                  const struct sbox_origin *o, struct sbox_error *err);
+
+/* Takes the command (copied). An empty argv means the caller's shell. */
+void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
+
+/* Validates and derives what the settings leave open (working directory, mount order). */
+int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
+
+/* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
+ * setenv/unsetenv operations in order. */
+char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);
+
+/* The plan as a profile, each value with where it came from. */
+void sbox_plan_print(const struct sbox_plan *p, FILE *f);
+
+/* "--bind" or "FILE:LINE" or "built-in", for messages. */
+void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size);
+
+#endif

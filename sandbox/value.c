@@ -1,0 +1,162 @@
+/* value.c: value parsers for settings.
+ * Must stay pure (no system calls): flags, profiles and unit tests all rely on it. */
+#include "value.h"
+#include "cleanup.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+static int parse_digits(const char *s, const char **ret_end, uint64_t *ret)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    if (!isdigit((unsigned char)*p))
+        return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -ERANGE;
+        v = v * 10 + d;
+    }
+    *ret_end = p;
+    *ret = v;
+    return 0;
+}
+
+int sbox_value_size(const char *s, uint64_t *ret, struct sbox_error *err)
+{
+    const char *end;
+    uint64_t v, mult = 1;
+    int r = parse_digits(s, &end, &v);
+    if (r == -ERANGE)
+        return sbox_error(err, 0, "size `%s` is too large", s);
+    if (r < 0)
+        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)",
+                          s);
+    switch (*end) {
+    case '\0':
+        break;
+    case 'k': case 'K': mult = 1ULL << 10; end++; break;
+    case 'm': case 'M': mult = 1ULL << 20; end++; break;
+    case 'g': case 'G': mult = 1ULL << 30; end++; break;
+    case 't': case 'T': mult = 1ULL << 40; end++; break;
+    default:
+        break;
+    }
+    if (*end != '\0')
+        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)",
+                          s);
+    if (v > UINT64_MAX / mult)
+        return sbox_error(err, 0, "size `%s` is too large", s);
+    *ret = v * mult;
+    return 0;
+}
+
+int sbox_value_mode(const char *s, mode_t *ret, struct sbox_error *err)
+{
+    size_t n = strlen(s);
+    unsigned v = 0;
+    if (n == 0 || n > 4 || strspn(s, "01234567") != n)
+        return sbox_error(err, 0, "`%s` is not an octal mode (0000 to 7777)", s);
+    for (size_t i = 0; i < n; i++)
+        v = v * 8 + (unsigned)(s[i] - '0');
+    *ret = (mode_t)v;
+    return 0;
+}
+
+int sbox_value_uint(const char *s, uint64_t max, uint64_t *ret, struct sbox_error *err)
+{
+    const char *end;
+    uint64_t v;
+    int r = parse_digits(s, &end, &v);
+    if (r == 0 && *end != '\0')
+        r = -EINVAL;
+    if (r == -EINVAL)
+        return sbox_error(err, 0, "`%s` is not a whole number", s);
+    if (r == -ERANGE || v > max)
+        return sbox_error(err, 0, "`%s` is out of range (0 to %llu)", s, (unsigned long long)max);
+    *ret = v;
+    return 0;
+}
+
+int sbox_value_bool(const char *s, bool *ret, struct sbox_error *err)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *ret = true;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *ret = false;
+            return 0;
+        }
+    }
+    return sbox_error(err, 0, "`%s` is not a boolean (true or false)", s);
+}
+
+int sbox_value_split(const char *s, char **ret_left, char **ret_right, struct sbox_error *err)
+{
+    size_t n = strlen(s);
+    _cleanup_free_ char *left = sbox_xmalloc(n + 1);
+    _cleanup_free_ char *right = NULL;
+    char *o = left;
+    const char *p = s;
+
+    for (; *p; p++) {
+        if (*p == '\\') {
+            if (p[1] != ':' && p[1] != '\\')
+                return sbox_error(err, 0, "`%s`: a backslash must escape `:` or `\\`", s);
+            *o++ = *++p;
+            continue;
+        }
+        if (*p == ':')
+            break;
+        *o++ = *p;
+    }
+    *o = '\0';
+    if (*p == ':') {
+        char *r;
+        p++;
+        right = sbox_xmalloc(strlen(p) + 1);
+        r = right;
+        for (; *p; p++) {
+            if (*p == '\\') {
+                if (p[1] != ':' && p[1] != '\\')
+                    return sbox_error(err, 0, "`%s`: a backslash must escape `:` or `\\`", s);
+                p++;
+            }
+            *r++ = *p;
+        }
+        *r = '\0';
+    }
+    *ret_left = steal_ptr(&left);
+    *ret_right = steal_ptr(&right);
+    return 0;
+}
+
+int sbox_value_hostname(const char *s, struct sbox_error *err)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return sbox_error(err, 0, "hostname must be 1 to 64 characters");
+    if (s[0] == '-' || s[0] == '.' || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+        return sbox_error(err, 0, "`%s` is not a valid hostname (letters, digits, '-' and '.')",
+                          s);
+    return 0;
+}
+
+bool sbox_value_env_name(const char *s)
+{
+    if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return false;
+    for (const char *p = s + 1; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_'))
+            return false;
+    return true;
+}

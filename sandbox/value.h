@@ -1,0 +1,34 @@
+/* value.h: parsers for the values settings take, shared by flags and profile keys.
+ * Pure functions: no system calls, no global state; every rejection says why. */
+#ifndef SBOX_VALUE_H
+#define SBOX_VALUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* "512", "64K", "512M", "2G", "1T" (binary multiples). Rejects signs, overflow, junk. */
+int sbox_value_size(const char *s, uint64_t *ret, struct sbox_error *err);
+
+/* Octal permission bits, 1 to 4 digits, at most 07777. */
+int sbox_value_mode(const char *s, mode_t *ret, struct sbox_error *err);
+
+/* Decimal unsigned integer no larger than max. */
+int sbox_value_uint(const char *s, uint64_t max, uint64_t *ret, struct sbox_error *err);
+
+/* true/false, yes/no, on/off, 1/0 (case-insensitive). */
+int sbox_value_bool(const char *s, bool *ret, struct sbox_error *err);
+
+/* Splits "LEFT[:RIGHT]" at the first unescaped ':'; "\:" and "\\" unescape. ret_right is NULL
+ * when there is no separator. */
+int sbox_value_split(const char *s, char **ret_left, char **ret_right, struct sbox_error *err);
+
+/* A hostname the kernel and resolvers accept: 1-64 of [A-Za-z0-9.-], not starting with '-'. */
+int sbox_value_hostname(const char *s, struct sbox_error *err);
+
+/* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool sbox_value_env_name(const char *s);
+
+#endif

@@ -1,0 +1,234 @@
+/* Unit tests for plan.c: the embedded default, settings, ordering, environment, printing.
+ * Host facts are made up here, so nothing depends on the machine running the tests. */
+#include "cleanup.h"
+#include "plan.h"
+#include "tap.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct sbox_origin cli = {.kind = SBOX_ORIGIN_CMDLINE};
+
+static void fake_host(struct sbox_host *h, const char *cwd)
+{
+    memset(h, 0, sizeof *h);
+    h->uid = 1000;
+    h->gid = 1000;
+    h->user = sbox_xstrdup("u");
+    h->home = sbox_xstrdup("/home/u");
+    h->cwd = cwd ? sbox_xstrdup(cwd) : NULL;
+    h->shell = sbox_xstrdup("/bin/bash");
+    h->n_sysdirs = 3;
+    h->sysdirs = sbox_xmalloc(3 * sizeof *h->sysdirs);
+    h->sysdirs[0] = (struct sbox_host_dir){sbox_xstrdup("/usr"), NULL};
+    h->sysdirs[1] = (struct sbox_host_dir){sbox_xstrdup("/bin"), sbox_xstrdup("usr/bin")};
+    h->sysdirs[2] = (struct sbox_host_dir){sbox_xstrdup("/etc"), NULL};
+}
+
+static const struct sbox_mount *find(const struct sbox_plan *p, enum sbox_mount_kind k,
+                                     const char *dst, size_t *ret_index)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == k && strcmp(p->mounts[i].dst, dst) == 0) {
+            if (ret_index)
+                *ret_index = i;
+            return &p->mounts[i];
+        }
+    return NULL;
+}
+
+static const char *env_get(char **env, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+            return env[i] + n + 1;
+    return NULL;
+}
+
+static void test_default(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    const struct sbox_mount *m;
+    size_t ihome = 0, icwd = 0;
+
+    fake_host(&h, "/home/u/proj");
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_finish(&p, &err) == 0, "default plan finishes");
+    ok(find(&p, SBOX_MOUNT_RO_BIND, "/usr", NULL) != NULL, "/usr is bound read-only");
+    m = find(&p, SBOX_MOUNT_SYMLINK, "/bin", NULL);
+    ok(m && strcmp(m->src, "usr/bin") == 0, "/bin is recreated as the host's symlink");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/home/u", &ihome);
+    ok(m && m->mode == 0700, "home is a private tmpfs");
+    m = find(&p, SBOX_MOUNT_BIND, "/home/u/proj", &icwd);
+    ok(m && strcmp(m->src, "/home/u/proj") == 0, "the current directory is bound read-write");
+    ok(ihome < icwd, "home's tmpfs is mounted before the directory inside it");
+    ok(find(&p, SBOX_MOUNT_TMPFS, "/tmp", NULL) && find(&p, SBOX_MOUNT_TMPFS, "/run", NULL),
+       "private /tmp and /run");
+    ok(find(&p, SBOX_MOUNT_PROC, "/proc", NULL) && find(&p, SBOX_MOUNT_DEV, "/dev", NULL),
+       "fresh /proc and /dev");
+    is_str(p.chdir, "/home/u/proj", "runs in the current directory");
+    is_str(p.hostname, "sbox", "hostname is sbox");
+    ok(p.uid == 1000 && p.gid == 1000, "identity inside is the caller's");
+    is_str(p.argv[0], "/bin/bash", "no command runs the caller's shell");
+    ok(p.notes == NULL, "no remark for an ordinary directory");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_cwd_shared(const char *cwd)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    fake_host(&h, cwd);
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_finish(&p, &err) == 0, "plan from %s finishes", cwd);
+    ok(find(&p, SBOX_MOUNT_BIND, cwd, NULL) == NULL, "%s is not bound", cwd);
+    ok(p.notes && p.notes[0] && strstr(p.notes[0], cwd), "a one-line remark names %s", cwd);
+    is_str(p.chdir, "/home/u", "runs in the empty home instead of %s", cwd);
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_settings(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    const struct sbox_mount *m;
+    size_t i_tmp = 0, i_bind = 0, i_hide = 0;
+
+    fake_host(&h, "/work/p");
+    sbox_plan_init(&p, &h);
+    /* Given in the "wrong" order: the bind inside /data comes before the tmpfs that holds it. */
+    ok(sbox_plan_set(&p, NULL, "bind", "src:/data/x", &cli, &err) == 0, "relative source accepted");
+    ok(sbox_plan_set(&p, NULL, "tmpfs", "/data:size=1M,mode=1777,noexec", &cli, &err) == 0,
+       "tmpfs with options");
+    ok(sbox_plan_set(&p, NULL, "hide", "/etc/shadow", &cli, &err) == 0, "hide accepted");
+    ok(sbox_plan_set(&p, NULL, "ro-bind-try", "/nonexistent", &cli, &err) == 0, "try accepted");
+    ok(sbox_plan_finish(&p, &err) == 0, "finishes");
+    m = find(&p, SBOX_MOUNT_BIND, "/data/x", &i_bind);
+    ok(m && strcmp(m->src, "/work/p/src") == 0, "relative source resolved from the caller's dir");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/data", &i_tmp);
+    ok(m && m->has_size && m->size == 1 << 20 && m->mode == 01777 && m->noexec,
+       "tmpfs options parsed");
+    ok(i_tmp < i_bind, "parents are mounted before children whatever the order given");
+    find(&p, SBOX_MOUNT_HIDE, "/etc/shadow", &i_hide);
+    ok(i_hide == p.n_mounts - 1, "hides come last");
+    m = find(&p, SBOX_MOUNT_RO_BIND, "/nonexistent", NULL);
+    ok(m && m->try_missing, "ro-bind-try marks the mount as optional");
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "ro-bind", "", &cli, &err) == 0, "empty value resets a list");
+    ok(find(&p, SBOX_MOUNT_RO_BIND, "/usr", NULL) == NULL, "the built-in ro-binds are gone");
+    ok(sbox_plan_set(&p, NULL, "hostname", "", &cli, &err) < 0 &&
+           strstr(err.msg, "--hostname") == err.msg,
+       "an empty scalar is an error naming the flag (%s)", err.msg);
+    ok(sbox_plan_set(&p, NULL, "bind", "/a:rel", &cli, &err) < 0 && strstr(err.msg, "--bind"),
+       "relative destination rejected (%s)", err.msg);
+    ok(sbox_plan_set(&p, NULL, "tmpfs", "/x:size=12bogus", &cli, &err) < 0 &&
+           strstr(err.msg, "12bogus"),
+       "bad tmpfs size rejected (%s)", err.msg);
+    ok(sbox_plan_set(&p, NULL, "tmpfs", "/x:color=red", &cli, &err) < 0, "unknown tmpfs option");
+    ok(sbox_plan_set(&p, NULL, "uid", "4294967295", &cli, &err) < 0, "uid -1 cannot be mapped");
+    ok(sbox_plan_set(&p, NULL, "uid", "0", &cli, &err) == 0 && p.uid == 0, "uid 0 accepted");
+    ok(sbox_plan_set(&p, NULL, "setenv", "1X=y", &cli, &err) < 0, "bad variable name rejected");
+    ok(sbox_plan_set(&p, NULL, "bogus", "x", &cli, &err) < 0, "unknown setting rejected");
+    {
+        struct sbox_origin f = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 7};
+        ok(sbox_plan_set(&p, "filesystem", "bind", "rel", &f, &err) < 0 &&
+               strncmp(err.msg, "p.ini:7: ", 9) == 0,
+           "a profile's relative path is an error naming file:line (%s)", err.msg);
+    }
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_environ(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    char *host_env[] = {"PATH=/usr/bin", "HOME=/home/u", "LC_ALL=C", "SSH_AUTH_SOCK=/run/a",
+                        "AWS_SECRET_ACCESS_KEY=x", "DISPLAY=:0", "DBUS_SESSION_BUS_ADDRESS=y",
+                        "NODE_ENV=test", "GITHUB_TOKEN=t", "TERM=xterm", NULL};
+    _cleanup_strv_ char **env = NULL;
+
+    fake_host(&h, "/work/p");
+    sbox_plan_init(&p, &h);
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "PATH"), "/usr/bin", "PATH passes");
+    is_str(env_get(env, "LC_ALL"), "C", "LC_* passes");
+    ok(!env_get(env, "SSH_AUTH_SOCK") && !env_get(env, "AWS_SECRET_ACCESS_KEY") &&
+           !env_get(env, "DISPLAY") && !env_get(env, "DBUS_SESSION_BUS_ADDRESS") &&
+           !env_get(env, "GITHUB_TOKEN") && !env_get(env, "NODE_ENV"),
+       "secrets, sockets and the rest are dropped");
+    sbox_strv_free(env);
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    sbox_plan_set(&p, NULL, "keep-env", "NODE_*", &cli, &err);
+    sbox_plan_set(&p, NULL, "setenv", "A=1", &cli, &err);
+    sbox_plan_set(&p, NULL, "unsetenv", "TERM", &cli, &err);
+    sbox_plan_set(&p, NULL, "setenv", "A=2", &cli, &err);
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "NODE_ENV"), "test", "keep-env pattern passes a variable");
+    is_str(env_get(env, "A"), "2", "a later setenv wins");
+    ok(!env_get(env, "TERM"), "unsetenv removes an allowed variable");
+    sbox_strv_free(env);
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    sbox_plan_set(&p, NULL, "clearenv", "true", &cli, &err);
+    sbox_plan_set(&p, NULL, "keep-env", "TERM", &cli, &err);
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    ok(!env_get(env, "PATH") && env_get(env, "TERM"),
+       "clearenv drops the allowlist but keeps explicit keep-env");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_print(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    fake_host(&h, "/work/p");
+    sbox_plan_init(&p, &h);
+    sbox_plan_set(&p, NULL, "bind", "/a\\:b:/c", &cli, &err);
+    sbox_plan_finish(&p, &err);
+    sbox_plan_print(&p, f);
+    fclose(f);
+    ok(strstr(buf, "ro-bind = /usr  ; built-in\n") != NULL, "built-in values are marked");
+    ok(strstr(buf, "bind = /a\\:b:/c  ; from command line\n") != NULL,
+       "command-line values are marked and ':' is escaped");
+    ok(strstr(buf, "[security]\nuid = 1000") != NULL, "identity printed");
+    free(buf);
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+int main(void)
+{
+    test_default();
+    test_cwd_shared("/home/u");
+    test_cwd_shared("/home");
+    test_cwd_shared("/");
+    test_cwd_shared("/tmp");
+    test_settings();
+    test_environ();
+    test_print();
+    return tap_done();
+}
