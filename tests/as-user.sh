@@ -1,0 +1,60 @@
+#!/bin/sh
+# Runs one integration test (TAP on stdout) as an unprivileged user: rootless is the product, so
+# the sandbox tests never run as root. Started by root (CI, `sudo make check`), it creates or
+# reuses the user $SBOX_TEST_USER (default sbox-test) with /etc/subuid and /etc/subgid ranges,
+# copies the binary and the test where that user can read them, and runs the test as that user.
+set -eu
+test_script=$1
+: "${SBOX:?SBOX must name the sbox binary}"
+: "${SBOX_TESTS:?SBOX_TESTS must name the tests directory}"
+
+if [ "$(id -u)" != 0 ]; then
+    exec sh "$test_script"
+fi
+
+user=${SBOX_TEST_USER:-sbox-test}
+
+# The next free range of 65536 ids after every range already given out (and after 100000).
+next_range() {
+    awk -F: 'BEGIN { m = 100000 } NF >= 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' "$1"
+}
+
+ensure_user() {
+    if ! id -u "$user" >/dev/null 2>&1; then
+        useradd --create-home --shell /bin/sh --comment "sbox test user" "$user"
+    fi
+    for f in /etc/subuid /etc/subgid; do
+        [ -e "$f" ] || : >"$f"
+        if ! grep -q "^$user:" "$f"; then
+            echo "$user:$(next_range "$f"):65536" >>"$f"
+        fi
+    done
+}
+
+# Several tests may start at once under `make -j`: one creates the user, the others wait.
+lock=/run/lock
+[ -d "$lock" ] || lock=/tmp
+(
+    flock 9
+    ensure_user
+) 9>"$lock/sbox-test-user.lock"
+
+stage=$(mktemp -d /tmp/sbox-check.XXXXXX)
+trap 'rm -rf "$stage"' EXIT INT TERM
+chmod 0755 "$stage"
+cp "$SBOX" "$stage/sbox"
+cp "$SBOX_TESTS/lib.sh" "$stage/lib.sh"
+cp "$test_script" "$stage/test.sh"
+[ -d "$SBOX_TESTS/helpers" ] && cp -R "$SBOX_TESTS/helpers" "$stage/helpers"
+chmod -R a+rX "$stage"
+
+home=$(getent passwd "$user" | cut -d: -f6)
+cd "$stage"
+set +e
+runuser -u "$user" -- env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh LANG=C.UTF-8 \
+    SBOX="$stage/sbox" SBOX_TESTS="$stage" SBOX_MUST_WORK="${SBOX_MUST_WORK:-}" \
+    sh "$stage/test.sh"
+rc=$?
+exit $rc

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Namespaces seen from inside: pid 1, hostname, network, id map, one new instance of each.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+helpers=${SBOX_TESTS:-$(dirname "$0")/..}/helpers
+uid=$(id -u)
+gid=$(id -g)
+
+for ns in user mnt pid ipc uts net cgroup; do
+    outside=$(readlink "/proc/self/ns/$ns")
+    run_sbox -- readlink "/proc/self/ns/$ns"
+    ok "a new $ns namespace ($OUT vs $outside)" test -n "$OUT" -a "$OUT" != "$outside"
+done
+
+run_sbox -- sh -c 'echo $$'
+is "$OUT" 2 "the payload is pid 2"
+run_sbox -- sh -c 'for p in /proc/[0-9]*; do printf "%s " "${p#/proc/}"; done'
+is "$OUT" "1 2 " "/proc shows pid 1 and the payload, no host process"
+run_sbox -- sh -c 'cat /proc/1/cmdline 2>&1 >/dev/null; cat /proc/1/status | grep -i "^uid"'
+like "$OUT" "Uid:" "pid 1 exists"
+run_sbox -- sh -c 'cat /proc/1/environ >/dev/null 2>&1 && echo readable || echo denied'
+is "$OUT" "denied" "pid 1 is not dumpable: the payload cannot read its memory or environment"
+
+run_sbox -- hostname
+is "$OUT" "sbox" "hostname is sbox"
+run_sbox --hostname build-7 -- cat /proc/sys/kernel/hostname
+is "$OUT" "build-7" "--hostname sets it"
+is "$(hostname)" "$(cat /proc/sys/kernel/hostname)" "the host's hostname is untouched"
+
+run_sbox -- sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " "'
+is "$OUT" "lo" "the only interface is lo"
+run_sbox -- sh -c 'grep -c "" /proc/net/route'
+is "$OUT" "1" "no routes at all (only the header)"
+
+run_sbox -- cat /proc/self/uid_map
+is "$(echo $OUT)" "$uid $uid 1" "single uid map: the caller's own uid"
+run_sbox -- cat /proc/self/gid_map
+is "$(echo $OUT)" "$gid $gid 1" "single gid map: the caller's own gid"
+run_sbox -- id -u
+is "$OUT" "$uid" "the payload runs as the caller's uid by default"
+run_sbox --uid 0 --gid 0 -- sh -c 'id -u; id -g; cat /proc/self/uid_map'
+is "$(echo $OUT)" "0 0 0 $uid 1" "--uid 0 --gid 0 map root inside to the caller"
+run_sbox --uid 1234 -- id -u
+is "$OUT" "1234" "--uid N"
+run_sbox --uid 0 -- sh -c 'grep -E "^Cap(Prm|Eff|Bnd|Amb|Inh)" /proc/self/status | cut -f2 | sort -u'
+is "$OUT" "0000000000000000" "no capabilities at all, not even as uid 0 inside"
+run_sbox -- sh -c 'grep NoNewPrivs /proc/self/status | cut -f2'
+is "$OUT" "1" "no_new_privs is set"
+run_sbox --uid 0 -- sh -c 'cat /proc/self/setgroups'
+is "$OUT" "deny" "setgroups is denied"
+
+# No network: a listener on the host's loopback answers from outside but not from inside.
+if command -v python3 >/dev/null 2>&1; then
+    mkfifo "$WORK/ctl" "$WORK/port"
+    python3 "$helpers/listen.py" <"$WORK/ctl" >"$WORK/port" &
+    lpid=$!
+    exec 8>"$WORK/ctl"
+    read -r port <"$WORK/port"
+    is "$(python3 "$helpers/connect.py" "$port")" "hello" "the host listener answers from outside"
+    cp "$helpers/connect.py" "$WORK/connect.py"
+    run_sbox -- python3 "$WORK/connect.py" "$port"
+    is "$OUT" "ConnectionRefusedError" "the same listener cannot be reached from inside"
+    exec 8>&-
+    wait "$lpid"
+else
+    fail "python3 is needed for the network test (scripts/setup installs it)"
+fi
+
+done_testing
