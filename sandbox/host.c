@@ -75,7 +75,8 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
         }
         h->n_sysdirs++;
     }
-    h->stdin_tty = isatty(STDIN_FILENO);
+    if (ttyname_r(STDIN_FILENO, buf, sizeof buf) == 0 && buf[0] == '/')
+        h->tty = sbox_xstrdup(buf);
     return 0;
 }
 
@@ -85,6 +86,7 @@ void sbox_host_free(struct sbox_host *h)
     free(h->home);
     free(h->cwd);
     free(h->shell);
+    free(h->tty);
     for (size_t i = 0; i < h->n_sysdirs; i++) {
         free(h->sysdirs[i].path);
         free(h->sysdirs[i].link_target);

@@ -23,7 +23,7 @@ struct sbox_host {
     struct sbox_host_dir *sysdirs; /* system directories present on the host */
     size_t n_sysdirs;
     char **environ; /* the caller's environment (borrowed) */
-    bool stdin_tty;
+    char *tty; /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

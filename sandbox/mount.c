@@ -251,7 +251,7 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
     return 0;
 }
 
-static int do_dev(struct ctx *c, const struct sbox_mount *m, bool console,
+static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
                   struct sbox_error *err)
 {
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
@@ -279,17 +279,14 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, bool console,
         if (r < 0)
             return r;
     }
-    if (console) {
+    if (tty) {
         /* The caller's terminal, so programs that look up their tty's name find it. */
-        char tty[256];
-        if (ttyname_r(STDIN_FILENO, tty, sizeof tty) == 0) {
-            _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
-            struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = tty, .dst = dst,
-                                      .try_missing = true};
-            r = do_bind(c, &node, true, err);
-            if (r < 0)
-                return r;
-        }
+        _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
+        struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = (char *)tty, .dst = dst,
+                                  .try_missing = true};
+        r = do_bind(c, &node, true, err);
+        if (r < 0)
+            return r;
     }
     snprintf(path, sizeof path, "%s/pts", m->dst);
     r = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, &pts, err);
@@ -328,7 +325,7 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     case SBOX_MOUNT_PROC:
         return do_proc(c, m, err);
     case SBOX_MOUNT_DEV:
-        return do_dev(c, m, p->stdin_tty, err);
+        return do_dev(c, m, p->tty, err);
     }
     return sbox_error(err, EINVAL, "unknown mount kind");
 }

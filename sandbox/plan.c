@@ -89,7 +89,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->home = sbox_xstrdup(h->home);
     p->cwd = h->cwd ? sbox_xstrdup(h->cwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
-    p->stdin_tty = h->stdin_tty;
+    p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
     p->hostname = sbox_xstrdup("sbox");
     p->hostname_origin = builtin;
     p->chdir_origin = builtin;
@@ -160,6 +160,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->home);
     free(p->cwd);
     free(p->shell);
+    free(p->tty);
     sbox_strv_free(p->notes);
     memset(p, 0, sizeof *p);
 }

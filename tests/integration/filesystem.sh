@@ -1,0 +1,136 @@
+#!/bin/sh
+# The file system: default visibility, binds, tmpfs, hide, symlink safety, no mount leaks.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+
+# Plant fake secrets where a careless sandbox would show them.
+for d in .ssh .aws .gnupg .config/gh; do mkdir -p "$HOME/$d"; done
+echo fake-key >"$HOME/.ssh/id_ed25519"
+echo fake-aws >"$HOME/.aws/credentials"
+echo fake-gpg >"$HOME/.gnupg/secring.gpg"
+echo fake-gh >"$HOME/.config/gh/hosts.yml"
+proj=$(mktemp -d "$HOME/proj.XXXXXX")
+at_exit rm -rf "$proj"
+hostsecret=$(mktemp /tmp/sbox-host-secret.XXXXXX)
+at_exit rm -f "$hostsecret"
+
+cd "$proj"
+run_sbox -- sh -c 'ls -A "$HOME"'
+is "$OUT" "$(basename "$proj")" "home holds only the current directory"
+for f in .ssh/id_ed25519 .aws/credentials .gnupg/secring.gpg .config/gh/hosts.yml; do
+    run_sbox -- cat "$HOME/$f"
+    ok "~/$f is not visible" test "$RC" -ne 0 -a -z "$OUT"
+done
+run_sbox -- ls -A /tmp
+is "$OUT" "" "/tmp is private and empty"
+run_sbox -- ls -A /run
+is "$OUT" "" "/run is private and empty (no /run/user/$(id -u))"
+run_sbox -- ls -A /home
+is "$OUT" "$(basename "$HOME")" "other users' homes are not visible"
+run_sbox -- sh -c 'ls -A /root 2>/dev/null; ls -d /var /srv /mnt /media /sys /boot 2>/dev/null'
+is "$OUT" "" "/root, /var, /srv, /mnt, /media, /sys and /boot are not there"
+
+run_sbox -- sh -c 'echo written >inside.txt'
+is "$(cat "$proj/inside.txt" 2>/dev/null)" "written" "the current directory is writable and shared"
+run_sbox -- sh -c 'pwd'
+is "$OUT" "$proj" "the payload starts in the current directory"
+run_sbox -- sh -c 'echo x >"$HOME/in-home.txt" && cat "$HOME/in-home.txt"'
+is "$OUT" "x" "the empty home is writable"
+ok "writes to the empty home do not reach the host" test ! -e "$HOME/in-home.txt"
+
+for d in /usr /etc /bin /; do
+    run_sbox -- sh -c "touch $d/sbox-probe 2>/dev/null && echo wrote || echo refused"
+    is "$OUT" "refused" "$d is read-only"
+done
+run_sbox -- sh -c 'touch /dev/sbox-probe 2>/dev/null && echo wrote || echo refused'
+is "$OUT" "refused" "/dev cannot be added to"
+# (/dev/console is there too when stdin is a terminal.)
+run_sbox -- sh -c 'ls /dev | grep -v "^console$" | tr "\n" " "' </dev/null
+is "$OUT" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " "/dev is minimal"
+run_sbox -- sh -c 'echo x >/dev/null && head -c 4 /dev/zero | wc -c && head -c 4 /dev/urandom | wc -c'
+is "$(echo $OUT)" "4 4" "/dev/null, /dev/zero and /dev/urandom work"
+run_sbox -- sh -c 'echo x >/dev/full'
+ok "/dev/full is full" test "$RC" -ne 0
+run_sbox -- sh -c 'echo x >/dev/shm/a && cat /dev/shm/a'
+is "$OUT" "x" "/dev/shm is a writable tmpfs"
+
+# From $HOME itself: not bound, one remark, and the home is empty.
+cd "$HOME"
+run_sbox -- sh -c 'ls -A "$HOME"; pwd'
+is "$OUT" "$HOME" "run from home: the home is empty and the payload starts there"
+is "$(lines "$ERR")" 1 "run from home: one line says so"
+like "$ERR" "not binding the current directory" "run from home: the line explains"
+cd /
+run_sbox -- sh -c 'ls -A "$HOME"'
+is "$OUT" "" "run from /: the home is empty"
+like "$ERR" "not binding the current directory /" "run from /: one line says so"
+cd /tmp
+run_sbox -- sh -c "ls /tmp"
+is "$OUT" "" "run from /tmp: the host's /tmp is not bound"
+cd "$WORK"
+
+# Binds.
+mkdir -p "$WORK/data" && echo data >"$WORK/data/f"
+run_sbox --bind "$WORK/data:/data" -- sh -c 'cat /data/f && echo new >/data/g'
+is "$OUT" "data" "--bind SRC:DST shows SRC at DST"
+is "$(cat "$WORK/data/g" 2>/dev/null)" "new" "--bind is writable"
+run_sbox --ro-bind "$WORK/data:/data" -- sh -c 'cat /data/f; echo x >/data/h 2>/dev/null || echo refused'
+is "$(echo $OUT)" "data refused" "--ro-bind is read-only"
+run_sbox --ro-bind "$WORK/data" -- cat "$WORK/data/f"
+is "$OUT" "data" "--ro-bind SRC binds at the same path"
+# Read-only all the way down: the host's /dev has submounts (/dev/shm is writable there).
+run_sbox --ro-bind /dev:/hostdev -- sh -c 'touch /hostdev/shm/sbox-probe 2>/dev/null && echo wrote || echo refused'
+is "$OUT" "refused" "--ro-bind is read-only recursively, submounts included"
+rm -f /dev/shm/sbox-probe
+run_sbox --bind-try /nonexistent-src:/x --ro-bind-try /nonexistent-src2 -- echo ran
+is "$RC/$OUT" "0/ran" "--bind-try and --ro-bind-try skip a missing source"
+run_sbox --bind /nonexistent-src:/x -- echo ran
+is "$RC" 125 "--bind with a missing source fails"
+mkdir -p "$WORK/sub dir:colon"
+run_sbox --bind "$WORK/sub dir\\:colon:/c" -- sh -c 'touch /c/ok'
+ok "a ':' in a path is escaped with a backslash" test -e "$WORK/sub dir:colon/ok"
+run_sbox --ro-bind "$WORK/data/f:/etc/motd-test" -- cat /etc/motd-test
+is "$RC" 125 "a mount point cannot be created in a read-only directory"
+like "$ERR" "/etc/motd-test" "... and the error names it"
+
+# tmpfs.
+run_sbox --tmpfs /scratch:size=1M,mode=0710 -- sh -c 'stat -c %a /scratch; dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null && echo fit || echo full'
+is "$(echo $OUT)" "710 full" "--tmpfs size and mode are applied"
+cp /bin/true "$WORK/true-bin"
+run_sbox --tmpfs /x:noexec -- sh -c "cp $WORK/true-bin /x/t && /x/t && echo ran || echo refused"
+is "$OUT" "refused" "--tmpfs noexec"
+run_sbox --tmpfs "$HOME/.cache" -- sh -c 'echo x >"$HOME/.cache/y" && cat "$HOME/.cache/y"'
+is "$OUT" "x" "a tmpfs inside the home tmpfs"
+
+# hide.
+run_sbox --hide /etc/passwd -- sh -c 'wc -c </etc/passwd; echo x >>/etc/passwd 2>/dev/null || echo refused'
+is "$(echo $OUT)" "0 refused" "--hide shows a file as empty and unwritable"
+run_sbox --hide /etc -- sh -c 'ls -A /etc | wc -l; touch /etc/x 2>/dev/null || echo refused'
+is "$(echo $OUT)" "0 refused" "--hide shows a directory as empty and unwritable"
+run_sbox --bind "$WORK/data:/data" --hide /data/f -- sh -c 'wc -c </data/f'
+is "$OUT" "0" "--hide covers a path inside a bind, whatever the order"
+is "$(cat "$WORK/data/f")" "data" "... and the hidden file is untouched on the host"
+
+# Destinations never follow a symlink out of the sandbox.
+target=$(mktemp -d /tmp/sbox-escape.XXXXXX)
+at_exit rm -rf "$target"
+ln -s "$target" "$WORK/abs-link"
+ln -s ../../../../../../../../..$target "$WORK/rel-link"
+run_sbox --bind "$WORK/data:$WORK/abs-link/x" --bind "$WORK/data:$WORK/rel-link/y" -- true
+is "$RC" 0 "binds onto paths through symlinks succeed"
+is "$(ls -A "$target")" "" "bind destinations through symlinks stay inside the sandbox"
+
+# Nothing mounted in the sandbox shows on the host, during or after a run.
+before=$(wc -l </proc/self/mountinfo)
+mkfifo "$WORK/ready" "$WORK/go"
+"$SBOX" --tmpfs /a --bind "$WORK/data:/b" -- sh -c "echo up >$WORK/ready; read x <$WORK/go" &
+spid=$!
+up=$(timeout 60 head -n 1 "$WORK/ready")
+is "$up" "up" "the sandbox started"
+during=$(wc -l </proc/self/mountinfo)
+timeout 60 sh -c 'echo go >"$1"' sh "$WORK/go"
+wait "$spid"
+after=$(wc -l </proc/self/mountinfo)
+is "$during" "$before" "no mount appears on the host while a sandbox runs"
+is "$after" "$before" "no mount is left on the host after it"
+
+done_testing

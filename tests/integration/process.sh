@@ -1,0 +1,68 @@
+#!/bin/sh
+# Processes: no inherited descriptors, signal forwarding, nothing survives the payload or a
+# SIGKILLed sbox, interactive use with a terminal.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+helpers=${SBOX_TESTS:-$(dirname "$0")/..}/helpers
+
+# Descriptors beyond 0-2 never reach the payload.
+echo marker >"$WORK/leak-marker"
+exec 7>"$WORK/leak-marker" 8<"$WORK/leak-marker" 9<>"$WORK/leak-marker"
+run_sbox -- sh -c 'ls -l /proc/self/fd/ 2>&1'
+exec 7>&- 8<&- 9<&-
+unlike "$OUT" "leak-marker" "no descriptor of the caller's reaches the payload"
+run_sbox -- ls -l /proc/self/fd/
+# (ls's own descriptor for the directory it lists does not count.)
+fds=$(printf '%s\n' "$OUT" | awk '$(NF-1) == "->" && $NF !~ /^\/proc\/[0-9]+\/fd$/ { printf "%s ", $(NF-2) }')
+is "$fds" "0 1 2 " "the payload starts with descriptors 0, 1 and 2 only"
+
+# Signals sent to sbox reach the payload, which reports which one it got in its status.
+cp "$helpers/signals.py" "$WORK/signals.py"
+for sig in INT TERM HUP QUIT USR1 USR2 WINCH CONT; do
+    rm -f "$WORK/ready"
+    mkfifo "$WORK/ready"
+    "$SBOX" -- python3 "$WORK/signals.py" "$sig" >"$WORK/ready" &
+    spid=$!
+    got=$(timeout 60 head -n 1 "$WORK/ready")
+    kill -s "$sig" "$spid"
+    rc=0
+    wait "$spid" || rc=$?
+    num=${got#ready }
+    is "$got/$rc" "ready $num/$((100 + ${num:-0}))" "SIG$sig sent to sbox is forwarded to the payload"
+done
+
+# A daemon left behind by the payload does not survive it.
+cp /bin/sleep "$WORK/sbox-daemon-$$"
+run_sbox -- sh -c "setsid $WORK/sbox-daemon-$$ 1000 </dev/null >/dev/null 2>&1 & echo started"
+is "$OUT" "started" "the payload started a daemon and exited"
+ok "the daemon died with the sandbox" test -z "$(pgrep -f "sbox-daemon-$$" || true)"
+
+# SIGKILL of sbox itself takes the sandbox down: its processes hold the pipe's write end, so
+# the reader sees end-of-file only when every one of them is gone.
+cp /bin/sleep "$WORK/sbox-orphan-$$"
+rm -f "$WORK/pipe"
+mkfifo "$WORK/pipe"
+"$SBOX" -- sh -c "echo up; $WORK/sbox-orphan-$$ 1000 & $WORK/sbox-orphan-$$ 1000" >"$WORK/pipe" &
+spid=$!
+exec 6<"$WORK/pipe"
+read -r up <&6
+is "$up" "up" "the sandbox is running"
+ok "its processes are there before the kill" test -n "$(pgrep -f "sbox-orphan-$$" || true)"
+kill -KILL "$spid"
+rest=$(timeout 60 cat <&6; echo "eof:$?")
+exec 6<&-
+is "$rest" "eof:0" "every process of the sandbox is gone after sbox is SIGKILLed"
+ok "no process of it remains" test -z "$(pgrep -f "sbox-orphan-$$" || true)"
+
+# Interactive use: a terminal, and job control for the shell.
+if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
+    out=$(TERM=dumb timeout 60 script -qec "$SBOX -- bash --norc -ic 'set -o | grep ^monitor; test -t 0 && echo tty-ok; tty; sleep 0 & wait; jobs; echo done'" /dev/null </dev/null 2>&1 | tr -d '\r')
+    like "$out" "tty-ok" "stdin is a terminal inside"
+    like "$out" "/dev/console" "the terminal has a name inside (/dev/console)"
+    like "$out" "monitor        	on" "bash gets job control"
+    unlike "$out" "no job control" "bash does not complain about job control"
+    like "$out" "done" "the interactive shell ran to the end"
+else
+    fail "script(1) and bash are needed for the terminal test"
+fi
+
+done_testing
