@@ -110,14 +110,20 @@ run_sbox --bind "$WORK/data:/data" --hide /data/f -- sh -c 'wc -c </data/f'
 is "$OUT" "0" "--hide covers a path inside a bind, whatever the order"
 is "$(cat "$WORK/data/f")" "data" "... and the hidden file is untouched on the host"
 
-# Destinations never follow a symlink out of the sandbox.
+# Destinations never follow a symlink out of the sandbox. An absolute link to a host directory
+# the sandbox does not show is refused; a relative one that climbs out with ".." stops at the
+# sandbox's root and lands in its private /tmp.
 target=$(mktemp -d /tmp/sbox-escape.XXXXXX)
 at_exit rm -rf "$target"
 ln -s "$target" "$WORK/abs-link"
-ln -s ../../../../../../../../..$target "$WORK/rel-link"
-run_sbox --bind "$WORK/data:$WORK/abs-link/x" --bind "$WORK/data:$WORK/rel-link/y" -- true
-is "$RC" 0 "binds onto paths through symlinks succeed"
-is "$(ls -A "$target")" "" "bind destinations through symlinks stay inside the sandbox"
+run_sbox --bind "$WORK/data:$WORK/abs-link/x" -- true
+is "$RC" 125 "a bind through a symlink to a host path outside the sandbox is refused"
+is "$(ls -A "$target")" "" "... and nothing was created at the link's host target"
+name=sbox-escape-$$
+ln -s "../../../../../../../../../../tmp" "$WORK/rel-link"
+run_sbox --bind "$WORK/data:$WORK/rel-link/$name" -- cat "/tmp/$name/f"
+is "$RC/$OUT" "0/data" "a '..' link resolves inside the sandbox (its own /tmp)"
+ok "... and nothing was created in the host's /tmp" test ! -e "/tmp/$name"
 
 # Nothing mounted in the sandbox shows on the host, during or after a run.
 before=$(wc -l </proc/self/mountinfo)
