@@ -55,6 +55,7 @@ runuser -u "$user" -- env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh LANG=C.UTF-8 \
     SBOX="$stage/sbox" SBOX_TESTS="$stage" SBOX_MUST_WORK="${SBOX_MUST_WORK:-}" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
     sh "$stage/test.sh"
 rc=$?
 exit $rc
