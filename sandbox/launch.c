@@ -9,6 +9,7 @@
 #include "init.h"
 #include "mount.h"
 #include "net.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -78,7 +79,7 @@ static void close_inherited(int keep)
 }
 
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
-                                   const sigset_t *caller_mask)
+                                   const sigset_t *caller_mask, const struct sbox_seccomp *filter)
 {
     struct sbox_error err = {0};
     int e;
@@ -91,8 +92,9 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     close_inherited(-1);
-    /* Seccomp goes here, last before exec, once it exists: nothing after it may need a system
-     * call the filter could deny. */
+    /* Last before exec: nothing after it may need a system call the filter could deny. */
+    if (sbox_seccomp_load(filter, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     environ = envp;
     execvp(p->argv[0], p->argv);
     e = errno;
@@ -105,7 +107,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
 }
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
-                                 const sigset_t *caller_mask)
+                                 const sigset_t *caller_mask, const struct sbox_seccomp *filter)
 {
     struct sbox_error err = {0};
     char go;
@@ -141,7 +143,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask);
+        payload_exec(p, envp, chan, caller_mask, filter);
     close(chan);
     _exit(sbox_init_run(payload));
 }
@@ -172,12 +174,16 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     _cleanup_close_ int chan = -1, sfd = -1;
     sigset_t relay, caller_mask;
     struct msg report = {0};
+    _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     bool have_report = false, chan_open = true;
     int status = 0, r;
     pid_t pid;
 
     *ret_status = 125;
     r = check_sources(p, err);
+    if (r < 0)
+        return r;
+    r = sbox_seccomp_compile(&filter, err);
     if (r < 0)
         return r;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -208,7 +214,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask);
+        child_main(p, envp, sv[1], &caller_mask, &filter);
     }
     close(sv[1]);
 

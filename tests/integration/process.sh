@@ -61,6 +61,15 @@ if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     like "$out" "monitor        	on" "bash gets job control"
     unlike "$out" "no job control" "bash does not complain about job control"
     like "$out" "done" "the interactive shell ran to the end"
+    # A payload must not type into the caller's terminal (TIOCSTI): commands pushed there
+    # would run in the caller's shell after sbox exits.
+    cp "$helpers/tiocsti.py" "$WORK/tiocsti.py"
+    out=$(timeout 60 script -qec "python3 $WORK/tiocsti.py; $SBOX -- python3 $WORK/tiocsti.py; $SBOX -- python3 $WORK/tiocsti.py high" /dev/null </dev/null 2>&1 | tr -d '\r')
+    # (Kernels with dev.tty.legacy_tiocsti=0 refuse it outside too; then the control says so.)
+    control=$(echo $out | cut -d" " -f1)
+    ok "TIOCSTI control outside: $control" test "$control" = "#injected" -o "$control" = PermissionError
+    is "$(echo $out | cut -d" " -f2-)" "PermissionError PermissionError" \
+        "TIOCSTI is refused inside, upper bits set or not"
 else
     fail "script(1) and bash are needed for the terminal test"
 fi
