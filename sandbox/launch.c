@@ -205,10 +205,12 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     fflush(NULL);
     pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid < 0) {
-        r = sbox_error(err, errno, "create the sandbox's namespaces");
-        if (errno == EPERM || errno == ENOSPC)
-            sbox_error_prefix(err, "%s", "unprivileged user namespaces may be disabled (see "
-                                         "`sysctl user.max_user_namespaces`)");
+        int e = errno;
+        if (e == EPERM || e == ENOSPC || e == EUSERS)
+            r = sbox_error(err, e, "create the sandbox's namespaces (are unprivileged user "
+                                   "namespaces disabled? see sbox(1), REQUIREMENTS)");
+        else
+            r = sbox_error(err, e, "create the sandbox's namespaces");
         close(sv[1]);
         goto out;
     }

@@ -7,6 +7,7 @@
 #include "plan.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -91,6 +92,12 @@ int main(int argc, char **argv)
     _cleanup_strv_ char **envp = NULL;
     bool dry_run = false, verbose = false;
     int status = EXIT_SBOX, c;
+
+    /* A closed 0, 1 or 2 would be taken by the next open() and receive whatever was meant for
+     * it; /dev/null stands in, as most tools arrange. */
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            return EXIT_SBOX;
 
     opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
     for (size_t i = 0; i < sbox_n_settings; i++)

@@ -336,9 +336,18 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     int r = 0, fd;
 
+    /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
+     * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
+    if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
+        return sbox_error(err, 0, "this kernel lacks mount_setattr(2): sbox needs Linux 5.12 or "
+                                  "later");
     /* The copy of the host's mount table is ours alone: nothing we mount travels back. */
-    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+        if (errno == EPERM)
+            return sbox_error(err, 0, "the new user namespace may not mount (a security module "
+                                      "such as AppArmor restricts user namespaces here)");
         return sbox_error(err, errno, "make the mount namespace private");
+    }
     if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
         return sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
     if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
