@@ -30,6 +30,22 @@ for sig in INT TERM HUP QUIT USR1 USR2 WINCH CONT; do
     is "$got/$rc" "ready $num/$((100 + ${num:-0}))" "SIG$sig sent to sbox is forwarded to the payload"
 done
 
+# pid 1 reaps orphans: twenty of them exit, and no zombie remains. (The loop polls /proc until
+# none is left; it is bounded, so an init that never reaps fails it.)
+run_sbox -- sh -c 'i=0; while [ $i -lt 20 ]; do (true &); i=$((i + 1)); done
+    n=0; z=1
+    while [ $n -lt 2000 ]; do
+        z=0
+        for s in /proc/[0-9]*/stat; do
+            read -r line <"$s" 2>/dev/null || continue
+            case ${line#*) } in Z*) z=$((z + 1)) ;; esac
+        done
+        [ $z = 0 ] && break
+        n=$((n + 1))
+    done
+    echo zombies=$z'
+is "$OUT" "zombies=0" "pid 1 reaps orphaned processes"
+
 # A daemon left behind by the payload does not survive it.
 cp /bin/sleep "$WORK/sbox-daemon-$$"
 run_sbox -- sh -c "setsid $WORK/sbox-daemon-$$ 1000 </dev/null >/dev/null 2>&1 & echo started"
