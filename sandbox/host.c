@@ -43,6 +43,8 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
     if (!v || v[0] != '/')
         return sbox_error(err, 0, "cannot tell the home directory: set HOME to an absolute path");
     h->home = sbox_path_normalize(v);
+    if (realpath(h->home, buf))
+        h->home_real = sbox_xstrdup(buf);
 
     if (getcwd(buf, sizeof buf))
         h->cwd = sbox_path_normalize(buf);
@@ -84,6 +86,7 @@ void sbox_host_free(struct sbox_host *h)
 {
     free(h->user);
     free(h->home);
+    free(h->home_real);
     free(h->cwd);
     free(h->shell);
     free(h->tty);

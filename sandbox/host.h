@@ -18,6 +18,7 @@ struct sbox_host {
     gid_t gid;
     char *user;  /* login name, or the uid in decimal */
     char *home;  /* $HOME, else the passwd entry; normalised, absolute */
+    char *home_real; /* home with symlinks resolved (the cwd is a physical path), or NULL */
     char *cwd;   /* normalised, NULL when the current directory is gone */
     char *shell; /* $SHELL when it is absolute, else /bin/sh */
     struct sbox_host_dir *sysdirs; /* system directories present on the host */

@@ -19,6 +19,7 @@
 #define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 struct ctx {
+    int dev;   /* the /dev tmpfs, made read-only once every mount is in place */
     int host;  /* O_PATH: the host's root, as the caller sees it */
     int root;  /* O_PATH: the new root */
     int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
@@ -263,7 +264,6 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666",
                                            "mode",        "620", NULL,       NULL};
     _cleanup_close_ int devmnt = -1, pts = -1;
-    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     char path[256];
     int r;
 
@@ -302,9 +302,9 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
         if (symlinkat(links[i][1], devmnt, links[i][0]) < 0)
             return sbox_error(err, errno, "symlink `%s/%s`", m->dst, links[i][0]);
-    /* Nothing more is created in /dev: the payload cannot add entries to it. */
-    if (sys_mount_setattr(devmnt, "", AT_EMPTY_PATH, &ro) < 0)
-        return sbox_error(err, errno, "make `%s` read-only", m->dst);
+    /* Made read-only after the plan's other mounts, which may add mount points here. */
+    sbox_closep(&c->dev);
+    c->dev = steal_fd(&devmnt);
     return 0;
 }
 
@@ -332,7 +332,7 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
 
 int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
 {
-    struct ctx c = {.host = -1, .root = -1, .empty = -1};
+    struct ctx c = {.dev = -1, .host = -1, .root = -1, .empty = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     int r = 0, fd;
 
@@ -384,6 +384,12 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
         }
     }
 
+    /* Nothing more is created in /dev: the payload cannot add entries to it. */
+    if (c.dev >= 0 && sys_mount_setattr(c.dev, "", AT_EMPTY_PATH, &ro) < 0) {
+        r = sbox_error(err, errno, "make /dev read-only");
+        goto out;
+    }
+
     /* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is
      * stacked on top by pivot_root(".", ".") and detached. */
     if (chdir("/newroot") < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
@@ -395,6 +401,7 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
     if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
         r = sbox_error(err, errno, "make the new root read-only");
 out:
+    sbox_closep(&c.dev);
     sbox_closep(&c.host);
     sbox_closep(&c.root);
     sbox_closep(&c.empty);

@@ -57,14 +57,16 @@ static void add_keep_env(struct sbox_plan *p, const char *glob, const struct sbo
 
 /* Directories whose contents are shared with other programs or users: binding one of them as the
  * working directory would hand the sandbox far more than a project. */
-static bool cwd_is_shared(const char *cwd, const char *home, uid_t uid)
+static bool cwd_is_shared(const char *cwd, const char *home, const char *home_real, uid_t uid)
 {
     static const char *const shared[] = {"/tmp", "/var/tmp", "/dev/shm", "/run", "/run/user",
                                          "/home", "/var", "/usr", "/etc"};
     static const char *const virtual_trees[] = {"/proc", "/sys", "/dev"};
     char runtime[64];
 
-    if (sbox_path_is_under(home, cwd)) /* home itself or an ancestor of it, such as "/" */
+    /* Home itself or an ancestor of it, such as "/"; the current directory is a physical path,
+     * so a home reached through a symlink (/home -> /data/home) is compared resolved too. */
+    if (sbox_path_is_under(home, cwd) || (home_real && sbox_path_is_under(home_real, cwd)))
         return true;
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
         if (strcmp(cwd, shared[i]) == 0)
@@ -121,12 +123,14 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     if (!h->cwd) {
         sbox_strv_push(&p->notes, sbox_xstrdup("the current directory no longer exists; "
                                                "running in the empty home"));
-    } else if (cwd_is_shared(h->cwd, h->home, h->uid)) {
+    } else if (cwd_is_shared(h->cwd, h->home, h->home_real, h->uid)) {
         sbox_strv_push(&p->notes,
                        sbox_xasprintf("not binding the current directory %s (it is %s); running "
                                       "in the empty home",
                                       h->cwd,
-                                      sbox_path_is_under(h->home, h->cwd)
+                                      sbox_path_is_under(h->home, h->cwd) ||
+                                              (h->home_real &&
+                                               sbox_path_is_under(h->home_real, h->cwd))
                                           ? "your home or contains it"
                                           : "a shared system directory"));
     } else {

@@ -52,6 +52,8 @@ run_sbox -- sh -c 'echo x >/dev/full'
 ok "/dev/full is full" test "$RC" -ne 0
 run_sbox -- sh -c 'echo x >/dev/shm/a && cat /dev/shm/a'
 is "$OUT" "x" "/dev/shm is a writable tmpfs"
+run_sbox --ro-bind "$0:/dev/extra" -- sh -c 'test -s /dev/extra && touch /dev/x 2>/dev/null || echo bound-and-sealed'
+is "$OUT" "bound-and-sealed" "a bind into /dev works, and /dev is still sealed after it"
 
 # From $HOME itself: not bound, one remark, and the home is empty.
 cd "$HOME"

@@ -94,6 +94,23 @@ static void test_cwd_shared(const char *cwd)
     sbox_host_free(&h);
 }
 
+/* The home reached through a symlink: the physical path of the home must not be bound either. */
+static void test_cwd_physical_home(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    fake_host(&h, "/data/home/u");
+    h.home_real = sbox_xstrdup("/data/home/u");
+    sbox_plan_init(&p, &h);
+    sbox_plan_finish(&p, &err);
+    ok(find(&p, SBOX_MOUNT_BIND, "/data/home/u", NULL) == NULL,
+       "the home's physical path is not bound when it is the current directory");
+    ok(p.notes && strstr(p.notes[0], "your home"), "and the remark says it is the home");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 static void test_settings(void)
 {
     struct sbox_host h;
@@ -227,6 +244,7 @@ int main(void)
     test_cwd_shared("/home");
     test_cwd_shared("/");
     test_cwd_shared("/tmp");
+    test_cwd_physical_home();
     test_settings();
     test_environ();
     test_print();
