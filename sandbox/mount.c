@@ -19,11 +19,42 @@
 #define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 struct ctx {
+    uint64_t *own; /* ids of the mounts sbox created: the only places it creates mount points */
+    size_t n_own;
     int dev;   /* the /dev tmpfs, made read-only once every mount is in place */
     int host;  /* O_PATH: the host's root, as the caller sees it */
     int root;  /* O_PATH: the new root */
     int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
 };
+
+static uint64_t mount_id(int fd)
+{
+    struct statx stx;
+    if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+        !(stx.stx_mask & STATX_MNT_ID))
+        return 0;
+    return stx.stx_mnt_id;
+}
+
+static void own_mount(struct ctx *c, int fd)
+{
+    c->own = sbox_xrealloc(c->own, (c->n_own + 1) * sizeof *c->own);
+    c->own[c->n_own++] = mount_id(fd);
+}
+
+/* Mount points are created only in file systems sbox made for this sandbox, never in a host
+ * directory bound in: a run must not leave empty directories behind in the caller's files. */
+static int may_create(const struct ctx *c, int parent, const char *path, struct sbox_error *err)
+{
+    uint64_t id = mount_id(parent);
+    for (size_t i = 0; id && i < c->n_own; i++)
+        if (c->own[i] == id)
+            return 0;
+    return sbox_error(err, 0,
+                      "`%s` does not exist, and sbox creates mount points only in the sandbox's "
+                      "own file systems, not in host directories: create it first",
+                      path);
+}
 
 /* Opens path inside rootfd: ".." and absolute symlinks stop at rootfd. */
 static int open_in(int rootfd, const char *path, int flags, int *ret)
@@ -38,8 +69,10 @@ static int open_in(int rootfd, const char *path, int flags, int *ret)
 /* Finds or creates the mount point for path inside the new root, each missing component made
  * a directory (the last a file when !dir). Every prefix is resolved from the root again, so a
  * symlink anywhere on the way resolves inside the sandbox, never out of it. */
-static int mountpoint(int rootfd, const char *path, bool dir, int *ret, struct sbox_error *err)
+static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
+                      struct sbox_error *err)
 {
+    int rootfd = c->root;
     _cleanup_free_ char *prefix = sbox_xstrdup(path);
     _cleanup_close_ int parent = -1;
     struct stat st;
@@ -59,6 +92,9 @@ static int mountpoint(int rootfd, const char *path, bool dir, int *ret, struct s
             *slash = '\0';
         r = open_in(rootfd, prefix, O_PATH, &fd);
         if (r == -ENOENT) {
+            r = may_create(c, parent, prefix, err);
+            if (r < 0)
+                return r;
             if (!last || dir)
                 r = mkdirat(parent, p, 0755);
             else
@@ -87,10 +123,11 @@ static int mountpoint(int rootfd, const char *path, bool dir, int *ret, struct s
 }
 
 /* Moves a detached mount onto path inside the new root. */
-static int attach(int rootfd, int mnt, const char *path, bool dir, struct sbox_error *err)
+static int attach(const struct ctx *c, int mnt, const char *path, bool dir,
+                  struct sbox_error *err)
 {
     _cleanup_close_ int target = -1;
-    int r = mountpoint(rootfd, path, dir, &target, err);
+    int r = mountpoint(c, path, dir, &target, err);
     if (r < 0)
         return r;
     if (sys_move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -148,9 +185,10 @@ static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, 
     r = new_fs("tmpfs", opts, attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, dst, &mnt, err);
     if (r < 0)
         return r;
-    r = attach(c->root, mnt, dst, true, err);
+    r = attach(c, mnt, dst, true, err);
     if (r < 0)
         return r;
+    own_mount(c, mnt);
     if (ret_mnt)
         *ret_mnt = steal_fd(&mnt);
     return 0;
@@ -177,7 +215,7 @@ static int do_bind(struct ctx *c, const struct sbox_mount *m, bool dev, struct s
     r = clone_tree(src, attrs, m->src, &tree, err);
     if (r < 0)
         return r;
-    return attach(c->root, tree, m->dst, S_ISDIR(st.st_mode), err);
+    return attach(c, tree, m->dst, S_ISDIR(st.st_mode), err);
 }
 
 static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
@@ -214,10 +252,15 @@ static int do_symlink(struct ctx *c, const struct sbox_mount *m, struct sbox_err
     _cleanup_close_ int parent = -1;
     int r;
     *slash = '\0';
-    r = mountpoint(c->root, dir[0] ? dir : "/", true, &parent, err);
+    r = mountpoint(c, dir[0] ? dir : "/", true, &parent, err);
     if (r < 0)
         return r;
-    if (symlinkat(m->src, parent, slash + 1) < 0 && errno != EEXIST)
+    if (faccessat(parent, slash + 1, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0; /* something is there already, such as a bind of the host's root */
+    r = may_create(c, parent, m->dst, err);
+    if (r < 0)
+        return r;
+    if (symlinkat(m->src, parent, slash + 1) < 0)
         return sbox_error(err, errno, "symlink `%s`", m->dst);
     return 0;
 }
@@ -232,7 +275,7 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
                    m->dst, &mnt, err);
     if (r < 0)
         return r;
-    r = attach(c->root, mnt, m->dst, true, err);
+    r = attach(c, mnt, m->dst, true, err);
     if (r < 0)
         return r;
     for (size_t i = 0; i < sizeof covered / sizeof *covered; i++) {
@@ -292,7 +335,7 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     r = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, &pts, err);
     if (r < 0)
         return r;
-    r = attach(c->root, pts, path, true, err);
+    r = attach(c, pts, path, true, err);
     if (r < 0)
         return r;
     snprintf(path, sizeof path, "%s/shm", m->dst);
@@ -370,6 +413,7 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
         r = sbox_error(err, errno, "open the staging roots");
         goto out;
     }
+    own_mount(&c, c.root);
 
     for (size_t i = 0; i < p->n_mounts; i++) {
         r = apply(&c, p, &p->mounts[i], err);
@@ -401,6 +445,7 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
     if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
         r = sbox_error(err, errno, "make the new root read-only");
 out:
+    free(c.own);
     sbox_closep(&c.dev);
     sbox_closep(&c.host);
     sbox_closep(&c.root);

@@ -91,8 +91,18 @@ mkdir -p "$WORK/sub dir:colon"
 run_sbox --bind "$WORK/sub dir\\:colon:/c" -- sh -c 'touch /c/ok'
 ok "a ':' in a path is escaped with a backslash" test -e "$WORK/sub dir:colon/ok"
 run_sbox --ro-bind "$WORK/data/f:/etc/motd-test" -- cat /etc/motd-test
-is "$RC" 125 "a mount point cannot be created in a read-only directory"
+is "$RC" 125 "a mount point cannot be created in a host directory such as /etc"
 like "$ERR" "/etc/motd-test" "... and the error names it"
+
+# Mount points are never created in the caller's own files: a destination inside a host
+# directory must exist, and the error says so.
+run_sbox --bind "$WORK/data:$WORK/newdir/sub" -- true
+is "$RC" 125 "a missing mount point inside a bound host directory is an error"
+like "$ERR" "create it first" "... which says what to do"
+ok "... and nothing was created on the host" test ! -e "$WORK/newdir"
+mkdir "$WORK/existing"
+run_sbox --ro-bind "$WORK/data:$WORK/existing" -- cat "$WORK/existing/f"
+is "$OUT" "data" "an existing directory in a bound host directory is a fine mount point"
 
 # tmpfs.
 run_sbox --tmpfs /scratch:size=1M,mode=0710 -- sh -c 'stat -c %a /scratch; dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null && echo fit || echo full'
