@@ -1,5 +1,6 @@
 /* cleanup.h: scope-bound release of memory and descriptors, and ownership transfer.
- * Never hides a failure: release helpers ignore errors only where the kernel says retrying is wrong. */
+ * Never hides a failure: release helpers ignore errors only where the kernel says retrying is
+ * wrong. */
 #ifndef SBOX_CLEANUP_H
 #define SBOX_CLEANUP_H
 

@@ -16,15 +16,15 @@ struct sbox_host_dir {
 struct sbox_host {
     uid_t uid;
     gid_t gid;
-    char *user;  /* login name, or the uid in decimal */
-    char *home;  /* $HOME, else the passwd entry; normalised, absolute */
+    char *user;      /* login name, or the uid in decimal */
+    char *home;      /* $HOME, else the passwd entry; normalised, absolute */
     char *home_real; /* home with symlinks resolved (the cwd is a physical path), or NULL */
-    char *cwd;   /* normalised, NULL when the current directory is gone */
-    char *shell; /* $SHELL when it is absolute, else /bin/sh */
+    char *cwd;       /* normalised, NULL when the current directory is gone */
+    char *shell;     /* $SHELL when it is absolute, else /bin/sh */
     struct sbox_host_dir *sysdirs; /* system directories present on the host */
     size_t n_sysdirs;
     char **environ; /* the caller's environment (borrowed) */
-    char *tty; /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
+    char *tty;      /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

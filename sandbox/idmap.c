@@ -23,8 +23,8 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct sbox
     return 0;
 }
 
-int sbox_idmap_write_single(pid_t pid, uint32_t inside_uid, uid_t outside_uid,
-                            uint32_t inside_gid, gid_t outside_gid, struct sbox_error *err)
+int sbox_idmap_write_single(pid_t pid, uint32_t inside_uid, uid_t outside_uid, uint32_t inside_gid,
+                            gid_t outside_gid, struct sbox_error *err)
 {
     char map[64];
     int r;

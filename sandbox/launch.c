@@ -207,8 +207,9 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     if (pid < 0) {
         int e = errno;
         if (e == EPERM || e == ENOSPC || e == EUSERS)
-            r = sbox_error(err, e, "create the sandbox's namespaces (are unprivileged user "
-                                   "namespaces disabled? see sbox(1), REQUIREMENTS)");
+            r = sbox_error(err, e,
+                           "create the sandbox's namespaces (are unprivileged user "
+                           "namespaces disabled? see sbox(1), REQUIREMENTS)");
         else
             r = sbox_error(err, e, "create the sandbox's namespaces");
         close(sv[1]);

@@ -80,8 +80,10 @@ static const char *suggest(const char *typed, const struct option *opts)
 int main(int argc, char **argv)
 {
     static const struct option extra[] = {
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},           {"version", no_argument, NULL, 'V'},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
     };
     const size_t n_extra = sizeof extra / sizeof *extra;
     _cleanup_free_ struct option *opts = NULL;
@@ -117,8 +119,8 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+:vhV", opts, NULL)) != -1) {
         if (c >= OPT_SETTING) {
             const struct sbox_setting *s = &sbox_settings[c - OPT_SETTING];
-            if (sbox_plan_set(&plan, s->section, s->key, optarg ? optarg : "true", &cmdline,
-                              &err) < 0) {
+            if (sbox_plan_set(&plan, s->section, s->key, optarg ? optarg : "true", &cmdline, &err) <
+                0) {
                 status = fail("%s", err.msg);
                 goto out;
             }

@@ -123,8 +123,7 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
 }
 
 /* Moves a detached mount onto path inside the new root. */
-static int attach(const struct ctx *c, int mnt, const char *path, bool dir,
-                  struct sbox_error *err)
+static int attach(const struct ctx *c, int mnt, const char *path, bool dir, struct sbox_error *err)
 {
     _cleanup_close_ int target = -1;
     int r = mountpoint(c, path, dir, &target, err);
@@ -140,12 +139,11 @@ static int attach(const struct ctx *c, int mnt, const char *path, bool dir,
 static int clone_tree(int fd, uint64_t attrs, const char *what, int *ret, struct sbox_error *err)
 {
     struct sbox_mount_attr attr = {.attr_set = attrs};
-    _cleanup_close_ int tree = sys_open_tree(
-        fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    _cleanup_close_ int tree =
+        sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
     if (tree < 0)
         return sbox_error(err, errno, "copy the mount tree at `%s`", what);
-    if (attrs &&
-        sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
+    if (attrs && sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
         return sbox_error(err, errno, "set mount flags on `%s`", what);
     *ret = steal_fd(&tree);
     return 0;
@@ -228,8 +226,8 @@ static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
     if (r < 0 || fstat(target, &st) < 0)
         return sbox_error(err, r < 0 ? -r : errno, "hide `%s`", m->dst);
     if (S_ISDIR(st.st_mode)) {
-        static const char *const opts[] = {"mode", "555", "size", "4096", "nr_inodes", "1",
-                                           NULL, NULL};
+        static const char *const opts[] = {"mode",      "555", "size", "4096",
+                                           "nr_inodes", "1",   NULL,   NULL};
         r = new_fs("tmpfs", opts,
                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                    m->dst, &mnt, err);
@@ -271,8 +269,8 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
      * does, so a payload cannot reach them even where the kernel would let it. */
     static const char *const covered[] = {"sys", "sysrq-trigger", "irq", "bus"};
     _cleanup_close_ int mnt = -1;
-    int r = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-                   m->dst, &mnt, err);
+    int r = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, m->dst,
+                   &mnt, err);
     if (r < 0)
         return r;
     r = attach(c, mnt, m->dst, true, err);
@@ -283,13 +281,12 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
         _cleanup_close_ int tree = -1;
         if (fd < 0)
             continue;
-        r = clone_tree(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                               MOUNT_ATTR_NOEXEC,
+        r = clone_tree(fd,
+                       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
                        covered[i], &tree, err);
         if (r < 0)
             return r;
-        if (sys_move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-            0)
+        if (sys_move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
             return sbox_error(err, errno, "make `%s/%s` read-only", m->dst, covered[i]);
     }
     return 0;
@@ -300,11 +297,10 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
 {
     static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty"};
     static const char *const links[][2] = {
-        {"ptmx", "pts/ptmx"},       {"fd", "/proc/self/fd"},
-        {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"},
-        {"stderr", "/proc/self/fd/2"},
+        {"ptmx", "pts/ptmx"},          {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+        {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
     };
-    static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666",
+    static const char *const pts_opts[] = {"newinstance", NULL,  "ptmxmode", "0666",
                                            "mode",        "620", NULL,       NULL};
     _cleanup_close_ int devmnt = -1, pts = -1;
     char path[256];
@@ -316,8 +312,8 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
         _cleanup_free_ char *src = sbox_xasprintf("/dev/%s", nodes[i]);
         _cleanup_free_ char *dst = sbox_xasprintf("%s/%s", m->dst, nodes[i]);
-        struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = src, .dst = dst,
-                                  .try_missing = true};
+        struct sbox_mount node = {
+            .kind = SBOX_MOUNT_BIND, .src = src, .dst = dst, .try_missing = true};
         r = do_bind(c, &node, true, err);
         if (r < 0)
             return r;
@@ -325,8 +321,8 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     if (tty) {
         /* The caller's terminal, so programs that look up their tty's name find it. */
         _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
-        struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = (char *)tty, .dst = dst,
-                                  .try_missing = true};
+        struct sbox_mount node = {
+            .kind = SBOX_MOUNT_BIND, .src = (char *)tty, .dst = dst, .try_missing = true};
         r = do_bind(c, &node, true, err);
         if (r < 0)
             return r;
@@ -382,13 +378,15 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
     /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
      * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
-        return sbox_error(err, 0, "this kernel lacks mount_setattr(2): sbox needs Linux 5.12 or "
-                                  "later");
+        return sbox_error(err, 0,
+                          "this kernel lacks mount_setattr(2): sbox needs Linux 5.12 or "
+                          "later");
     /* The copy of the host's mount table is ours alone: nothing we mount travels back. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
         if (errno == EPERM)
-            return sbox_error(err, 0, "the new user namespace may not mount (a security module "
-                                      "such as AppArmor restricts user namespaces here)");
+            return sbox_error(err, 0,
+                              "the new user namespace may not mount (a security module "
+                              "such as AppArmor restricts user namespaces here)");
         return sbox_error(err, errno, "make the mount namespace private");
     }
     if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)

@@ -33,8 +33,8 @@ void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf,
     }
 }
 
-static struct sbox_mount *add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
-                                    const char *key, const struct sbox_origin *o)
+static struct sbox_mount *add_mount(struct sbox_plan *p, enum sbox_mount_kind kind, const char *key,
+                                    const struct sbox_origin *o)
 {
     struct sbox_mount *m;
     p->mounts = sbox_xrealloc(p->mounts, (p->n_mounts + 1) * sizeof *p->mounts);
@@ -59,8 +59,8 @@ static void add_keep_env(struct sbox_plan *p, const char *glob, const struct sbo
  * working directory would hand the sandbox far more than a project. */
 static bool cwd_is_shared(const char *cwd, const char *home, const char *home_real, uid_t uid)
 {
-    static const char *const shared[] = {"/tmp", "/var/tmp", "/dev/shm", "/run", "/run/user",
-                                         "/home", "/var", "/usr", "/etc"};
+    static const char *const shared[] = {"/tmp",  "/var/tmp", "/dev/shm", "/run", "/run/user",
+                                         "/home", "/var",     "/usr",     "/etc"};
     static const char *const virtual_trees[] = {"/proc", "/sys", "/dev"};
     char runtime[64];
 
@@ -124,15 +124,15 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
         sbox_strv_push(&p->notes, sbox_xstrdup("the current directory no longer exists; "
                                                "running in the empty home"));
     } else if (cwd_is_shared(h->cwd, h->home, h->home_real, h->uid)) {
-        sbox_strv_push(&p->notes,
-                       sbox_xasprintf("not binding the current directory %s (it is %s); running "
-                                      "in the empty home",
-                                      h->cwd,
-                                      sbox_path_is_under(h->home, h->cwd) ||
-                                              (h->home_real &&
-                                               sbox_path_is_under(h->home_real, h->cwd))
-                                          ? "your home or contains it"
-                                          : "a shared system directory"));
+        sbox_strv_push(
+            &p->notes,
+            sbox_xasprintf("not binding the current directory %s (it is %s); running "
+                           "in the empty home",
+                           h->cwd,
+                           sbox_path_is_under(h->home, h->cwd) ||
+                                   (h->home_real && sbox_path_is_under(h->home_real, h->cwd))
+                               ? "your home or contains it"
+                               : "a shared system directory"));
     } else {
         m = add_mount(p, SBOX_MOUNT_BIND, "bind", &builtin);
         m->src = sbox_xstrdup(h->cwd);
@@ -207,8 +207,8 @@ static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const c
     } else {
         dst = sbox_xstrdup(src);
     }
-    m = add_mount(p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND,
-                  s->key, o);
+    m = add_mount(p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND, s->key,
+                  o);
     m->try_missing = strstr(s->key, "-try") != NULL;
     m->src = steal_ptr(&src);
     m->dst = steal_ptr(&dst);
@@ -244,9 +244,9 @@ static int apply_tmpfs(struct sbox_plan *p, const struct sbox_setting *s, const 
             } else if (strcmp(opt, "noexec") == 0) {
                 m.noexec = true;
             } else {
-                return sbox_error(err, 0,
-                                  "unknown tmpfs option `%s` (known: size=SIZE, mode=OCTAL, noexec)",
-                                  opt);
+                return sbox_error(
+                    err, 0, "unknown tmpfs option `%s` (known: size=SIZE, mode=OCTAL, noexec)",
+                    opt);
             }
         }
     }
@@ -331,8 +331,7 @@ static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, con
 {
     size_t n = strlen(value);
     (void)s;
-    if (strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_*?[]!-") !=
-        n)
+    if (strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_*?[]!-") != n)
         return sbox_error(err, 0, "`%s` is not a variable name or pattern", value);
     add_keep_env(p, value, o);
     return 0;
@@ -382,8 +381,8 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", apply_setenv},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv},
-    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
-     "pass host variables matching PATTERN (glob)", apply_keep_env},
+    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
+     apply_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
      "drop the default allowlist: pass only keep-env and setenv", apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)",
@@ -500,7 +499,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         /* The caller's directory when the sandbox shows it at the same path, else home. */
         const struct sbox_mount *cover = NULL;
         for (size_t i = 0; p->cwd && i < p->n_mounts; i++)
-            if (p->mounts[i].kind != SBOX_MOUNT_HIDE && sbox_path_is_under(p->cwd, p->mounts[i].dst))
+            if (p->mounts[i].kind != SBOX_MOUNT_HIDE &&
+                sbox_path_is_under(p->cwd, p->mounts[i].dst))
                 cover = &p->mounts[i];
         if (cover && (cover->kind == SBOX_MOUNT_BIND || cover->kind == SBOX_MOUNT_RO_BIND) &&
             strcmp(cover->src, cover->dst) == 0)
@@ -555,8 +555,7 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
     for (size_t i = 0; i < p->n_env_ops; i++) {
         env_remove(env, p->env_ops[i].name);
         if (p->env_ops[i].op == SBOX_ENV_SET)
-            sbox_strv_push(&env,
-                           sbox_xasprintf("%s=%s", p->env_ops[i].name, p->env_ops[i].value));
+            sbox_strv_push(&env, sbox_xasprintf("%s=%s", p->env_ops[i].name, p->env_ops[i].value));
     }
     return env;
 }

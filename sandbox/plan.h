@@ -84,7 +84,7 @@ struct sbox_plan {
     char *home;
     char *cwd; /* the caller's directory, NULL when gone */
     char *shell;
-    char *tty; /* the caller's terminal, shown as /dev/console */
+    char *tty;    /* the caller's terminal, shown as /dev/console */
     char **notes; /* one-line remarks main prints before running */
 };
 

@@ -37,7 +37,7 @@ int sbox_seccomp_compile(struct sbox_seccomp *s, struct sbox_error *err)
     memset(s, 0, sizeof *s);
     if (!ctx)
         return sbox_error(err, ENOMEM, "create the seccomp filter");
-    /* 32-bit programs on a 64-bit kernel get the same rules rather than being killed. */
+        /* 32-bit programs on a 64-bit kernel get the same rules rather than being killed. */
 #if defined(__x86_64__)
     seccomp_arch_add(ctx, SCMP_ARCH_X86);
     seccomp_arch_add(ctx, SCMP_ARCH_X32);

@@ -4,9 +4,9 @@
 #define SBOX_SYS_H
 
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <linux/openat2.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 

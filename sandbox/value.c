@@ -34,21 +34,35 @@ int sbox_value_size(const char *s, uint64_t *ret, struct sbox_error *err)
     if (r == -ERANGE)
         return sbox_error(err, 0, "size `%s` is too large", s);
     if (r < 0)
-        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)",
-                          s);
+        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)", s);
     switch (*end) {
     case '\0':
         break;
-    case 'k': case 'K': mult = 1ULL << 10; end++; break;
-    case 'm': case 'M': mult = 1ULL << 20; end++; break;
-    case 'g': case 'G': mult = 1ULL << 30; end++; break;
-    case 't': case 'T': mult = 1ULL << 40; end++; break;
+    case 'k':
+    case 'K':
+        mult = 1ULL << 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1ULL << 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1ULL << 30;
+        end++;
+        break;
+    case 't':
+    case 'T':
+        mult = 1ULL << 40;
+        end++;
+        break;
     default:
         break;
     }
     if (*end != '\0')
-        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)",
-                          s);
+        return sbox_error(err, 0, "`%s` is not a size (a number with an optional K, M, G or T)", s);
     if (v > UINT64_MAX / mult)
         return sbox_error(err, 0, "size `%s` is too large", s);
     *ret = v * mult;
@@ -144,10 +158,10 @@ int sbox_value_hostname(const char *s, struct sbox_error *err)
     size_t n = strlen(s);
     if (n == 0 || n > 64)
         return sbox_error(err, 0, "hostname must be 1 to 64 characters");
-    if (s[0] == '-' || s[0] == '.' || strspn(s, "abcdefghijklmnopqrstuvwxyz"
-                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
-        return sbox_error(err, 0, "`%s` is not a valid hostname (letters, digits, '-' and '.')",
-                          s);
+    if (s[0] == '-' || s[0] == '.' ||
+        strspn(s, "abcdefghijklmnopqrstuvwxyz"
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+        return sbox_error(err, 0, "`%s` is not a valid hostname (letters, digits, '-' and '.')", s);
     return 0;
 }
 

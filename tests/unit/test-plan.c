@@ -171,9 +171,17 @@ static void test_environ(void)
     struct sbox_host h;
     struct sbox_plan p;
     struct sbox_error err = {0};
-    char *host_env[] = {"PATH=/usr/bin", "HOME=/home/u", "LC_ALL=C", "SSH_AUTH_SOCK=/run/a",
-                        "AWS_SECRET_ACCESS_KEY=x", "DISPLAY=:0", "DBUS_SESSION_BUS_ADDRESS=y",
-                        "NODE_ENV=test", "GITHUB_TOKEN=t", "TERM=xterm", NULL};
+    char *host_env[] = {"PATH=/usr/bin",
+                        "HOME=/home/u",
+                        "LC_ALL=C",
+                        "SSH_AUTH_SOCK=/run/a",
+                        "AWS_SECRET_ACCESS_KEY=x",
+                        "DISPLAY=:0",
+                        "DBUS_SESSION_BUS_ADDRESS=y",
+                        "NODE_ENV=test",
+                        "GITHUB_TOKEN=t",
+                        "TERM=xterm",
+                        NULL};
     _cleanup_strv_ char **env = NULL;
 
     fake_host(&h, "/work/p");
