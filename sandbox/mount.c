@@ -117,7 +117,7 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
     if (dir && !S_ISDIR(st.st_mode))
         return sbox_error(err, ENOTDIR, "mount point `%s`", path);
     if (!dir && S_ISDIR(st.st_mode))
-        return sbox_error(err, EISDIR, "mount point `%s` is a directory, the source is not", path);
+        return sbox_error(err, 0, "mount point `%s` is a directory, the source is not", path);
     *ret = steal_fd(&parent);
     return 0;
 }
