@@ -38,6 +38,18 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
+bool sbox_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 void sbox_escape(char *dst, size_t size, const char *src)
 {
     size_t o = 0;

@@ -26,4 +26,8 @@ int sbox_error_prefix(struct sbox_error *e, const char *fmt, ...)
  * Writes at most size-1 bytes and always terminates. */
 void sbox_escape(char *dst, size_t size, const char *src);
 
+/* True when s is valid UTF-8 (overlong forms and surrogates are not). */
+#include <stdbool.h>
+bool sbox_utf8_valid(const char *s);
+
 #endif

@@ -8,11 +8,6 @@
 
 #include "error.h"
 
-struct sbox_host_dir {
-    char *path;        /* "/usr", "/lib64", ... */
-    char *link_target; /* symlink contents when the host has a symlink there, else NULL */
-};
-
 struct sbox_host {
     uid_t uid;
     gid_t gid;
@@ -21,8 +16,6 @@ struct sbox_host {
     char *home_real; /* home with symlinks resolved (the cwd is a physical path), or NULL */
     char *cwd;       /* normalised, NULL when the current directory is gone */
     char *shell;     /* $SHELL when it is absolute, else /bin/sh */
-    struct sbox_host_dir *sysdirs; /* system directories present on the host */
-    size_t n_sysdirs;
     char **environ; /* the caller's environment (borrowed) */
     char *tty;      /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
 };

@@ -5,6 +5,7 @@
 #include "host.h"
 #include "launch.h"
 #include "plan.h"
+#include "profile.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -77,9 +78,31 @@ static const char *suggest(const char *typed, const struct option *opts)
     return best;
 }
 
+/* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
+static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
+{
+    struct sbox_error err = {0};
+    if (!strcmp(argv[1], "profiles") || (argc == 3 && !strcmp(argv[2], "list"))) {
+        if (argc > (strcmp(argv[1], "profiles") ? 3 : 2))
+            return fail("%s: takes no arguments", argv[1]);
+        sbox_profile_list(ps, stdout);
+        return 0;
+    }
+    if (argc == 4 && !strcmp(argv[2], "show")) {
+        if (sbox_profile_load(ps, plan, argv[3], &err) < 0 || sbox_plan_finish(plan, &err) < 0)
+            return fail("%s", err.msg);
+        sbox_strv_free(plan->argv);
+        plan->argv = NULL;
+        sbox_plan_print(plan, stdout);
+        return 0;
+    }
+    return fail("profile: expected `sbox profile list` or `sbox profile show NAME`");
+}
+
 int main(int argc, char **argv)
 {
     static const struct option extra[] = {
+        {"profile", required_argument, NULL, 'p'},
         {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -91,7 +114,12 @@ int main(int argc, char **argv)
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
+    struct sbox_profiles profiles;
     _cleanup_strv_ char **envp = NULL;
+    _cleanup_strv_ char **names = NULL; /* -p, in order */
+    _cleanup_free_ int *flags = NULL;   /* settings given as flags, in order ... */
+    _cleanup_strv_ char **values = NULL; /* ... and their values */
+    size_t n_flags = 0;
     bool dry_run = false, verbose = false;
     int status = EXIT_SBOX, c;
 
@@ -109,24 +137,31 @@ int main(int argc, char **argv)
                                   NULL, OPT_SETTING + (int)i};
     memcpy(opts + sbox_n_settings, extra, sizeof extra);
     memset(&opts[sbox_n_settings + n_extra], 0, sizeof *opts);
+    flags = sbox_xmalloc((size_t)argc * sizeof *flags);
 
     if (sbox_host_probe(&host, environ, &err) < 0)
         return fail("%s", err.msg);
     sbox_plan_init(&plan, &host);
+    sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
+
+    if (argc >= 2 && (!strcmp(argv[1], "profiles") || !strcmp(argv[1], "profile"))) {
+        status = profile_command(argc, argv, &profiles, &plan);
+        goto out;
+    }
 
     opterr = 0;
     /* "+": options end at the first command word, so `sbox ls -l` needs no "--". */
-    while ((c = getopt_long(argc, argv, "+:vhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:p:vhV", opts, NULL)) != -1) {
         if (c >= OPT_SETTING) {
-            const struct sbox_setting *s = &sbox_settings[c - OPT_SETTING];
-            if (sbox_plan_set(&plan, s->section, s->key, optarg ? optarg : "true", &cmdline, &err) <
-                0) {
-                status = fail("%s", err.msg);
-                goto out;
-            }
+            /* Applied after every profile: the command line is the last word. */
+            flags[n_flags++] = c - OPT_SETTING;
+            sbox_strv_push(&values, sbox_xstrdup(optarg ? optarg : "true"));
             continue;
         }
         switch (c) {
+        case 'p':
+            sbox_strv_push(&names, sbox_xstrdup(optarg));
+            break;
         case OPT_DRY_RUN:
             dry_run = true;
             break;
@@ -164,6 +199,26 @@ int main(int argc, char **argv)
         }
         }
     }
+
+    /* Profiles replace the embedded default (which they may include); then the flags. */
+    if (!names && sbox_profile_load_default(&profiles, &plan, &err) < 0) {
+        status = fail("%s", err.msg);
+        goto out;
+    }
+    for (size_t i = 0; names && names[i]; i++) {
+        if (sbox_profile_load(&profiles, &plan, names[i], &err) < 0) {
+            status = fail("%s", err.msg);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n_flags; i++) {
+        const struct sbox_setting *s = &sbox_settings[flags[i]];
+        if (sbox_plan_set(&plan, s->section, s->key, values[i], &cmdline, &err) < 0) {
+            status = fail("%s", err.msg);
+            goto out;
+        }
+    }
+
     sbox_plan_set_command(&plan, argv + optind);
     if (sbox_plan_finish(&plan, &err) < 0) {
         status = fail("%s", err.msg);
@@ -184,6 +239,7 @@ int main(int argc, char **argv)
         fail("%s", err.msg);
 out:
     sbox_plan_free(&plan);
+    sbox_profiles_free(&profiles);
     sbox_host_free(&host);
     return status;
 }

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -243,12 +244,37 @@ static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
     return 0;
 }
 
-static int do_symlink(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+/* The host's path as the host has it: a symlink (such as /bin -> usr/bin on merged-/usr systems)
+ * is recreated, anything else is bound read-only, a missing path is skipped. */
+static int do_mirror(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
 {
-    _cleanup_free_ char *dir = sbox_xstrdup(m->dst);
-    char *slash = strrchr(dir, '/');
-    _cleanup_close_ int parent = -1;
+    _cleanup_close_ int src = -1, parent = -1;
+    _cleanup_free_ char *dir = NULL;
+    char target[PATH_MAX];
+    struct stat st;
+    char *slash;
+    ssize_t n;
     int r;
+
+    src = sys_openat2(c->host, m->src, O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (src < 0) {
+        if (errno == ENOENT)
+            return 0;
+        return sbox_error(err, errno, "source `%s`", m->src);
+    }
+    if (fstat(src, &st) < 0)
+        return sbox_error(err, errno, "source `%s`", m->src);
+    if (!S_ISLNK(st.st_mode)) {
+        struct sbox_mount bind = *m;
+        bind.kind = SBOX_MOUNT_RO_BIND;
+        return do_bind(c, &bind, false, err);
+    }
+    n = readlinkat(src, "", target, sizeof target - 1);
+    if (n < 0)
+        return sbox_error(err, errno, "read the symlink `%s`", m->src);
+    target[n] = '\0';
+    dir = sbox_xstrdup(m->dst);
+    slash = strrchr(dir, '/');
     *slash = '\0';
     r = mountpoint(c, dir[0] ? dir : "/", true, &parent, err);
     if (r < 0)
@@ -258,7 +284,7 @@ static int do_symlink(struct ctx *c, const struct sbox_mount *m, struct sbox_err
     r = may_create(c, parent, m->dst, err);
     if (r < 0)
         return r;
-    if (symlinkat(m->src, parent, slash + 1) < 0)
+    if (symlinkat(target, parent, slash + 1) < 0)
         return sbox_error(err, errno, "symlink `%s`", m->dst);
     return 0;
 }
@@ -359,8 +385,8 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
                         m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL, err);
     case SBOX_MOUNT_HIDE:
         return do_hide(c, m, err);
-    case SBOX_MOUNT_SYMLINK:
-        return do_symlink(c, m, err);
+    case SBOX_MOUNT_MIRROR:
+        return do_mirror(c, m, err);
     case SBOX_MOUNT_PROC:
         return do_proc(c, m, err);
     case SBOX_MOUNT_DEV:

@@ -10,12 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Variables the payload sees by default; everything else (tokens, agent sockets, DISPLAY,
- * DBUS_*, ...) is dropped unless keep-env names it. */
-static const char *const env_allowlist[] = {
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "LANG", "LC_*", "TZ",
-};
-
 static const struct sbox_origin builtin = {.kind = SBOX_ORIGIN_BUILTIN};
 
 void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size)
@@ -80,8 +74,6 @@ static bool cwd_is_shared(const char *cwd, const char *home, const char *home_re
 
 void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
 {
-    struct sbox_mount *m;
-
     memset(p, 0, sizeof *p);
     p->host_uid = h->uid;
     p->host_gid = h->gid;
@@ -89,58 +81,14 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->gid = (uint32_t)h->gid;
     p->uid_origin = p->gid_origin = builtin;
     p->home = sbox_xstrdup(h->home);
+    p->home_real = h->home_real ? sbox_xstrdup(h->home_real) : NULL;
     p->cwd = h->cwd ? sbox_xstrdup(h->cwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
     p->hostname = sbox_xstrdup("sbox");
     p->hostname_origin = builtin;
     p->chdir_origin = builtin;
-
-    for (size_t i = 0; i < h->n_sysdirs; i++) {
-        const struct sbox_host_dir *d = &h->sysdirs[i];
-        if (d->link_target) {
-            m = add_mount(p, SBOX_MOUNT_SYMLINK, "symlink", &builtin);
-            m->src = sbox_xstrdup(d->link_target);
-        } else {
-            m = add_mount(p, SBOX_MOUNT_RO_BIND, "ro-bind", &builtin);
-            m->src = sbox_xstrdup(d->path);
-        }
-        m->dst = sbox_xstrdup(d->path);
-    }
-    m = add_mount(p, SBOX_MOUNT_PROC, "proc", &builtin);
-    m->dst = sbox_xstrdup("/proc");
-    m = add_mount(p, SBOX_MOUNT_DEV, "dev", &builtin);
-    m->dst = sbox_xstrdup("/dev");
-    m = add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
-    m->dst = sbox_xstrdup("/tmp");
-    m->mode = 01777;
-    m = add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
-    m->dst = sbox_xstrdup("/run");
-    m = add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
-    m->dst = sbox_xstrdup(h->home);
-    m->mode = 0700;
-
-    if (!h->cwd) {
-        sbox_strv_push(&p->notes, sbox_xstrdup("the current directory no longer exists; "
-                                               "running in the empty home"));
-    } else if (cwd_is_shared(h->cwd, h->home, h->home_real, h->uid)) {
-        sbox_strv_push(
-            &p->notes,
-            sbox_xasprintf("not binding the current directory %s (it is %s); running "
-                           "in the empty home",
-                           h->cwd,
-                           sbox_path_is_under(h->home, h->cwd) ||
-                                   (h->home_real && sbox_path_is_under(h->home_real, h->cwd))
-                               ? "your home or contains it"
-                               : "a shared system directory"));
-    } else {
-        m = add_mount(p, SBOX_MOUNT_BIND, "bind", &builtin);
-        m->src = sbox_xstrdup(h->cwd);
-        m->dst = sbox_xstrdup(h->cwd);
-    }
-
-    for (size_t i = 0; i < sizeof env_allowlist / sizeof *env_allowlist; i++)
-        add_keep_env(p, env_allowlist[i], &builtin);
+    p->cwd_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -162,6 +110,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->chdir);
     sbox_strv_free(p->argv);
     free(p->home);
+    free(p->home_real);
     free(p->cwd);
     free(p->shell);
     free(p->tty);
@@ -337,14 +286,137 @@ static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, con
     return 0;
 }
 
+static void clear_keep_env(struct sbox_plan *p)
+{
+    for (size_t i = 0; i < p->n_keep_env; i++)
+        free(p->keep_env[i].glob);
+    p->n_keep_env = 0;
+}
+
+/* clearenv forgets every keep-env so far, the default allowlist included: only keep-env given
+ * after it, and setenv, reach the payload. */
 static int apply_clearenv(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                           const struct sbox_origin *o, struct sbox_error *err)
 {
-    int r = sbox_value_bool(value, &p->clearenv, err);
+    bool on;
+    int r = sbox_value_bool(value, &on, err);
     (void)s;
-    if (r >= 0)
-        p->clearenv_origin = *o;
+    (void)o;
+    if (r >= 0 && on)
+        clear_keep_env(p);
     return r;
+}
+
+static int apply_mirror(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    struct sbox_mount *m;
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path", value);
+    m = add_mount(p, SBOX_MOUNT_MIRROR, s->key, o);
+    m->dst = sbox_path_normalize(value);
+    m->src = sbox_xstrdup(m->dst);
+    return 0;
+}
+
+static int apply_special(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
+    add_mount(p, strcmp(s->key, "proc") == 0 ? SBOX_MOUNT_PROC : SBOX_MOUNT_DEV, s->key, o)->dst =
+        sbox_path_normalize(value);
+    return 0;
+}
+
+static int apply_cwd(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (strcmp(value, "bind") == 0)
+        p->cwd_mode = SBOX_CWD_BIND;
+    else if (strcmp(value, "ro-bind") == 0)
+        p->cwd_mode = SBOX_CWD_RO_BIND;
+    else if (strcmp(value, "none") == 0)
+        p->cwd_mode = SBOX_CWD_NONE;
+    else
+        return sbox_error(err, 0, "`%s` is not one of bind, ro-bind, none", value);
+    p->cwd_origin = *o;
+    return 0;
+}
+
+/* One of a fixed set of words. */
+static int one_of(const char *value, const char *const *words, struct sbox_error *err)
+{
+    char list[256] = "";
+    for (size_t i = 0; words[i]; i++) {
+        if (strcmp(value, words[i]) == 0)
+            return (int)i;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                 words[i]);
+    }
+    return sbox_error(err, 0, "`%s` is not one of %s", value, list);
+}
+
+/* Keys implemented by later parts of sbox: their values are checked now, so a profile written
+ * for them fails on a real mistake first, then on "not supported yet". A value that names what
+ * sbox already does (net = none, userns = single) is accepted. */
+static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const drivers[] = {"auto", "native", "fuse", NULL};
+    static const char *const userns[] = {"single", "auto", "subuid", NULL};
+    static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
+    static const char *const policies[] = {"default", "strict", "none", NULL};
+    static const char *const actions[] = {"errno", "kill", "log", NULL};
+    const char *k = s->key;
+    uint64_t n;
+    bool b;
+    int r = 0;
+    (void)p;
+    (void)o;
+    if (!strcmp(k, "rootfs"))
+        r = value[0] == '/' ? 0 : sbox_error(err, 0, "`%s` must be an absolute path", value);
+    else if (!strcmp(k, "overlay"))
+        r = value[0] == '/' || !strcmp(value, "tmpfs")
+                ? 0
+                : sbox_error(err, 0, "`%s` is not `tmpfs` or an absolute path", value);
+    else if (!strcmp(k, "overlay-driver"))
+        r = one_of(value, drivers, err);
+    else if (!strcmp(k, "userns")) {
+        r = one_of(value, userns, err);
+        if (r == 0)
+            return 0; /* single: what sbox does */
+    } else if (!strcmp(k, "net")) {
+        r = one_of(value, nets, err);
+        if (r == 0)
+            return 0; /* none: what sbox does */
+    } else if (!strcmp(k, "seccomp"))
+        r = value[0] == '/' ? 0 : one_of(value, policies, err);
+    else if (!strcmp(k, "action"))
+        r = one_of(value, actions, err);
+    else if (!strcmp(k, "publish"))
+        r = sbox_value_publish(value, err);
+    else if (!strcmp(k, "dns"))
+        r = sbox_value_ip(value, err);
+    else if (!strcmp(k, "host-loopback") || !strcmp(k, "ipv6") || !strcmp(k, "limits-strict"))
+        r = sbox_value_bool(value, &b, err);
+    else if (!strcmp(k, "memory") || !strcmp(k, "memory-swap") || !strcmp(k, "fsize") ||
+             !strcmp(k, "core"))
+        r = sbox_value_size(value, &n, err);
+    else if (!strcmp(k, "cpus"))
+        r = sbox_value_cpus(value, &n, err);
+    else if (!strcmp(k, "pids") || !strcmp(k, "nofile") || !strcmp(k, "cpu-time"))
+        r = sbox_value_uint(value, UINT32_MAX, &n, err);
+    else if (!strcmp(k, "errno"))
+        r = sbox_value_errno(value, err);
+    else if (!strcmp(k, "cap-add"))
+        r = sbox_value_names(value, sbox_value_is_capability, "capability", err);
+    else if (!strcmp(k, "deny") || !strcmp(k, "allow"))
+        r = sbox_value_names(value, sbox_value_is_syscall, "system call", err);
+    if (r < 0)
+        return r;
+    return sbox_error(err, 0, "`%s` is not supported yet (%s)", k, s->pending);
 }
 
 static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
@@ -365,30 +437,87 @@ static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const cha
     return 0;
 }
 
+#define NET "networking beyond none comes in a later version"
+#define LIM "resource limits come in a later version"
+#define SEC "seccomp policies and capabilities come in a later version"
+#define IMG "image roots and overlays come in a later version"
+
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
-     "bind SRC read-only (recursively) at DST", apply_bind},
-    {"filesystem", "bind", SBOX_SETTING_LIST, "SRC[:DST]", "bind SRC read-write at DST",
+     "bind SRC read-only (recursively) at DST", NULL, apply_bind},
+    {"filesystem", "bind", SBOX_SETTING_LIST, "SRC[:DST]", "bind SRC read-write at DST", NULL,
      apply_bind},
     {"filesystem", "ro-bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like ro-bind, skipped when SRC is missing", apply_bind},
+     "like ro-bind, skipped when SRC is missing", NULL, apply_bind},
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like bind, skipped when SRC is missing", apply_bind},
+     "like bind, skipped when SRC is missing", NULL, apply_bind},
+    {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
+     "show the host's PATH as it is: a symlink stays one, else read-only; skipped if missing",
+     NULL, apply_mirror},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
-     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", apply_tmpfs},
+     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", NULL, apply_tmpfs},
     {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
-     "show PATH as an empty, unwritable directory or file", apply_hide},
-    {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
-    {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", apply_setenv},
-    {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv},
-    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
-     apply_keep_env},
+     "show PATH as an empty, unwritable directory or file", NULL, apply_hide},
+    {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", NULL, apply_special},
+    {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST", NULL,
+     apply_special},
+    {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
+     "the current directory: bind, ro-bind or none (never when it is home, / or shared)", NULL,
+     apply_cwd},
+    {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", NULL,
+     apply_chdir},
+    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR", "an image root instead of the host's",
+     IMG, check_pending},
+    {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR", "make the root writable", IMG,
+     check_pending},
+    {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
+     "how the overlay is made", IMG, check_pending},
+    {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
+    {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
+    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
+     "pass host variables matching PATTERN (glob)", NULL, apply_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
-     "drop the default allowlist: pass only keep-env and setenv", apply_clearenv},
-    {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)",
+     "forget the keep-env patterns so far, the default allowlist included", NULL,
+     apply_clearenv},
+    {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
      apply_hostname},
-    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours)", apply_id},
-    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours)", apply_id},
+    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
+     "the network (only none so far: loopback alone)", NET, check_pending},
+    {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
+     "forward a host port into the sandbox", NET, check_pending},
+    {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no", "reach the host's loopback", NET,
+     check_pending},
+    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no", "IPv6 in user-mode networking", NET,
+     check_pending},
+    {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside", NET, check_pending},
+    {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit", LIM, check_pending},
+    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit", LIM, check_pending},
+    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit (e.g. 1.5)", LIM, check_pending},
+    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process limit", LIM, check_pending},
+    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", LIM, check_pending},
+    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "file size limit", LIM, check_pending},
+    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time limit", LIM, check_pending},
+    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size", LIM, check_pending},
+    {"limits", "limits-strict", SBOX_SETTING_SCALAR, "yes|no", "fail when a limit cannot be set",
+     LIM, check_pending},
+    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours)", NULL,
+     apply_id},
+    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours)", NULL,
+     apply_id},
+    {"security", "userns", SBOX_SETTING_SCALAR, "single|auto|subuid",
+     "id mapping (only single so far)", IMG, check_pending},
+    {"security", "cap-add", SBOX_SETTING_LIST, "CAP...", "keep named capabilities", SEC,
+     check_pending},
+    {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|PATH", "the seccomp policy",
+     SEC, check_pending},
+    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny system calls", SEC,
+     check_pending},
+    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow system calls", SEC,
+     check_pending},
+    {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO", "the error denied calls get", SEC,
+     check_pending},
+    {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log", "what a denied call does", SEC,
+     check_pending},
 };
 const size_t sbox_n_settings = sizeof sbox_settings / sizeof *sbox_settings;
 
@@ -406,9 +535,7 @@ static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
 {
     size_t o = 0;
     if (s->apply == apply_keep_env) {
-        for (size_t i = 0; i < p->n_keep_env; i++)
-            free(p->keep_env[i].glob);
-        p->n_keep_env = 0;
+        clear_keep_env(p);
         return;
     }
     if (s->apply == apply_setenv || s->apply == apply_unsetenv) {
@@ -470,8 +597,37 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv)
         p->argv = sbox_strv_copy(argv);
 }
 
+/* Shows the caller's directory as cwd = asks, unless that would hand over a shared tree. */
+static void add_cwd(struct sbox_plan *p)
+{
+    struct sbox_mount *m;
+    if (p->cwd_mode == SBOX_CWD_NONE)
+        return;
+    if (!p->cwd) {
+        sbox_strv_push(&p->notes, sbox_xstrdup("the current directory no longer exists; "
+                                               "running in the empty home"));
+        return;
+    }
+    if (cwd_is_shared(p->cwd, p->home, p->home_real, p->host_uid)) {
+        bool home = sbox_path_is_under(p->home, p->cwd) ||
+                    (p->home_real && sbox_path_is_under(p->home_real, p->cwd));
+        sbox_strv_push(&p->notes,
+                       sbox_xasprintf("not binding the current directory %s (it is %s); running "
+                                      "in the empty home",
+                                      p->cwd,
+                                      home ? "your home or contains it"
+                                           : "a shared system directory"));
+        return;
+    }
+    m = add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND, "cwd",
+                  &p->cwd_origin);
+    m->src = sbox_xstrdup(p->cwd);
+    m->dst = sbox_xstrdup(p->cwd);
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
+    add_cwd(p);
     /* Hides go last so they cover whatever the other mounts put there; otherwise parents before
      * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
     struct sbox_mount *sorted = sbox_xmalloc(p->n_mounts * sizeof *sorted);
@@ -514,12 +670,9 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 
 static bool env_kept(const struct sbox_plan *p, const char *name)
 {
-    for (size_t i = 0; i < p->n_keep_env; i++) {
-        if (p->clearenv && p->keep_env[i].origin.kind == SBOX_ORIGIN_BUILTIN)
-            continue;
+    for (size_t i = 0; i < p->n_keep_env; i++)
         if (fnmatch(p->keep_env[i].glob, name, 0) == 0)
             return true;
-    }
     return false;
 }
 
@@ -560,11 +713,24 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
     return env;
 }
 
-/* ":" and "\" in a path would be read as a separator or an escape. */
-static void print_spec_path(FILE *f, const char *s)
+/* A value as a profile line holds it: "$" doubled (profiles expand ${VAR}), and for spec values
+ * ":" and "\" escaped. Returns false when no profile line can hold it (a newline, or a ";" after
+ * white space, which starts a comment). */
+static bool printable(const char *s)
+{
+    for (const char *c = s; *c; c++)
+        if (*c == '\n' || *c == '\r' || (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')))
+            return false;
+    return s[0] != ' ' && s[0] != '\t' && (s[0] == '\0' || (s[strlen(s) - 1] != ' ' &&
+                                                            s[strlen(s) - 1] != '\t'));
+}
+
+static void print_value(FILE *f, const char *s, bool spec)
 {
     for (; *s; s++) {
-        if (*s == ':' || *s == '\\')
+        if (*s == '$')
+            fputc('$', f);
+        else if (spec && (*s == ':' || *s == '\\'))
             fputc('\\', f);
         fputc(*s, f);
     }
@@ -585,81 +751,93 @@ static void print_origin(FILE *f, const struct sbox_origin *o)
     }
 }
 
+/* key = value, or a comment saying why the value cannot be written. */
+static void print_kv(FILE *f, const char *key, const char *a, const char *b, bool spec,
+                     const struct sbox_origin *o)
+{
+    if (!printable(a) || (b && !printable(b))) {
+        fprintf(f, "; %s: this value cannot be written in a profile (newline, or `;` after a "
+                   "space)",
+                key);
+        print_origin(f, o);
+        return;
+    }
+    fprintf(f, "%s = ", key);
+    print_value(f, a, spec);
+    if (b) {
+        fputc(spec ? ':' : '=', f);
+        print_value(f, b, spec);
+    }
+    print_origin(f, o);
+}
+
 static void print_mount(FILE *f, const struct sbox_mount *m)
 {
+    char opts[96];
     switch (m->kind) {
     case SBOX_MOUNT_BIND:
     case SBOX_MOUNT_RO_BIND:
-        fprintf(f, "%s = ", m->key);
-        print_spec_path(f, m->src);
-        if (strcmp(m->src, m->dst) != 0) {
-            fputc(':', f);
-            print_spec_path(f, m->dst);
-        }
+        if (strcmp(m->key, "cwd") == 0)
+            return; /* printed as the cwd setting it comes from */
+        print_kv(f, m->key, m->src, strcmp(m->src, m->dst) ? m->dst : NULL, true, &m->origin);
         break;
-    case SBOX_MOUNT_TMPFS:
-        fprintf(f, "tmpfs = ");
-        print_spec_path(f, m->dst);
-        fprintf(f, ":mode=%04o", (unsigned)m->mode);
+    case SBOX_MOUNT_TMPFS: {
+        int n = snprintf(opts, sizeof opts, "mode=%04o", (unsigned)m->mode);
         if (m->has_size)
-            fprintf(f, ",size=%llu", (unsigned long long)m->size);
+            n += snprintf(opts + n, sizeof opts - (size_t)n, ",size=%llu",
+                          (unsigned long long)m->size);
         if (m->noexec)
-            fputs(",noexec", f);
-        break;
-    case SBOX_MOUNT_HIDE:
-        fprintf(f, "hide = %s", m->dst);
-        break;
-    case SBOX_MOUNT_PROC:
-        fprintf(f, "; fresh proc at %s", m->dst);
-        break;
-    case SBOX_MOUNT_DEV:
-        fprintf(f, "; minimal devices at %s", m->dst);
-        break;
-    case SBOX_MOUNT_SYMLINK:
-        fprintf(f, "; symlink %s -> %s", m->dst, m->src);
+            snprintf(opts + n, sizeof opts - (size_t)n, ",noexec");
+        print_kv(f, "tmpfs", m->dst, opts, true, &m->origin);
         break;
     }
-    print_origin(f, &m->origin);
+    case SBOX_MOUNT_HIDE:
+    case SBOX_MOUNT_PROC:
+    case SBOX_MOUNT_DEV:
+    case SBOX_MOUNT_MIRROR:
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        break;
+    }
 }
 
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
+    static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
+    char id[16];
+
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
     for (size_t i = 0; i < p->n_mounts; i++)
         print_mount(f, &p->mounts[i]);
-    fprintf(f, "chdir = %s", p->chdir);
-    print_origin(f, &p->chdir_origin);
+    print_kv(f, "cwd", cwd_modes[p->cwd_mode], NULL, false, &p->cwd_origin);
+    if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "chdir", p->chdir, NULL, false, &p->chdir_origin);
+    else
+        fprintf(f, "; chdir: %s (the default)\n", p->chdir);
 
     fputs("\n[env]\n", f);
-    if (p->clearenv) {
-        fputs("clearenv = true", f);
-        print_origin(f, &p->clearenv_origin);
-    }
-    for (size_t i = 0; i < p->n_keep_env; i++) {
-        if (p->clearenv && p->keep_env[i].origin.kind == SBOX_ORIGIN_BUILTIN)
-            continue;
-        fprintf(f, "keep-env = %s", p->keep_env[i].glob);
-        print_origin(f, &p->keep_env[i].origin);
-    }
+    for (size_t i = 0; i < p->n_keep_env; i++)
+        print_kv(f, "keep-env", p->keep_env[i].glob, NULL, false, &p->keep_env[i].origin);
     for (size_t i = 0; i < p->n_env_ops; i++) {
         const struct sbox_env_op *e = &p->env_ops[i];
         if (e->op == SBOX_ENV_SET)
-            fprintf(f, "setenv = %s=%s", e->name, e->value);
+            print_kv(f, "setenv", e->name, e->value, false, &e->origin);
         else
-            fprintf(f, "unsetenv = %s", e->name);
-        print_origin(f, &e->origin);
+            print_kv(f, "unsetenv", e->name, NULL, false, &e->origin);
     }
 
-    fprintf(f, "\n[network]\nhostname = %s", p->hostname);
-    print_origin(f, &p->hostname_origin);
+    fputs("\n[network]\n", f);
+    print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
 
-    fprintf(f, "\n[security]\nuid = %u", p->uid);
-    print_origin(f, &p->uid_origin);
-    fprintf(f, "gid = %u", p->gid);
-    print_origin(f, &p->gid_origin);
+    fputs("\n[security]\n", f);
+    snprintf(id, sizeof id, "%u", p->uid);
+    print_kv(f, "uid", id, NULL, false, &p->uid_origin);
+    snprintf(id, sizeof id, "%u", p->gid);
+    print_kv(f, "gid", id, NULL, false, &p->gid_origin);
 
-    fputs("\n; command:", f);
-    for (size_t i = 0; p->argv && p->argv[i]; i++)
-        fprintf(f, " %s", p->argv[i]);
-    fputs(p->argv_default ? "  (your shell)\n" : "\n", f);
+    if (p->argv) {
+        fputs("\n; command:", f);
+        for (size_t i = 0; p->argv[i]; i++)
+            fprintf(f, " %s", p->argv[i]);
+        fputs(p->argv_default ? "  (your shell)\n" : "\n", f);
+    }
 }

@@ -28,14 +28,14 @@ enum sbox_mount_kind {
     SBOX_MOUNT_RO_BIND,
     SBOX_MOUNT_TMPFS,
     SBOX_MOUNT_HIDE,
-    SBOX_MOUNT_PROC,    /* built-in: a fresh /proc */
-    SBOX_MOUNT_DEV,     /* built-in: the minimal /dev */
-    SBOX_MOUNT_SYMLINK, /* built-in: recreate a host symlink such as /bin -> usr/bin */
+    SBOX_MOUNT_PROC,   /* a fresh proc */
+    SBOX_MOUNT_DEV,    /* the minimal /dev */
+    SBOX_MOUNT_MIRROR, /* the host's path as it is: a symlink stays one, else read-only */
 };
 
 struct sbox_mount {
     enum sbox_mount_kind kind;
-    char *src; /* host path (binds), link target (symlinks), NULL otherwise */
+    char *src; /* host path (binds, mirrors), NULL otherwise */
     char *dst; /* normalised absolute path inside the sandbox */
     bool try_missing;
     bool has_size;
@@ -60,6 +60,8 @@ struct sbox_pattern {
     struct sbox_origin origin;
 };
 
+enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
+
 struct sbox_plan {
     struct sbox_mount *mounts;
     size_t n_mounts;
@@ -67,12 +69,12 @@ struct sbox_plan {
     size_t n_env_ops;
     struct sbox_pattern *keep_env;
     size_t n_keep_env;
-    bool clearenv;
-    struct sbox_origin clearenv_origin;
     char *hostname;
     struct sbox_origin hostname_origin;
     char *chdir; /* NULL until finish: then the working directory inside */
     struct sbox_origin chdir_origin;
+    enum sbox_cwd_mode cwd_mode; /* how the caller's directory is shown */
+    struct sbox_origin cwd_origin;
     uint32_t uid, gid; /* identity inside */
     struct sbox_origin uid_origin, gid_origin;
     char **argv;
@@ -82,6 +84,7 @@ struct sbox_plan {
     uid_t host_uid;
     gid_t host_gid;
     char *home;
+    char *home_real;
     char *cwd; /* the caller's directory, NULL when gone */
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
@@ -96,6 +99,7 @@ struct sbox_setting {
     enum sbox_setting_type type;
     const char *arg; /* argument name in --help, NULL for flags */
     const char *help;
+    const char *pending; /* set for keys parsed and checked now, implemented later: what brings them */
     int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                  const struct sbox_origin *o, struct sbox_error *err);
 };
@@ -103,7 +107,8 @@ struct sbox_setting {
 extern const struct sbox_setting sbox_settings[];
 extern const size_t sbox_n_settings;
 
-/* Fills the embedded default from host facts. */
+/* An empty plan (no mounts, hostname sbox, the caller's ids) with host facts copied in. The
+ * embedded default is a profile (profiles/default.ini), applied by profile.c. */
 void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *host);
 void sbox_plan_free(struct sbox_plan *p);
 
@@ -124,7 +129,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
  * setenv/unsetenv operations in order. */
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);
 
-/* The plan as a profile, each value with where it came from. */
+/* The plan as a profile, each value with where it came from: loading it back gives the same
+ * plan. */
 void sbox_plan_print(const struct sbox_plan *p, FILE *f);
 
 /* "--bind" or "FILE:LINE" or "built-in", for messages. */

@@ -4,7 +4,10 @@
 #include "cleanup.h"
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <seccomp.h>
+#include <sys/capability.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -173,4 +176,126 @@ bool sbox_value_env_name(const char *s)
         if (!(isalnum((unsigned char)*p) || *p == '_'))
             return false;
     return true;
+}
+
+int sbox_value_cpus(const char *s, uint64_t *ret, struct sbox_error *err)
+{
+    const char *end;
+    uint64_t whole, frac = 0;
+    int r = parse_digits(s, &end, &whole);
+    size_t places = 0;
+    if (r == 0 && *end == '.') {
+        const char *p = end + 1;
+        for (; isdigit((unsigned char)*p) && places < 3; p++, places++)
+            frac = frac * 10 + (uint64_t)(*p - '0');
+        if (places == 0 || isdigit((unsigned char)*p))
+            r = -EINVAL;
+        end = p;
+        for (; places < 3; places++)
+            frac *= 10;
+    }
+    if (r < 0 || *end != '\0' || whole > 1000000)
+        return sbox_error(err, 0, "`%s` is not a CPU count (such as 2 or 1.5)", s);
+    if (whole * 1000 + frac == 0)
+        return sbox_error(err, 0, "a CPU count must be more than 0");
+    *ret = whole * 1000 + frac;
+    return 0;
+}
+
+int sbox_value_ip(const char *s, struct sbox_error *err)
+{
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+        return 0;
+    return sbox_error(err, 0, "`%s` is not an IP address", s);
+}
+
+static int port(const char *s, size_t n, struct sbox_error *err, const char *whole)
+{
+    char buf[8];
+    uint64_t v;
+    struct sbox_error ignored;
+    if (n == 0 || n >= sizeof buf)
+        return sbox_error(err, 0, "`%s`: a port is 1 to 65535", whole);
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (sbox_value_uint(buf, 65535, &v, &ignored) < 0 || v == 0)
+        return sbox_error(err, 0, "`%s`: a port is 1 to 65535", whole);
+    return 0;
+}
+
+int sbox_value_publish(const char *s, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(s);
+    char *proto = strchr(copy, '/'), *ports = copy, *colon;
+    if (proto) {
+        *proto++ = '\0';
+        if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+            return sbox_error(err, 0, "`%s`: the protocol is tcp or udp", s);
+    }
+    if (copy[0] == '[') {
+        char *close = strchr(copy, ']');
+        if (!close || close[1] != ':')
+            return sbox_error(err, 0, "`%s`: an IPv6 address is written [ADDR]:PORT:PORT", s);
+        *close = '\0';
+        if (sbox_value_ip(copy + 1, err) < 0)
+            return -EINVAL;
+        ports = close + 2;
+    } else if (strchr(copy, ':') != strrchr(copy, ':')) {
+        char *first = strchr(copy, ':');
+        *first = '\0';
+        if (sbox_value_ip(copy, err) < 0)
+            return -EINVAL;
+        ports = first + 1;
+    }
+    colon = strchr(ports, ':');
+    if (!colon)
+        return sbox_error(err, 0, "`%s` is not [IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", s);
+    if (port(ports, (size_t)(colon - ports), err, s) < 0 ||
+        port(colon + 1, strlen(colon + 1), err, s) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+int sbox_value_errno(const char *s, struct sbox_error *err)
+{
+    uint64_t v;
+    struct sbox_error ignored;
+    if (isdigit((unsigned char)s[0])) {
+        if (sbox_value_uint(s, 4095, &v, &ignored) < 0 || v == 0)
+            return sbox_error(err, 0, "`%s` is not an errno (1 to 4095, or a name like EACCES)",
+                              s);
+        return 0;
+    }
+    for (int e = 1; e < 4096; e++) {
+        const char *name = strerrorname_np(e);
+        if (name && strcmp(name, s) == 0)
+            return 0;
+    }
+    return sbox_error(err, 0, "`%s` is not an errno name (such as EACCES or EPERM)", s);
+}
+
+int sbox_value_names(const char *s, bool (*is_name)(const char *), const char *what,
+                     struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(s);
+    char *save = NULL;
+    int n = 0;
+    for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save), n++)
+        if (!is_name(w))
+            return sbox_error(err, 0, "`%s` is not a known %s", w, what);
+    if (n == 0)
+        return sbox_error(err, 0, "no %s named", what);
+    return 0;
+}
+
+bool sbox_value_is_capability(const char *name)
+{
+    cap_value_t c;
+    return cap_from_name(name, &c) == 0;
+}
+
+bool sbox_value_is_syscall(const char *name)
+{
+    return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }

@@ -31,4 +31,24 @@ int sbox_value_hostname(const char *s, struct sbox_error *err);
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool sbox_value_env_name(const char *s);
 
+
+/* CPU counts such as "1.5": more than 0, at most three decimals; *ret in thousandths. */
+int sbox_value_cpus(const char *s, uint64_t *ret, struct sbox_error *err);
+
+/* An IPv4 or IPv6 address. */
+int sbox_value_ip(const char *s, struct sbox_error *err);
+
+/* A port publication: [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp], ports 1-65535; an IPv6 host
+ * address goes in brackets. */
+int sbox_value_publish(const char *s, struct sbox_error *err);
+
+/* An errno name (EACCES) or number (1 to 4095). */
+int sbox_value_errno(const char *s, struct sbox_error *err);
+
+/* A list of names separated by spaces or commas, each accepted by is_name. */
+int sbox_value_names(const char *s, bool (*is_name)(const char *), const char *what,
+                     struct sbox_error *err);
+bool sbox_value_is_capability(const char *name); /* CAP_NET_BIND_SERVICE or net_bind_service */
+bool sbox_value_is_syscall(const char *name);
+
 #endif

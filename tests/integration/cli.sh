@@ -49,7 +49,7 @@ unlike "$ERR" "$(printf '\033')" "no raw escape character reaches the terminal"
 run_sbox --dry-run --setenv A=1 --hostname build -- echo hi
 is "$RC" 0 "--dry-run exits 0"
 like "$OUT" "hostname = build  ; from command line" "--dry-run shows a flag's origin"
-like "$OUT" "ro-bind = /usr  ; built-in" "--dry-run shows built-in values"
+like "$OUT" "mirror = /usr  ; built-in" "--dry-run shows built-in values"
 like "$OUT" "; command: echo hi" "--dry-run shows the command"
 
 run_sbox -- true

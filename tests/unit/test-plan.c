@@ -2,6 +2,7 @@
  * Host facts are made up here, so nothing depends on the machine running the tests. */
 #include "cleanup.h"
 #include "plan.h"
+#include "profile.h"
 #include "tap.h"
 #include "util.h"
 
@@ -19,11 +20,18 @@ static void fake_host(struct sbox_host *h, const char *cwd)
     h->home = sbox_xstrdup("/home/u");
     h->cwd = cwd ? sbox_xstrdup(cwd) : NULL;
     h->shell = sbox_xstrdup("/bin/bash");
-    h->n_sysdirs = 3;
-    h->sysdirs = sbox_xmalloc(3 * sizeof *h->sysdirs);
-    h->sysdirs[0] = (struct sbox_host_dir){sbox_xstrdup("/usr"), NULL};
-    h->sysdirs[1] = (struct sbox_host_dir){sbox_xstrdup("/bin"), sbox_xstrdup("usr/bin")};
-    h->sysdirs[2] = (struct sbox_host_dir){sbox_xstrdup("/etc"), NULL};
+}
+
+/* The plan sbox starts from without -p: the compiled-in default profile. */
+static void default_plan(struct sbox_plan *p, const struct sbox_host *h)
+{
+    struct sbox_profiles ps;
+    struct sbox_error err = {0};
+    sbox_plan_init(p, h);
+    sbox_profiles_init(&ps, h, "/nonexistent");
+    if (sbox_profile_load_default(&ps, p, &err) < 0)
+        printf("# default profile: %s\n", err.msg);
+    sbox_profiles_free(&ps);
 }
 
 static const struct sbox_mount *find(const struct sbox_plan *p, enum sbox_mount_kind k,
@@ -56,11 +64,10 @@ static void test_default(void)
     size_t ihome = 0, icwd = 0;
 
     fake_host(&h, "/home/u/proj");
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     ok(sbox_plan_finish(&p, &err) == 0, "default plan finishes");
-    ok(find(&p, SBOX_MOUNT_RO_BIND, "/usr", NULL) != NULL, "/usr is bound read-only");
-    m = find(&p, SBOX_MOUNT_SYMLINK, "/bin", NULL);
-    ok(m && strcmp(m->src, "usr/bin") == 0, "/bin is recreated as the host's symlink");
+    ok(find(&p, SBOX_MOUNT_MIRROR, "/usr", NULL) != NULL, "/usr is mirrored (read-only)");
+    ok(find(&p, SBOX_MOUNT_MIRROR, "/bin", NULL) != NULL, "/bin is mirrored (a symlink stays one)");
     m = find(&p, SBOX_MOUNT_TMPFS, "/home/u", &ihome);
     ok(m && m->mode == 0700, "home is a private tmpfs");
     m = find(&p, SBOX_MOUNT_BIND, "/home/u/proj", &icwd);
@@ -85,7 +92,7 @@ static void test_cwd_shared(const char *cwd)
     struct sbox_plan p;
     struct sbox_error err = {0};
     fake_host(&h, cwd);
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     ok(sbox_plan_finish(&p, &err) == 0, "plan from %s finishes", cwd);
     ok(find(&p, SBOX_MOUNT_BIND, cwd, NULL) == NULL, "%s is not bound", cwd);
     ok(p.notes && p.notes[0] && strstr(p.notes[0], cwd), "a one-line remark names %s", cwd);
@@ -102,7 +109,7 @@ static void test_cwd_physical_home(void)
     struct sbox_error err = {0};
     fake_host(&h, "/data/home/u");
     h.home_real = sbox_xstrdup("/data/home/u");
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     sbox_plan_finish(&p, &err);
     ok(find(&p, SBOX_MOUNT_BIND, "/data/home/u", NULL) == NULL,
        "the home's physical path is not bound when it is the current directory");
@@ -120,7 +127,7 @@ static void test_settings(void)
     size_t i_tmp = 0, i_bind = 0, i_hide = 0;
 
     fake_host(&h, "/work/p");
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     /* Given in the "wrong" order: the bind inside /data comes before the tmpfs that holds it. */
     ok(sbox_plan_set(&p, NULL, "bind", "src:/data/x", &cli, &err) == 0, "relative source accepted");
     ok(sbox_plan_set(&p, NULL, "tmpfs", "/data:size=1M,mode=1777,noexec", &cli, &err) == 0,
@@ -140,9 +147,9 @@ static void test_settings(void)
     ok(m && m->try_missing, "ro-bind-try marks the mount as optional");
     sbox_plan_free(&p);
 
-    sbox_plan_init(&p, &h);
-    ok(sbox_plan_set(&p, NULL, "ro-bind", "", &cli, &err) == 0, "empty value resets a list");
-    ok(find(&p, SBOX_MOUNT_RO_BIND, "/usr", NULL) == NULL, "the built-in ro-binds are gone");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "mirror", "", &cli, &err) == 0, "empty value resets a list");
+    ok(find(&p, SBOX_MOUNT_MIRROR, "/usr", NULL) == NULL, "the built-in mirrors are gone");
     ok(sbox_plan_set(&p, NULL, "hostname", "", &cli, &err) < 0 &&
            strstr(err.msg, "--hostname") == err.msg,
        "an empty scalar is an error naming the flag (%s)", err.msg);
@@ -185,7 +192,7 @@ static void test_environ(void)
     _cleanup_strv_ char **env = NULL;
 
     fake_host(&h, "/work/p");
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     sbox_plan_finish(&p, &err);
     env = sbox_plan_environ(&p, host_env);
     is_str(env_get(env, "PATH"), "/usr/bin", "PATH passes");
@@ -197,7 +204,7 @@ static void test_environ(void)
     sbox_strv_free(env);
     sbox_plan_free(&p);
 
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     sbox_plan_set(&p, NULL, "keep-env", "NODE_*", &cli, &err);
     sbox_plan_set(&p, NULL, "setenv", "A=1", &cli, &err);
     sbox_plan_set(&p, NULL, "unsetenv", "TERM", &cli, &err);
@@ -210,7 +217,7 @@ static void test_environ(void)
     sbox_strv_free(env);
     sbox_plan_free(&p);
 
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     sbox_plan_set(&p, NULL, "clearenv", "true", &cli, &err);
     sbox_plan_set(&p, NULL, "keep-env", "TERM", &cli, &err);
     sbox_plan_finish(&p, &err);
@@ -231,12 +238,12 @@ static void test_print(void)
     FILE *f = open_memstream(&buf, &len);
 
     fake_host(&h, "/work/p");
-    sbox_plan_init(&p, &h);
+    default_plan(&p, &h);
     sbox_plan_set(&p, NULL, "bind", "/a\\:b:/c", &cli, &err);
     sbox_plan_finish(&p, &err);
     sbox_plan_print(&p, f);
     fclose(f);
-    ok(strstr(buf, "ro-bind = /usr  ; built-in\n") != NULL, "built-in values are marked");
+    ok(strstr(buf, "mirror = /usr  ; built-in\n") != NULL, "built-in values are marked");
     ok(strstr(buf, "bind = /a\\:b:/c  ; from command line\n") != NULL,
        "command-line values are marked and ':' is escaped");
     ok(strstr(buf, "[security]\nuid = 1000") != NULL, "identity printed");
