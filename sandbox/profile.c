@@ -320,10 +320,19 @@ static char *reader(char *str, int num, void *stream)
 {
     struct load *L = stream;
     size_t n = 0;
-    if (L->text >= L->end || num < 2)
+    if (L->failed || L->text >= L->end || num < 2)
         return NULL;
-    if (L->at_line_start)
+    if (L->at_line_start) {
+        /* inih's line buffer has a size fixed when the library was built (200 bytes on some
+         * distributions): a longer line would be cut silently, so it is an error here. */
+        const char *nl = memchr(L->text, '\n', (size_t)(L->end - L->text));
+        size_t len = nl ? (size_t)(nl - L->text) + 1 : (size_t)(L->end - L->text);
         L->line++;
+        if (len > (size_t)num - 1) {
+            fail_at(L, L->line, "line is longer than %d bytes, the INI parser's limit", num - 2);
+            return NULL;
+        }
+    }
     while (L->text < L->end && n < (size_t)num - 1) {
         char c = *L->text++;
         str[n++] = c;
