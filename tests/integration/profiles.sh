@@ -1,0 +1,126 @@
+#!/bin/sh
+# Profiles: finding them, stacking, listing, the round trip, bad input, and a real Node project
+# under `sbox -p node -- npm test`.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+profiles=${SBOX_PROFILES:?SBOX_PROFILES must name the profiles directory}
+fixtures=${SBOX_TESTS:-$(dirname "$0")/..}/fixtures
+helpers=${SBOX_TESTS:-$(dirname "$0")/..}/helpers
+export SBOX_PROFILE_PATH="$WORK/mine:$profiles"
+export XDG_CONFIG_HOME="$WORK/config"
+mkdir -p "$WORK/mine" "$WORK/config/sbox/profiles"
+
+# strip FILE: the plan without its "; from ..." comments.
+strip() { sed 's/  ; .*$//' "$1"; }
+
+# The built-in default is exactly profiles/default.ini.
+run_sbox --dry-run -- true
+printf '%s\n' "$OUT" >"$WORK/builtin.plan"
+run_sbox --dry-run -p "$profiles/default.ini" -- true
+printf '%s\n' "$OUT" >"$WORK/file.plan"
+is "$(strip "$WORK/file.plan")" "$(strip "$WORK/builtin.plan")" \
+    "the built-in plan equals profiles/default.ini's"
+like "$(cat "$WORK/file.plan")" "; from $profiles/default.ini:" "values from a file name it"
+
+# The round trip: the printed plan, fed back as a profile, gives the same plan.
+run_sbox --dry-run -p node --setenv 'A=$x' --bind "$WORK:/w" --hostname rt -- true
+printf '%s\n' "$OUT" >"$WORK/mine/rt.ini"
+run_sbox --dry-run -p "$WORK/mine/rt.ini" -- true
+printf '%s\n' "$OUT" >"$WORK/rt2.plan"
+is "$(strip "$WORK/rt2.plan")" "$(strip "$WORK/mine/rt.ini")" "--dry-run output loads back as the same plan"
+is "$RC" 0 "... and is a valid profile"
+
+# Finding profiles: by name on the search path, with or without .ini, by path; never in the
+# current directory, which an untrusted checkout controls.
+printf '[profile]\ninclude = default\n[network]\nhostname = from-mine\n' >"$WORK/mine/mine.ini"
+run_sbox -p mine -- hostname
+is "$OUT" "from-mine" "-p NAME finds NAME.ini on \$SBOX_PROFILE_PATH"
+run_sbox -p mine.ini -- hostname
+is "$OUT" "from-mine" "-p NAME.ini works too"
+printf '[profile]\ninclude = default\n[network]\nhostname = from-xdg\n' >"$WORK/config/sbox/profiles/xdg.ini"
+run_sbox -p xdg -- hostname
+is "$OUT" "from-xdg" "-p NAME finds \$XDG_CONFIG_HOME/sbox/profiles/NAME.ini"
+mkdir -p "$WORK/checkout" && printf '[filesystem]\nbind = /\n' >"$WORK/checkout/evil.ini"
+(cd "$WORK/checkout" && "$SBOX" -p evil -- true) >/dev/null 2>"$WORK/.e" && rc=0 || rc=$?
+is "$rc" 125 "-p NAME never reads the current directory"
+like "$(cat "$WORK/.e")" "not found in the search path" "... and says where it looked"
+(cd "$WORK/checkout" && "$SBOX" -p ./evil.ini --dry-run -- true) >"$WORK/.o" 2>&1 && rc=0 || rc=$?
+like "$(cat "$WORK/.o")" "bind = /  ; from ./evil.ini:2" "-p ./FILE takes the path as given"
+
+# Stacking: profiles in order, the command line last.
+printf '[network]\nhostname = first\n[env]\nsetenv = A=1\n' >"$WORK/mine/p1.ini"
+printf '[network]\nhostname = second\n[env]\nsetenv = B=2\n' >"$WORK/mine/p2.ini"
+run_sbox -p default -p p1 -p p2 -- sh -c 'echo $(hostname) $A $B'
+is "$OUT" "second 1 2" "several -p stack in order"
+printf '[network]\nhostname = bare\n' >"$WORK/mine/bare.ini"
+run_sbox -p bare -- true
+like "$ERR" "include = default" "a profile that shows nothing of the host says how to start one"
+run_sbox -p default -p p1 --hostname cli -p p2 -- hostname
+is "$OUT" "cli" "the command line comes after every profile"
+
+# Listing and showing.
+run_sbox profiles
+is "$RC" 0 "sbox profiles exits 0"
+for p in default node python build shell mine; do
+    like "$OUT" "$p " "sbox profiles lists $p"
+done
+like "$OUT" "Node.js project" "sbox profiles shows descriptions"
+run_sbox profile list
+like "$OUT" "node " "sbox profile list is the same"
+run_sbox profile show node
+like "$OUT" "bind-try = $HOME/.npm  ; from $profiles/node.ini" "profile show prints the profile's own lines"
+like "$OUT" "mirror = /usr  ; from $profiles/default.ini" "... and its includes, resolved"
+run_sbox profile show
+is "$RC" 125 "profile show without a name fails"
+
+# Bad profiles: exit 125, one line naming FILE:LINE, nothing started.
+bad_profile() {
+    printf "$1" >"$WORK/bad.ini"
+    run_sbox -p "$WORK/bad.ini" -- sh -c "touch $WORK/started"
+    is "$RC" 125 "$3: exit 125"
+    is "$(lines "$ERR")" 1 "$3: one line"
+    like "$ERR" "sbox: $WORK/bad.ini:$2" "$3: names FILE:LINE"
+    ok "$3: nothing was started" test ! -e "$WORK/started"
+}
+bad_profile '[filesystem\n' "1: unterminated" "unterminated section"
+bad_profile 'bind = /x\n' "1: " "key outside a section"
+bad_profile '[filesystem]\nro-bnd = /usr\n' "2: unknown key \`ro-bnd\` in [filesystem] (did you mean \`ro-bind\`?)" "unknown key"
+bad_profile '[filesystem]\ntmpfs = /t:size=12bogus\n' "2: \`12bogus\`" "bad size"
+bad_profile '[filesystem]\nbind = \377\n' '2: invalid UTF-8: bind = \xff' "invalid UTF-8"
+bad_profile '[profile]\ninclude = bad\n' "2: include cycle" "include cycle"
+bad_profile '[limits]\npids = 64\n' "2: \`pids\` is not supported yet" "a key of a later version"
+run_sbox -p "$WORK" -- true
+is "$RC/$(lines "$ERR")" "125/1" "a directory as a profile: 125, one line"
+mkfifo "$WORK/fifo.ini"
+run_sbox -p "$WORK/fifo.ini" -- true
+is "$RC" 125 "a FIFO as a profile fails at once instead of hanging"
+printf '[network]\nhostname = x\n' >"$WORK/unreadable.ini"
+chmod 000 "$WORK/unreadable.ini"
+run_sbox -p "$WORK/unreadable.ini" -- true
+is "$RC" 125 "an unreadable profile: 125"
+like "$ERR" "Permission denied" "... and says why"
+
+# A real Node project: `npm test` runs under -p node, may write in the project, cannot read a
+# planted ~/.npmrc token nor reach a listener on the host's loopback.
+if command -v npm >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    printf '//registry.example/:_authToken=sbox-planted-secret\n' >"$HOME/.npmrc"
+    at_exit rm -f "$HOME/.npmrc"
+    cp -R "$fixtures/node-project" "$WORK/node-project"
+    mkfifo "$WORK/ctl" "$WORK/port"
+    python3 "$helpers/listen.py" <"$WORK/ctl" >"$WORK/port" &
+    lpid=$!
+    exec 8>"$WORK/ctl"
+    read -r port <"$WORK/port"
+    cd "$WORK/node-project"
+    NPM_TOKEN=sbox-planted-env-secret run_sbox -p node --setenv "PROBE_PORT=$port" -- npm test
+    cd "$WORK"
+    exec 8>&-
+    wait "$lpid"
+    is "$RC" 0 "sbox -p node -- npm test passes"
+    like "$OUT" "# pass 3" "all three probes of the sandbox pass inside"
+    is "$(cat "$WORK/node-project/written-by-test.txt" 2>/dev/null)" "ok" "the test wrote in the project"
+    unlike "$OUT$ERR" "sbox-planted" "no planted secret shows in the output"
+else
+    fail "npm and python3 are needed for the Node project test"
+fi
+
+done_testing
