@@ -23,22 +23,45 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
+    size_t col = 0;
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
+          "       sbox profiles | profile list | profile show NAME\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
           "\n"
           "By default the sandbox sees the host's system directories read-only, the current\n"
           "directory read-write, an empty home, private /tmp and /run, no network and only a\n"
-          "few safe environment variables.\n"
+          "few safe environment variables (profiles/default.ini, compiled in).\n"
+          "\n"
+          "  -p, --profile NAME|PATH      use a profile instead of the default (repeatable;\n"
+          "                               NAME is searched for, never in the current directory)\n"
           "\n"
           "Settings (each is also a profile key; paths may escape ':' as '\\:'):\n",
           f);
     for (size_t i = 0; i < sbox_n_settings; i++) {
         const struct sbox_setting *s = &sbox_settings[i];
         char left[64];
+        if (s->pending)
+            continue;
         snprintf(left, sizeof left, "--%s%s%s", s->key, s->arg ? " " : "", s->arg ? s->arg : "");
         fprintf(f, "  %-28s %s\n", left, s->help);
     }
-    fputs("\nOther options:\n"
+    fputs("\nAccepted and checked, not supported yet (an error until a later version; only\n"
+          "--net none and --userns single, what sbox does now, are accepted):\n ",
+          f);
+    for (size_t i = 0; i < sbox_n_settings; i++) {
+        const struct sbox_setting *s = &sbox_settings[i];
+        size_t n;
+        if (!s->pending)
+            continue;
+        n = strlen(s->key) + 3;
+        if (col + n > 78) {
+            fputs("\n ", f);
+            col = 0;
+        }
+        fprintf(f, " --%s", s->key);
+        col += n;
+    }
+    fputs("\n\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
           "  -v, --verbose                print the plan to stderr before running\n"
           "  -h, --help                   show this help and exit\n"
@@ -46,7 +69,7 @@ static void usage(FILE *f)
           "\n"
           "Exit status: the command's own; 128+N if it died of signal N; 125 if sbox failed;\n"
           "126 if the command could not be run; 127 if it was not found.\n"
-          "See sbox(1).\n",
+          "See sbox(1) and sbox.ini(5).\n",
           f);
 }
 
