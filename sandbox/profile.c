@@ -356,6 +356,8 @@ static int include(struct load *L, const char *name)
     bool builtin;
     int r;
 
+    if (L->ps->no_files && !is_default_name(name))
+        return fail_at(L, L->line, "include `%s`: files are off", name);
     r = find(L->ps, name, L->dir, &path, &builtin, L->err);
     if (r < 0) {
         L->failed = true;

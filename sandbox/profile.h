@@ -21,6 +21,7 @@ struct sbox_profiles {
     char **search; /* directories searched for -p NAME, in order */
     char **files;  /* every file loaded: origins in the plan point into these */
     const struct sbox_host *host;
+    bool no_files; /* refuse includes from the disk (fuzzing); the built-in default still works */
 };
 
 /* The search path: $SBOX_PROFILE_PATH (colon-separated), $XDG_CONFIG_HOME/sbox/profiles (or
