@@ -346,9 +346,28 @@ static char *reader(char *str, int num, void *stream)
 
 static int load_text(struct load *L, const char *text, size_t len);
 
+/* Keeps a file's name, resolved path and directory for as long as the plan's origins need them,
+ * and points L at them. Takes ownership of path. */
+static void remember(struct load *L, char *path, const char *real)
+{
+    char ***files = &L->ps->files;
+    char *dir = sbox_xstrdup(real);
+    *strrchr(dir, '/') = '\0';
+    sbox_strv_push(files, path);
+    L->file = (*files)[sbox_strv_len(*files) - 1];
+    sbox_strv_push(files, sbox_xstrdup(real));
+    L->real = (*files)[sbox_strv_len(*files) - 1];
+    if (!dir[0]) {
+        free(dir);
+        dir = sbox_xstrdup("/");
+    }
+    sbox_strv_push(files, dir);
+    L->dir = (*files)[sbox_strv_len(*files) - 1];
+}
+
 static int include(struct load *L, const char *name)
 {
-    _cleanup_free_ char *path = NULL, *text = NULL, *dir = NULL;
+    _cleanup_free_ char *path = NULL, *text = NULL;
     char real[PATH_MAX];
     char chain[SBOX_ERROR_MAX] = "";
     struct load child;
@@ -401,14 +420,7 @@ static int include(struct load *L, const char *name)
         L->failed = true;
         return sbox_error_prefix(L->err, "%s:%u: include", L->file, L->line);
     }
-    sbox_strv_push(&L->ps->files, steal_ptr(&path));
-    child.file = L->ps->files[sbox_strv_len(L->ps->files) - 1];
-    sbox_strv_push(&L->ps->files, sbox_xstrdup(real));
-    child.real = L->ps->files[sbox_strv_len(L->ps->files) - 1];
-    dir = sbox_xstrdup(real);
-    *strrchr(dir, '/') = '\0';
-    sbox_strv_push(&L->ps->files, dir[0] ? steal_ptr(&dir) : sbox_xstrdup("/"));
-    child.dir = L->ps->files[sbox_strv_len(L->ps->files) - 1];
+    remember(&child, steal_ptr(&path), real);
     return load_text(&child, text, len);
 }
 
@@ -526,7 +538,7 @@ int sbox_profile_load_default(struct sbox_profiles *ps, struct sbox_plan *p,
 int sbox_profile_load(struct sbox_profiles *ps, struct sbox_plan *p, const char *name,
                       struct sbox_error *err)
 {
-    _cleanup_free_ char *path = NULL, *text = NULL, *dir = NULL;
+    _cleanup_free_ char *path = NULL, *text = NULL;
     char real[PATH_MAX];
     struct load L = {.ps = ps, .p = p, .err = err};
     bool builtin;
@@ -541,14 +553,7 @@ int sbox_profile_load(struct sbox_profiles *ps, struct sbox_plan *p, const char 
         return r;
     if (!realpath(path, real))
         return sbox_error(err, errno, "%s", path);
-    sbox_strv_push(&ps->files, steal_ptr(&path));
-    L.file = ps->files[sbox_strv_len(ps->files) - 1];
-    sbox_strv_push(&ps->files, sbox_xstrdup(real));
-    L.real = ps->files[sbox_strv_len(ps->files) - 1];
-    dir = sbox_xstrdup(real);
-    *strrchr(dir, '/') = '\0';
-    sbox_strv_push(&ps->files, dir[0] ? steal_ptr(&dir) : sbox_xstrdup("/"));
-    L.dir = ps->files[sbox_strv_len(ps->files) - 1];
+    remember(&L, steal_ptr(&path), real);
     return load_text(&L, text, len);
 }
 
