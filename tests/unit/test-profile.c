@@ -135,6 +135,8 @@ int main(void)
     bad("[filesystem]\nbind = relative/path\n", "t.ini:2: source `relative/path` must be an absolute path",
         "relative path");
     bad("[filesystem]\nhide = \n[filesystem]\nchdir =\n", "t.ini:4: needs a value", "empty scalar");
+    bad("[filesystem]\nbind = :/x\n", "t.ini:2: empty source path", "empty path");
+    bad("[filesystem]\ntmpfs = :size=1M\n", "t.ini:2: destination `` must be an absolute path", "empty tmpfs path");
     bad("[filesystem]\nbind = ${NOPE}/x\n", "t.ini:2: `${NOPE}` is not defined", "undefined variable");
     bad("[filesystem]\nbind = $HOME/x\n", "t.ini:2: a `$` must start `${NAME}`", "bare $");
     bad("[filesystem]\nbind = ${HOME\n", "t.ini:2: `${` without a closing `}`", "unclosed ${");
