@@ -195,7 +195,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     sbox_init_forward_set(&relay);
     sigaddset(&relay, SIGCHLD);
     sigprocmask(SIG_BLOCK, &relay, &caller_mask);
-    sfd = signalfd(-1, &relay, SFD_CLOEXEC);
+    sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
         close(sv[1]);
@@ -222,7 +222,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     close(sv[1]);
 
     r = sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
-    if (r < 0 || write(chan, "g", 1) != 1) {
+    /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
+    if (r < 0 || send(chan, "g", 1, MSG_NOSIGNAL) != 1) {
         if (r >= 0)
             r = sbox_error(err, errno, "release the sandbox");
         kill(pid, SIGKILL);
@@ -281,6 +282,13 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
         r = -(err->err ? err->err : EINVAL);
     }
 out:
+    /* Signals meant for the sandbox that arrived after it ended are dropped, not delivered to
+     * sbox when the mask is restored: the exit status stays the payload's. */
+    if (sfd >= 0) {
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+            ;
+    }
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return r;
 }

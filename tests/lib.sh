@@ -78,6 +78,8 @@ run_sbox() {
     "$SBOX" "$@" >"$WORK/.out" 2>"$WORK/.err" || RC=$?
     OUT=$(cat "$WORK/.out")
     ERR=$(cat "$WORK/.err")
+    # sbox's own failures are worth seeing in the log when a check fails.
+    if [ "$RC" = 125 ]; then diag "sbox said: $ERR"; fi
 }
 
 # The number of lines in a string.
