@@ -4,6 +4,7 @@
 #include "init.h"
 
 #include <errno.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -31,13 +32,29 @@ int sbox_init_sent_by_process(const siginfo_t *si)
     return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
 }
 
-int sbox_init_run(pid_t payload)
+int sbox_init_run(pid_t payload, const sigset_t *early, void (*on_stop)(void *ctx, int sig),
+                  void *ctx)
 {
     sigset_t set;
     sbox_init_forward_set(&set);
     sigaddset(&set, SIGCHLD);
     /* A payload running as the same uid must not ptrace or read the memory of pid 1. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Signals that came before the payload existed (a ^C during setup) are its, whoever sent
+     * them: nothing else could have delivered them to it. */
+    for (int sig = 1; sig < NSIG; sig++) {
+        sigset_t one;
+        siginfo_t si;
+        const struct timespec now = {0, 0};
+        /* ^Z too: pid 1 ignores it, so it is the payload's to act on. */
+        if (!sigismember(early, sig) || (!sigismember(&set, sig) && sig != SIGTSTP) ||
+            sig == SIGCHLD)
+            continue;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        if (sigtimedwait(&one, &si, &now) == sig)
+            kill(payload, sig);
+    }
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(&set, &si);
@@ -50,9 +67,16 @@ int sbox_init_run(pid_t payload)
             int status;
             pid_t pid;
             /* SIGCHLD coalesces: reap everything that is ready, orphans included. */
-            while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-                if (pid == payload)
-                    return sbox_init_status_code(status);
+            while ((pid = waitpid(-1, &status, WNOHANG | WUNTRACED)) > 0) {
+                if (pid != payload)
+                    continue;
+                if (WIFSTOPPED(status)) {
+                    if (on_stop)
+                        on_stop(ctx, WSTOPSIG(status));
+                    continue;
+                }
+                return sbox_init_status_code(status);
+            }
             continue;
         }
         if (sbox_init_sent_by_process(&si))

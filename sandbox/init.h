@@ -13,8 +13,11 @@ void sbox_init_forward_set(sigset_t *set);
 int sbox_init_status_code(int wstatus);
 
 /* Runs pid 1's loop until payload exits; returns its exit status code. The signals in
- * sbox_init_forward_set() and SIGCHLD must already be blocked. */
-int sbox_init_run(pid_t payload);
+ * sbox_init_forward_set() and SIGCHLD must already be blocked. Signals in early (pending before
+ * the payload was forked) are forwarded whatever their origin. on_stop, when not NULL, is told
+ * when the payload stops (^Z), so sbox can hand the terminal back and stop too. */
+int sbox_init_run(pid_t payload, const sigset_t *early, void (*on_stop)(void *ctx, int sig),
+                  void *ctx);
 
 /* True when a signal was sent by a process (kill, sigqueue, tkill), not by the kernel, such as
  * a terminal's ^C, which already reached the whole foreground process group. */

@@ -33,7 +33,12 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-enum msg_type { MSG_SETUP_FAILED = 1, MSG_EXEC_FAILED = 2 };
+enum msg_type {
+    MSG_SETUP_FAILED = 1, /* child: setup failed (status 125) */
+    MSG_EXEC_FAILED = 2,  /* payload: exec failed (126/127) */
+    MSG_READY = 3,        /* pid 1: the payload is forked */
+    MSG_STOPPED = 4,      /* pid 1: the payload stopped (^Z); status is the signal */
+};
 
 struct msg {
     int type;
@@ -106,10 +111,20 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     child_fail(chan, MSG_EXEC_FAILED, 126, &err);
 }
 
+/* pid 1 tells sbox its payload stopped, so sbox can hand the terminal back and stop too. */
+static void report_stop(void *ctx, int sig)
+{
+    struct msg m = {.type = MSG_STOPPED, .status = sig};
+    (void)!send(*(int *)ctx, &m, sizeof m, MSG_NOSIGNAL);
+}
+
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
-                                 const sigset_t *caller_mask, const struct sbox_seccomp *filter)
+                                 const sigset_t *caller_mask, const struct sbox_seccomp *filter,
+                                 bool interactive)
 {
     struct sbox_error err = {0};
+    struct msg ready = {.type = MSG_READY};
+    sigset_t early;
     char go;
     pid_t payload;
 
@@ -119,6 +134,14 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     close_inherited(chan);
     if (read(chan, &go, 1) != 1)
         _exit(125);
+    /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
+     * the group inside must not reach the caller's shell or pipeline. With a terminal it gets a
+     * group of its own in the caller's session (sbox hands it the terminal, so job control
+     * works); without one, a session of its own and no controlling terminal at all. */
+    if (interactive ? setpgid(0, 0) < 0 : setsid() < 0) {
+        sbox_error(&err, errno, "leave the caller's process group");
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
 
     if (sbox_mount_setup(p, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -137,6 +160,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
+    sigpending(&early);
     payload = fork();
     if (payload < 0) {
         sbox_error(&err, errno, "fork the payload");
@@ -144,8 +168,22 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     }
     if (payload == 0)
         payload_exec(p, envp, chan, caller_mask, filter);
-    close(chan);
-    _exit(sbox_init_run(payload));
+    (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
+    _exit(sbox_init_run(payload, &early, interactive ? report_stop : NULL, &chan));
+}
+
+/* ^Z: stop the sandbox's group, give the terminal back to our own group and stop like a job;
+ * when the shell continues us (fg), take the terminal again if we are in the foreground, and
+ * continue the sandbox. */
+static void suspend(pid_t sandbox, bool interactive)
+{
+    kill(-sandbox, SIGSTOP);
+    if (interactive)
+        tcsetpgrp(STDIN_FILENO, getpgrp());
+    kill(getpid(), SIGSTOP);
+    if (interactive && tcgetpgrp(STDIN_FILENO) == getpgrp())
+        tcsetpgrp(STDIN_FILENO, sandbox);
+    kill(-sandbox, SIGCONT);
 }
 
 /* Missing sources are reported before anything is started, naming the flag or file:line. */
@@ -166,13 +204,18 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct sbox_error *err)
+int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
+                void *ready_ctx, int *ret_status, struct sbox_error *err)
 {
     const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
                    CLONE_NEWNET | CLONE_NEWCGROUP;
     int sv[2];
     _cleanup_close_ int chan = -1, sfd = -1;
-    sigset_t relay, caller_mask;
+    sigset_t relay, blocked, caller_mask;
+    /* A terminal we are in the foreground of, on both ends: the sandbox gets it, with job
+     * control. Otherwise (a pipe, a file, a background job) it runs in a session of its own. */
+    const bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+                             tcgetpgrp(STDIN_FILENO) == getpgrp();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     bool have_report = false, chan_open = true;
@@ -194,7 +237,11 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
      * which is exactly what pid 1 needs. */
     sbox_init_forward_set(&relay);
     sigaddset(&relay, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &relay, &caller_mask);
+    sigaddset(&relay, SIGTSTP);
+    /* SIGTTOU blocked too: taking the terminal back from the background must not stop us. */
+    blocked = relay;
+    sigaddset(&blocked, SIGTTOU);
+    sigprocmask(SIG_BLOCK, &blocked, &caller_mask);
     sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
@@ -217,9 +264,14 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter);
+        child_main(p, envp, sv[1], &caller_mask, &filter, interactive);
     }
     close(sv[1]);
+    if (interactive) {
+        /* Both sides set the group, as shells do, so neither order of events races. */
+        setpgid(pid, pid);
+        tcsetpgrp(STDIN_FILENO, pid);
+    }
 
     r = sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
@@ -244,11 +296,16 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
         if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
             struct msg m;
             ssize_t n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
-            if (n == (ssize_t)sizeof m && !have_report) {
+            if (n == 0) {
+                chan_open = false;
+            } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
+                if (on_ready)
+                    on_ready(ready_ctx);
+            } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
+                suspend(pid, interactive);
+            } else if (n == (ssize_t)sizeof m && !have_report) {
                 report = m;
                 have_report = true;
-            } else if (n == 0) {
-                chan_open = false;
             }
         }
         if (fds[0].revents & POLLIN) {
@@ -260,15 +317,17 @@ int sbox_launch(const struct sbox_plan *p, char **envp, int *ret_status, struct 
                     break;
                 continue;
             }
-            /* Terminal signals already reached the sandbox's processes in our process group;
-             * relay only what a process sent to sbox itself. */
-            if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE || si.ssi_code == SI_TKILL)
-                kill(pid, (int)si.ssi_signo);
+            if (si.ssi_signo == SIGTSTP) {
+                suspend(pid, interactive);
+                continue;
+            }
+            /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed
+             * while sbox has the terminal, a kill) is relayed, once. */
+            kill(pid, (int)si.ssi_signo);
         }
     }
-    if (!have_report) {
-        struct msg m;
-        if (recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m) {
+    for (struct msg m; !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
+        if (m.type == MSG_SETUP_FAILED || m.type == MSG_EXEC_FAILED) {
             report = m;
             have_report = true;
         }
@@ -289,6 +348,8 @@ out:
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
+    if (interactive)
+        tcsetpgrp(STDIN_FILENO, getpgrp()); /* SIGTTOU is still blocked here */
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return r;
 }

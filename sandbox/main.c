@@ -101,6 +101,17 @@ static const char *suggest(const char *typed, const struct option *opts)
     return best;
 }
 
+/* Remarks about the plan (the current directory not bound, ...), one line each. */
+static void print_notes(void *ctx)
+{
+    const struct sbox_plan *p = ctx;
+    for (size_t i = 0; p->notes && p->notes[i]; i++) {
+        char line[SBOX_ERROR_MAX];
+        sbox_escape(line, sizeof line, p->notes[i]);
+        fprintf(stderr, "sbox: %s\n", line);
+    }
+}
+
 /* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
 static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
 {
@@ -247,9 +258,8 @@ int main(int argc, char **argv)
         status = fail("%s", err.msg);
         goto out;
     }
-    for (size_t i = 0; plan.notes && plan.notes[i]; i++)
-        fprintf(stderr, "sbox: %s\n", plan.notes[i]);
     if (dry_run) {
+        print_notes(&plan);
         sbox_plan_print(&plan, stdout);
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
@@ -258,7 +268,7 @@ int main(int argc, char **argv)
         sbox_plan_print(&plan, stderr);
 
     envp = sbox_plan_environ(&plan, environ);
-    if (sbox_launch(&plan, envp, &status, &err) < 0)
+    if (sbox_launch(&plan, envp, print_notes, &plan, &status, &err) < 0)
         fail("%s", err.msg);
 out:
     sbox_plan_free(&plan);

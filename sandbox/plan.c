@@ -629,9 +629,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     add_cwd(p);
     if (p->n_mounts == 0)
-        sbox_strv_push(&p->notes, sbox_xstrdup("the profile shows nothing of the host: profiles "
-                                               "replace the default, so most start with "
-                                               "`include = default`"));
+        return sbox_error(err, 0, "the plan shows nothing at all (no mounts): profiles replace "
+                                  "the default, so most start with `include = default`");
     /* Hides go last so they cover whatever the other mounts put there; otherwise parents before
      * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
     struct sbox_mount *sorted = sbox_xmalloc(p->n_mounts * sizeof *sorted);

@@ -46,6 +46,20 @@ run_sbox -- sh -c 'i=0; while [ $i -lt 20 ]; do (true &); i=$((i + 1)); done
     echo zombies=$z'
 is "$OUT" "zombies=0" "pid 1 reaps orphaned processes"
 
+# The sandbox has a process group (and, without a terminal, a session) of its own: a payload's
+# kill(0, ...) reaches only the sandbox, never the caller or its neighbours.
+sleep 1000 &
+witness=$!
+trap 'echo got-TERM >"$WORK/caller-signalled"' TERM
+run_sbox -- sh -c 'kill -TERM 0; echo survived'
+trap - TERM
+ok "kill 0 inside does not reach the caller" test ! -e "$WORK/caller-signalled"
+ok "... nor a process in the caller's group" kill -0 "$witness"
+kill "$witness"
+wait "$witness" 2>/dev/null || true
+run_sbox -- sh -c 'test "$(ps -o sid= -p $$)" = "$(ps -o sid= -p 1)" && echo own-session'
+is "$OUT" "own-session" "without a terminal the sandbox is a session of its own"
+
 # A daemon left behind by the payload does not survive it.
 cp /bin/sleep "$WORK/sbox-daemon-$$"
 run_sbox -- sh -c "setsid $WORK/sbox-daemon-$$ 1000 </dev/null >/dev/null 2>&1 & echo started"
@@ -77,6 +91,18 @@ if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     like "$out" "monitor        	on" "bash gets job control"
     unlike "$out" "no job control" "bash does not complain about job control"
     like "$out" "done" "the interactive shell ran to the end"
+    # Job control as a person uses it: ^Z, fg, ^C, and kill 0 inside, through a real pty.
+    cp "$helpers/pty-session.py" "$WORK/pty-session.py"
+    timeout 120 python3 "$WORK/pty-session.py" "$SBOX" >"$WORK/pty.tap" 2>&1
+    while IFS= read -r line; do
+        case $line in
+        "ok "*) pass "terminal: ${line#ok * - }" ;;
+        "not ok "*) fail "terminal: ${line#not ok * - }" ;;
+        "#"*) echo "$line" ;;
+        esac
+    done <"$WORK/pty.tap"
+    grep -q '^1\.\.' "$WORK/pty.tap" || fail "terminal: the pty session ran to its end"
+
     # A payload must not type into the caller's terminal (TIOCSTI): commands pushed there
     # would run in the caller's shell after sbox exits.
     cp "$helpers/tiocsti.py" "$WORK/tiocsti.py"

@@ -53,7 +53,8 @@ run_sbox -p default -p p1 -p p2 -- sh -c 'echo $(hostname) $A $B'
 is "$OUT" "second 1 2" "several -p stack in order"
 printf '[network]\nhostname = bare\n' >"$WORK/mine/bare.ini"
 run_sbox -p bare -- true
-like "$ERR" "include = default" "a profile that shows nothing of the host says how to start one"
+is "$RC" 125 "a profile that shows nothing at all is refused"
+like "$ERR" "include = default" "... with a hint on how to start one"
 run_sbox -p default -p p1 --hostname cli -p p2 -- hostname
 is "$OUT" "cli" "the command line comes after every profile"
 

@@ -152,12 +152,12 @@ int main(void)
     bad("[profile]\nfoo = 1\n", "t.ini:2: unknown key `foo` in [profile]", "unknown [profile] key");
     {
         char text[SBOX_PROFILE_MAX_LINE + 64];
-        int n = snprintf(text, sizeof text, "[env]\nsetenv = A=");
+        int n = snprintf(text, sizeof text, "[filesystem]\ntmpfs = /t\n[env]\nsetenv = A=");
         memset(text + n, 'x', SBOX_PROFILE_MAX_LINE);
         strcpy(text + n + SBOX_PROFILE_MAX_LINE, "\n");
-        bad(text, "t.ini:2: line is longer than", "an over-long line is an error, not truncated");
+        bad(text, "t.ini:4: line is longer than", "an over-long line is an error, not truncated");
         text[n + 600] = '\0';
-        bad(text, "t.ini:2: line is longer than", "a line longer than inih's buffer is an error");
+        bad(text, "t.ini:4: line is longer than", "a line longer than inih's buffer is an error");
         text[n + 150] = '\0';
         ok(load(text, &p, &err) == 0 && strlen(p.env_ops[0].value) == 150,
            "a 160-byte line is read whole (%s)", err.msg);
