@@ -39,6 +39,10 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
     h->home = sbox_path_normalize(v);
     if (realpath(h->home, buf))
         h->home_real = sbox_xstrdup(buf);
+    /* HOME is often overridden (CI, sudo, tests): the real home must not be bound either. */
+    if (pw && pw->pw_dir[0] == '/' && realpath(pw->pw_dir, buf) &&
+        (!h->home_real || strcmp(buf, h->home_real) != 0))
+        h->home_passwd = sbox_xstrdup(buf);
 
     if (getcwd(buf, sizeof buf))
         h->cwd = sbox_path_normalize(buf);
@@ -56,6 +60,7 @@ void sbox_host_free(struct sbox_host *h)
     free(h->user);
     free(h->home);
     free(h->home_real);
+    free(h->home_passwd);
     free(h->cwd);
     free(h->shell);
     free(h->tty);

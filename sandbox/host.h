@@ -11,13 +11,14 @@
 struct sbox_host {
     uid_t uid;
     gid_t gid;
-    char *user;      /* login name, or the uid in decimal */
-    char *home;      /* $HOME, else the passwd entry; normalised, absolute */
-    char *home_real; /* home with symlinks resolved (the cwd is a physical path), or NULL */
-    char *cwd;       /* normalised, NULL when the current directory is gone */
-    char *shell;     /* $SHELL when it is absolute, else /bin/sh */
-    char **environ; /* the caller's environment (borrowed) */
-    char *tty;      /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
+    char *user;        /* login name, or the uid in decimal */
+    char *home;        /* $HOME, else the passwd entry; normalised, absolute */
+    char *home_real;   /* home with symlinks resolved (the cwd is a physical path), or NULL */
+    char *home_passwd; /* the passwd entry's home, resolved, when HOME says otherwise, or NULL */
+    char *cwd;         /* normalised, NULL when the current directory is gone */
+    char *shell;       /* $SHELL when it is absolute, else /bin/sh */
+    char **environ;    /* the caller's environment (borrowed) */
+    char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

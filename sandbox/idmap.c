@@ -18,8 +18,11 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct sbox
     fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
         return sbox_error(err, errno, "open %s", path);
-    if (write(fd, text, n) != (ssize_t)n)
-        return sbox_error(err, errno, "write %s", path);
+    {
+        ssize_t w = write(fd, text, n);
+        if (w != (ssize_t)n)
+            return sbox_error(err, w < 0 ? errno : EIO, "write %s", path);
+    }
     return 0;
 }
 

@@ -4,9 +4,9 @@
 #include "init.h"
 
 #include <errno.h>
-#include <time.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
                                 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};

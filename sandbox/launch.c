@@ -214,8 +214,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     sigset_t relay, blocked, caller_mask;
     /* A terminal we are in the foreground of, on both ends: the sandbox gets it, with job
      * control. Otherwise (a pipe, a file, a background job) it runs in a session of its own. */
-    const bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
-                             tcgetpgrp(STDIN_FILENO) == getpgrp();
+    const bool interactive =
+        isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     bool have_report = false, chan_open = true;
@@ -326,7 +326,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             kill(pid, (int)si.ssi_signo);
         }
     }
-    for (struct msg m; !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
+    for (struct msg m;
+         !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
         if (m.type == MSG_SETUP_FAILED || m.type == MSG_EXEC_FAILED) {
             report = m;
             have_report = true;

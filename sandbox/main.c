@@ -124,7 +124,7 @@ static int profile_command(int argc, char **argv, struct sbox_profiles *ps, stru
     }
     if (argc == 4 && !strcmp(argv[2], "show")) {
         if (sbox_profile_load(ps, plan, argv[3], &err) < 0 || sbox_plan_finish(plan, &err) < 0)
-            return fail("%s", err.msg);
+            return fail("%s", strncmp(err.msg, "-p: ", 4) ? err.msg : err.msg + 4);
         sbox_strv_free(plan->argv);
         plan->argv = NULL;
         sbox_plan_print(plan, stdout);
@@ -136,10 +136,8 @@ static int profile_command(int argc, char **argv, struct sbox_profiles *ps, stru
 int main(int argc, char **argv)
 {
     static const struct option extra[] = {
-        {"profile", required_argument, NULL, 'p'},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        {"profile", required_argument, NULL, 'p'}, {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
     };
     const size_t n_extra = sizeof extra / sizeof *extra;
@@ -150,8 +148,8 @@ int main(int argc, char **argv)
     struct sbox_plan plan;
     struct sbox_profiles profiles;
     _cleanup_strv_ char **envp = NULL;
-    _cleanup_strv_ char **names = NULL; /* -p, in order */
-    _cleanup_free_ int *flags = NULL;   /* settings given as flags, in order ... */
+    _cleanup_strv_ char **names = NULL;  /* -p, in order */
+    _cleanup_free_ int *flags = NULL;    /* settings given as flags, in order ... */
     _cleanup_strv_ char **values = NULL; /* ... and their values */
     size_t n_flags = 0;
     bool dry_run = false, verbose = false;
@@ -217,8 +215,14 @@ int main(int argc, char **argv)
             const char *bad = argv[optind - 1];
             _cleanup_free_ char *name = NULL;
             const char *hint;
-            if (optopt && optopt < OPT_DRY_RUN && bad[0] == '-' && bad[1] != '-') {
+            /* A short option (maybe inside a cluster such as -xv, where optind has not moved
+             * on): name the character, not whatever argv[optind - 1] happens to be. */
+            if (optopt > 0 && optopt < OPT_DRY_RUN) {
                 status = fail("-%c: unknown option (see sbox --help)", optopt);
+                goto out;
+            }
+            if (strncmp(bad, "--", 2) != 0) {
+                status = fail("%s: unknown option (see sbox --help)", bad);
                 goto out;
             }
             name = sbox_xstrndup(bad + 2, strcspn(bad + 2, "="));

@@ -20,9 +20,11 @@
 #define RESOLVE_SAFE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 struct ctx {
+    const struct sbox_plan *plan;
     uint64_t *own; /* ids of the mounts sbox created: the only places it creates mount points */
     size_t n_own;
-    int dev;   /* the /dev tmpfs, made read-only once every mount is in place */
+    int *devs; /* the /dev tmpfs mounts, made read-only once every mount is in place */
+    size_t n_devs;
     int host;  /* O_PATH: the host's root, as the caller sees it */
     int root;  /* O_PATH: the new root */
     int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
@@ -193,6 +195,37 @@ static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, 
     return 0;
 }
 
+/* Opens a bind source. Sources are host paths, resolved in the host's root as the caller
+ * would see them, except below a directory this plan makes writable: a payload may have planted
+ * symlinks there in an earlier run (`.git -> /`), so no symlink is followed below it. */
+static int open_source(const struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+{
+    const struct sbox_mount *rw = NULL;
+    _cleanup_close_ int base = -1;
+    int fd;
+    for (size_t i = 0; i < c->plan->n_mounts; i++) {
+        const struct sbox_mount *w = &c->plan->mounts[i];
+        if (w->kind == SBOX_MOUNT_BIND && w != m && strcmp(w->src, m->src) != 0 &&
+            sbox_path_is_under(m->src, w->src) && (!rw || strlen(w->src) > strlen(rw->src)))
+            rw = w;
+    }
+    if (!rw) {
+        fd = sys_openat2(c->host, m->src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+        return fd < 0 ? -errno : fd;
+    }
+    base = sys_openat2(c->host, rw->src, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (base < 0)
+        return -errno;
+    fd = sys_openat2(base, m->src + strlen(rw->src) + (strcmp(rw->src, "/") != 0),
+                     O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (fd < 0 && errno == ELOOP)
+        return sbox_error(err, 0,
+                          "source `%s`: a symlink below `%s`, which the sandbox can write, is not "
+                          "followed (an earlier run may have planted it)",
+                          m->src, rw->src);
+    return fd < 0 ? -errno : fd;
+}
+
 static int do_bind(struct ctx *c, const struct sbox_mount *m, bool dev, struct sbox_error *err)
 {
     _cleanup_close_ int src = -1, tree = -1;
@@ -200,12 +233,14 @@ static int do_bind(struct ctx *c, const struct sbox_mount *m, bool dev, struct s
     struct stat st;
     int r;
 
-    /* Sources are host paths: resolved in the host's root, as the caller would see them. */
-    src = sys_openat2(c->host, m->src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    err->msg[0] = '\0';
+    src = open_source(c, m, err);
     if (src < 0) {
-        if (errno == ENOENT && m->try_missing)
+        if (err->msg[0])
+            return src;
+        if (src == -ENOENT && m->try_missing)
             return 0;
-        return sbox_error(err, errno, "source `%s`", m->src);
+        return sbox_error(err, -src, "source `%s`", m->src);
     }
     if (fstat(src, &st) < 0)
         return sbox_error(err, errno, "source `%s`", m->src);
@@ -368,8 +403,8 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
         if (symlinkat(links[i][1], devmnt, links[i][0]) < 0)
             return sbox_error(err, errno, "symlink `%s/%s`", m->dst, links[i][0]);
     /* Made read-only after the plan's other mounts, which may add mount points here. */
-    sbox_closep(&c->dev);
-    c->dev = steal_fd(&devmnt);
+    c->devs = sbox_xrealloc(c->devs, (c->n_devs + 1) * sizeof *c->devs);
+    c->devs[c->n_devs++] = steal_fd(&devmnt);
     return 0;
 }
 
@@ -397,7 +432,7 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
 
 int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
 {
-    struct ctx c = {.dev = -1, .host = -1, .root = -1, .empty = -1};
+    struct ctx c = {.plan = p, .host = -1, .root = -1, .empty = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     int r = 0, fd;
 
@@ -407,8 +442,10 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
         return sbox_error(err, 0,
                           "this kernel lacks mount_setattr(2): sbox needs Linux 5.12 or "
                           "later");
-    /* The copy of the host's mount table is ours alone: nothing we mount travels back. */
-    if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+    /* The copy of the host's mount table is ours alone, both ways: nothing we mount travels
+     * back, and nothing the host mounts later (under /usr, say, with its own flags) shows up
+     * inside a read-only tree. */
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) {
         if (errno == EPERM)
             return sbox_error(err, 0,
                               "the new user namespace may not mount (a security module "
@@ -453,9 +490,11 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
     }
 
     /* Nothing more is created in /dev: the payload cannot add entries to it. */
-    if (c.dev >= 0 && sys_mount_setattr(c.dev, "", AT_EMPTY_PATH, &ro) < 0) {
-        r = sbox_error(err, errno, "make /dev read-only");
-        goto out;
+    for (size_t i = 0; i < c.n_devs; i++) {
+        if (sys_mount_setattr(c.devs[i], "", AT_EMPTY_PATH, &ro) < 0) {
+            r = sbox_error(err, errno, "make /dev read-only");
+            goto out;
+        }
     }
 
     /* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is
@@ -470,7 +509,9 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
         r = sbox_error(err, errno, "make the new root read-only");
 out:
     free(c.own);
-    sbox_closep(&c.dev);
+    for (size_t i = 0; i < c.n_devs; i++)
+        sbox_closep(&c.devs[i]);
+    free(c.devs);
     sbox_closep(&c.host);
     sbox_closep(&c.root);
     sbox_closep(&c.empty);

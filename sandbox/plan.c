@@ -51,7 +51,14 @@ static void add_keep_env(struct sbox_plan *p, const char *glob, const struct sbo
 
 /* Directories whose contents are shared with other programs or users: binding one of them as the
  * working directory would hand the sandbox far more than a project. */
-static bool cwd_is_shared(const char *cwd, const char *home, const char *home_real, uid_t uid)
+static bool under_a_home(const struct sbox_plan *p, const char *cwd)
+{
+    return sbox_path_is_under(p->home, cwd) ||
+           (p->home_real && sbox_path_is_under(p->home_real, cwd)) ||
+           (p->home_passwd && sbox_path_is_under(p->home_passwd, cwd));
+}
+
+static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd, uid_t uid)
 {
     static const char *const shared[] = {"/tmp",  "/var/tmp", "/dev/shm", "/run", "/run/user",
                                          "/home", "/var",     "/usr",     "/etc"};
@@ -60,7 +67,7 @@ static bool cwd_is_shared(const char *cwd, const char *home, const char *home_re
 
     /* Home itself or an ancestor of it, such as "/"; the current directory is a physical path,
      * so a home reached through a symlink (/home -> /data/home) is compared resolved too. */
-    if (sbox_path_is_under(home, cwd) || (home_real && sbox_path_is_under(home_real, cwd)))
+    if (under_a_home(p, cwd))
         return true;
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
         if (strcmp(cwd, shared[i]) == 0)
@@ -82,6 +89,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->uid_origin = p->gid_origin = builtin;
     p->home = sbox_xstrdup(h->home);
     p->home_real = h->home_real ? sbox_xstrdup(h->home_real) : NULL;
+    p->home_passwd = h->home_passwd ? sbox_xstrdup(h->home_passwd) : NULL;
     p->cwd = h->cwd ? sbox_xstrdup(h->cwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
@@ -111,6 +119,7 @@ void sbox_plan_free(struct sbox_plan *p)
     sbox_strv_free(p->argv);
     free(p->home);
     free(p->home_real);
+    free(p->home_passwd);
     free(p->cwd);
     free(p->shell);
     free(p->tty);
@@ -352,8 +361,7 @@ static int one_of(const char *value, const char *const *words, struct sbox_error
     for (size_t i = 0; words[i]; i++) {
         if (strcmp(value, words[i]) == 0)
             return (int)i;
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
-                 words[i]);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", words[i]);
     }
     return sbox_error(err, 0, "`%s` is not one of %s", value, list);
 }
@@ -452,8 +460,7 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
      "like bind, skipped when SRC is missing", NULL, apply_bind},
     {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
-     "the host's PATH as it is, read-only (a symlink stays one)",
-     NULL, apply_mirror},
+     "the host's PATH as it is, read-only (a symlink stays one)", NULL, apply_mirror},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
      "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", NULL, apply_tmpfs},
     {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
@@ -462,23 +469,21 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST", NULL,
      apply_special},
     {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
-     "show the current directory: bind, ro-bind or none", NULL,
-     apply_cwd},
+     "show the current directory: bind, ro-bind or none", NULL, apply_cwd},
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", NULL,
      apply_chdir},
-    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR", "an image root instead of the host's",
-     IMG, check_pending},
+    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR", "an image root instead of the host's", IMG,
+     check_pending},
     {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR", "make the root writable", IMG,
      check_pending},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
      "how the overlay is made", IMG, check_pending},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
-    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
-     "pass host variables matching PATTERN (glob)", NULL, apply_keep_env},
+    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
+     NULL, apply_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
-     "forget the keep-env patterns so far, the default allowlist included", NULL,
-     apply_clearenv},
+     "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
      apply_hostname},
     {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
@@ -510,10 +515,8 @@ const struct sbox_setting sbox_settings[] = {
      check_pending},
     {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|PATH", "the seccomp policy",
      SEC, check_pending},
-    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny system calls", SEC,
-     check_pending},
-    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow system calls", SEC,
-     check_pending},
+    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny system calls", SEC, check_pending},
+    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow system calls", SEC, check_pending},
     {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO", "the error denied calls get", SEC,
      check_pending},
     {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log", "what a denied call does", SEC,
@@ -608,15 +611,14 @@ static void add_cwd(struct sbox_plan *p)
                                                "running in the empty home"));
         return;
     }
-    if (cwd_is_shared(p->cwd, p->home, p->home_real, p->host_uid)) {
-        bool home = sbox_path_is_under(p->home, p->cwd) ||
-                    (p->home_real && sbox_path_is_under(p->home_real, p->cwd));
-        sbox_strv_push(&p->notes,
-                       sbox_xasprintf("not binding the current directory %s (it is %s); running "
-                                      "in the empty home",
-                                      p->cwd,
-                                      home ? "your home or contains it"
-                                           : "a shared system directory"));
+    if (cwd_is_shared(p, p->cwd, p->host_uid)) {
+        bool home = under_a_home(p, p->cwd);
+        sbox_strv_push(
+            &p->notes,
+            sbox_xasprintf("not binding the current directory %s (it is %s); running "
+                           "in the empty home",
+                           p->cwd,
+                           home ? "your home or contains it" : "a shared system directory"));
         return;
     }
     m = add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND, "cwd",
@@ -629,8 +631,9 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     add_cwd(p);
     if (p->n_mounts == 0)
-        return sbox_error(err, 0, "the plan shows nothing at all (no mounts): profiles replace "
-                                  "the default, so most start with `include = default`");
+        return sbox_error(err, 0,
+                          "the plan shows nothing at all (no mounts): profiles replace "
+                          "the default, so most start with `include = default`");
     /* Hides go last so they cover whatever the other mounts put there; otherwise parents before
      * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
     struct sbox_mount *sorted = sbox_xmalloc(p->n_mounts * sizeof *sorted);
@@ -679,6 +682,15 @@ static bool env_kept(const struct sbox_plan *p, const char *name)
     return false;
 }
 
+static bool env_has(char **env, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+            return true;
+    return false;
+}
+
 static void env_remove(char **env, const char *name)
 {
     size_t n = strlen(name), o = 0;
@@ -703,10 +715,9 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
         if (!eq || eq == host_env[i])
             continue;
         name = sbox_xstrndup(host_env[i], (size_t)(eq - host_env[i]));
-        if (env_kept(p, name)) {
-            env_remove(env, name); /* the first definition wins, as getenv() would see it */
+        /* A name defined twice: the first definition wins, as getenv() sees it. */
+        if (env_kept(p, name) && !env_has(env, name))
             sbox_strv_push(&env, sbox_xstrdup(host_env[i]));
-        }
     }
     for (size_t i = 0; i < p->n_env_ops; i++) {
         env_remove(env, p->env_ops[i].name);
@@ -724,8 +735,8 @@ static bool printable(const char *s)
     for (const char *c = s; *c; c++)
         if (*c == '\n' || *c == '\r' || (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')))
             return false;
-    return s[0] != ' ' && s[0] != '\t' && (s[0] == '\0' || (s[strlen(s) - 1] != ' ' &&
-                                                            s[strlen(s) - 1] != '\t'));
+    return s[0] != ' ' && s[0] != '\t' &&
+           (s[0] == '\0' || (s[strlen(s) - 1] != ' ' && s[strlen(s) - 1] != '\t'));
 }
 
 static void print_value(FILE *f, const char *s, bool spec)
@@ -759,8 +770,9 @@ static void print_kv(FILE *f, const char *key, const char *a, const char *b, boo
                      const struct sbox_origin *o)
 {
     if (!printable(a) || (b && !printable(b))) {
-        fprintf(f, "; %s: this value cannot be written in a profile (newline, or `;` after a "
-                   "space)",
+        fprintf(f,
+                "; %s: this value cannot be written in a profile (newline, or `;` after a "
+                "space)",
                 key);
         print_origin(f, o);
         return;

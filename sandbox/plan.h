@@ -85,6 +85,7 @@ struct sbox_plan {
     gid_t host_gid;
     char *home;
     char *home_real;
+    char *home_passwd;
     char *cwd; /* the caller's directory, NULL when gone */
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
@@ -99,7 +100,8 @@ struct sbox_setting {
     enum sbox_setting_type type;
     const char *arg; /* argument name in --help, NULL for flags */
     const char *help;
-    const char *pending; /* set for keys parsed and checked now, implemented later: what brings them */
+    const char
+        *pending; /* set for keys parsed and checked now, implemented later: what brings them */
     int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                  const struct sbox_origin *o, struct sbox_error *err);
 };

@@ -23,9 +23,9 @@ static const char *const sections[] = {"profile", "filesystem", "env",     "netw
 struct load {
     struct sbox_profiles *ps;
     struct sbox_plan *p;
-    const char *file;     /* the name origins and messages use */
-    const char *real;     /* resolved path, for cycle detection (NULL for built-in text) */
-    const char *dir;      /* for include = and ${PROFILE_DIR} */
+    const char *file; /* the name origins and messages use */
+    const char *real; /* resolved path, for cycle detection (NULL for built-in text) */
+    const char *dir;  /* for include = and ${PROFILE_DIR} */
     bool builtin;
     const struct load *parent;
     int depth;
@@ -38,8 +38,7 @@ struct load {
     char num[16]; /* ${UID} and ${GID}, copied out at once */
 };
 
-void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host,
-                        const char *datadir)
+void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host, const char *datadir)
 {
     const char *v = getenv("SBOX_PROFILE_PATH");
     memset(ps, 0, sizeof *ps);
@@ -465,8 +464,7 @@ static int handler(void *user, const char *section, const char *name, const char
             }
             return 1;
         }
-        fail_at(L, L->line, "unknown key `%s` in [profile] (known: include, description)",
-                shown);
+        fail_at(L, L->line, "unknown key `%s` in [profile] (known: include, description)", shown);
         return 0;
     }
     s = sbox_setting_find(section, name);
@@ -527,11 +525,9 @@ int sbox_profile_load_text(struct sbox_profiles *ps, struct sbox_plan *p, const 
     return load_text(&L, text, len);
 }
 
-int sbox_profile_load_default(struct sbox_profiles *ps, struct sbox_plan *p,
-                              struct sbox_error *err)
+int sbox_profile_load_default(struct sbox_profiles *ps, struct sbox_plan *p, struct sbox_error *err)
 {
-    struct load L = {
-        .ps = ps, .p = p, .file = "built-in", .dir = "/", .builtin = true, .err = err};
+    struct load L = {.ps = ps, .p = p, .file = "built-in", .dir = "/", .builtin = true, .err = err};
     return load_text(&L, sbox_default_profile, strlen(sbox_default_profile));
 }
 

@@ -60,7 +60,7 @@ int sbox_seccomp_compile(struct sbox_seccomp *s, struct sbox_error *err)
         return sbox_error(err, EINVAL, "compile the seccomp filter: unexpected size");
     s->prog.filter = sbox_xmalloc((size_t)st.st_size);
     if (pread(fd, s->prog.filter, (size_t)st.st_size, 0) != st.st_size) {
-        r = sbox_error(err, errno ? errno : EIO, "read the compiled seccomp filter");
+        r = sbox_error(err, EIO, "read the compiled seccomp filter");
         sbox_seccomp_free(s);
         return r;
     }

@@ -6,11 +6,11 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <seccomp.h>
-#include <sys/capability.h>
 #include <errno.h>
+#include <seccomp.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/capability.h>
 
 static int parse_digits(const char *s, const char **ret_end, uint64_t *ret)
 {
@@ -263,8 +263,7 @@ int sbox_value_errno(const char *s, struct sbox_error *err)
     struct sbox_error ignored;
     if (isdigit((unsigned char)s[0])) {
         if (sbox_value_uint(s, 4095, &v, &ignored) < 0 || v == 0)
-            return sbox_error(err, 0, "`%s` is not an errno (1 to 4095, or a name like EACCES)",
-                              s);
+            return sbox_error(err, 0, "`%s` is not an errno (1 to 4095, or a name like EACCES)", s);
         return 0;
     }
     for (int e = 1; e < 4096; e++) {

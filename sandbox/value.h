@@ -31,7 +31,6 @@ int sbox_value_hostname(const char *s, struct sbox_error *err);
 /* An environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool sbox_value_env_name(const char *s);
 
-
 /* CPU counts such as "1.5": more than 0, at most three decimals; *ret in thousandths. */
 int sbox_value_cpus(const char *s, uint64_t *ret, struct sbox_error *err);
 

@@ -52,8 +52,19 @@ run_sbox -- sh -c 'echo x >/dev/full'
 ok "/dev/full is full" test "$RC" -ne 0
 run_sbox -- sh -c 'echo x >/dev/shm/a && cat /dev/shm/a'
 is "$OUT" "x" "/dev/shm is a writable tmpfs"
+run_sbox --dev /x/dev -- sh -c 'touch /dev/planted /x/dev/planted 2>/dev/null || echo sealed'
+is "$OUT" "sealed" "every /dev given is sealed, not only the last"
 run_sbox --ro-bind "$0:/dev/extra" -- sh -c 'test -s /dev/extra && touch /dev/x 2>/dev/null || echo bound-and-sealed'
 is "$OUT" "bound-and-sealed" "a bind into /dev works, and /dev is still sealed after it"
+
+# HOME pointing elsewhere (CI, sudo) does not make the real home bindable.
+realhome=$HOME
+cd "$realhome"
+mkdir -p "$WORK/fakehome"
+HOME=$WORK/fakehome run_sbox -- sh -c "touch $realhome/planted-by-sandbox"
+ok "the real home is not bound when HOME is overridden" test ! -e "$realhome/planted-by-sandbox"
+like "$ERR" "not binding the current directory $realhome" "... and one line says so"
+cd "$WORK"
 
 # From $HOME itself: not bound, one remark, and the home is empty.
 cd "$HOME"
@@ -103,6 +114,20 @@ ok "... and nothing was created on the host" test ! -e "$WORK/newdir"
 mkdir "$WORK/existing"
 run_sbox --ro-bind "$WORK/data:$WORK/existing" -- cat "$WORK/existing/f"
 is "$OUT" "data" "an existing directory in a bound host directory is a fine mount point"
+
+# A symlink below a directory the sandbox can write may have been planted by an earlier run:
+# a bind source through it is refused, not followed (elsewhere symlinks are followed).
+secret=$(mktemp -d /tmp/sbox-secret.XXXXXX)
+at_exit rm -rf "$secret"
+echo topsecret >"$secret/key"
+ln -s "$secret" "$WORK/.git"
+run_sbox --ro-bind "$WORK/.git:/x" -- cat /x/key
+is "$RC/$OUT" "125/" "a bind source through a symlink in the writable directory is refused"
+like "$ERR" "is not followed" "... and the error says why"
+ln -s "$WORK/data" "$HOME/link-to-data"
+at_exit rm -f "$HOME/link-to-data"
+run_sbox --ro-bind "$HOME/link-to-data:/y" -- cat /y/f
+is "$OUT" "data" "a symlink elsewhere in a source is followed"
 
 # tmpfs.
 run_sbox --tmpfs /scratch:size=1M,mode=0710 -- sh -c 'stat -c %a /scratch; dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null && echo fit || echo full'

@@ -178,7 +178,9 @@ static void test_environ(void)
     struct sbox_host h;
     struct sbox_plan p;
     struct sbox_error err = {0};
-    char *host_env[] = {"PATH=/usr/bin",
+    char *host_env[] = {"TZ=first",
+                        "TZ=second",
+                        "PATH=/usr/bin",
                         "HOME=/home/u",
                         "LC_ALL=C",
                         "SSH_AUTH_SOCK=/run/a",
@@ -197,6 +199,7 @@ static void test_environ(void)
     env = sbox_plan_environ(&p, host_env);
     is_str(env_get(env, "PATH"), "/usr/bin", "PATH passes");
     is_str(env_get(env, "LC_ALL"), "C", "LC_* passes");
+    is_str(env_get(env, "TZ"), "first", "a name defined twice: the first wins, as getenv sees it");
     ok(!env_get(env, "SSH_AUTH_SOCK") && !env_get(env, "AWS_SECRET_ACCESS_KEY") &&
            !env_get(env, "DISPLAY") && !env_get(env, "DBUS_SESSION_BUS_ADDRESS") &&
            !env_get(env, "GITHUB_TOKEN") && !env_get(env, "NODE_ENV"),

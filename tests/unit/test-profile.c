@@ -98,10 +98,12 @@ int main(void)
     if (!mkdtemp(tmp))
         return 1;
 
-    ok(load("[filesystem]\nbind = ${HOME}/x:/y\ntmpfs = ${PWD}/t\n[env]\nsetenv = A=$${HOME}-${UID}:${GID}-${USER}\n",
+    ok(load("[filesystem]\nbind = ${HOME}/x:/y\ntmpfs = ${PWD}/t\n[env]\nsetenv = "
+            "A=$${HOME}-${UID}:${GID}-${USER}\n",
             &p, &err) == 0,
        "variables expand (%s)", err.msg);
-    ok(p.n_mounts == 2 && !strcmp(p.mounts[0].src, "/home/u/x") && !strcmp(p.mounts[1].dst, "/work/p/t"),
+    ok(p.n_mounts == 2 && !strcmp(p.mounts[0].src, "/home/u/x") &&
+           !strcmp(p.mounts[1].dst, "/work/p/t"),
        "${HOME} and ${PWD} in paths");
     ok(p.n_env_ops == 1 && !strcmp(p.env_ops[0].value, "${HOME}-1000:1001-u"),
        "$$ is a literal $, ${UID} ${GID} ${USER} expand");
@@ -109,13 +111,16 @@ int main(void)
        "values remember their line");
     sbox_plan_free(&p);
 
-    ok(load("[filesystem]\nbind = /a\nbind = /b\nbind =\nbind = /c\n[network]\nhostname = one\nhostname = two\n",
+    ok(load("[filesystem]\nbind = /a\nbind = /b\nbind =\nbind = /c\n[network]\nhostname = "
+            "one\nhostname = two\n",
             &p, &err) == 0 &&
            p.n_mounts == 1 && !strcmp(p.mounts[0].src, "/c") && !strcmp(p.hostname, "two"),
        "a list appends, an empty value resets it, a later scalar wins");
     sbox_plan_free(&p);
 
-    ok(load("; comment\n# comment\n\n[profile]\ndescription = x\n[filesystem]\nmirror = /usr ; why\n", &p, &err) == 0 &&
+    ok(load("; comment\n# comment\n\n[profile]\ndescription = x\n[filesystem]\nmirror = /usr ; "
+            "why\n",
+            &p, &err) == 0 &&
            p.n_mounts == 1 && !strcmp(p.mounts[0].dst, "/usr"),
        "comments, blank lines and inline comments");
     sbox_plan_free(&p);
@@ -125,29 +130,42 @@ int main(void)
     bad("[filesystm]\n", "t.ini:1: unknown section [filesystm] (did you mean [filesystem]?)",
         "unknown section with a hint");
     bad("[weird]\n", "t.ini:1: unknown section [weird]", "unknown section");
-    bad("[filesystem]\nro-bnd = /a\n", "t.ini:2: unknown key `ro-bnd` in [filesystem] (did you mean `ro-bind`?)",
+    bad("[filesystem]\nro-bnd = /a\n",
+        "t.ini:2: unknown key `ro-bnd` in [filesystem] (did you mean `ro-bind`?)",
         "unknown key with a hint");
-    bad("[env]\nbind = /a\n", "t.ini:2: `bind` belongs in [filesystem], not [env]", "key in the wrong section");
+    bad("[env]\nbind = /a\n", "t.ini:2: `bind` belongs in [filesystem], not [env]",
+        "key in the wrong section");
     bad("[filesystem]\ntmpfs = /t:size=12bogus\n", "t.ini:2: `12bogus` is not a size", "bad size");
-    bad("[filesystem]\ntmpfs = /t:size=18446744073709551616\n", "t.ini:2: size `18446744073709551616` is too large", "size 2^64");
-    bad("[filesystem]\ntmpfs = /t:mode=9999\n", "t.ini:2: `9999` is not an octal mode", "mode 9999");
+    bad("[filesystem]\ntmpfs = /t:size=18446744073709551616\n",
+        "t.ini:2: size `18446744073709551616` is too large", "size 2^64");
+    bad("[filesystem]\ntmpfs = /t:mode=9999\n", "t.ini:2: `9999` is not an octal mode",
+        "mode 9999");
     bad("[security]\nuid = -1\n", "t.ini:2: `-1` is not a whole number", "negative number");
-    bad("[filesystem]\nbind = relative/path\n", "t.ini:2: source `relative/path` must be an absolute path",
-        "relative path");
+    bad("[filesystem]\nbind = relative/path\n",
+        "t.ini:2: source `relative/path` must be an absolute path", "relative path");
     bad("[filesystem]\nhide = \n[filesystem]\nchdir =\n", "t.ini:4: needs a value", "empty scalar");
     bad("[filesystem]\nbind = :/x\n", "t.ini:2: empty source path", "empty path");
-    bad("[filesystem]\ntmpfs = :size=1M\n", "t.ini:2: destination `` must be an absolute path", "empty tmpfs path");
-    bad("[filesystem]\nbind = ${NOPE}/x\n", "t.ini:2: `${NOPE}` is not defined", "undefined variable");
+    bad("[filesystem]\ntmpfs = :size=1M\n", "t.ini:2: destination `` must be an absolute path",
+        "empty tmpfs path");
+    bad("[filesystem]\nbind = ${NOPE}/x\n", "t.ini:2: `${NOPE}` is not defined",
+        "undefined variable");
     bad("[filesystem]\nbind = $HOME/x\n", "t.ini:2: a `$` must start `${NAME}`", "bare $");
     bad("[filesystem]\nbind = ${HOME\n", "t.ini:2: `${` without a closing `}`", "unclosed ${");
-    bad("[filesystem]\nbind = /a\xff\xfe\n", "t.ini:2: invalid UTF-8: bind = /a\\xff\\xfe", "invalid UTF-8 is escaped");
+    bad("[filesystem]\nbind = /a\xff\xfe\n", "t.ini:2: invalid UTF-8: bind = /a\\xff\\xfe",
+        "invalid UTF-8 is escaped");
     bad("[filesystem]\njust some words\n", "t.ini:2: expected `KEY = VALUE`", "line without =");
-    bad("[limits]\nmemory = 512M\n", "t.ini:2: `memory` is not supported yet", "a later key: not supported yet");
-    bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size", "a later key's value is checked first");
-    bad("[network]\nnet = slirp\n", "t.ini:2: `net` is not supported yet", "net = slirp not supported yet");
-    bad("[network]\npublish = 8080:99999\n", "t.ini:2: `8080:99999`: a port is 1 to 65535", "bad publish");
-    bad("[security]\ncap-add = CAP_BOGUS\n", "t.ini:2: `CAP_BOGUS` is not a known capability", "bad capability");
-    bad("[seccomp]\ndeny = mount notasyscall\n", "t.ini:2: `notasyscall` is not a known system call", "bad syscall");
+    bad("[limits]\nmemory = 512M\n", "t.ini:2: `memory` is not supported yet",
+        "a later key: not supported yet");
+    bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size",
+        "a later key's value is checked first");
+    bad("[network]\nnet = slirp\n", "t.ini:2: `net` is not supported yet",
+        "net = slirp not supported yet");
+    bad("[network]\npublish = 8080:99999\n", "t.ini:2: `8080:99999`: a port is 1 to 65535",
+        "bad publish");
+    bad("[security]\ncap-add = CAP_BOGUS\n", "t.ini:2: `CAP_BOGUS` is not a known capability",
+        "bad capability");
+    bad("[seccomp]\ndeny = mount notasyscall\n",
+        "t.ini:2: `notasyscall` is not a known system call", "bad syscall");
     bad("[seccomp]\nerrno = 99999\n", "t.ini:2: `99999` is not an errno", "errno 99999");
     bad("[profile]\nfoo = 1\n", "t.ini:2: unknown key `foo` in [profile]", "unknown [profile] key");
     {
@@ -193,8 +211,8 @@ int main(void)
             ok(sbox_profile_load(&ps, &p, top, &err) == 0 && !strcmp(p.hostname, "top") &&
                    p.n_mounts == 1 && !strcmp(p.mounts[0].dst, "/from-base"),
                "include resolves next to the including file, the includer's later values win");
-            ok(p.mounts[0].origin.kind == SBOX_ORIGIN_FILE && strstr(p.mounts[0].origin.file, "base.ini") &&
-                   p.mounts[0].origin.line == 4,
+            ok(p.mounts[0].origin.kind == SBOX_ORIGIN_FILE &&
+                   strstr(p.mounts[0].origin.file, "base.ini") && p.mounts[0].origin.line == 4,
                "an included value remembers its own file and line");
             sbox_plan_free(&p);
         }
@@ -216,7 +234,8 @@ int main(void)
         {
             _cleanup_free_ char *m = sbox_xasprintf("%s/missing.ini", tmp);
             sbox_plan_init(&p, &h);
-            ok(sbox_profile_load(&ps, &p, m, &err) < 0 && strstr(err.msg, "missing.ini:2: include") &&
+            ok(sbox_profile_load(&ps, &p, m, &err) < 0 &&
+                   strstr(err.msg, "missing.ini:2: include") &&
                    strstr(err.msg, "`nowhere` not found"),
                "a missing include names the line (%s)", err.msg);
             sbox_plan_free(&p);
@@ -224,7 +243,8 @@ int main(void)
         {
             _cleanup_free_ char *d = sbox_xasprintf("%s/def.ini", tmp);
             sbox_plan_init(&p, &h);
-            ok(sbox_profile_load(&ps, &p, d, &err) == 0 && !strcmp(p.hostname, "d") && p.n_mounts > 5,
+            ok(sbox_profile_load(&ps, &p, d, &err) == 0 && !strcmp(p.hostname, "d") &&
+                   p.n_mounts > 5,
                "include = default finds the built-in default (%s)", err.msg);
             sbox_plan_free(&p);
         }
@@ -233,7 +253,8 @@ int main(void)
            "a directory given as a profile is an error (%s)", err.msg);
         sbox_plan_free(&p);
         sbox_plan_init(&p, &h);
-        ok(sbox_profile_load(&ps, &p, "no-such-profile", &err) < 0 && strstr(err.msg, "not found in the search path"),
+        ok(sbox_profile_load(&ps, &p, "no-such-profile", &err) < 0 &&
+               strstr(err.msg, "not found in the search path"),
            "an unknown profile name says where it looked (%s)", err.msg);
         sbox_plan_free(&p);
 
@@ -243,8 +264,10 @@ int main(void)
             _cleanup_free_ char *first = NULL, *second = NULL, *a = NULL, *b = NULL;
             sbox_plan_init(&p, &h);
             sbox_profile_load_default(&ps, &p, &err);
-            sbox_plan_set(&p, NULL, "setenv", "DOLLAR=$x:y", &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
-            sbox_plan_set(&p, NULL, "bind", "/a\\:b:/c d", &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
+            sbox_plan_set(&p, NULL, "setenv", "DOLLAR=$x:y",
+                          &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
+            sbox_plan_set(&p, NULL, "bind", "/a\\:b:/c d",
+                          &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
             sbox_plan_finish(&p, &err);
             first = print_plan(&p);
             sbox_plan_init(&q, &h);
