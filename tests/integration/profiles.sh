@@ -106,6 +106,7 @@ if command -v npm >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
     printf '//registry.example/:_authToken=sbox-planted-secret\n' >"$HOME/.npmrc"
     at_exit rm -f "$HOME/.npmrc"
     cp -R "$fixtures/node-project" "$WORK/node-project"
+    chmod -R u+w "$WORK/node-project" # the source tree may be read-only (make distcheck)
     mkfifo "$WORK/ctl" "$WORK/port"
     python3 "$helpers/listen.py" <"$WORK/ctl" >"$WORK/port" &
     lpid=$!
