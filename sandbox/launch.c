@@ -120,7 +120,7 @@ static void report_stop(void *ctx, int sig)
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
                                  const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool interactive)
+                                 bool on_tty)
 {
     struct sbox_error err = {0};
     struct msg ready = {.type = MSG_READY};
@@ -135,10 +135,12 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     if (read(chan, &go, 1) != 1)
         _exit(125);
     /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
-     * the group inside must not reach the caller's shell or pipeline. With a terminal it gets a
-     * group of its own in the caller's session (sbox hands it the terminal, so job control
-     * works); without one, a session of its own and no controlling terminal at all. */
-    if (interactive ? setpgid(0, 0) < 0 : setsid() < 0) {
+     * the group inside must not reach the caller's shell or pipeline. When it holds the caller's
+     * terminal it gets a group of its own in the caller's session, so the terminal's job control
+     * still applies (a background sandbox reading it is stopped, not fed the user's keys); sbox
+     * hands it the terminal while sbox is in the foreground. With no terminal at all, a session
+     * of its own. */
+    if (on_tty ? setpgid(0, 0) < 0 : setsid() < 0) {
         sbox_error(&err, errno, "leave the caller's process group");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
@@ -169,20 +171,47 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     if (payload == 0)
         payload_exec(p, envp, chan, caller_mask, filter);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
-    _exit(sbox_init_run(payload, &early, interactive ? report_stop : NULL, &chan));
+    _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
 
-/* ^Z: stop the sandbox's group, give the terminal back to our own group and stop like a job;
- * when the shell continues us (fg), take the terminal again if we are in the foreground, and
- * continue the sandbox. */
-static void suspend(pid_t sandbox, bool interactive)
+/* The caller's terminal among descriptors 0-2, or -1. */
+static int caller_tty(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (isatty(fd))
+            return fd;
+    return -1;
+}
+
+/* Hands the terminal to the sandbox's group, but only while sbox's own group has it: a
+ * background sbox never takes the terminal from the shell. */
+static void give_terminal(int tty, pid_t sandbox)
+{
+    if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
+        tcsetpgrp(tty, sandbox);
+}
+
+/* Takes the terminal back, but only from the sandbox: from its group, or from a group made
+ * inside it that died with it (an inner shell's job). Never from a live job of the caller's. */
+static void take_terminal(int tty, pid_t sandbox)
+{
+    pid_t fg;
+    if (tty < 0 || sandbox <= 0)
+        return;
+    fg = tcgetpgrp(tty);
+    if (fg > 0 && fg != getpgrp() && (fg == sandbox || (kill(-fg, 0) < 0 && errno == ESRCH)))
+        tcsetpgrp(tty, getpgrp());
+}
+
+/* ^Z (or a background read): stop the sandbox's group, give the terminal back to our own group
+ * and stop like a job; when the shell continues us, take the terminal again if we are in the
+ * foreground (fg, not bg), and continue the sandbox. */
+static void suspend(pid_t sandbox, int tty)
 {
     kill(-sandbox, SIGSTOP);
-    if (interactive)
-        tcsetpgrp(STDIN_FILENO, getpgrp());
+    take_terminal(tty, sandbox);
     kill(getpid(), SIGSTOP);
-    if (interactive && tcgetpgrp(STDIN_FILENO) == getpgrp())
-        tcsetpgrp(STDIN_FILENO, sandbox);
+    give_terminal(tty, sandbox);
     kill(-sandbox, SIGCONT);
 }
 
@@ -212,15 +241,13 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     int sv[2];
     _cleanup_close_ int chan = -1, sfd = -1;
     sigset_t relay, blocked, caller_mask;
-    /* A terminal we are in the foreground of, on both ends: the sandbox gets it, with job
-     * control. Otherwise (a pipe, a file, a background job) it runs in a session of its own. */
-    const bool interactive =
-        isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp();
+    /* The caller's terminal, when the sandbox holds it: see child_main() for what follows. */
+    const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     bool have_report = false, chan_open = true;
     int status = 0, r;
-    pid_t pid;
+    pid_t pid = -1;
 
     *ret_status = 125;
     r = check_sources(p, err);
@@ -264,13 +291,13 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, interactive);
+        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0);
     }
     close(sv[1]);
-    if (interactive) {
+    if (tty >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
         setpgid(pid, pid);
-        tcsetpgrp(STDIN_FILENO, pid);
+        give_terminal(tty, pid);
     }
 
     r = sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
@@ -302,7 +329,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                 if (on_ready)
                     on_ready(ready_ctx);
             } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
-                suspend(pid, interactive);
+                suspend(pid, tty);
             } else if (n == (ssize_t)sizeof m && !have_report) {
                 report = m;
                 have_report = true;
@@ -318,7 +345,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                 continue;
             }
             if (si.ssi_signo == SIGTSTP) {
-                suspend(pid, interactive);
+                suspend(pid, tty);
                 continue;
             }
             /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed
@@ -349,8 +376,7 @@ out:
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
-    if (interactive)
-        tcsetpgrp(STDIN_FILENO, getpgrp()); /* SIGTTOU is still blocked here */
+    take_terminal(tty, pid); /* SIGTTOU is still blocked here */
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return r;
 }

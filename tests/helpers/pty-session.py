@@ -90,6 +90,34 @@ ok_ = expect("-done")
 check(ok_ and b"rc=143-done" in buf and b"shell-got-TERM" not in buf,
       "kill 0 inside ends the sandbox but does not reach the shell", buf.decode(errors="replace"))
 
+# A sandbox in the background that reads the terminal is stopped, as any job would be: it never
+# sees what the user types next.
+send(f"{sbox} -- sh -c 'read x; echo STO\"\"LEN=$x' &\n")
+send("echo typed-by-user-\"\"x\n")
+check(expect("typed-by-user-x"), "the shell reads what the user types next", buf.decode(errors="replace"))
+# The job stops once its read reaches the terminal: ask the shell until it says so (bounded).
+seen = b""
+for attempt in range(200):
+    send(f"jobs; echo jobs-\"\"listed-{attempt}\n")
+    expect(f"jobs-listed-{attempt}")
+    seen += buf
+    if b"Stopped" in buf:
+        break
+check(b"Stopped" in seen and b"STOLEN" not in seen,
+      "the background sandbox is stopped instead of reading it", seen.decode(errors="replace")[-600:])
+send("kill -9 %1; wait; echo cleaned-\"\"up\n")
+expect("cleaned-up")
+
+# ^Z, then bg: the sandbox finishes in the background and the shell keeps its terminal.
+send(f"{sbox} -- sh -c 'echo fore\"\"ground; exec sleep 2'\n")
+check(expect("foreground"), "a command runs in the foreground")
+send(b"\x1a")
+check(expect("Stopped") and expect("PROMPT> "), "^Z stops it", buf.decode(errors="replace"))
+send("bg; wait; echo after-\"\"wait\n")
+check(expect("after-wait"), "bg lets it finish in the background", buf.decode(errors="replace"))
+send("echo still-\"\"here\n")
+check(expect("still-here"), "the shell still has its terminal afterwards", buf.decode(errors="replace"))
+
 send("exit\n")
 try:
     os.waitpid(pid, 0)
