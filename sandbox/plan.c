@@ -452,17 +452,17 @@ static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const cha
 
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
-     "bind SRC read-only (recursively) at DST", NULL, apply_bind},
+     "bind SRC read-only (recursively) at DST", NULL, apply_bind, true},
     {"filesystem", "bind", SBOX_SETTING_LIST, "SRC[:DST]", "bind SRC read-write at DST", NULL,
-     apply_bind},
+     apply_bind, true},
     {"filesystem", "ro-bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like ro-bind, skipped when SRC is missing", NULL, apply_bind},
+     "like ro-bind, skipped when SRC is missing", NULL, apply_bind, true},
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like bind, skipped when SRC is missing", NULL, apply_bind},
+     "like bind, skipped when SRC is missing", NULL, apply_bind, true},
     {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
      "the host's PATH as it is, read-only (a symlink stays one)", NULL, apply_mirror},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
-     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", NULL, apply_tmpfs},
+     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", NULL, apply_tmpfs, true},
     {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
      "show PATH as an empty, unwritable directory or file", NULL, apply_hide},
     {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", NULL, apply_special},
@@ -727,18 +727,21 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
     return env;
 }
 
-/* A value as a profile line holds it: "$" doubled (profiles expand ${VAR}), and for spec values
- * ":" and "\" escaped. Returns false when no profile line can hold it (a newline, or a ";" after
- * white space, which starts a comment). */
+/* What a profile line can hold: valid UTF-8 without control characters, no ";" after white
+ * space (a comment to inih), no white space at either end (inih trims it). */
 static bool printable(const char *s)
 {
+    size_t n = strlen(s);
+    if (!sbox_utf8_valid(s))
+        return false;
     for (const char *c = s; *c; c++)
-        if (*c == '\n' || *c == '\r' || (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')))
+        if ((unsigned char)*c < 0x20 || *c == 0x7f ||
+            (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')))
             return false;
-    return s[0] != ' ' && s[0] != '\t' &&
-           (s[0] == '\0' || (s[strlen(s) - 1] != ' ' && s[strlen(s) - 1] != '\t'));
+    return n == 0 || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' && s[n - 1] != '\t');
 }
 
+/* "$" doubled (profiles expand ${VAR}); in split values ":" and "\" escaped. */
 static void print_value(FILE *f, const char *s, bool spec)
 {
     for (; *s; s++) {
@@ -750,40 +753,55 @@ static void print_value(FILE *f, const char *s, bool spec)
     }
 }
 
-static void print_origin(FILE *f, const struct sbox_origin *o)
+static void format_origin(const struct sbox_origin *o, char *buf, size_t size)
 {
+    char file[512];
     switch (o->kind) {
     case SBOX_ORIGIN_BUILTIN:
-        fputs("  ; built-in\n", f);
+        snprintf(buf, size, "; built-in");
         break;
     case SBOX_ORIGIN_CMDLINE:
-        fputs("  ; from command line\n", f);
+        snprintf(buf, size, "; from command line");
         break;
     case SBOX_ORIGIN_FILE:
-        fprintf(f, "  ; from %s:%u\n", o->file, o->line);
+        sbox_escape(file, sizeof file, o->file); /* a newline in a file name must not end it */
+        snprintf(buf, size, "; from %s:%u", file, o->line);
         break;
     }
 }
 
-/* key = value, or a comment saying why the value cannot be written. */
+/* key = value with its origin as a comment: on the same line when the whole fits in the INI
+ * parser's line buffer, else on the line before. A value no line can hold becomes a comment. */
 static void print_kv(FILE *f, const char *key, const char *a, const char *b, bool spec,
                      const struct sbox_origin *o)
 {
+    char origin[600];
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m;
+    format_origin(o, origin, sizeof origin);
     if (!printable(a) || (b && !printable(b))) {
         fprintf(f,
-                "; %s: this value cannot be written in a profile (newline, or `;` after a "
-                "space)",
-                key);
-        print_origin(f, o);
+                "; %s: this value cannot be written in a profile (a newline, a control "
+                "character, invalid UTF-8, or `;` after a space)  %s\n",
+                key, origin);
         return;
     }
-    fprintf(f, "%s = ", key);
-    print_value(f, a, spec);
+    m = open_memstream(&line, &len);
+    fprintf(m, "%s = ", key);
+    print_value(m, a, spec);
     if (b) {
-        fputc(spec ? ':' : '=', f);
-        print_value(f, b, spec);
+        fputc(spec ? ':' : '=', m);
+        print_value(m, b, spec);
     }
-    print_origin(f, o);
+    fclose(m);
+    if (len + 2 + strlen(origin) <= SBOX_PLAN_LINE_MAX)
+        fprintf(f, "%s  %s\n", line, origin);
+    else if (len <= SBOX_PLAN_LINE_MAX)
+        fprintf(f, "%s\n%s\n", origin, line);
+    else
+        fprintf(f, "; %s: this value is longer than a profile line may be  %s\n", key, origin);
+    free(line);
 }
 
 static void print_mount(FILE *f, const struct sbox_mount *m)

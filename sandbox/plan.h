@@ -11,6 +11,10 @@
 #include "error.h"
 #include "host.h"
 
+/* The longest profile line --dry-run writes: what Debian's inih reads (its buffer is 200 bytes,
+ * newline and NUL included). */
+#define SBOX_PLAN_LINE_MAX 198
+
 enum sbox_origin_kind {
     SBOX_ORIGIN_BUILTIN, /* the embedded default */
     SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */
@@ -104,6 +108,7 @@ struct sbox_setting {
         *pending; /* set for keys parsed and checked now, implemented later: what brings them */
     int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                  const struct sbox_origin *o, struct sbox_error *err);
+    bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
 };
 
 extern const struct sbox_setting sbox_settings[];

@@ -69,7 +69,7 @@ void sbox_profiles_free(struct sbox_profiles *ps)
 /* --- ${VAR} expansion --- */
 
 int sbox_profile_expand(const char *in, const char *(*lookup)(void *ctx, const char *name),
-                        void *ctx, char **ret, struct sbox_error *err)
+                        void *ctx, bool escape_spec, char **ret, struct sbox_error *err)
 {
     size_t cap = strlen(in) + 1, o = 0;
     _cleanup_free_ char *out = sbox_xmalloc(cap);
@@ -92,8 +92,22 @@ int sbox_profile_expand(const char *in, const char *(*lookup)(void *ctx, const c
                                       "`${%s}` is not defined (known: HOME, PWD, USER, UID, GID, "
                                       "XDG_RUNTIME_DIR, PROFILE_DIR; `$$` is a literal `$`)",
                                       name);
-                n = strlen(add);
                 s = close + 1;
+                if (escape_spec) {
+                    /* In SRC:DST values a ':' or '\' from a variable (a directory named
+                     * `a:b`) must stay part of the path, not split or escape it. */
+                    for (const char *c = add; *c; c++) {
+                        if (o + 3 > cap) {
+                            cap = (o + 3) * 2;
+                            out = sbox_xrealloc(out, cap);
+                        }
+                        if (*c == ':' || *c == '\\')
+                            out[o++] = '\\';
+                        out[o++] = *c;
+                    }
+                    continue;
+                }
+                n = strlen(add);
             } else {
                 return sbox_error(err, 0, "a `$` must start `${NAME}` or be doubled (`$$`)");
             }
@@ -282,6 +296,19 @@ static int prescan(struct load *L, const char *text, size_t len)
         if (!sbox_utf8_valid(l))
             return fail_at(L, line, "invalid UTF-8: %s", shown);
         t = l + strspn(l, " \t");
+        if (line == 1 && strncmp(t, "\xef\xbb\xbf", 3) == 0)
+            t += 3; /* a UTF-8 byte-order mark, which inih skips too */
+        if (*t && *t != ';' && *t != '#' && *t != '\r' && t != l && line > 1)
+            return fail_at(L, line,
+                           "a line may not start with white space (inih would join it to the "
+                           "previous key): %s",
+                           shown);
+        if (*t && *t != '[' && *t != ';' && *t != '#' && *t != '\r') {
+            size_t k = strcspn(t, "=:");
+            if (t[k] == ':')
+                return fail_at(L, line, "expected `KEY = VALUE` (`:` does not separate): %s",
+                               shown);
+        }
         if (*t == '[') {
             char *close = strchr(t, ']');
             char *rest;
@@ -325,9 +352,9 @@ static char *reader(char *str, int num, void *stream)
         /* inih's line buffer has a size fixed when the library was built (200 bytes on some
          * distributions): a longer line would be cut silently, so it is an error here. */
         const char *nl = memchr(L->text, '\n', (size_t)(L->end - L->text));
-        size_t len = nl ? (size_t)(nl - L->text) + 1 : (size_t)(L->end - L->text);
+        size_t len = nl ? (size_t)(nl - L->text) : (size_t)(L->end - L->text);
         L->line++;
-        if (len > (size_t)num - 1) {
+        if (len > (size_t)num - 2) {
             fail_at(L, L->line, "line is longer than %d bytes, the INI parser's limit", num - 2);
             return NULL;
         }
@@ -445,14 +472,15 @@ static int handler(void *user, const char *section, const char *name, const char
         fail_at(L, L->line, "a line with `=` but no key");
         return 0;
     }
-    if (sbox_profile_expand(value, lookup_var, L, &expanded, L->err) < 0) {
+    if (!strcmp(section, "profile") && !strcmp(name, "description"))
+        return 1; /* free text: not expanded, so "costs $5" is fine */
+    s = sbox_setting_find(section, name);
+    if (sbox_profile_expand(value, lookup_var, L, s && s->split, &expanded, L->err) < 0) {
         L->failed = true;
         sbox_error_prefix(L->err, "%s:%u", L->file, L->line);
         return 0;
     }
     if (!strcmp(section, "profile")) {
-        if (!strcmp(name, "description"))
-            return 1;
         if (!strcmp(name, "include")) {
             if (expanded[0] == '\0') {
                 fail_at(L, L->line, "include needs a profile name");
@@ -604,8 +632,12 @@ void sbox_profile_list(struct sbox_profiles *ps, FILE *out)
             have_default |= is_default_name(names[j]);
             if (read_file(path, &text, &len, &err) == 0)
                 ini_parse_string(text, describe_handler, &desc);
-            fprintf(out, "%-12s %s\n%-12s (%s)\n", names[j],
-                    desc.description ? desc.description : "(no description)", "", path);
+            {
+                char shown[256];
+                sbox_escape(shown, sizeof shown, desc.description ? desc.description : "");
+                fprintf(out, "%-12s %s\n%-12s (%s)\n", names[j],
+                        desc.description ? shown : "(no description)", "", path);
+            }
             free(desc.description);
         }
     }

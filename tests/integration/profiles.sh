@@ -10,7 +10,7 @@ export XDG_CONFIG_HOME="$WORK/config"
 mkdir -p "$WORK/mine" "$WORK/config/sbox/profiles"
 
 # strip FILE: the plan without its "; from ..." comments.
-strip() { sed 's/  ; .*$//' "$1"; }
+strip() { sed -e '/^; from /d' -e '/^; built-in/d' -e 's/  ; .*$//' "$1"; }
 
 # The built-in default is exactly profiles/default.ini.
 run_sbox --dry-run -- true

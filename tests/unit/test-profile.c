@@ -70,7 +70,8 @@ static char *print_plan(const struct sbox_plan *p)
     return buf;
 }
 
-/* The printout without its "; from ..." comments: what must survive a round trip. */
+/* The printout without its origin comments (at the end of a line, or on a line of their own):
+ * what must survive a round trip. */
 static char *strip_origins(const char *s)
 {
     char *out = sbox_xmalloc(strlen(s) + 1), *o = out;
@@ -80,6 +81,10 @@ static char *strip_origins(const char *s)
         size_t n = (size_t)(nl - s);
         if (c && c < nl)
             n = (size_t)(c - s);
+        if (!strncmp(s, "; from ", 7) || !strncmp(s, "; built-in", 10)) {
+            s = *nl ? nl + 1 : nl;
+            continue;
+        }
         memcpy(o, s, n);
         o += n;
         if (*nl)
@@ -168,6 +173,17 @@ int main(void)
         "t.ini:2: `notasyscall` is not a known system call", "bad syscall");
     bad("[seccomp]\nerrno = 99999\n", "t.ini:2: `99999` is not an errno", "errno 99999");
     bad("[profile]\nfoo = 1\n", "t.ini:2: unknown key `foo` in [profile]", "unknown [profile] key");
+    bad("[profile]\ndescription = x\n   include = /nonexistent\n",
+        "t.ini:3: a line may not start with white space",
+        "an indented line is not silently joined to the previous key");
+    bad("[network]\nhostname: colon\n", "t.ini:2: expected `KEY = VALUE` (`:` does not separate)",
+        "`:` as a separator");
+    bad("\xef\xbb\xbf[bogus]\n", "t.ini:1: unknown section [bogus]",
+        "a byte-order mark does not hide the first line");
+    ok(load("\xef\xbb\xbf[filesystem]\nmirror = /usr\n[profile]\ndescription = costs $5\n", &p,
+            &err) == 0,
+       "a byte-order mark is skipped, a description is free text (%s)", err.msg);
+    sbox_plan_free(&p);
     {
         char text[SBOX_PROFILE_MAX_LINE + 64];
         int n = snprintf(text, sizeof text, "[filesystem]\ntmpfs = /t\n[env]\nsetenv = A=");
@@ -180,6 +196,25 @@ int main(void)
         ok(load(text, &p, &err) == 0 && strlen(p.env_ops[0].value) == 150,
            "a 160-byte line is read whole (%s)", err.msg);
         sbox_plan_free(&p);
+    }
+    {
+        /* A ':' or '\\' in ${PWD} stays part of the path. */
+        struct sbox_host h;
+        struct sbox_profiles ps;
+        const char text[] = "[filesystem]\nro-bind = ${PWD}/sub\nbind = ${PWD}:/dst\n";
+        fake_host(&h);
+        free(h.cwd);
+        h.cwd = sbox_xstrdup("/x/a:/etc\\b");
+        sbox_plan_init(&p, &h);
+        sbox_profiles_init(&ps, &h, "/nonexistent");
+        ok(sbox_profile_load_text(&ps, &p, "t.ini", text, sizeof text - 1, &err) == 0 &&
+               p.n_mounts == 2 && !strcmp(p.mounts[0].src, "/x/a:/etc\\b/sub") &&
+               !strcmp(p.mounts[0].dst, "/x/a:/etc\\b/sub") &&
+               !strcmp(p.mounts[1].src, "/x/a:/etc\\b") && !strcmp(p.mounts[1].dst, "/dst"),
+           "':' and '\\' from a variable do not split or escape a path (%s)", err.msg);
+        sbox_plan_free(&p);
+        sbox_profiles_free(&ps);
+        sbox_host_free(&h);
     }
     {
         struct sbox_host h;
@@ -268,8 +303,18 @@ int main(void)
                           &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
             sbox_plan_set(&p, NULL, "bind", "/a\\:b:/c d",
                           &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
+            {
+                /* A value whose line would not fit beside its comment: the comment moves up. */
+                char v[200] = "LONG=";
+                memset(v + 5, 'x', 180);
+                v[185] = '\0';
+                sbox_plan_set(&p, NULL, "setenv", v,
+                              &(struct sbox_origin){.kind = SBOX_ORIGIN_CMDLINE}, &err);
+            }
             sbox_plan_finish(&p, &err);
             first = print_plan(&p);
+            ok(strstr(first, "; from command line\nsetenv = LONG=xxx") != NULL,
+               "a line too long for its comment gets the comment on the line before");
             sbox_plan_init(&q, &h);
             ok(sbox_profile_load_text(&ps, &q, "dry-run.ini", first, strlen(first), &err) == 0 &&
                    sbox_plan_finish(&q, &err) == 0,
