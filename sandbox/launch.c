@@ -215,18 +215,91 @@ static void suspend(pid_t sandbox, int tty)
     kill(-sandbox, SIGCONT);
 }
 
-/* Missing sources are reported before anything is started, naming the flag or file:line. */
+/* Follows path as the kernel would, one component at a time, and refuses a symlink that lies at
+ * or below one of the writable bases (resolved paths): a payload of an earlier run could have
+ * planted it there, whatever spelling of the path leads to it. A missing component ends the
+ * walk: the caller reports missing sources. */
+static int check_symlinks(const char *path, char *const *bases, struct sbox_error *err)
+{
+    char cur[PATH_MAX] = "";
+    _cleanup_free_ char *todo = sbox_xstrdup(path);
+    int links = 0;
+
+    while (*todo) {
+        char *rest = todo + strspn(todo, "/");
+        size_t n = strcspn(rest, "/");
+        _cleanup_free_ char *name = sbox_xstrndup(rest, n);
+        char next[PATH_MAX], target[PATH_MAX];
+        struct stat st;
+        ssize_t len;
+        char *tail = sbox_xstrdup(rest + n);
+        free(todo);
+        todo = tail;
+        if (n == 0 || !strcmp(name, "."))
+            continue;
+        if (!strcmp(name, "..")) {
+            char *slash = strrchr(cur, '/');
+            if (slash)
+                *slash = '\0';
+            continue;
+        }
+        if (snprintf(next, sizeof next, "%s/%s", cur, name) >= (int)sizeof next)
+            return sbox_error(err, ENAMETOOLONG, "source `%s`", path);
+        if (lstat(next, &st) < 0)
+            return 0;
+        if (!S_ISLNK(st.st_mode)) {
+            strcpy(cur, next);
+            continue;
+        }
+        for (size_t i = 0; bases && bases[i]; i++)
+            if (sbox_path_is_under(cur[0] ? cur : "/", bases[i]))
+                return sbox_error(err, 0,
+                                  "source `%s`: the symlink `%s` lies in `%s`, which the sandbox "
+                                  "can write, and is not followed (an earlier run may have "
+                                  "planted it)",
+                                  path, next, bases[i]);
+        len = readlink(next, target, sizeof target - 1);
+        if (len < 0 || ++links > 40)
+            return sbox_error(err, len < 0 ? errno : ELOOP, "source `%s`", path);
+        target[len] = '\0';
+        if (target[0] == '/')
+            cur[0] = '\0';
+        tail = sbox_xasprintf("%s/%s", target, todo);
+        free(todo);
+        todo = tail;
+    }
+    return 0;
+}
+
+/* Missing sources are reported before anything is started, naming the flag or file:line; so
+ * are sources reached through a symlink planted in a writable directory. */
 static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
 {
+    _cleanup_strv_ char **bases = NULL;
+    char real[PATH_MAX];
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_BIND && realpath(p->mounts[i].src, real))
+            sbox_strv_push(&bases, sbox_xstrdup(real));
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         struct stat st;
         char where[512];
-        if ((m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND) || m->try_missing)
+        int r = 0;
+        if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND &&
+            m->kind != SBOX_MOUNT_MIRROR)
             continue;
-        if (stat(m->src, &st) == 0)
+        if (m->kind != SBOX_MOUNT_MIRROR && !m->try_missing && stat(m->src, &st) < 0)
+            r = sbox_error(err, errno, "source `%s`", m->src);
+        if (r == 0 && m->kind == SBOX_MOUNT_MIRROR) {
+            /* A mirror recreates a final symlink instead of following it. */
+            _cleanup_free_ char *dir = sbox_xstrdup(m->src);
+            *strrchr(dir, '/') = '\0';
+            r = check_symlinks(dir[0] ? dir : "/", bases, err);
+        } else if (r == 0) {
+            r = check_symlinks(m->src, bases, err);
+        }
+        if (r == 0)
             continue;
-        sbox_error(err, errno, "source `%s`", m->src);
         sbox_origin_format(&m->origin, m->key, where, sizeof where);
         return sbox_error_prefix(err, "%s", where);
     }

@@ -124,6 +124,15 @@ ln -s "$secret" "$WORK/.git"
 run_sbox --ro-bind "$WORK/.git:/x" -- cat /x/key
 is "$RC/$OUT" "125/" "a bind source through a symlink in the writable directory is refused"
 like "$ERR" "is not followed" "... and the error says why"
+# ... however the path is spelt: here through a symlink to the writable directory.
+ln -s "$WORK" "$WORK/../sbox-alias-$$"
+at_exit rm -f "$WORK/../sbox-alias-$$"
+run_sbox --ro-bind "$WORK/../sbox-alias-$$/.git:/x" -- cat /x/key
+is "$RC/$OUT" "125/" "... also when the path reaches it through another spelling"
+printf '[profile]\ninclude = default\n[filesystem]\ncwd = none\nbind = %s\nro-bind = %s:/x\n' \
+    "$(dirname "$WORK")/sbox-alias-$$" "$WORK/.git" >"$WORK/alias.ini"
+run_sbox -p "$WORK/alias.ini" -- cat /x/key
+is "$RC/$OUT" "125/" "... and when the writable bind itself is spelt through a symlink"
 ln -s "$WORK/data" "$HOME/link-to-data"
 at_exit rm -f "$HOME/link-to-data"
 run_sbox --ro-bind "$HOME/link-to-data:/y" -- cat /y/f
