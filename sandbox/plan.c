@@ -670,7 +670,6 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         else
             p->chdir = sbox_xstrdup(p->home);
     }
-    (void)err;
     return 0;
 }
 
