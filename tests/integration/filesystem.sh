@@ -57,6 +57,13 @@ is "$OUT" "sealed" "every /dev given is sealed, not only the last"
 run_sbox --ro-bind "$0:/dev/extra" -- sh -c 'test -s /dev/extra && touch /dev/x 2>/dev/null || echo bound-and-sealed'
 is "$OUT" "bound-and-sealed" "a bind into /dev works, and /dev is still sealed after it"
 
+# --cwd: read-only, or not at all.
+echo mine >"$proj/mine.txt"
+run_sbox --cwd ro-bind -- sh -c 'cat mine.txt; touch new.txt 2>/dev/null || echo refused'
+is "$(echo $OUT)" "mine refused" "--cwd ro-bind shows the current directory read-only"
+run_sbox --cwd none -- sh -c 'pwd; ls -A "$HOME"'
+is "$OUT" "$HOME" "--cwd none: the directory is not shown and the payload starts in the empty home"
+
 # HOME pointing elsewhere (CI, sudo) does not make the real home bindable.
 realhome=$HOME
 cd "$realhome"
