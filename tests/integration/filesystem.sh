@@ -145,6 +145,14 @@ at_exit rm -f "$HOME/link-to-data"
 run_sbox --ro-bind "$HOME/link-to-data:/y" -- cat /y/f
 is "$OUT" "data" "a symlink elsewhere in a source is followed"
 
+# mirror: a symlink stays a symlink, a directory is bound read-only, a missing path is skipped.
+mkdir -p "$WORK/mdir" && echo m >"$WORK/mdir/f" && ln -s mdir "$WORK/mlink"
+run_sbox --cwd none --mirror "$WORK/mlink" --mirror "$WORK/mdir" --mirror /nonexistent-m -- \
+    sh -c "readlink $WORK/mlink; cat $WORK/mlink/f; touch $WORK/mdir/g 2>/dev/null || echo ro"
+is "$(echo $OUT)" "mdir m ro" "--mirror recreates a symlink, binds a directory read-only, skips a missing path"
+run_sbox --proc /x/proc -- sh -c 'test -e /x/proc/self/status && echo second-proc'
+is "$OUT" "second-proc" "--proc mounts a fresh proc where asked"
+
 # tmpfs.
 run_sbox --tmpfs /scratch:size=1M,mode=0710 -- sh -c 'stat -c %a /scratch; dd if=/dev/zero of=/scratch/big bs=1024 count=2048 2>/dev/null && echo fit || echo full'
 is "$(echo $OUT)" "710 full" "--tmpfs size and mode are applied"
