@@ -27,7 +27,9 @@ int sbox_init_status_code(int wstatus)
     return 125;
 }
 
-int sbox_init_sent_by_process(const siginfo_t *si)
+/* A signal a process sent (kill, sigqueue, tkill), not the kernel: a terminal's ^C already
+ * reached the payload, which is in the same foreground group as pid 1. */
+static int sent_by_process(const siginfo_t *si)
 {
     return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
 }
@@ -79,7 +81,7 @@ int sbox_init_run(pid_t payload, const sigset_t *early, void (*on_stop)(void *ct
             }
             continue;
         }
-        if (sbox_init_sent_by_process(&si))
+        if (sent_by_process(&si))
             kill(payload, sig);
     }
 }

@@ -19,8 +19,4 @@ int sbox_init_status_code(int wstatus);
 int sbox_init_run(pid_t payload, const sigset_t *early, void (*on_stop)(void *ctx, int sig),
                   void *ctx);
 
-/* True when a signal was sent by a process (kill, sigqueue, tkill), not by the kernel, such as
- * a terminal's ^C, which already reached the whole foreground process group. */
-int sbox_init_sent_by_process(const siginfo_t *si);
-
 #endif

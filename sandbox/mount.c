@@ -196,8 +196,10 @@ static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, 
 }
 
 /* Opens a bind source. Sources are host paths, resolved in the host's root as the caller
- * would see them, except below a directory this plan makes writable: a payload may have planted
- * symlinks there in an earlier run (`.git -> /`), so no symlink is followed below it. */
+ * would see them, except below a directory this plan makes writable (spelt the same way): no
+ * symlink is followed there. The general check, for any spelling, is check_symlinks() in the
+ * parent; this one closes the window between that check and this open, in which another
+ * sandbox writing the same directory could swap a directory for a symlink. */
 static int open_source(const struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
 {
     const struct sbox_mount *rw = NULL;

@@ -58,7 +58,7 @@ static bool under_a_home(const struct sbox_plan *p, const char *cwd)
            (p->home_passwd && sbox_path_is_under(p->home_passwd, cwd));
 }
 
-static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd, uid_t uid)
+static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
 {
     static const char *const shared[] = {"/tmp",  "/var/tmp", "/dev/shm", "/run", "/run/user",
                                          "/home", "/var",     "/usr",     "/etc"};
@@ -75,7 +75,7 @@ static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd, uid_t uid)
     for (size_t i = 0; i < sizeof virtual_trees / sizeof *virtual_trees; i++)
         if (sbox_path_is_under(cwd, virtual_trees[i]))
             return true;
-    snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)uid);
+    snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)p->host_uid);
     return strcmp(cwd, runtime) == 0;
 }
 
@@ -611,7 +611,7 @@ static void add_cwd(struct sbox_plan *p)
                                                "running in the empty home"));
         return;
     }
-    if (cwd_is_shared(p, p->cwd, p->host_uid)) {
+    if (cwd_is_shared(p, p->cwd)) {
         bool home = under_a_home(p, p->cwd);
         sbox_strv_push(
             &p->notes,
