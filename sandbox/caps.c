@@ -1,27 +1,66 @@
 /* caps.c: capability sets through libcap.
- * Never raises a capability; the bounding set goes first, while CAP_SETPCAP still allows it. */
+ * Never raises a capability; the bounding set goes first, while CAP_SETPCAP still allows it.
+ * Every capability here is the sandbox's user namespace's, never the host's. */
 #include "caps.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <stdbool.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
-int sbox_caps_drop_all(struct sbox_error *err)
+/* What root in a container keeps (the set Docker and Podman give by default): enough for a
+ * package manager to own files, drop to its own users and chroot, nothing that mounts,
+ * traces or configures the kernel. */
+static const cap_value_t root_caps[] = {
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,           CAP_KILL,        CAP_SETGID,
+    CAP_SETUID, CAP_SETPCAP,      CAP_SETFCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
+};
+#define N_ROOT_CAPS (sizeof root_caps / sizeof *root_caps)
+
+static bool is_root_cap(cap_value_t c)
 {
-    cap_t empty;
+    for (size_t i = 0; i < N_ROOT_CAPS; i++)
+        if (root_caps[i] == c)
+            return true;
+    return false;
+}
+
+int sbox_caps_drop_all(const struct sbox_ids *ids, bool root, struct sbox_error *err)
+{
+    cap_t keep;
     int r;
     /* cap_max_bits() is the kernel's last capability + 1, so new capabilities are dropped too. */
     for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++)
-        if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        if (!(root && is_root_cap(c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
             return sbox_error(err, errno, "drop capability %d from the bounding set", (int)c);
+    /* With ranges mapped, the process is root inside until it takes the payload's ids; its
+     * supplementary groups (the caller's, unmapped) are replaced by the payload's group alone. */
+    if (ids) {
+        gid_t g = (gid_t)ids->gid;
+        if (setgroups(1, &g) < 0)
+            return sbox_error(err, errno, "set the supplementary groups");
+        if (setresgid(g, g, g) < 0)
+            return sbox_error(err, errno, "become group %u", (unsigned)ids->gid);
+        if (setresuid((uid_t)ids->uid, (uid_t)ids->uid, (uid_t)ids->uid) < 0)
+            return sbox_error(err, errno, "become user %u", (unsigned)ids->uid);
+    }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
         return sbox_error(err, errno, "clear the ambient capabilities");
-    empty = cap_init();
-    if (!empty)
+    keep = cap_init();
+    if (!keep)
         return sbox_error(err, errno, "allocate a capability set");
-    r = cap_set_proc(empty);
-    cap_free(empty);
+    /* Root keeps its set across exec only if it is permitted now: no_new_privs caps what an
+     * exec may grant at what the process already had. */
+    if (root && (cap_set_flag(keep, CAP_PERMITTED, N_ROOT_CAPS, root_caps, CAP_SET) < 0 ||
+                 cap_set_flag(keep, CAP_EFFECTIVE, N_ROOT_CAPS, root_caps, CAP_SET) < 0)) {
+        cap_free(keep);
+        return sbox_error(err, errno, "build the capability set");
+    }
+    r = cap_set_proc(keep);
+    cap_free(keep);
     if (r < 0)
-        return sbox_error(err, errno, "clear the capability sets");
+        return sbox_error(err, errno, "set the capability sets");
     return 0;
 }

@@ -4,6 +4,7 @@
 #ifndef SBOX_CLEANUP_H
 #define SBOX_CLEANUP_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -19,6 +20,12 @@ static inline void sbox_closep(int *fd)
         close(*fd);
 }
 
+static inline void sbox_fclosep(FILE **f)
+{
+    if (*f)
+        fclose(*f);
+}
+
 void sbox_strv_free(char **v);
 static inline void sbox_strv_freep(char ***v)
 {
@@ -29,6 +36,7 @@ static inline void sbox_strv_freep(char ***v)
 #define _cleanup_free_ _cleanup_(sbox_freep)
 #define _cleanup_close_ _cleanup_(sbox_closep)
 #define _cleanup_strv_ _cleanup_(sbox_strv_freep)
+#define _cleanup_fclose_ _cleanup_(sbox_fclosep)
 
 /* Take ownership out of a cleanup variable: the variable no longer frees it. */
 #define steal_ptr(pp)                                                                              \

@@ -1,12 +1,18 @@
 /* idmap.c: writes id maps for a child's user namespace.
- * Runs in the parent; never writes a map wider than what the caller may grant. */
+ * Runs in the parent; never writes a map wider than what the caller may grant: single maps
+ * directly, ranges only through the system's setuid helpers, which check /etc/subuid again. */
 #include "idmap.h"
 #include "cleanup.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int write_proc(pid_t pid, const char *file, const char *text, struct sbox_error *err)
@@ -40,4 +46,189 @@ int sbox_idmap_write_single(pid_t pid, uint32_t inside_uid, uid_t outside_uid, u
         return r;
     snprintf(map, sizeof map, "%u %u 1\n", inside_gid, (unsigned)outside_gid);
     return write_proc(pid, "gid_map", map, err);
+}
+
+static bool parse_u32(const char *s, size_t n, uint32_t *ret)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 10)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *ret = (uint32_t)v;
+    return true;
+}
+
+static bool overlaps(const struct sbox_idrange *a, uint32_t start, uint32_t count)
+{
+    return (uint64_t)start < (uint64_t)a->start + a->count &&
+           (uint64_t)a->start < (uint64_t)start + count;
+}
+
+size_t sbox_idmap_parse_ranges(const char *text, const char *user, uint32_t id,
+                               struct sbox_idrange *out, size_t max)
+{
+    char idstr[16];
+    size_t n = 0;
+    snprintf(idstr, sizeof idstr, "%" PRIu32, id);
+    for (const char *line = text; line && *line && n < max;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *c1 = memchr(line, ':', len);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+        uint32_t start, count;
+        if (c1 && c2) {
+            size_t name_len = (size_t)(c1 - line);
+            bool mine = (user && strlen(user) == name_len && !strncmp(line, user, name_len)) ||
+                        (strlen(idstr) == name_len && !strncmp(line, idstr, name_len));
+            size_t count_len = len - (size_t)(c2 + 1 - line);
+            if (mine && parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) &&
+                parse_u32(c2 + 1, count_len, &count) && count > 0 &&
+                (uint64_t)start + count <= UINT32_MAX) {
+                bool clash = false;
+                for (size_t i = 0; i < n; i++)
+                    clash |= overlaps(&out[i], start, count);
+                if (!clash) {
+                    out[n].start = start;
+                    out[n].count = count;
+                    n++;
+                }
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
+                              struct sbox_idrange *out, size_t max)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    _cleanup_free_ char *text = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    if (!f)
+        return 0;
+    len = getdelim(&text, &cap, '\0', f);
+    if (len <= 0)
+        return 0;
+    return sbox_idmap_parse_ranges(text, user, id, out, max);
+}
+
+uint64_t sbox_idmap_count(const struct sbox_idrange *r, size_t n)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += r[i].count;
+    return total;
+}
+
+char **sbox_idmap_helper_argv(const char *helper, pid_t pid, uint32_t own,
+                              const struct sbox_idrange *r, size_t n)
+{
+    char **argv = NULL;
+    uint64_t inside = 1;
+    sbox_strv_push(&argv, sbox_xstrdup(helper));
+    sbox_strv_push(&argv, sbox_xasprintf("%d", (int)pid));
+    sbox_strv_push(&argv, sbox_xstrdup("0"));
+    sbox_strv_push(&argv, sbox_xasprintf("%" PRIu32, own));
+    sbox_strv_push(&argv, sbox_xstrdup("1"));
+    for (size_t i = 0; i < n && inside < UINT32_MAX; i++) {
+        uint64_t count = r[i].count;
+        if (inside + count > UINT32_MAX)
+            count = UINT32_MAX - inside; /* (uint32_t)-1 is "no id" inside too */
+        sbox_strv_push(&argv, sbox_xasprintf("%" PRIu64, inside));
+        sbox_strv_push(&argv, sbox_xasprintf("%" PRIu32, r[i].start));
+        sbox_strv_push(&argv, sbox_xasprintf("%" PRIu64, count));
+        inside += count;
+    }
+    return argv;
+}
+
+char *sbox_find_program(const char *name)
+{
+    const char *path = getenv("PATH");
+    _cleanup_free_ char *copy =
+        sbox_xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+    char *save = NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        char *full;
+        struct stat st;
+        if (dir[0] != '/')
+            continue; /* never a relative PATH entry: it would depend on the cwd */
+        full = sbox_xasprintf("%s/%s", dir, name);
+        if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0)
+            return full;
+        free(full);
+    }
+    return NULL;
+}
+
+/* Runs a helper to completion with no descriptors of ours but 0-2, its output to stderr kept
+ * for the message. */
+static int run_helper(char **argv, struct sbox_error *err)
+{
+    int pipefd[2];
+    char out[256] = "";
+    size_t got = 0;
+    int status;
+    pid_t pid;
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return sbox_error(err, errno, "pipe for %s", argv[0]);
+    pid = fork();
+    if (pid < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return sbox_error(err, errno, "run %s", argv[0]);
+    }
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        dup2(pipefd[1], 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    for (ssize_t n; got < sizeof out - 1 &&
+                    (n = read(pipefd[0], out + got, sizeof out - 1 - got)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(pipefd[0]);
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return sbox_error(err, errno, "wait for %s", argv[0]);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    out[got] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    return sbox_error(err, 0, "%s failed%s%s", argv[0], out[0] ? ": " : "", out);
+}
+
+int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idrange *uids,
+                            size_t n_uids, const struct sbox_idrange *gids, size_t n_gids,
+                            struct sbox_error *err)
+{
+    static const char *const helpers[] = {"newgidmap", "newuidmap"};
+    for (int i = 0; i < 2; i++) {
+        _cleanup_free_ char *path = sbox_find_program(helpers[i]);
+        _cleanup_strv_ char **argv = NULL;
+        int r;
+        if (!path)
+            return sbox_error(err, 0, "%s is not installed (package uidmap)", helpers[i]);
+        argv = i == 0 ? sbox_idmap_helper_argv(path, pid, (uint32_t)gid, gids, n_gids)
+                      : sbox_idmap_helper_argv(path, pid, (uint32_t)uid, uids, n_uids);
+        r = run_helper(argv, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }

@@ -1,16 +1,54 @@
 /* idmap.h: user and group id maps of the sandbox's user namespace.
- * Never maps an id the caller does not own: this issue's maps are single-id. */
+ * A single map needs no help: the caller may map its own ids. Ranges come from /etc/subuid and
+ * /etc/subgid and are written by the setuid newuidmap/newgidmap, so sbox itself stays
+ * unprivileged. Parsing is pure, for tests; running the helpers is separate. */
 #ifndef SBOX_IDMAP_H
 #define SBOX_IDMAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
 
+/* More ranges than this in /etc/subuid are ignored (the kernel takes 340 lines in all). */
+#define SBOX_IDMAP_MAX_RANGES 16
+
+struct sbox_idrange {
+    uint32_t start; /* first id outside */
+    uint32_t count;
+};
+
+/* The ranges of text (the /etc/subuid format: NAME-or-ID:START:COUNT per line) that belong to
+ * user or to uid, in file order, overlapping ones and zero counts skipped. Returns how many
+ * (at most max). */
+size_t sbox_idmap_parse_ranges(const char *text, const char *user, uint32_t id,
+                               struct sbox_idrange *out, size_t max);
+
+/* Reads path and parses it as above; a missing file is no ranges. */
+size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
+                              struct sbox_idrange *out, size_t max);
+
+/* The total number of ids in the ranges. */
+uint64_t sbox_idmap_count(const struct sbox_idrange *r, size_t n);
+
 /* Maps inside_uid to the caller's uid and inside_gid to the caller's gid in pid's user
  * namespace; setgroups is denied first, as the kernel requires of an unprivileged writer. */
 int sbox_idmap_write_single(pid_t pid, uint32_t inside_uid, uid_t outside_uid, uint32_t inside_gid,
                             gid_t outside_gid, struct sbox_error *err);
+
+/* The argument list for newuidmap/newgidmap: inside 0 is the caller's own id, inside 1..N the
+ * ranges in order. Returns a NULL-terminated vector (helper's path first). */
+char **sbox_idmap_helper_argv(const char *helper, pid_t pid, uint32_t own,
+                              const struct sbox_idrange *r, size_t n);
+
+/* Writes the ranged maps of pid's user namespace with newgidmap, then newuidmap (found in
+ * helper_dir, or on PATH when NULL). */
+int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idrange *uids,
+                            size_t n_uids, const struct sbox_idrange *gids, size_t n_gids,
+                            struct sbox_error *err);
+
+/* The full path of an executable found on PATH (or a default path), or NULL. */
+char *sbox_find_program(const char *name);
 
 #endif

@@ -84,13 +84,15 @@ static void close_inherited(int keep)
 }
 
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
-                                   const sigset_t *caller_mask, const struct sbox_seccomp *filter)
+                                   const sigset_t *caller_mask, const struct sbox_seccomp *filter,
+                                   bool ranged)
 {
     struct sbox_error err = {0};
+    const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
     int e;
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
-    if (sbox_caps_drop_all(&err) < 0)
+    if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         sbox_error(&err, errno, "set no_new_privs");
@@ -120,7 +122,7 @@ static void report_stop(void *ctx, int sig)
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
                                  const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty)
+                                 bool on_tty, bool ranged)
 {
     struct sbox_error err = {0};
     struct msg ready = {.type = MSG_READY};
@@ -169,7 +171,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask, filter);
+        payload_exec(p, envp, chan, caller_mask, filter, ranged);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
@@ -306,6 +308,85 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
+struct id_map {
+    bool ranged;
+    struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
+    size_t n_uids, n_gids;
+};
+
+/* userns = single maps the payload's ids to the caller's and nothing else. subuid maps inside 0
+ * to the caller and 1..N to the caller's ranges, for images whose files belong to many users.
+ * auto takes ranges for an image or a root payload, when the caller has them and the helpers
+ * are installed; a payload that shows the host's files as the caller keeps the single map, so
+ * what it writes in bound directories stays the caller's. */
+static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox_error *err)
+{
+    const char *why = NULL;
+    char where[512];
+    _cleanup_free_ char *uidmap = NULL, *gidmap = NULL;
+
+    map->ranged = false;
+    if (p->userns == SBOX_USERNS_SINGLE) {
+        why = "userns = single";
+        goto single;
+    }
+    if (p->userns == SBOX_USERNS_AUTO && !p->rootfs && p->uid != 0) {
+        why = "the payload shows the host's files under your own id";
+        goto single;
+    }
+    map->n_uids = sbox_idmap_read_ranges("/etc/subuid", p->user, p->host_uid, map->uids,
+                                         SBOX_IDMAP_MAX_RANGES);
+    map->n_gids = sbox_idmap_read_ranges("/etc/subgid", p->user, p->host_uid, map->gids,
+                                         SBOX_IDMAP_MAX_RANGES);
+    uidmap = sbox_find_program("newuidmap");
+    gidmap = sbox_find_program("newgidmap");
+    if (map->n_uids == 0 || map->n_gids == 0)
+        why = "you have no ranges in /etc/subuid and /etc/subgid";
+    else if (!uidmap || !gidmap)
+        why = "newuidmap and newgidmap are not installed (package uidmap)";
+    if (why && p->userns == SBOX_USERNS_SUBUID) {
+        sbox_error(err, 0,
+                   "%s for user %s; an administrator can add them with `usermod --add-subuids "
+                   "100000-165535 --add-subgids 100000-165535 %s`",
+                   why, p->user, p->user);
+        sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
+        return sbox_error_prefix(err, "%s: userns = subuid", where);
+    }
+    if (why)
+        goto single;
+    /* The payload's ids must exist inside, or it could not become them. */
+    if ((uint64_t)p->uid > sbox_idmap_count(map->uids, map->n_uids) ||
+        (uint64_t)p->gid > sbox_idmap_count(map->gids, map->n_gids)) {
+        if (p->userns == SBOX_USERNS_SUBUID)
+            return sbox_error(err, 0,
+                              "uid %u or gid %u is beyond your subordinate ranges (%llu ids)",
+                              p->uid, p->gid,
+                              (unsigned long long)sbox_idmap_count(map->uids, map->n_uids));
+        why = "the payload's id is beyond your ranges";
+        goto single;
+    }
+    map->ranged = true;
+    if (p->verbose)
+        fprintf(stderr,
+                "sbox: id map: subuid (inside 0 is you, 1-%llu are your ranges starting at "
+                "%u)\n",
+                (unsigned long long)sbox_idmap_count(map->uids, map->n_uids), map->uids[0].start);
+    return 0;
+single:
+    if (p->verbose)
+        fprintf(stderr, "sbox: id map: single (%s)\n", why);
+    return 0;
+}
+
+static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t pid,
+                     struct sbox_error *err)
+{
+    if (!map->ranged)
+        return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
+    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, map->uids, map->n_uids,
+                                   map->gids, map->n_gids, err);
+}
+
 int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
                 void *ready_ctx, int *ret_status, struct sbox_error *err)
 {
@@ -318,12 +399,16 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
+    struct id_map map = {0};
     bool have_report = false, chan_open = true;
     int status = 0, r;
     pid_t pid = -1;
 
     *ret_status = 125;
     r = check_sources(p, err);
+    if (r < 0)
+        return r;
+    r = choose_map(p, &map, err);
     if (r < 0)
         return r;
     r = sbox_seccomp_compile(&filter, err);
@@ -364,7 +449,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0);
+        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged);
     }
     close(sv[1]);
     if (tty >= 0) {
@@ -373,7 +458,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         give_terminal(tty, pid);
     }
 
-    r = sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
+    r = write_map(p, &map, pid, err);
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
     if (r < 0 || send(chan, "g", 1, MSG_NOSIGNAL) != 1) {
         if (r >= 0)

@@ -63,7 +63,8 @@ static void usage(FILE *f)
     }
     fputs("\n\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
-          "  -v, --verbose                print the plan to stderr before running\n"
+          "  -v, --verbose                print the plan, then the id map and overlay\n"
+          "                               chosen, to stderr before running\n"
           "  -h, --help                   show this help and exit\n"
           "  -V, --version                show the version and exit\n"
           "\n"
@@ -268,6 +269,7 @@ int main(int argc, char **argv)
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
     }
+    plan.verbose = verbose;
     if (verbose)
         sbox_plan_print(&plan, stderr);
 

@@ -87,6 +87,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->uid = (uint32_t)h->uid;
     p->gid = (uint32_t)h->gid;
     p->uid_origin = p->gid_origin = builtin;
+    p->user = sbox_xstrdup(h->user);
     p->home = sbox_xstrdup(h->home);
     p->home_real = h->home_real ? sbox_xstrdup(h->home_real) : NULL;
     p->home_passwd = h->home_passwd ? sbox_xstrdup(h->home_passwd) : NULL;
@@ -97,6 +98,8 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->hostname_origin = builtin;
     p->chdir_origin = builtin;
     p->cwd_origin = builtin;
+    p->userns_origin = p->rootfs_origin = builtin;
+    p->overlay_origin = p->overlay_driver_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -115,8 +118,11 @@ void sbox_plan_free(struct sbox_plan *p)
         free(p->keep_env[i].glob);
     free(p->keep_env);
     free(p->hostname);
+    free(p->rootfs);
+    free(p->overlay_dir);
     free(p->chdir);
     sbox_strv_free(p->argv);
+    free(p->user);
     free(p->home);
     free(p->home_real);
     free(p->home_passwd);
@@ -372,8 +378,6 @@ static int one_of(const char *value, const char *const *words, struct sbox_error
 static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
-    static const char *const drivers[] = {"auto", "native", "fuse", NULL};
-    static const char *const userns[] = {"single", "auto", "subuid", NULL};
     static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
     static const char *const policies[] = {"default", "strict", "none", NULL};
     static const char *const actions[] = {"errno", "kill", "log", NULL};
@@ -383,19 +387,7 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
     int r = 0;
     (void)p;
     (void)o;
-    if (!strcmp(k, "rootfs"))
-        r = value[0] == '/' ? 0 : sbox_error(err, 0, "`%s` must be an absolute path", value);
-    else if (!strcmp(k, "overlay"))
-        r = value[0] == '/' || !strcmp(value, "tmpfs")
-                ? 0
-                : sbox_error(err, 0, "`%s` is not `tmpfs` or an absolute path", value);
-    else if (!strcmp(k, "overlay-driver"))
-        r = one_of(value, drivers, err);
-    else if (!strcmp(k, "userns")) {
-        r = one_of(value, userns, err);
-        if (r == 0)
-            return 0; /* single: what sbox does */
-    } else if (!strcmp(k, "net")) {
+    if (!strcmp(k, "net")) {
         r = one_of(value, nets, err);
         if (r == 0)
             return 0; /* none: what sbox does */
@@ -427,6 +419,65 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
     return sbox_error(err, 0, "`%s` is not supported yet (%s)", k, s->pending);
 }
 
+/* rootfs = DIR | none */
+static int apply_rootfs(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *dir = NULL;
+    (void)s;
+    if (strcmp(value, "none") != 0) {
+        int r = setting_path(p, value, o, "image root", &dir, err);
+        if (r < 0)
+            return r;
+    }
+    free(p->rootfs);
+    p->rootfs = dir;
+    p->rootfs_origin = *o;
+    return 0;
+}
+
+/* overlay = none | tmpfs | DIR */
+static int apply_overlay(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *dir = NULL;
+    enum sbox_overlay_kind kind = SBOX_OVERLAY_DIR;
+    (void)s;
+    if (strcmp(value, "none") == 0) {
+        kind = SBOX_OVERLAY_NONE;
+    } else if (strcmp(value, "tmpfs") == 0) {
+        kind = SBOX_OVERLAY_TMPFS;
+    } else {
+        int r = setting_path(p, value, o, "overlay directory", &dir, err);
+        if (r < 0)
+            return r;
+    }
+    free(p->overlay_dir);
+    p->overlay_dir = dir;
+    p->overlay = kind;
+    p->overlay_origin = *o;
+    return 0;
+}
+
+static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const drivers[] = {"auto", "native", "fuse", NULL};
+    static const char *const userns[] = {"auto", "single", "subuid", NULL};
+    bool is_driver = strcmp(s->key, "overlay-driver") == 0;
+    int r = one_of(value, is_driver ? drivers : userns, err);
+    if (r < 0)
+        return r;
+    if (is_driver) {
+        p->overlay_driver = (enum sbox_overlay_driver)r;
+        p->overlay_driver_origin = *o;
+    } else {
+        p->userns = (enum sbox_userns)r;
+        p->userns_origin = *o;
+    }
+    return 0;
+}
+
 static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                     const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -448,7 +499,6 @@ static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const cha
 #define NET "networking beyond none comes in a later version"
 #define LIM "resource limits come in a later version"
 #define SEC "seccomp policies and capabilities come in a later version"
-#define IMG "image roots and overlays come in a later version"
 
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
@@ -472,12 +522,13 @@ const struct sbox_setting sbox_settings[] = {
      "show the current directory: bind, ro-bind or none", NULL, apply_cwd},
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", NULL,
      apply_chdir},
-    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR", "an image root instead of the host's", IMG,
-     check_pending},
-    {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR", "make the root writable", IMG,
-     check_pending},
+    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
+     "an image root instead of the host's system (none: the host's)", NULL, apply_rootfs},
+    {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
+     "make the root writable: throwaway (tmpfs) or kept in DIR (none: read-only)", NULL,
+     apply_overlay},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
-     "how the overlay is made", IMG, check_pending},
+     "kernel overlayfs or fuse-overlayfs (auto: native, else fuse)", NULL, apply_choice},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
     {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
@@ -505,12 +556,12 @@ const struct sbox_setting sbox_settings[] = {
     {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size", LIM, check_pending},
     {"limits", "limits-strict", SBOX_SETTING_SCALAR, "yes|no", "fail when a limit cannot be set",
      LIM, check_pending},
-    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours)", NULL,
+    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)", NULL,
      apply_id},
-    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours)", NULL,
+    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)", NULL,
      apply_id},
-    {"security", "userns", SBOX_SETTING_SCALAR, "single|auto|subuid",
-     "id mapping (only single so far)", IMG, check_pending},
+    {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
+     "id mapping: your id alone, or with your subordinate ranges", NULL, apply_choice},
     {"security", "cap-add", SBOX_SETTING_LIST, "CAP...", "keep named capabilities", SEC,
      check_pending},
     {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|PATH", "the seccomp policy",
@@ -627,8 +678,59 @@ static void add_cwd(struct sbox_plan *p)
     m->dst = sbox_xstrdup(p->cwd);
 }
 
+static bool has_mount_at(const struct sbox_plan *p, const char *dst)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind != SBOX_MOUNT_HIDE && strcmp(p->mounts[i].dst, dst) == 0)
+            return true;
+    return false;
+}
+
+/* An image brings its own system: the host's mirrored directories are not shown (nothing of the
+ * host is, unless bound), sbox provides /proc, /dev and /tmp if the profiles do not, the payload
+ * is root in the image unless uid/gid say otherwise, and the default command is the image's
+ * /bin/sh rather than the caller's shell. */
+static void adapt_to_image(struct sbox_plan *p)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        if (p->mounts[i].kind == SBOX_MOUNT_MIRROR) {
+            free(p->mounts[i].src);
+            free(p->mounts[i].dst);
+        } else {
+            p->mounts[o++] = p->mounts[i];
+        }
+    }
+    p->n_mounts = o;
+    if (!has_mount_at(p, "/proc"))
+        add_mount(p, SBOX_MOUNT_PROC, "proc", &builtin)->dst = sbox_xstrdup("/proc");
+    if (!has_mount_at(p, "/dev"))
+        add_mount(p, SBOX_MOUNT_DEV, "dev", &builtin)->dst = sbox_xstrdup("/dev");
+    if (!has_mount_at(p, "/tmp")) {
+        struct sbox_mount *m = add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
+        m->dst = sbox_xstrdup("/tmp");
+        m->mode = 01777;
+    }
+    if (p->uid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        p->uid = 0;
+    if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        p->gid = 0;
+    if (p->argv_default) {
+        sbox_strv_free(p->argv);
+        p->argv = NULL;
+        sbox_strv_push(&p->argv, sbox_xstrdup("/bin/sh"));
+    }
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
+    /* Root inside means group root too, unless a gid is given. */
+    if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        p->gid = 0;
+    if (!p->argv)
+        sbox_plan_set_command(p, NULL);
+    if (p->rootfs)
+        adapt_to_image(p);
     add_cwd(p);
     if (p->n_mounts == 0)
         return sbox_error(err, 0,
@@ -653,9 +755,6 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     }
     free(p->mounts);
     p->mounts = sorted;
-
-    if (!p->argv)
-        sbox_plan_set_command(p, NULL);
 
     if (!p->chdir) {
         /* The caller's directory when the sandbox shows it at the same path, else home. */
@@ -835,6 +934,8 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
+    static const char *const drivers[] = {"auto", "native", "fuse"};
+    static const char *const userns[] = {"auto", "single", "subuid"};
     char id[16];
 
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
@@ -845,6 +946,14 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         print_kv(f, "chdir", p->chdir, NULL, false, &p->chdir_origin);
     else
         fprintf(f, "; chdir: %s (the default)\n", p->chdir);
+
+    if (p->rootfs)
+        print_kv(f, "rootfs", p->rootfs, NULL, false, &p->rootfs_origin);
+    if (p->overlay != SBOX_OVERLAY_NONE)
+        print_kv(f, "overlay", p->overlay == SBOX_OVERLAY_TMPFS ? "tmpfs" : p->overlay_dir, NULL,
+                 false, &p->overlay_origin);
+    print_kv(f, "overlay-driver", drivers[p->overlay_driver], NULL, false,
+             &p->overlay_driver_origin);
 
     fputs("\n[env]\n", f);
     for (size_t i = 0; i < p->n_keep_env; i++)
@@ -865,6 +974,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     print_kv(f, "uid", id, NULL, false, &p->uid_origin);
     snprintf(id, sizeof id, "%u", p->gid);
     print_kv(f, "gid", id, NULL, false, &p->gid_origin);
+    print_kv(f, "userns", userns[p->userns], NULL, false, &p->userns_origin);
 
     if (p->argv) {
         fputs("\n; command:", f);

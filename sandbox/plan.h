@@ -66,6 +66,15 @@ struct sbox_pattern {
 
 enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
 
+/* How the sandbox's user namespace maps ids: auto picks subuid for an image or a root payload
+ * when the caller has ranges and newuidmap/newgidmap exist, single otherwise (see launch.c). */
+enum sbox_userns { SBOX_USERNS_AUTO, SBOX_USERNS_SINGLE, SBOX_USERNS_SUBUID };
+
+enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
+
+/* What makes the root (or, on the host's root, each mirrored directory) writable. */
+enum sbox_overlay_kind { SBOX_OVERLAY_NONE, SBOX_OVERLAY_TMPFS, SBOX_OVERLAY_DIR };
+
 struct sbox_plan {
     struct sbox_mount *mounts;
     size_t n_mounts;
@@ -81,12 +90,22 @@ struct sbox_plan {
     struct sbox_origin cwd_origin;
     uint32_t uid, gid; /* identity inside */
     struct sbox_origin uid_origin, gid_origin;
+    enum sbox_userns userns;
+    struct sbox_origin userns_origin;
+    char *rootfs; /* an image root instead of the host's system directories, or NULL */
+    struct sbox_origin rootfs_origin;
+    enum sbox_overlay_kind overlay;
+    char *overlay_dir; /* SBOX_OVERLAY_DIR: holds upper/, work/ and the lock */
+    struct sbox_origin overlay_origin;
+    enum sbox_overlay_driver overlay_driver;
+    struct sbox_origin overlay_driver_origin;
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
 
     /* Facts copied from the host at init, read by launch. */
     uid_t host_uid;
     gid_t host_gid;
+    char *user;
     char *home;
     char *home_real;
     char *home_passwd;
@@ -94,6 +113,7 @@ struct sbox_plan {
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
     char **notes; /* one-line remarks main prints before running */
+    bool verbose; /* main's -v: launch reports the choices it makes (driver, id map) */
 };
 
 enum sbox_setting_type { SBOX_SETTING_LIST, SBOX_SETTING_SCALAR, SBOX_SETTING_FLAG };
