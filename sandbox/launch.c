@@ -9,7 +9,9 @@
 #include "init.h"
 #include "mount.h"
 #include "net.h"
+#include "overlay.h"
 #include "seccomp.h"
+#include "sys.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -21,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +42,7 @@ enum msg_type {
     MSG_EXEC_FAILED = 2,  /* payload: exec failed (126/127) */
     MSG_READY = 3,        /* pid 1: the payload is forked */
     MSG_STOPPED = 4,      /* pid 1: the payload stopped (^Z); status is the signal */
+    MSG_NOTE = 5,         /* child: a line for -v (err.msg) */
 };
 
 struct msg {
@@ -122,9 +127,10 @@ static void report_stop(void *ctx, int sig)
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
                                  const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty, bool ranged)
+                                 bool on_tty, bool ranged, const struct sbox_mount_env *env)
 {
     struct sbox_error err = {0};
+    struct msg note = {.type = MSG_NOTE};
     struct msg ready = {.type = MSG_READY};
     sigset_t early;
     char go;
@@ -147,8 +153,10 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p, &err) < 0)
+    if (sbox_mount_setup(p, env, note.err.msg, sizeof note.err.msg, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (p->verbose && note.err.msg[0])
+        (void)!send(chan, &note, sizeof note, MSG_NOSIGNAL);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
         sbox_error(&err, errno, "set the hostname");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -308,6 +316,99 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
+static int origin_error(struct sbox_error *err, const struct sbox_origin *o, const char *key)
+{
+    char where[512];
+    sbox_origin_format(o, key, where, sizeof where);
+    return sbox_error_prefix(err, "%s", where);
+}
+
+/* The image must be a directory, with a shell when no command is given: checked before anything
+ * is started, naming the setting. */
+static int check_image(const struct sbox_plan *p, struct sbox_error *err)
+{
+    _cleanup_close_ int dir = -1, sh = -1;
+    if (!p->rootfs)
+        return 0;
+    dir = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        sbox_error(err, errno, "image root `%s`", p->rootfs);
+        return origin_error(err, &p->rootfs_origin, "rootfs");
+    }
+    if (!p->argv_default)
+        return 0;
+    sh = sys_openat2(dir, "bin/sh", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (sh < 0) {
+        sbox_error(err, 0,
+                   "image root `%s` has no /bin/sh to run when no command is given: name one "
+                   "after --",
+                   p->rootfs);
+        return origin_error(err, &p->rootfs_origin, "rootfs");
+    }
+    return 0;
+}
+
+/* A kept overlay: DIR (made if missing), DIR/upper and DIR/work, and DIR/lock, held for the
+ * whole run so that two sandboxes never share an upper layer. The lock file says which sbox
+ * holds it. */
+static int prepare_store(const struct sbox_plan *p, int *ret_lock, struct sbox_error *err)
+{
+    const char *dir = p->overlay_dir;
+    _cleanup_close_ int dfd = -1, lock = -1;
+    struct statfs sfs;
+    const char *why;
+    char pid[32];
+
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+        sbox_error(err, errno, "overlay directory `%s`", dir);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        sbox_error(err, errno, "overlay directory `%s`", dir);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
+        sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir, why);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (lock < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        ssize_t n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (n > 0)
+            sbox_error(err, 0, "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
+                       dir, pid);
+        else
+            sbox_error(err, errno, "overlay directory `%s`: lock", dir);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *sub = i ? "work" : "upper";
+        struct stat st;
+        if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST) {
+            sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
+            return origin_error(err, &p->overlay_origin, "overlay");
+        }
+        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
+            sbox_error(err, errno ? errno : ENOTDIR, "overlay directory `%s`: %s/", dir, sub);
+            return origin_error(err, &p->overlay_origin, "overlay");
+        }
+    }
+    *ret_lock = steal_fd(&lock);
+    return 0;
+}
+
 struct id_map {
     bool ranged;
     struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
@@ -400,6 +501,9 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     struct id_map map = {0};
+    struct sbox_mount_env env = {0};
+    _cleanup_free_ char *fuse_program = NULL;
+    _cleanup_close_ int lock = -1;
     bool have_report = false, chan_open = true;
     int status = 0, r;
     pid_t pid = -1;
@@ -408,9 +512,29 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     r = check_sources(p, err);
     if (r < 0)
         return r;
+    r = check_image(p, err);
+    if (r < 0)
+        return r;
     r = choose_map(p, &map, err);
     if (r < 0)
         return r;
+    if (p->overlay != SBOX_OVERLAY_NONE) {
+        fuse_program = sbox_find_program("fuse-overlayfs");
+        if (!fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
+            char where[512];
+            sbox_origin_format(&p->overlay_driver_origin, "overlay-driver", where, sizeof where);
+            return sbox_error(err, 0,
+                              "%s: overlay-driver = fuse, but fuse-overlayfs is not installed "
+                              "(package fuse-overlayfs)",
+                              where);
+        }
+        env.fuse_program = fuse_program;
+    }
+    if (p->overlay == SBOX_OVERLAY_DIR) {
+        r = prepare_store(p, &lock, err);
+        if (r < 0)
+            return r;
+    }
     r = sbox_seccomp_compile(&filter, err);
     if (r < 0)
         return r;
@@ -449,7 +573,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged);
+        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, &env);
     }
     close(sv[1]);
     if (tty >= 0) {
@@ -486,6 +610,9 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
                 if (on_ready)
                     on_ready(ready_ctx);
+            } else if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
+                m.err.msg[sizeof m.err.msg - 1] = '\0';
+                fprintf(stderr, "sbox: %s\n", m.err.msg);
             } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
                 suspend(pid, tty);
             } else if (n == (ssize_t)sizeof m && !have_report) {

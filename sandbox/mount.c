@@ -3,6 +3,7 @@
  * never leaves a writable path the plan did not ask for. */
 #include "mount.h"
 #include "cleanup.h"
+#include "overlay.h"
 #include "sys.h"
 #include "util.h"
 
@@ -28,6 +29,11 @@ struct ctx {
     int host;  /* O_PATH: the host's root, as the caller sees it */
     int root;  /* O_PATH: the new root */
     int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
+    int *layers; /* per plan mount: the overlay a mirrored directory becomes, or -1 */
+    int image_src; /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
+    int store_src; /* O_PATH: the kept overlay directory, likewise */
+    bool root_writable; /* the root is an overlay the plan asked for */
+    struct sbox_overlay_ctx ovl;
 };
 
 static uint64_t mount_id(int fd)
@@ -301,6 +307,12 @@ static int do_mirror(struct ctx *c, const struct sbox_mount *m, struct sbox_erro
     }
     if (fstat(src, &st) < 0)
         return sbox_error(err, errno, "source `%s`", m->src);
+    if (c->layers && c->layers[m - c->plan->mounts] >= 0) {
+        r = attach(c, c->layers[m - c->plan->mounts], m->dst, true, err);
+        if (r == 0)
+            own_mount(c, c->layers[m - c->plan->mounts]);
+        return r;
+    }
     if (!S_ISLNK(st.st_mode)) {
         struct sbox_mount bind = *m;
         bind.kind = SBOX_MOUNT_RO_BIND;
@@ -410,6 +422,160 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     return 0;
 }
 
+
+/* Creates rel (and its parents) below base, following no symlink: the persistent store is the
+ * user's directory, and an earlier payload may have written into it. */
+static int mkdirs_beneath(int base, const char *rel, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(rel);
+    _cleanup_close_ int cur = fcntl(base, F_DUPFD_CLOEXEC, 3);
+    char *save = NULL;
+    if (cur < 0)
+        return sbox_error(err, errno, "open the overlay store");
+    for (char *name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+        int fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (fd < 0 && errno == ENOENT) {
+            if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
+                return sbox_error(err, errno, "create `%s` in the overlay store", rel);
+            fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        }
+        if (fd < 0)
+            return sbox_error(err, errno, "`%s` in the overlay store", rel);
+        sbox_closep(&cur);
+        cur = fd;
+    }
+    return 0;
+}
+
+/* A directory opened as the caller would name it; -errno on failure. */
+static int open_dir(const char *path)
+{
+    int fd = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+    return fd < 0 ? -errno : fd;
+}
+
+/* Binds the host's path at a staging directory (created), read-only and without submounts: an
+ * overlay's lower layer. */
+static int stage_bind(int fd, const char *src, const char *at, bool rdonly,
+                      struct sbox_error *err)
+{
+    struct sbox_mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                               (rdonly ? MOUNT_ATTR_RDONLY : 0)};
+    _cleanup_close_ int tree = -1;
+    if (fd < 0)
+        return sbox_error(err, -fd, "`%s`", src);
+    tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+        return sbox_error(err, errno, "bind `%s`", src);
+    if (mkdir(at, 0755) < 0 && errno != EEXIST)
+        return sbox_error(err, errno, "create `%s`", at);
+    if (sys_move_mount(tree, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return sbox_error(err, errno, "bind `%s`", src);
+    return 0;
+}
+
+/* The store of upper layers: the plan's directory (upper/ and work/ made by the parent), or a
+ * tmpfs that vanishes with the sandbox. Mounted at STAGE/store. */
+static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    if (p->overlay == SBOX_OVERLAY_DIR)
+        return stage_bind(c->store_src, p->overlay_dir, STAGE "/store", false, err);
+    if (mkdir(STAGE "/store", 0755) < 0 ||
+        mount("tmpfs", STAGE "/store", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+        mkdir(STAGE "/store/upper", 0755) < 0 || mkdir(STAGE "/store/work", 0700) < 0)
+        return sbox_error(err, errno, "create the overlay's tmpfs");
+    return 0;
+}
+
+/* An image root: the image as the lower layer of an overlay, with the plan's upper, or with a
+ * throwaway one made read-only at the end when the plan has none (so mount points can still be
+ * made for the plan's binds without writing to the image). Mounted at STAGE/newroot. */
+static int stage_image(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    const struct sbox_overlay_layers l = {.lower = STAGE "/lower",
+                                          .upper = STAGE "/store/upper",
+                                          .work = STAGE "/store/work",
+                                          .what = p->rootfs};
+    _cleanup_close_ int mnt = -1;
+    int r = stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
+    if (r < 0)
+        return sbox_error_prefix(err, "image root");
+    r = stage_store(c, p, err);
+    if (r < 0)
+        return r;
+    if (p->overlay == SBOX_OVERLAY_NONE) {
+        /* Read-only: the kernel's overlay, or else the image bound as it is (mount points
+         * must then exist in it): never a fuse daemon for a tree nobody writes. */
+        struct sbox_overlay_ctx native = {.driver = SBOX_OVERLAY_NATIVE};
+        struct sbox_error ignored;
+        r = sbox_overlay_mount(&native, &l, &mnt, &ignored);
+        if (r < 0)
+            mnt = sys_open_tree(AT_FDCWD, STAGE "/lower", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (mnt < 0)
+            return sbox_error(err, errno, "mount the image root");
+    } else {
+        r = sbox_overlay_mount(&c->ovl, &l, &mnt, err);
+        if (r < 0)
+            return r;
+        c->root_writable = true;
+    }
+    if (sys_move_mount(mnt, "", AT_FDCWD, STAGE "/newroot", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return sbox_error(err, errno, "mount the image root");
+    return 0;
+}
+
+/* The host's root with an overlay: each mirrored directory becomes an overlay of its own, its
+ * upper layer at upper/PATH in the store (so a kept store looks like a root's upper). */
+static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    _cleanup_close_ int upper = -1, work = -1;
+    int r = stage_store(c, p, err);
+    if (r < 0)
+        return r;
+    upper = open(STAGE "/store/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    work = open(STAGE "/store/work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (upper < 0 || work < 0)
+        return sbox_error(err, errno, "open the overlay store");
+    if (mkdir(STAGE "/lower", 0755) < 0)
+        return sbox_error(err, errno, "create the overlay's lower layers");
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        char lower[64];
+        _cleanup_free_ char *up = NULL, *wk = NULL;
+        struct stat st;
+        if (m->kind != SBOX_MOUNT_MIRROR || c->layers[i] < 0)
+            continue;
+        if (fstat(c->layers[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+            sbox_closep(&c->layers[i]);
+            c->layers[i] = -1;
+            continue; /* a symlink or a file: mirrored as usual */
+        }
+        snprintf(lower, sizeof lower, STAGE "/lower/%zu", i);
+        r = stage_bind(c->layers[i], m->src, lower, true, err);
+        sbox_closep(&c->layers[i]);
+        c->layers[i] = -1;
+        if (r < 0)
+            return r;
+        r = mkdirs_beneath(upper, m->dst + 1, err);
+        if (r == 0)
+            r = mkdirs_beneath(work, m->dst + 1, err);
+        if (r < 0)
+            return r;
+        up = sbox_xasprintf(STAGE "/store/upper%s", m->dst);
+        wk = sbox_xasprintf(STAGE "/store/work%s", m->dst);
+        {
+            const struct sbox_overlay_layers l = {
+                .lower = lower, .upper = up, .work = wk, .what = m->src};
+            r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
+        }
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount *m,
                  struct sbox_error *err)
 {
@@ -432,12 +598,55 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     return sbox_error(err, EINVAL, "unknown mount kind");
 }
 
-int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image, written in the staging tmpfs and
+ * bound read-only over the image's: never written into the image. A destination that cannot
+ * be made (a dangling symlink in a read-only image) keeps the image's own file. */
+static int generate_etc(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
 {
-    struct ctx c = {.plan = p, .host = -1, .root = -1, .empty = -1};
+    _cleanup_free_ char *hosts = sbox_xasprintf(
+        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
+        p->hostname);
+    _cleanup_free_ char *hostname = sbox_xasprintf("%s\n", p->hostname);
+    const char *files[][2] = {
+        {"hostname", hostname},
+        {"hosts", hosts},
+        {"resolv.conf", "# net = none: the sandbox has no network, so no resolver\n"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        _cleanup_free_ char *staged = sbox_xasprintf("/etc-%s", files[i][0]);
+        _cleanup_free_ char *dst = sbox_xasprintf("/etc/%s", files[i][0]);
+        _cleanup_close_ int fd = open(staged, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+        _cleanup_close_ int tree = -1;
+        struct sbox_error skip;
+        size_t n = strlen(files[i][1]);
+        if (fd < 0 || write(fd, files[i][1], n) != (ssize_t)n)
+            return sbox_error(err, errno, "write %s", staged);
+        sbox_closep(&fd);
+        fd = open(staged, O_PATH | O_CLOEXEC);
+        if (fd < 0)
+            return sbox_error(err, errno, "open %s", staged);
+        int r = clone_tree(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                   MOUNT_ATTR_NOEXEC,
+                           staged, &tree, err);
+        if (r < 0)
+            return r;
+        (void)attach(c, tree, dst, false, &skip);
+    }
+    return 0;
+}
+
+int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
+                     size_t size, struct sbox_error *err)
+{
+    struct ctx c = {.plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1,
+                    .store_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    bool staged_root = false;
     int r = 0, fd;
 
+    note[0] = '\0';
+    c.ovl.driver = p->overlay_driver;
+    c.ovl.fuse_program = env->fuse_program;
     /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
      * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
@@ -454,19 +663,65 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
                               "such as AppArmor restricts user namespaces here)");
         return sbox_error(err, errno, "make the mount namespace private");
     }
-    if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
-        return sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
-    if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
-        return sbox_error(err, errno, "prepare the staging tmpfs");
-    if (sys_pivot_root(".", "oldroot") < 0)
-        return sbox_error(err, errno, "pivot into the staging tmpfs");
-    if (chdir("/") < 0)
-        return sbox_error(err, errno, "chdir /");
-    if (mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
-        return sbox_error(err, errno, "mount the new root");
+    /* The overlays' host directories, opened while the host's /tmp is still in view: the staging
+     * tmpfs is mounted over it next. Errors are reported where they are used. */
+    c.layers = sbox_xmalloc((p->n_mounts + 1) * sizeof *c.layers);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        c.layers[i] = -1;
+        if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
+            c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src,
+                                      O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+    }
+    if (p->rootfs)
+        c.image_src = open_dir(p->rootfs);
+    if (p->overlay == SBOX_OVERLAY_DIR)
+        c.store_src = open_dir(p->overlay_dir);
+
+    if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0) {
+        r = sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
+        goto out;
+    }
+    if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0) {
+        r = sbox_error(err, errno, "prepare the staging tmpfs");
+        goto out;
+    }
+
+    /* Overlays are made before the host's tree moves, from sbox's own staging paths. */
+    c.host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c.host < 0) {
+        r = sbox_error(err, errno, "open the host's root");
+        goto out;
+    }
+    c.ovl.host_root = c.host;
+    if (p->rootfs) {
+        r = stage_image(&c, p, err);
+        staged_root = true;
+    } else if (p->overlay != SBOX_OVERLAY_NONE) {
+        c.ovl.host_files = true;
+        r = stage_mirrors(&c, p, err);
+    }
+    if (r < 0)
+        goto out;
+    snprintf(note, size, "%s", c.ovl.note);
+    sbox_closep(&c.host);
+
+    if (sys_pivot_root(".", "oldroot") < 0) {
+        r = sbox_error(err, errno, "pivot into the staging tmpfs");
+        goto out;
+    }
+    if (chdir("/") < 0) {
+        r = sbox_error(err, errno, "chdir /");
+        goto out;
+    }
+    if (!staged_root && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+        r = sbox_error(err, errno, "mount the new root");
+        goto out;
+    }
     fd = open("/empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
-    if (fd < 0)
-        return sbox_error(err, errno, "create the stand-in for hidden files");
+    if (fd < 0) {
+        r = sbox_error(err, errno, "create the stand-in for hidden files");
+        goto out;
+    }
     close(fd);
 
     c.host = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -490,6 +745,11 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
             goto out;
         }
     }
+    if (p->rootfs) {
+        r = generate_etc(&c, p, err);
+        if (r < 0)
+            goto out;
+    }
 
     /* Nothing more is created in /dev: the payload cannot add entries to it. */
     for (size_t i = 0; i < c.n_devs; i++) {
@@ -506,16 +766,22 @@ int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err)
         r = sbox_error(err, errno, "pivot into the new root");
         goto out;
     }
-    /* The root tmpfs only holds mount points: nothing may be created in it. */
-    if (sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+    /* The root only holds mount points (or is a read-only image): nothing may be created in it,
+     * unless it is the overlay the plan asked for. */
+    if (!c.root_writable && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
         r = sbox_error(err, errno, "make the new root read-only");
 out:
     free(c.own);
     for (size_t i = 0; i < c.n_devs; i++)
         sbox_closep(&c.devs[i]);
     free(c.devs);
+    for (size_t i = 0; c.layers && i < p->n_mounts; i++)
+        sbox_closep(&c.layers[i]);
+    free(c.layers);
     sbox_closep(&c.host);
     sbox_closep(&c.root);
     sbox_closep(&c.empty);
+    sbox_closep(&c.image_src);
+    sbox_closep(&c.store_src);
     return r;
 }

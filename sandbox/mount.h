@@ -6,8 +6,15 @@
 #include "error.h"
 #include "plan.h"
 
+/* What the parent found out for the child: the helper programs it may run. */
+struct sbox_mount_env {
+    const char *fuse_program; /* fuse-overlayfs, or NULL */
+};
+
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.
- * On return the working directory is "/" of the new root. */
-int sbox_mount_setup(const struct sbox_plan *p, struct sbox_error *err);
+ * On return the working directory is "/" of the new root. note (size bytes) receives a line
+ * for -v about the overlay driver used, or "". */
+int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
+                     size_t size, struct sbox_error *err);
 
 #endif

@@ -1,0 +1,42 @@
+/* overlay.h: a writable layer over a read-only tree, made by the kernel's overlayfs (in the
+ * user namespace, with user.* xattrs) or by fuse-overlayfs. Runs in the child, before the
+ * sandbox's root exists; layer paths are sbox's own staging paths, never the user's. */
+#ifndef SBOX_OVERLAY_H
+#define SBOX_OVERLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "plan.h"
+
+struct sbox_overlay_layers {
+    const char *lower; /* read-only layer */
+    const char *upper; /* writes (same file system as work) */
+    const char *work;  /* overlayfs's scratch directory */
+    const char *what;  /* for messages: the image or directory being overlaid */
+};
+
+struct sbox_overlay_ctx {
+    enum sbox_overlay_driver driver;
+    const char *fuse_program; /* fuse-overlayfs's full path, NULL when not installed */
+    int host_root;            /* O_PATH: the host's root, where fuse-overlayfs runs */
+    char note[256];           /* which driver was used and why, for -v */
+    bool native_refused;      /* auto: native failed once, so the rest go straight to fuse */
+    bool host_files;          /* the lower layers are the host's own directories */
+};
+
+/* Mounts an overlay of layers and returns it detached (*ret_mnt, for move_mount). Native first
+ * unless the driver is fuse; auto falls back to fuse-overlayfs, whose daemon runs in the
+ * sandbox's namespaces and dies with them. */
+int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
+                       int *ret_mnt, struct sbox_error *err);
+
+/* Quotes a path for an overlay option string: `\`, `:` and `,` are escaped with `\`. For
+ * layer paths that must be spelt out (sbox's own staging paths never need it). */
+char *sbox_overlay_escape(const char *path);
+
+/* Why a file system of this statfs type cannot hold an upper layer, or NULL when it can. */
+const char *sbox_overlay_upper_unsupported(long fs_type);
+
+#endif
