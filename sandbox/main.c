@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "host.h"
+#include "import.h"
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
@@ -26,7 +27,10 @@ static void usage(FILE *f)
     size_t col = 0;
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
+          "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
+          "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
+          "through your subordinate id ranges.\n"
           "\n"
           "By default the sandbox sees the host's system directories read-only, the current\n"
           "directory read-write, an empty home, private /tmp and /run, no network and only a\n"
@@ -113,6 +117,30 @@ static void print_notes(void *ctx)
     }
 }
 
+/* `sbox import TARBALL DIR`, `sbox image import TARBALL DIR`. */
+static int import_command(int argc, char **argv, const struct sbox_host *host)
+{
+    struct sbox_error err = {0};
+    struct sbox_import_stats stats = {0};
+    int first = strcmp(argv[1], "image") == 0 ? 3 : 2;
+    if (first == 3 && (argc < 3 || strcmp(argv[2], "import") != 0))
+        return fail("image: expected `sbox image import TARBALL DIR`");
+    if (argc != first + 2)
+        return fail("import: expected `sbox import TARBALL DIR`");
+    if (argv[first][0] == '-' || argv[first + 1][0] == '-')
+        return fail("import: takes no options: `sbox import TARBALL DIR`");
+    if (sbox_import(argv[first], argv[first + 1], host->user, host->uid, host->gid, &stats,
+                    &err) < 0)
+        return fail("%s", err.msg);
+    fprintf(stderr, "sbox: imported %lu entries into %s", stats.entries, argv[first + 1]);
+    if (stats.devices)
+        fprintf(stderr, "; %lu device nodes skipped", stats.devices);
+    if (stats.warnings)
+        fprintf(stderr, "; %lu owners, times or attributes not restored", stats.warnings);
+    fputc('\n', stderr);
+    return 0;
+}
+
 /* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
 static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
 {
@@ -177,6 +205,10 @@ int main(int argc, char **argv)
     sbox_plan_init(&plan, &host);
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
 
+    if (argc >= 2 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "image"))) {
+        status = import_command(argc, argv, &host);
+        goto out;
+    }
     if (argc >= 2 && (!strcmp(argv[1], "profiles") || !strcmp(argv[1], "profile"))) {
         status = profile_command(argc, argv, &profiles, &plan);
         goto out;

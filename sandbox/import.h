@@ -1,0 +1,26 @@
+/* import.h: `sbox import TARBALL DIR`: a rootfs tarball unpacked as root of a user namespace
+ * with the caller's subordinate ranges, so owners, modes and xattrs are kept as root would keep
+ * them. Never writes outside DIR, never follows a symlink out of it, never makes device nodes. */
+#ifndef SBOX_IMPORT_H
+#define SBOX_IMPORT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct sbox_import_stats {
+    unsigned long entries;  /* written */
+    unsigned long devices;  /* device nodes skipped */
+    unsigned long failed;   /* entries libarchive could not write */
+    unsigned long warnings; /* owners, times or xattrs not restored */
+};
+
+/* Unpacks tarball into dir (created if missing; it must be empty otherwise). user/uid name the
+ * caller for /etc/subuid; without ranges the owners collapse to the caller (a warning says so).
+ * Warnings go to stderr as they happen, a few at most. Returns < 0 with err set on failure;
+ * a failure after unpacking started removes what was unpacked. */
+int sbox_import(const char *tarball, const char *dir, const char *user, uid_t uid, gid_t gid,
+                struct sbox_import_stats *stats, struct sbox_error *err);
+
+#endif
