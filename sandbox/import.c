@@ -78,7 +78,7 @@ static int unpack(int fd, struct report *rep)
     int r, ret = 0;
 
     archive_read_support_filter_all(in);
-    archive_read_support_format_all(in);
+    archive_read_support_format_tar(in); /* ustar, pax and GNU tar: what image tools write */
     /* No name lookup: the numeric ids in the tarball are the image's, not this host's. */
     archive_write_disk_set_options(out, flags);
     if (archive_read_open_fd(in, fd, 1 << 16) != ARCHIVE_OK) {

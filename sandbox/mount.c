@@ -112,6 +112,17 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
                 return sbox_error(err, errno, "create mount point `%s`", prefix);
             r = open_in(rootfd, prefix, O_PATH, &fd);
         }
+        if (r == -ENOENT || r == -ELOOP) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(parent, p, target, sizeof target - 1);
+            if (n >= 0) {
+                target[n] = '\0';
+                return sbox_error(err, 0,
+                                  "mount point `%s` is a symlink to `%s`, which does not lead "
+                                  "to a directory in the sandbox",
+                                  prefix, target);
+            }
+        }
         if (r < 0)
             return sbox_error(err, -r, "mount point `%s`", prefix);
         sbox_closep(&parent);
@@ -123,6 +134,15 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
     }
     if (fstat(parent, &st) < 0)
         return sbox_error(err, errno, "mount point `%s`", path);
+    if (strcmp(path, "/") != 0) {
+        /* A symlink such as /dev -> ../.. in an image: the mount would cover everything. */
+        struct stat root_st;
+        if (fstat(rootfd, &root_st) == 0 && root_st.st_dev == st.st_dev &&
+            root_st.st_ino == st.st_ino)
+            return sbox_error(err, 0, "mount point `%s` leads to the sandbox's root (through a "
+                                      "symlink) and would cover it",
+                              path);
+    }
     if (dir && !S_ISDIR(st.st_mode))
         return sbox_error(err, ENOTDIR, "mount point `%s`", path);
     if (!dir && S_ISDIR(st.st_mode))

@@ -1,0 +1,198 @@
+#!/bin/sh
+# Image roots, overlays, subordinate id maps and sbox import, on a busybox image made here.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+helpers=${SBOX_TESTS:-$(dirname "$0")/..}/helpers
+
+command -v python3 >/dev/null || skip_all "python3 is needed to write the test image"
+command -v busybox >/dev/null || [ -x /bin/busybox ] || skip_all "busybox-static is not installed"
+has_subuid || skip_all "$(id -un) has no subordinate ranges (or newuidmap is missing)"
+
+uid=$(id -u)
+base=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subuid)
+gbase=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subgid)
+# Files owned by subordinate ids can only be removed from inside a namespace that maps them.
+at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill 2>/dev/null'
+cd "$WORK"
+
+# --- sbox import ---------------------------------------------------------------------------
+python3 "$helpers/mkimage.py" img.tar
+run_sbox import img.tar img
+is "$RC" 0 "sbox import unpacks the image"
+like "$ERR" "skipped the device node \`dev/null\`" "a device node is skipped with a warning"
+is "$(stat -c %u:%g img/etc/passwd)" "$uid:$(id -g)" "root's files belong to the caller outside"
+is "$(stat -c %u:%g img/home/alice)" "$((base + 999)):$((gbase + 999))" "uid 1000's files belong to subordinate id base+999 outside"
+is "$(stat -c %u:%g img/home/bob)" "$((base + 1000)):$((gbase + 1000))" "uid 1001's files belong to base+1000"
+is "$(stat -c %g img/etc/shadow)" "$((gbase + 41))" "group 42 is kept"
+is "$(stat -c %a img/bin/setuid-file)" "4755" "the setuid bit is kept (it means nothing outside the namespace)"
+is "$(stat -c %F img/run/fifo)" "fifo" "FIFOs are unpacked"
+ok "no device node was made" test ! -e img/dev/null
+run_sbox import img.tar img
+is "$RC" 125 "import into a non-empty directory fails"
+like "$ERR" "is not empty" "... and says so"
+
+HOSTILE_TARGET="$WORK/target" python3 "$helpers/mkimage.py" hostile.tar --hostile
+mkdir target
+run_sbox import hostile.tar hostile
+is "$RC" 125 "a tarball with entries leaving the directory is refused"
+ok "... nothing was written through the symlink" test -z "$(ls -A target)"
+ok "... nor beside the directory" test ! -e "$WORK/escaped-dotdot"
+ok "... and the partly unpacked directory is gone" test ! -e hostile
+is "$(lines "$(printf '%s\n' "$ERR" | grep -c 'not unpacked')")" 1 "each refused entry is named"
+
+# --- running an image ------------------------------------------------------------------------
+run_sbox --rootfs "$WORK/img" -- sh -c 'id -u; cat /etc/image-release; ls /home/alice'
+is "$(echo $OUT)" "0 busybox test image notes" "commands run in the image, as root by default"
+run_sbox --rootfs "$WORK/img" -- sh -c 'stat -c %u /home/alice /home/bob /etc/passwd | tr "\n" " "'
+is "$OUT" "1000 1001 0 " "owners inside are the image's"
+run_sbox --rootfs "$WORK/img" -- cat /etc/hostname /etc/resolv.conf
+like "$OUT" "sbox" "/etc/hostname is generated"
+like "$OUT" "no network" "/etc/resolv.conf is generated for net = none"
+run_sbox --rootfs "$WORK/img" -- ls /usr/bin/env
+is "$RC" 1 "nothing of the host's system is visible (no /usr)"
+run_sbox --rootfs "$WORK/img" -- sh -c 'ls /proc/self/status >/dev/null && ls /dev/null /dev/zero >/dev/null && touch /tmp/ok && echo fine'
+is "$OUT" "fine" "sbox provides /proc, /dev and a writable /tmp"
+run_sbox --rootfs "$WORK/img" </dev/null
+is "$RC" 0 "with no command, the image's /bin/sh runs"
+run_sbox --rootfs "$WORK/img" -- touch /etc/x
+ok "without an overlay the image is read-only" test "$RC" -ne 0 -a ! -e img/etc/x
+
+# --- overlays ---------------------------------------------------------------------------------
+before=$(find img 2>/dev/null | wc -l)
+run_sbox --rootfs "$WORK/img" --overlay tmpfs -- sh -c 'echo new >/etc/new; rm /etc/image-release; chown 1000:1000 /etc/new; ls -ln /etc/new | awk "{ print \$3 }"'
+is "$OUT" "1000" "overlay = tmpfs: writes, deletes and chown work inside"
+run_sbox --rootfs "$WORK/img" --overlay tmpfs -- sh -c 'ls /etc/new; cat /etc/image-release'
+is "$OUT" "busybox test image" "... and vanish at exit"
+is "$(find img 2>/dev/null | wc -l)" "$before" "... and never touch the image"
+
+for driver in native fuse; do
+    env=env-$driver
+    run_sbox -v --rootfs "$WORK/img" --overlay "$WORK/$env" --overlay-driver "$driver" -- sh -c 'echo kept >/kept; chown 1001:1001 /kept; rm /home/bob/notes; sync'
+    like "$ERR" "overlay: $( [ $driver = native ] && echo native || echo fuse-overlayfs)" "-v says the $driver driver was used"
+    run_sbox --rootfs "$WORK/img" --overlay "$WORK/$env" --overlay-driver "$driver" -- sh -c 'cat /kept; ls /home/bob'
+    is "$OUT" "kept" "overlay = DIR ($driver): writes and deletions persist across runs"
+    is "$(stat -c %u "$WORK/$env/upper/kept")" "$((base + 1000))" "... in DIR/upper, owned by the subordinate id"
+done
+# An upper made by one driver works with the other.
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env-native" --overlay-driver fuse -- sh -c 'cat /kept; ls /home/bob; echo more >/more'
+is "$OUT" "kept" "an upper made by the native driver works with fuse-overlayfs (whiteouts too)"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env-native" --overlay-driver native -- sh -c 'cat /more; ls /home/bob'
+is "$OUT" "more" "... and back with the native driver"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env-fuse" --overlay-driver native -- sh -c 'cat /kept; ls /home/bob'
+is "$OUT" "kept" "an upper made by fuse-overlayfs works with the native driver"
+"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/env-native /w/env-fuse
+
+# The lock: a second sandbox on a busy upper is refused, naming the holder.
+mkfifo ready hold
+"$SBOX" --rootfs "$WORK/img" --overlay "$WORK/env" -- sh -c 'echo up; read x' <hold >ready &
+holder=$!
+exec 7>hold
+read -r up <ready
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- true
+is "$RC" 125 "an upper in use is refused"
+like "$ERR" "in use by another sandbox (sbox pid $holder)" "... naming the sbox that holds it"
+is "$(lines "$ERR")" 1 "... in one line"
+exec 7>&-
+wait "$holder"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- true
+is "$RC" 0 "the lock is released when the holder exits"
+
+# --- ids ----------------------------------------------------------------------------------------
+run_sbox -v --rootfs "$WORK/img" -- cat /proc/self/uid_map
+is "$(echo $OUT)" "0 $uid 1 1 $base 65536" "auto maps 0 to the caller and 1..N to the ranges with an image"
+like "$ERR" "id map: subuid" "-v says which map"
+run_sbox --userns subuid --uid 0 --cwd none -- sh -c 'touch /tmp/f && chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f; id -u'
+is "$(echo $OUT)" "1000:1000 0" "--uid 0 with ranges: chown to other ids works, id -u is 0"
+mkdir shared
+run_sbox --userns subuid --uid 0 --bind "$WORK/shared:/s" -- sh -c 'touch /s/f && chown 1000:1000 /s/f'
+is "$(stat -c %u:%g shared/f)" "$((base + 999)):$((gbase + 999))" "... and the owner outside is a subordinate id"
+run_sbox --rootfs "$WORK/img" --uid 1000 -- sh -c 'id -u; cat /home/alice/notes; cat /home/bob/notes'
+is "$(echo $OUT)" "1000 alice's" "--uid 1000 in an image is alice: her files, not bob's"
+run_sbox --rootfs "$WORK/img" --uid 1000 -- sh -c 'grep ^Cap[EP] /proc/self/status | cut -f2 | sort -u'
+is "$OUT" "0000000000000000" "... with no capabilities"
+run_sbox -- cat /proc/self/uid_map
+is "$(echo $OUT)" "$uid $uid 1" "auto keeps the single map for the host's files under your own id"
+run_sbox --userns single --rootfs "$WORK/img" -- sh -c 'id -u; chown 1000 /tmp 2>&1 >/dev/null | wc -l'
+is "$(echo $OUT)" "0 1" "--userns single: root inside, but other ids cannot be used"
+
+# --- symlinks in the image at mount destinations ----------------------------------------------
+mkdir victim
+python3 "$helpers/mkimage.py" sym.tar --tmp-link "$WORK/victim"
+run_sbox import sym.tar sym
+python3 "$helpers/mkimage.py" symdev.tar --dev-link
+run_sbox import symdev.tar symdev
+mounts_before=$(wc -l </proc/self/mountinfo)
+for ovl in none tmpfs; do
+    run_sbox --rootfs "$WORK/sym" --overlay $ovl -- sh -c 'echo x >/tmp/planted; echo ran'
+    ok "/tmp -> a host path in the image (overlay $ovl): nothing reaches the host path" test -z "$(ls -A victim)"
+    is "$RC" 125 "... the mount is refused (the link's target is not in the image)"
+    like "$ERR" "is a symlink to \`$WORK/victim\`, which does not lead to a directory in the sandbox" "... and says so"
+    run_sbox --rootfs "$WORK/symdev" --overlay $ovl -- echo ran
+    is "$RC" 125 "/dev -> ../.. (overlay $ovl) is refused: it would cover the image's root"
+    like "$ERR" "leads to the sandbox's root" "... and says so"
+done
+is "$(wc -l </proc/self/mountinfo)" "$mounts_before" "nothing was mounted on the host"
+
+# --- Ctrl-C and kill -9 during heavy writes -------------------------------------------------------
+# The payload writes files, fsyncs each and only then names it; every named file must survive
+# an interrupted run and the upper must mount again.
+for how in INT KILL; do
+    for driver in native fuse; do
+        dir=kill
+        mkfifo "progress-$how-$driver"
+        "$SBOX" --rootfs "$WORK/img" --overlay "$WORK/$dir" --overlay-driver "$driver" -- sh -c \
+            'i=0; while :; do i=$((i + 1)); dd if=/dev/zero of=/f$i bs=64k count=4 2>/dev/null; sync /f$i; echo $i; done' \
+            >"progress-$how-$driver" 2>/dev/null &
+        pid=$!
+        last=0
+        while read -r n; do
+            last=$n
+            [ "$n" -ge 40 ] && break
+        done <"progress-$how-$driver"
+        kill -"$how" "$pid"
+        wait "$pid"
+        # Every process of the sandbox holds the lock until it is gone: taking it means no
+        # fuse-overlayfs daemon is left.
+        ok "after $how ($driver) no process of the sandbox is left" flock -n -x "$WORK/$dir/lock" true
+        run_sbox --rootfs "$WORK/img" --overlay "$WORK/$dir" -- sh -c "n=0; for i in \$(seq 1 $last); do [ \$(stat -c %s /f\$i) = 262144 ] && n=\$((n + 1)); done; echo \$n"
+        is "$OUT" "$last" "after $how ($driver) the upper mounts and holds all $last synced files"
+        "$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/kill
+    done
+done
+
+# --- host root with an overlay -------------------------------------------------------------------
+run_sbox --overlay tmpfs --uid 0 -- sh -c 'echo x >/usr/sbox-test-file && rm /etc/hostname && echo >>/etc/passwd && echo changed'
+is "$OUT" "changed" "overlay = tmpfs on the host's root: its system files can be changed inside"
+ok "... without touching the host" test ! -e /usr/sbox-test-file -a -e /etc/hostname
+run_sbox --overlay tmpfs -- sh -c 'echo x >>/etc/passwd 2>/dev/null || echo refused'
+is "$OUT" "refused" "... while a payload under your own id still cannot change root's files"
+
+# --- bad input --------------------------------------------------------------------------------------
+bad() { # bad DESCRIPTION EXPECTED-SUBSTRING ARGS...
+    d=$1 want=$2
+    shift 2
+    run_sbox "$@"
+    ok "$d: exit 125" test "$RC" = 125
+    like "$ERR" "$want" "$d: says why"
+    is "$(lines "$ERR")" 1 "$d: one line"
+}
+bad "missing rootfs" "--rootfs: image root \`$WORK/nope\`: No such file" --rootfs "$WORK/nope" -- true
+touch afile
+bad "rootfs is a file" "Not a directory" --rootfs "$WORK/afile" -- true
+mkdir empty-image
+bad "rootfs without /bin/sh and no command" "has no /bin/sh" --rootfs "$WORK/empty-image"
+bad "overlay on sysfs" "cannot hold an upper layer" --rootfs "$WORK/img" --overlay /sys/kernel -- true
+bad "overlay in an unwritable place" "--overlay: overlay directory \`/proc/sbox-env\`" --rootfs "$WORK/img" --overlay /proc/sbox-env -- true
+RC=0
+PATH=/nonexistent "$SBOX" --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse -- /bin/true 2>"$WORK/.err" || RC=$?
+ERR=$(cat "$WORK/.err")
+is "$RC" 125 "overlay-driver = fuse without fuse-overlayfs: exit 125"
+like "$ERR" "--overlay-driver: overlay-driver = fuse, but fuse-overlayfs is not installed" "... says so, naming the flag"
+is "$(lines "$ERR")" 1 "... in one line"
+ok "a bad rootfs leaves no overlay directory behind" sh -c "! '$SBOX' --rootfs '$WORK/nope' --overlay '$WORK/never' -- true 2>/dev/null && test ! -e '$WORK/never'"
+bad "import of a missing tarball" "import: tarball" import "$WORK/none.tar" "$WORK/x"
+ok "... leaves no directory" test ! -e "$WORK/x"
+echo garbage >garbage.tar
+bad "import of garbage" "import:" import garbage.tar "$WORK/y"
+ok "... leaves no directory" test ! -e "$WORK/y"
+
+done_testing
