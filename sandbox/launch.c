@@ -60,14 +60,24 @@ static _Noreturn void child_fail(int chan, int type, int status, const struct sb
     _exit(status);
 }
 
-/* Every descriptor but 0-2 and keep is closed (keep == -1: marked close-on-exec instead, so
- * the exec-failure channel survives until exec). */
-static void close_inherited(int keep)
+/* Every descriptor but 0-2, keep and keep2 (-1: none) is closed (keep == -1: every one is
+ * marked close-on-exec instead, so the exec-failure channel survives until exec). */
+static void close_inherited(int keep, int keep2)
 {
     DIR *d;
     if (keep >= 0) {
-        if (syscall(SYS_close_range, 3, keep > 3 ? keep - 1 : 2, 0) == 0 &&
-            syscall(SYS_close_range, keep + 1, ~0U, 0) == 0)
+        unsigned lo = 3;
+        int keeps[2] = {keep < keep2 || keep2 < 0 ? keep : keep2,
+                        keep < keep2 || keep2 < 0 ? keep2 : keep};
+        bool ok = true;
+        for (int i = 0; i < 2 && ok; i++) {
+            if (keeps[i] < 0)
+                continue;
+            if ((unsigned)keeps[i] > lo)
+                ok = syscall(SYS_close_range, lo, (unsigned)keeps[i] - 1, 0) == 0;
+            lo = (unsigned)keeps[i] + 1;
+        }
+        if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
             return;
     } else if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
         return;
@@ -78,7 +88,7 @@ static void close_inherited(int keep)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         int fd = atoi(e->d_name);
-        if (fd < 3 || fd == keep || fd == dirfd(d) || e->d_name[0] == '.')
+        if (fd < 3 || fd == keep || fd == keep2 || fd == dirfd(d) || e->d_name[0] == '.')
             continue;
         if (keep >= 0)
             close(fd);
@@ -103,7 +113,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         sbox_error(&err, errno, "set no_new_privs");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
-    close_inherited(-1);
+    close_inherited(-1, -1);
     /* Last before exec: nothing after it may need a system call the filter could deny. */
     if (sbox_seccomp_load(filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -139,7 +149,9 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
      * that dies earlier shows up as end-of-file on the channel instead. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    close_inherited(chan);
+    /* The overlay's lock stays with pid 1 (and fuse-overlayfs): it is free only when every
+     * process that could write the upper layer is gone. */
+    close_inherited(chan, env->lock_fd);
     if (read(chan, &go, 1) != 1)
         _exit(125);
     /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
@@ -530,10 +542,12 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
         env.fuse_program = fuse_program;
     }
+    env.lock_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
         r = prepare_store(p, &lock, err);
         if (r < 0)
             return r;
+        env.lock_fd = lock;
     }
     r = sbox_seccomp_compile(&filter, err);
     if (r < 0)

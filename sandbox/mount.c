@@ -667,6 +667,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     note[0] = '\0';
     c.ovl.driver = p->overlay_driver;
     c.ovl.fuse_program = env->fuse_program;
+    c.ovl.lock_fd = env->lock_fd;
     /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
      * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)

@@ -9,6 +9,7 @@
 /* What the parent found out for the child: the helper programs it may run. */
 struct sbox_mount_env {
     const char *fuse_program; /* fuse-overlayfs, or NULL */
+    int lock_fd;              /* the kept overlay's lock (close-on-exec), or -1 */
 };
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.

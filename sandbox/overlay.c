@@ -177,6 +177,8 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
             _exit(126);
         keep_caps_across_exec();
         fcntl(dev, F_SETFD, 0);
+        if (c->lock_fd >= 0)
+            fcntl(c->lock_fd, F_SETFD, 0); /* held until the daemon is gone */
         dup2(logpipe[1], 2);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {

@@ -21,6 +21,7 @@ struct sbox_overlay_ctx {
     enum sbox_overlay_driver driver;
     const char *fuse_program; /* fuse-overlayfs's full path, NULL when not installed */
     int host_root;            /* O_PATH: the host's root, where fuse-overlayfs runs */
+    int lock_fd;              /* passed on to fuse-overlayfs, which writes the upper, or -1 */
     char note[256];           /* which driver was used and why, for -v */
     bool native_refused;      /* auto: native failed once, so the rest go straight to fuse */
     bool host_files;          /* the lower layers are the host's own directories */
