@@ -47,10 +47,13 @@ static void usage(FILE *f)
         if (s->pending)
             continue;
         snprintf(left, sizeof left, "--%s%s%s", s->key, s->arg ? " " : "", s->arg ? s->arg : "");
-        fprintf(f, "  %-28s %s\n", left, s->help);
+        if (strlen(left) > 28)
+            fprintf(f, "  %s\n  %-28s %s\n", left, "", s->help);
+        else
+            fprintf(f, "  %-28s %s\n", left, s->help);
     }
     fputs("\nAccepted and checked, not supported yet (an error until a later version; only\n"
-          "--net none and --userns single, what sbox does now, are accepted):\n ",
+          "--net none, what sbox does now, is accepted):\n ",
           f);
     for (size_t i = 0; i < sbox_n_settings; i++) {
         const struct sbox_setting *s = &sbox_settings[i];
