@@ -255,8 +255,91 @@ static void test_print(void)
     sbox_host_free(&h);
 }
 
+/* An image: the host's mirrors go, /proc /dev /tmp come, root inside, /bin/sh. */
+static void test_image(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    size_t mirrors = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    fake_host(&h, "/work/p");
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "mirror", "/usr", &cli, &err) == 0, "mirror set");
+    ok(sbox_plan_set(&p, NULL, "rootfs", "img", &cli, &err) == 0, "a relative rootfs on the "
+                                                                  "command line");
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0, "overlay = tmpfs");
+    ok(sbox_plan_finish(&p, &err) == 0, "an image plan finishes: %s", err.msg);
+    is_str(p.rootfs, "/work/p/img", "rootfs is made absolute from the current directory");
+    for (size_t i = 0; i < p.n_mounts; i++)
+        mirrors += p.mounts[i].kind == SBOX_MOUNT_MIRROR;
+    ok(mirrors == 0, "mirrors are skipped with an image");
+    ok(find(&p, SBOX_MOUNT_PROC, "/proc", NULL) && find(&p, SBOX_MOUNT_DEV, "/dev", NULL) &&
+           find(&p, SBOX_MOUNT_TMPFS, "/tmp", NULL),
+       "/proc, /dev and /tmp are provided");
+    ok(p.uid == 0 && p.gid == 0, "root inside by default");
+    is_str(p.argv[0], "/bin/sh", "the image's shell by default, not the caller's");
+    ok(p.overlay == SBOX_OVERLAY_TMPFS, "overlay kind");
+    f = open_memstream(&buf, &len);
+    sbox_plan_print(&p, f);
+    fclose(f);
+    ok(strstr(buf, "rootfs = /work/p/img  ; from command line\n") != NULL, "rootfs printed");
+    ok(strstr(buf, "overlay = tmpfs  ; from command line\n") != NULL, "overlay printed");
+    ok(strstr(buf, "userns = auto  ; built-in\n") != NULL, "userns printed");
+    free(buf);
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "uid", "1000", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "rootfs", "/img", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "tmpfs", "/tmp:mode=0700", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0,
+       "an image with a uid and a /tmp of its own");
+    ok(p.uid == 1000 && p.gid == 0, "a given uid is kept; the gid still defaults to 0");
+    {
+        size_t tmps = 0;
+        for (size_t i = 0; i < p.n_mounts; i++)
+            tmps += strcmp(p.mounts[i].dst, "/tmp") == 0;
+        ok(tmps == 1, "the profile's /tmp is not doubled");
+    }
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "uid", "0", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "tmpfs", "/x", &cli, &err) == 0 && sbox_plan_finish(&p, &err) == 0,
+       "uid 0 on the host's root");
+    ok(p.gid == 0, "uid 0 makes the group 0 too");
+    sbox_plan_free(&p);
+
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "/data/env", &cli, &err) == 0 &&
+           p.overlay == SBOX_OVERLAY_DIR && strcmp(p.overlay_dir, "/data/env") == 0,
+       "overlay = DIR");
+    ok(sbox_plan_set(&p, NULL, "overlay", "none", &cli, &err) == 0 &&
+           p.overlay == SBOX_OVERLAY_NONE && !p.overlay_dir,
+       "overlay = none resets it");
+    ok(sbox_plan_set(&p, "filesystem", "overlay-driver", "fast", &cli, &err) < 0 &&
+           strstr(err.msg, "`fast` is not one of auto, native, fuse"),
+       "a bad driver is named: %s", err.msg);
+    ok(sbox_plan_set(&p, "security", "userns", "subuid", &cli, &err) == 0 &&
+           p.userns == SBOX_USERNS_SUBUID,
+       "userns = subuid");
+    {
+        const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 3};
+        ok(sbox_plan_set(&p, "filesystem", "rootfs", "img", &file, &err) < 0 &&
+               strstr(err.msg, "p.ini:3: image root `img` must be an absolute path"),
+           "a relative rootfs in a profile is an error: %s", err.msg);
+    }
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 int main(void)
 {
+    test_image();
     test_default();
     test_cwd_shared("/home/u");
     test_cwd_shared("/home");
