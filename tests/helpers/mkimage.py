@@ -20,8 +20,11 @@ APPLETS = ("sh ls id cat echo touch chown chmod mkdir rm stat sync sleep grep wc
            "printf sed awk find mv cp ln date od xargs").split()
 
 
-def add(tar, name, kind=tarfile.REGTYPE, data=b"", mode=0o644, uid=0, gid=0, link=""):
+def add(tar, name, kind=tarfile.REGTYPE, data=b"", mode=0o644, uid=0, gid=0, link="",
+        xattrs=None):
     info = tarfile.TarInfo(name)
+    if xattrs:
+        info.pax_headers = {"SCHILY.xattr." + k: v for k, v in xattrs.items()}
     info.type = kind
     info.mode = mode
     info.uid, info.gid = uid, gid
@@ -67,7 +70,8 @@ def main():
         add(tar, "etc/group", data=b"root:x:0:\nshadow:x:42:\nalice:x:1000:\nbob:x:1001:\n"
             b"nogroup:x:65534:\n")
         add(tar, "etc/shadow", data=b"root:*:1::::::\n", mode=0o640, gid=42)
-        add(tar, "etc/image-release", data=b"busybox test image\n")
+        add(tar, "etc/image-release", data=b"busybox test image\n",
+            xattrs={"user.sbox-test": "kept"})
         add(tar, "home/alice", tarfile.DIRTYPE, mode=0o750, uid=1000, gid=1000)
         add(tar, "home/alice/notes", data=b"alice's\n", mode=0o600, uid=1000, gid=1000)
         add(tar, "home/bob", tarfile.DIRTYPE, mode=0o750, uid=1001, gid=1001)

@@ -25,6 +25,7 @@ is "$(stat -c %u:%g img/home/bob)" "$((base + 1000)):$((gbase + 1000))" "uid 100
 is "$(stat -c %g img/etc/shadow)" "$((gbase + 41))" "group 42 is kept"
 is "$(stat -c %a img/bin/setuid-file)" "4755" "the setuid bit is kept (it means nothing outside the namespace)"
 is "$(stat -c %F img/run/fifo)" "fifo" "FIFOs are unpacked"
+is "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.sbox-test").decode())' img/etc/image-release 2>&1)" "kept" "extended attributes are kept"
 ok "no device node was made" test ! -e img/dev/null
 run_sbox import img.tar img
 is "$RC" 125 "import into a non-empty directory fails"
