@@ -460,7 +460,7 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
     if (why && p->userns == SBOX_USERNS_SUBUID) {
         sbox_error(err, 0,
                    "%s for user %s; an administrator can add them with `usermod --add-subuids "
-                   "100000-165535 --add-subgids 100000-165535 %s`",
+                   "100000-165535 --add-subgids 100000-165535 %s` (see `sbox check`)",
                    why, p->user, p->user);
         sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
         return sbox_error_prefix(err, "%s: userns = subuid", where);

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "error.h"
 #include "host.h"
+#include "check.h"
 #include "import.h"
 #include "launch.h"
 #include "plan.h"
@@ -28,6 +29,7 @@ static void usage(FILE *f)
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
+          "       sbox check                what this host offers sbox, and how to fix the rest\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
           "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
           "through your subordinate id ranges.\n"
@@ -208,6 +210,14 @@ int main(int argc, char **argv)
     sbox_plan_init(&plan, &host);
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
 
+    if (argc >= 2 && !strcmp(argv[1], "check")) {
+        if (argc > 2) {
+            status = fail("check: takes no arguments");
+            goto out;
+        }
+        status = sbox_check(stdout, host.user, host.uid, host.gid);
+        goto out;
+    }
     if (argc >= 2 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "image"))) {
         status = import_command(argc, argv, &host);
         goto out;

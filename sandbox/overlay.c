@@ -129,7 +129,8 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
     if (dev < 0)
         return sbox_error(err, errno,
                           "open /dev/fuse%s",
-                          errno == EACCES ? " (it should be mode 0666, as distributions ship it)"
+                          errno == EACCES ? " (it should be mode 0666, as distributions ship it: see "
+                                            "`sbox check`)"
                                           : "");
     fs = sys_fsopen("fuse", FSOPEN_CLOEXEC);
     if (fs < 0)

@@ -14,6 +14,14 @@ gbase=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; e
 at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill 2>/dev/null'
 cd "$WORK"
 
+# --- sbox check ---------------------------------------------------------------------------
+run_sbox check
+is "$RC" 0 "sbox check: everything is here"
+like "$OUT" "ok       subordinate ids in /etc/subuid and /etc/subgid: 65536 uids" "... ranges found"
+like "$OUT" "ok       the kernel's overlayfs in a user namespace" "... the kernel's overlay works"
+run_sbox check extra
+is "$RC" 125 "sbox check takes no arguments"
+
 # --- sbox import ---------------------------------------------------------------------------
 python3 "$helpers/mkimage.py" img.tar
 run_sbox import img.tar img
