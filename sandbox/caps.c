@@ -10,7 +10,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-/* What root in a container keeps (the set Docker and Podman give by default): enough for a
+/* What root in a container keeps (Podman's default set; Docker adds mknod, net_raw and
+ * audit_write): enough for a
  * package manager to own files, drop to its own users and chroot, nothing that mounts,
  * traces or configures the kernel. */
 static const cap_value_t root_caps[] = {
