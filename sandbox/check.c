@@ -160,11 +160,13 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
 
     n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
     n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
-    snprintf(fix, sizeof fix,
-             "as root: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s` "
-             "(pick a range no other user has); needed for images with many owners and "
-             "`sbox import`",
-             user);
+    {
+        _cleanup_free_ char *hint = sbox_idmap_add_hint(user);
+        snprintf(fix, sizeof fix,
+                 "as root: `%s` (a range no other user has); needed for images with many owners "
+                 "and `sbox import`",
+                 hint);
+    }
     line(&r, n_uids && n_gids, fix,
          "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
          (unsigned long long)sbox_idmap_count(uids, n_uids),

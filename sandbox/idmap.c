@@ -120,6 +120,37 @@ size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
     return sbox_idmap_parse_ranges(text, user, id, out, max);
 }
 
+uint64_t sbox_idmap_free_start(const char *text)
+{
+    uint64_t next = 100000;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *c1 = memchr(line, ':', len);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+        uint32_t start, count;
+        if (c1 && c2 && parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start) &&
+            parse_u32(c2 + 1, len - (size_t)(c2 + 1 - line), &count) &&
+            (uint64_t)start + count > next && (uint64_t)start + count + 65536 <= UINT32_MAX)
+            next = (uint64_t)start + count;
+        line = end ? end + 1 : NULL;
+    }
+    return next;
+}
+
+char *sbox_idmap_add_hint(const char *user)
+{
+    _cleanup_fclose_ FILE *f = fopen("/etc/subuid", "re");
+    _cleanup_free_ char *text = NULL;
+    size_t cap = 0;
+    uint64_t start = 100000;
+    if (f && getdelim(&text, &cap, '\0', f) > 0)
+        start = sbox_idmap_free_start(text);
+    return sbox_xasprintf("usermod --add-subuids %llu-%llu --add-subgids %llu-%llu %s",
+                          (unsigned long long)start, (unsigned long long)start + 65535,
+                          (unsigned long long)start, (unsigned long long)start + 65535, user);
+}
+
 uint64_t sbox_idmap_count(const struct sbox_idrange *r, size_t n)
 {
     uint64_t total = 0;

@@ -29,6 +29,13 @@ size_t sbox_idmap_parse_ranges(const char *text, const char *user, uint32_t id,
 size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
                               struct sbox_idrange *out, size_t max);
 
+/* The first id after every range in text (the /etc/subuid format), and at least 100000: where
+ * a new user's range can start without overlapping anyone's. */
+uint64_t sbox_idmap_free_start(const char *text);
+
+/* The usermod command that gives user 65536 ids no one else has in /etc/subuid (allocated). */
+char *sbox_idmap_add_hint(const char *user);
+
 /* The total number of ids in the ranges. */
 uint64_t sbox_idmap_count(const struct sbox_idrange *r, size_t n);
 

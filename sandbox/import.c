@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -25,10 +26,31 @@
 
 #define MAX_SHOWN 5 /* warnings printed one by one; the rest are counted */
 
+/* Set by SIGINT, SIGTERM or SIGHUP (the parent forwards them, and dies with SIGTERM coming
+ * here): the unpacking stops and removes what it unpacked. */
+static volatile sig_atomic_t interrupted;
+static volatile pid_t forward_to;       /* the parent: where signals go */
+static volatile sig_atomic_t pending_sig; /* the parent: a signal that came before the child */
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+/* "." and "./": the directory itself, whose owner and mode are sbox's (private to the caller),
+ * never the tarball's. */
+static bool is_top(const char *path)
+{
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
+    return path[0] == '\0' || (path[0] == '.' && path[1] == '\0');
+}
+
 struct report {
     struct sbox_import_stats stats;
     struct sbox_error err;
     bool failed;
+    int signal; /* the unpacking was interrupted by this signal */
 };
 
 static void warn(unsigned long *count, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,8 +89,32 @@ static void remove_contents(void)
     closedir(d);
 }
 
+struct source {
+    int fd;
+    char buf[1 << 16];
+};
+
+/* libarchive's own descriptor reader retries a read a signal interrupted; this one stops when
+ * the signal asked for it, so a stalled pipe cannot keep an interrupted import alive. */
+static la_ssize_t read_source(struct archive *a, void *ctx, const void **buf)
+{
+    struct source *src = ctx;
+    for (;;) {
+        ssize_t n = read(src->fd, src->buf, sizeof src->buf);
+        if (n >= 0) {
+            *buf = src->buf;
+            return n;
+        }
+        if (errno != EINTR || interrupted) {
+            archive_set_error(a, errno, "read: %s", strerror(errno));
+            return -1;
+        }
+    }
+}
+
 static int unpack(int fd, struct report *rep)
 {
+    static struct source src;
     const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
                       ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -81,22 +127,30 @@ static int unpack(int fd, struct report *rep)
     archive_read_support_format_tar(in); /* ustar, pax and GNU tar: what image tools write */
     /* No name lookup: the numeric ids in the tarball are the image's, not this host's. */
     archive_write_disk_set_options(out, flags);
-    if (archive_read_open_fd(in, fd, 1 << 16) != ARCHIVE_OK) {
+    src.fd = fd;
+    if (archive_read_open(in, &src, NULL, read_source, NULL) != ARCHIVE_OK) {
         ret = sbox_error(&rep->err, 0, "cannot read the tarball: %s", archive_error_string(in));
         goto done;
     }
     while ((r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
         const char *path;
+        if (interrupted) {
+            ret = sbox_error(&rep->err, 0, "interrupted by signal %d", (int)interrupted);
+            goto done;
+        }
         if (r < ARCHIVE_WARN) {
             ret = sbox_error(&rep->err, 0, "the tarball is damaged after %lu entries: %s",
                              rep->stats.entries, archive_error_string(in));
             goto done;
         }
         path = archive_entry_pathname(e);
+        if (!path)
+            path = "?";
+        if (is_top(path) && archive_entry_filetype(e) == AE_IFDIR)
+            continue;
         if (archive_entry_filetype(e) == AE_IFCHR || archive_entry_filetype(e) == AE_IFBLK) {
             /* A user namespace may not make device nodes; the sandbox's /dev is sbox's. */
-            warn(&rep->stats.devices, "skipped the device node `%s`%s", path ? path : "?",
-                 " (sbox provides /dev)");
+            warn(&rep->stats.devices, "skipped the device node `%s` (sbox provides /dev)", path);
             continue;
         }
         r = archive_write_header(out, e);
@@ -131,7 +185,10 @@ static int unpack(int fd, struct report *rep)
         rep->stats.entries++;
     }
     if (rep->stats.failed)
-        ret = sbox_error(&rep->err, 0, "%lu entries could not be unpacked", rep->stats.failed);
+        ret = sbox_error(&rep->err, 0, "%lu %s could not be unpacked", rep->stats.failed,
+                         rep->stats.failed == 1 ? "entry" : "entries");
+    else if (rep->stats.entries == 0 && rep->stats.devices == 0)
+        ret = sbox_error(&rep->err, 0, "the tarball holds no entries");
 done:
     archive_read_free(in);
     archive_write_free(out);
@@ -141,7 +198,18 @@ done:
 static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged)
 {
     struct report rep = {0};
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigset_t all;
     char c;
+    /* sbox's death (even by SIGKILL) interrupts the unpacking too. */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    if (pending_sig) /* caught by the parent's handler, in this process, before the line above */
+        interrupted = pending_sig;
+    prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
     if (read(go, &c, 1) != 1)
         _exit(125);
     umask(0);
@@ -158,6 +226,7 @@ static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged
     }
     if (unpack(tarball, &rep) < 0) {
         remove_contents();
+        rep.signal = (int)interrupted;
         goto report;
     }
     if (write(out, &rep, sizeof rep) != (ssize_t)sizeof rep)
@@ -182,9 +251,34 @@ static bool dir_is_empty(int fd)
     return empty;
 }
 
+
+/* The parent's handler: passes the signal on to the unpacking, or keeps it until there is one. */
+static void forward(int sig)
+{
+    if (forward_to > 0)
+        kill(forward_to, sig);
+    else
+        pending_sig = sig;
+}
+
+static ssize_t read_all(int fd, void *buf, size_t size)
+{
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, (char *)buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
 int sbox_import(const char *tarball, const char *dir, const char *user, uid_t uid, gid_t gid,
                 struct sbox_import_stats *stats, struct sbox_error *err)
 {
+    struct sigaction old_int, old_hup, old_term;
     struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
     size_t n_uids, n_gids;
     _cleanup_close_ int tfd = -1, dfd = -1;
@@ -195,12 +289,15 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
     struct stat st;
     pid_t pid;
 
-    tfd = open(tarball, O_RDONLY | O_CLOEXEC);
+    tfd = strcmp(tarball, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3)
+                                     : open(tarball, O_RDONLY | O_CLOEXEC);
     if (tfd < 0)
         return sbox_error(err, errno, "import: tarball `%s`", tarball);
-    if (fstat(tfd, &st) < 0 || S_ISDIR(st.st_mode))
-        return sbox_error(err, errno ? errno : EISDIR, "import: tarball `%s`", tarball);
-    if (mkdir(dir, 0755) == 0)
+    if (fstat(tfd, &st) < 0)
+        return sbox_error(err, errno, "import: tarball `%s`", tarball);
+    if (S_ISDIR(st.st_mode))
+        return sbox_error(err, EISDIR, "import: tarball `%s`", tarball);
+    if (mkdir(dir, 0700) == 0)
         created = true;
     else if (errno != EEXIST)
         return sbox_error(err, errno, "import: directory `%s`", dir);
@@ -213,6 +310,13 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         return sbox_error(err, 0,
                           "import: directory `%s` is not empty (unpack into a new or empty one)",
                           dir);
+    /* Private: an image holds set-uid files (owned, outside, by the caller and its subordinate
+     * ids) and world-writable directories, which no other user of the host may reach. Inside
+     * the sandbox the image's root shows with the mode of sbox's own upper layer. */
+    if (fchmod(dfd, 0700) < 0) {
+        r = sbox_error(err, errno, "import: directory `%s`", dir);
+        goto fail;
+    }
 
     n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
     n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
@@ -235,6 +339,16 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         close(go[1]);
         goto fail;
     }
+    /* From here a ^C or kill reaches the unpacking too (directly, or forwarded, or through its
+     * death signal); sbox waits for it to remove what it unpacked and then reports. */
+    {
+        struct sigaction fwd = {.sa_handler = forward};
+        forward_to = 0;
+        pending_sig = 0;
+        sigaction(SIGINT, &fwd, &old_int);
+        sigaction(SIGHUP, &fwd, &old_hup);
+        sigaction(SIGTERM, &fwd, &old_term);
+    }
     fflush(NULL);
     pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid == 0) {
@@ -248,6 +362,9 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         r = sbox_error(err, errno, "import: create a user namespace");
         close(go[1]);
         close(back[0]);
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGHUP, &old_hup, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
         goto fail;
     }
     r = ranged ? sbox_idmap_write_ranges(pid, uid, gid, uids, n_uids, gids, n_gids, err)
@@ -258,16 +375,29 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         kill(pid, SIGKILL);
     }
     close(go[1]);
-    if (read(back[0], &rep, sizeof rep) != (ssize_t)sizeof rep && r >= 0) {
+    if (pid > 0) {
+        forward_to = pid;
+        if (pending_sig)
+            kill(pid, pending_sig);
+    }
+    if (read_all(back[0], &rep, sizeof rep) != (ssize_t)sizeof rep && r >= 0) {
         rep.failed = true;
         sbox_error(&rep.err, 0, "the unpacking process died");
     }
     close(back[0]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     if (r < 0)
         goto fail;
     *stats = rep.stats;
+    stats->signal = rep.signal;
+    if (rep.failed && rep.signal) {
+        r = sbox_error(err, 0, "import: %s: interrupted; what was unpacked is removed", tarball);
+        goto fail;
+    }
     if (rep.failed) {
         *err = rep.err;
         err->msg[sizeof err->msg - 1] = '\0';

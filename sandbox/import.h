@@ -14,9 +14,11 @@ struct sbox_import_stats {
     unsigned long devices;  /* device nodes skipped */
     unsigned long failed;   /* entries libarchive could not write */
     unsigned long warnings; /* owners, times or xattrs not restored */
+    int signal;             /* the import was interrupted by this signal (and undone) */
 };
 
-/* Unpacks tarball into dir (created if missing; it must be empty otherwise). user/uid name the
+/* Unpacks tarball ("-": standard input) into dir (created if missing; it must be empty
+ * otherwise; it is made mode 0700). user/uid name the
  * caller for /etc/subuid; without ranges the owners collapse to the caller (a warning says so).
  * Warnings go to stderr as they happen, a few at most. Returns < 0 with err set on failure;
  * a failure after unpacking started removes what was unpacked. */

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -302,6 +303,9 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     for (size_t i = 0; i < p->n_mounts; i++)
         if (p->mounts[i].kind == SBOX_MOUNT_BIND && realpath(p->mounts[i].src, real))
             sbox_strv_push(&bases, sbox_xstrdup(real));
+    /* A kept upper layer is written by the sandbox too. */
+    if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->overlay_dir, real))
+        sbox_strv_push(&bases, sbox_xstrdup(real));
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         struct stat st;
@@ -340,8 +344,17 @@ static int origin_error(struct sbox_error *err, const struct sbox_origin *o, con
 static int check_image(const struct sbox_plan *p, struct sbox_error *err)
 {
     _cleanup_close_ int dir = -1, sh = -1;
+    char image[PATH_MAX], store[PATH_MAX];
     if (!p->rootfs)
         return 0;
+    if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
+        realpath(p->overlay_dir, store) &&
+        (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
+        sbox_error(err, 0, "overlay directory `%s` and image root `%s` overlap: keep the changes "
+                           "outside the image",
+                   p->overlay_dir, p->rootfs);
+        return origin_error(err, &p->overlay_origin, "overlay");
+    }
     dir = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) {
         sbox_error(err, errno, "image root `%s`", p->rootfs);
@@ -363,34 +376,67 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
 /* A kept overlay: DIR (made if missing), DIR/upper and DIR/work, and DIR/lock, held for the
  * whole run so that two sandboxes never share an upper layer. The lock file says which sbox
  * holds it. */
-static int prepare_store(const struct sbox_plan *p, int *ret_lock, struct sbox_error *err)
+static int store_error(const struct sbox_plan *p, struct sbox_error *err)
+{
+    return origin_error(err, &p->overlay_origin, "overlay");
+}
+
+/* What the upper layer holds changes to: an image (by its resolved path) or the host's own
+ * directories. Changes to one must not be laid over the other. */
+static char *store_kind(const struct sbox_plan *p)
+{
+    char real[PATH_MAX];
+    if (!p->rootfs)
+        return sbox_xstrdup("host\n");
+    return sbox_xasprintf("rootfs %s\n", realpath(p->rootfs, real) ? real : p->rootfs);
+}
+
+/* A kept overlay: DIR (made if missing, kept mode 0700: the upper layer holds set-uid files and
+ * world-writable directories of the sandbox's ids), DIR/upper and DIR/work, DIR/kind (what the
+ * upper layer belongs to), and DIR/lock, held for the whole run so that two sandboxes never
+ * share an upper layer. The lock file says which sbox holds it. *created is set when DIR was
+ * made by this run. */
+static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created,
+                         struct sbox_error *err)
 {
     const char *dir = p->overlay_dir;
-    _cleanup_close_ int dfd = -1, lock = -1;
+    _cleanup_close_ int dfd = -1, lock = -1, kfd = -1;
+    _cleanup_free_ char *kind = store_kind(p);
     struct statfs sfs;
+    struct stat st;
     const char *why;
-    char pid[32];
+    char pid[32], old[PATH_MAX + 16];
+    ssize_t n;
 
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+    *created = mkdir(dir, 0700) == 0;
+    if (!*created && errno != EEXIST) {
         sbox_error(err, errno, "overlay directory `%s`", dir);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
     }
-    dfd = open(dir, O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
+    dfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 || fstat(dfd, &st) < 0) {
         sbox_error(err, errno, "overlay directory `%s`", dir);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
     }
     if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
         sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir, why);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
+    }
+    if (st.st_uid != p->host_uid) {
+        sbox_error(err, 0, "overlay directory `%s` belongs to another user", dir);
+        return store_error(p, err);
+    }
+    if ((st.st_mode & 077) && fchmod(dfd, st.st_mode & 0700) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: make it private", dir);
+        return store_error(p, err);
     }
     lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (lock < 0) {
         sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
     }
     if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-        ssize_t n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
+        n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
         if (n > 0)
@@ -398,27 +444,60 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, struct sbox_e
                        dir, pid);
         else
             sbox_error(err, errno, "overlay directory `%s`: lock", dir);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
     }
     snprintf(pid, sizeof pid, "%d\n", (int)getpid());
     if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
         sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return store_error(p, err);
+    }
+    kfd = openat(dfd, "kind", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
+        return store_error(p, err);
+    }
+    old[n] = '\0';
+    if (n == 0 && pwrite(kfd, kind, strlen(kind), 0) != (ssize_t)strlen(kind)) {
+        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
+        return store_error(p, err);
+    }
+    if (n > 0 && strcmp(old, kind) != 0) {
+        old[strcspn(old, "\n")] = '\0';
+        sbox_error(err, 0,
+                   "overlay directory `%s` holds changes to %s%s, not to %s: use another "
+                   "directory (or remove its `kind` file to reuse it anyway)",
+                   dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
+                   strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
+                   p->rootfs ? "this image" : "the host's system");
+        return store_error(p, err);
     }
     for (int i = 0; i < 2; i++) {
         const char *sub = i ? "work" : "upper";
-        struct stat st;
         if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST) {
             sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
-            return origin_error(err, &p->overlay_origin, "overlay");
+            return store_error(p, err);
         }
-        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
-            sbox_error(err, errno ? errno : ENOTDIR, "overlay directory `%s`: %s/", dir, sub);
-            return origin_error(err, &p->overlay_origin, "overlay");
+        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            sbox_error(err, errno, "overlay directory `%s`: %s/", dir, sub);
+            return store_error(p, err);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            sbox_error(err, 0, "overlay directory `%s`: %s/ is not a directory", dir, sub);
+            return store_error(p, err);
         }
     }
     *ret_lock = steal_fd(&lock);
     return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    /* overlayfs leaves work/work mode 000 (and empty). */
+    if (flag == FTW_DNR && chmod(path, 0700) == 0)
+        flag = FTW_DP;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
 }
 
 struct id_map {
@@ -458,10 +537,10 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
     else if (!uidmap || !gidmap)
         why = "newuidmap and newgidmap are not installed (package uidmap)";
     if (why && p->userns == SBOX_USERNS_SUBUID) {
-        sbox_error(err, 0,
-                   "%s for user %s; an administrator can add them with `usermod --add-subuids "
-                   "100000-165535 --add-subgids 100000-165535 %s` (see `sbox check`)",
-                   why, p->user, p->user);
+        _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
+        sbox_error(err, 0, "%s for user %s; an administrator can add them with `%s` (see `sbox "
+                           "check`)",
+                   why, p->user, hint);
         sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
         return sbox_error_prefix(err, "%s: userns = subuid", where);
     }
@@ -470,11 +549,14 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
     /* The payload's ids must exist inside, or it could not become them. */
     if ((uint64_t)p->uid > sbox_idmap_count(map->uids, map->n_uids) ||
         (uint64_t)p->gid > sbox_idmap_count(map->gids, map->n_gids)) {
-        if (p->userns == SBOX_USERNS_SUBUID)
-            return sbox_error(err, 0,
-                              "uid %u or gid %u is beyond your subordinate ranges (%llu ids)",
-                              p->uid, p->gid,
-                              (unsigned long long)sbox_idmap_count(map->uids, map->n_uids));
+        bool uid = (uint64_t)p->uid > sbox_idmap_count(map->uids, map->n_uids);
+        if (p->userns == SBOX_USERNS_SUBUID) {
+            sbox_error(err, 0, "%s %u is beyond your subordinate ranges (ids 0-%llu exist inside)",
+                       uid ? "uid" : "gid", uid ? p->uid : p->gid,
+                       (unsigned long long)sbox_idmap_count(uid ? map->uids : map->gids,
+                                                            uid ? map->n_uids : map->n_gids));
+            return origin_error(err, uid ? &p->uid_origin : &p->gid_origin, uid ? "uid" : "gid");
+        }
         why = "the payload's id is beyond your ranges";
         goto single;
     }
@@ -516,6 +598,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     struct sbox_mount_env env = {0};
     _cleanup_free_ char *fuse_program = NULL;
     _cleanup_close_ int lock = -1;
+    bool store_created = false, started = false;
     bool have_report = false, chan_open = true;
     int status = 0, r;
     pid_t pid = -1;
@@ -544,9 +627,12 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     env.lock_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
-        r = prepare_store(p, &lock, err);
-        if (r < 0)
+        r = prepare_store(p, &lock, &store_created, err);
+        if (r < 0) {
+            if (store_created)
+                nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
             return r;
+        }
         env.lock_fd = lock;
     }
     r = sbox_seccomp_compile(&filter, err);
@@ -622,6 +708,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             if (n == 0) {
                 chan_open = false;
             } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
+                started = true;
                 if (on_ready)
                     on_ready(ready_ctx);
             } else if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
@@ -676,6 +763,10 @@ out:
             ;
     }
     take_terminal(tty, pid); /* SIGTTOU is still blocked here */
+    /* A kept overlay directory this run made, for a sandbox that never started, goes again
+     * (only mount points were made in it). */
+    if (store_created && !started)
+        nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return r;
 }

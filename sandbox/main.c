@@ -1,13 +1,14 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
+#include "check.h"
 #include "cleanup.h"
 #include "error.h"
 #include "host.h"
-#include "check.h"
 #include "import.h"
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
+#include "sys.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -122,6 +123,27 @@ static void print_notes(void *ctx)
     }
 }
 
+/* In an image, a uid given without a gid takes its primary group from the image's passwd (as
+ * su would), instead of root's. */
+static void image_gid(struct sbox_plan *p)
+{
+    _cleanup_close_ int root = -1, fd = -1;
+    char text[65536];
+    ssize_t n;
+    uint32_t gid;
+    if (!p->rootfs || p->uid == 0 || p->gid_origin.kind != SBOX_ORIGIN_BUILTIN)
+        return;
+    root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return; /* launch reports it */
+    fd = sys_openat2(root, "etc/passwd", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (fd < 0 || (n = read(fd, text, sizeof text - 1)) <= 0)
+        return;
+    text[n] = '\0';
+    if (sbox_passwd_gid(text, p->uid, &gid))
+        p->gid = gid;
+}
+
 /* `sbox import TARBALL DIR`, `sbox image import TARBALL DIR`. */
 static int import_command(int argc, char **argv, const struct sbox_host *host)
 {
@@ -131,15 +153,20 @@ static int import_command(int argc, char **argv, const struct sbox_host *host)
     if (first == 3 && (argc < 3 || strcmp(argv[2], "import") != 0))
         return fail("image: expected `sbox image import TARBALL DIR`");
     if (argc != first + 2)
-        return fail("import: expected `sbox import TARBALL DIR`");
-    if (argv[first][0] == '-' || argv[first + 1][0] == '-')
-        return fail("import: takes no options: `sbox import TARBALL DIR`");
+        return fail("import: expected `sbox import TARBALL DIR` (TARBALL - reads standard "
+                    "input)");
+    if ((argv[first][0] == '-' && argv[first][1]) || argv[first + 1][0] == '-')
+        return fail("import: takes no options: `sbox import TARBALL|- DIR`");
     if (sbox_import(argv[first], argv[first + 1], host->user, host->uid, host->gid, &stats,
-                    &err) < 0)
-        return fail("%s", err.msg);
-    fprintf(stderr, "sbox: imported %lu entries into %s", stats.entries, argv[first + 1]);
+                    &err) < 0) {
+        fail("%s", err.msg);
+        return stats.signal ? 128 + stats.signal : EXIT_SBOX;
+    }
+    fprintf(stderr, "sbox: imported %lu %s into %s", stats.entries,
+            stats.entries == 1 ? "entry" : "entries", argv[first + 1]);
     if (stats.devices)
-        fprintf(stderr, "; %lu device nodes skipped", stats.devices);
+        fprintf(stderr, "; %lu device node%s skipped", stats.devices,
+                stats.devices == 1 ? "" : "s");
     if (stats.warnings)
         fprintf(stderr, "; %lu owners, times or attributes not restored", stats.warnings);
     fputc('\n', stderr);
@@ -308,6 +335,7 @@ int main(int argc, char **argv)
         status = fail("%s", err.msg);
         goto out;
     }
+    image_gid(&plan);
     if (dry_run) {
         print_notes(&plan);
         sbox_plan_print(&plan, stdout);

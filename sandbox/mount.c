@@ -486,8 +486,11 @@ static int stage_bind(int fd, const char *src, const char *at, bool rdonly,
     _cleanup_close_ int tree = -1;
     if (fd < 0)
         return sbox_error(err, -fd, "`%s`", src);
-    tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-    if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH, &attr) < 0)
+    /* Recursive: a tree with submounts inherited from the host's namespace may only be copied
+     * whole (the kernel locks them to their parent). The overlay itself shows the directory's
+     * own file system, not the submounts. */
+    tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
         return sbox_error(err, errno, "bind `%s`", src);
     if (mkdir(at, 0755) < 0 && errno != EEXIST)
         return sbox_error(err, errno, "create `%s`", at);
@@ -576,22 +579,25 @@ static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_e
         r = stage_bind(c->layers[i], m->src, lower, true, err);
         sbox_closep(&c->layers[i]);
         c->layers[i] = -1;
-        if (r < 0)
-            return r;
-        r = mkdirs_beneath(upper, m->dst + 1, err);
+        if (r == 0)
+            r = mkdirs_beneath(upper, m->dst + 1, err);
         if (r == 0)
             r = mkdirs_beneath(work, m->dst + 1, err);
-        if (r < 0)
-            return r;
         up = sbox_xasprintf(STAGE "/store/upper%s", m->dst);
         wk = sbox_xasprintf(STAGE "/store/work%s", m->dst);
         {
             const struct sbox_overlay_layers l = {
                 .lower = lower, .upper = up, .work = wk, .what = m->src};
-            r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
+            if (r == 0)
+                r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
         }
-        if (r < 0)
-            return r;
+        if (r < 0) {
+            char where[512];
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            if (m->origin.kind == SBOX_ORIGIN_BUILTIN)
+                return sbox_error_prefix(err, "built-in mirror %s with overlay", m->dst);
+            return sbox_error_prefix(err, "%s: with overlay", where);
+        }
     }
     return 0;
 }
@@ -692,6 +698,12 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
             c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src,
                                       O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+    }
+    c.ovl.fuse_fd = -ENOENT;
+    if (env->fuse_program && p->overlay != SBOX_OVERLAY_NONE) {
+        c.ovl.fuse_fd = open(env->fuse_program, O_RDONLY | O_CLOEXEC);
+        if (c.ovl.fuse_fd < 0)
+            c.ovl.fuse_fd = -errno;
     }
     if (p->rootfs)
         c.image_src = open_dir(p->rootfs);
@@ -804,5 +816,6 @@ out:
     sbox_closep(&c.empty);
     sbox_closep(&c.image_src);
     sbox_closep(&c.store_src);
+    sbox_closep(&c.ovl.fuse_fd);
     return r;
 }

@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #ifndef NFS_SUPER_MAGIC
 #define NFS_SUPER_MAGIC 0x6969
 #endif
@@ -110,6 +112,33 @@ static void keep_caps_across_exec(void)
             prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
 }
 
+/* How long a starting fuse-overlayfs may take to answer its first request. */
+#define SBOX_FUSE_START_TIMEOUT 10
+
+/* A child that kills pid unless *ret_fd is closed within SBOX_FUSE_START_TIMEOUT seconds. */
+static pid_t watchdog(pid_t pid, int *ret_fd)
+{
+    int p[2];
+    pid_t dog;
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -1;
+    dog = fork();
+    if (dog == 0) {
+        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+        close(p[1]);
+        if (poll(&pfd, 1, SBOX_FUSE_START_TIMEOUT * 1000) == 0)
+            kill(pid, SIGKILL);
+        _exit(0);
+    }
+    close(p[0]);
+    if (dog < 0) {
+        close(p[1]);
+        return -1;
+    }
+    *ret_fd = p[1];
+    return dog;
+}
+
 static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l, int *ret_mnt,
                 struct sbox_error *err)
 {
@@ -125,6 +154,8 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
 
     if (!c->fuse_program)
         return sbox_error(err, 0, "fuse-overlayfs is not installed (package fuse-overlayfs)");
+    if (c->fuse_fd < 0)
+        return sbox_error(err, -c->fuse_fd, "`%s`", c->fuse_program);
     dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (dev < 0)
         return sbox_error(err, errno,
@@ -178,6 +209,7 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
             _exit(126);
         keep_caps_across_exec();
         fcntl(dev, F_SETFD, 0);
+        fcntl(c->fuse_fd, F_SETFD, 0); /* a script's interpreter reads it as /dev/fd/N */
         if (c->lock_fd >= 0)
             fcntl(c->lock_fd, F_SETFD, 0); /* held until the daemon is gone */
         dup2(logpipe[1], 2);
@@ -186,22 +218,40 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
             dup2(devnull, 0);
             dup2(devnull, 1);
         }
-        execv(argv[0], argv);
+        /* Opened before anything covered the host's paths (a program under /tmp, say). */
+        fexecve(c->fuse_fd, argv, environ);
         _exit(127);
     }
     close(logpipe[1]);
     sbox_closep(&dev); /* the daemon holds it now: when it dies, the connection ends */
     /* The first request waits for the daemon's answer: a daemon that fails to start shows up
-     * here as an error instead of a sandbox that hangs. */
-    if (fstat(mnt, &st) < 0) {
-        int e = errno;
-        ssize_t n = read(logpipe[0], out, sizeof out - 1);
-        close(logpipe[0]);
-        waitpid(pid, NULL, WNOHANG);
-        out[n > 0 ? n : 0] = '\0';
-        out[strcspn(out, "\n")] = '\0';
-        return sbox_error(err, out[0] ? 0 : e, "fuse-overlayfs failed to start%s%s",
-                          out[0] ? ": " : "", out);
+     * here as an error instead of a sandbox that hangs, and one that does not answer at all
+     * is killed after a while (which ends the connection and the wait). */
+    {
+        /* The wait for a new connection's first answer is killable only: no signal handler
+         * runs during it, so a watchdog process kills an unanswering daemon instead. */
+        int rc, e, status = 0, dog_pipe = -1;
+        pid_t dog = watchdog(pid, &dog_pipe);
+        rc = fstat(mnt, &st);
+        e = errno;
+        if (dog > 0) {
+            close(dog_pipe);
+            waitpid(dog, NULL, 0);
+        }
+        if (rc < 0) {
+            ssize_t n = read(logpipe[0], out, sizeof out - 1);
+            close(logpipe[0]);
+            waitpid(pid, &status, 0);
+            out[n > 0 ? n : 0] = '\0';
+            out[strcspn(out, "\n")] = '\0';
+            if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !out[0])
+                return sbox_error(err, 0, "fuse-overlayfs did not answer within %d seconds",
+                                  SBOX_FUSE_START_TIMEOUT);
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out[0])
+                return sbox_error(err, 0, "could not run `%s`", c->fuse_program);
+            return sbox_error(err, out[0] ? 0 : e, "fuse-overlayfs failed to start%s%s",
+                              out[0] ? ": " : "", out);
+        }
     }
     close(logpipe[0]);
     *ret_mnt = steal_fd(&mnt);

@@ -20,6 +20,7 @@ struct sbox_overlay_layers {
 struct sbox_overlay_ctx {
     enum sbox_overlay_driver driver;
     const char *fuse_program; /* fuse-overlayfs's full path, NULL when not installed */
+    int fuse_fd;              /* fuse-overlayfs, opened to be run, or -errno */
     int host_root;            /* O_PATH: the host's root, where fuse-overlayfs runs */
     int lock_fd;              /* passed on to fuse-overlayfs, which writes the upper, or -1 */
     char note[256];           /* which driver was used and why, for -v */

@@ -722,6 +722,29 @@ static void adapt_to_image(struct sbox_plan *p)
     }
 }
 
+/* The image and the kept overlay directory are sbox's to write (or to keep unwritten): when a
+ * writable bind (such as the current directory) shows either, it is hidden inside, or the payload
+ * could change a read-only image, or the upper layer and its lock under a running overlay. */
+static void hide_own_dirs(struct sbox_plan *p)
+{
+    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
+    size_t n = p->n_mounts;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            const struct sbox_mount *m = &p->mounts[i];
+            struct sbox_mount *h;
+            const char *rel;
+            if (!own[k] || m->kind != SBOX_MOUNT_BIND || !sbox_path_is_under(own[k], m->src))
+                continue;
+            rel = own[k] + strlen(m->src);
+            if (strcmp(m->src, "/") == 0)
+                rel = own[k];
+            h = add_mount(p, SBOX_MOUNT_HIDE, "hide", &builtin);
+            h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
+        }
+    }
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     /* Root inside means group root too, unless a gid is given. */
@@ -732,6 +755,18 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     if (p->rootfs)
         adapt_to_image(p);
     add_cwd(p);
+    hide_own_dirs(p);
+    if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
+        for (size_t i = 0; i < p->n_mounts; i++)
+            if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
+                sbox_strv_push(&p->notes,
+                               sbox_xasprintf("with userns = subuid, uid %u inside is one of your "
+                                              "subordinate ids outside: it cannot write your "
+                                              "files (use uid 0 for that)",
+                                              p->uid));
+                break;
+            }
+    }
     if (p->n_mounts == 0)
         return sbox_error(err, 0,
                           "the plan shows nothing at all (no mounts): profiles replace "
@@ -802,6 +837,38 @@ static void env_remove(char **env, const char *name)
         env[o] = NULL;
 }
 
+bool sbox_passwd_gid(const char *text, uint32_t uid, uint32_t *gid)
+{
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        char buf[1024], *field[4] = {NULL};
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len < sizeof buf) {
+            int n = 0;
+            memcpy(buf, line, len);
+            buf[len] = '\0';
+            /* name:password:uid:gid:... (strsep: empty fields count) */
+            for (char *f = buf; n < 4 && (field[n] = strsep(&f, ":")); n++)
+                ;
+            if (n == 4 && field[2][0] && field[3][0]) {
+                uint64_t u, g;
+                struct sbox_error ignored;
+                if (sbox_value_uint(field[2], UINT32_MAX - 1, &u, &ignored) == 0 && u == uid &&
+                    sbox_value_uint(field[3], UINT32_MAX - 1, &g, &ignored) == 0) {
+                    *gid = (uint32_t)g;
+                    return true;
+                }
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* An image's own PATH: the caller's names the host's directories (~/.local/bin, /snap/bin) and
+ * may lack /bin on a merged-/usr host. */
+#define SBOX_IMAGE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
 {
     char **env = NULL;
@@ -815,7 +882,9 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
         name = sbox_xstrndup(host_env[i], (size_t)(eq - host_env[i]));
         /* A name defined twice: the first definition wins, as getenv() sees it. */
         if (env_kept(p, name) && !env_has(env, name))
-            sbox_strv_push(&env, sbox_xstrdup(host_env[i]));
+            sbox_strv_push(&env, p->rootfs && strcmp(name, "PATH") == 0
+                                     ? sbox_xstrdup("PATH=" SBOX_IMAGE_PATH)
+                                     : sbox_xstrdup(host_env[i]));
     }
     for (size_t i = 0; i < p->n_env_ops; i++) {
         env_remove(env, p->env_ops[i].name);
@@ -980,6 +1049,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         fputs("\n; command:", f);
         for (size_t i = 0; p->argv[i]; i++)
             fprintf(f, " %s", p->argv[i]);
-        fputs(p->argv_default ? "  (your shell)\n" : "\n", f);
+        fputs(!p->argv_default ? "\n" : p->rootfs ? "  (the image's shell)\n" : "  (your shell)\n",
+              f);
     }
 }

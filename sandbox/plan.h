@@ -156,6 +156,10 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
  * setenv/unsetenv operations in order. */
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);
 
+/* The primary group of uid in text (the /etc/passwd format), for a uid given without a gid in
+ * an image. */
+bool sbox_passwd_gid(const char *text, uint32_t uid, uint32_t *gid);
+
 /* The plan as a profile, each value with where it came from: loading it back gives the same
  * plan. */
 void sbox_plan_print(const struct sbox_plan *p, FILE *f);

@@ -11,7 +11,7 @@ uid=$(id -u)
 base=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subuid)
 gbase=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subgid)
 # Files owned by subordinate ids can only be removed from inside a namespace that maps them.
-at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill 2>/dev/null'
+at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill /w/stdin-img /w/interrupted /w/newenv 2>/dev/null'
 cd "$WORK"
 
 # --- sbox check ---------------------------------------------------------------------------
@@ -28,10 +28,11 @@ run_sbox import img.tar img
 is "$RC" 0 "sbox import unpacks the image"
 like "$ERR" "skipped the device node \`dev/null\`" "a device node is skipped with a warning"
 is "$(stat -c %u:%g img/etc/passwd)" "$uid:$(id -g)" "root's files belong to the caller outside"
+is "$(stat -c %a img)" "700" "the image's directory is private (its set-uid files are the caller's)"
 is "$(stat -c %u:%g img/home/alice)" "$((base + 999)):$((gbase + 999))" "uid 1000's files belong to subordinate id base+999 outside"
 is "$(stat -c %u:%g img/home/bob)" "$((base + 1000)):$((gbase + 1000))" "uid 1001's files belong to base+1000"
 is "$(stat -c %g img/etc/shadow)" "$((gbase + 41))" "group 42 is kept"
-is "$(stat -c %a img/bin/setuid-file)" "4755" "the setuid bit is kept (it means nothing outside the namespace)"
+is "$(stat -c %a img/bin/setuid-file)" "4755" "the setuid bit is kept (behind the private directory)"
 is "$(stat -c %F img/run/fifo)" "fifo" "FIFOs are unpacked"
 is "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.sbox-test").decode())' img/etc/image-release 2>&1)" "kept" "extended attributes are kept"
 ok "no device node was made" test ! -e img/dev/null
@@ -47,6 +48,37 @@ ok "... nothing was written through the symlink" test -z "$(ls -A target)"
 ok "... nor beside the directory" test ! -e "$WORK/escaped-dotdot"
 ok "... and the partly unpacked directory is gone" test ! -e hostile
 is "$(lines "$(printf '%s\n' "$ERR" | grep -c 'not unpacked')")" 1 "each refused entry is named"
+
+run_sbox import - stdin-img <img.tar
+is "$RC/$(ls stdin-img/etc/image-release 2>&1)" "0/stdin-img/etc/image-release" "import - reads standard input"
+"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/stdin-img
+
+# An interrupted import removes what it unpacked: the tarball comes through a FIFO that stalls
+# half-way (the writer waits for the test), so the kill always lands mid-import.
+mkfifo slow-tar slow-ready slow-hold
+python3 -c '
+import sys
+data = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "wb") as out:
+    out.write(data[: len(data) // 2])
+    out.flush()
+    with open(sys.argv[3], "w") as ready:
+        ready.write("half\n")
+    sys.stdin.read()
+' img.tar slow-tar slow-ready <slow-hold &
+writer=$!
+exec 6>slow-hold
+"$SBOX" import slow-tar interrupted 2>"$WORK/.interrupted" 6>&- &
+importer=$!
+read -r half <slow-ready
+kill -TERM "$importer"
+exec 6>&-
+rc=0
+wait "$importer" || rc=$?
+wait "$writer" 2>/dev/null
+is "$half/$rc" "half/143" "SIGTERM during an import: sbox ends with 143"
+like "$(cat "$WORK/.interrupted")" "interrupted; what was unpacked is removed" "... and says what it did"
+ok "... and the directory it made is gone" test ! -e interrupted
 
 # --- running an image ------------------------------------------------------------------------
 run_sbox --rootfs "$WORK/img" -- sh -c 'id -u; cat /etc/image-release; ls /home/alice'
@@ -114,14 +146,54 @@ is "$(echo $OUT)" "1000:1000 0" "--uid 0 with ranges: chown to other ids works, 
 mkdir shared
 run_sbox --userns subuid --uid 0 --bind "$WORK/shared:/s" -- sh -c 'touch /s/f && chown 1000:1000 /s/f'
 is "$(stat -c %u:%g shared/f)" "$((base + 999)):$((gbase + 999))" "... and the owner outside is a subordinate id"
-run_sbox --rootfs "$WORK/img" --uid 1000 -- sh -c 'id -u; cat /home/alice/notes; cat /home/bob/notes'
-is "$(echo $OUT)" "1000 alice's" "--uid 1000 in an image is alice: her files, not bob's"
+run_sbox --rootfs "$WORK/img" --uid 1000 -- sh -c 'id -u; id -g; cat /home/alice/notes; cat /home/bob/notes'
+is "$(echo $OUT)" "1000 1000 alice's" "--uid 1000 in an image is alice (her group from the image's passwd): her files, not bob's"
 run_sbox --rootfs "$WORK/img" --uid 1000 -- sh -c 'grep ^Cap[EP] /proc/self/status | cut -f2 | sort -u'
 is "$OUT" "0000000000000000" "... with no capabilities"
 run_sbox -- cat /proc/self/uid_map
 is "$(echo $OUT)" "$uid $uid 1" "auto keeps the single map for the host's files under your own id"
 run_sbox --userns single --rootfs "$WORK/img" -- sh -c 'id -u; chown 1000 /tmp 2>&1 >/dev/null | wc -l'
 is "$(echo $OUT)" "0 1" "--userns single: root inside, but other ids cannot be used"
+
+# --- the image and the overlay directory stay sbox's ------------------------------------------
+# Run from the directory holding them: the current directory is bound writable, but neither the
+# image nor the kept upper (and its lock) can be reached through it.
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- sh -c "ls -A '$WORK/img' | wc -l; ls -A '$WORK/env' | wc -l; touch '$WORK/img/x' '$WORK/env/lock' 2>/dev/null || echo refused; pwd"
+is "$(echo $OUT)" "0 0 refused $WORK" "a writable current directory shows neither the image nor the overlay directory"
+ok "... and the image is untouched" test ! -e img/x
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/img/etc" -- true
+is "$RC" 125 "an overlay directory inside the image is refused"
+like "$ERR" "overlap" "... saying why"
+run_sbox --overlay "$WORK/env" -- true
+is "$RC" 125 "an image's overlay directory is not laid over the host's system"
+like "$ERR" "holds changes to the image $WORK/img, not to the host's system" "... saying why"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/newenv" --tmpfs /etc/passwd -- true
+is "$RC" 125 "a run that fails in setup ..."
+ok "... leaves no overlay directory it made" test ! -e newenv
+mkdir fileupper && touch fileupper/upper
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/fileupper" -- true
+like "$RC $ERR" "125 sbox: --overlay: overlay directory \`$WORK/fileupper\`: upper/ is not a directory" "an upper that is not a directory is named"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" --cwd none -- ln -s "$HOME" /planted
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" --ro-bind "$WORK/env/upper/planted:/mnt" -- ls /mnt
+is "$RC" 125 "a bind source through a symlink planted in the kept upper is refused"
+like "$ERR" "which the sandbox can write" "... saying why"
+run_sbox --rootfs "$WORK/img" -- sh -c 'echo $PATH'
+is "$OUT" "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "an image gets its own PATH, not the host's"
+
+# fuse-overlayfs that fails, or never answers, is an error, not a hang.
+fakebin=$WORK/fakebin # under /tmp, which the daemon's view of the host covers: run by descriptor
+mkdir "$fakebin"
+printf '#!/bin/sh\necho "fake: cannot start" >&2\nexit 1\n' >"$fakebin/fuse-overlayfs"
+chmod +x "$fakebin/fuse-overlayfs"
+RC=0
+PATH="$fakebin:$PATH" "$SBOX" --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse -- true 2>"$WORK/.err" || RC=$?
+is "$RC" 125 "a fuse-overlayfs that fails to start: 125"
+like "$(cat "$WORK/.err")" "fuse-overlayfs failed to start: fake: cannot start" "... with its own message"
+printf '#!/bin/sh\nexec sleep 1000\n' >"$fakebin/fuse-overlayfs"
+RC=0
+PATH="$fakebin:$PATH" timeout 60 "$SBOX" --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse -- true 2>"$WORK/.err" || RC=$?
+is "$RC" 125 "a fuse-overlayfs that never answers is given up on (after 10 s)"
+like "$(cat "$WORK/.err")" "did not answer" "... and says so"
 
 # --- symlinks in the image at mount destinations ----------------------------------------------
 mkdir victim

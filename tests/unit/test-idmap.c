@@ -30,6 +30,8 @@ static void test_ranges(void)
     ok(sbox_idmap_parse_ranges(text, "ali", 1, r, 4) == 0, "a prefix of a name is not the name");
     ok(sbox_idmap_parse_ranges(text, "alice", 1000, r, 1) == 1, "at most max ranges");
     ok(sbox_idmap_parse_ranges("", "alice", 1000, r, 4) == 0, "empty file");
+    ok(sbox_idmap_free_start(text) == 500007, "a new range starts after every existing one");
+    ok(sbox_idmap_free_start("") == 100000, "... and at 100000 at the earliest");
 }
 
 static void test_argv(void)
