@@ -200,32 +200,42 @@ char *sbox_find_program(const char *name)
     return NULL;
 }
 
-/* Runs a helper to completion with no descriptors of ours but 0-2, its output to stderr kept
- * for the message. */
-static int run_helper(char **argv, struct sbox_error *err)
+struct helper {
+    const char *name;
+    pid_t pid;
+    int out; /* its stdout and stderr, kept for the message */
+};
+
+/* Starts a helper with no descriptors of ours but 0-2. */
+static int start_helper(struct helper *h, char **argv, struct sbox_error *err)
 {
     int pipefd[2];
-    char out[256] = "";
-    size_t got = 0;
-    int status;
-    pid_t pid;
+    h->name = argv[0];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return sbox_error(err, errno, "pipe for %s", argv[0]);
-    pid = fork();
-    if (pid < 0) {
+    h->pid = fork();
+    if (h->pid < 0) {
         close(pipefd[0]);
         close(pipefd[1]);
         return sbox_error(err, errno, "run %s", argv[0]);
     }
-    if (pid == 0) {
+    if (h->pid == 0) {
         dup2(pipefd[1], 1);
         dup2(pipefd[1], 2);
         execv(argv[0], argv);
         _exit(127);
     }
     close(pipefd[1]);
-    for (ssize_t n; got < sizeof out - 1 &&
-                    (n = read(pipefd[0], out + got, sizeof out - 1 - got)) != 0;) {
+    h->out = pipefd[0];
+    return 0;
+}
+
+static int finish_helper(struct helper *h, struct sbox_error *err)
+{
+    char out[256] = "";
+    size_t got = 0;
+    int status;
+    for (ssize_t n; got < sizeof out - 1 && (n = read(h->out, out + got, sizeof out - 1 - got)) != 0;) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -233,33 +243,44 @@ static int run_helper(char **argv, struct sbox_error *err)
         }
         got += (size_t)n;
     }
-    close(pipefd[0]);
-    while (waitpid(pid, &status, 0) < 0)
+    close(h->out);
+    while (waitpid(h->pid, &status, 0) < 0)
         if (errno != EINTR)
-            return sbox_error(err, errno, "wait for %s", argv[0]);
+            return sbox_error(err, errno, "wait for %s", h->name);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         return 0;
     out[got] = '\0';
     out[strcspn(out, "\n")] = '\0';
-    return sbox_error(err, 0, "%s failed%s%s", argv[0], out[0] ? ": " : "", out);
+    return sbox_error(err, 0, "%s failed%s%s", h->name, out[0] ? ": " : "", out);
 }
 
 int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idrange *uids,
                             size_t n_uids, const struct sbox_idrange *gids, size_t n_gids,
                             struct sbox_error *err)
 {
-    static const char *const helpers[] = {"newgidmap", "newuidmap"};
-    for (int i = 0; i < 2; i++) {
-        _cleanup_free_ char *path = sbox_find_program(helpers[i]);
-        _cleanup_strv_ char **argv = NULL;
-        int r;
-        if (!path)
-            return sbox_error(err, 0, "%s is not installed (package uidmap)", helpers[i]);
-        argv = i == 0 ? sbox_idmap_helper_argv(path, pid, (uint32_t)gid, gids, n_gids)
-                      : sbox_idmap_helper_argv(path, pid, (uint32_t)uid, uids, n_uids);
-        r = run_helper(argv, err);
-        if (r < 0)
-            return r;
+    _cleanup_free_ char *gidmap = sbox_find_program("newgidmap");
+    _cleanup_free_ char *uidmap = sbox_find_program("newuidmap");
+    _cleanup_strv_ char **gargv = NULL, **uargv = NULL;
+    struct helper helpers[2];
+    struct sbox_error second = {0};
+    int r, r2;
+    if (!gidmap || !uidmap)
+        return sbox_error(err, 0, "%s is not installed (package uidmap)",
+                          gidmap ? "newuidmap" : "newgidmap");
+    gargv = sbox_idmap_helper_argv(gidmap, pid, (uint32_t)gid, gids, n_gids);
+    uargv = sbox_idmap_helper_argv(uidmap, pid, (uint32_t)uid, uids, n_uids);
+    /* Both at once: each is a set-uid exec of a few milliseconds, and they write different
+     * files. */
+    r = start_helper(&helpers[0], gargv, err);
+    if (r < 0)
+        return r;
+    r2 = start_helper(&helpers[1], uargv, &second);
+    r = finish_helper(&helpers[0], err);
+    if (r2 == 0)
+        r2 = finish_helper(&helpers[1], &second);
+    if (r == 0 && r2 < 0) {
+        *err = second;
+        r = r2;
     }
-    return 0;
+    return r;
 }

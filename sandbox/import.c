@@ -9,6 +9,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -23,6 +24,73 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* libarchive is loaded when an import runs, not linked: with the fifteen libraries it pulls in
+ * (xml2, icu, zstd, ...), linking it would add milliseconds to every sandbox's start. */
+#define ARCHIVE_FUNCTIONS(X)                                                                       \
+    X(archive_entry_filetype)                                                                      \
+    X(archive_entry_pathname)                                                                      \
+    X(archive_entry_size)                                                                          \
+    X(archive_errno)                                                                               \
+    X(archive_error_string)                                                                        \
+    X(archive_read_data_block)                                                                     \
+    X(archive_read_free)                                                                           \
+    X(archive_read_new)                                                                            \
+    X(archive_read_next_header)                                                                    \
+    X(archive_read_open)                                                                           \
+    X(archive_read_support_filter_all)                                                             \
+    X(archive_read_support_format_tar)                                                             \
+    X(archive_set_error)                                                                           \
+    X(archive_write_data_block)                                                                    \
+    X(archive_write_disk_new)                                                                      \
+    X(archive_write_disk_set_options)                                                              \
+    X(archive_write_finish_entry)                                                                  \
+    X(archive_write_free)                                                                          \
+    X(archive_write_header)
+
+static struct {
+#define DECLARE(f) __typeof__(f) *f;
+    ARCHIVE_FUNCTIONS(DECLARE)
+#undef DECLARE
+} la;
+
+static int load_libarchive(struct sbox_error *err)
+{
+    static const char *const names[] = {"libarchive.so.13", "libarchive.so"};
+    void *h = NULL;
+    for (size_t i = 0; !h && i < sizeof names / sizeof *names; i++)
+        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return sbox_error(err, 0, "import needs libarchive (package libarchive13): %s",
+                          dlerror());
+#define LOAD(f)                                                                                    \
+    if (!(*(void **)&la.f = dlsym(h, #f)))                                                         \
+        return sbox_error(err, 0, "libarchive lacks %s", #f);
+    ARCHIVE_FUNCTIONS(LOAD)
+#undef LOAD
+    return 0;
+}
+
+/* From here on, libarchive's names are the loaded functions. */
+#define archive_entry_filetype la.archive_entry_filetype
+#define archive_entry_pathname la.archive_entry_pathname
+#define archive_entry_size la.archive_entry_size
+#define archive_errno la.archive_errno
+#define archive_error_string la.archive_error_string
+#define archive_read_data_block la.archive_read_data_block
+#define archive_read_free la.archive_read_free
+#define archive_read_new la.archive_read_new
+#define archive_read_next_header la.archive_read_next_header
+#define archive_read_open la.archive_read_open
+#define archive_read_support_filter_all la.archive_read_support_filter_all
+#define archive_read_support_format_tar la.archive_read_support_format_tar
+#define archive_set_error la.archive_set_error
+#define archive_write_data_block la.archive_write_data_block
+#define archive_write_disk_new la.archive_write_disk_new
+#define archive_write_disk_set_options la.archive_write_disk_set_options
+#define archive_write_finish_entry la.archive_write_finish_entry
+#define archive_write_free la.archive_write_free
+#define archive_write_header la.archive_write_header
 
 #define MAX_SHOWN 5 /* warnings printed one by one; the rest are counted */
 
@@ -289,6 +357,9 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
     struct stat st;
     pid_t pid;
 
+    r = load_libarchive(err);
+    if (r < 0)
+        return r;
     tfd = strcmp(tarball, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3)
                                      : open(tarball, O_RDONLY | O_CLOEXEC);
     if (tfd < 0)
