@@ -2,6 +2,8 @@
 # bench/startup.sh: times starting an empty sandbox, sbox beside bubblewrap and unshare, in the
 # same hyperfine run, and prints each one's time as a ratio of bubblewrap's.
 # Usage: bench/startup.sh [SBOX] (default ./sbox). Run it as a normal user for the rootless case.
+# bench/images.sh does the same for image roots (--rootfs) and overlays, and times unpacking a
+# tarball through an overlay beside the host's tmpfs.
 set -eu
 sbox=$(realpath "${1:-./sbox}")
 runs=${BENCH_RUNS:-200}

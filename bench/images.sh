@@ -1,0 +1,178 @@
+#!/bin/sh
+# bench/images.sh: times sbox with an image root beside bubblewrap, then unpacking a tarball of
+# small files through a writable overlay beside the same unpacking on the host's tmpfs, and
+# prints the ratios against the project's targets:
+#   - `sbox --rootfs` starts within 1.0x of `bwrap --ro-bind ROOTFS /`;
+#   - `--overlay tmpfs` (native overlayfs) adds under 1 ms to `--rootfs`;
+#   - unpacking through `--overlay tmpfs` (native) takes within 1.7x of the host's tmpfs.
+# fuse-overlayfs is timed too and printed beside them, without a target.
+# Usage: bench/images.sh [SBOX] (default ./sbox). Run it as a normal user with /etc/subuid and
+# /etc/subgid ranges: the image is made by `sbox import`, which keeps its owners through them.
+# Settings: BENCH_RUNS (start-up runs per pass, default 100), BENCH_TAR_RUNS (unpacking runs
+# per pass, default 8), BENCH_FILES (files in the tarball, default 20000), BENCH_TMPFS (the
+# host's tmpfs to unpack on, default /dev/shm). About 2 minutes on 2 cores, half of it
+# fuse-overlayfs unpacking.
+set -eu
+sbox=$(realpath "${1:-./sbox}")
+here=$(dirname "$(realpath "$0")")
+runs=${BENCH_RUNS:-100}
+tar_runs=${BENCH_TAR_RUNS:-8}
+files=${BENCH_FILES:-20000}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "bench: $1 is missing: install $2" >&2
+        exit 1
+    fi
+}
+need hyperfine hyperfine
+need bwrap bubblewrap
+need busybox busybox-static
+need python3 python3
+need tar tar
+if [ "$(id -u)" = 0 ]; then
+    echo "bench: run this as a normal user with subordinate id ranges, not as root" >&2
+    exit 1
+fi
+
+out=$(mktemp -d)
+shm=$(mktemp -d "${BENCH_TMPFS:-/dev/shm}/sbox-bench.XXXXXX")
+root=$out/root
+cleanup() {
+    # The image holds files of the caller's subordinate ids: only root of a namespace with the
+    # same ranges can remove them (with --uid 0, sbox maps them when the caller has any).
+    if [ -d "$root" ]; then
+        "$sbox" --uid 0 --cwd none --bind "$out:/w" -- rm -rf /w/root || true
+    fi
+    rm -rf "$out" "$shm"
+}
+trap cleanup EXIT
+trap 'exit 130' HUP INT TERM
+if [ "$(stat -f -c %T "$shm")" != tmpfs ]; then
+    echo "bench: ${BENCH_TMPFS:-/dev/shm} is not a tmpfs: set BENCH_TMPFS to one you can write" >&2
+    exit 1
+fi
+
+# The busybox test image (the host's busybox-static, so the same tar runs on both sides).
+python3 "$here/../tests/helpers/mkimage.py" "$out/image.tar"
+if ! "$sbox" import "$out/image.tar" "$root" >"$out/import.log" 2>&1; then
+    cat "$out/import.log" >&2
+    exit 1
+fi
+rm -f "$out/image.tar"
+# What a read-only --rootfs mounts as the root: the kernel's overlay, or the image bound as it is
+# (the file system type of the mountinfo line whose fifth field is "/").
+fstype='s|^[^ ]* [^ ]* [^ ]* [^ ]* / .* - \([^ ]*\) .*|\1|p'
+rootfs_fs=$("$sbox" --cwd none --rootfs "$root" -- /bin/sed -n "$fstype" /proc/self/mountinfo)
+
+# 1. Start-up. Every sandbox runs /bin/true of the same image. sbox gets --cwd none: bwrap binds
+# nothing but the image either, and sbox would otherwise bind the current directory into it.
+# sbox's default for an image maps the caller's subordinate ranges (newuidmap and newgidmap run
+# on every start); bwrap maps one id, so `--userns single` is timed too, as the like-for-like
+# case. A read-only --rootfs is itself normally a native overlay (a throwaway upper, made
+# read-only; the summary says what it was), so the overlay lines differ from it only by that
+# upper staying writable, and by the driver. The machine drifts by a millisecond or two over a
+# run, more than the 1 ms target: every command but fuse-overlayfs runs twice, in mirrored order
+# (A B C D E D C B A), and the two passes are pooled, so a steady drift cancels out.
+img="$sbox --cwd none --rootfs $root"
+bwrap_true="bwrap --unshare-all --ro-bind $root / --proc /proc --dev /dev /bin/true"
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/start.json" \
+    -n bwrap "$bwrap_true" \
+    -n rootfs "$img -- /bin/true" \
+    -n rootfs-single "$img --userns single -- /bin/true" \
+    -n overlay-native "$img --overlay tmpfs --overlay-driver native -- /bin/true" \
+    -n overlay-fuse "$img --overlay tmpfs --overlay-driver fuse -- /bin/true" \
+    -n overlay-native#2 "$img --overlay tmpfs --overlay-driver native -- /bin/true" \
+    -n rootfs-single#2 "$img --userns single -- /bin/true" \
+    -n rootfs#2 "$img -- /bin/true" \
+    -n bwrap#2 "$bwrap_true"
+
+# 2. Unpacking $files small files in 100 directories (a source tree, a package's payload), made
+# here by GNU tar with numeric owners, unpacked by busybox tar without restoring owners or modes
+# (-o --no-same-permissions: root inside would otherwise chmod every file, which the host's
+# unprivileged tar does not, so both sides make the same system calls), in every case from the
+# same tarball, into a tmpfs:
+#   host:         the host's tmpfs ($shm), emptied before each run by --prepare (untimed);
+#   sbox-tmpfs:   the sandbox's own /tmp (a plain tmpfs) in the read-only image: sbox's start-up,
+#                 namespaces and freeing the files at exit, without an overlay: the control;
+#   native, fuse: the image root itself with --overlay tmpfs, whose upper is a tmpfs.
+# The sandbox lines include the start-up (tens of ms) and freeing the upper when the sandbox
+# ends (it goes with it, so they need no cleaning). host and native run twice, mirrored.
+mkdir -p "$out/src/files"
+(
+    cd "$out/src/files"
+    i=0
+    while [ "$i" -lt 100 ]; do
+        mkdir "$(printf d%02d "$i")"
+        i=$((i + 1))
+    done
+    awk -v n="$files" 'BEGIN { for (i = 0; i < n; i++) {
+        f = sprintf("d%02d/f%05d", i % 100, i)
+        printf "file %d of the benchmark\n", i > f
+        close(f) } }'
+)
+tar --numeric-owner --owner=0 --group=0 -cf "$out/files.tar" -C "$out/src" files
+rm -rf "$out/src"
+host_untar="busybox tar -xof $out/files.tar --no-same-permissions -C $shm"
+untar="--ro-bind $out/files.tar:/files.tar -- /bin/busybox tar -xof /files.tar"
+untar="$untar --no-same-permissions"
+native="$img --overlay tmpfs --overlay-driver native"
+hyperfine -N --warmup 1 --runs "$tar_runs" --export-json "$out/tar.json" \
+    --prepare "rm -rf $shm/files" -n host "$host_untar" \
+    --prepare true -n native "$native $untar -C /" \
+    --prepare true -n sbox-tmpfs "$img $untar -C /tmp" \
+    --prepare true -n fuse "$img --overlay tmpfs --overlay-driver fuse $untar -C /" \
+    --prepare true -n native#2 "$native $untar -C /" \
+    --prepare "rm -rf $shm/files" -n host#2 "$host_untar"
+
+python3 - "$out/start.json" "$out/tar.json" "$files" "$rootfs_fs" <<'PY'
+import json, math, statistics, sys
+
+def load(path):  # the runs of each command, its mirrored repetition (NAME#2) pooled in
+    times = {}
+    for x in json.load(open(path))["results"]:
+        times.setdefault(x["command"].split("#")[0], []).extend(x["times"])
+    return {k: (statistics.mean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v))
+            for k, v in times.items()}
+
+start, untar = load(sys.argv[1]), load(sys.argv[2])
+files, rootfs_fs = sys.argv[3:5]
+
+def table(title, r, base, rows):
+    print(f"\n{title}")
+    for name, note in rows:
+        mean, sd, n = r[name]
+        print(f"{name:15} {mean*1e3:8.2f} ms ± {sd*1e3:6.2f}  {mean/r[base][0]:6.2f}x {base}"
+              f"  {n:3} runs{note}")
+
+def ratio(r, name, base):
+    return r[name][0] / r[base][0]
+
+def added(name):  # ms over plain --rootfs, with the standard error of the difference
+    (a, sa, na), (b, sb, nb) = start[name], start["rootfs"]
+    return (a - b) * 1e3, math.sqrt(sa * sa / na + sb * sb / nb) * 1e3
+
+def target(what, value, good, aside):
+    print(f"  {what:43} {value:16} {'met' if good else 'MISSED':6}  ({aside})")
+
+table(f"start-up (a read-only --rootfs is mounted as: {rootfs_fs})", start, "bwrap",
+      (("bwrap", ""), ("rootfs", ""), ("rootfs-single", "  (--userns single)"),
+       ("overlay-native", "  (--overlay tmpfs)"), ("overlay-fuse", "  (--overlay tmpfs)")))
+table(f"unpacking {files} files onto tmpfs", untar, "host",
+      (("host", "  (the host's tmpfs)"), ("sbox-tmpfs", "  (no overlay: /tmp in the image)"),
+       ("native", "  (overlay = tmpfs)"), ("fuse", "  (overlay = tmpfs)")))
+
+print("\ntargets")
+r = ratio(start, "rootfs", "bwrap")
+target("--rootfs start-up within 1.0x bwrap", f"{r:.2f}x", r <= 1.0,
+       f"--userns single: {ratio(start, 'rootfs-single', 'bwrap'):.2f}x")
+d, err = added("overlay-native")
+target("native overlay adds under 1 ms to --rootfs", f"{d:+.2f} ± {err:.2f} ms", d < 1.0,
+       f"fuse: {added('overlay-fuse')[0]:+.2f} ms")
+r = ratio(untar, "native", "host")
+target("unpacking, native overlay, within 1.7x host", f"{r:.2f}x", r <= 1.7,
+       f"fuse: {ratio(untar, 'fuse', 'host'):.2f}x")
+PY
