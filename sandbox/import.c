@@ -263,6 +263,19 @@ done:
     return ret;
 }
 
+static bool dir_is_empty(int fd)
+{
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    DIR *d = dup < 0 ? NULL : fdopendir(dup);
+    bool empty = true;
+    if (!d)
+        return false;
+    for (struct dirent *e; empty && (e = readdir(d));)
+        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
 static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged)
 {
     struct report rep = {0};
@@ -292,7 +305,14 @@ static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged
         sbox_error(&rep.err, errno, "enter the directory");
         goto report;
     }
-    if (unpack(tarball, &rep) < 0) {
+    if (tarball < 0) {
+        /* sbox image rm: everything below, then check that nothing is left. */
+        remove_contents();
+        if (!dir_is_empty(dirfd)) {
+            sbox_error(&rep.err, 0, "some files could not be removed");
+            goto report;
+        }
+    } else if (unpack(tarball, &rep) < 0) {
         remove_contents();
         rep.signal = (int)interrupted;
         goto report;
@@ -306,18 +326,6 @@ report:
     _exit(125);
 }
 
-static bool dir_is_empty(int fd)
-{
-    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    DIR *d = dup < 0 ? NULL : fdopendir(dup);
-    bool empty = true;
-    if (!d)
-        return false;
-    for (struct dirent *e; empty && (e = readdir(d));)
-        empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-    closedir(d);
-    return empty;
-}
 
 
 /* The parent's handler: passes the signal on to the unpacking, or keeps it until there is one. */
@@ -343,19 +351,95 @@ static ssize_t read_all(int fd, void *buf, size_t size)
     return (ssize_t)got;
 }
 
-int sbox_import(const char *tarball, const char *dir, const char *user, uid_t uid, gid_t gid,
-                struct sbox_import_stats *stats, struct sbox_error *err)
+/* Runs child() (unpacking tfd into dfd, or with tfd < 0 emptying dfd) as root of a new user
+ * namespace with the caller's ranges (or its own id alone, with a warning from warn_what),
+ * forwarding ^C and kills to it, and returns its report. */
+static int run_child(int tfd, int dfd, const char *user, uid_t uid, gid_t gid,
+                     const char *warn_what, struct report *rep, struct sbox_error *err)
 {
     struct sigaction old_int, old_hup, old_term;
     struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
     size_t n_uids, n_gids;
-    _cleanup_close_ int tfd = -1, dfd = -1;
-    _cleanup_free_ char *uidmap = NULL, *gidmap = NULL;
-    struct report rep = {0};
+    _cleanup_free_ char *uidmap = sbox_find_program("newuidmap");
+    _cleanup_free_ char *gidmap = sbox_find_program("newgidmap");
     int go[2], back[2], status, r = 0;
-    bool created = false, ranged;
-    struct stat st;
+    bool ranged;
     pid_t pid;
+
+    n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
+    n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
+    ranged = n_uids && n_gids && uidmap && gidmap;
+    if (!ranged && warn_what)
+        fprintf(stderr, "sbox: %s: %s (see `sbox check`)\n",
+                n_uids && n_gids ? "newuidmap/newgidmap are not installed"
+                                 : "you have no ranges in /etc/subuid and /etc/subgid",
+                warn_what);
+    if (pipe2(go, O_CLOEXEC) < 0)
+        return sbox_error(err, errno, "pipe");
+    if (pipe2(back, O_CLOEXEC) < 0) {
+        close(go[0]);
+        close(go[1]);
+        return sbox_error(err, errno, "pipe");
+    }
+    /* From here a ^C or kill reaches the child too (directly, or forwarded, or through its
+     * death signal); sbox waits for it to remove what it unpacked and then reports. */
+    {
+        struct sigaction fwd = {.sa_handler = forward};
+        forward_to = 0;
+        pending_sig = 0;
+        sigaction(SIGINT, &fwd, &old_int);
+        sigaction(SIGHUP, &fwd, &old_hup);
+        sigaction(SIGTERM, &fwd, &old_term);
+    }
+    fflush(NULL);
+    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        close(go[1]);
+        close(back[0]);
+        child(go[0], back[1], tfd, dfd, ranged);
+    }
+    close(go[0]);
+    close(back[1]);
+    if (pid < 0) {
+        r = sbox_error(err, errno, "create a user namespace");
+        close(go[1]);
+        close(back[0]);
+        goto out;
+    }
+    r = ranged ? sbox_idmap_write_ranges(pid, uid, gid, uids, n_uids, gids, n_gids, err)
+               : sbox_idmap_write_single(pid, 0, uid, 0, gid, err);
+    if (r < 0 || write(go[1], "g", 1) != 1) {
+        if (r >= 0)
+            r = sbox_error(err, errno, "start the namespace");
+        kill(pid, SIGKILL);
+    }
+    close(go[1]);
+    forward_to = pid;
+    if (pending_sig)
+        kill(pid, pending_sig);
+    if (read_all(back[0], rep, sizeof *rep) != (ssize_t)sizeof *rep && r >= 0) {
+        rep->failed = true;
+        sbox_error(&rep->err, 0, "the unpacking process died");
+    }
+    close(back[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+out:
+    forward_to = 0;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return r;
+}
+
+int sbox_import(const char *tarball, const char *dir, const char *user, uid_t uid, gid_t gid,
+                struct sbox_import_stats *stats, struct sbox_error *err)
+{
+    _cleanup_close_ int tfd = -1, dfd = -1;
+    struct report rep = {0};
+    bool created = false;
+    struct stat st;
+    int r;
 
     r = load_libarchive(err);
     if (r < 0)
@@ -388,81 +472,13 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         r = sbox_error(err, errno, "import: directory `%s`", dir);
         goto fail;
     }
-
-    n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
-    n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
-    uidmap = sbox_find_program("newuidmap");
-    gidmap = sbox_find_program("newgidmap");
-    ranged = n_uids && n_gids && uidmap && gidmap;
-    if (!ranged)
-        fprintf(stderr, "sbox: import: %s: every file will belong to you, and owners other than "
-                        "root are lost (see `sbox check`)\n",
-                n_uids && n_gids ? "newuidmap/newgidmap are not installed"
-                                 : "you have no ranges in /etc/subuid and /etc/subgid");
-
-    if (pipe2(go, O_CLOEXEC) < 0) {
-        r = sbox_error(err, errno, "import: pipe");
+    r = run_child(tfd, dfd, user, uid, gid,
+                  "import: every file will belong to you, and owners other than root are lost",
+                  &rep, err);
+    if (r < 0) {
+        sbox_error_prefix(err, "import");
         goto fail;
     }
-    if (pipe2(back, O_CLOEXEC) < 0) {
-        r = sbox_error(err, errno, "import: pipe");
-        close(go[0]);
-        close(go[1]);
-        goto fail;
-    }
-    /* From here a ^C or kill reaches the unpacking too (directly, or forwarded, or through its
-     * death signal); sbox waits for it to remove what it unpacked and then reports. */
-    {
-        struct sigaction fwd = {.sa_handler = forward};
-        forward_to = 0;
-        pending_sig = 0;
-        sigaction(SIGINT, &fwd, &old_int);
-        sigaction(SIGHUP, &fwd, &old_hup);
-        sigaction(SIGTERM, &fwd, &old_term);
-    }
-    fflush(NULL);
-    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
-    if (pid == 0) {
-        close(go[1]);
-        close(back[0]);
-        child(go[0], back[1], tfd, dfd, ranged);
-    }
-    close(go[0]);
-    close(back[1]);
-    if (pid < 0) {
-        r = sbox_error(err, errno, "import: create a user namespace");
-        close(go[1]);
-        close(back[0]);
-        sigaction(SIGINT, &old_int, NULL);
-        sigaction(SIGHUP, &old_hup, NULL);
-        sigaction(SIGTERM, &old_term, NULL);
-        goto fail;
-    }
-    r = ranged ? sbox_idmap_write_ranges(pid, uid, gid, uids, n_uids, gids, n_gids, err)
-               : sbox_idmap_write_single(pid, 0, uid, 0, gid, err);
-    if (r < 0 || write(go[1], "g", 1) != 1) {
-        if (r >= 0)
-            r = sbox_error(err, errno, "import: start the unpacking");
-        kill(pid, SIGKILL);
-    }
-    close(go[1]);
-    if (pid > 0) {
-        forward_to = pid;
-        if (pending_sig)
-            kill(pid, pending_sig);
-    }
-    if (read_all(back[0], &rep, sizeof rep) != (ssize_t)sizeof rep && r >= 0) {
-        rep.failed = true;
-        sbox_error(&rep.err, 0, "the unpacking process died");
-    }
-    close(back[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    if (r < 0)
-        goto fail;
     *stats = rep.stats;
     stats->signal = rep.signal;
     if (rep.failed && rep.signal) {
@@ -480,4 +496,33 @@ fail:
     if (created)
         rmdir(dir); /* emptied by the child; fails harmlessly if it could not be */
     return r;
+}
+
+int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, const char *home,
+                      struct sbox_error *err)
+{
+    _cleanup_close_ int dfd = -1;
+    _cleanup_free_ char *real = realpath(dir, NULL);
+    struct report rep = {0};
+    struct stat st;
+    int r;
+
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 || fstat(dfd, &st) < 0 || !real)
+        return sbox_error(err, errno, "image rm: `%s`", dir);
+    if (st.st_uid != uid)
+        return sbox_error(err, 0, "image rm: `%s` belongs to another user", dir);
+    if (strcmp(real, "/") == 0 || (home && sbox_path_is_under(home, real)))
+        return sbox_error(err, 0, "image rm: `%s` is your home or holds it: not removed", dir);
+    r = run_child(-1, dfd, user, uid, gid, NULL, &rep, err);
+    if (r < 0)
+        return sbox_error_prefix(err, "image rm: `%s`", dir);
+    if (rep.failed) {
+        *err = rep.err;
+        err->msg[sizeof err->msg - 1] = '\0';
+        return sbox_error_prefix(err, "image rm: `%s`", dir);
+    }
+    if (rmdir(dir) < 0)
+        return sbox_error(err, errno, "image rm: `%s`", dir);
+    return 0;
 }

@@ -25,4 +25,10 @@ struct sbox_import_stats {
 int sbox_import(const char *tarball, const char *dir, const char *user, uid_t uid, gid_t gid,
                 struct sbox_import_stats *stats, struct sbox_error *err);
 
+/* `sbox image rm DIR`: removes DIR (an imported image, a kept overlay directory), whose files
+ * belong to the caller's subordinate ids, from a namespace that maps them. DIR must belong to
+ * the caller and must not be "/" or hold home. */
+int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, const char *home,
+                      struct sbox_error *err);
+
 #endif

@@ -30,6 +30,7 @@ static void usage(FILE *f)
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
+          "       sbox image rm DIR...      remove an image or a kept overlay directory\n"
           "       sbox check                what this host offers sbox, and how to fix the rest\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
           "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
@@ -150,8 +151,17 @@ static int import_command(int argc, char **argv, const struct sbox_host *host)
     struct sbox_error err = {0};
     struct sbox_import_stats stats = {0};
     int first = strcmp(argv[1], "image") == 0 ? 3 : 2;
+    if (first == 3 && argc >= 3 && strcmp(argv[2], "rm") == 0) {
+        if (argc < 4)
+            return fail("image rm: expected `sbox image rm DIR...`");
+        for (int i = 3; i < argc; i++)
+            if (sbox_image_remove(argv[i], host->user, host->uid, host->gid, host->home_real
+                                  ? host->home_real : host->home, &err) < 0)
+                return fail("%s", err.msg);
+        return 0;
+    }
     if (first == 3 && (argc < 3 || strcmp(argv[2], "import") != 0))
-        return fail("image: expected `sbox image import TARBALL DIR`");
+        return fail("image: expected `sbox image import TARBALL DIR` or `sbox image rm DIR...`");
     if (argc != first + 2)
         return fail("import: expected `sbox import TARBALL DIR` (TARBALL - reads standard "
                     "input)");

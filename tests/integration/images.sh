@@ -80,6 +80,19 @@ is "$half/$rc" "half/143" "SIGTERM during an import: sbox ends with 143"
 like "$(cat "$WORK/.interrupted")" "interrupted; what was unpacked is removed" "... and says what it did"
 ok "... and the directory it made is gone" test ! -e interrupted
 
+# sbox image rm: the caller cannot remove files of its subordinate ids, sbox can.
+run_sbox import img.tar doomed
+rm -rf doomed 2>/dev/null
+ok "an imported image cannot be removed with rm alone" test -d doomed/home/alice
+run_sbox image rm doomed
+is "$RC" 0 "sbox image rm removes it"
+ok "... all of it" test ! -e doomed
+run_sbox image rm "$HOME"
+is "$RC" 125 "sbox image rm refuses the home directory"
+ok "... and leaves it" test -d "$HOME"
+run_sbox image rm "$WORK/none"
+like "$RC $ERR" "125 sbox: image rm: \`$WORK/none\`: No such file or directory" "... and names a missing one"
+
 # --- running an image ------------------------------------------------------------------------
 run_sbox --rootfs "$WORK/img" -- sh -c 'id -u; cat /etc/image-release; ls /home/alice'
 is "$(echo $OUT)" "0 busybox test image notes" "commands run in the image, as root by default"
