@@ -19,15 +19,7 @@ runs=${BENCH_RUNS:-100}
 tar_runs=${BENCH_TAR_RUNS:-8}
 files=${BENCH_FILES:-20000}
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-    else
-        echo "bench: $1 is missing: install $2" >&2
-        exit 1
-    fi
-}
+. "$(dirname "$0")/need.sh"
 need hyperfine hyperfine
 need bwrap bubblewrap
 need busybox busybox-static

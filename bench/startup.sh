@@ -8,15 +8,7 @@ set -eu
 sbox=$(realpath "${1:-./sbox}")
 runs=${BENCH_RUNS:-200}
 
-need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-    else
-        echo "bench: $1 is missing: install $2" >&2
-        exit 1
-    fi
-}
+. "$(dirname "$0")/need.sh"
 need hyperfine hyperfine
 need bwrap bubblewrap
 

@@ -584,6 +584,21 @@ const struct sbox_setting *sbox_setting_find(const char *section, const char *ke
     return NULL;
 }
 
+/* Removes the mounts made by setting key (when not NULL) or of kind (when >= 0). */
+static void drop_mounts(struct sbox_plan *p, const char *key, int kind)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        if ((key && strcmp(p->mounts[i].key, key) == 0) || (int)p->mounts[i].kind == kind) {
+            free(p->mounts[i].src);
+            free(p->mounts[i].dst);
+        } else {
+            p->mounts[o++] = p->mounts[i];
+        }
+    }
+    p->n_mounts = o;
+}
+
 /* An empty value resets a list: everything the key added so far, the built-in entries too. */
 static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
 {
@@ -605,15 +620,7 @@ static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
         p->n_env_ops = o;
         return;
     }
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        if (strcmp(p->mounts[i].key, s->key) == 0) {
-            free(p->mounts[i].src);
-            free(p->mounts[i].dst);
-        } else {
-            p->mounts[o++] = p->mounts[i];
-        }
-    }
-    p->n_mounts = o;
+    drop_mounts(p, s->key, -1);
 }
 
 int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
@@ -692,16 +699,7 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
  * /bin/sh rather than the caller's shell. */
 static void adapt_to_image(struct sbox_plan *p)
 {
-    size_t o = 0;
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        if (p->mounts[i].kind == SBOX_MOUNT_MIRROR) {
-            free(p->mounts[i].src);
-            free(p->mounts[i].dst);
-        } else {
-            p->mounts[o++] = p->mounts[i];
-        }
-    }
-    p->n_mounts = o;
+    drop_mounts(p, NULL, SBOX_MOUNT_MIRROR);
     if (!has_mount_at(p, "/proc"))
         add_mount(p, SBOX_MOUNT_PROC, "proc", &builtin)->dst = sbox_xstrdup("/proc");
     if (!has_mount_at(p, "/dev"))
