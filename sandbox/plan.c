@@ -737,7 +737,7 @@ static void hide_own_dirs(struct sbox_plan *p)
             rel = own[k] + strlen(m->src);
             if (strcmp(m->src, "/") == 0)
                 rel = own[k];
-            h = add_mount(p, SBOX_MOUNT_HIDE, "hide", &builtin);
+            h = add_mount(p, SBOX_MOUNT_HIDE, "hide-own", &builtin);
             h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
         }
     }
@@ -990,6 +990,13 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
         break;
     }
     case SBOX_MOUNT_HIDE:
+        if (strcmp(m->key, "hide-own") == 0) {
+            /* derived again from rootfs and overlay when the plan is loaded */
+            fprintf(f, "; hidden: %s (sbox's own: under a writable bind)\n", m->dst);
+            return;
+        }
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        break;
     case SBOX_MOUNT_PROC:
     case SBOX_MOUNT_DEV:
     case SBOX_MOUNT_MIRROR:
