@@ -174,6 +174,11 @@ is "$(echo $OUT)" "0 1" "--userns single: root inside, but other ids cannot be u
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- sh -c "ls -A '$WORK/img' | wc -l; ls -A '$WORK/env' | wc -l; touch '$WORK/img/x' '$WORK/env/lock' 2>/dev/null || echo refused; pwd"
 is "$(echo $OUT)" "0 0 refused $WORK" "a writable current directory shows neither the image nor the overlay directory"
 ok "... and the image is untouched" test ! -e img/x
+run_sbox --dry-run --rootfs "$WORK/img" --overlay "$WORK/env"
+printf '%s\n' "$OUT" >plan.ini
+like "$OUT" "; hidden: $WORK/img (sbox's own" "--dry-run shows the hidden image as a remark"
+run_sbox -p "$WORK/plan.ini" --dry-run
+is "$(printf '%s\n' "$OUT" | sed 's/  ;.*//')" "$(sed 's/  ;.*//' plan.ini)" "... and the printed plan loads back to the same plan"
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/img/etc" -- true
 is "$RC" 125 "an overlay directory inside the image is refused"
 like "$ERR" "overlap" "... saying why"
