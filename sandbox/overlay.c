@@ -142,13 +142,12 @@ static pid_t watchdog(pid_t pid, int *ret_fd)
 static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l, int *ret_mnt,
                 struct sbox_error *err)
 {
-    _cleanup_close_ int dev = -1, fs = -1, mnt = -1, root = -1;
+    _cleanup_close_ int dev = -1, fs = -1, mnt = -1, root = -1, log = -1;
     _cleanup_free_ char *lower = sbox_overlay_escape(l->lower);
     _cleanup_free_ char *upper = sbox_overlay_escape(l->upper);
     _cleanup_free_ char *work = sbox_overlay_escape(l->work);
     _cleanup_free_ char *opts = NULL, *fdarg = NULL;
     char num[32], ids[2][16], out[256] = "";
-    int logpipe[2];
     struct stat st;
     pid_t pid;
 
@@ -190,14 +189,17 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         return sbox_error(err, errno, "copy the host's tree for fuse-overlayfs");
     opts = sbox_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
     fdarg = sbox_xasprintf("/dev/fd/%d", dev);
-    if (pipe2(logpipe, O_CLOEXEC) < 0)
-        return sbox_error(err, errno, "pipe for fuse-overlayfs");
+    /* The daemon's standard error: a file in sbox's staging tmpfs (small, and gone with the
+     * sandbox), read when it fails to start. Not a pipe: nobody would read it later, and a
+     * full pipe would stall the daemon. */
+    snprintf(num, sizeof num, "/tmp/fuse-%d.log", ++c->daemons);
+    log = open(num, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (log < 0)
+        return sbox_error(err, errno, "create %s", num);
+    unlink(num);
     pid = fork();
-    if (pid < 0) {
-        close(logpipe[0]);
-        close(logpipe[1]);
+    if (pid < 0)
         return sbox_error(err, errno, "start fuse-overlayfs");
-    }
     if (pid == 0) {
         char *argv[] = {(char *)c->fuse_program, "-f", "-o", opts, fdarg, NULL};
         /* Its own session: a ^C on the caller's terminal must not reach the daemon. */
@@ -212,7 +214,7 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         fcntl(c->fuse_fd, F_SETFD, 0); /* a script's interpreter reads it as /dev/fd/N */
         if (c->lock_fd >= 0)
             fcntl(c->lock_fd, F_SETFD, 0); /* held until the daemon is gone */
-        dup2(logpipe[1], 2);
+        dup2(log, 2);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, 0);
@@ -222,7 +224,6 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         fexecve(c->fuse_fd, argv, environ);
         _exit(127);
     }
-    close(logpipe[1]);
     sbox_closep(&dev); /* the daemon holds it now: when it dies, the connection ends */
     /* The first request waits for the daemon's answer: a daemon that fails to start shows up
      * here as an error instead of a sandbox that hangs, and one that does not answer at all
@@ -239,9 +240,9 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
             waitpid(dog, NULL, 0);
         }
         if (rc < 0) {
-            ssize_t n = read(logpipe[0], out, sizeof out - 1);
-            close(logpipe[0]);
+            ssize_t n;
             waitpid(pid, &status, 0);
+            n = pread(log, out, sizeof out - 1, 0);
             out[n > 0 ? n : 0] = '\0';
             out[strcspn(out, "\n")] = '\0';
             if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !out[0])
@@ -253,7 +254,6 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
                               out[0] ? ": " : "", out);
         }
     }
-    close(logpipe[0]);
     *ret_mnt = steal_fd(&mnt);
     return 0;
 }

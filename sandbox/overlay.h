@@ -26,6 +26,7 @@ struct sbox_overlay_ctx {
     char note[256];           /* which driver was used and why, for -v */
     bool native_refused;      /* auto: native failed once, so the rest go straight to fuse */
     bool host_files;          /* the lower layers are the host's own directories */
+    int daemons;              /* fuse-overlayfs daemons started so far */
 };
 
 /* Mounts an overlay of layers and returns it detached (*ret_mnt, for move_mount). Native first

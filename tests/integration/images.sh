@@ -14,6 +14,15 @@ gbase=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; e
 at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill /w/stdin-img /w/interrupted /w/newenv 2>/dev/null'
 cd "$WORK"
 
+# fuse-overlayfs daemons of this user that were not there when the test started (another test
+# run of the same user may have its own).
+old_daemons=$(pgrep -u "$uid" -x fuse-overlayfs | tr '\n' ' ')
+new_daemons() {
+    for d in $(pgrep -u "$uid" -x fuse-overlayfs); do
+        case " $old_daemons " in *" $d "*) ;; *) printf '%s ' "$d" ;; esac
+    done
+}
+
 # --- sbox check ---------------------------------------------------------------------------
 run_sbox check
 is "$RC" 0 "sbox check: everything is here"
@@ -252,7 +261,7 @@ for how in INT KILL; do
         # pid 1 and fuse-overlayfs hold the lock until they are gone: once it can be taken,
         # no process that could write the upper is left.
         ok "after $how ($driver) every process of the sandbox ends" timeout 60 flock -x "$WORK/$dir/lock" true
-        is "$(pgrep -u "$uid" -x fuse-overlayfs)" "" "... fuse-overlayfs included"
+        is "$(new_daemons)" "" "... fuse-overlayfs included"
         run_sbox --rootfs "$WORK/img" --overlay "$WORK/$dir" -- sh -c "n=0; for i in \$(seq 1 $last); do [ \$(stat -c %s /f\$i) = 262144 ] && n=\$((n + 1)); done; echo \$n"
         is "$OUT" "$last" "after $how ($driver) the upper mounts and holds all $last synced files"
         "$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/kill
@@ -261,15 +270,15 @@ done
 
 # No fuse-overlayfs daemon outlives its sandbox, whichever way the sandbox ends.
 run_sbox --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse -- true
-is "$RC/$(pgrep -u "$uid" -x fuse-overlayfs)" "0/" "fuse-overlayfs is gone when the payload exits"
+is "$RC/$(new_daemons)" "0/" "fuse-overlayfs is gone when the payload exits"
 run_sbox --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse -- /no/such/command
-is "$RC/$(pgrep -u "$uid" -x fuse-overlayfs)" "127/" "... when the command is not found"
+is "$RC/$(new_daemons)" "127/" "... when the command is not found"
 run_sbox --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse --ro-bind "$WORK/img.tar:/x/y" -- true
-is "$RC/$(pgrep -u "$uid" -x fuse-overlayfs)" "0/" "... (a bind into the fuse root works)"
+is "$RC/$(new_daemons)" "0/" "... (a bind into the fuse root works)"
 run_sbox --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse --bind "$WORK/missing-src" -- true
-is "$RC/$(pgrep -u "$uid" -x fuse-overlayfs)" "125/" "... and when setup fails before the payload starts"
+is "$RC/$(new_daemons)" "125/" "... and when setup fails before the payload starts"
 run_sbox --rootfs "$WORK/img" --overlay tmpfs --overlay-driver fuse --tmpfs /etc/passwd -- true
-is "$RC/$(pgrep -u "$uid" -x fuse-overlayfs)" "125/" "... and when setup fails after the overlay is mounted"
+is "$RC/$(new_daemons)" "125/" "... and when setup fails after the overlay is mounted"
 
 # --- host root with an overlay -------------------------------------------------------------------
 run_sbox --overlay tmpfs --uid 0 -- sh -c 'echo x >/usr/sbox-test-file && rm /etc/hostname && echo >>/etc/passwd && echo changed'
