@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -97,6 +98,7 @@ static int load_libarchive(struct sbox_error *err)
 /* Set by SIGINT, SIGTERM or SIGHUP (the parent forwards them, and dies with SIGTERM coming
  * here): the unpacking stops and removes what it unpacked. */
 static volatile sig_atomic_t interrupted;
+static bool removal_stops; /* sbox image rm: a signal stops the removal (not an import's undo) */
 static volatile pid_t forward_to;       /* the parent: where signals go */
 static volatile sig_atomic_t pending_sig; /* the parent: a signal that came before the child */
 
@@ -139,6 +141,8 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 {
     (void)st;
     (void)ftw;
+    if (interrupted && removal_stops)
+        return -1;
     if (flag == FTW_DP)
         return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
     return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
@@ -153,7 +157,7 @@ static void remove_contents(void)
         return;
     for (struct dirent *e; (e = readdir(d));)
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            nftw(e->d_name, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+            nftw(e->d_name, remove_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
     closedir(d);
 }
 
@@ -307,9 +311,15 @@ static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged
     }
     if (tarball < 0) {
         /* sbox image rm: everything below, then check that nothing is left. */
+        removal_stops = true;
         remove_contents();
+        if (interrupted) {
+            rep.signal = (int)interrupted;
+            sbox_error(&rep.err, 0, "interrupted: partly removed");
+            goto report;
+        }
         if (!dir_is_empty(dirfd)) {
-            sbox_error(&rep.err, 0, "some files could not be removed");
+            sbox_error(&rep.err, 0, "some files could not be removed (a mount point below it?)");
             goto report;
         }
     } else if (unpack(tarball, &rep) < 0) {
@@ -444,6 +454,8 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
     r = load_libarchive(err);
     if (r < 0)
         return r;
+    if (strcmp(tarball, "-") == 0 && isatty(0))
+        return sbox_error(err, 0, "import: standard input is a terminal, not a tarball");
     tfd = strcmp(tarball, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3)
                                      : open(tarball, O_RDONLY | O_CLOEXEC);
     if (tfd < 0)
@@ -499,30 +511,44 @@ fail:
 }
 
 int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, const char *home,
-                      struct sbox_error *err)
+                      struct sbox_import_stats *stats, struct sbox_error *err)
 {
-    _cleanup_close_ int dfd = -1;
+    _cleanup_close_ int dfd = -1, lock = -1;
     _cleanup_free_ char *real = realpath(dir, NULL);
     struct report rep = {0};
     struct stat st;
     int r;
 
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0 || fstat(dfd, &st) < 0 || !real)
+    if (!real)
+        return sbox_error(err, errno, "image rm: `%s`", dir);
+    /* Everything below works on the resolved path: "." or "link/" name what they lead to. */
+    dfd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 || fstat(dfd, &st) < 0)
         return sbox_error(err, errno, "image rm: `%s`", dir);
     if (st.st_uid != uid)
         return sbox_error(err, 0, "image rm: `%s` belongs to another user", dir);
     if (strcmp(real, "/") == 0 || (home && sbox_path_is_under(home, real)))
         return sbox_error(err, 0, "image rm: `%s` is your home or holds it: not removed", dir);
+    /* A kept overlay in use by a sandbox is left alone. */
+    lock = openat(dfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        char pid[32];
+        ssize_t n = pread(lock, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        return sbox_error(err, 0, "image rm: `%s` is in use by a sandbox (sbox pid %s)", dir,
+                          pid[0] ? pid : "?");
+    }
     r = run_child(-1, dfd, user, uid, gid, NULL, &rep, err);
     if (r < 0)
         return sbox_error_prefix(err, "image rm: `%s`", dir);
+    stats->signal = rep.signal;
     if (rep.failed) {
         *err = rep.err;
         err->msg[sizeof err->msg - 1] = '\0';
         return sbox_error_prefix(err, "image rm: `%s`", dir);
     }
-    if (rmdir(dir) < 0)
+    if (rmdir(real) < 0)
         return sbox_error(err, errno, "image rm: `%s`", dir);
     return 0;
 }

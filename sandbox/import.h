@@ -27,8 +27,9 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
 
 /* `sbox image rm DIR`: removes DIR (an imported image, a kept overlay directory), whose files
  * belong to the caller's subordinate ids, from a namespace that maps them. DIR must belong to
- * the caller and must not be "/" or hold home. */
+ * the caller, must not be "/" or hold home, nor be an overlay a sandbox holds; other file systems
+ * mounted below it are not entered. ^C stops it (stats->signal). */
 int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, const char *home,
-                      struct sbox_error *err);
+                      struct sbox_import_stats *stats, struct sbox_error *err);
 
 #endif

@@ -339,6 +339,23 @@ static int origin_error(struct sbox_error *err, const struct sbox_origin *o, con
     return sbox_error_prefix(err, "%s", where);
 }
 
+/* path resolved, or, when it does not exist yet, its parent resolved and its name added. */
+static bool resolve_new(const char *path, char out[PATH_MAX])
+{
+    _cleanup_free_ char *parent = NULL;
+    const char *name;
+    char real[PATH_MAX];
+    if (realpath(path, out))
+        return true;
+    if (errno != ENOENT || !strrchr(path, '/'))
+        return false;
+    name = strrchr(path, '/') + 1;
+    parent = sbox_xstrndup(path, (size_t)(name - path));
+    if (!realpath(parent[0] ? parent : "/", real))
+        return false;
+    return snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "", name) < PATH_MAX;
+}
+
 /* The image must be a directory, with a shell when no command is given: checked before anything
  * is started, naming the setting. */
 static int check_image(const struct sbox_plan *p, struct sbox_error *err)
@@ -348,7 +365,7 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
     if (!p->rootfs)
         return 0;
     if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
-        realpath(p->overlay_dir, store) &&
+        resolve_new(p->overlay_dir, store) &&
         (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
         sbox_error(err, 0, "overlay directory `%s` and image root `%s` overlap: keep the changes "
                            "outside the image",
@@ -450,6 +467,26 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
         sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
         return store_error(p, err);
+    }
+    if (!*created && faccessat(dfd, "kind", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+        /* An existing directory without sbox's mark: empty but for the lock just made, or
+         * someone else's files that must not become an upper layer. */
+        _cleanup_close_ int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+        bool empty = d != NULL;
+        if (d) {
+            dup = -1;
+            for (struct dirent *e; empty && (e = readdir(d));)
+                empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+                        !strcmp(e->d_name, "lock");
+            closedir(d);
+        }
+        if (!empty) {
+            sbox_error(err, 0,
+                       "overlay directory `%s` holds other files: give a new or empty directory",
+                       dir);
+            return store_error(p, err);
+        }
     }
     kfd = openat(dfd, "kind", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0) {

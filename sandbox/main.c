@@ -124,6 +124,11 @@ static void print_notes(void *ctx)
     }
 }
 
+static char *resolve_path(const char *path)
+{
+    return realpath(path, NULL);
+}
+
 /* In an image, a uid given without a gid takes its primary group from the image's passwd (as
  * su would), instead of root's. */
 static void image_gid(struct sbox_plan *p)
@@ -154,10 +159,14 @@ static int import_command(int argc, char **argv, const struct sbox_host *host)
     if (first == 3 && argc >= 3 && strcmp(argv[2], "rm") == 0) {
         if (argc < 4)
             return fail("image rm: expected `sbox image rm DIR...`");
-        for (int i = 3; i < argc; i++)
-            if (sbox_image_remove(argv[i], host->user, host->uid, host->gid, host->home_real
-                                  ? host->home_real : host->home, &err) < 0)
-                return fail("%s", err.msg);
+        for (int i = 3; i < argc; i++) {
+            if (sbox_image_remove(argv[i], host->user, host->uid, host->gid,
+                                  host->home_real ? host->home_real : host->home, &stats,
+                                  &err) < 0) {
+                fail("%s", err.msg);
+                return stats.signal ? 128 + stats.signal : EXIT_SBOX;
+            }
+        }
         return 0;
     }
     if (first == 3 && (argc < 3 || strcmp(argv[2], "import") != 0))
@@ -346,6 +355,10 @@ int main(int argc, char **argv)
         goto out;
     }
     image_gid(&plan);
+    if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
+        status = fail("%s", err.msg);
+        goto out;
+    }
     if (dry_run) {
         print_notes(&plan);
         sbox_plan_print(&plan, stdout);

@@ -720,58 +720,11 @@ static void adapt_to_image(struct sbox_plan *p)
     }
 }
 
-/* The image and the kept overlay directory are sbox's to write (or to keep unwritten): when a
- * writable bind (such as the current directory) shows either, it is hidden inside, or the payload
- * could change a read-only image, or the upper layer and its lock under a running overlay. */
-static void hide_own_dirs(struct sbox_plan *p)
+/* Hides go last so they cover whatever the other mounts put there; otherwise parents before
+ * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
+static void sort_mounts(struct sbox_plan *p)
 {
-    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
-    size_t n = p->n_mounts;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < 2; k++) {
-            const struct sbox_mount *m = &p->mounts[i];
-            struct sbox_mount *h;
-            const char *rel;
-            if (!own[k] || m->kind != SBOX_MOUNT_BIND || !sbox_path_is_under(own[k], m->src))
-                continue;
-            rel = own[k] + strlen(m->src);
-            if (strcmp(m->src, "/") == 0)
-                rel = own[k];
-            h = add_mount(p, SBOX_MOUNT_HIDE, "hide-own", &builtin);
-            h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
-        }
-    }
-}
-
-int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
-{
-    /* Root inside means group root too, unless a gid is given. */
-    if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
-        p->gid = 0;
-    if (!p->argv)
-        sbox_plan_set_command(p, NULL);
-    if (p->rootfs)
-        adapt_to_image(p);
-    add_cwd(p);
-    hide_own_dirs(p);
-    if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
-        for (size_t i = 0; i < p->n_mounts; i++)
-            if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
-                sbox_strv_push(&p->notes,
-                               sbox_xasprintf("with userns = subuid, uid %u inside is one of your "
-                                              "subordinate ids outside: it cannot write your "
-                                              "files (use uid 0 for that)",
-                                              p->uid));
-                break;
-            }
-    }
-    if (p->n_mounts == 0)
-        return sbox_error(err, 0,
-                          "the plan shows nothing at all (no mounts): profiles replace "
-                          "the default, so most start with `include = default`");
-    /* Hides go last so they cover whatever the other mounts put there; otherwise parents before
-     * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
-    struct sbox_mount *sorted = sbox_xmalloc(p->n_mounts * sizeof *sorted);
+    struct sbox_mount *sorted = sbox_xmalloc((p->n_mounts + 1) * sizeof *sorted);
     size_t n = 0;
     for (int pass_hide = 0; pass_hide < 2; pass_hide++) {
         size_t max_depth = 0;
@@ -788,6 +741,74 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     }
     free(p->mounts);
     p->mounts = sorted;
+}
+
+int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
+                          struct sbox_error *err)
+{
+    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
+    const char *what[] = {"the image", "the overlay directory"};
+    size_t n = p->n_mounts;
+    for (size_t k = 0; k < 2; k++) {
+        _cleanup_free_ char *own_real = own[k] ? resolve(own[k]) : NULL;
+        if (!own_real)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            const struct sbox_mount *m = &p->mounts[i];
+            _cleanup_free_ char *src = NULL;
+            struct sbox_mount *h;
+            const char *rel;
+            char where[512];
+            if (m->kind != SBOX_MOUNT_BIND || !(src = resolve(m->src)))
+                continue;
+            if (sbox_path_is_under(src, own_real) && (k == 1 || strcmp(m->key, "cwd") == 0)) {
+                /* A writable view into the upper layer under a running overlay, or the current
+                 * directory inside the image: refused rather than half hidden. */
+                sbox_origin_format(&m->origin, m->key, where, sizeof where);
+                return sbox_error(err, 0,
+                                  "%s: `%s` lies in %s `%s`, which the sandbox may not write%s",
+                                  m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src,
+                                  what[k], own[k],
+                                  strcmp(m->key, "cwd") == 0 ? " (cd elsewhere, or --cwd none)"
+                                                             : "");
+            }
+            if (!sbox_path_is_under(own_real, src))
+                continue;
+            rel = own_real + (strcmp(src, "/") == 0 ? 0 : strlen(src));
+            h = add_mount(p, SBOX_MOUNT_HIDE, "hide-own", &builtin);
+            h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
+        }
+    }
+    sort_mounts(p);
+    return 0;
+}
+
+int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
+{
+    /* Root inside means group root too, unless a gid is given. */
+    if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        p->gid = 0;
+    if (!p->argv)
+        sbox_plan_set_command(p, NULL);
+    if (p->rootfs)
+        adapt_to_image(p);
+    add_cwd(p);
+    if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
+        for (size_t i = 0; i < p->n_mounts; i++)
+            if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
+                sbox_strv_push(&p->notes,
+                               sbox_xasprintf("with userns = subuid, uid %u inside is one of your "
+                                              "subordinate ids outside: it cannot write your "
+                                              "files (use uid 0 for that)",
+                                              p->uid));
+                break;
+            }
+    }
+    if (p->n_mounts == 0)
+        return sbox_error(err, 0,
+                          "the plan shows nothing at all (no mounts): profiles replace "
+                          "the default, so most start with `include = default`");
+    sort_mounts(p);
 
     if (!p->chdir) {
         /* The caller's directory when the sandbox shows it at the same path, else home. */

@@ -152,6 +152,13 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
 /* Validates and derives what the settings leave open (working directory, mount order). */
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
 
+/* After finish: the image and the kept overlay directory stay sbox's. A writable bind that shows
+ * either gets a hide over it inside; a writable bind inside the overlay directory, or the current
+ * directory inside the image, is an error. resolve returns a path with symlinks resolved
+ * (allocated) or NULL, so any spelling is caught: main passes realpath. */
+int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
+                          struct sbox_error *err);
+
 /* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
  * setenv/unsetenv operations in order. */
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);

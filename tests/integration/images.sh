@@ -11,7 +11,7 @@ uid=$(id -u)
 base=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subuid)
 gbase=$(awk -F: -v u="$(id -un)" -v n="$uid" '($1 == u || $1 == n) { print $2; exit }' /etc/subgid)
 # Files owned by subordinate ids can only be removed from inside a namespace that maps them.
-at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill /w/stdin-img /w/interrupted /w/newenv 2>/dev/null'
+at_exit '"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/img /w/env /w/sym /w/symdev /w/kill /w/stdin-img /w/interrupted /w/newenv /w/fileupper /w/doomed /w/doomed2 /w/busy 2>/dev/null'
 cd "$WORK"
 
 # fuse-overlayfs daemons of this user that were not there when the test started (another test
@@ -99,6 +99,24 @@ ok "... all of it" test ! -e doomed
 run_sbox image rm "$HOME"
 is "$RC" 125 "sbox image rm refuses the home directory"
 ok "... and leaves it" test -d "$HOME"
+run_sbox import img.tar doomed2
+mkfifo rm-hold rm-ready
+"$SBOX" --rootfs "$WORK/img" --overlay "$WORK/busy" --cwd none -- sh -c 'echo up; read x' <rm-hold >rm-ready &
+busy=$!
+exec 7>rm-hold
+read -r up <rm-ready
+run_sbox image rm "$WORK/busy"
+like "$RC $ERR" "125 sbox: image rm: \`$WORK/busy\` is in use by a sandbox (sbox pid $busy)" "sbox image rm leaves an overlay in use alone"
+exec 7>&-
+wait "$busy"
+ln -s doomed2 doomed-link
+cd doomed2
+run_sbox image rm .
+cd "$WORK"
+is "$RC" 0 "sbox image rm . removes the current directory's image"
+ok "... all of it" test ! -e doomed2
+run_sbox image rm "$WORK/busy"
+is "$RC" 0 "... and the overlay once its sandbox is gone"
 run_sbox image rm "$WORK/none"
 like "$RC $ERR" "125 sbox: image rm: \`$WORK/none\`: No such file or directory" "... and names a missing one"
 
@@ -191,13 +209,33 @@ is "$(printf '%s\n' "$OUT" | sed 's/  ;.*//')" "$(sed 's/  ;.*//' plan.ini)" "..
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/img/etc" -- true
 is "$RC" 125 "an overlay directory inside the image is refused"
 like "$ERR" "overlap" "... saying why"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/img/new-env" --cwd none -- true
+ok "... also when it does not exist yet (and nothing is made in the image)" test "$RC" = 125 -a ! -e img/new-env
+mkdir other-files && touch other-files/mine
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/other-files" -- true
+like "$RC $ERR" "125 sbox: --overlay: overlay directory \`$WORK/other-files\` holds other files" "a directory of other files is not made an overlay"
+# Any spelling: the image reached through a symlink, or a bind source through one, is still
+# hidden; a current directory inside the kept overlay is refused.
+ln -s "$WORK/img" "$WORK/img-link"
+run_sbox --rootfs "$WORK/img-link" -- sh -c "ls -A '$WORK/img' | wc -l"
+is "$OUT" "0" "the image named through a symlink is still hidden from the writable current directory"
+ln -s "$WORK" "$HOME/.sbox-test-work-link"
+at_exit rm -f "$HOME/.sbox-test-work-link"
+run_sbox --rootfs "$WORK/img" --cwd none --bind "$HOME/.sbox-test-work-link:/mnt" -- sh -c 'ls -A /mnt/img | wc -l'
+is "$OUT" "0" "... and from a bind whose source is spelt through a symlink"
+cd "$WORK/env/upper"
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- true
+cd "$WORK"
+is "$RC" 125 "a current directory inside the kept overlay is refused"
+like "$ERR" "lies in the overlay directory" "... saying why"
 run_sbox --overlay "$WORK/env" -- true
 is "$RC" 125 "an image's overlay directory is not laid over the host's system"
 like "$ERR" "holds changes to the image $WORK/img, not to the host's system" "... saying why"
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/newenv" --tmpfs /etc/passwd -- true
 is "$RC" 125 "a run that fails in setup ..."
 ok "... leaves no overlay directory it made" test ! -e newenv
-mkdir fileupper && touch fileupper/upper
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/fileupper" --cwd none -- true
+rm -rf fileupper/upper && touch fileupper/upper
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/fileupper" -- true
 like "$RC $ERR" "125 sbox: --overlay: overlay directory \`$WORK/fileupper\`: upper/ is not a directory" "an upper that is not a directory is named"
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" --cwd none -- ln -s "$HOME" /planted
