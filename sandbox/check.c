@@ -132,10 +132,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
     struct report r = {.out = out};
     struct utsname u;
     unsigned major = 0, minor = 0;
-    struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
-    size_t n_uids, n_gids;
-    _cleanup_free_ char *newuidmap = sbox_find_program("newuidmap");
-    _cleanup_free_ char *newgidmap = sbox_find_program("newgidmap");
+    _cleanup_(sbox_idmap_ranges_free) struct sbox_idranges ids;
     _cleanup_free_ char *fuse = sbox_find_program("fuse-overlayfs");
     char fix[512];
     int userns, rc;
@@ -158,8 +155,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
          : userns < 0 ? ": creating one is refused"
                       : ": created, but mounting in one is refused");
 
-    n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
-    n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
+    sbox_idmap_load(&ids, user, uid);
     {
         _cleanup_free_ char *hint = sbox_idmap_add_hint(user);
         snprintf(fix, sizeof fix,
@@ -167,14 +163,14 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
                  "and `sbox import`",
                  hint);
     }
-    line(&r, n_uids && n_gids, fix,
+    line(&r, ids.n_uids && ids.n_gids, fix,
          "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
-         (unsigned long long)sbox_idmap_count(uids, n_uids),
-         (unsigned long long)sbox_idmap_count(gids, n_gids));
-    line(&r, setuid_or_caps(newuidmap) && setuid_or_caps(newgidmap),
+         (unsigned long long)sbox_idmap_count(ids.uids, ids.n_uids),
+         (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
+    line(&r, setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap),
          "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
          "newuidmap and newgidmap%s",
-         newuidmap && newgidmap ? "" : ": not installed");
+         ids.newuidmap && ids.newgidmap ? "" : ": not installed");
 
     rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
     line(&r, rc == 0, "the kernel's overlay needs Linux 5.11 or later; fuse-overlayfs stands in",

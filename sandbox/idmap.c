@@ -254,21 +254,41 @@ static int finish_helper(struct helper *h, struct sbox_error *err)
     return sbox_error(err, 0, "%s failed%s%s", h->name, out[0] ? ": " : "", out);
 }
 
-int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idrange *uids,
-                            size_t n_uids, const struct sbox_idrange *gids, size_t n_gids,
+const char *sbox_idmap_load(struct sbox_idranges *r, const char *user, uint32_t uid)
+{
+    memset(r, 0, sizeof *r);
+    r->n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, r->uids, SBOX_IDMAP_MAX_RANGES);
+    r->n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, r->gids, SBOX_IDMAP_MAX_RANGES);
+    r->newuidmap = sbox_find_program("newuidmap");
+    r->newgidmap = sbox_find_program("newgidmap");
+    if (r->n_uids == 0 || r->n_gids == 0)
+        return "you have no ranges in /etc/subuid and /etc/subgid";
+    if (!r->newuidmap || !r->newgidmap)
+        return "newuidmap and newgidmap are not installed (package uidmap)";
+    return NULL;
+}
+
+void sbox_idmap_ranges_free(struct sbox_idranges *r)
+{
+    free(r->newuidmap);
+    free(r->newgidmap);
+    r->newuidmap = r->newgidmap = NULL;
+}
+
+int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idranges *ranges,
                             struct sbox_error *err)
 {
-    _cleanup_free_ char *gidmap = sbox_find_program("newgidmap");
-    _cleanup_free_ char *uidmap = sbox_find_program("newuidmap");
     _cleanup_strv_ char **gargv = NULL, **uargv = NULL;
     struct helper helpers[2];
     struct sbox_error second = {0};
     int r, r2;
-    if (!gidmap || !uidmap)
+    if (!ranges->newgidmap || !ranges->newuidmap)
         return sbox_error(err, 0, "%s is not installed (package uidmap)",
-                          gidmap ? "newuidmap" : "newgidmap");
-    gargv = sbox_idmap_helper_argv(gidmap, pid, (uint32_t)gid, gids, n_gids);
-    uargv = sbox_idmap_helper_argv(uidmap, pid, (uint32_t)uid, uids, n_uids);
+                          ranges->newgidmap ? "newuidmap" : "newgidmap");
+    gargv = sbox_idmap_helper_argv(ranges->newgidmap, pid, (uint32_t)gid, ranges->gids,
+                                   ranges->n_gids);
+    uargv = sbox_idmap_helper_argv(ranges->newuidmap, pid, (uint32_t)uid, ranges->uids,
+                                   ranges->n_uids);
     /* Both at once: each is a set-uid exec of a few milliseconds, and they write different
      * files. */
     r = start_helper(&helpers[0], gargv, err);

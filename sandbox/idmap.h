@@ -49,10 +49,21 @@ int sbox_idmap_write_single(pid_t pid, uint32_t inside_uid, uid_t outside_uid, u
 char **sbox_idmap_helper_argv(const char *helper, pid_t pid, uint32_t own,
                               const struct sbox_idrange *r, size_t n);
 
-/* Writes the ranged maps of pid's user namespace with newgidmap, then newuidmap (found in
- * helper_dir, or on PATH when NULL). */
-int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idrange *uids,
-                            size_t n_uids, const struct sbox_idrange *gids, size_t n_gids,
+/* The caller's subordinate ranges, and the set-uid helpers that map them. */
+struct sbox_idranges {
+    struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
+    size_t n_uids, n_gids;
+    char *newuidmap, *newgidmap; /* full paths, NULL when not installed */
+};
+
+/* Reads /etc/subuid and /etc/subgid for user (or its uid) and finds the helpers. Returns NULL
+ * when ranges can be mapped, else why not, as a phrase for messages. */
+const char *sbox_idmap_load(struct sbox_idranges *r, const char *user, uint32_t uid);
+void sbox_idmap_ranges_free(struct sbox_idranges *r);
+
+/* Writes the ranged maps of pid's user namespace with the helpers sbox_idmap_load found:
+ * newgidmap and newuidmap, run at the same time. */
+int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idranges *r,
                             struct sbox_error *err);
 
 /* The full path of an executable found on PATH (or a default path), or NULL. */

@@ -72,27 +72,6 @@ static int load_libarchive(struct sbox_error *err)
     return 0;
 }
 
-/* From here on, libarchive's names are the loaded functions. */
-#define archive_entry_filetype la.archive_entry_filetype
-#define archive_entry_pathname la.archive_entry_pathname
-#define archive_entry_size la.archive_entry_size
-#define archive_errno la.archive_errno
-#define archive_error_string la.archive_error_string
-#define archive_read_data_block la.archive_read_data_block
-#define archive_read_free la.archive_read_free
-#define archive_read_new la.archive_read_new
-#define archive_read_next_header la.archive_read_next_header
-#define archive_read_open la.archive_read_open
-#define archive_read_support_filter_all la.archive_read_support_filter_all
-#define archive_read_support_format_tar la.archive_read_support_format_tar
-#define archive_set_error la.archive_set_error
-#define archive_write_data_block la.archive_write_data_block
-#define archive_write_disk_new la.archive_write_disk_new
-#define archive_write_disk_set_options la.archive_write_disk_set_options
-#define archive_write_finish_entry la.archive_write_finish_entry
-#define archive_write_free la.archive_write_free
-#define archive_write_header la.archive_write_header
-
 #define MAX_SHOWN 5 /* warnings printed one by one; the rest are counted */
 
 /* Set by SIGINT, SIGTERM or SIGHUP (the parent forwards them, and dies with SIGTERM coming
@@ -178,7 +157,7 @@ static la_ssize_t read_source(struct archive *a, void *ctx, const void **buf)
             return n;
         }
         if (errno != EINTR || interrupted) {
-            archive_set_error(a, errno, "read: %s", strerror(errno));
+            la.archive_set_error(a, errno, "read: %s", strerror(errno));
             return -1;
         }
     }
@@ -191,20 +170,20 @@ static int unpack(int fd, struct report *rep)
                       ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
                       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
                       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-    struct archive *in = archive_read_new(), *out = archive_write_disk_new();
+    struct archive *in = la.archive_read_new(), *out = la.archive_write_disk_new();
     struct archive_entry *e;
     int r, ret = 0;
 
-    archive_read_support_filter_all(in);
-    archive_read_support_format_tar(in); /* ustar, pax and GNU tar: what image tools write */
+    la.archive_read_support_filter_all(in);
+    la.archive_read_support_format_tar(in); /* ustar, pax and GNU tar: what image tools write */
     /* No name lookup: the numeric ids in the tarball are the image's, not this host's. */
-    archive_write_disk_set_options(out, flags);
+    la.archive_write_disk_set_options(out, flags);
     src.fd = fd;
-    if (archive_read_open(in, &src, NULL, read_source, NULL) != ARCHIVE_OK) {
-        ret = sbox_error(&rep->err, 0, "cannot read the tarball: %s", archive_error_string(in));
+    if (la.archive_read_open(in, &src, NULL, read_source, NULL) != ARCHIVE_OK) {
+        ret = sbox_error(&rep->err, 0, "cannot read the tarball: %s", la.archive_error_string(in));
         goto done;
     }
-    while ((r = archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
+    while ((r = la.archive_read_next_header(in, &e)) != ARCHIVE_EOF) {
         const char *path;
         if (interrupted) {
             ret = sbox_error(&rep->err, 0, "interrupted by signal %d", (int)interrupted);
@@ -212,48 +191,48 @@ static int unpack(int fd, struct report *rep)
         }
         if (r < ARCHIVE_WARN) {
             ret = sbox_error(&rep->err, 0, "the tarball is damaged after %lu entries: %s",
-                             rep->stats.entries, archive_error_string(in));
+                             rep->stats.entries, la.archive_error_string(in));
             goto done;
         }
-        path = archive_entry_pathname(e);
+        path = la.archive_entry_pathname(e);
         if (!path)
             path = "?";
-        if (is_top(path) && archive_entry_filetype(e) == AE_IFDIR)
+        if (is_top(path) && la.archive_entry_filetype(e) == AE_IFDIR)
             continue;
-        if (archive_entry_filetype(e) == AE_IFCHR || archive_entry_filetype(e) == AE_IFBLK) {
+        if (la.archive_entry_filetype(e) == AE_IFCHR || la.archive_entry_filetype(e) == AE_IFBLK) {
             /* A user namespace may not make device nodes; the sandbox's /dev is sbox's. */
             warn(&rep->stats.devices, "skipped the device node `%s` (sbox provides /dev)", path);
             continue;
         }
-        r = archive_write_header(out, e);
-        if (r == ARCHIVE_OK && archive_entry_size(e) > 0) {
+        r = la.archive_write_header(out, e);
+        if (r == ARCHIVE_OK && la.archive_entry_size(e) > 0) {
             const void *buf;
             size_t size;
             la_int64_t offset;
             int rr;
-            while ((rr = archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
-                if (archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK) {
-                    r = archive_errno(out) ? ARCHIVE_FAILED : ARCHIVE_WARN;
+            while ((rr = la.archive_read_data_block(in, &buf, &size, &offset)) == ARCHIVE_OK)
+                if (la.archive_write_data_block(out, buf, size, offset) < ARCHIVE_OK) {
+                    r = la.archive_errno(out) ? ARCHIVE_FAILED : ARCHIVE_WARN;
                     break;
                 }
             if (rr < ARCHIVE_WARN) {
                 ret = sbox_error(&rep->err, 0, "the tarball is damaged at `%s`: %s", path,
-                                 archive_error_string(in));
+                                 la.archive_error_string(in));
                 goto done;
             }
         }
         if (r == ARCHIVE_OK)
-            r = archive_write_finish_entry(out);
+            r = la.archive_write_finish_entry(out);
         if (r == ARCHIVE_FATAL) {
-            ret = sbox_error(&rep->err, 0, "`%s`: %s", path, archive_error_string(out));
+            ret = sbox_error(&rep->err, 0, "`%s`: %s", path, la.archive_error_string(out));
             goto done;
         }
         if (r == ARCHIVE_FAILED) {
-            warn(&rep->stats.failed, "`%s` not unpacked: %s", path, archive_error_string(out));
+            warn(&rep->stats.failed, "`%s` not unpacked: %s", path, la.archive_error_string(out));
             continue;
         }
         if (r == ARCHIVE_WARN)
-            warn(&rep->stats.warnings, "`%s`: %s", path, archive_error_string(out));
+            warn(&rep->stats.warnings, "`%s`: %s", path, la.archive_error_string(out));
         rep->stats.entries++;
     }
     if (rep->stats.failed)
@@ -262,8 +241,8 @@ static int unpack(int fd, struct report *rep)
     else if (rep->stats.entries == 0 && rep->stats.devices == 0)
         ret = sbox_error(&rep->err, 0, "the tarball holds no entries");
 done:
-    archive_read_free(in);
-    archive_write_free(out);
+    la.archive_read_free(in);
+    la.archive_write_free(out);
     return ret;
 }
 
@@ -368,22 +347,14 @@ static int run_child(int tfd, int dfd, const char *user, uid_t uid, gid_t gid,
                      const char *warn_what, struct report *rep, struct sbox_error *err)
 {
     struct sigaction old_int, old_hup, old_term;
-    struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
-    size_t n_uids, n_gids;
-    _cleanup_free_ char *uidmap = sbox_find_program("newuidmap");
-    _cleanup_free_ char *gidmap = sbox_find_program("newgidmap");
+    _cleanup_(sbox_idmap_ranges_free) struct sbox_idranges ranges;
+    const char *why = sbox_idmap_load(&ranges, user, uid);
     int go[2], back[2], status, r = 0;
-    bool ranged;
+    bool ranged = !why;
     pid_t pid;
 
-    n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, uids, SBOX_IDMAP_MAX_RANGES);
-    n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, gids, SBOX_IDMAP_MAX_RANGES);
-    ranged = n_uids && n_gids && uidmap && gidmap;
-    if (!ranged && warn_what)
-        fprintf(stderr, "sbox: %s: %s (see `sbox check`)\n",
-                n_uids && n_gids ? "newuidmap/newgidmap are not installed"
-                                 : "you have no ranges in /etc/subuid and /etc/subgid",
-                warn_what);
+    if (why && warn_what)
+        fprintf(stderr, "sbox: %s: %s (see `sbox check`)\n", why, warn_what);
     if (pipe2(go, O_CLOEXEC) < 0)
         return sbox_error(err, errno, "pipe");
     if (pipe2(back, O_CLOEXEC) < 0) {
@@ -416,7 +387,7 @@ static int run_child(int tfd, int dfd, const char *user, uid_t uid, gid_t gid,
         close(back[0]);
         goto out;
     }
-    r = ranged ? sbox_idmap_write_ranges(pid, uid, gid, uids, n_uids, gids, n_gids, err)
+    r = ranged ? sbox_idmap_write_ranges(pid, uid, gid, &ranges, err)
                : sbox_idmap_write_single(pid, 0, uid, 0, gid, err);
     if (r < 0 || write(go[1], "g", 1) != 1) {
         if (r >= 0)

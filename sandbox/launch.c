@@ -539,8 +539,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 
 struct id_map {
     bool ranged;
-    struct sbox_idrange uids[SBOX_IDMAP_MAX_RANGES], gids[SBOX_IDMAP_MAX_RANGES];
-    size_t n_uids, n_gids;
+    struct sbox_idranges r;
 };
 
 /* userns = single maps the payload's ids to the caller's and nothing else. subuid maps inside 0
@@ -550,9 +549,9 @@ struct id_map {
  * what it writes in bound directories stays the caller's. */
 static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox_error *err)
 {
+    const struct sbox_idranges *r = &map->r;
     const char *why = NULL;
     char where[512];
-    _cleanup_free_ char *uidmap = NULL, *gidmap = NULL;
 
     map->ranged = false;
     if (p->userns == SBOX_USERNS_SINGLE) {
@@ -563,16 +562,7 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
         why = "the payload shows the host's files under your own id";
         goto single;
     }
-    map->n_uids = sbox_idmap_read_ranges("/etc/subuid", p->user, p->host_uid, map->uids,
-                                         SBOX_IDMAP_MAX_RANGES);
-    map->n_gids = sbox_idmap_read_ranges("/etc/subgid", p->user, p->host_uid, map->gids,
-                                         SBOX_IDMAP_MAX_RANGES);
-    uidmap = sbox_find_program("newuidmap");
-    gidmap = sbox_find_program("newgidmap");
-    if (map->n_uids == 0 || map->n_gids == 0)
-        why = "you have no ranges in /etc/subuid and /etc/subgid";
-    else if (!uidmap || !gidmap)
-        why = "newuidmap and newgidmap are not installed (package uidmap)";
+    why = sbox_idmap_load(&map->r, p->user, p->host_uid);
     if (why && p->userns == SBOX_USERNS_SUBUID) {
         _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
         sbox_error(err, 0, "%s for user %s; an administrator can add them with `%s` (see `sbox "
@@ -584,14 +574,14 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
     if (why)
         goto single;
     /* The payload's ids must exist inside, or it could not become them. */
-    if ((uint64_t)p->uid > sbox_idmap_count(map->uids, map->n_uids) ||
-        (uint64_t)p->gid > sbox_idmap_count(map->gids, map->n_gids)) {
-        bool uid = (uint64_t)p->uid > sbox_idmap_count(map->uids, map->n_uids);
+    if ((uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids) ||
+        (uint64_t)p->gid > sbox_idmap_count(r->gids, r->n_gids)) {
+        bool uid = (uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids);
         if (p->userns == SBOX_USERNS_SUBUID) {
             sbox_error(err, 0, "%s %u is beyond your subordinate ranges (ids 0-%llu exist inside)",
                        uid ? "uid" : "gid", uid ? p->uid : p->gid,
-                       (unsigned long long)sbox_idmap_count(uid ? map->uids : map->gids,
-                                                            uid ? map->n_uids : map->n_gids));
+                       (unsigned long long)sbox_idmap_count(uid ? r->uids : r->gids,
+                                                            uid ? r->n_uids : r->n_gids));
             return origin_error(err, uid ? &p->uid_origin : &p->gid_origin, uid ? "uid" : "gid");
         }
         why = "the payload's id is beyond your ranges";
@@ -602,7 +592,7 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
         fprintf(stderr,
                 "sbox: id map: subuid (inside 0 is you, 1-%llu are your ranges starting at "
                 "%u)\n",
-                (unsigned long long)sbox_idmap_count(map->uids, map->n_uids), map->uids[0].start);
+                (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
     return 0;
 single:
     if (p->verbose)
@@ -610,13 +600,17 @@ single:
     return 0;
 }
 
+static void id_map_free(struct id_map *map)
+{
+    sbox_idmap_ranges_free(&map->r);
+}
+
 static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t pid,
                      struct sbox_error *err)
 {
     if (!map->ranged)
         return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
-    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, map->uids, map->n_uids,
-                                   map->gids, map->n_gids, err);
+    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
 }
 
 int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
@@ -631,7 +625,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
-    struct id_map map = {0};
+    _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
     _cleanup_free_ char *fuse_program = NULL;
     _cleanup_close_ int lock = -1;
