@@ -14,7 +14,7 @@
  * audit_write): enough for a package manager to own files, drop to its own users and chroot,
  * nothing that mounts, traces or configures the kernel. */
 static const cap_value_t root_caps[] = {
-    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID,           CAP_KILL,        CAP_SETGID,
+    CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_FOWNER,  CAP_FSETID,           CAP_KILL,       CAP_SETGID,
     CAP_SETUID, CAP_SETPCAP,      CAP_SETFCAP, CAP_NET_BIND_SERVICE, CAP_SYS_CHROOT,
 };
 #define N_ROOT_CAPS (sizeof root_caps / sizeof *root_caps)

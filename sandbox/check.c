@@ -137,8 +137,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
     char fix[512];
     int userns, rc;
 
-    fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user,
-            (unsigned)uid);
+    fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user, (unsigned)uid);
     if (uname(&u) == 0)
         sscanf(u.release, "%u.%u", &major, &minor);
     line(&r, major > 5 || (major == 5 && minor >= 12),
@@ -169,8 +168,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
          (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
     line(&r, setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap),
          "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
-         "newuidmap and newgidmap%s",
-         ids.newuidmap && ids.newgidmap ? "" : ": not installed");
+         "newuidmap and newgidmap%s", ids.newuidmap && ids.newgidmap ? "" : ": not installed");
 
     rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
     line(&r, rc == 0, "the kernel's overlay needs Linux 5.11 or later; fuse-overlayfs stands in",

@@ -235,7 +235,8 @@ static int finish_helper(struct helper *h, struct sbox_error *err)
     char out[256] = "";
     size_t got = 0;
     int status;
-    for (ssize_t n; got < sizeof out - 1 && (n = read(h->out, out + got, sizeof out - 1 - got)) != 0;) {
+    for (ssize_t n;
+         got < sizeof out - 1 && (n = read(h->out, out + got, sizeof out - 1 - got)) != 0;) {
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -285,10 +286,10 @@ int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_i
     if (!ranges->newgidmap || !ranges->newuidmap)
         return sbox_error(err, 0, "%s is not installed (package uidmap)",
                           ranges->newgidmap ? "newuidmap" : "newgidmap");
-    gargv = sbox_idmap_helper_argv(ranges->newgidmap, pid, (uint32_t)gid, ranges->gids,
-                                   ranges->n_gids);
-    uargv = sbox_idmap_helper_argv(ranges->newuidmap, pid, (uint32_t)uid, ranges->uids,
-                                   ranges->n_uids);
+    gargv =
+        sbox_idmap_helper_argv(ranges->newgidmap, pid, (uint32_t)gid, ranges->gids, ranges->n_gids);
+    uargv =
+        sbox_idmap_helper_argv(ranges->newuidmap, pid, (uint32_t)uid, ranges->uids, ranges->n_uids);
     /* Both at once: each is a set-uid exec of a few milliseconds, and they write different
      * files. */
     r = start_helper(&helpers[0], gargv, err);

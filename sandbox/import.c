@@ -62,8 +62,7 @@ static int load_libarchive(struct sbox_error *err)
     for (size_t i = 0; !h && i < sizeof names / sizeof *names; i++)
         h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
     if (!h)
-        return sbox_error(err, 0, "import needs libarchive (package libarchive13): %s",
-                          dlerror());
+        return sbox_error(err, 0, "import needs libarchive (package libarchive13): %s", dlerror());
 #define LOAD(f)                                                                                    \
     if (!(*(void **)&la.f = dlsym(h, #f)))                                                         \
         return sbox_error(err, 0, "libarchive lacks %s", #f);
@@ -78,7 +77,7 @@ static int load_libarchive(struct sbox_error *err)
  * here): the unpacking stops and removes what it unpacked. */
 static volatile sig_atomic_t interrupted;
 static bool removal_stops; /* sbox image rm: a signal stops the removal (not an import's undo) */
-static volatile pid_t forward_to;       /* the parent: where signals go */
+static volatile pid_t forward_to;         /* the parent: where signals go */
 static volatile sig_atomic_t pending_sig; /* the parent: a signal that came before the child */
 
 static void on_signal(int sig)
@@ -315,8 +314,6 @@ report:
     _exit(125);
 }
 
-
-
 /* The parent's handler: passes the signal on to the unpacking, or keeps it until there is one. */
 static void forward(int sig)
 {
@@ -428,7 +425,7 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
     if (strcmp(tarball, "-") == 0 && isatty(0))
         return sbox_error(err, 0, "import: standard input is a terminal, not a tarball");
     tfd = strcmp(tarball, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3)
-                                     : open(tarball, O_RDONLY | O_CLOEXEC);
+                                    : open(tarball, O_RDONLY | O_CLOEXEC);
     if (tfd < 0)
         return sbox_error(err, errno, "import: tarball `%s`", tarball);
     if (fstat(tfd, &st) < 0)
@@ -445,9 +442,8 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         goto fail;
     }
     if (!created && !dir_is_empty(dfd))
-        return sbox_error(err, 0,
-                          "import: directory `%s` is not empty (unpack into a new or empty one)",
-                          dir);
+        return sbox_error(
+            err, 0, "import: directory `%s` is not empty (unpack into a new or empty one)", dir);
     /* Private: an image holds set-uid files (owned, outside, by the caller and its subordinate
      * ids) and world-writable directories, which no other user of the host may reach. Inside
      * the sandbox the image's root shows with the mode of sbox's own upper layer. */

@@ -15,9 +15,9 @@
 #include "util.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -367,8 +367,9 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
     if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
         resolve_new(p->overlay_dir, store) &&
         (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
-        sbox_error(err, 0, "overlay directory `%s` and image root `%s` overlap: keep the changes "
-                           "outside the image",
+        sbox_error(err, 0,
+                   "overlay directory `%s` and image root `%s` overlap: keep the changes "
+                   "outside the image",
                    p->overlay_dir, p->rootfs);
         return origin_error(err, &p->overlay_origin, "overlay");
     }
@@ -565,8 +566,9 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
     why = sbox_idmap_load(&map->r, p->user, p->host_uid);
     if (why && p->userns == SBOX_USERNS_SUBUID) {
         _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
-        sbox_error(err, 0, "%s for user %s; an administrator can add them with `%s` (see `sbox "
-                           "check`)",
+        sbox_error(err, 0,
+                   "%s for user %s; an administrator can add them with `%s` (see `sbox "
+                   "check`)",
                    why, p->user, hint);
         sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
         return sbox_error_prefix(err, "%s: userns = subuid", where);

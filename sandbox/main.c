@@ -176,8 +176,8 @@ static int import_command(int argc, char **argv, const struct sbox_host *host)
                     "input)");
     if ((argv[first][0] == '-' && argv[first][1]) || argv[first + 1][0] == '-')
         return fail("import: takes no options: `sbox import TARBALL|- DIR`");
-    if (sbox_import(argv[first], argv[first + 1], host->user, host->uid, host->gid, &stats,
-                    &err) < 0) {
+    if (sbox_import(argv[first], argv[first + 1], host->user, host->uid, host->gid, &stats, &err) <
+        0) {
         fail("%s", err.msg);
         return stats.signal ? 128 + stats.signal : EXIT_SBOX;
     }

@@ -26,12 +26,12 @@ struct ctx {
     size_t n_own;
     int *devs; /* the /dev tmpfs mounts, made read-only once every mount is in place */
     size_t n_devs;
-    int host;  /* O_PATH: the host's root, as the caller sees it */
-    int root;  /* O_PATH: the new root */
-    int empty; /* O_PATH: an empty read-only file, the stand-in for a hidden file */
-    int *layers; /* per plan mount: the overlay a mirrored directory becomes, or -1 */
-    int image_src; /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
-    int store_src; /* O_PATH: the kept overlay directory, likewise */
+    int host;           /* O_PATH: the host's root, as the caller sees it */
+    int root;           /* O_PATH: the new root */
+    int empty;          /* O_PATH: an empty read-only file, the stand-in for a hidden file */
+    int *layers;        /* per plan mount: the overlay a mirrored directory becomes, or -1 */
+    int image_src;      /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
+    int store_src;      /* O_PATH: the kept overlay directory, likewise */
     bool root_writable; /* the root is an overlay the plan asked for */
     struct sbox_overlay_ctx ovl;
 };
@@ -139,8 +139,9 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
         struct stat root_st;
         if (fstat(rootfd, &root_st) == 0 && root_st.st_dev == st.st_dev &&
             root_st.st_ino == st.st_ino)
-            return sbox_error(err, 0, "mount point `%s` leads to the sandbox's root (through a "
-                                      "symlink) and would cover it",
+            return sbox_error(err, 0,
+                              "mount point `%s` leads to the sandbox's root (through a "
+                              "symlink) and would cover it",
                               path);
     }
     if (dir && !S_ISDIR(st.st_mode))
@@ -442,7 +443,6 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     return 0;
 }
 
-
 /* Creates rel (and its parents) below base, following no symlink: the persistent store is the
  * user's directory, and an earlier payload may have written into it. */
 static int mkdirs_beneath(int base, const char *rel, struct sbox_error *err)
@@ -478,8 +478,7 @@ static int open_dir(const char *path)
 
 /* Binds the host's path at a staging directory (created), read-only and without submounts: an
  * overlay's lower layer. */
-static int stage_bind(int fd, const char *src, const char *at, bool rdonly,
-                      struct sbox_error *err)
+static int stage_bind(int fd, const char *src, const char *at, bool rdonly, struct sbox_error *err)
 {
     struct sbox_mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                                                (rdonly ? MOUNT_ATTR_RDONLY : 0)};
@@ -489,7 +488,8 @@ static int stage_bind(int fd, const char *src, const char *at, bool rdonly,
     /* Recursive: a tree with submounts inherited from the host's namespace may only be copied
      * whole (the kernel locks them to their parent). The overlay itself shows the directory's
      * own file system, not the submounts. */
-    tree = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    tree =
+        sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
     if (tree < 0 || sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0)
         return sbox_error(err, errno, "bind `%s`", src);
     if (mkdir(at, 0755) < 0 && errno != EEXIST)
@@ -651,9 +651,9 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, struct sbox_er
         fd = open(staged, O_PATH | O_CLOEXEC);
         if (fd < 0)
             return sbox_error(err, errno, "open %s", staged);
-        int r = clone_tree(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                                   MOUNT_ATTR_NOEXEC,
-                           staged, &tree, err);
+        int r = clone_tree(
+            fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+            staged, &tree, err);
         if (r < 0)
             return r;
         (void)attach(c, tree, dst, false, &skip);
@@ -664,8 +664,8 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, struct sbox_er
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
                      size_t size, struct sbox_error *err)
 {
-    struct ctx c = {.plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1,
-                    .store_src = -1};
+    struct ctx c = {
+        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     bool staged_root = false;
     int r = 0, fd;
@@ -696,8 +696,8 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     for (size_t i = 0; i < p->n_mounts; i++) {
         c.layers[i] = -1;
         if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
-            c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src,
-                                      O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+            c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                      RESOLVE_NO_MAGICLINKS);
     }
     c.ovl.fuse_fd = -ENOENT;
     if (env->fuse_program && p->overlay != SBOX_OVERLAY_NONE) {
@@ -746,7 +746,8 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         r = sbox_error(err, errno, "chdir /");
         goto out;
     }
-    if (!staged_root && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+    if (!staged_root &&
+        mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
         r = sbox_error(err, errno, "mount the new root");
         goto out;
     }

@@ -157,11 +157,11 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         return sbox_error(err, -c->fuse_fd, "`%s`", c->fuse_program);
     dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (dev < 0)
-        return sbox_error(err, errno,
-                          "open /dev/fuse%s",
-                          errno == EACCES ? " (it should be mode 0666, as distributions ship it: see "
-                                            "`sbox check`)"
-                                          : "");
+        return sbox_error(err, errno, "open /dev/fuse%s",
+                          errno == EACCES
+                              ? " (it should be mode 0666, as distributions ship it: see "
+                                "`sbox check`)"
+                              : "");
     fs = sys_fsopen("fuse", FSOPEN_CLOEXEC);
     if (fs < 0)
         return sbox_error(err, errno, "create a fuse file system");
@@ -183,8 +183,8 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         return sbox_error(err, errno, "mount a fuse file system");
     /* The daemon's root: a copy of the host's tree, so pivot_root in the sandbox (which moves
      * every process whose root is the old root) never makes the daemon's root its own mount. */
-    root = sys_open_tree(c->host_root, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                               AT_EMPTY_PATH);
+    root = sys_open_tree(c->host_root, "",
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
     if (root < 0)
         return sbox_error(err, errno, "copy the host's tree for fuse-overlayfs");
     opts = sbox_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
@@ -280,8 +280,9 @@ int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_lay
         r = native(l, ret_mnt, &native_err);
         if (r == 0) {
             if (c->driver == SBOX_OVERLAY_NATIVE)
-                snprintf(c->note, sizeof c->note, "overlay: native overlayfs (overlay-driver = "
-                                                  "native)");
+                snprintf(c->note, sizeof c->note,
+                         "overlay: native overlayfs (overlay-driver = "
+                         "native)");
             else if (c->host_files)
                 snprintf(c->note, sizeof c->note,
                          "overlay: native overlayfs (auto: fuse-overlayfs %s; files of the host "
@@ -299,20 +300,20 @@ int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_lay
         c->native_refused = true;
         if (fuse_err.msg[0]) {
             *err = fuse_err;
-            return sbox_error_prefix(err, "overlay of `%s`: the kernel refused (%s), and",
-                                     l->what, native_err.msg);
+            return sbox_error_prefix(err, "overlay of `%s`: the kernel refused (%s), and", l->what,
+                                     native_err.msg);
         }
     }
     r = fuse(c, l, ret_mnt, err);
     if (r < 0) {
         if (c->driver == SBOX_OVERLAY_AUTO)
-            return sbox_error_prefix(err, "overlay of `%s`: the kernel refused (%s), and",
-                                     l->what, native_err.msg);
+            return sbox_error_prefix(err, "overlay of `%s`: the kernel refused (%s), and", l->what,
+                                     native_err.msg);
         return sbox_error_prefix(err, "overlay of `%s` (overlay-driver = fuse)", l->what);
     }
     if (c->driver == SBOX_OVERLAY_AUTO)
-        snprintf(c->note, sizeof c->note, "overlay: fuse-overlayfs (auto: the kernel refused: %.150s)",
-                 native_err.msg);
+        snprintf(c->note, sizeof c->note,
+                 "overlay: fuse-overlayfs (auto: the kernel refused: %.150s)", native_err.msg);
     else
         snprintf(c->note, sizeof c->note, "overlay: fuse-overlayfs (overlay-driver = fuse)");
     return 0;

@@ -525,8 +525,7 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
      "an image root instead of the host's system", NULL, apply_rootfs},
     {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
-     "make the root writable: thrown away (tmpfs) or kept in DIR", NULL,
-     apply_overlay},
+     "make the root writable: thrown away (tmpfs) or kept in DIR", NULL, apply_overlay},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
      "kernel overlayfs or fuse-overlayfs", NULL, apply_choice},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
@@ -556,10 +555,10 @@ const struct sbox_setting sbox_settings[] = {
     {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size", LIM, check_pending},
     {"limits", "limits-strict", SBOX_SETTING_SCALAR, "yes|no", "fail when a limit cannot be set",
      LIM, check_pending},
-    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)", NULL,
-     apply_id},
-    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)", NULL,
-     apply_id},
+    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
+     NULL, apply_id},
+    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
+     NULL, apply_id},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
      "id mapping: your id alone, or with your subordinate ranges", NULL, apply_choice},
     {"security", "cap-add", SBOX_SETTING_LIST, "CAP...", "keep named capabilities", SEC,
@@ -765,12 +764,10 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
                 /* A writable view into the upper layer under a running overlay, or the current
                  * directory inside the image: refused rather than half hidden. */
                 sbox_origin_format(&m->origin, m->key, where, sizeof where);
-                return sbox_error(err, 0,
-                                  "%s: `%s` lies in %s `%s`, which the sandbox may not write%s",
-                                  m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src,
-                                  what[k], own[k],
-                                  strcmp(m->key, "cwd") == 0 ? " (cd elsewhere, or --cwd none)"
-                                                             : "");
+                return sbox_error(
+                    err, 0, "%s: `%s` lies in %s `%s`, which the sandbox may not write%s",
+                    m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src, what[k], own[k],
+                    strcmp(m->key, "cwd") == 0 ? " (cd elsewhere, or --cwd none)" : "");
             }
             if (!sbox_path_is_under(own_real, src))
                 continue;
@@ -1075,7 +1072,9 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         fputs("\n; command:", f);
         for (size_t i = 0; p->argv[i]; i++)
             fprintf(f, " %s", p->argv[i]);
-        fputs(!p->argv_default ? "\n" : p->rootfs ? "  (the image's shell)\n" : "  (your shell)\n",
+        fputs(!p->argv_default ? "\n"
+              : p->rootfs      ? "  (the image's shell)\n"
+                               : "  (your shell)\n",
               f);
     }
 }

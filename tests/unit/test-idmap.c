@@ -15,11 +15,11 @@ static void test_ranges(void)
     const char *text = "alice:100000:65536\n"
                        "bob:165536:65536\n"
                        "1000:300000:10\n"
-                       "alice:100010:5\n"     /* overlaps the first: skipped */
-                       "alice:400000:0\n"     /* empty: skipped */
-                       "alice:x:5\n"          /* malformed: skipped */
+                       "alice:100010:5\n"      /* overlaps the first: skipped */
+                       "alice:400000:0\n"      /* empty: skipped */
+                       "alice:x:5\n"           /* malformed: skipped */
                        "alice:4294967290:10\n" /* past the last id: skipped */
-                       "alice:500000:7";      /* no final newline */
+                       "alice:500000:7";       /* no final newline */
     size_t n = sbox_idmap_parse_ranges(text, "alice", 1000, r, 4);
     ok(n == 3, "alice's ranges, by name and by uid, bad lines skipped (%zu)", n);
     ok(r[0].start == 100000 && r[0].count == 65536, "first range");

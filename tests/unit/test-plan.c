@@ -309,7 +309,8 @@ static void test_image(void)
 
     sbox_plan_init(&p, &h);
     ok(sbox_plan_set(&p, NULL, "uid", "0", &cli, &err) == 0 &&
-           sbox_plan_set(&p, NULL, "tmpfs", "/x", &cli, &err) == 0 && sbox_plan_finish(&p, &err) == 0,
+           sbox_plan_set(&p, NULL, "tmpfs", "/x", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0,
        "uid 0 on the host's root");
     ok(p.gid == 0, "uid 0 makes the group 0 too");
     sbox_plan_free(&p);
