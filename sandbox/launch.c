@@ -108,7 +108,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     int e;
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
-    if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, &err) < 0)
+    if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         sbox_error(&err, errno, "set no_new_privs");
@@ -627,6 +627,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
+    struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
     _cleanup_free_ char *fuse_program = NULL;
@@ -644,6 +645,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r < 0)
         return r;
     r = choose_map(p, &map, err);
+    if (r < 0)
+        return r;
+    sbox_plan_seccomp_policy(p, &policy);
+    r = sbox_seccomp_compile(&filter, &policy, err);
     if (r < 0)
         return r;
     if (p->overlay != SBOX_OVERLAY_NONE) {
@@ -668,9 +673,6 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
         env.lock_fd = lock;
     }
-    r = sbox_seccomp_compile(&filter, err);
-    if (r < 0)
-        return r;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return sbox_error(err, errno, "create the setup channel");
     chan = sv[0];

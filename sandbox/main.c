@@ -349,6 +349,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (sbox_profile_load_policy(&profiles, &plan, &err) < 0) {
+        status = fail("%s", err.msg);
+        goto out;
+    }
     sbox_plan_set_command(&plan, argv + optind);
     if (sbox_plan_finish(&plan, &err) < 0) {
         status = fail("%s", err.msg);

@@ -100,6 +100,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->cwd_origin = builtin;
     p->userns_origin = p->rootfs_origin = builtin;
     p->overlay_origin = p->overlay_driver_origin = builtin;
+    p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -120,6 +121,12 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->hostname);
     free(p->rootfs);
     free(p->overlay_dir);
+    free(p->seccomp_file);
+    for (size_t i = 0; i < p->n_syscall_rules; i++)
+        free(p->syscall_rules[i].name);
+    free(p->syscall_rules);
+    free(p->syscall_origins);
+    free(p->caps);
     free(p->chdir);
     sbox_strv_free(p->argv);
     free(p->user);
@@ -379,8 +386,6 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
                          const struct sbox_origin *o, struct sbox_error *err)
 {
     static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
-    static const char *const policies[] = {"default", "strict", "none", NULL};
-    static const char *const actions[] = {"errno", "kill", "log", NULL};
     const char *k = s->key;
     uint64_t n;
     bool b;
@@ -391,11 +396,7 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
         r = one_of(value, nets, err);
         if (r == 0)
             return 0; /* none: what sbox does */
-    } else if (!strcmp(k, "seccomp"))
-        r = value[0] == '/' ? 0 : one_of(value, policies, err);
-    else if (!strcmp(k, "action"))
-        r = one_of(value, actions, err);
-    else if (!strcmp(k, "publish"))
+    } else if (!strcmp(k, "publish"))
         r = sbox_value_publish(value, err);
     else if (!strcmp(k, "dns"))
         r = sbox_value_ip(value, err);
@@ -408,12 +409,6 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
         r = sbox_value_cpus(value, &n, err);
     else if (!strcmp(k, "pids") || !strcmp(k, "nofile") || !strcmp(k, "cpu-time"))
         r = sbox_value_uint(value, UINT32_MAX, &n, err);
-    else if (!strcmp(k, "errno"))
-        r = sbox_value_errno(value, err);
-    else if (!strcmp(k, "cap-add"))
-        r = sbox_value_names(value, sbox_value_is_capability, "capability", err);
-    else if (!strcmp(k, "deny") || !strcmp(k, "allow"))
-        r = sbox_value_names(value, sbox_value_is_syscall, "system call", err);
     if (r < 0)
         return r;
     return sbox_error(err, 0, "`%s` is not supported yet (%s)", k, s->pending);
@@ -478,6 +473,167 @@ static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const
     return 0;
 }
 
+/* seccomp = default | strict | none | PATH (a policy file, read by profile.c later) */
+static int apply_seccomp(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *file = NULL;
+    int r = -1;
+    (void)s;
+    for (size_t i = 0; sbox_seccomp_base_names[i]; i++)
+        if (strcmp(value, sbox_seccomp_base_names[i]) == 0)
+            r = (int)i;
+    if (r < 0) {
+        /* A file is a path with a slash, so a mistyped name is not looked for as a file. */
+        if (!strchr(value, '/'))
+            return sbox_error(err, 0,
+                              "`%s` is not one of default, strict, none, or a policy file's "
+                              "path (./FILE on the command line)",
+                              value);
+        r = setting_path(p, value, o, "policy file", &file, err);
+        if (r < 0)
+            return r;
+        r = SBOX_SECCOMP_DEFAULT;
+    }
+    free(p->seccomp_file);
+    p->seccomp_file = file;
+    p->seccomp = (enum sbox_seccomp_base)r;
+    p->seccomp_origin = *o;
+    return 0;
+}
+
+static void add_syscall_rule(struct sbox_plan *p, const char *name, bool allow, bool from_file,
+                             const struct sbox_origin *o)
+{
+    size_t at = from_file ? p->n_file_rules : p->n_syscall_rules;
+    size_t n = p->n_syscall_rules + 1;
+    p->syscall_rules = sbox_xrealloc(p->syscall_rules, n * sizeof *p->syscall_rules);
+    p->syscall_origins = sbox_xrealloc(p->syscall_origins, n * sizeof *p->syscall_origins);
+    memmove(p->syscall_rules + at + 1, p->syscall_rules + at,
+            (p->n_syscall_rules - at) * sizeof *p->syscall_rules);
+    memmove(p->syscall_origins + at + 1, p->syscall_origins + at,
+            (p->n_syscall_rules - at) * sizeof *p->syscall_origins);
+    p->syscall_rules[at] = (struct sbox_seccomp_rule){.name = sbox_xstrdup(name), .allow = allow};
+    p->syscall_origins[at] = *o;
+    p->n_syscall_rules = n;
+    if (from_file)
+        p->n_file_rules++;
+}
+
+/* Calls one value names, separated by spaces or commas, each checked before any is added. */
+static int syscall_rules(struct sbox_plan *p, const char *key, const char *value, bool from_file,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(value);
+    char *save = NULL;
+    int r = sbox_value_names(value, sbox_value_is_syscall, "system call", err);
+    if (r < 0)
+        return r;
+    for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save))
+        add_syscall_rule(p, w, strcmp(key, "allow") == 0, from_file, o);
+    return 0;
+}
+
+static int apply_syscalls(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    return syscall_rules(p, s->key, value, false, o, err);
+}
+
+static int apply_seccomp_errno(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                               const struct sbox_origin *o, struct sbox_error *err)
+{
+    int e;
+    int r = sbox_value_errno(value, &e, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->seccomp_errno = e;
+    p->seccomp_errno_origin = *o;
+    return 0;
+}
+
+static int apply_seccomp_action(struct sbox_plan *p, const struct sbox_setting *s,
+                                const char *value, const struct sbox_origin *o,
+                                struct sbox_error *err)
+{
+    int r = one_of(value, sbox_seccomp_action_names, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->seccomp_action = (enum sbox_seccomp_action)r;
+    p->seccomp_action_set = true;
+    p->seccomp_action_origin = *o;
+    return 0;
+}
+
+int sbox_plan_set_policy(struct sbox_plan *p, const char *key, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r;
+    if (strcmp(key, "base") == 0) {
+        r = one_of(value, sbox_seccomp_base_names, err);
+        if (r >= 0)
+            p->file_base = (enum sbox_seccomp_base)r;
+    } else if (strcmp(key, "deny") == 0 || strcmp(key, "allow") == 0) {
+        r = syscall_rules(p, key, value, true, o, err);
+    } else if (strcmp(key, "errno") == 0) {
+        r = sbox_value_errno(value, &p->file_errno, err);
+    } else if (strcmp(key, "action") == 0) {
+        r = one_of(value, sbox_seccomp_action_names, err);
+        if (r >= 0) {
+            p->file_action = (enum sbox_seccomp_action)r;
+            p->file_action_set = true;
+        }
+    } else {
+        return sbox_error(err, 0,
+                          "unknown key `%s` in a policy file (known: base, deny, allow, errno, "
+                          "action)",
+                          key);
+    }
+    return r < 0 ? r : 0;
+}
+
+void sbox_plan_seccomp_policy(const struct sbox_plan *p, struct sbox_seccomp_policy *pol)
+{
+    *pol = (struct sbox_seccomp_policy){
+        .base = p->seccomp_file ? p->file_base : p->seccomp,
+        .rules = p->syscall_rules,
+        .n_rules = p->n_syscall_rules,
+        .errnum = p->seccomp_errno ? p->seccomp_errno : p->file_errno,
+        .action = p->seccomp_action_set ? p->seccomp_action
+                  : p->file_action_set  ? p->file_action
+                                        : SBOX_SECCOMP_ERRNO,
+    };
+}
+
+/* cap-add = CAP... */
+static int apply_caps(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(value);
+    char *save = NULL;
+    int r = sbox_value_names(value, sbox_value_is_capability, "capability", err);
+    (void)s;
+    if (r < 0)
+        return r;
+    for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+        int c = 0;
+        sbox_value_capability(w, &c);
+        p->caps = sbox_xrealloc(p->caps, (p->n_caps + 1) * sizeof *p->caps);
+        p->caps[p->n_caps++] = (struct sbox_cap){.cap = c, .origin = *o};
+    }
+    return 0;
+}
+
+uint64_t sbox_plan_caps(const struct sbox_plan *p)
+{
+    uint64_t mask = 0;
+    for (size_t i = 0; i < p->n_caps; i++)
+        mask |= 1ULL << p->caps[i].cap;
+    return mask;
+}
+
 static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                     const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -498,7 +654,6 @@ static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const cha
 
 #define NET "networking beyond none comes in a later version"
 #define LIM "resource limits come in a later version"
-#define SEC "seccomp policies and capabilities come in a later version"
 
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
@@ -561,16 +716,18 @@ const struct sbox_setting sbox_settings[] = {
      NULL, apply_id},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
      "id mapping: your id alone, or with your subordinate ranges", NULL, apply_choice},
-    {"security", "cap-add", SBOX_SETTING_LIST, "CAP...", "keep named capabilities", SEC,
-     check_pending},
-    {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|PATH", "the seccomp policy",
-     SEC, check_pending},
-    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny system calls", SEC, check_pending},
-    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow system calls", SEC, check_pending},
-    {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO", "the error denied calls get", SEC,
-     check_pending},
-    {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log", "what a denied call does", SEC,
-     check_pending},
+    {"security", "cap-add", SBOX_SETTING_LIST, "CAP...",
+     "keep these capabilities (in the sandbox's user namespace only)", NULL, apply_caps},
+    {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|FILE",
+     "the system call filter's base policy, or a policy file", NULL, apply_seccomp},
+    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny these calls, over the policy", NULL,
+     apply_syscalls},
+    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow these calls, over the policy",
+     NULL, apply_syscalls},
+    {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO",
+     "what denied calls fail with (default: EPERM)", NULL, apply_seccomp_errno},
+    {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log",
+     "what a denied call does (default: errno)", NULL, apply_seccomp_action},
 };
 const size_t sbox_n_settings = sizeof sbox_settings / sizeof *sbox_settings;
 
@@ -602,6 +759,24 @@ static void drop_mounts(struct sbox_plan *p, const char *key, int kind)
 static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
 {
     size_t o = 0;
+    if (s->apply == apply_caps) {
+        p->n_caps = 0;
+        return;
+    }
+    if (s->apply == apply_syscalls) {
+        /* The profiles' rules of this kind; a policy file's are read later, kept apart. */
+        bool allow = strcmp(s->key, "allow") == 0;
+        for (size_t i = o = p->n_file_rules; i < p->n_syscall_rules; i++) {
+            if (p->syscall_rules[i].allow == allow) {
+                free(p->syscall_rules[i].name);
+            } else {
+                p->syscall_origins[o] = p->syscall_origins[i];
+                p->syscall_rules[o++] = p->syscall_rules[i];
+            }
+        }
+        p->n_syscall_rules = o;
+        return;
+    }
     if (s->apply == apply_keep_env) {
         clear_keep_env(p);
         return;
@@ -1023,6 +1198,37 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
     }
 }
 
+/* The profiles' [seccomp] rules, then the effective policy as comments. */
+static void print_seccomp(const struct sbox_plan *p, FILE *f)
+{
+    struct sbox_seccomp_policy pol;
+    bool section = false;
+    for (size_t i = p->n_file_rules; i < p->n_syscall_rules; i++) {
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        section = true;
+        print_kv(f, p->syscall_rules[i].allow ? "allow" : "deny", p->syscall_rules[i].name, NULL,
+                 false, &p->syscall_origins[i]);
+    }
+    if (p->seccomp_errno) {
+        const char *name = strerrorname_np(p->seccomp_errno);
+        char num[16];
+        snprintf(num, sizeof num, "%d", p->seccomp_errno);
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        section = true;
+        print_kv(f, "errno", name ? name : num, NULL, false, &p->seccomp_errno_origin);
+    }
+    if (p->seccomp_action_set) {
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        print_kv(f, "action", sbox_seccomp_action_names[p->seccomp_action], NULL, false,
+                 &p->seccomp_action_origin);
+    }
+    sbox_plan_seccomp_policy(p, &pol);
+    sbox_seccomp_describe(&pol, f, 100);
+}
+
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
@@ -1067,6 +1273,14 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     snprintf(id, sizeof id, "%u", p->gid);
     print_kv(f, "gid", id, NULL, false, &p->gid_origin);
     print_kv(f, "userns", userns[p->userns], NULL, false, &p->userns_origin);
+    for (size_t i = 0; i < p->n_caps; i++) {
+        char name[64];
+        sbox_value_capability_name(p->caps[i].cap, name, sizeof name);
+        print_kv(f, "cap-add", name, NULL, false, &p->caps[i].origin);
+    }
+    print_kv(f, "seccomp", p->seccomp_file ? p->seccomp_file : sbox_seccomp_base_names[p->seccomp],
+             NULL, false, &p->seccomp_origin);
+    print_seccomp(p, f);
 
     if (p->argv) {
         fputs("\n; command:", f);

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "seccomp.h"
 
 /* The longest profile line --dry-run writes: what Debian's inih reads (its buffer is 200 bytes,
  * newline and NUL included). */
@@ -64,6 +65,11 @@ struct sbox_pattern {
     struct sbox_origin origin;
 };
 
+struct sbox_cap {
+    int cap; /* CAP_... */
+    struct sbox_origin origin;
+};
+
 enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
 
 /* How the sandbox's user namespace maps ids: auto picks subuid for an image or a root payload
@@ -99,6 +105,23 @@ struct sbox_plan {
     struct sbox_origin overlay_origin;
     enum sbox_overlay_driver overlay_driver;
     struct sbox_origin overlay_driver_origin;
+    /* seccomp: the base policy is seccomp, or a policy file's base when seccomp_file is set
+     * (profile.c reads the file after the profiles and flags). The rules are the file's first
+     * (n_file_rules of them), then the profiles' and flags', in order. */
+    enum sbox_seccomp_base seccomp;
+    struct sbox_origin seccomp_origin;
+    char *seccomp_file;
+    enum sbox_seccomp_base file_base;
+    struct sbox_seccomp_rule *syscall_rules;
+    struct sbox_origin *syscall_origins;
+    size_t n_syscall_rules, n_file_rules;
+    int seccomp_errno, file_errno; /* 0: not set */
+    struct sbox_origin seccomp_errno_origin;
+    enum sbox_seccomp_action seccomp_action, file_action;
+    bool seccomp_action_set, file_action_set;
+    struct sbox_origin seccomp_action_origin;
+    struct sbox_cap *caps; /* cap-add */
+    size_t n_caps;
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
 
@@ -158,6 +181,17 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
  * (allocated) or NULL, so any spelling is caught: main passes realpath. */
 int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                           struct sbox_error *err);
+
+/* Applies one key of a policy file's [seccomp] section (base, deny, allow, errno, action): the
+ * file's rules go before the profiles', its errno and action count where no profile set one. */
+int sbox_plan_set_policy(struct sbox_plan *p, const char *key, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err);
+
+/* The effective seccomp policy, borrowing the plan's rules. */
+void sbox_plan_seccomp_policy(const struct sbox_plan *p, struct sbox_seccomp_policy *pol);
+
+/* The capabilities cap-add keeps, as a mask of bits 1 << CAP_... */
+uint64_t sbox_plan_caps(const struct sbox_plan *p);
 
 /* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
  * setenv/unsetenv operations in order. */

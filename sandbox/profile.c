@@ -34,6 +34,7 @@ struct load {
     unsigned line; /* the line inih is working on */
     bool at_line_start;
     bool failed;
+    bool policy; /* a seccomp policy file: [seccomp] alone, with base = */
     struct sbox_error *err;
     char num[16]; /* ${UID} and ${GID}, copied out at once */
 };
@@ -319,6 +320,9 @@ static int prescan(struct load *L, const char *text, size_t len)
             if (*rest && *rest != ';' && *rest != '#')
                 return fail_at(L, line, "text after the section header: %s", shown);
             name = sbox_xstrndup(t + 1, (size_t)(close - t - 1));
+            if (L->policy && strcmp(name, "seccomp") != 0)
+                return fail_at(L, line, "a policy file holds a [seccomp] section only, not [%s]",
+                               name);
             {
                 bool known = false;
                 for (size_t i = 0; sections[i]; i++)
@@ -472,6 +476,10 @@ static int handler(void *user, const char *section, const char *name, const char
         fail_at(L, L->line, "a line with `=` but no key");
         return 0;
     }
+    if (L->policy && strcmp(section, "seccomp") != 0) {
+        fail_at(L, L->line, "a policy file holds a [seccomp] section only, not [%s]", section);
+        return 0;
+    }
     if (!strcmp(section, "profile") && !strcmp(name, "description"))
         return 1; /* free text: not expanded, so "costs $5" is fine */
     s = sbox_setting_find(section, name);
@@ -479,6 +487,14 @@ static int handler(void *user, const char *section, const char *name, const char
         L->failed = true;
         sbox_error_prefix(L->err, "%s:%u", L->file, L->line);
         return 0;
+    }
+    if (L->policy) {
+        if (sbox_plan_set_policy(L->p, name, expanded, &o, L->err) < 0) {
+            L->failed = true;
+            sbox_error_prefix(L->err, "%s:%u", L->file, L->line);
+            return 0;
+        }
+        return 1;
     }
     if (!strcmp(section, "profile")) {
         if (!strcmp(name, "include")) {
@@ -578,6 +594,25 @@ int sbox_profile_load(struct sbox_profiles *ps, struct sbox_plan *p, const char 
     if (!realpath(path, real))
         return sbox_error(err, errno, "%s", path);
     remember(&L, steal_ptr(&path), real);
+    return load_text(&L, text, len);
+}
+
+int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p, struct sbox_error *err)
+{
+    _cleanup_free_ char *text = NULL;
+    char real[PATH_MAX], where[512];
+    struct load L = {.ps = ps, .p = p, .policy = true, .err = err};
+    size_t len;
+    if (!p->seccomp_file)
+        return 0;
+    sbox_origin_format(&p->seccomp_origin, "seccomp", where, sizeof where);
+    if (ps->no_files)
+        return sbox_error(err, 0, "%s: policy files are off", where);
+    if (read_file(p->seccomp_file, &text, &len, err) < 0)
+        return sbox_error_prefix(err, "%s: seccomp policy", where);
+    if (!realpath(p->seccomp_file, real))
+        return sbox_error(err, errno, "%s: seccomp policy %s", where, p->seccomp_file);
+    remember(&L, sbox_xstrdup(p->seccomp_file), real);
     return load_text(&L, text, len);
 }
 

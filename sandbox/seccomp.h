@@ -1,22 +1,58 @@
-/* seccomp.h: the system call filter, compiled in the parent and loaded last in the payload.
- * This issue's part is the baseline every sandbox gets: no typing into the caller's terminal. */
+/* seccomp.h: the payload's system call filter. A policy is a built-in base (default, strict or
+ * none) with a profile's allow/deny rules over it; it is compiled in the parent and loaded last
+ * in the payload. Building and describing a policy make no system call. */
 #ifndef SBOX_SECCOMP_H
 #define SBOX_SECCOMP_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 
-struct sbox_seccomp {
-    struct sock_fprog prog; /* owns prog.filter */
+enum sbox_seccomp_base { SBOX_SECCOMP_DEFAULT, SBOX_SECCOMP_STRICT, SBOX_SECCOMP_NONE };
+
+/* What a denied call does: fail with the policy's errno, kill the process, or run and be logged
+ * by the kernel (a way to find what a build needs). */
+enum sbox_seccomp_action { SBOX_SECCOMP_ERRNO, SBOX_SECCOMP_KILL, SBOX_SECCOMP_LOG };
+
+/* One profile rule: allow or deny every use of one call (a name libseccomp knows). Over the
+ * base, and over the rules before it: the last rule naming a call wins. */
+struct sbox_seccomp_rule {
+    char *name;
+    bool allow;
 };
 
-/* Compiles the filter into BPF (no system call but a memfd to export it through). */
-int sbox_seccomp_compile(struct sbox_seccomp *s, struct sbox_error *err);
+struct sbox_seccomp_policy {
+    enum sbox_seccomp_base base;
+    const struct sbox_seccomp_rule *rules; /* borrowed */
+    size_t n_rules;
+    int errnum; /* under SBOX_SECCOMP_ERRNO; 0 means EPERM */
+    enum sbox_seccomp_action action;
+};
 
-/* Installs the compiled filter in the calling process; needs no_new_privs set first. */
+struct sbox_seccomp {
+    struct sock_fprog prog; /* owns prog.filter; len 0: no filter at all (seccomp = none) */
+};
+
+extern const char *const sbox_seccomp_base_names[];   /* "default", "strict", "none", NULL */
+extern const char *const sbox_seccomp_action_names[]; /* "errno", "kill", "log", NULL */
+
+/* Compiles the policy into BPF for the native ABI and the others the kernel runs (i386 and x32
+ * on x86_64, arm on aarch64), with the same rules for each. */
+int sbox_seccomp_compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+                         struct sbox_error *err);
+
+/* Installs the compiled filter in the calling process; needs no_new_privs set first. Does
+ * nothing for an empty program. */
 int sbox_seccomp_load(const struct sbox_seccomp *s, struct sbox_error *err);
 
 void sbox_seccomp_free(struct sbox_seccomp *s);
+
+/* False when the policy is no filter at all: base none and no profile rule denying a call. */
+bool sbox_seccomp_denies_any(const struct sbox_seccomp_policy *pol);
+
+/* The effective rules, as comment lines starting with "; " no longer than width, for --dry-run. */
+void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_t width);
 
 #endif

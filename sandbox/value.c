@@ -257,19 +257,22 @@ int sbox_value_publish(const char *s, struct sbox_error *err)
     return 0;
 }
 
-int sbox_value_errno(const char *s, struct sbox_error *err)
+int sbox_value_errno(const char *s, int *ret, struct sbox_error *err)
 {
     uint64_t v;
     struct sbox_error ignored;
     if (isdigit((unsigned char)s[0])) {
         if (sbox_value_uint(s, 4095, &v, &ignored) < 0 || v == 0)
             return sbox_error(err, 0, "`%s` is not an errno (1 to 4095, or a name like EACCES)", s);
+        *ret = (int)v;
         return 0;
     }
     for (int e = 1; e < 4096; e++) {
         const char *name = strerrorname_np(e);
-        if (name && strcmp(name, s) == 0)
+        if (name && strcmp(name, s) == 0) {
+            *ret = e;
             return 0;
+        }
     }
     return sbox_error(err, 0, "`%s` is not an errno name (such as EACCES or EPERM)", s);
 }
@@ -290,8 +293,32 @@ int sbox_value_names(const char *s, bool (*is_name)(const char *), const char *w
 
 bool sbox_value_is_capability(const char *name)
 {
+    int c;
+    return sbox_value_capability(name, &c);
+}
+
+bool sbox_value_capability(const char *name, int *ret)
+{
     cap_value_t c;
-    return cap_from_name(name, &c) == 0;
+    /* libcap also takes numbers; a profile names capabilities. */
+    char full[64];
+    if (isdigit((unsigned char)name[0]))
+        return false;
+    /* CAP_NET_RAW, cap_net_raw and net_raw all name it. */
+    snprintf(full, sizeof full, "%s%s", strncasecmp(name, "cap_", 4) == 0 ? "" : "cap_", name);
+    if (cap_from_name(full, &c) != 0 || c < 0 || c > 63)
+        return false;
+    *ret = c;
+    return true;
+}
+
+void sbox_value_capability_name(int cap, char *buf, size_t size)
+{
+    char *name = cap_to_name((cap_value_t)cap);
+    snprintf(buf, size, "%s", name ? name : "?");
+    cap_free(name);
+    for (char *c = buf; *c; c++)
+        *c = (char)toupper((unsigned char)*c);
 }
 
 bool sbox_value_is_syscall(const char *name)

@@ -42,12 +42,14 @@ int sbox_value_ip(const char *s, struct sbox_error *err);
 int sbox_value_publish(const char *s, struct sbox_error *err);
 
 /* An errno name (EACCES) or number (1 to 4095). */
-int sbox_value_errno(const char *s, struct sbox_error *err);
+int sbox_value_errno(const char *s, int *ret, struct sbox_error *err);
 
 /* A list of names separated by spaces or commas, each accepted by is_name. */
 int sbox_value_names(const char *s, bool (*is_name)(const char *), const char *what,
                      struct sbox_error *err);
 bool sbox_value_is_capability(const char *name); /* CAP_NET_BIND_SERVICE or net_bind_service */
+bool sbox_value_capability(const char *name, int *ret);
+void sbox_value_capability_name(int cap, char *buf, size_t size); /* CAP_NET_BIND_SERVICE */
 bool sbox_value_is_syscall(const char *name);
 
 #endif

@@ -53,6 +53,12 @@ cp "$SBOX" "$stage/sbox"
 cp "$SBOX_TESTS/lib.sh" "$stage/lib.sh"
 cp "$test_script" "$stage/test.sh"
 [ -d "$SBOX_TESTS/helpers" ] && cp -R "$SBOX_TESTS/helpers" "$stage/helpers"
+# Helpers compiled by make check (tests/helpers/try-syscall*) live in the build tree.
+mkdir -p "$stage/helpers"
+for h in "${SBOX_BUILT_HELPERS:-/nonexistent}"/try-syscall*; do
+    case $h in *.c | *.o) continue ;; esac
+    [ -f "$h" ] && cp "$h" "$stage/helpers/"
+done
 [ -d "$SBOX_TESTS/fixtures" ] && cp -R "$SBOX_TESTS/fixtures" "$stage/fixtures"
 [ -n "${SBOX_PROFILES:-}" ] && cp -R "$SBOX_PROFILES" "$stage/profiles"
 chmod -R a+rX "$stage"
@@ -64,6 +70,7 @@ runuser -u "$user" -- env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh LANG=C.UTF-8 \
     SBOX="$stage/sbox" SBOX_TESTS="$stage" SBOX_MUST_WORK="${SBOX_MUST_WORK:-}" \
+    SBOX_BUILT_HELPERS="$stage/helpers" \
     SBOX_PROFILES="${SBOX_PROFILES:+$stage/profiles}" \
     ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
     sh "$stage/test.sh"
