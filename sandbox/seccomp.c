@@ -418,8 +418,46 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **prog, size_t *le
     return 0;
 }
 
+/* A built-in policy with no profile rule: the program gen-seccomp compiled for it, when sbox has
+ * one, with its denials' answer changed when the errno or the action (kill) is not the default.
+ * The program's only returns are allow, errno EPERM (a denial), errno ENOSYS (clone3) and kill (a
+ * foreign architecture), so a denial is told by its value; test-seccomp checks the result is the
+ * program libseccomp would make. */
+static bool use_prebuilt(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol)
+{
+    const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM;
+    /* log also lets clone3 run, which libseccomp lays out differently: compiled afresh. */
+    if (!sbox_seccomp_prebuilt || pol->n_rules > 0 || pol->action == SBOX_SECCOMP_LOG)
+        return false;
+    for (const struct sbox_seccomp_prebuilt *b = sbox_seccomp_prebuilt; b->len; b++) {
+        if (b->base != pol->base)
+            continue;
+        s->prog.filter = sbox_xmalloc(b->len * sizeof *b->filter);
+        memcpy(s->prog.filter, b->filter, b->len * sizeof *b->filter);
+        s->prog.len = b->len;
+        for (unsigned i = 0; i < b->len; i++) {
+            struct sock_filter *f = &s->prog.filter[i];
+            if (f->code != (BPF_RET | BPF_K))
+                continue;
+            if (f->k == eperm)
+                f->k = deny_action(pol);
+        }
+        return true;
+    }
+    return false;
+}
+
 int sbox_seccomp_compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
                          struct sbox_error *err)
+{
+    memset(s, 0, sizeof *s);
+    if (use_prebuilt(s, pol))
+        return 0;
+    return sbox_seccomp_compile_fresh(s, pol, err);
+}
+
+int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+                               struct sbox_error *err)
 {
     _cleanup_(ctx_release) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
     const uint32_t deny = deny_action(pol);

@@ -43,6 +43,20 @@ extern const char *const sbox_seccomp_action_names[]; /* "errno", "kill", "log",
 int sbox_seccomp_compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
                          struct sbox_error *err);
 
+/* The same, never using a program compiled at build time (gen-seccomp uses it to make them). */
+int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+                               struct sbox_error *err);
+
+/* The built-in policies as they are used most (no profile rule, EPERM), compiled when sbox is
+ * built (seccomp-prebuilt.c, made by gen-seccomp and linked into sbox only): compiling at each
+ * start would cost about a millisecond. Terminated by len 0; absent (NULL) in libsbox.a alone. */
+struct sbox_seccomp_prebuilt {
+    enum sbox_seccomp_base base;
+    unsigned short len;
+    const struct sock_filter *filter;
+};
+extern const struct sbox_seccomp_prebuilt sbox_seccomp_prebuilt[] __attribute__((weak));
+
 /* Installs the compiled filter in the calling process; needs no_new_privs set first. Does
  * nothing for an empty program. */
 int sbox_seccomp_load(const struct sbox_seccomp *s, struct sbox_error *err);

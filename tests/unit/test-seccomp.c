@@ -428,6 +428,37 @@ int main(void)
         ok(sbox_seccomp_compile(&s, &pol, &err) < 0 && strstr(err.msg, "nosuchcall"),
            "an unknown call in a rule is an error (%s)", err.msg);
     }
+    ok(sbox_seccomp_prebuilt != NULL, "the policies compiled at build time are linked in");
+    for (int b = SBOX_SECCOMP_DEFAULT; b <= SBOX_SECCOMP_STRICT; b++) {
+        struct sbox_seccomp_policy plain = {.base = (enum sbox_seccomp_base)b};
+        struct sbox_seccomp fresh;
+        struct sbox_error err = {0};
+        bool found = false;
+        for (const struct sbox_seccomp_prebuilt *p = sbox_seccomp_prebuilt; p && p->len; p++)
+            found |= p->base == plain.base;
+        ok(found && compile(&s, &plain) == 0 &&
+               sbox_seccomp_compile_fresh(&fresh, &plain, &err) == 0 &&
+               s.prog.len == fresh.prog.len &&
+               memcmp(s.prog.filter, fresh.prog.filter, s.prog.len * sizeof *s.prog.filter) == 0,
+           "%s: the program compiled at build time is the one libseccomp compiles now",
+           sbox_seccomp_base_names[b]);
+        sbox_seccomp_free(&s);
+        sbox_seccomp_free(&fresh);
+        for (int a = SBOX_SECCOMP_ERRNO; a <= SBOX_SECCOMP_LOG; a++) {
+            plain.action = (enum sbox_seccomp_action)a;
+            plain.errnum = a == SBOX_SECCOMP_ERRNO ? EACCES : 0;
+            ok(compile(&s, &plain) == 0 && sbox_seccomp_compile_fresh(&fresh, &plain, &err) == 0 &&
+                   s.prog.len == fresh.prog.len &&
+                   memcmp(s.prog.filter, fresh.prog.filter, s.prog.len * sizeof *s.prog.filter) ==
+                       0,
+               "%s, action %s%s: the build-time program with its answers changed is the one "
+               "libseccomp compiles",
+               sbox_seccomp_base_names[b], sbox_seccomp_action_names[a],
+               a == SBOX_SECCOMP_ERRNO ? " EACCES" : "");
+            sbox_seccomp_free(&s);
+            sbox_seccomp_free(&fresh);
+        }
+    }
     if (pty > 0)
         close(pty);
     return tap_done();
