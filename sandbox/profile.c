@@ -35,6 +35,7 @@ struct load {
     bool at_line_start;
     bool failed;
     bool policy; /* a seccomp policy file: [seccomp] alone, with base = */
+    bool saw_seccomp;
     struct sbox_error *err;
     char num[16]; /* ${UID} and ${GID}, copied out at once */
 };
@@ -323,6 +324,7 @@ static int prescan(struct load *L, const char *text, size_t len)
             if (L->policy && strcmp(name, "seccomp") != 0)
                 return fail_at(L, line, "a policy file holds a [seccomp] section only, not [%s]",
                                name);
+            L->saw_seccomp |= strcmp(name, "seccomp") == 0;
             {
                 bool known = false;
                 for (size_t i = 0; sections[i]; i++)
@@ -613,7 +615,12 @@ int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p, stru
     if (!realpath(p->seccomp_file, real))
         return sbox_error(err, errno, "%s: seccomp policy %s", where, p->seccomp_file);
     remember(&L, sbox_xstrdup(p->seccomp_file), real);
-    return load_text(&L, text, len);
+    if (load_text(&L, text, len) < 0)
+        return -EINVAL;
+    /* An empty file, or a profile given by mistake, is not a policy. */
+    if (!L.saw_seccomp)
+        return sbox_error(err, 0, "%s: no [seccomp] section: not a seccomp policy file", L.file);
+    return 0;
 }
 
 /* --- listing --- */

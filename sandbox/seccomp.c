@@ -30,8 +30,9 @@ const char *const sbox_seccomp_action_names[] = {"errno", "kill", "log", NULL};
 /* Calls denied outright. default: what hostile code uses and builds do not: keyrings (shared
  * with the caller's session), the kernel's riskiest interfaces (bpf, perf, userfaultfd, io_uring),
  * the machine's state (modules, kexec, reboot, swap, acct, quotas, the kernel log), mounts old
- * and new (a payload rearranging its view could uncover what sbox hid), ptrace and other
- * processes' memory, and file handles, which open files by inode and skip the path checks. */
+ * and new (a payload rearranging its view could uncover what sbox hid), ptrace, other
+ * processes' memory and descriptors (process_vm_*, pidfd_getfd), and file handles, which open files
+ * by inode and skip the path checks. */
 static const char *const default_denied[] = {
     "add_key",
     "keyctl",
@@ -73,17 +74,17 @@ static const char *const default_denied[] = {
     "ptrace",
     "process_vm_readv",
     "process_vm_writev",
+    "pidfd_getfd",
     "open_by_handle_at",
     NULL,
 };
 
-/* strict adds what a build of ordinary code never needs: other processes (kcmp, pidfd_getfd,
+/* strict adds what a build of ordinary code never needs: other processes (kcmp,
  * process_madvise), memory placement, file handles and fanotify, vmsplice, namespaces of any
  * kind, the clocks and the host name, and calls kept only for old programs (vm86, modify_ldt,
  * iopl, uselib, sysfs, ustat, ...). */
 static const char *const strict_denied[] = {
     "kcmp",
-    "pidfd_getfd",
     "process_madvise",
     "process_mrelease",
     "move_pages",
@@ -140,6 +141,7 @@ struct when {
     const char *name;
     unsigned n;
     struct cond c[2];
+    const char *lifted_by; /* a profile allowing this call lifts the rule too */
 };
 
 #define LO32 0xffffffffULL
@@ -180,8 +182,8 @@ static const struct when conditional[] = {
     {L_DEFAULT, "ioctl", 1, {{1, LO32, TIOCLINUX, false}}},
     /* i386 programs reach socket() through socketcall(), whose arguments are in memory the
      * filter cannot read: its socket and socketpair are denied rather than left unchecked. */
-    {L_DEFAULT, "socketcall", 1, {{0, LO32, 1 /* SYS_SOCKET */, false}}},
-    {L_DEFAULT, "socketcall", 1, {{0, LO32, 8 /* SYS_SOCKETPAIR */, false}}},
+    {L_DEFAULT, "socketcall", 1, {{0, LO32, 1 /* SYS_SOCKET */, false}}, "socket"},
+    {L_DEFAULT, "socketcall", 1, {{0, LO32, 8 /* SYS_SOCKETPAIR */, false}}, "socketpair"},
     /* strict: raw IP sockets (and the old SOCK_PACKET), netlink beyond routing (netfilter, audit,
      * uevents, ...), and device nodes (a FIFO or a plain file from mknod stays possible). */
     {L_STRICT, "socket", 2, {{0, LO32, AF_INET, false}, {1, 0xf, SOCK_RAW, false}}},
@@ -288,6 +290,13 @@ static uint32_t deny_action(const struct sbox_seccomp_policy *pol)
     return SCMP_ACT_ERRNO((uint32_t)errnum(pol));
 }
 
+/* What calls answer that must look absent, so programs fall back: ENOSYS, whatever the action
+ * (a kill would end every program starting a thread), but for log, which lets everything run. */
+static uint32_t nosys_action(const struct sbox_seccomp_policy *pol)
+{
+    return pol->action == SBOX_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS);
+}
+
 static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
                     const struct cond *c, bool from_base, unsigned *added, struct sbox_error *err)
 {
@@ -325,19 +334,66 @@ struct abi {
     uint32_t scmp;  /* libseccomp's token */
     uint32_t audit; /* what the kernel puts in seccomp_data.arch */
     bool i386;
+    uint32_t base; /* the bit x32's numbers carry */
+    uint32_t end;  /* the numbers after base the unknown-call rule covers (see below) */
 };
 
+/* Every ABI numbers its calls from base; new calls get the next numbers, the same on all of them
+ * since 424. Numbers at end and beyond are other kinds of calls: x32's own (512 on) and arm's
+ * private ones (0xf0000 on). */
 static const struct abi abis[] = {
 #if defined(__x86_64__)
-    {SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, false},
-    {SCMP_ARCH_X86, AUDIT_ARCH_I386, true},
-    {SCMP_ARCH_X32, AUDIT_ARCH_X86_64, false},
+    {SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, false, 0, 0x40000000},
+    {SCMP_ARCH_X86, AUDIT_ARCH_I386, true, 0, 0x40000000},
+    {SCMP_ARCH_X32, AUDIT_ARCH_X86_64, false, 0x40000000, 512},
 #elif defined(__aarch64__)
-    {SCMP_ARCH_AARCH64, AUDIT_ARCH_AARCH64, false},
-    {SCMP_ARCH_ARM, AUDIT_ARCH_ARM, false},
+    {SCMP_ARCH_AARCH64, AUDIT_ARCH_AARCH64, false, 0, 0x40000000},
+    {SCMP_ARCH_ARM, AUDIT_ARCH_ARM, false, 0, 0xf0000},
 #endif
-    {0, 0, false},
+    {0, 0, false, 0, 0},
 };
+
+/* The highest call number of abi that libseccomp knows (below end). */
+static uint32_t last_known(const struct abi *a)
+{
+    uint32_t last = 0;
+    for (uint32_t n = 0; n < 1024 && n < a->end; n++) {
+        char *name = seccomp_syscall_resolve_num_arch(a->scmp, (int)(a->base + n));
+        if (name)
+            last = n;
+        free(name);
+    }
+    return last;
+}
+
+/* Calls newer than libseccomp: the policies cannot name them (a deny list over a kernel newer
+ * than the library would let them through: open_tree_attr, a mount call, came in 6.15), so
+ * they answer ENOSYS, as for a kernel without them, and programs fall back. One block per ABI:
+ * "base + last < nr < base + end: ENOSYS". */
+static void emit_unknown(struct sock_filter **prog, size_t *len, const struct abi *a,
+                         uint32_t nosys)
+{
+    const size_t size = 6;
+    struct sock_filter *b;
+    size_t i = 0;
+    *prog = sbox_xrealloc(*prog, (*len + size) * sizeof **prog);
+    b = *prog + *len;
+#define TO_END(at) ((uint8_t)(size - (at)-1))
+    b[i++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a->audit, 0, TO_END(i));
+    i++;
+    b[i++] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a->base + last_known(a), 0,
+                                        TO_END(i));
+    i++;
+    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, a->base + a->end, TO_END(i), 0);
+    i++;
+    b[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, nosys);
+#undef TO_END
+    *len += size;
+}
 
 /* Where the low 32 bits of argument n are in struct seccomp_data. */
 static uint32_t arg_low(unsigned n)
@@ -380,6 +436,9 @@ static void emit_only(struct sock_filter **prog, size_t *len, uint32_t audit, ui
 static void build_prefix(const struct sbox_seccomp_policy *pol, struct sock_filter **prog,
                          size_t *len)
 {
+    if (pol->base != SBOX_SECCOMP_NONE)
+        for (const struct abi *a = abis; a->scmp; a++)
+            emit_unknown(prog, len, a, nosys_action(pol));
     for (size_t k = 0; k < N_ONLY; k++) {
         const struct only *o = &only_rules[k];
         if (!base_has(pol, L_DEFAULT, o->name) || base_denies(pol, o->name))
@@ -484,21 +543,24 @@ int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp
         if (base_has(pol, L_STRICT, strict_denied[i]) &&
             (r = add_rule(ctx, deny, strict_denied[i], 0, NULL, true, &added, err)) < 0)
             goto fail;
-    if (base_has(pol, L_DEFAULT, "clone3")) {
-        uint32_t nosys = pol->action == SBOX_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS);
-        if ((r = add_rule(ctx, nosys, "clone3", 0, NULL, true, &added, err)) < 0)
-            goto fail;
-    }
+    if (base_has(pol, L_DEFAULT, "clone3") &&
+        (r = add_rule(ctx, nosys_action(pol), "clone3", 0, NULL, true, &added, err)) < 0)
+        goto fail;
     for (size_t i = 0; i < N_CONDITIONAL; i++) {
         const struct when *w = &conditional[i];
         if (base_has(pol, w->level, w->name) && !base_denies(pol, w->name) &&
+            !(w->lifted_by && profile_rule(pol, w->lifted_by) == 1) &&
             (r = add_rule(ctx, deny, w->name, w->n, w->c, true, &added, err)) < 0)
             goto fail;
     }
-    for (size_t i = 0; i < pol->n_rules; i++)
+    for (size_t i = 0; i < pol->n_rules; i++) {
+        /* clone3 denied is still ENOSYS: the C library falls back to clone on nothing else. */
+        bool is_clone3 = strcmp(pol->rules[i].name, "clone3") == 0;
         if (!pol->rules[i].allow && decides(pol, i) &&
-            (r = add_rule(ctx, deny, pol->rules[i].name, 0, NULL, false, &added, err)) < 0)
+            (r = add_rule(ctx, is_clone3 ? nosys_action(pol) : deny, pol->rules[i].name, 0, NULL,
+                          false, &added, err)) < 0)
             goto fail;
+    }
 
     build_prefix(pol, &prog, &len);
     if (added == 0 && len == 0)
@@ -607,8 +669,10 @@ void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_
         fprintf(f, "; seccomp: none: no filter at all, not even against TIOCSTI\n");
         return;
     }
-    if (pol->action == SBOX_SECCOMP_ERRNO)
-        snprintf(what, sizeof what, "fail with %s", e ? e : "an errno");
+    if (pol->action == SBOX_SECCOMP_ERRNO && e)
+        snprintf(what, sizeof what, "fail with %s", e);
+    else if (pol->action == SBOX_SECCOMP_ERRNO)
+        snprintf(what, sizeof what, "fail with errno %d", errnum(pol));
     else
         snprintf(what, sizeof what, "%s",
                  pol->action == SBOX_SECCOMP_KILL ? "kill the process"
@@ -636,8 +700,14 @@ void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_
             fprintf(f, ";   %s: values other than 0 0x8 0x20000 0x20008 0xffffffff denied\n",
                     o->name);
     }
-    if (conditional_holds(pol, "socketcall", L_DEFAULT))
+    if (conditional_holds(pol, "socketcall", L_DEFAULT) &&
+        (profile_rule(pol, "socket") != 1 || profile_rule(pol, "socketpair") != 1))
         fprintf(f, ";   socketcall (i386): its socket and socketpair denied\n");
+    if (pol->base != SBOX_SECCOMP_NONE)
+        fprintf(f,
+                ";   calls newer than libseccomp %u.%u.%u knows (above number %u here): ENOSYS\n",
+                seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro,
+                last_known(&abis[0]));
     if (conditional_holds(pol, "socket", L_STRICT))
         fprintf(
             f, ";   socket: raw IP and SOCK_PACKET, and netlink other than NETLINK_ROUTE denied\n");

@@ -267,6 +267,16 @@ int sbox_value_errno(const char *s, int *ret, struct sbox_error *err)
         *ret = (int)v;
         return 0;
     }
+    /* Second names of the same value, which strerrorname_np never gives. */
+    static const struct {
+        const char *name;
+        int value;
+    } aliases[] = {{"EWOULDBLOCK", EWOULDBLOCK}, {"ENOTSUP", ENOTSUP}, {"EDEADLOCK", EDEADLOCK}};
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (strcmp(aliases[i].name, s) == 0) {
+            *ret = aliases[i].value;
+            return 0;
+        }
     for (int e = 1; e < 4096; e++) {
         const char *name = strerrorname_np(e);
         if (name && strcmp(name, s) == 0) {

@@ -264,6 +264,14 @@ static void same_for_other_abis(const struct sbox_seccomp *s)
        "i386: socketcall's connect is allowed");
     ok(verdict(s, AUDIT_ARCH_I386, 435 /* clone3 */, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS),
        "i386: clone3 answers ENOSYS");
+    /* Calls newer than libseccomp (467 is open_tree_attr, a mount call of Linux 6.15). */
+    ok(verdict(s, AUDIT_ARCH_X86_64, 467, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS) &&
+           verdict(s, AUDIT_ARCH_I386, 467, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS) &&
+           verdict(s, AUDIT_ARCH_X86_64, 0x40000000 | 467, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS),
+       "x86_64, i386, x32: a call newer than libseccomp answers ENOSYS");
+    ok(verdict(s, AUDIT_ARCH_X86_64, 456, 0, 0) == SECCOMP_RET_ALLOW &&
+           verdict(s, AUDIT_ARCH_X86_64, 0x40000000 | 520, 0, 0) == SECCOMP_RET_ALLOW,
+       "the newest known call, and x32's own calls (512 on), still run");
     ok((verdict(s, AUDIT_ARCH_AARCH64, 0, 0, 0) & SECCOMP_RET_ACTION_FULL) ==
                SECCOMP_RET_KILL_PROCESS ||
            (verdict(s, AUDIT_ARCH_AARCH64, 0, 0, 0) & SECCOMP_RET_ACTION_FULL) ==
@@ -369,6 +377,10 @@ int main(void)
                                            .n_rules = sizeof rules / sizeof *rules,
                                            .errnum = EACCES};
         ok(compile(&s, &pol) == 0, "default with profile rules compiles");
+#if defined(__x86_64__)
+        ok(verdict(&s, AUDIT_ARCH_I386, 102, 1, 0) == (SECCOMP_RET_ERRNO | EACCES),
+           "i386 socketcall's socket stays denied while socket is not allowed");
+#endif
         {
             const struct probe p[] = {
                 {SYS_getppid, 0, 0, 0, EACCES, "denied getppid"},
@@ -405,6 +417,20 @@ int main(void)
         free(text);
     }
 
+#if defined(__x86_64__)
+    {
+        const struct sbox_seccomp_rule rules[] = {{"socket", true}, {"clone3", false}};
+        pol = (struct sbox_seccomp_policy){
+            .base = SBOX_SECCOMP_DEFAULT, .rules = rules, .n_rules = 2, .errnum = 4000};
+        ok(compile(&s, &pol) == 0, "allow socket, deny clone3: compiles");
+        ok(verdict(&s, AUDIT_ARCH_I386, 102, 1, 0) == SECCOMP_RET_ALLOW &&
+               verdict(&s, AUDIT_ARCH_I386, 102, 8, 0) == (SECCOMP_RET_ERRNO | 4000),
+           "allow = socket lifts i386 socketcall's socket (not its socketpair)");
+        ok(verdict(&s, AUDIT_ARCH_X86_64, 435, 0, 0) == (SECCOMP_RET_ERRNO | ENOSYS),
+           "deny = clone3 still answers ENOSYS");
+        sbox_seccomp_free(&s);
+    }
+#endif
     {
         const struct sbox_seccomp_rule rules[] = {{"getpid", false}};
         pol = (struct sbox_seccomp_policy){
