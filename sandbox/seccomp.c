@@ -670,6 +670,24 @@ static void describe_list(const struct sbox_seccomp_policy *pol, FILE *f, size_t
         wrap_end(&w);
 }
 
+/* The calls the profile's rules allow (or deny): each call once, where its last rule stands. */
+static void describe_rules(const struct sbox_seccomp_policy *pol, FILE *f, size_t width, bool allow,
+                           const char *lead)
+{
+    struct wrap w;
+    bool any = false;
+    for (size_t i = 0; i < pol->n_rules; i++) {
+        if (pol->rules[i].allow != allow || !decides(pol, i))
+            continue;
+        if (!any)
+            wrap_start(&w, f, width, lead);
+        any = true;
+        wrap_word(&w, pol->rules[i].name);
+    }
+    if (any)
+        wrap_end(&w);
+}
+
 static bool conditional_holds(const struct sbox_seccomp_policy *pol, const char *name,
                               enum level level)
 {
@@ -680,8 +698,6 @@ void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_
 {
     const char *e = strerrorname_np(errnum(pol));
     char what[64];
-    struct wrap w;
-    bool any = false;
 
     if (pol->base == SBOX_SECCOMP_NONE && !sbox_seccomp_denies_any(pol)) {
         fprintf(f, "; seccomp: none: no filter at all, not even against TIOCSTI\n");
@@ -732,27 +748,8 @@ void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_
             f, ";   socket: raw IP and SOCK_PACKET, and netlink other than NETLINK_ROUTE denied\n");
     if (conditional_holds(pol, "mknod", L_STRICT) || conditional_holds(pol, "mknodat", L_STRICT))
         fprintf(f, ";   mknod, mknodat: device nodes denied\n");
-    for (size_t i = 0; i < pol->n_rules; i++) {
-        if (!pol->rules[i].allow || !decides(pol, i))
-            continue;
-        if (!any)
-            wrap_start(&w, f, width, "allowed by the profile:");
-        any = true;
-        wrap_word(&w, pol->rules[i].name);
-    }
-    if (any)
-        wrap_end(&w);
-    any = false;
-    for (size_t i = 0; i < pol->n_rules; i++) {
-        if (pol->rules[i].allow || !decides(pol, i))
-            continue;
-        if (!any)
-            wrap_start(&w, f, width, "denied by the profile:");
-        any = true;
-        wrap_word(&w, pol->rules[i].name);
-    }
-    if (any)
-        wrap_end(&w);
+    describe_rules(pol, f, width, true, "allowed by the profile:");
+    describe_rules(pol, f, width, false, "denied by the profile:");
 #if defined(__x86_64__)
     fprintf(f, ";   the same rules hold for i386 and x32 programs\n");
 #elif defined(__aarch64__)
