@@ -174,7 +174,8 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         sbox_error(&err, errno, "set the hostname");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
-    if (sbox_net_loopback_up(&err) < 0)
+    /* The host's network is the host's: its loopback is up, and not sbox's to touch. */
+    if (p->net == SBOX_NET_NONE && sbox_net_loopback_up(&err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (chdir(p->chdir) < 0) {
         char where[512];
@@ -615,11 +616,30 @@ static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t 
     return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
 }
 
+/* A small text file's first 64 KiB, or NULL (O_NONBLOCK: never wait on a FIFO). */
+static char *read_text(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    char *buf;
+    ssize_t n;
+    if (fd < 0)
+        return NULL;
+    buf = sbox_xmalloc(65536);
+    n = read(fd, buf, 65535);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
                 void *ready_ctx, int *ret_status, struct sbox_error *err)
 {
+    /* net = host: every namespace but the network's. */
     const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                   CLONE_NEWNET | CLONE_NEWCGROUP;
+                   (p->net == SBOX_NET_HOST ? 0 : CLONE_NEWNET) | CLONE_NEWCGROUP;
     int sv[2];
     _cleanup_close_ int chan = -1, sfd = -1;
     sigset_t relay, blocked, caller_mask;
@@ -630,7 +650,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
-    _cleanup_free_ char *fuse_program = NULL;
+    _cleanup_free_ char *fuse_program = NULL, *resolv = NULL;
     _cleanup_close_ int lock = -1;
     bool store_created = false, started = false;
     bool have_report = false, chan_open = true;
@@ -663,6 +683,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
         env.fuse_program = fuse_program;
     }
+    /* An image sharing the host's network uses the host's resolver, read here, before the
+     * sandbox's root replaces the host's. */
+    if (p->rootfs && p->net == SBOX_NET_HOST)
+        env.resolv_conf = resolv = read_text("/etc/resolv.conf");
     env.lock_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
         r = prepare_store(p, &lock, &store_created, err);

@@ -627,7 +627,8 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image, written in the staging tmpfs and
  * bound read-only over the image's: never written into the image. A destination that cannot
  * be made (a dangling symlink in a read-only image) keeps the image's own file. */
-static int generate_etc(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *resolv,
+                        struct sbox_error *err)
 {
     _cleanup_free_ char *hosts = sbox_xasprintf(
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
@@ -636,7 +637,10 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, struct sbox_er
     const char *files[][2] = {
         {"hostname", hostname},
         {"hosts", hosts},
-        {"resolv.conf", "# net = none: the sandbox has no network, so no resolver\n"},
+        {"resolv.conf", resolv ? resolv
+                        : p->net == SBOX_NET_HOST
+                            ? "# net = host, but the host's /etc/resolv.conf was unreadable\n"
+                            : "# net = none: the sandbox has no network, so no resolver\n"},
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         _cleanup_free_ char *staged = sbox_xasprintf("/etc-%s", files[i][0]);
@@ -780,7 +784,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         }
     }
     if (p->rootfs) {
-        r = generate_etc(&c, p, err);
+        r = generate_etc(&c, p, env->resolv_conf, err);
         if (r < 0)
             goto out;
     }

@@ -10,6 +10,7 @@
 struct sbox_mount_env {
     const char *fuse_program; /* fuse-overlayfs, or NULL */
     int lock_fd;              /* the kept overlay's lock (close-on-exec), or -1 */
+    const char *resolv_conf;  /* an image's /etc/resolv.conf with net = host: the host's, or NULL */
 };
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.

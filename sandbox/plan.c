@@ -101,6 +101,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->userns_origin = p->rootfs_origin = builtin;
     p->overlay_origin = p->overlay_driver_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
+    p->net_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -380,23 +381,17 @@ static int one_of(const char *value, const char *const *words, struct sbox_error
 }
 
 /* Keys implemented by later parts of sbox: their values are checked now, so a profile written
- * for them fails on a real mistake first, then on "not supported yet". A value that names what
- * sbox already does (net = none, userns = single) is accepted. */
+ * for them fails on a real mistake first, then on "not supported yet". */
 static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
-    static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
     const char *k = s->key;
     uint64_t n;
     bool b;
     int r = 0;
     (void)p;
     (void)o;
-    if (!strcmp(k, "net")) {
-        r = one_of(value, nets, err);
-        if (r == 0)
-            return 0; /* none: what sbox does */
-    } else if (!strcmp(k, "publish"))
+    if (!strcmp(k, "publish"))
         r = sbox_value_publish(value, err);
     else if (!strcmp(k, "dns"))
         r = sbox_value_ip(value, err);
@@ -634,6 +629,25 @@ uint64_t sbox_plan_caps(const struct sbox_plan *p)
     return mask;
 }
 
+/* net = none | host | slirp | pasta (the last two: user-mode networking, a later version) */
+static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
+    int r = one_of(value, nets, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    if (r > SBOX_NET_HOST)
+        return sbox_error(err, 0,
+                          "`net = %s` is not supported yet (user-mode networking comes in a "
+                          "later version; none and host work)",
+                          value);
+    p->net = (enum sbox_net)r;
+    p->net_origin = *o;
+    return 0;
+}
+
 static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                     const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -691,8 +705,8 @@ const struct sbox_setting sbox_settings[] = {
      "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
      apply_hostname},
-    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
-     "the network (only none so far: loopback alone)", NET, check_pending},
+    {"network", "net", SBOX_SETTING_SCALAR, "none|host",
+     "the network: loopback alone (none), or the host's, shared", NULL, apply_net},
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
      "forward a host port into the sandbox", NET, check_pending},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no", "reach the host's loopback", NET,
@@ -957,6 +971,11 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
 
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
+    if (p->net == SBOX_NET_HOST)
+        sbox_strv_push(&p->notes,
+                       sbox_xstrdup("net = host: the sandbox shares your network; services on "
+                                    "your loopback and abstract UNIX sockets (X11, D-Bus, ...) are "
+                                    "reachable from it"));
     /* Root inside means group root too, unless a gid is given. */
     if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
         p->gid = 0;
@@ -1266,6 +1285,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 
     fputs("\n[network]\n", f);
     print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
+    print_kv(f, "net", p->net == SBOX_NET_HOST ? "host" : "none", NULL, false, &p->net_origin);
 
     fputs("\n[security]\n", f);
     snprintf(id, sizeof id, "%u", p->uid);

@@ -76,6 +76,9 @@ enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
  * when the caller has ranges and newuidmap/newgidmap exist, single otherwise (see launch.c). */
 enum sbox_userns { SBOX_USERNS_AUTO, SBOX_USERNS_SINGLE, SBOX_USERNS_SUBUID };
 
+/* The sandbox's network: its own namespace with loopback alone, or the host's. */
+enum sbox_net { SBOX_NET_NONE, SBOX_NET_HOST };
+
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
 
 /* What makes the root (or, on the host's root, each mirrored directory) writable. */
@@ -90,6 +93,8 @@ struct sbox_plan {
     size_t n_keep_env;
     char *hostname;
     struct sbox_origin hostname_origin;
+    enum sbox_net net;
+    struct sbox_origin net_origin;
     char *chdir; /* NULL until finish: then the working directory inside */
     struct sbox_origin chdir_origin;
     enum sbox_cwd_mode cwd_mode; /* how the caller's directory is shown */

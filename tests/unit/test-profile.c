@@ -163,7 +163,7 @@ int main(void)
         "a later key: not supported yet");
     bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size",
         "a later key's value is checked first");
-    bad("[network]\nnet = slirp\n", "t.ini:2: `net` is not supported yet",
+    bad("[network]\nnet = slirp\n", "t.ini:2: `net = slirp` is not supported yet",
         "net = slirp not supported yet");
     bad("[network]\npublish = 8080:99999\n", "t.ini:2: `8080:99999`: a port is 1 to 65535",
         "bad publish");
