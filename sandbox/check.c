@@ -192,6 +192,26 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
              : there ? ": permission denied"
                      : ": missing");
     }
+    {
+        _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
+        struct stat st;
+        bool there = stat("/dev/net/tun", &st) == 0;
+        bool usable = there && access("/dev/net/tun", R_OK | W_OK) == 0;
+        line(&r, slirp != NULL, "install the slirp4netns package",
+             "slirp4netns (net = slirp: user-mode NAT and published ports)%s",
+             slirp ? "" : ": not installed");
+        if (there)
+            snprintf(fix, sizeof fix,
+                     "as root: `chmod 0666 /dev/net/tun` (it is %04o here; distributions ship it "
+                     "0666 through udev rules)",
+                     (unsigned)(st.st_mode & 07777));
+        else
+            snprintf(fix, sizeof fix, "load the tun module: `modprobe tun` (as root)");
+        line(&r, usable, fix, "/dev/net/tun usable by you (net = slirp)%s",
+             usable  ? ""
+             : there ? ": permission denied"
+                     : ": missing");
+    }
     if (r.problems)
         fprintf(out, "%d missing: sandboxes %s; see above for how to fix each.\n", r.problems,
                 userns == 0 ? "run, with fewer features" : "cannot run");

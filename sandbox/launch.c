@@ -11,6 +11,7 @@
 #include "net.h"
 #include "overlay.h"
 #include "seccomp.h"
+#include "slirp.h"
 #include "sys.h"
 #include "util.h"
 
@@ -99,6 +100,40 @@ static void close_inherited(int keep, int keep2)
     closedir(d);
 }
 
+/* With the single map, slirp4netns (which joins the sandbox's user namespace to reach its
+ * network and then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
+ * as another id then runs in a nested namespace mapping that id to the caller, so its files
+ * outside are still the caller's. */
+static bool nested_user(const struct sbox_plan *p, bool ranged)
+{
+    return p->net == SBOX_NET_SLIRP && !ranged && (p->uid != 0 || p->gid != 0);
+}
+
+static int write_self(const char *file, const char *text, struct sbox_error *err)
+{
+    _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
+    size_t n = strlen(text);
+    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
+        return sbox_error(err, errno, "write %s", file);
+    return 0;
+}
+
+static int nest_user(const struct sbox_plan *p, struct sbox_error *err)
+{
+    char map[64];
+    int r;
+    if (unshare(CLONE_NEWUSER) < 0)
+        return sbox_error(err, errno, "create the payload's user namespace");
+    snprintf(map, sizeof map, "%u 0 1\n", p->uid);
+    r = write_self("/proc/self/uid_map", map, err);
+    if (r >= 0)
+        r = write_self("/proc/self/setgroups", "deny", err);
+    snprintf(map, sizeof map, "%u 0 1\n", p->gid);
+    if (r >= 0)
+        r = write_self("/proc/self/gid_map", map, err);
+    return r;
+}
+
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
                                    const sigset_t *caller_mask, const struct sbox_seccomp *filter,
                                    bool ranged)
@@ -108,6 +143,8 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     int e;
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
+    if (nested_user(p, ranged) && nest_user(p, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -611,6 +648,8 @@ static void id_map_free(struct id_map *map)
 static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t pid,
                      struct sbox_error *err)
 {
+    if (nested_user(p, map->ranged))
+        return sbox_idmap_write_single(pid, 0, p->host_uid, 0, p->host_gid, err);
     if (!map->ranged)
         return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
     return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
@@ -647,6 +686,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
+    _cleanup_(sbox_slirp_stop) struct sbox_slirp slirp = {.exit_fd = -1};
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
@@ -742,6 +782,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     r = write_map(p, &map, pid, err);
+    /* The sandbox's network, up before the payload can start: slirp4netns joins the namespace
+     * (through the user namespace, which needs the map). */
+    if (r >= 0 && p->net == SBOX_NET_SLIRP)
+        r = sbox_slirp_start(p, pid, &slirp, err);
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
     if (r < 0 || send(chan, "g", 1, MSG_NOSIGNAL) != 1) {
         if (r >= 0)

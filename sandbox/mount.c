@@ -4,6 +4,7 @@
 #include "mount.h"
 #include "cleanup.h"
 #include "overlay.h"
+#include "slirp.h"
 #include "sys.h"
 #include "util.h"
 
@@ -624,8 +625,9 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     return sbox_error(err, EINVAL, "unknown mount kind");
 }
 
-/* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image, written in the staging tmpfs and
- * bound read-only over the image's: never written into the image. A destination that cannot
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image (or over the host's, with net =
+ * slirp), written in the staging tmpfs and bound read-only over the image's: never written into
+ * the image. A destination that cannot
  * be made (a dangling symlink in a read-only image) keeps the image's own file. */
 static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *resolv,
                         struct sbox_error *err)
@@ -634,13 +636,17 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *re
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
         p->hostname);
     _cleanup_free_ char *hostname = sbox_xasprintf("%s\n", p->hostname);
+    _cleanup_free_ char *nat = NULL;
+    if (p->net == SBOX_NET_SLIRP)
+        resolv = nat = sbox_xasprintf("nameserver %s\n", p->dns ? p->dns : SBOX_SLIRP_DNS);
+    else if (!resolv)
+        resolv = p->net == SBOX_NET_HOST
+                     ? "# net = host, but the host's /etc/resolv.conf was unreadable\n"
+                     : "# net = none: the sandbox has no network, so no resolver\n";
     const char *files[][2] = {
         {"hostname", hostname},
         {"hosts", hosts},
-        {"resolv.conf", resolv ? resolv
-                        : p->net == SBOX_NET_HOST
-                            ? "# net = host, but the host's /etc/resolv.conf was unreadable\n"
-                            : "# net = none: the sandbox has no network, so no resolver\n"},
+        {"resolv.conf", resolv},
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         _cleanup_free_ char *staged = sbox_xasprintf("/etc-%s", files[i][0]);
@@ -783,7 +789,8 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
             goto out;
         }
     }
-    if (p->rootfs) {
+    /* An image's own files, and the host's resolver, wrong behind user-mode NAT. */
+    if (p->rootfs || p->net == SBOX_NET_SLIRP) {
         r = generate_etc(&c, p, env->resolv_conf, err);
         if (r < 0)
             goto out;

@@ -101,7 +101,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->userns_origin = p->rootfs_origin = builtin;
     p->overlay_origin = p->overlay_driver_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
-    p->net_origin = builtin;
+    p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -128,6 +128,8 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->syscall_rules);
     free(p->syscall_origins);
     free(p->caps);
+    free(p->publish);
+    free(p->dns);
     free(p->chdir);
     sbox_strv_free(p->argv);
     free(p->user);
@@ -391,11 +393,7 @@ static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, cons
     int r = 0;
     (void)p;
     (void)o;
-    if (!strcmp(k, "publish"))
-        r = sbox_value_publish(value, err);
-    else if (!strcmp(k, "dns"))
-        r = sbox_value_ip(value, err);
-    else if (!strcmp(k, "host-loopback") || !strcmp(k, "ipv6") || !strcmp(k, "limits-strict"))
+    if (!strcmp(k, "limits-strict"))
         r = sbox_value_bool(value, &b, err);
     else if (!strcmp(k, "memory") || !strcmp(k, "memory-swap") || !strcmp(k, "fsize") ||
              !strcmp(k, "core"))
@@ -638,13 +636,56 @@ static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const ch
     (void)s;
     if (r < 0)
         return r;
-    if (r > SBOX_NET_HOST)
-        return sbox_error(err, 0,
-                          "`net = %s` is not supported yet (user-mode networking comes in a "
-                          "later version; none and host work)",
+    if (r > SBOX_NET_SLIRP)
+        return sbox_error(err, 0, "`net = %s` is not supported yet (none, host and slirp work)",
                           value);
     p->net = (enum sbox_net)r;
     p->net_origin = *o;
+    return 0;
+}
+
+/* publish = [IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp] */
+static int apply_publish(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    struct sbox_publish_spec spec;
+    int r = sbox_value_publish(value, &spec, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->publish = sbox_xrealloc(p->publish, (p->n_publish + 1) * sizeof *p->publish);
+    p->publish[p->n_publish++] = (struct sbox_publish){.spec = spec, .origin = *o};
+    return 0;
+}
+
+/* host-loopback, ipv6 = yes | no */
+static int apply_net_flag(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    bool on;
+    int r = sbox_value_bool(value, &on, err);
+    if (r < 0)
+        return r;
+    if (strcmp(s->key, "ipv6") == 0) {
+        p->ipv6 = on;
+        p->ipv6_origin = *o;
+    } else {
+        p->host_loopback = on;
+        p->host_loopback_origin = *o;
+    }
+    return 0;
+}
+
+static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r = sbox_value_ip(value, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    free(p->dns);
+    p->dns = sbox_xstrdup(value);
+    p->dns_origin = *o;
     return 0;
 }
 
@@ -705,15 +746,18 @@ const struct sbox_setting sbox_settings[] = {
      "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
      apply_hostname},
-    {"network", "net", SBOX_SETTING_SCALAR, "none|host",
-     "the network: loopback alone (none), or the host's, shared", NULL, apply_net},
+    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp",
+     "loopback alone (none), the host's network (shared), or NAT through slirp4netns", NULL,
+     apply_net},
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
-     "forward a host port into the sandbox", NET, check_pending},
-    {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no", "reach the host's loopback", NET,
-     check_pending},
-    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no", "IPv6 in user-mode networking", NET,
-     check_pending},
-    {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside", NET, check_pending},
+     "forward a host port (on 127.0.0.1 unless IP) into the sandbox (slirp)", NULL, apply_publish},
+    {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
+     "let the sandbox reach the host's 127.0.0.1 through the gateway (slirp; default: no)", NULL,
+     apply_net_flag},
+    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no", "IPv6 through the NAT (slirp; default: no)",
+     NULL, apply_net_flag},
+    {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside (slirp; default: the NAT's)",
+     NULL, apply_dns},
     {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit", LIM, check_pending},
     {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit", LIM, check_pending},
     {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit (e.g. 1.5)", LIM, check_pending},
@@ -775,6 +819,10 @@ static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
     size_t o = 0;
     if (s->apply == apply_caps) {
         p->n_caps = 0;
+        return;
+    }
+    if (s->apply == apply_publish) {
+        p->n_publish = 0;
         return;
     }
     if (s->apply == apply_syscalls) {
@@ -971,6 +1019,36 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
 
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
+    if (p->net != SBOX_NET_SLIRP) {
+        /* Settings of user-mode networking mean nothing without it: say so, never ignore. */
+        char where[512];
+        const char *key = NULL;
+        const struct sbox_origin *o = NULL;
+        if (p->n_publish)
+            key = "publish", o = &p->publish[0].origin;
+        else if (p->host_loopback)
+            key = "host-loopback", o = &p->host_loopback_origin;
+        else if (p->ipv6)
+            key = "ipv6", o = &p->ipv6_origin;
+        else if (p->dns)
+            key = "dns", o = &p->dns_origin;
+        if (key) {
+            sbox_origin_format(o, key, where, sizeof where);
+            return sbox_error(err, 0, "%s: `%s` needs net = slirp (the network is %s)", where, key,
+                              p->net == SBOX_NET_HOST ? "the host's" : "none");
+        }
+    }
+    for (size_t i = 0; p->net == SBOX_NET_SLIRP && !p->host_loopback && i < p->n_publish; i++)
+        if (p->publish[i].spec.udp && strncmp(p->publish[i].spec.host_ip, "127.", 4) == 0) {
+            /* libslirp answers a UDP client on the host's loopback through the same path it
+             * closes to the sandbox's own connections there. */
+            sbox_strv_push(&p->notes,
+                           sbox_xasprintf("publish %s:%u/udp: answers to clients on the host's "
+                                          "loopback need host-loopback = yes (slirp4netns)",
+                                          p->publish[i].spec.host_ip,
+                                          p->publish[i].spec.host_port));
+            break;
+        }
     if (p->net == SBOX_NET_HOST)
         sbox_strv_push(&p->notes,
                        sbox_xstrdup("net = host: the sandbox shares your network; services on "
@@ -1253,6 +1331,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
     static const char *const drivers[] = {"auto", "native", "fuse"};
     static const char *const userns[] = {"auto", "single", "subuid"};
+    static const char *const nets[] = {"none", "host", "slirp"};
     char id[16];
 
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
@@ -1285,7 +1364,21 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 
     fputs("\n[network]\n", f);
     print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
-    print_kv(f, "net", p->net == SBOX_NET_HOST ? "host" : "none", NULL, false, &p->net_origin);
+    print_kv(f, "net", nets[p->net], NULL, false, &p->net_origin);
+    for (size_t i = 0; i < p->n_publish; i++) {
+        const struct sbox_publish_spec *ps = &p->publish[i].spec;
+        char spec[96];
+        snprintf(spec, sizeof spec, strchr(ps->host_ip, ':') ? "[%s]:%u:%u/%s" : "%s:%u:%u/%s",
+                 ps->host_ip, ps->host_port, ps->port, ps->udp ? "udp" : "tcp");
+        print_kv(f, "publish", spec, NULL, false, &p->publish[i].origin);
+    }
+    if (p->net == SBOX_NET_SLIRP || p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "host-loopback", p->host_loopback ? "yes" : "no", NULL, false,
+                 &p->host_loopback_origin);
+    if (p->net == SBOX_NET_SLIRP || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "ipv6", p->ipv6 ? "yes" : "no", NULL, false, &p->ipv6_origin);
+    if (p->dns)
+        print_kv(f, "dns", p->dns, NULL, false, &p->dns_origin);
 
     fputs("\n[security]\n", f);
     snprintf(id, sizeof id, "%u", p->uid);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "host.h"
 #include "seccomp.h"
+#include "value.h"
 
 /* The longest profile line --dry-run writes: what Debian's inih reads (its buffer is 200 bytes,
  * newline and NUL included). */
@@ -76,8 +77,14 @@ enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
  * when the caller has ranges and newuidmap/newgidmap exist, single otherwise (see launch.c). */
 enum sbox_userns { SBOX_USERNS_AUTO, SBOX_USERNS_SINGLE, SBOX_USERNS_SUBUID };
 
-/* The sandbox's network: its own namespace with loopback alone, or the host's. */
-enum sbox_net { SBOX_NET_NONE, SBOX_NET_HOST };
+/* The sandbox's network: its own namespace with loopback alone, the host's, or its own with
+ * user-mode NAT to the outside through slirp4netns. */
+enum sbox_net { SBOX_NET_NONE, SBOX_NET_HOST, SBOX_NET_SLIRP };
+
+struct sbox_publish {
+    struct sbox_publish_spec spec;
+    struct sbox_origin origin;
+};
 
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
 
@@ -95,6 +102,12 @@ struct sbox_plan {
     struct sbox_origin hostname_origin;
     enum sbox_net net;
     struct sbox_origin net_origin;
+    struct sbox_publish *publish;
+    size_t n_publish;
+    bool host_loopback, ipv6;
+    struct sbox_origin host_loopback_origin, ipv6_origin;
+    char *dns; /* the resolver inside, or NULL: the NAT's */
+    struct sbox_origin dns_origin;
     char *chdir; /* NULL until finish: then the working directory inside */
     struct sbox_origin chdir_origin;
     enum sbox_cwd_mode cwd_mode; /* how the caller's directory is shown */

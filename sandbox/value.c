@@ -210,7 +210,7 @@ int sbox_value_ip(const char *s, struct sbox_error *err)
     return sbox_error(err, 0, "`%s` is not an IP address", s);
 }
 
-static int port(const char *s, size_t n, struct sbox_error *err, const char *whole)
+static int port(const char *s, size_t n, uint16_t *ret, struct sbox_error *err, const char *whole)
 {
     char buf[8];
     uint64_t v;
@@ -221,17 +221,21 @@ static int port(const char *s, size_t n, struct sbox_error *err, const char *who
     buf[n] = '\0';
     if (sbox_value_uint(buf, 65535, &v, &ignored) < 0 || v == 0)
         return sbox_error(err, 0, "`%s`: a port is 1 to 65535", whole);
+    *ret = (uint16_t)v;
     return 0;
 }
 
-int sbox_value_publish(const char *s, struct sbox_error *err)
+int sbox_value_publish(const char *s, struct sbox_publish_spec *ret, struct sbox_error *err)
 {
     _cleanup_free_ char *copy = sbox_xstrdup(s);
     char *proto = strchr(copy, '/'), *ports = copy, *colon;
+    const char *ip = "127.0.0.1"; /* never every address unless written */
+    memset(ret, 0, sizeof *ret);
     if (proto) {
         *proto++ = '\0';
         if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
             return sbox_error(err, 0, "`%s`: the protocol is tcp or udp", s);
+        ret->udp = strcmp(proto, "udp") == 0;
     }
     if (copy[0] == '[') {
         char *close = strchr(copy, ']');
@@ -240,20 +244,23 @@ int sbox_value_publish(const char *s, struct sbox_error *err)
         *close = '\0';
         if (sbox_value_ip(copy + 1, err) < 0)
             return -EINVAL;
+        ip = copy + 1;
         ports = close + 2;
     } else if (strchr(copy, ':') != strrchr(copy, ':')) {
         char *first = strchr(copy, ':');
         *first = '\0';
         if (sbox_value_ip(copy, err) < 0)
             return -EINVAL;
+        ip = copy;
         ports = first + 1;
     }
     colon = strchr(ports, ':');
     if (!colon)
         return sbox_error(err, 0, "`%s` is not [IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]", s);
-    if (port(ports, (size_t)(colon - ports), err, s) < 0 ||
-        port(colon + 1, strlen(colon + 1), err, s) < 0)
+    if (port(ports, (size_t)(colon - ports), &ret->host_port, err, s) < 0 ||
+        port(colon + 1, strlen(colon + 1), &ret->port, err, s) < 0)
         return -EINVAL;
+    snprintf(ret->host_ip, sizeof ret->host_ip, "%s", ip);
     return 0;
 }
 

@@ -39,7 +39,12 @@ int sbox_value_ip(const char *s, struct sbox_error *err);
 
 /* A port publication: [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp], ports 1-65535; an IPv6 host
  * address goes in brackets. */
-int sbox_value_publish(const char *s, struct sbox_error *err);
+struct sbox_publish_spec {
+    char host_ip[46]; /* 127.0.0.1 unless written */
+    uint16_t host_port, port;
+    bool udp;
+};
+int sbox_value_publish(const char *s, struct sbox_publish_spec *ret, struct sbox_error *err);
 
 /* An errno name (EACCES) or number (1 to 4095). */
 int sbox_value_errno(const char *s, int *ret, struct sbox_error *err);

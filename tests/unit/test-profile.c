@@ -163,8 +163,8 @@ int main(void)
         "a later key: not supported yet");
     bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size",
         "a later key's value is checked first");
-    bad("[network]\nnet = slirp\n", "t.ini:2: `net = slirp` is not supported yet",
-        "net = slirp not supported yet");
+    bad("[network]\nnet = pasta\n", "t.ini:2: `net = pasta` is not supported yet",
+        "net = pasta not supported yet");
     bad("[network]\npublish = 8080:99999\n", "t.ini:2: `8080:99999`: a port is 1 to 65535",
         "bad publish");
     bad("[security]\ncap-add = CAP_BOGUS\n", "t.ini:2: `CAP_BOGUS` is not a known capability",

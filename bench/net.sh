@@ -1,0 +1,63 @@
+#!/bin/sh
+# bench/net.sh: the cost of net = slirp. Startup: `sbox --net slirp -- true` beside
+# `sbox -- true` (net = none); then throughput: 1 GiB from the host into a server inside, through
+# a published port.
+# Usage: bench/net.sh [SBOX] (default ./sbox). Run it as a normal user.
+set -eu
+sbox=$(realpath "${1:-./sbox}")
+here=$(cd "$(dirname "$0")" && pwd)
+runs=${BENCH_RUNS:-100}
+
+. "$here/need.sh"
+need hyperfine hyperfine
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cd "$out"
+
+hyperfine -N --warmup 10 --runs "$runs" --export-json "$out/r.json" \
+    -n "sbox --net slirp" "$sbox --net slirp -- true" \
+    -n "sbox --net none" "$sbox -- true"
+
+python3 - "$out/r.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+print()
+for name in ("sbox --net slirp", "sbox --net none"):
+    x = r[name]
+    print(f"{name:24} {x['mean']*1e3:7.2f} ms ± {x['stddev']*1e3:5.2f}")
+PY
+
+# Throughput: the host sends 1 GiB to 127.0.0.1:PORT, published to a reader inside.
+cat >"$out/sink.py" <<'PY'
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5000)); s.listen(1); print("ready", flush=True)
+c, _ = s.accept(); n = 0
+while True:
+    b = c.recv(1 << 20)
+    if not b:
+        break
+    n += len(b)
+print(n, flush=True)
+PY
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkfifo "$out/ready"
+"$sbox" --net slirp --publish "$port:5000" -- python3 "$out/sink.py" >"$out/ready" &
+exec 7<"$out/ready"
+read -r _ <&7
+python3 - "$port" <<'PY'
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+buf = b"x" * (1 << 20)
+t = time.monotonic()
+for _ in range(1024):
+    c.sendall(buf)
+c.shutdown(socket.SHUT_WR)
+c.recv(1)
+dt = time.monotonic() - t
+print(f"\nslirp: 1 GiB through a published port in {dt:.2f} s ({1024 / dt:.0f} MiB/s)")
+PY
+read -r got <&7
+wait
+[ "$got" = 1073741824 ] || echo "bench: the sandbox received $got bytes, not 1 GiB" >&2
