@@ -42,6 +42,27 @@ static void line(struct report *r, bool good, const char *fix, const char *fmt, 
     }
 }
 
+/* A device the caller must open (read and write): there, and not 0600 as some minimal machines
+ * leave it. */
+static void device(struct report *r, const char *path, const char *module, const char *what)
+{
+    char fix[256];
+    struct stat st;
+    bool there = stat(path, &st) == 0;
+    bool usable = there && access(path, R_OK | W_OK) == 0;
+    if (there)
+        snprintf(fix, sizeof fix,
+                 "as root: `chmod 0666 %s` (it is %04o here; distributions ship it 0666 through "
+                 "udev rules)",
+                 path, (unsigned)(st.st_mode & 07777));
+    else
+        snprintf(fix, sizeof fix, "load the %s module: `modprobe %s` (as root)", module, module);
+    line(r, usable, fix, "%s usable by you%s%s", path, what,
+         usable  ? ""
+         : there ? ": permission denied"
+                 : ": missing");
+}
+
 /* Runs probe in a child with a new user (and mount) namespace, mapped to the caller alone;
  * returns the child's exit status (0: it worked), or -errno when clone failed. */
 static int in_userns(int (*probe)(void), uid_t uid, gid_t gid)
@@ -176,42 +197,14 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
     line(&r, fuse != NULL, "install the fuse-overlayfs package",
          "fuse-overlayfs (overlay-driver = fuse, and auto over the host's directories)%s",
          fuse ? "" : ": not installed");
-    {
-        struct stat st;
-        bool there = stat("/dev/fuse", &st) == 0;
-        bool usable = there && access("/dev/fuse", R_OK | W_OK) == 0;
-        if (there)
-            snprintf(fix, sizeof fix,
-                     "as root: `chmod 0666 /dev/fuse` (it is %04o here; distributions ship it "
-                     "0666 through udev rules)",
-                     (unsigned)(st.st_mode & 07777));
-        else
-            snprintf(fix, sizeof fix, "load the fuse module: `modprobe fuse` (as root)");
-        line(&r, usable, fix, "/dev/fuse usable by you%s",
-             usable  ? ""
-             : there ? ": permission denied"
-                     : ": missing");
-    }
+    device(&r, "/dev/fuse", "fuse", "");
     {
         _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
-        struct stat st;
-        bool there = stat("/dev/net/tun", &st) == 0;
-        bool usable = there && access("/dev/net/tun", R_OK | W_OK) == 0;
         line(&r, slirp != NULL, "install the slirp4netns package",
              "slirp4netns (net = slirp: user-mode NAT and published ports)%s",
              slirp ? "" : ": not installed");
-        if (there)
-            snprintf(fix, sizeof fix,
-                     "as root: `chmod 0666 /dev/net/tun` (it is %04o here; distributions ship it "
-                     "0666 through udev rules)",
-                     (unsigned)(st.st_mode & 07777));
-        else
-            snprintf(fix, sizeof fix, "load the tun module: `modprobe tun` (as root)");
-        line(&r, usable, fix, "/dev/net/tun usable by you (net = slirp)%s",
-             usable  ? ""
-             : there ? ": permission denied"
-                     : ": missing");
     }
+    device(&r, "/dev/net/tun", "tun", " (net = slirp)");
     if (r.problems)
         fprintf(out, "%d missing: sandboxes %s; see above for how to fix each.\n", r.problems,
                 userns == 0 ? "run, with fewer features" : "cannot run");
