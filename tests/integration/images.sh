@@ -219,7 +219,7 @@ like "$RC $ERR" "125 sbox: --overlay: overlay directory \`$WORK/other-files\` ho
 ln -s "$WORK/img" "$WORK/img-link"
 run_sbox --rootfs "$WORK/img-link" -- sh -c "ls -A '$WORK/img' | wc -l"
 is "$OUT" "0" "the image named through a symlink is still hidden from the writable current directory"
-ln -s "$WORK" "$HOME/.sbox-test-work-link"
+ln -sfn "$WORK" "$HOME/.sbox-test-work-link" # -n: a link an interrupted run left is replaced
 at_exit rm -f "$HOME/.sbox-test-work-link"
 run_sbox --rootfs "$WORK/img" --cwd none --bind "$HOME/.sbox-test-work-link:/mnt" -- sh -c 'ls -A /mnt/img | wc -l'
 is "$OUT" "0" "... and from a bind whose source is spelt through a symlink"
