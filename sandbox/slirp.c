@@ -94,7 +94,12 @@ static void last_line(int fd, char *buf, size_t size)
     while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
         *--end = '\0';
     start = strrchr(text, '\n');
-    snprintf(buf, size, "%s", start ? start + 1 : text);
+    start = start ? start + 1 : text;
+    n = (ssize_t)strlen(start);
+    if ((size_t)n >= size)
+        n = (ssize_t)size - 1;
+    memcpy(buf, start, (size_t)n);
+    buf[n] = '\0';
 }
 
 static _Noreturn void exec_slirp(const char *program, char *const *argv, int ready, int exit_r,
