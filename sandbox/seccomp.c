@@ -373,14 +373,36 @@ static const struct abi *covered(void)
 /* The highest call number of abi that libseccomp knows (below end). */
 static uint32_t last_known(const struct abi *a)
 {
-    uint32_t last = 0;
-    for (uint32_t n = 0; n < 1024 && n < a->end; n++) {
+    /* From the top down, to the first number known: libseccomp looks each one up in a table. */
+    for (uint32_t n = (a->end < 1024 ? a->end : 1024); n-- > 0;) {
         char *name = seccomp_syscall_resolve_num_arch(a->scmp, (int)(a->base + n));
-        if (name)
-            last = n;
+        bool known = name != NULL;
         free(name);
+        if (known)
+            return n;
     }
-    return last;
+    return 0;
+}
+
+/* The prefix's blocks: each ends in a return or falls through to the next block (and at last
+ * to libseccomp's program), so every jump is forward, to the end of its own block. */
+#define TO_END(at) ((uint8_t)(size - (at)-1))
+
+/* Reserves a block of size instructions at the end of *prog and writes its first three: load
+ * the architecture, leave the block unless it is audit, load the call's number. */
+static struct sock_filter *block_start(struct sock_filter **prog, size_t *len, size_t size,
+                                       uint32_t audit)
+{
+    struct sock_filter *b;
+    *prog = sbox_xrealloc(*prog, (*len + size) * sizeof **prog);
+    b = *prog + *len;
+    *len += size;
+    b[0] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    b[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, TO_END(1));
+    b[2] =
+        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    return b;
 }
 
 /* Calls newer than libseccomp: the policies cannot name them (a deny list over a kernel newer
@@ -391,25 +413,11 @@ static void emit_unknown(struct sock_filter **prog, size_t *len, const struct ab
                          uint32_t nosys)
 {
     const size_t size = 6;
-    struct sock_filter *b;
-    size_t i = 0;
-    *prog = sbox_xrealloc(*prog, (*len + size) * sizeof **prog);
-    b = *prog + *len;
-#define TO_END(at) ((uint8_t)(size - (at)-1))
-    b[i++] =
-        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a->audit, 0, TO_END(i));
-    i++;
-    b[i++] =
-        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a->base + last_known(a), 0,
-                                        TO_END(i));
-    i++;
-    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, a->base + a->end, TO_END(i), 0);
-    i++;
-    b[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, nosys);
-#undef TO_END
-    *len += size;
+    struct sock_filter *b = block_start(prog, len, size, a->audit);
+    b[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a->base + last_known(a), 0,
+                                        TO_END(3));
+    b[4] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, a->base + a->end, TO_END(4), 0);
+    b[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, nosys);
 }
 
 /* Where the low 32 bits of argument n are in struct seccomp_data. */
@@ -423,32 +431,22 @@ static uint32_t arg_low(unsigned n)
 }
 
 /* Appends, for one ABI and one call, "if this is the call and the argument is none of the
- * values, return deny". Every jump is forward, to the end of the block: the program after it
- * is libseccomp's, which checks the architecture again from scratch. */
+ * values, return deny". libseccomp's program, after the prefix, checks the architecture again
+ * from scratch. */
 static void emit_only(struct sock_filter **prog, size_t *len, uint32_t audit, uint32_t nr,
                       const struct only *o, uint32_t deny)
 {
     const size_t size = 6 + o->n;
-    struct sock_filter *b;
-    size_t i = 0;
-    *prog = sbox_xrealloc(*prog, (*len + size) * sizeof **prog);
-    b = *prog + *len;
-#define TO_END(at) ((uint8_t)(size - (at)-1))
-    b[i++] =
-        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-    b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, audit, 0, TO_END(i));
-    i++;
-    b[i++] =
-        (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    struct sock_filter *b = block_start(prog, len, size, audit);
+    size_t i = 3;
     b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, TO_END(i));
     i++;
     b[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg_low(o->arg));
     for (size_t v = 0; v < o->n; v++, i++)
         b[i] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, o->values[v], TO_END(i), 0);
-    b[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny);
-#undef TO_END
-    *len += size;
+    b[i] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, deny);
 }
+#undef TO_END
 
 static void build_prefix(const struct sbox_seccomp_policy *pol, struct sock_filter **prog,
                          size_t *len)
