@@ -86,6 +86,21 @@ has_subuid() {
         command -v newuidmap >/dev/null && command -v newgidmap >/dev/null
 }
 
+# listener_start: a TCP listener on the host's loopback (helpers/listen.py) that answers each
+# connection with "hello" until listener_stop; its port is $LPORT.
+listener_start() {
+    rm -f "$WORK/.lctl" "$WORK/.lport"
+    mkfifo "$WORK/.lctl" "$WORK/.lport"
+    python3 "${SBOX_TESTS:-$(dirname "$0")/..}/helpers/listen.py" <"$WORK/.lctl" >"$WORK/.lport" &
+    LPID=$!
+    exec 8>"$WORK/.lctl"
+    read -r LPORT <"$WORK/.lport"
+}
+listener_stop() {
+    exec 8>&-
+    wait "$LPID"
+}
+
 done_testing() {
     echo "1..$T_N"
     [ "$T_FAIL" -eq 0 ]

@@ -57,17 +57,13 @@ is "$OUT" "deny" "setgroups is denied with a single map"
 
 # No network: a listener on the host's loopback answers from outside but not from inside.
 if command -v python3 >/dev/null 2>&1; then
-    mkfifo "$WORK/ctl" "$WORK/port"
-    python3 "$helpers/listen.py" <"$WORK/ctl" >"$WORK/port" &
-    lpid=$!
-    exec 8>"$WORK/ctl"
-    read -r port <"$WORK/port"
+    listener_start
+    port=$LPORT
     is "$(python3 "$helpers/connect.py" "$port")" "hello" "the host listener answers from outside"
     cp "$helpers/connect.py" "$WORK/connect.py"
     run_sbox -- python3 "$WORK/connect.py" "$port"
     is "$OUT" "ConnectionRefusedError" "the same listener cannot be reached from inside"
-    exec 8>&-
-    wait "$lpid"
+    listener_stop
 else
     fail "python3 is needed for the network test (scripts/setup installs it)"
 fi

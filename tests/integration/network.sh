@@ -21,18 +21,14 @@ unlike "$OUT" "$(readlink /proc/self/ns/uts)" "net = host: the host name stays t
 like "$OUT" "sbox" "... (sbox)"
 
 if command -v python3 >/dev/null 2>&1; then
-    mkfifo "$WORK/ctl" "$WORK/port"
-    python3 "$helpers/listen.py" <"$WORK/ctl" >"$WORK/port" &
-    lpid=$!
-    exec 8>"$WORK/ctl"
-    read -r port <"$WORK/port"
+    listener_start
+    port=$LPORT
     cp "$helpers/connect.py" "$WORK/connect.py"
     run_sbox --net host -- python3 "$WORK/connect.py" "$port"
     is "$OUT" "hello" "net = host: a listener on the host's loopback answers from inside"
     run_sbox -- python3 "$WORK/connect.py" "$port"
     is "$OUT" "ConnectionRefusedError" "net = none (the default): the same listener does not"
-    exec 8>&-
-    wait "$lpid"
+    listener_stop
 else
     fail "python3 is needed for the network test (scripts/setup installs it)"
 fi
@@ -106,11 +102,8 @@ run_sbox --net slirp -- sh -c 'grep -c ^fd00 /proc/net/if_inet6'
 is "$OUT" 0 "ipv6 = no (the default): none"
 
 # The host's loopback: unreachable through the gateway unless host-loopback = yes.
-mkfifo "$WORK/ctl2" "$WORK/port2"
-python3 "$helpers/listen.py" <"$WORK/ctl2" >"$WORK/port2" &
-lpid=$!
-exec 9>"$WORK/ctl2"
-read -r lport <"$WORK/port2"
+listener_start
+lport=$LPORT
 run_sbox --net slirp -- python3 "$WORK/connect.py" 10.0.2.2 "$lport"
 unlike "$OUT" "hello" "net = slirp: the host's 127.0.0.1 is not reachable through the gateway"
 run_sbox --net slirp --host-loopback yes -- python3 "$WORK/connect.py" 10.0.2.2 "$lport"
@@ -120,8 +113,7 @@ run_sbox --net slirp --publish "$lport:80" -- true
 is "$RC/$(lines "$ERR")" "125/1" "a taken port: one line, status 125"
 like "$ERR" "--publish: tcp port $lport on 127.0.0.1 is taken" "... naming the flag and the port"
 is "$(slirps_left)/$(leftover_dirs)" "0/0" "... and no slirp4netns or private directory is left"
-exec 9>&-
-wait "$lpid"
+listener_stop
 
 # slirp4netns ends with the sandbox: after a signal to sbox, and after sbox is killed.
 for how in TERM KILL; do
