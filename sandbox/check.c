@@ -200,11 +200,14 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
     device(&r, "/dev/fuse", "fuse", "");
     {
         _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
+        _cleanup_free_ char *pasta = sbox_find_program("pasta");
         line(&r, slirp != NULL, "install the slirp4netns package",
              "slirp4netns (net = slirp: user-mode NAT and published ports)%s",
              slirp ? "" : ": not installed");
+        line(&r, pasta != NULL, "install the passt package",
+             "pasta (net = pasta: the same, faster)%s", pasta ? "" : ": not installed");
     }
-    device(&r, "/dev/net/tun", "tun", " (net = slirp)");
+    device(&r, "/dev/net/tun", "tun", " (net = slirp, pasta)");
     if (r.problems)
         fprintf(out, "%d missing: sandboxes %s; see above for how to fix each.\n", r.problems,
                 userns == 0 ? "run, with fewer features" : "cannot run");

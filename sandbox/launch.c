@@ -11,7 +11,7 @@
 #include "net.h"
 #include "overlay.h"
 #include "seccomp.h"
-#include "slirp.h"
+#include "usernet.h"
 #include "sys.h"
 #include "util.h"
 
@@ -100,13 +100,13 @@ static void close_inherited(int keep, int keep2)
     closedir(d);
 }
 
-/* With the single map, slirp4netns (which joins the sandbox's user namespace to reach its
- * network and then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
+/* With the single map, the network helper (which joins the sandbox's user namespace to reach
+ * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
  * as another id then runs in a nested namespace mapping that id to the caller, so its files
  * outside are still the caller's. */
 static bool nested_user(const struct sbox_plan *p, bool ranged)
 {
-    return p->net == SBOX_NET_SLIRP && !ranged && (p->uid != 0 || p->gid != 0);
+    return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
 }
 
 static int write_self(const char *file, const char *text, struct sbox_error *err)
@@ -686,7 +686,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
-    _cleanup_(sbox_slirp_stop) struct sbox_slirp slirp = {.exit_fd = -1};
+    _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {.exit_fd = -1};
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
@@ -782,10 +782,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     r = write_map(p, &map, pid, err);
-    /* The sandbox's network, up before the payload can start: slirp4netns joins the namespace
+    /* The sandbox's network, up before the payload can start: the helper joins the namespace
      * (through the user namespace, which needs the map). */
-    if (r >= 0 && p->net == SBOX_NET_SLIRP)
-        r = sbox_slirp_start(p, pid, &slirp, err);
+    if (r >= 0 && sbox_net_usermode(p->net))
+        r = sbox_usernet_start(p, pid, &usernet, err);
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
     if (r < 0 || send(chan, "g", 1, MSG_NOSIGNAL) != 1) {
         if (r >= 0)

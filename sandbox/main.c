@@ -56,9 +56,7 @@ static void usage(FILE *f)
         else
             fprintf(f, "  %-28s %s\n", left, s->help);
     }
-    fputs("\nAccepted and checked, not supported yet (an error until a later version; so is\n"
-          "--net pasta):\n ",
-          f);
+    fputs("\nAccepted and checked, not supported yet (an error until a later version):\n ", f);
     for (size_t i = 0; i < sbox_n_settings; i++) {
         const struct sbox_setting *s = &sbox_settings[i];
         size_t n;

@@ -4,7 +4,7 @@
 #include "mount.h"
 #include "cleanup.h"
 #include "overlay.h"
-#include "slirp.h"
+#include "usernet.h"
 #include "sys.h"
 #include "util.h"
 
@@ -626,7 +626,7 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image (or over the host's, with net =
- * slirp), written in the staging tmpfs and bound read-only over the image's: never written into
+ * slirp or pasta), written in the staging tmpfs and bound read-only over the image's: never written into
  * the image. A destination that cannot
  * be made (a dangling symlink in a read-only image) keeps the image's own file. */
 static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *resolv,
@@ -637,8 +637,10 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *re
         p->hostname);
     _cleanup_free_ char *hostname = sbox_xasprintf("%s\n", p->hostname);
     _cleanup_free_ char *nat = NULL;
-    if (p->net == SBOX_NET_SLIRP)
-        resolv = nat = sbox_xasprintf("nameserver %s\n", p->dns ? p->dns : SBOX_SLIRP_DNS);
+    if (sbox_net_usermode(p->net))
+        resolv = nat = sbox_xasprintf(
+            "nameserver %s\n",
+            p->dns ? p->dns : p->net == SBOX_NET_SLIRP ? SBOX_SLIRP_DNS : SBOX_PASTA_DNS);
     else if (!resolv)
         resolv = p->net == SBOX_NET_HOST
                      ? "# net = host, but the host's /etc/resolv.conf was unreadable\n"
@@ -790,7 +792,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         }
     }
     /* An image's own files, and the host's resolver, wrong behind user-mode NAT. */
-    if (p->rootfs || p->net == SBOX_NET_SLIRP) {
+    if (p->rootfs || sbox_net_usermode(p->net)) {
         r = generate_etc(&c, p, env->resolv_conf, err);
         if (r < 0)
             goto out;

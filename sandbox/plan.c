@@ -627,7 +627,7 @@ uint64_t sbox_plan_caps(const struct sbox_plan *p)
     return mask;
 }
 
-/* net = none | host | slirp | pasta (the last two: user-mode networking, a later version) */
+/* net = none | host | slirp | pasta (the last two: user-mode networking, see usernet.c) */
 static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                      const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -636,9 +636,6 @@ static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const ch
     (void)s;
     if (r < 0)
         return r;
-    if (r > SBOX_NET_SLIRP)
-        return sbox_error(err, 0, "`net = %s` is not supported yet (none, host and slirp work)",
-                          value);
     p->net = (enum sbox_net)r;
     p->net_origin = *o;
     return 0;
@@ -746,16 +743,16 @@ const struct sbox_setting sbox_settings[] = {
      "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
      apply_hostname},
-    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp",
-     "loopback alone, the host's network, or NAT (slirp4netns)", NULL, apply_net},
+    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
+     "loopback only, the host's, or user-mode NAT", NULL, apply_net},
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
-     "forward a host port (127.0.0.1 unless IP) in (slirp)", NULL, apply_publish},
+     "forward a host port in (on 127.0.0.1 unless IP)", NULL, apply_publish},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
-     "reach the host's 127.0.0.1 at 10.0.2.2 (slirp; no)", NULL, apply_net_flag},
-    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no", "IPv6 through the NAT (slirp; default: no)",
-     NULL, apply_net_flag},
-    {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside (slirp; default: the NAT's)",
-     NULL, apply_dns},
+     "reach the host's 127.0.0.1 via the gateway (no)", NULL, apply_net_flag},
+    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no",
+     "IPv6 through the user-mode NAT (default: no)", NULL, apply_net_flag},
+    {"network", "dns", SBOX_SETTING_SCALAR, "IP",
+     "the resolver inside (default: the NAT's)", NULL, apply_dns},
     {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit", LIM, check_pending},
     {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit", LIM, check_pending},
     {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit (e.g. 1.5)", LIM, check_pending},
@@ -1017,7 +1014,7 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
 
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
-    if (p->net != SBOX_NET_SLIRP) {
+    if (!sbox_net_usermode(p->net)) {
         /* Settings of user-mode networking mean nothing without it: say so, never ignore. */
         char where[512];
         const char *key = NULL;
@@ -1032,7 +1029,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
             key = "dns", o = &p->dns_origin;
         if (key) {
             sbox_origin_format(o, key, where, sizeof where);
-            return sbox_error(err, 0, "%s: `%s` needs net = slirp (the network is %s)", where, key,
+            return sbox_error(err, 0, "%s: `%s` needs net = slirp or pasta (the network is %s)",
+                              where, key,
                               p->net == SBOX_NET_HOST ? "the host's" : "none");
         }
     }
@@ -1045,6 +1043,18 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                                           "loopback need host-loopback = yes (slirp4netns)",
                                           p->publish[i].spec.host_ip,
                                           p->publish[i].spec.host_port));
+            break;
+        }
+    for (size_t i = 0; p->net == SBOX_NET_PASTA && i < p->n_publish; i++)
+        if (p->publish[i].spec.udp && p->publish[i].spec.host_port != p->publish[i].spec.port) {
+            /* Debian 12's pasta (2023-03) drops such datagrams from the host's loopback. */
+            sbox_strv_push(&p->notes,
+                           sbox_xasprintf("publish %s:%u:%u/udp: older pasta versions drop UDP "
+                                          "sent to another port inside; if it stays silent, "
+                                          "publish %u:%u/udp or use net = slirp",
+                                          p->publish[i].spec.host_ip,
+                                          p->publish[i].spec.host_port, p->publish[i].spec.port,
+                                          p->publish[i].spec.port, p->publish[i].spec.port));
             break;
         }
     if (p->net == SBOX_NET_HOST)
@@ -1329,7 +1339,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
     static const char *const drivers[] = {"auto", "native", "fuse"};
     static const char *const userns[] = {"auto", "single", "subuid"};
-    static const char *const nets[] = {"none", "host", "slirp"};
+    static const char *const nets[] = {"none", "host", "slirp", "pasta"};
     char id[16];
 
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
@@ -1370,10 +1380,10 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
                  ps->host_ip, ps->host_port, ps->port, ps->udp ? "udp" : "tcp");
         print_kv(f, "publish", spec, NULL, false, &p->publish[i].origin);
     }
-    if (p->net == SBOX_NET_SLIRP || p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
+    if (sbox_net_usermode(p->net) || p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "host-loopback", p->host_loopback ? "yes" : "no", NULL, false,
                  &p->host_loopback_origin);
-    if (p->net == SBOX_NET_SLIRP || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)
+    if (sbox_net_usermode(p->net) || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "ipv6", p->ipv6 ? "yes" : "no", NULL, false, &p->ipv6_origin);
     if (p->dns)
         print_kv(f, "dns", p->dns, NULL, false, &p->dns_origin);

@@ -78,8 +78,14 @@ enum sbox_cwd_mode { SBOX_CWD_NONE, SBOX_CWD_BIND, SBOX_CWD_RO_BIND };
 enum sbox_userns { SBOX_USERNS_AUTO, SBOX_USERNS_SINGLE, SBOX_USERNS_SUBUID };
 
 /* The sandbox's network: its own namespace with loopback alone, the host's, or its own with
- * user-mode NAT to the outside through slirp4netns. */
-enum sbox_net { SBOX_NET_NONE, SBOX_NET_HOST, SBOX_NET_SLIRP };
+ * user-mode networking to the outside through slirp4netns or pasta. */
+enum sbox_net { SBOX_NET_NONE, SBOX_NET_HOST, SBOX_NET_SLIRP, SBOX_NET_PASTA };
+
+/* slirp or pasta: a helper on the host's side carries the namespace's traffic. */
+static inline bool sbox_net_usermode(enum sbox_net n)
+{
+    return n == SBOX_NET_SLIRP || n == SBOX_NET_PASTA;
+}
 
 struct sbox_publish {
     struct sbox_publish_spec spec;

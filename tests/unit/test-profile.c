@@ -163,8 +163,20 @@ int main(void)
         "a later key: not supported yet");
     bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size",
         "a later key's value is checked first");
-    bad("[network]\nnet = pasta\n", "t.ini:2: `net = pasta` is not supported yet",
-        "net = pasta not supported yet");
+    bad("[network]\nnet = host\npublish = 8080:80\n",
+        "t.ini:3: `publish` needs net = slirp or pasta (the network is the host's)",
+        "publish without user-mode networking");
+    {
+        struct sbox_plan pasta;
+        struct sbox_error perr = {0};
+        int r = load("[filesystem]\nbind = /tmp\n[network]\nnet = pasta\npublish = 8080:80/udp\n"
+                     "host-loopback = yes\n",
+                     &pasta, &perr);
+        ok(r == 0 && pasta.net == SBOX_NET_PASTA && pasta.n_publish == 1 &&
+               pasta.publish[0].spec.udp && pasta.host_loopback,
+           "net = pasta takes publish and host-loopback %s", perr.msg);
+        sbox_plan_free(&pasta);
+    }
     bad("[network]\npublish = 8080:99999\n", "t.ini:2: `8080:99999`: a port is 1 to 65535",
         "bad publish");
     bad("[security]\ncap-add = CAP_BOGUS\n", "t.ini:2: `CAP_BOGUS` is not a known capability",

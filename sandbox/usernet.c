@@ -1,0 +1,463 @@
+/* usernet.c: runs slirp4netns (net = slirp) or pasta (net = pasta). Runs in the parent, on the
+ * host's side: nothing here is reachable from the sandbox (the private directory with the API
+ * socket and the readiness FIFO is gone before the payload starts). */
+#include "usernet.h"
+#include "cleanup.h"
+#include "idmap.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define READY_TIMEOUT_MS 10000
+#define API_TIMEOUT_MS 5000
+
+static int where_err(struct sbox_error *err, const struct sbox_origin *o, const char *key,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int where_err(struct sbox_error *err, const struct sbox_origin *o, const char *key,
+                     const char *fmt, ...)
+{
+    char where[512], msg[SBOX_ERROR_MAX];
+    va_list ap;
+    sbox_origin_format(o, key, where, sizeof where);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sbox_error(err, 0, "%s: %s", where, msg);
+}
+
+/* A published port must be free on the host: checked here, so a taken one is a clear error
+ * before anything starts (the helpers' own answers name no file or line). */
+static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
+{
+    const struct sbox_publish_spec *ps = &pub->spec;
+    struct sockaddr_storage ss = {0};
+    socklen_t len;
+    int one = 1;
+    _cleanup_close_ int fd = -1;
+    char what[128];
+    if (strchr(ps->host_ip, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(ps->host_port);
+        inet_pton(AF_INET6, ps->host_ip, &a->sin6_addr);
+        len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons(ps->host_port);
+        inet_pton(AF_INET, ps->host_ip, &a->sin_addr);
+        len = sizeof *a;
+    }
+    snprintf(what, sizeof what, "%s port %u on %s", ps->udp ? "udp" : "tcp", ps->host_port,
+             ps->host_ip);
+    fd = socket(ss.ss_family, (ps->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return sbox_error(err, errno, "check %s", what);
+    /* As the helpers bind: a port left in TIME_WAIT is free. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) == 0)
+        return 0;
+    if (errno == EADDRINUSE)
+        return where_err(err, &pub->origin, "publish", "%s is taken", what);
+    if (errno == EADDRNOTAVAIL)
+        return where_err(err, &pub->origin, "publish", "%s: no such address on this host", what);
+    if (errno == EACCES)
+        return where_err(err, &pub->origin, "publish",
+                         "%s: ports below net.ipv4.ip_unprivileged_port_start need privileges",
+                         what);
+    return sbox_error(err, errno, "publish: bind %s", what);
+}
+
+/* The last line the helper wrote, for a message; pasta's complaints that it has no system
+ * logger to write to are not it. */
+static void last_line(int fd, char *buf, size_t size)
+{
+    char text[4096];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    char *start = NULL;
+    buf[0] = '\0';
+    if (n <= 0)
+        return;
+    text[n] = '\0';
+    for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n"))
+        if (strncmp(line, "Failed to send ", 15) != 0 || !strstr(line, "syslog"))
+            start = line;
+    if (!start)
+        return;
+    n = (ssize_t)strlen(start);
+    if ((size_t)n >= size)
+        n = (ssize_t)size - 1;
+    memcpy(buf, start, (size_t)n);
+    buf[n] = '\0';
+}
+
+/* The helper's descriptors: 0 is /dev/null, 1 and 2 the log, and slirp4netns's ready and exit
+ * pipes 3 and 4 (-1: none). */
+static _Noreturn void exec_helper(const char *program, char *const *argv, int log, int ready,
+                                  int exit_r)
+{
+    sigset_t none;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    /* Its own session: a ^C at the terminal is for the payload, not for the network. It dies
+     * with sbox, whichever way sbox ends. */
+    setsid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    sigemptyset(&none);
+    for (int sig = 1; sig < NSIG; sig++)
+        signal(sig, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* Moved out of the way first: a pipe may already sit on descriptor 3 or 4. */
+    ready = ready < 0 ? -1 : fcntl(ready, F_DUPFD_CLOEXEC, 10);
+    exit_r = exit_r < 0 ? -1 : fcntl(exit_r, F_DUPFD_CLOEXEC, 10);
+    log = fcntl(log, F_DUPFD_CLOEXEC, 10);
+    if (devnull < 0 || log < 0 || dup2(devnull, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 ||
+        (ready >= 0 && dup2(ready, 3) < 0) || (exit_r >= 0 && dup2(exit_r, 4) < 0))
+        _exit(127);
+    closefrom(ready >= 0 ? 5 : 3);
+    execv(program, argv);
+    dprintf(2, "cannot run %s: %s\n", program, strerror(errno));
+    _exit(127);
+}
+
+/* One request to slirp4netns's API socket; its answer is {"return": ...} or {"error": ...}. */
+static int api_call(const char *sock, const char *request, char *answer, size_t size,
+                    struct sbox_error *err)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    size_t got = 0;
+    if (fd < 0)
+        return sbox_error(err, errno, "net = slirp: open a socket for slirp4netns's API");
+    if (strlen(sock) >= sizeof a.sun_path)
+        return sbox_error(err, ENAMETOOLONG, "net = slirp: %s", sock);
+    strcpy(a.sun_path, sock);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0)
+        return sbox_error(err, errno, "net = slirp: reach slirp4netns's API");
+    if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+        return sbox_error(err, errno, "net = slirp: talk to slirp4netns");
+    shutdown(fd, SHUT_WR);
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        ssize_t n;
+        int r = poll(&pfd, 1, API_TIMEOUT_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return sbox_error(err, r == 0 ? ETIMEDOUT : errno, "net = slirp: slirp4netns's answer");
+        n = read(fd, answer + got, size - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || (got += (size_t)n) >= size - 1)
+            break;
+    }
+    answer[got] = '\0';
+    return 0;
+}
+
+static int add_forward(const char *sock, const struct sbox_publish *pub, struct sbox_error *err)
+{
+    const struct sbox_publish_spec *ps = &pub->spec;
+    char request[512], answer[1024], what[128];
+    int r;
+    snprintf(request, sizeof request,
+             "{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"%s\", \"host_addr\": "
+             "\"%s\", \"host_port\": %u, \"guest_addr\": \"" SBOX_SLIRP_ADDRESS
+             "\", \"guest_port\": %u}}",
+             ps->udp ? "udp" : "tcp", ps->host_ip, ps->host_port, ps->port);
+    r = api_call(sock, request, answer, sizeof answer, err);
+    if (r < 0)
+        return r;
+    if (strstr(answer, "\"return\""))
+        return 0;
+    snprintf(what, sizeof what, "%s:%u to port %u", ps->host_ip, ps->host_port, ps->port);
+    {
+        char msg[SBOX_ERROR_MAX];
+        char shown[600];
+        sbox_escape(shown, sizeof shown, answer);
+        snprintf(msg, sizeof msg, "slirp4netns refused to forward %s (%s)", what, shown);
+        return where_err(err, &pub->origin, "publish", "%s", msg);
+    }
+}
+
+/* A directory of sbox's own for the API socket and the helper's log: in $XDG_RUNTIME_DIR when
+ * there is one (private to the user), else in /tmp; 0700 either way. */
+static char *private_dir(void)
+{
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    char *dir = NULL;
+    if (run && run[0] == '/' && access(run, W_OK | X_OK) == 0) {
+        dir = sbox_xasprintf("%s/sbox-net-XXXXXX", run);
+        if (mkdtemp(dir))
+            return dir;
+        free(dir);
+    }
+    dir = sbox_xstrdup("/tmp/sbox-net-XXXXXX");
+    if (mkdtemp(dir))
+        return dir;
+    free(dir);
+    return NULL;
+}
+
+
+static int start_failed(const char *net, const char *helper, int log, int timed_out,
+                        struct sbox_error *err)
+{
+    char why[512];
+    if (timed_out)
+        return sbox_error(err, ETIMEDOUT, "net = %s: %s did not start", net, helper);
+    last_line(log, why, sizeof why);
+    return sbox_error(err, 0, "net = %s: %s failed: %s", net, helper,
+                      why[0] ? why : "(no message)");
+}
+
+/* slirp4netns: tap0 configured by itself, ready when it writes to descriptor 3, ended by the
+ * closing of descriptor 4; the forwards are added through its API socket. */
+static int start_slirp(const struct sbox_plan *p, const char *program, const char *dir,
+                       pid_t target, int log, struct sbox_usernet *u, struct sbox_error *err)
+{
+    _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", dir);
+    _cleanup_free_ char *pidarg = sbox_xasprintf("%d", (int)target);
+    _cleanup_close_ int ready_r = -1, ready_w = -1, exit_r = -1;
+    int ready[2], exitp[2];
+    char *argv[16];
+    int n = 0, r = 0;
+    pid_t pid;
+
+    if (pipe2(ready, O_CLOEXEC) < 0)
+        return sbox_error(err, errno, "net = slirp: prepare slirp4netns");
+    ready_r = ready[0], ready_w = ready[1];
+    if (pipe2(exitp, O_CLOEXEC) < 0)
+        return sbox_error(err, errno, "net = slirp: prepare slirp4netns");
+    exit_r = exitp[0];
+    u->exit_fd = exitp[1];
+    argv[n++] = (char *)"slirp4netns";
+    argv[n++] = (char *)"--configure";
+    argv[n++] = (char *)"--mtu=65520";
+    argv[n++] = (char *)"--ready-fd=3";
+    argv[n++] = (char *)"--exit-fd=4";
+    argv[n++] = (char *)"--api-socket";
+    argv[n++] = sock;
+    argv[n++] = (char *)"--enable-sandbox";
+    argv[n++] = (char *)"--enable-seccomp";
+    if (!p->host_loopback)
+        argv[n++] = (char *)"--disable-host-loopback";
+    if (p->ipv6)
+        argv[n++] = (char *)"--enable-ipv6";
+    argv[n++] = pidarg;
+    argv[n++] = (char *)"tap0";
+    argv[n] = NULL;
+
+    pid = fork();
+    if (pid < 0)
+        return sbox_error(err, errno, "net = slirp: start slirp4netns");
+    if (pid == 0)
+        exec_helper(program, argv, log, ready_w, exit_r);
+    u->pid = pid;
+    sbox_closep(&ready_w);
+    sbox_closep(&exit_r);
+
+    /* Ready when it writes to the ready descriptor; end of file means it died. */
+    for (;;) {
+        struct pollfd pfd = {.fd = ready_r, .events = POLLIN};
+        char c = 0;
+        int pr = poll(&pfd, 1, READY_TIMEOUT_MS);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr > 0 && read(ready_r, &c, 1) == 1)
+            break;
+        return start_failed("slirp", "slirp4netns", log, pr == 0, err);
+    }
+    for (size_t i = 0; i < p->n_publish && r >= 0; i++)
+        r = add_forward(sock, &p->publish[i], err);
+    return r;
+}
+
+/* One -t or -u value: "[ADDRESS/]HOST_PORT:SANDBOX_PORT". */
+static char *pasta_ports(const struct sbox_plan *p, bool udp)
+{
+    char *spec = NULL;
+    for (size_t i = 0; i < p->n_publish; i++) {
+        const struct sbox_publish_spec *ps = &p->publish[i].spec;
+        char *one;
+        if (ps->udp != udp)
+            continue;
+        one = sbox_xasprintf("%s%s%s/%u:%u", spec ? spec : "", spec ? "," : "", ps->host_ip,
+                             ps->host_port, ps->port);
+        free(spec);
+        spec = one;
+    }
+    return spec ? spec : sbox_xstrdup("none");
+}
+
+/* pasta: joins the namespace, configures it as the host's (address, routes, MTU) and binds the
+ * published ports, then writes its pid to its PID file: a FIFO here, so that write is the
+ * readiness signal; a pidfd tells if it died first. Nothing is forwarded from the sandbox to
+ * the host's ports (-T/-U none, where pasta's default would forward every one bound). */
+static int start_pasta(const struct sbox_plan *p, const char *program, const char *dir,
+                       pid_t target, int log, struct sbox_usernet *u, struct sbox_error *err)
+{
+    _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", dir);
+    _cleanup_free_ char *pidarg = sbox_xasprintf("%d", (int)target);
+    _cleanup_free_ char *tcp = pasta_ports(p, false), *udp = pasta_ports(p, true);
+    _cleanup_close_ int ready = -1, pidfd = -1;
+    char *argv[32];
+    int n = 0;
+    pid_t pid;
+
+    if (mkfifo(fifo, 0600) < 0)
+        return sbox_error(err, errno, "net = pasta: prepare pasta");
+    /* Opened first and without waiting, so pasta's own open finds a reader. */
+    ready = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (ready < 0)
+        return sbox_error(err, errno, "net = pasta: prepare pasta");
+    argv[n++] = (char *)"pasta";
+    argv[n++] = (char *)"--config-net";
+    argv[n++] = (char *)"--foreground";
+    argv[n++] = (char *)"--quiet";
+    argv[n++] = (char *)"--pid";
+    argv[n++] = fifo;
+    argv[n++] = (char *)"--tcp-ports";
+    argv[n++] = tcp;
+    argv[n++] = (char *)"--udp-ports";
+    argv[n++] = udp;
+    argv[n++] = (char *)"--tcp-ns";
+    argv[n++] = (char *)"none";
+    argv[n++] = (char *)"--udp-ns";
+    argv[n++] = (char *)"none";
+    if (!p->host_loopback)
+        argv[n++] = (char *)"--no-map-gw";
+    if (!p->ipv6)
+        argv[n++] = (char *)"--ipv4-only";
+    if (!p->dns) {
+        argv[n++] = (char *)"--dns-forward";
+        argv[n++] = (char *)SBOX_PASTA_DNS;
+    }
+    argv[n++] = pidarg;
+    argv[n] = NULL;
+
+    pid = fork();
+    if (pid < 0)
+        return sbox_error(err, errno, "net = pasta: start pasta");
+    if (pid == 0)
+        exec_helper(program, argv, log, -1, -1);
+    u->pid = pid;
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = ready, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        char text[32];
+        ssize_t got;
+        int pr = poll(pfd, pidfd >= 0 ? 2 : 1, READY_TIMEOUT_MS);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return start_failed("pasta", "pasta", log, pr == 0, err);
+        if (pfd[0].revents) {
+            got = read(ready, text, sizeof text - 1);
+            if (got > 0)
+                return 0;
+            if (got < 0 && errno == EAGAIN)
+                continue;
+        }
+        /* It died, or closed the FIFO without a word. */
+        return start_failed("pasta", "pasta", log, 0, err);
+    }
+}
+
+/* pasta copies the address and gateway of the host's interface with the default route: with
+ * none (offline, or a host with only loopback) it cannot start, which is said plainly here. */
+static bool default_route(bool ipv6)
+{
+    _cleanup_fclose_ FILE *f4 = fopen("/proc/net/route", "re");
+    _cleanup_fclose_ FILE *f6 = ipv6 ? fopen("/proc/net/ipv6_route", "re") : NULL;
+    char line[512];
+    while (f4 && fgets(line, sizeof line, f4)) {
+        char ifname[64];
+        unsigned long dst, gw, flags, refcnt, use, metric, mask;
+        if (sscanf(line, "%63s %lx %lx %lx %lu %lu %lu %lx", ifname, &dst, &gw, &flags, &refcnt,
+                   &use, &metric, &mask) == 8 &&
+            dst == 0 && mask == 0 && (flags & 1))
+            return true;
+    }
+    while (f6 && fgets(line, sizeof line, f6))
+        if (strncmp(line, "00000000000000000000000000000000 00 ", 36) == 0 &&
+            !strstr(line, " lo\n"))
+            return true;
+    return false;
+}
+
+int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_usernet *u,
+                       struct sbox_error *err)
+{
+    const bool pasta = p->net == SBOX_NET_PASTA;
+    const char *helper = pasta ? "pasta" : "slirp4netns", *net = pasta ? "pasta" : "slirp";
+    _cleanup_free_ char *program = sbox_find_program(helper);
+    _cleanup_free_ char *dir = NULL, *logpath = NULL;
+    _cleanup_close_ int log = -1;
+    int r = 0;
+
+    u->pid = 0;
+    u->exit_fd = -1;
+    if (!program)
+        return where_err(err, &p->net_origin, "net",
+                         "net = %s needs %s, which is not installed (package %s)",
+                         net, helper, pasta ? "passt" : "slirp4netns");
+    if (pasta && !default_route(p->ipv6))
+        return where_err(err, &p->net_origin, "net",
+                         "net = pasta needs a default route on the host (pasta copies its "
+                         "address); net = slirp works without one");
+    for (size_t i = 0; i < p->n_publish; i++) {
+        r = check_port(&p->publish[i], err);
+        if (r < 0)
+            return r;
+    }
+    dir = private_dir();
+    if (!dir)
+        return sbox_error(err, errno, "net = %s: make a private directory", net);
+    logpath = sbox_xasprintf("%s/log", dir);
+    log = open(logpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (log < 0)
+        r = sbox_error(err, errno, "net = %s: %s", net, logpath);
+    else if (pasta)
+        r = start_pasta(p, program, dir, target, log, u, err);
+    else
+        r = start_slirp(p, program, dir, target, log, u, err);
+    /* Everything in it is opened or bound by now; the helper keeps its log open. */
+    {
+        _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", dir);
+        _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", dir);
+        unlink(sock);
+        unlink(fifo);
+        unlink(logpath);
+        rmdir(dir);
+    }
+    if (r < 0)
+        sbox_usernet_stop(u);
+    return r;
+}
+
+void sbox_usernet_stop(struct sbox_usernet *u)
+{
+    if (u->exit_fd >= 0)
+        sbox_closep(&u->exit_fd);
+    if (u->pid > 0) {
+        kill(u->pid, SIGKILL);
+        waitpid(u->pid, NULL, 0);
+        u->pid = 0;
+    }
+}

@@ -1,0 +1,36 @@
+/* usernet.h: net = slirp | pasta: user-mode networking for the sandbox's network namespace,
+ * through slirp4netns or pasta, started by sbox (the parent) once the namespace exists and before
+ * the payload runs. */
+#ifndef SBOX_USERNET_H
+#define SBOX_USERNET_H
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "plan.h"
+
+/* The addresses slirp4netns gives the sandbox (its default 10.0.2.0/24). */
+#define SBOX_SLIRP_GATEWAY "10.0.2.2"
+#define SBOX_SLIRP_DNS "10.0.2.3"
+#define SBOX_SLIRP_ADDRESS "10.0.2.100"
+/* pasta copies the host's address and gateway; DNS queries to this address go to the host's
+ * resolver, whatever it is (a loopback one included). */
+#define SBOX_PASTA_DNS "169.254.1.1"
+
+struct sbox_usernet {
+    pid_t pid;   /* the helper, or 0 */
+    int exit_fd; /* slirp4netns: closing it ends the helper; -1 for pasta */
+};
+
+/* Checks the published ports are free on the host, starts the helper against target's network
+ * namespace and waits until it says the network is up (no guessing), with the ports forwarded,
+ * the host's loopback unreachable unless host-loopback = yes, and IPv6 only with ipv6 = yes.
+ * The helper dies with sbox, whichever way sbox ends; its control files live in a private
+ * directory removed before this returns. On failure nothing is left running. */
+int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_usernet *u,
+                       struct sbox_error *err);
+
+/* Ends the helper and reaps it; safe on a zeroed or stopped one. */
+void sbox_usernet_stop(struct sbox_usernet *u);
+
+#endif
