@@ -1,7 +1,9 @@
 #!/bin/sh
-# bench/net.sh: the cost of net = slirp. Startup: `sbox --net slirp -- true` beside
-# `sbox -- true` (net = none); then throughput: 1 GiB from the host into a server inside, through
-# a published port.
+# bench/net.sh: the cost of user-mode networking.
+# Startup: `sbox --net slirp -- true` and `sbox --net pasta -- true` beside a hand-made baseline
+# (bench/usernet-baseline.c: `unshare -Urn` plus the helper with the options sbox gives it, and
+# nothing else), with sbox's overhead over it in percent; `sbox -- true` (net = none) for scale.
+# Throughput: 1 GiB from the host into a server inside, through a published port, for each.
 # Usage: bench/net.sh [SBOX] (default ./sbox). Run it as a normal user.
 set -eu
 sbox=$(realpath "${1:-./sbox}")
@@ -10,22 +12,32 @@ runs=${BENCH_RUNS:-100}
 
 . "$here/need.sh"
 need hyperfine hyperfine
+need slirp4netns slirp4netns
+need pasta passt
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cd "$out"
+cc -O2 -o "$out/baseline" "$here/usernet-baseline.c"
 
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$out/r.json" \
     -n "sbox --net slirp" "$sbox --net slirp -- true" \
+    -n "baseline slirp" "$out/baseline slirp true" \
+    -n "sbox --net pasta" "$sbox --net pasta -- true" \
+    -n "baseline pasta" "$out/baseline pasta true" \
     -n "sbox --net none" "$sbox -- true"
 
 python3 - "$out/r.json" <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 print()
-for name in ("sbox --net slirp", "sbox --net none"):
+for name in ("sbox --net slirp", "baseline slirp", "sbox --net pasta", "baseline pasta", "sbox --net none"):
     x = r[name]
-    print(f"{name:24} {x['mean']*1e3:7.2f} ms ± {x['stddev']*1e3:5.2f}")
+    extra = ""
+    if name.startswith("sbox --net") and name != "sbox --net none":
+        base = r["baseline " + name.split()[-1]]["mean"]
+        extra = f"   {100 * (x['mean'] - base) / base:+5.1f}% over the baseline"
+    print(f"{name:20} {x['mean']*1e3:7.2f} ms ± {x['stddev']*1e3:5.2f}{extra}")
 PY
 
 # Throughput: the host sends 1 GiB to 127.0.0.1:PORT, published to a reader inside.
@@ -41,14 +53,17 @@ while True:
     n += len(b)
 print(n, flush=True)
 PY
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkfifo "$out/ready"
-"$sbox" --net slirp --publish "$port:5000" -- python3 "$out/sink.py" >"$out/ready" &
-exec 7<"$out/ready"
-read -r _ <&7
-python3 - "$port" <<'PY'
+echo
+for net in slirp pasta; do
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    rm -f "$out/ready"
+    mkfifo "$out/ready"
+    "$sbox" --net "$net" --publish "$port:5000" -- python3 "$out/sink.py" >"$out/ready" &
+    exec 7<"$out/ready"
+    read -r _ <&7
+    python3 - "$net" "$port" <<'PY'
 import socket, sys, time
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
 buf = b"x" * (1 << 20)
 t = time.monotonic()
 for _ in range(1024):
@@ -56,8 +71,10 @@ for _ in range(1024):
 c.shutdown(socket.SHUT_WR)
 c.recv(1)
 dt = time.monotonic() - t
-print(f"\nslirp: 1 GiB through a published port in {dt:.2f} s ({1024 / dt:.0f} MiB/s)")
+print(f"{sys.argv[1]}: 1 GiB through a published port in {dt:.2f} s ({1024 / dt:.0f} MiB/s)")
 PY
-read -r got <&7
-wait
-[ "$got" = 1073741824 ] || echo "bench: the sandbox received $got bytes, not 1 GiB" >&2
+    read -r got <&7
+    exec 7<&-
+    wait
+    [ "$got" = 1073741824 ] || echo "bench: the sandbox received $got bytes, not 1 GiB" >&2
+done

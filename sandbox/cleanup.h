@@ -18,6 +18,7 @@ static inline void sbox_closep(int *fd)
     /* close() is never retried on EINTR: on Linux the descriptor is gone either way. */
     if (*fd >= 0)
         close(*fd);
+    *fd = -1;
 }
 
 static inline void sbox_fclosep(FILE **f)

@@ -222,6 +222,9 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
             sbox_error_prefix(&err, "%s", where);
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
+    /* The network helper started beside this setup; the payload waits until it is ready. */
+    if (sbox_net_usermode(p->net) && read(chan, &go, 1) != 1)
+        _exit(125);
 
     sigpending(&early);
     payload = fork();
@@ -686,7 +689,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     const int tty = caller_tty();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
-    _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {.exit_fd = -1};
+    _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
+        .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1};
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
@@ -782,14 +786,21 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     r = write_map(p, &map, pid, err);
-    /* The sandbox's network, up before the payload can start: the helper joins the namespace
-     * (through the user namespace, which needs the map). */
+    /* The sandbox's network helper joins the namespace (through the user namespace, which needs
+     * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
         r = sbox_usernet_start(p, pid, &usernet, err);
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
-    if (r < 0 || send(chan, "g", 1, MSG_NOSIGNAL) != 1) {
+    if (r >= 0 && send(chan, "g", 1, MSG_NOSIGNAL) != 1)
+        r = sbox_error(err, errno, "release the sandbox");
+    /* The network is up before the payload starts: pid 1 waits for this second word. A child
+     * that failed meanwhile cannot take it, and says why on the channel, read below. */
+    if (r >= 0 && sbox_net_usermode(p->net)) {
+        r = sbox_usernet_ready(p, &usernet, err);
         if (r >= 0)
-            r = sbox_error(err, errno, "release the sandbox");
+            (void)!send(chan, "n", 1, MSG_NOSIGNAL);
+    }
+    if (r < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         goto out;

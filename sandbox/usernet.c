@@ -214,33 +214,33 @@ static char *private_dir(void)
 }
 
 
-static int start_failed(const char *net, const char *helper, int log, int timed_out,
-                        struct sbox_error *err)
+static int start_failed(const struct sbox_usernet *u, int timed_out, struct sbox_error *err)
 {
+    const char *net = u->pasta ? "pasta" : "slirp", *helper = u->pasta ? "pasta" : "slirp4netns";
     char why[512];
     if (timed_out)
         return sbox_error(err, ETIMEDOUT, "net = %s: %s did not start", net, helper);
-    last_line(log, why, sizeof why);
+    last_line(u->log_fd, why, sizeof why);
     return sbox_error(err, 0, "net = %s: %s failed: %s", net, helper,
                       why[0] ? why : "(no message)");
 }
 
-/* slirp4netns: tap0 configured by itself, ready when it writes to descriptor 3, ended by the
- * closing of descriptor 4; the forwards are added through its API socket. */
-static int start_slirp(const struct sbox_plan *p, const char *program, const char *dir,
-                       pid_t target, int log, struct sbox_usernet *u, struct sbox_error *err)
+/* slirp4netns: configures tap0 itself, says it is ready by writing to descriptor 3, and ends
+ * when descriptor 4 closes; the forwards are added through its API socket, once ready. */
+static int spawn_slirp(const struct sbox_plan *p, const char *program, pid_t target,
+                       struct sbox_usernet *u, struct sbox_error *err)
 {
-    _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", dir);
+    _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", u->dir);
     _cleanup_free_ char *pidarg = sbox_xasprintf("%d", (int)target);
-    _cleanup_close_ int ready_r = -1, ready_w = -1, exit_r = -1;
+    _cleanup_close_ int ready_w = -1, exit_r = -1;
     int ready[2], exitp[2];
     char *argv[16];
-    int n = 0, r = 0;
+    int n = 0;
     pid_t pid;
 
     if (pipe2(ready, O_CLOEXEC) < 0)
         return sbox_error(err, errno, "net = slirp: prepare slirp4netns");
-    ready_r = ready[0], ready_w = ready[1];
+    u->ready_fd = ready[0], ready_w = ready[1];
     if (pipe2(exitp, O_CLOEXEC) < 0)
         return sbox_error(err, errno, "net = slirp: prepare slirp4netns");
     exit_r = exitp[0];
@@ -266,28 +266,32 @@ static int start_slirp(const struct sbox_plan *p, const char *program, const cha
     if (pid < 0)
         return sbox_error(err, errno, "net = slirp: start slirp4netns");
     if (pid == 0)
-        exec_helper(program, argv, log, ready_w, exit_r);
+        exec_helper(program, argv, u->log_fd, ready_w, exit_r);
     u->pid = pid;
-    sbox_closep(&ready_w);
-    sbox_closep(&exit_r);
+    return 0;
+}
 
-    /* Ready when it writes to the ready descriptor; end of file means it died. */
+/* Ready when it writes to the ready descriptor; end of file means it died. */
+static int ready_slirp(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err)
+{
+    _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", u->dir);
+    int r = 0;
     for (;;) {
-        struct pollfd pfd = {.fd = ready_r, .events = POLLIN};
+        struct pollfd pfd = {.fd = u->ready_fd, .events = POLLIN};
         char c = 0;
         int pr = poll(&pfd, 1, READY_TIMEOUT_MS);
         if (pr < 0 && errno == EINTR)
             continue;
-        if (pr > 0 && read(ready_r, &c, 1) == 1)
+        if (pr > 0 && read(u->ready_fd, &c, 1) == 1)
             break;
-        return start_failed("slirp", "slirp4netns", log, pr == 0, err);
+        return start_failed(u, pr == 0, err);
     }
     for (size_t i = 0; i < p->n_publish && r >= 0; i++)
         r = add_forward(sock, &p->publish[i], err);
     return r;
 }
 
-/* One -t or -u value: "[ADDRESS/]HOST_PORT:SANDBOX_PORT". */
+/* One -t or -u value: "[ADDRESS/]HOST_PORT:SANDBOX_PORT,...", or none. */
 static char *pasta_ports(const struct sbox_plan *p, bool udp)
 {
     char *spec = NULL;
@@ -304,17 +308,16 @@ static char *pasta_ports(const struct sbox_plan *p, bool udp)
     return spec ? spec : sbox_xstrdup("none");
 }
 
-/* pasta: joins the namespace, configures it as the host's (address, routes, MTU) and binds the
- * published ports, then writes its pid to its PID file: a FIFO here, so that write is the
- * readiness signal; a pidfd tells if it died first. Nothing is forwarded from the sandbox to
- * the host's ports (-T/-U none, where pasta's default would forward every one bound). */
-static int start_pasta(const struct sbox_plan *p, const char *program, const char *dir,
-                       pid_t target, int log, struct sbox_usernet *u, struct sbox_error *err)
+/* pasta: joins the namespace, configures it as the host's (address, routes, MTU), binds the
+ * published ports, and only then writes its pid to its PID file: a FIFO here, so that write is
+ * the readiness signal. Nothing is forwarded from the sandbox to the host's ports (-T/-U none,
+ * where pasta's default forwards every one bound on the host). */
+static int spawn_pasta(const struct sbox_plan *p, const char *program, pid_t target,
+                       struct sbox_usernet *u, struct sbox_error *err)
 {
-    _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", dir);
+    _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", u->dir);
     _cleanup_free_ char *pidarg = sbox_xasprintf("%d", (int)target);
     _cleanup_free_ char *tcp = pasta_ports(p, false), *udp = pasta_ports(p, true);
-    _cleanup_close_ int ready = -1, pidfd = -1;
     char *argv[32];
     int n = 0;
     pid_t pid;
@@ -322,8 +325,8 @@ static int start_pasta(const struct sbox_plan *p, const char *program, const cha
     if (mkfifo(fifo, 0600) < 0)
         return sbox_error(err, errno, "net = pasta: prepare pasta");
     /* Opened first and without waiting, so pasta's own open finds a reader. */
-    ready = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (ready < 0)
+    u->ready_fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (u->ready_fd < 0)
         return sbox_error(err, errno, "net = pasta: prepare pasta");
     argv[n++] = (char *)"pasta";
     argv[n++] = (char *)"--config-net";
@@ -354,28 +357,34 @@ static int start_pasta(const struct sbox_plan *p, const char *program, const cha
     if (pid < 0)
         return sbox_error(err, errno, "net = pasta: start pasta");
     if (pid == 0)
-        exec_helper(program, argv, log, -1, -1);
+        exec_helper(program, argv, u->log_fd, -1, -1);
     u->pid = pid;
-    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    /* Tells if pasta dies before its word (without one, the deadline does). */
+    u->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    return 0;
+}
 
+static int ready_pasta(struct sbox_usernet *u, struct sbox_error *err)
+{
     for (;;) {
-        struct pollfd pfd[2] = {{.fd = ready, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+        struct pollfd pfd[2] = {{.fd = u->ready_fd, .events = POLLIN},
+                                {.fd = u->pidfd, .events = POLLIN}};
         char text[32];
         ssize_t got;
-        int pr = poll(pfd, pidfd >= 0 ? 2 : 1, READY_TIMEOUT_MS);
+        int pr = poll(pfd, u->pidfd >= 0 ? 2 : 1, READY_TIMEOUT_MS);
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr <= 0)
-            return start_failed("pasta", "pasta", log, pr == 0, err);
+            return start_failed(u, pr == 0, err);
         if (pfd[0].revents) {
-            got = read(ready, text, sizeof text - 1);
+            got = read(u->ready_fd, text, sizeof text - 1);
             if (got > 0)
                 return 0;
             if (got < 0 && errno == EAGAIN)
                 continue;
         }
         /* It died, or closed the FIFO without a word. */
-        return start_failed("pasta", "pasta", log, 0, err);
+        return start_failed(u, 0, err);
     }
 }
 
@@ -401,22 +410,36 @@ static bool default_route(bool ipv6)
     return false;
 }
 
+/* The private directory and what is in it: needed no more once the helper is ready. */
+static void remove_dir(struct sbox_usernet *u)
+{
+    static const char *const names[] = {"api.sock", "ready", "log"};
+    if (!u->dir)
+        return;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        _cleanup_free_ char *path = sbox_xasprintf("%s/%s", u->dir, names[i]);
+        unlink(path);
+    }
+    rmdir(u->dir);
+    free(u->dir);
+    u->dir = NULL;
+}
+
 int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_usernet *u,
                        struct sbox_error *err)
 {
     const bool pasta = p->net == SBOX_NET_PASTA;
     const char *helper = pasta ? "pasta" : "slirp4netns", *net = pasta ? "pasta" : "slirp";
     _cleanup_free_ char *program = sbox_find_program(helper);
-    _cleanup_free_ char *dir = NULL, *logpath = NULL;
-    _cleanup_close_ int log = -1;
+    _cleanup_free_ char *logpath = NULL;
     int r = 0;
 
-    u->pid = 0;
-    u->exit_fd = -1;
+    *u = (struct sbox_usernet){.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1,
+                               .pasta = pasta};
     if (!program)
         return where_err(err, &p->net_origin, "net",
-                         "net = %s needs %s, which is not installed (package %s)",
-                         net, helper, pasta ? "passt" : "slirp4netns");
+                         "net = %s needs %s, which is not installed (package %s)", net, helper,
+                         pasta ? "passt" : "slirp4netns");
     if (pasta && !default_route(p->ipv6))
         return where_err(err, &p->net_origin, "net",
                          "net = pasta needs a default route on the host (pasta copies its "
@@ -426,38 +449,47 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
         if (r < 0)
             return r;
     }
-    dir = private_dir();
-    if (!dir)
+    u->dir = private_dir();
+    if (!u->dir)
         return sbox_error(err, errno, "net = %s: make a private directory", net);
-    logpath = sbox_xasprintf("%s/log", dir);
-    log = open(logpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (log < 0)
+    logpath = sbox_xasprintf("%s/log", u->dir);
+    u->log_fd = open(logpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (u->log_fd < 0)
         r = sbox_error(err, errno, "net = %s: %s", net, logpath);
     else if (pasta)
-        r = start_pasta(p, program, dir, target, log, u, err);
+        r = spawn_pasta(p, program, target, u, err);
     else
-        r = start_slirp(p, program, dir, target, log, u, err);
-    /* Everything in it is opened or bound by now; the helper keeps its log open. */
-    {
-        _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", dir);
-        _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", dir);
-        unlink(sock);
-        unlink(fifo);
-        unlink(logpath);
-        rmdir(dir);
-    }
+        r = spawn_slirp(p, program, target, u, err);
     if (r < 0)
         sbox_usernet_stop(u);
     return r;
 }
 
+int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err)
+{
+    int r = u->pasta ? ready_pasta(u, err) : ready_slirp(p, u, err);
+    if (r < 0) {
+        sbox_usernet_stop(u);
+        return r;
+    }
+    /* The helper keeps its log open; sbox needs none of it any more. */
+    remove_dir(u);
+    sbox_closep(&u->ready_fd);
+    sbox_closep(&u->pidfd);
+    sbox_closep(&u->log_fd);
+    return 0;
+}
+
 void sbox_usernet_stop(struct sbox_usernet *u)
 {
-    if (u->exit_fd >= 0)
-        sbox_closep(&u->exit_fd);
+    sbox_closep(&u->exit_fd);
     if (u->pid > 0) {
         kill(u->pid, SIGKILL);
         waitpid(u->pid, NULL, 0);
         u->pid = 0;
     }
+    remove_dir(u);
+    sbox_closep(&u->ready_fd);
+    sbox_closep(&u->pidfd);
+    sbox_closep(&u->log_fd);
 }

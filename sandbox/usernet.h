@@ -4,6 +4,7 @@
 #ifndef SBOX_USERNET_H
 #define SBOX_USERNET_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -18,19 +19,30 @@
 #define SBOX_PASTA_DNS "169.254.1.1"
 
 struct sbox_usernet {
-    pid_t pid;   /* the helper, or 0 */
-    int exit_fd; /* slirp4netns: closing it ends the helper; -1 for pasta */
+    pid_t pid;    /* the helper, or 0 */
+    int exit_fd;  /* slirp4netns: closing it ends the helper */
+    int ready_fd; /* where the helper says it is ready */
+    int pidfd;    /* pasta: tells if it died first */
+    int log_fd;   /* its output, for a message */
+    char *dir;    /* the private directory, until it is ready */
+    bool pasta;
 };
 
-/* Checks the published ports are free on the host, starts the helper against target's network
- * namespace and waits until it says the network is up (no guessing), with the ports forwarded,
- * the host's loopback unreachable unless host-loopback = yes, and IPv6 only with ipv6 = yes.
- * The helper dies with sbox, whichever way sbox ends; its control files live in a private
- * directory removed before this returns. On failure nothing is left running. */
+/* Checks the helper is installed and the published ports are free on the host, and starts the
+ * helper against target's network namespace, in the background: the sandbox's setup and the
+ * helper's go on side by side. The helper dies with sbox, whichever way sbox ends. On failure
+ * nothing is left running or on disk. */
 int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_usernet *u,
                        struct sbox_error *err);
 
-/* Ends the helper and reaps it; safe on a zeroed or stopped one. */
+/* Waits until the helper says the network is up (no guessing), with the ports forwarded, the
+ * host's loopback unreachable unless host-loopback = yes, and IPv6 only with ipv6 = yes; then
+ * removes the private directory (the API socket, the readiness FIFO), unreachable from inside
+ * in any case. On failure the helper is stopped. */
+int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err);
+
+/* Ends the helper, reaps it and removes what it left; safe on a zeroed (fds -1) or stopped
+ * one. */
 void sbox_usernet_stop(struct sbox_usernet *u);
 
 #endif
