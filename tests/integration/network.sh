@@ -176,7 +176,8 @@ like "$ERR" "publish 127.0.0.1:5353:53/udp: older pasta versions drop UDP sent t
 # pasta's gateway is the host's real one, so trying it could send traffic off this machine.
 # These checks run in a user and network namespace of the test's own instead, standing in for
 # the host: a veth pair (both ends in it), 198.51.100.2/24 and a default route via
-# 198.51.100.1, where nothing answers; the listener is on that namespace's loopback.
+# 198.51.100.1, where nothing answers; the listener and a stand-in resolver are on that
+# namespace's loopback (its own /etc/resolv.conf, in a mount namespace of its own, names it).
 if command -v pasta >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 &&
     unshare --user --map-user=0 true 2>/dev/null; then
     tests_dir=$(cd "${SBOX_TESTS:-$(dirname "$0")/..}" && pwd)
@@ -195,6 +196,19 @@ exec 8>"$WORK/.sctl"
 read -r LPORT <"$WORK/.sport"
 as_you() { unshare --user --map-user=$(id -u) --map-group=$(id -g) "\$@"; }
 cd "$WORK"
+# A resolver on this namespace's loopback, as systemd-resolved's 127.0.0.53 is on many hosts.
+echo "nameserver 127.0.0.53" >"$WORK/resolv.conf"
+mount --bind "$WORK/resolv.conf" /etc/resolv.conf
+ip addr add 127.0.0.53/8 dev lo 2>/dev/null || true
+rm -f "$WORK/.dctl" "$WORK/.dup"
+mkfifo "$WORK/.dctl" "$WORK/.dup"
+python3 "$tests_dir/helpers/dns.py" serve 127.0.0.53 <"$WORK/.dctl" >"$WORK/.dup" &
+exec 9>"$WORK/.dctl"
+read -r _ <"$WORK/.dup"
+cp "$tests_dir/helpers/dns.py" "$WORK/dns.py"
+echo "dns-pasta: \$(as_you "$SBOX" --net pasta -- python3 "$WORK/dns.py" ask 169.254.1.1)"
+echo "dns-slirp: \$(as_you "$SBOX" --net slirp -- python3 "$WORK/dns.py" ask 10.0.2.3)"
+exec 9>&-
 echo "gateway-closed: \$(as_you "$SBOX" --net pasta -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
 echo "gateway-open: \$(as_you "$SBOX" --net pasta --host-loopback yes -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
 ip route del default
@@ -202,7 +216,9 @@ echo "no-route: \$(as_you "$SBOX" --net pasta -- true 2>&1)"
 exec 8>&-
 wait
 EOF
-    OUT=$(unshare --user --map-root-user --net sh "$WORK/standin.sh" 2>&1) || true
+    OUT=$(unshare --user --map-root-user --net --mount sh "$WORK/standin.sh" 2>&1) || true
+    like "$OUT" "dns-pasta: answered" "net = pasta: DNS to 169.254.1.1 reaches the host's resolver, on its loopback too"
+    like "$OUT" "dns-slirp: answered" "net = slirp: DNS to 10.0.2.3 reaches the host's resolver, on its loopback too"
     like "$OUT" "gateway-closed: TimeoutError" "net = pasta: the host's 127.0.0.1 is not reachable through the gateway"
     like "$OUT" "gateway-open: hello" "net = pasta, host-loopback = yes: it is (outbound traffic works)"
     like "$OUT" "no-route: sbox: --net: net = pasta needs a default route on the host" "net = pasta on a host without a default route: one line saying so"
