@@ -727,9 +727,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
         env.fuse_program = fuse_program;
     }
-    /* An image sharing the host's network uses the host's resolver, read here, before the
-     * sandbox's root replaces the host's. */
-    if (p->rootfs && p->net == SBOX_NET_HOST)
+    /* Sharing the host's network means the host's resolver, read here, before the sandbox's
+     * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
+     * /run, which the sandbox has its own of. */
+    if (p->net == SBOX_NET_HOST)
         env.resolv_conf = resolv = read_text("/etc/resolv.conf");
     env.lock_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {

@@ -625,10 +625,62 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     return sbox_error(err, EINVAL, "unknown mount kind");
 }
 
+/* A read-only copy of text, staged as /etc-NAME in the staging tmpfs, as a detached mount. */
+static int stage_text(const char *name, const char *text, int *tree, struct sbox_error *err)
+{
+    _cleanup_free_ char *staged = sbox_xasprintf("/etc-%s", name);
+    _cleanup_close_ int fd = open(staged, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    size_t n = strlen(text);
+    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
+        return sbox_error(err, errno, "write %s", staged);
+    sbox_closep(&fd);
+    fd = open(staged, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return sbox_error(err, errno, "open %s", staged);
+    return clone_tree(fd,
+                      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                      staged, tree, err);
+}
+
+/* Where /etc/resolv.conf leads when it is a symlink into /run, as with systemd-resolved
+ * (../run/systemd/resolve/stub-resolv.conf), NetworkManager or resolvconf: the sandbox's /run
+ * is its own, so the link leads nowhere unless something is mounted there. NULL otherwise. */
+static char *resolv_link(const struct ctx *c)
+{
+    _cleanup_close_ int etc = -1;
+    char target[PATH_MAX];
+    ssize_t n;
+    char *path;
+    if (open_in(c->root, "/etc", O_PATH | O_DIRECTORY, &etc) < 0)
+        return NULL;
+    n = readlinkat(etc, "resolv.conf", target, sizeof target - 1);
+    if (n <= 0)
+        return NULL;
+    target[n] = '\0';
+    path = sbox_path_resolve("/etc", target);
+    if (path && sbox_path_is_under(path, "/run") && strcmp(path, "/run") != 0)
+        return path;
+    free(path);
+    return NULL;
+}
+
+/* The resolver's file: over /etc/resolv.conf, or where its symlink into /run leads (made there,
+ * in the sandbox's own /run). A destination that cannot be made keeps what is there. */
+static void attach_resolv(struct ctx *c, int tree)
+{
+    struct sbox_error skip;
+    _cleanup_free_ char *link = NULL;
+    if (attach(c, tree, "/etc/resolv.conf", false, &skip) == 0)
+        return;
+    link = resolv_link(c);
+    if (link)
+        (void)attach(c, tree, link, false, &skip);
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf for an image (or over the host's, with net =
- * slirp or pasta), written in the staging tmpfs and bound read-only over the image's: never written into
- * the image. A destination that cannot
- * be made (a dangling symlink in a read-only image) keeps the image's own file. */
+ * slirp or pasta), written in the staging tmpfs and bound read-only over the image's: never
+ * written into the image. A destination that cannot be made (a dangling symlink in a read-only
+ * image) keeps the image's own file. */
 static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *resolv,
                         struct sbox_error *err)
 {
@@ -651,25 +703,38 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *re
         {"resolv.conf", resolv},
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        _cleanup_free_ char *staged = sbox_xasprintf("/etc-%s", files[i][0]);
         _cleanup_free_ char *dst = sbox_xasprintf("/etc/%s", files[i][0]);
-        _cleanup_close_ int fd = open(staged, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
         _cleanup_close_ int tree = -1;
         struct sbox_error skip;
-        size_t n = strlen(files[i][1]);
-        if (fd < 0 || write(fd, files[i][1], n) != (ssize_t)n)
-            return sbox_error(err, errno, "write %s", staged);
-        sbox_closep(&fd);
-        fd = open(staged, O_PATH | O_CLOEXEC);
-        if (fd < 0)
-            return sbox_error(err, errno, "open %s", staged);
-        int r = clone_tree(
-            fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-            staged, &tree, err);
+        int r = stage_text(files[i][0], files[i][1], &tree, err);
         if (r < 0)
             return r;
-        (void)attach(c, tree, dst, false, &skip);
+        if (strcmp(files[i][0], "resolv.conf") == 0)
+            attach_resolv(c, tree);
+        else
+            (void)attach(c, tree, dst, false, &skip);
     }
+    return 0;
+}
+
+/* net = host over the host's own /etc: its /etc/resolv.conf is the host's, unless it is a
+ * symlink into /run (the sandbox's own): then the host's resolver file, read by the parent, is
+ * put where the link leads. */
+static int host_resolv(struct ctx *c, const char *resolv, struct sbox_error *err)
+{
+    _cleanup_close_ int fd = -1, tree = -1;
+    _cleanup_free_ char *link = NULL;
+    struct sbox_error skip;
+    int r;
+    if (!resolv || open_in(c->root, "/etc/resolv.conf", O_RDONLY, &fd) == 0)
+        return 0;
+    link = resolv_link(c);
+    if (!link)
+        return 0;
+    r = stage_text("resolv.conf", resolv, &tree, err);
+    if (r < 0)
+        return r;
+    (void)attach(c, tree, link, false, &skip);
     return 0;
 }
 
@@ -794,6 +859,10 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     /* An image's own files, and the host's resolver, wrong behind user-mode NAT. */
     if (p->rootfs || sbox_net_usermode(p->net)) {
         r = generate_etc(&c, p, env->resolv_conf, err);
+        if (r < 0)
+            goto out;
+    } else if (p->net == SBOX_NET_HOST) {
+        r = host_resolv(&c, env->resolv_conf, err);
         if (r < 0)
             goto out;
     }

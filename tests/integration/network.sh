@@ -209,6 +209,18 @@ cp "$tests_dir/helpers/dns.py" "$WORK/dns.py"
 echo "dns-pasta: \$(as_you "$SBOX" --net pasta -- python3 "$WORK/dns.py" ask 169.254.1.1)"
 echo "dns-slirp: \$(as_you "$SBOX" --net slirp -- python3 "$WORK/dns.py" ask 10.0.2.3)"
 exec 9>&-
+# A host whose /etc/resolv.conf is a symlink into /run, as with systemd-resolved: the
+# sandbox's /run is its own, so sbox puts the resolver's file where the link leads.
+mkdir -p "$WORK/etc"
+cp /etc/passwd /etc/group "$WORK/etc/"
+ln -s ../run/systemd/resolve/stub-resolv.conf "$WORK/etc/resolv.conf"
+mount --bind "$WORK/etc" /etc
+mount -t tmpfs tmpfs /run
+mkdir -p /run/systemd/resolve
+echo "nameserver 127.0.0.53" >/run/systemd/resolve/stub-resolv.conf
+for net in host slirp pasta; do
+    echo "resolv-\$net: \$(as_you "$SBOX" --net \$net -- cat /etc/resolv.conf 2>/dev/null | tr '\n' ' ')"
+done
 echo "gateway-closed: \$(as_you "$SBOX" --net pasta -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
 echo "gateway-open: \$(as_you "$SBOX" --net pasta --host-loopback yes -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
 ip route del default
@@ -219,6 +231,9 @@ EOF
     OUT=$(unshare --user --map-root-user --net --mount sh "$WORK/standin.sh" 2>&1) || true
     like "$OUT" "dns-pasta: answered" "net = pasta: DNS to 169.254.1.1 reaches the host's resolver, on its loopback too"
     like "$OUT" "dns-slirp: answered" "net = slirp: DNS to 10.0.2.3 reaches the host's resolver, on its loopback too"
+    like "$OUT" "resolv-host: nameserver 127.0.0.53 " "net = host, /etc/resolv.conf a symlink into /run: the host's resolver inside"
+    like "$OUT" "resolv-slirp: nameserver 10.0.2.3 " "net = slirp, the same: the NAT's resolver inside"
+    like "$OUT" "resolv-pasta: nameserver 169.254.1.1 " "net = pasta, the same: pasta's resolver inside"
     like "$OUT" "gateway-closed: TimeoutError" "net = pasta: the host's 127.0.0.1 is not reachable through the gateway"
     like "$OUT" "gateway-open: hello" "net = pasta, host-loopback = yes: it is (outbound traffic works)"
     like "$OUT" "no-route: sbox: --net: net = pasta needs a default route on the host" "net = pasta on a host without a default route: one line saying so"
