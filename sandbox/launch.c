@@ -676,6 +676,71 @@ static char *read_text(const char *path)
     return buf;
 }
 
+enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
+
+/* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
+ * start the payload (a second byte on the channel). NET_UP: the payload starts. CHILD_ENDED:
+ * the child failed or died, and is reaped into *status (its report, if any, in *report).
+ * CANCELLED: a signal told sbox to stop before the command ran; the child is gone and *status
+ * is the signal. HELPER_FAILED: err says why; the child is gone, with no report of its own. */
+static enum net_start await_network(const struct sbox_plan *p, struct sbox_usernet *u, pid_t pid,
+                                    int chan, int sfd, struct msg *report, bool *have_report,
+                                    int *status, struct sbox_error *err)
+{
+    for (;;) {
+        struct pollfd stop[2] = {{.fd = chan, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        struct signalfd_siginfo si;
+        struct msg m;
+        ssize_t n;
+        int r = sbox_usernet_ready(p, u, stop, 2, err);
+        if (r == 0) {
+            (void)!send(chan, "n", 1, MSG_NOSIGNAL);
+            return NET_UP;
+        }
+        if (r > 0 && stop[0].revents) {
+            n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
+            if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
+                m.err.msg[sizeof m.err.msg - 1] = '\0';
+                fprintf(stderr, "sbox: %s\n", m.err.msg);
+                continue;
+            }
+            if (n == (ssize_t)sizeof m) {
+                *report = m;
+                *have_report = true;
+            }
+            kill(pid, SIGKILL);
+            waitpid(pid, status, 0);
+            return CHILD_ENDED;
+        }
+        if (r > 0) {
+            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+                continue;
+            if (si.ssi_signo == SIGCHLD) {
+                if (waitpid(pid, status, WNOHANG) == pid)
+                    return CHILD_ENDED;
+                continue;
+            }
+            if (si.ssi_signo == SIGTSTP)
+                continue;
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            *status = (int)si.ssi_signo;
+            return CANCELLED;
+        }
+        /* The helper failed, perhaps only because the child's namespace went away with the
+         * child: then the child's report says what really went wrong. */
+        kill(pid, SIGKILL);
+        waitpid(pid, status, 0);
+        while ((n = recv(chan, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
+            if (m.type == MSG_SETUP_FAILED) {
+                *report = m;
+                *have_report = true;
+                return CHILD_ENDED;
+            }
+        return HELPER_FAILED;
+    }
+}
+
 int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
                 void *ready_ctx, int *ret_status, struct sbox_error *err)
 {
@@ -794,17 +859,25 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
     if (r >= 0 && send(chan, "g", 1, MSG_NOSIGNAL) != 1)
         r = sbox_error(err, errno, "release the sandbox");
-    /* The network is up before the payload starts: pid 1 waits for this second word. A child
-     * that failed meanwhile cannot take it, and says why on the channel, read below. */
-    if (r >= 0 && sbox_net_usermode(p->net)) {
-        r = sbox_usernet_ready(p, &usernet, err);
-        if (r >= 0)
-            (void)!send(chan, "n", 1, MSG_NOSIGNAL);
-    }
     if (r < 0) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
         goto out;
+    }
+    if (sbox_net_usermode(p->net)) {
+        switch (await_network(p, &usernet, pid, chan, sfd, &report, &have_report, &status, err)) {
+        case NET_UP:
+            break;
+        case CHILD_ENDED:
+            goto collect;
+        case CANCELLED:
+            *ret_status = 128 + status;
+            r = 0;
+            goto out;
+        case HELPER_FAILED:
+            r = -1;
+            goto out;
+        }
     }
 
     for (;;) {
@@ -854,6 +927,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             kill(pid, (int)si.ssi_signo);
         }
     }
+collect:
     for (struct msg m;
          !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
         if (m.type == MSG_SETUP_FAILED || m.type == MSG_EXEC_FAILED) {

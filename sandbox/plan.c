@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 
 static const struct sbox_origin builtin = {.kind = SBOX_ORIGIN_BUILTIN};
 
@@ -1012,6 +1013,56 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
     return 0;
 }
 
+static bool any_address(const char *ip)
+{
+    return strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0;
+}
+
+/* What user-mode networking cannot do, or could do only by opening the wall: said before
+ * anything starts, in one line naming the setting. */
+static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
+{
+    const char *net = p->net == SBOX_NET_SLIRP ? "slirp" : "pasta";
+    char where[512];
+    for (size_t i = 0; i < p->n_publish; i++) {
+        const struct sbox_publish_spec *a = &p->publish[i].spec;
+        const bool v6 = strchr(a->host_ip, ':') != NULL;
+        sbox_origin_format(&p->publish[i].origin, "publish", where, sizeof where);
+        if (v6 && p->net == SBOX_NET_SLIRP)
+            return sbox_error(err, 0,
+                              "%s: slirp4netns publishes on IPv4 addresses only, not [%s] (net = "
+                              "pasta with ipv6 = yes does)",
+                              where, a->host_ip);
+        if (v6 && !p->ipv6)
+            return sbox_error(err, 0, "%s: the IPv6 address [%s] needs ipv6 = yes", where,
+                              a->host_ip);
+        for (size_t j = 0; j < i; j++) {
+            const struct sbox_publish_spec *b = &p->publish[j].spec;
+            if (a->udp == b->udp && a->host_port == b->host_port &&
+                (strchr(b->host_ip, ':') != NULL) == v6 &&
+                (strcmp(a->host_ip, b->host_ip) == 0 || any_address(a->host_ip) ||
+                 any_address(b->host_ip)))
+                return sbox_error(err, 0, "%s: %s port %u on %s is already published", where,
+                                  a->udp ? "udp" : "tcp", a->host_port, a->host_ip);
+        }
+    }
+    /* The helper forwards whatever the sandbox sends it, to any address: the wall around the
+     * host's loopback is the sandbox's routing table, which these capabilities let it change
+     * (NET_ADMIN) or go around (NET_RAW, with packet sockets). */
+    for (size_t i = 0; !p->host_loopback && i < p->n_caps; i++)
+        if (p->caps[i].cap == CAP_NET_ADMIN || p->caps[i].cap == CAP_NET_RAW) {
+            char name[64];
+            sbox_origin_format(&p->caps[i].origin, "cap-add", where, sizeof where);
+            sbox_value_capability_name(p->caps[i].cap, name, sizeof name);
+            return sbox_error(err, 0,
+                              "%s: %s with net = %s would let the sandbox reach your "
+                              "loopback through the helper; to accept that, set "
+                              "host-loopback = yes",
+                              where, name, net);
+        }
+    return 0;
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     if (!sbox_net_usermode(p->net)) {
@@ -1034,6 +1085,11 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                               p->net == SBOX_NET_HOST ? "the host's" : "none");
         }
     }
+    if (sbox_net_usermode(p->net)) {
+        int r = check_usernet(p, err);
+        if (r < 0)
+            return r;
+    }
     for (size_t i = 0; p->net == SBOX_NET_SLIRP && !p->host_loopback && i < p->n_publish; i++)
         if (p->publish[i].spec.udp && strncmp(p->publish[i].spec.host_ip, "127.", 4) == 0) {
             /* libslirp answers a UDP client on the host's loopback through the same path it
@@ -1051,10 +1107,13 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
             sbox_strv_push(&p->notes,
                            sbox_xasprintf("publish %s:%u:%u/udp: older pasta versions drop UDP "
                                           "sent to another port inside; if it stays silent, "
-                                          "publish %u:%u/udp or use net = slirp",
+                                          "listen on %u inside and publish %u:%u/udp, or use "
+                                          "net = slirp",
                                           p->publish[i].spec.host_ip,
                                           p->publish[i].spec.host_port, p->publish[i].spec.port,
-                                          p->publish[i].spec.port, p->publish[i].spec.port));
+                                          p->publish[i].spec.host_port,
+                                          p->publish[i].spec.host_port,
+                                          p->publish[i].spec.host_port));
             break;
         }
     if (p->net == SBOX_NET_HOST)

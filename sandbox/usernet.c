@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -83,19 +84,30 @@ static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
     return sbox_error(err, errno, "publish: bind %s", what);
 }
 
-/* The last line the helper wrote, for a message; pasta's complaints that it has no system
- * logger to write to are not it. */
+/* Lines a helper writes that never say what went wrong: pasta's complaint that it has no
+ * system logger, slirp4netns's notice about its seccomp filter and its closing "child failed". */
+static bool noise(const char *line)
+{
+    return (strncmp(line, "Failed to send ", 15) == 0 && strstr(line, "syslog")) ||
+           strstr(line, "seccomp is experimental") || strncmp(line, "child failed(", 13) == 0;
+}
+
+/* The last line the helper wrote that says something, for a message. */
 static void last_line(int fd, char *buf, size_t size)
 {
     char text[4096];
-    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    struct stat st;
+    off_t from = fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof text - 1
+                     ? st.st_size - (off_t)sizeof text + 1
+                     : 0;
+    ssize_t n = pread(fd, text, sizeof text - 1, from);
     char *start = NULL;
     buf[0] = '\0';
     if (n <= 0)
         return;
     text[n] = '\0';
     for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n"))
-        if (strncmp(line, "Failed to send ", 15) != 0 || !strstr(line, "syslog"))
+        if (!noise(line))
             start = line;
     if (!start)
         return;
@@ -196,23 +208,65 @@ static int add_forward(const char *sock, const struct sbox_publish *pub, struct 
 
 /* A directory of sbox's own for the API socket and the helper's log: in $XDG_RUNTIME_DIR when
  * there is one (private to the user), else in /tmp; 0700 either way. */
+static const char *const dir_files[] = {"api.sock", "ready", "log"};
+
+static void remove_dir_at(const char *dir)
+{
+    for (size_t i = 0; i < sizeof dir_files / sizeof *dir_files; i++) {
+        _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, dir_files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* The directory is named for the sbox that made it: one left by an sbox killed (SIGKILL) while
+ * its helper started is removed by the next, once that process is gone. */
+static void sweep(const char *base)
+{
+    DIR *d = opendir(base);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        struct stat st;
+        long pid;
+        _cleanup_free_ char *path = NULL;
+        if (strncmp(e->d_name, "sbox-net-", 9) != 0)
+            continue;
+        pid = strtol(e->d_name + 9, &end, 10);
+        if (end == e->d_name + 9 || *end != '-' || pid <= 0 ||
+            (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;
+        path = sbox_xasprintf("%s/%s", base, e->d_name);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+            remove_dir_at(path);
+    }
+    if (d)
+        closedir(d);
+}
+
 static char *private_dir(void)
 {
     const char *run = getenv("XDG_RUNTIME_DIR");
-    char *dir = NULL;
-    if (run && run[0] == '/' && access(run, W_OK | X_OK) == 0) {
-        dir = sbox_xasprintf("%s/sbox-net-XXXXXX", run);
+    const char *bases[] = {run && run[0] == '/' && access(run, W_OK | X_OK) == 0 ? run : NULL,
+                           "/tmp"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir;
+        if (!bases[i])
+            continue;
+        sweep(bases[i]);
+        dir = sbox_xasprintf("%s/sbox-net-%d-XXXXXX", bases[i], (int)getpid());
         if (mkdtemp(dir))
             return dir;
         free(dir);
     }
-    dir = sbox_xstrdup("/tmp/sbox-net-XXXXXX");
-    if (mkdtemp(dir))
-        return dir;
-    free(dir);
     return NULL;
 }
 
+
+/* Waits for the helper's fds and the caller's stop fds: 1 when one of the latter is readable
+ * (its revents say which), 0 when one of the former is, -1 (err set) on the deadline. */
+static int wait_helper(struct sbox_usernet *u, struct pollfd *helper, size_t n_helper,
+                       struct pollfd *stop, size_t n_stop, struct sbox_error *err);
 
 static int start_failed(const struct sbox_usernet *u, int timed_out, struct sbox_error *err)
 {
@@ -272,40 +326,43 @@ static int spawn_slirp(const struct sbox_plan *p, const char *program, pid_t tar
 }
 
 /* Ready when it writes to the ready descriptor; end of file means it died. */
-static int ready_slirp(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err)
+static int ready_slirp(const struct sbox_plan *p, struct sbox_usernet *u, struct pollfd *stop,
+                       size_t n_stop, struct sbox_error *err)
 {
     _cleanup_free_ char *sock = sbox_xasprintf("%s/api.sock", u->dir);
-    int r = 0;
-    for (;;) {
-        struct pollfd pfd = {.fd = u->ready_fd, .events = POLLIN};
-        char c = 0;
-        int pr = poll(&pfd, 1, READY_TIMEOUT_MS);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr > 0 && read(u->ready_fd, &c, 1) == 1)
-            break;
-        return start_failed(u, pr == 0, err);
-    }
+    struct pollfd pfd = {.fd = u->ready_fd, .events = POLLIN};
+    char c = 0;
+    int r = wait_helper(u, &pfd, 1, stop, n_stop, err);
+    if (r != 0)
+        return r;
+    if (read(u->ready_fd, &c, 1) != 1)
+        return start_failed(u, 0, err);
     for (size_t i = 0; i < p->n_publish && r >= 0; i++)
         r = add_forward(sock, &p->publish[i], err);
     return r;
 }
 
-/* One -t or -u value: "[ADDRESS/]HOST_PORT:SANDBOX_PORT,...", or none. */
-static char *pasta_ports(const struct sbox_plan *p, bool udp)
+/* pasta's -t and -u options: one "ADDRESS/HOST_PORT:SANDBOX_PORT" for each published port (a
+ * value takes one address), or "none". Appended to argv; the strings go into owned. */
+static void pasta_ports(const struct sbox_plan *p, bool udp, char **argv, int *n, char ***owned)
 {
-    char *spec = NULL;
+    const char *opt = udp ? "--udp-ports" : "--tcp-ports";
+    bool any = false;
     for (size_t i = 0; i < p->n_publish; i++) {
         const struct sbox_publish_spec *ps = &p->publish[i].spec;
-        char *one;
+        char *spec;
         if (ps->udp != udp)
             continue;
-        one = sbox_xasprintf("%s%s%s/%u:%u", spec ? spec : "", spec ? "," : "", ps->host_ip,
-                             ps->host_port, ps->port);
-        free(spec);
-        spec = one;
+        spec = sbox_xasprintf("%s/%u:%u", ps->host_ip, ps->host_port, ps->port);
+        sbox_strv_push(owned, spec);
+        argv[(*n)++] = (char *)opt;
+        argv[(*n)++] = spec;
+        any = true;
     }
-    return spec ? spec : sbox_xstrdup("none");
+    if (!any) {
+        argv[(*n)++] = (char *)opt;
+        argv[(*n)++] = (char *)"none";
+    }
 }
 
 /* pasta: joins the namespace, configures it as the host's (address, routes, MTU), binds the
@@ -317,8 +374,9 @@ static int spawn_pasta(const struct sbox_plan *p, const char *program, pid_t tar
 {
     _cleanup_free_ char *fifo = sbox_xasprintf("%s/ready", u->dir);
     _cleanup_free_ char *pidarg = sbox_xasprintf("%d", (int)target);
-    _cleanup_free_ char *tcp = pasta_ports(p, false), *udp = pasta_ports(p, true);
-    char *argv[32];
+    _cleanup_free_ char *runas = sbox_xasprintf("%u:%u", (unsigned)getuid(), (unsigned)getgid());
+    _cleanup_strv_ char **owned = NULL;
+    _cleanup_free_ char **argv = sbox_xmalloc((p->n_publish * 2 + 40) * sizeof *argv);
     int n = 0;
     pid_t pid;
 
@@ -334,10 +392,12 @@ static int spawn_pasta(const struct sbox_plan *p, const char *program, pid_t tar
     argv[n++] = (char *)"--quiet";
     argv[n++] = (char *)"--pid";
     argv[n++] = fifo;
-    argv[n++] = (char *)"--tcp-ports";
-    argv[n++] = tcp;
-    argv[n++] = (char *)"--udp-ports";
-    argv[n++] = udp;
+    /* As who sbox runs as: pasta started by root would turn into nobody, who may not join the
+     * sandbox's namespaces (and would lose PR_SET_PDEATHSIG on the way). */
+    argv[n++] = (char *)"--runas";
+    argv[n++] = runas;
+    pasta_ports(p, false, argv, &n, &owned);
+    pasta_ports(p, true, argv, &n, &owned);
     argv[n++] = (char *)"--tcp-ns";
     argv[n++] = (char *)"none";
     argv[n++] = (char *)"--udp-ns";
@@ -364,18 +424,17 @@ static int spawn_pasta(const struct sbox_plan *p, const char *program, pid_t tar
     return 0;
 }
 
-static int ready_pasta(struct sbox_usernet *u, struct sbox_error *err)
+static int ready_pasta(struct sbox_usernet *u, struct pollfd *stop, size_t n_stop,
+                       struct sbox_error *err)
 {
     for (;;) {
         struct pollfd pfd[2] = {{.fd = u->ready_fd, .events = POLLIN},
                                 {.fd = u->pidfd, .events = POLLIN}};
         char text[32];
         ssize_t got;
-        int pr = poll(pfd, u->pidfd >= 0 ? 2 : 1, READY_TIMEOUT_MS);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return start_failed(u, pr == 0, err);
+        int r = wait_helper(u, pfd, u->pidfd >= 0 ? 2 : 1, stop, n_stop, err);
+        if (r != 0)
+            return r;
         if (pfd[0].revents) {
             got = read(u->ready_fd, text, sizeof text - 1);
             if (got > 0)
@@ -385,6 +444,32 @@ static int ready_pasta(struct sbox_usernet *u, struct sbox_error *err)
         }
         /* It died, or closed the FIFO without a word. */
         return start_failed(u, 0, err);
+    }
+}
+
+static int wait_helper(struct sbox_usernet *u, struct pollfd *helper, size_t n_helper,
+                       struct pollfd *stop, size_t n_stop, struct sbox_error *err)
+{
+    struct pollfd fds[8];
+    size_t n = 0;
+    for (size_t i = 0; i < n_helper && n < 8; i++)
+        fds[n++] = helper[i];
+    for (size_t i = 0; i < n_stop && n < 8; i++)
+        fds[n++] = stop[i];
+    for (;;) {
+        int pr = poll(fds, n, READY_TIMEOUT_MS);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return start_failed(u, pr == 0, err);
+        for (size_t i = 0; i < n_helper; i++)
+            helper[i].revents = fds[i].revents;
+        for (size_t i = 0; i < n_stop; i++)
+            stop[i].revents = fds[n_helper + i].revents;
+        for (size_t i = 0; i < n_stop; i++)
+            if (stop[i].revents)
+                return 1;
+        return 0;
     }
 }
 
@@ -413,14 +498,9 @@ static bool default_route(bool ipv6)
 /* The private directory and what is in it: needed no more once the helper is ready. */
 static void remove_dir(struct sbox_usernet *u)
 {
-    static const char *const names[] = {"api.sock", "ready", "log"};
     if (!u->dir)
         return;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        _cleanup_free_ char *path = sbox_xasprintf("%s/%s", u->dir, names[i]);
-        unlink(path);
-    }
-    rmdir(u->dir);
+    remove_dir_at(u->dir);
     free(u->dir);
     u->dir = NULL;
 }
@@ -453,10 +533,11 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
     if (!u->dir)
         return sbox_error(err, errno, "net = %s: make a private directory", net);
     logpath = sbox_xasprintf("%s/log", u->dir);
+    /* Unlinked at once: read through the descriptor, and never left behind. */
     u->log_fd = open(logpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (u->log_fd < 0)
         r = sbox_error(err, errno, "net = %s: %s", net, logpath);
-    else if (pasta)
+    else if (unlink(logpath), pasta)
         r = spawn_pasta(p, program, target, u, err);
     else
         r = spawn_slirp(p, program, target, u, err);
@@ -465,9 +546,12 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
     return r;
 }
 
-int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err)
+int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct pollfd *stop,
+                       size_t n_stop, struct sbox_error *err)
 {
-    int r = u->pasta ? ready_pasta(u, err) : ready_slirp(p, u, err);
+    int r = u->pasta ? ready_pasta(u, stop, n_stop, err) : ready_slirp(p, u, stop, n_stop, err);
+    if (r > 0)
+        return r;
     if (r < 0) {
         sbox_usernet_stop(u);
         return r;

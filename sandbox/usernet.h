@@ -4,6 +4,7 @@
 #ifndef SBOX_USERNET_H
 #define SBOX_USERNET_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -38,8 +39,11 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
 /* Waits until the helper says the network is up (no guessing), with the ports forwarded, the
  * host's loopback unreachable unless host-loopback = yes, and IPv6 only with ipv6 = yes; then
  * removes the private directory (the API socket, the readiness FIFO), unreachable from inside
- * in any case. On failure the helper is stopped. */
-int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct sbox_error *err);
+ * in any case, and returns 0. On failure the helper is stopped and -1 returned. Returns 1
+ * early, the helper still starting, when one of the n_stop fds in stop becomes readable (its
+ * revents say which): the caller has something else to see to, and may call again. */
+int sbox_usernet_ready(const struct sbox_plan *p, struct sbox_usernet *u, struct pollfd *stop,
+                       size_t n_stop, struct sbox_error *err);
 
 /* Ends the helper, reaps it and removes what it left; safe on a zeroed (fds -1) or stopped
  * one. */

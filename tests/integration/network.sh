@@ -58,8 +58,10 @@ fi
 
 # --- net = slirp and net = pasta: user-mode networking ---------------------------------------
 cp "$helpers/serve.py" "$helpers/pidwait.py" "$WORK/"
+cd "$WORK"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-helpers_left() { python3 "$WORK/pidwait.py" "$1" 10; }
+# pasta may go on as passt.avx2 (it runs the build for the machine's CPU).
+helpers_left() { python3 "$WORK/pidwait.py" "$([ "$1" = pasta ] && echo pasta,passt,passt.avx2 || echo "$1")" 10; }
 leftover_dirs() { ls -d /tmp/sbox-net-* "${XDG_RUNTIME_DIR:-/nonexistent}"/sbox-net-* 2>/dev/null | wc -l | tr -d ' '; }
 # The interface of the host's default route: the one pasta copies.
 default_if() { awk '$2 == "00000000" && $8 == "00000000" { print $1; exit }' /proc/net/route; }
@@ -107,6 +109,43 @@ nameserver $dns
         wait "$spid" || rc=$?
         is "$rc" 0 "net = $net, publish $proto: the sandbox ends with its server's status"
     done
+
+    # Two published ports of one kind.
+    h1=$(free_port) h2=$(free_port)
+    rm -f "$WORK/ready"
+    mkfifo "$WORK/ready"
+    "$SBOX" --net "$net" --publish "$h1:3000" --publish "$h2:3001" -- sh -c 'python3 serve.py 3000 & python3 serve.py 3001 & wait' >"$WORK/ready" 2>"$WORK/serve.err" &
+    spid=$!
+    exec 7<"$WORK/ready"
+    read -r _ <&7
+    read -r _ <&7
+    is "$(python3 "$helpers/connect.py" 127.0.0.1 "$h1")/$(python3 "$helpers/connect.py" 127.0.0.1 "$h2")" "from-sandbox/from-sandbox" "net = $net, two published TCP ports: both reach their servers"
+    exec 7<&-
+    wait "$spid" || true
+
+    # The sandbox's own setup failing while the helper starts: its error, not the helper's.
+    run_sbox --net "$net" --chdir /nonexistent -- true
+    is "$RC/$(lines "$ERR")" "125/1" "net = $net, a setup error: one line, status 125"
+    like "$ERR" "--chdir: working directory \`/nonexistent\`" "... the sandbox's own error"
+    is "$(helpers_left "$helper")/$(leftover_dirs)" "0/0" "... and no $helper or private directory is left"
+
+    # A signal while the helper starts (a stand-in that never says it is ready) ends sbox at
+    # once, as it would end the command, leaving nothing.
+    mkdir -p "$WORK/fakebin"
+    rm -f "$WORK/fake-started"
+    mkfifo "$WORK/fake-started"
+    printf '#!/bin/sh\necho $$ >"%s"\nexec sleep 600\n' "$WORK/fake-started" >"$WORK/fakebin/$helper"
+    chmod 755 "$WORK/fakebin/$helper"
+    PATH="$WORK/fakebin:$PATH" "$SBOX" --net "$net" -- true &
+    spid=$!
+    read -r fake <"$WORK/fake-started"
+    kill -INT "$spid"
+    rc=0
+    wait "$spid" || rc=$?
+    is "$rc" 130 "net = $net, SIGINT while the helper starts: sbox ends with 128+2"
+    is "$(python3 -c 'import os, select, sys
+fd = os.pidfd_open(int(sys.argv[1]))
+print("gone" if select.select([fd], [], [], 10)[0] else "running")' "$fake" 2>/dev/null || echo gone)/$(leftover_dirs)" "gone/0" "... and the helper and its directory are gone"
 
     # IPv6 only when asked (slirp's address comes from its router advertisement: waited for,
     # with a deadline; pasta copies the host's, before the payload starts).
@@ -223,6 +262,7 @@ for net in host slirp pasta; do
 done
 echo "gateway-closed: \$(as_you "$SBOX" --net pasta -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
 echo "gateway-open: \$(as_you "$SBOX" --net pasta --host-loopback yes -- python3 "$WORK/connect.py" 198.51.100.1 \$LPORT)"
+echo "as-root: \$("$SBOX" --net pasta -- cat /proc/net/dev 2>&1 | grep -c d0)"
 ip route del default
 echo "no-route: \$(as_you "$SBOX" --net pasta -- true 2>&1)"
 exec 8>&-
@@ -236,6 +276,7 @@ EOF
     like "$OUT" "resolv-pasta: nameserver 169.254.1.1 " "net = pasta, the same: pasta's resolver inside"
     like "$OUT" "gateway-closed: TimeoutError" "net = pasta: the host's 127.0.0.1 is not reachable through the gateway"
     like "$OUT" "gateway-open: hello" "net = pasta, host-loopback = yes: it is (outbound traffic works)"
+    like "$OUT" "as-root: 1" "net = pasta run by root (here, of a user namespace): works"
     like "$OUT" "no-route: sbox: --net: net = pasta needs a default route on the host" "net = pasta on a host without a default route: one line saying so"
 else
     skip "pasta, ip or unshare --map-user is missing: pasta's gateway untested"
@@ -245,6 +286,20 @@ run_sbox check
 like "$OUT" "ok       slirp4netns (net = slirp" "sbox check: slirp4netns is there"
 like "$OUT" "ok       pasta (net = pasta" "sbox check: pasta is there"
 like "$OUT" "ok       /dev/net/tun usable by you" "sbox check: /dev/net/tun is usable"
+
+# What user-mode networking cannot do, or could only by opening the wall: one line, 125.
+for bad in "--net pasta --publish 8080:80 --publish 0.0.0.0:8080:81|--publish: tcp port 8080 on 0.0.0.0 is already published" \
+    "--net pasta --publish [::1]:8080:80|--publish: the IPv6 address [::1] needs ipv6 = yes" \
+    "--net slirp --ipv6 yes --publish [::1]:8080:80|--publish: slirp4netns publishes on IPv4 addresses only" \
+    "--net slirp --cap-add NET_ADMIN|--cap-add: CAP_NET_ADMIN with net = slirp would let the sandbox reach your loopback" \
+    "--net pasta --uid 0 --cap-add NET_RAW|--cap-add: CAP_NET_RAW with net = pasta would let the sandbox reach your loopback"; do
+    # shellcheck disable=SC2086
+    run_sbox ${bad%%|*} -- true
+    is "$RC/$(lines "$ERR")" "125/1" "${bad%%|*}: one line, status 125"
+    like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
+done
+run_sbox --net slirp --cap-add NET_ADMIN --host-loopback yes -- true
+is "$RC" 0 "--cap-add NET_ADMIN with host-loopback = yes: accepted"
 
 # Settings without user-mode networking.
 for bad in "--publish 8080:80|--publish: \`publish\` needs net = slirp or pasta" \
