@@ -206,8 +206,7 @@ static int add_forward(const char *sock, const struct sbox_publish *pub, struct 
     }
 }
 
-/* A directory of sbox's own for the API socket and the helper's log: in $XDG_RUNTIME_DIR when
- * there is one (private to the user), else in /tmp; 0700 either way. */
+/* What the private directory may hold. */
 static const char *const dir_files[] = {"api.sock", "ready", "log"};
 
 static void remove_dir_at(const char *dir)
@@ -244,6 +243,8 @@ static void sweep(const char *base)
         closedir(d);
 }
 
+/* A directory of sbox's own for the API socket, the readiness FIFO and the helper's log: in
+ * $XDG_RUNTIME_DIR when there is one (private to the user), else in /tmp; 0700 either way. */
 static char *private_dir(void)
 {
     const char *run = getenv("XDG_RUNTIME_DIR");
@@ -262,12 +263,6 @@ static char *private_dir(void)
     return NULL;
 }
 
-
-/* Waits for the helper's fds and the caller's stop fds: 1 when one of the latter is readable
- * (its revents say which), 0 when one of the former is, -1 (err set) on the deadline. */
-static int wait_helper(struct sbox_usernet *u, struct pollfd *helper, size_t n_helper,
-                       struct pollfd *stop, size_t n_stop, struct sbox_error *err);
-
 static int start_failed(const struct sbox_usernet *u, int timed_out, struct sbox_error *err)
 {
     const char *net = u->pasta ? "pasta" : "slirp", *helper = u->pasta ? "pasta" : "slirp4netns";
@@ -277,6 +272,34 @@ static int start_failed(const struct sbox_usernet *u, int timed_out, struct sbox
     last_line(u->log_fd, why, sizeof why);
     return sbox_error(err, 0, "net = %s: %s failed: %s", net, helper,
                       why[0] ? why : "(no message)");
+}
+
+/* Waits for the helper's fds and the caller's stop fds: 1 when one of the latter is readable
+ * (its revents say which), 0 when one of the former is, -1 (err set) on the deadline. */
+static int wait_helper(struct sbox_usernet *u, struct pollfd *helper, size_t n_helper,
+                       struct pollfd *stop, size_t n_stop, struct sbox_error *err)
+{
+    struct pollfd fds[8];
+    size_t n = 0;
+    for (size_t i = 0; i < n_helper && n < 8; i++)
+        fds[n++] = helper[i];
+    for (size_t i = 0; i < n_stop && n < 8; i++)
+        fds[n++] = stop[i];
+    for (;;) {
+        int pr = poll(fds, n, READY_TIMEOUT_MS);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return start_failed(u, pr == 0, err);
+        for (size_t i = 0; i < n_helper; i++)
+            helper[i].revents = fds[i].revents;
+        for (size_t i = 0; i < n_stop; i++)
+            stop[i].revents = fds[n_helper + i].revents;
+        for (size_t i = 0; i < n_stop; i++)
+            if (stop[i].revents)
+                return 1;
+        return 0;
+    }
 }
 
 /* slirp4netns: configures tap0 itself, says it is ready by writing to descriptor 3, and ends
@@ -444,32 +467,6 @@ static int ready_pasta(struct sbox_usernet *u, struct pollfd *stop, size_t n_sto
         }
         /* It died, or closed the FIFO without a word. */
         return start_failed(u, 0, err);
-    }
-}
-
-static int wait_helper(struct sbox_usernet *u, struct pollfd *helper, size_t n_helper,
-                       struct pollfd *stop, size_t n_stop, struct sbox_error *err)
-{
-    struct pollfd fds[8];
-    size_t n = 0;
-    for (size_t i = 0; i < n_helper && n < 8; i++)
-        fds[n++] = helper[i];
-    for (size_t i = 0; i < n_stop && n < 8; i++)
-        fds[n++] = stop[i];
-    for (;;) {
-        int pr = poll(fds, n, READY_TIMEOUT_MS);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0)
-            return start_failed(u, pr == 0, err);
-        for (size_t i = 0; i < n_helper; i++)
-            helper[i].revents = fds[i].revents;
-        for (size_t i = 0; i < n_stop; i++)
-            stop[i].revents = fds[n_helper + i].revents;
-        for (size_t i = 0; i < n_stop; i++)
-            if (stop[i].revents)
-                return 1;
-        return 0;
     }
 }
 
