@@ -12,6 +12,7 @@
 #include "overlay.h"
 #include "seccomp.h"
 #include "usernet.h"
+#include "cgroup.h"
 #include "sys.h"
 #include "util.h"
 
@@ -136,7 +137,7 @@ static int nest_user(const struct sbox_plan *p, struct sbox_error *err)
 
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
                                    const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                   bool ranged)
+                                   bool ranged, bool cgroup_limits)
 {
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
@@ -144,6 +145,10 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
     if (nested_user(p, ranged) && nest_user(p, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
+     * is one. */
+    if (sbox_limits_apply(p, cgroup_limits, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -175,7 +180,8 @@ static void report_stop(void *ctx, int sig)
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
                                  const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty, bool ranged, const struct sbox_mount_env *env)
+                                 bool on_tty, bool ranged, bool cgroup_limits,
+                                 const struct sbox_mount_env *env)
 {
     struct sbox_error err = {0};
     struct msg note = {.type = MSG_NOTE};
@@ -233,7 +239,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask, filter, ranged);
+        payload_exec(p, envp, chan, caller_mask, filter, ranged, cgroup_limits);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
@@ -676,6 +682,80 @@ static char *read_text(const char *path)
     return buf;
 }
 
+/* The sandbox's cgroup, when its limits need one and the caller may make one; otherwise the
+ * line saying what the rlimits stand in for, or with limits-strict the error. */
+static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg,
+                        struct sbox_error *err)
+{
+    const unsigned needs = sbox_cgroup_needs(p);
+    _cleanup_free_ char *mountinfo = NULL, *self_text = NULL, *mount = NULL, *self = NULL;
+    _cleanup_free_ char *parent = NULL, *note = NULL;
+    char why[256];
+    bool alone = false;
+    if (!needs)
+        return 0;
+    mountinfo = read_text("/proc/self/mountinfo");
+    self_text = read_text("/proc/self/cgroup");
+    mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
+    self = self_text ? sbox_cgroup_self(self_text) : NULL;
+    parent = sbox_cgroup_find(mount, self, needs, getpid(), &alone, why, sizeof why);
+    if (parent) {
+        struct sbox_error cerr = {0};
+        if (sbox_cgroup_create(parent, alone, getpid(), p, cg, &cerr) == 0)
+            return 0;
+        snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
+    }
+    if (p->limits_strict) {
+        char where[512], what[64] = "";
+        for (int i = 0; i < SBOX_N_LIMITS; i++)
+            if (p->limits[i].set && (i == SBOX_LIMIT_MEMORY || i == SBOX_LIMIT_MEMORY_SWAP ||
+                                     i == SBOX_LIMIT_PIDS || i == SBOX_LIMIT_CPUS))
+                snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
+                         what[0] ? ", " : "", sbox_limit_key(i));
+        sbox_origin_format(&p->limits_strict_origin, "limits-strict", where, sizeof where);
+        return sbox_error(err, 0, "%s: %s cannot be enforced exactly: %s (see sbox check)", where,
+                          what, why);
+    }
+    note = sbox_limits_fallback_note(p, why);
+    if (note)
+        fprintf(stderr, "sbox: %s\n", note);
+    return 0;
+}
+
+/* clone(2) of the sandbox's pid 1, straight into its cgroup when it has one (clone3 with
+ * CLONE_INTO_CGROUP, Linux 5.7; before that, moved there before it is released). */
+static pid_t clone_sandbox(int ns, int cgroup_fd)
+{
+    pid_t pid;
+    if (cgroup_fd >= 0) {
+        struct {
+            uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+                set_tid, set_tid_size, cgroup;
+        } args = {.flags = (uint64_t)ns | CLONE_INTO_CGROUP_FLAG,
+                  .exit_signal = SIGCHLD,
+                  .cgroup = (uint64_t)cgroup_fd};
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+        if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+            return pid;
+    }
+    pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid > 0 && cgroup_fd >= 0) {
+        char text[16];
+        int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        snprintf(text, sizeof text, "%d", (int)pid);
+        if (fd < 0 || write(fd, text, strlen(text)) < 0) {
+            int e = errno;
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            errno = e;
+            pid = -1;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return pid;
+}
+
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
 /* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
@@ -756,6 +836,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
         .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1};
+    _cleanup_(sbox_cgroup_remove) struct sbox_cgroup cg = {.fd = -1};
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
@@ -774,6 +855,9 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r < 0)
         return r;
     r = choose_map(p, &map, err);
+    if (r < 0)
+        return r;
+    r = setup_limits(p, &cg, err);
     if (r < 0)
         return r;
     sbox_plan_seccomp_policy(p, &policy);
@@ -828,7 +912,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     fflush(NULL);
-    pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = clone_sandbox(ns, cg.fd);
     if (pid < 0) {
         int e = errno;
         if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -842,7 +926,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, &env);
+        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, cg.fd >= 0,
+                   &env);
     }
     close(sv[1]);
     if (tty >= 0) {
@@ -942,6 +1027,10 @@ collect:
         err->msg[sizeof err->msg - 1] = '\0';
         *ret_status = report.status;
         r = -(err->err ? err->err : EINVAL);
+    } else if (sbox_cgroup_oom_killed(&cg)) {
+        fprintf(stderr, "sbox: killed: out of memory (limit %s)\n",
+                p->limits[SBOX_LIMIT_MEMORY].text ? p->limits[SBOX_LIMIT_MEMORY].text : "?");
+        *ret_status = 137;
     }
 out:
     /* Signals meant for the sandbox that arrived after it ended are dropped, not delivered to

@@ -27,6 +27,7 @@ extern char **environ;
 static void usage(FILE *f)
 {
     size_t col = 0;
+    bool any_pending = false;
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
@@ -56,7 +57,10 @@ static void usage(FILE *f)
         else
             fprintf(f, "  %-28s %s\n", left, s->help);
     }
-    fputs("\nAccepted and checked, not supported yet (an error until a later version):\n ", f);
+    for (size_t i = 0; i < sbox_n_settings && !any_pending; i++)
+        any_pending = sbox_settings[i].pending != NULL;
+    if (any_pending)
+        fputs("\nAccepted and checked, not supported yet (an error until a later version):\n ", f);
     for (size_t i = 0; i < sbox_n_settings; i++) {
         const struct sbox_setting *s = &sbox_settings[i];
         size_t n;
@@ -70,7 +74,9 @@ static void usage(FILE *f)
         fprintf(f, " --%s", s->key);
         col += n;
     }
-    fputs("\n\nOther options:\n"
+    if (any_pending)
+        fputc('\n', f);
+    fputs("\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
           "  -v, --verbose                print the plan, then the id map and overlay\n"
           "                               chosen, to stderr before running\n"

@@ -103,10 +103,18 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->overlay_origin = p->overlay_driver_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
+    for (int i = 0; i < SBOX_N_LIMITS; i++)
+        p->limits[i].origin = builtin;
+    /* No core dumps unless asked: a dump of a build can hold its secrets. */
+    p->limits[SBOX_LIMIT_CORE].set = true;
+    p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
+    p->limits_strict_origin = builtin;
 }
 
 void sbox_plan_free(struct sbox_plan *p)
 {
+    for (int i = 0; i < SBOX_N_LIMITS; i++)
+        free(p->limits[i].text);
     for (size_t i = 0; i < p->n_mounts; i++) {
         free(p->mounts[i].src);
         free(p->mounts[i].dst);
@@ -383,29 +391,70 @@ static int one_of(const char *value, const char *const *words, struct sbox_error
     return sbox_error(err, 0, "`%s` is not one of %s", value, list);
 }
 
-/* Keys implemented by later parts of sbox: their values are checked now, so a profile written
- * for them fails on a real mistake first, then on "not supported yet". */
-static int check_pending(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
-                         const struct sbox_origin *o, struct sbox_error *err)
+static const char *const limit_keys[SBOX_N_LIMITS] = {
+    "memory", "memory-swap", "cpus", "pids", "nofile", "fsize", "cpu-time", "core",
+};
+
+const char *sbox_limit_key(enum sbox_limit l)
 {
-    const char *k = s->key;
-    uint64_t n;
-    bool b;
-    int r = 0;
-    (void)p;
-    (void)o;
-    if (!strcmp(k, "limits-strict"))
-        r = sbox_value_bool(value, &b, err);
-    else if (!strcmp(k, "memory") || !strcmp(k, "memory-swap") || !strcmp(k, "fsize") ||
-             !strcmp(k, "core"))
+    return limit_keys[l];
+}
+
+/* [limits] memory = SIZE, cpus = N, pids = N, ...; `unlimited` takes back a limit an included
+ * profile set (core's default 0 too). */
+static int apply_limit(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    int l = 0;
+    uint64_t n = 0;
+    int r;
+    while (l < SBOX_N_LIMITS && strcmp(limit_keys[l], s->key) != 0)
+        l++;
+    if (l == SBOX_N_LIMITS)
+        return sbox_error(err, EINVAL, "unknown limit `%s`", s->key);
+    if (strcmp(value, "unlimited") == 0) {
+        free(p->limits[l].text);
+        p->limits[l] = (struct sbox_limit_value){.origin = *o};
+        return 0;
+    }
+    switch (l) {
+    case SBOX_LIMIT_MEMORY:
+    case SBOX_LIMIT_MEMORY_SWAP:
+    case SBOX_LIMIT_FSIZE:
+    case SBOX_LIMIT_CORE:
         r = sbox_value_size(value, &n, err);
-    else if (!strcmp(k, "cpus"))
+        break;
+    case SBOX_LIMIT_CPUS:
         r = sbox_value_cpus(value, &n, err);
-    else if (!strcmp(k, "pids") || !strcmp(k, "nofile") || !strcmp(k, "cpu-time"))
+        break;
+    default:
         r = sbox_value_uint(value, UINT32_MAX, &n, err);
+        break;
+    }
     if (r < 0)
         return r;
-    return sbox_error(err, 0, "`%s` is not supported yet (%s)", k, s->pending);
+    if (n == 0 && (l == SBOX_LIMIT_MEMORY || l == SBOX_LIMIT_PIDS || l == SBOX_LIMIT_NOFILE ||
+                   l == SBOX_LIMIT_CPU_TIME))
+        return sbox_error(err, 0, "`%s = 0` would let nothing run (`unlimited` for no limit)",
+                          s->key);
+    if (l == SBOX_LIMIT_MEMORY && n < (1u << 20))
+        return sbox_error(err, 0, "`memory = %s` is below 1M: nothing would start", value);
+    free(p->limits[l].text);
+    p->limits[l] = (struct sbox_limit_value){
+        .set = true, .value = n, .text = sbox_xstrdup(value), .origin = *o};
+    return 0;
+}
+
+static int apply_limits_strict(struct sbox_plan *p, const struct sbox_setting *s,
+                               const char *value, const struct sbox_origin *o,
+                               struct sbox_error *err)
+{
+    /* A flag: `--limits-strict` comes as "true", the key as yes or no. */
+    int r = sbox_value_bool(value, &p->limits_strict, err);
+    (void)s;
+    if (r == 0)
+        p->limits_strict_origin = *o;
+    return r;
 }
 
 /* rootfs = DIR | none */
@@ -706,7 +755,6 @@ static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const cha
 }
 
 #define NET "networking beyond none comes in a later version"
-#define LIM "resource limits come in a later version"
 
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
@@ -754,16 +802,21 @@ const struct sbox_setting sbox_settings[] = {
      "IPv6 through the user-mode NAT (default: no)", NULL, apply_net_flag},
     {"network", "dns", SBOX_SETTING_SCALAR, "IP",
      "the resolver inside (default: the NAT's)", NULL, apply_dns},
-    {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit", LIM, check_pending},
-    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit", LIM, check_pending},
-    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit (e.g. 1.5)", LIM, check_pending},
-    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process limit", LIM, check_pending},
-    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", LIM, check_pending},
-    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "file size limit", LIM, check_pending},
-    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time limit", LIM, check_pending},
-    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size", LIM, check_pending},
-    {"limits", "limits-strict", SBOX_SETTING_SCALAR, "yes|no", "fail when a limit cannot be set",
-     LIM, check_pending},
+    {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit (a cgroup's, else per process)",
+     NULL, apply_limit},
+    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit (a cgroup's)", NULL,
+     apply_limit},
+    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit, e.g. 1.5 (a cgroup's)", NULL,
+     apply_limit},
+    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process and thread limit", NULL, apply_limit},
+    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", NULL, apply_limit},
+    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "largest file written", NULL, apply_limit},
+    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time per process", NULL,
+     apply_limit},
+    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size (default: 0)", NULL,
+     apply_limit},
+    {"limits", "limits-strict", SBOX_SETTING_FLAG, NULL,
+     "fail when a limit cannot be enforced exactly", NULL, apply_limits_strict},
     {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
      NULL, apply_id},
     {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
@@ -1446,6 +1499,16 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         print_kv(f, "ipv6", p->ipv6 ? "yes" : "no", NULL, false, &p->ipv6_origin);
     if (p->dns)
         print_kv(f, "dns", p->dns, NULL, false, &p->dns_origin);
+
+    fputs("\n[limits]\n", f);
+    for (int l = 0; l < SBOX_N_LIMITS; l++)
+        if (p->limits[l].set)
+            print_kv(f, limit_keys[l], p->limits[l].text, NULL, false, &p->limits[l].origin);
+        else if (p->limits[l].origin.kind != SBOX_ORIGIN_BUILTIN)
+            print_kv(f, limit_keys[l], "unlimited", NULL, false, &p->limits[l].origin);
+    if (p->limits_strict || p->limits_strict_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "limits-strict", p->limits_strict ? "yes" : "no", NULL, false,
+                 &p->limits_strict_origin);
 
     fputs("\n[security]\n", f);
     snprintf(id, sizeof id, "%u", p->uid);

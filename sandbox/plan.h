@@ -87,6 +87,27 @@ static inline bool sbox_net_usermode(enum sbox_net n)
     return n == SBOX_NET_SLIRP || n == SBOX_NET_PASTA;
 }
 
+/* [limits]. memory, memory-swap and pids need a cgroup (cgroup.c) to be exact; nofile, fsize,
+ * cpu-time and core are rlimits, exact anywhere; cpus needs a cgroup. */
+enum sbox_limit {
+    SBOX_LIMIT_MEMORY,
+    SBOX_LIMIT_MEMORY_SWAP,
+    SBOX_LIMIT_CPUS, /* in thousandths of a CPU */
+    SBOX_LIMIT_PIDS,
+    SBOX_LIMIT_NOFILE,
+    SBOX_LIMIT_FSIZE,   /* bytes */
+    SBOX_LIMIT_CPU_TIME, /* seconds */
+    SBOX_LIMIT_CORE,    /* bytes; 0 by default */
+    SBOX_N_LIMITS
+};
+
+struct sbox_limit_value {
+    bool set;
+    uint64_t value;
+    char *text; /* as written, for messages */
+    struct sbox_origin origin;
+};
+
 struct sbox_publish {
     struct sbox_publish_spec spec;
     struct sbox_origin origin;
@@ -146,6 +167,9 @@ struct sbox_plan {
     struct sbox_origin seccomp_action_origin;
     struct sbox_cap *caps; /* cap-add */
     size_t n_caps;
+    struct sbox_limit_value limits[SBOX_N_LIMITS];
+    bool limits_strict; /* a limit that cannot be enforced exactly is an error */
+    struct sbox_origin limits_strict_origin;
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
 
@@ -216,6 +240,9 @@ void sbox_plan_seccomp_policy(const struct sbox_plan *p, struct sbox_seccomp_pol
 
 /* The capabilities cap-add keeps, as a mask of bits 1 << CAP_... */
 uint64_t sbox_plan_caps(const struct sbox_plan *p);
+
+/* The key of a limit ("memory", "cpu-time", ...). */
+const char *sbox_limit_key(enum sbox_limit l);
 
 /* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
  * setenv/unsetenv operations in order. */

@@ -3,6 +3,9 @@
 #ifndef SBOX_SYS_H
 #define SBOX_SYS_H
 
+/* clone3's flag for starting a child in the cgroup args.cgroup names (Linux 5.7). */
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdint.h>

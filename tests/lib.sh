@@ -78,6 +78,14 @@ skip() {
     fi
 }
 
+# skip_not_here REASON: one check this machine cannot do by its nature (no delegated cgroup v2
+# subtree, say), which the machine itself reported: a skip even under SBOX_MUST_WORK, so that
+# CI on any machine stays honest about it rather than failing. Only for such reports.
+skip_not_here() {
+    T_N=$((T_N + 1))
+    echo "ok $T_N # SKIP not on this machine: $*"
+}
+
 # The caller has subordinate id ranges and the helpers to map them.
 has_subuid() {
     u=$(id -un)

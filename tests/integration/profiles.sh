@@ -88,7 +88,7 @@ bad_profile '[filesystem]\nro-bnd = /usr\n' "2: unknown key \`ro-bnd\` in [files
 bad_profile '[filesystem]\ntmpfs = /t:size=12bogus\n' "2: \`12bogus\`" "bad size"
 bad_profile '[filesystem]\nbind = \377\n' '2: invalid UTF-8: bind = \xff' "invalid UTF-8"
 bad_profile '[profile]\ninclude = bad\n' "2: include cycle" "include cycle"
-bad_profile '[limits]\npids = 64\n' "2: \`pids\` is not supported yet" "a key of a later version"
+bad_profile '[limits]\npids = 0\n' "2: \`pids = 0\` would let nothing run" "pids = 0"
 run_sbox -p "$WORK" -- true
 is "$RC/$(lines "$ERR")" "125/1" "a directory as a profile: 125, one line"
 mkfifo "$WORK/fifo.ini"

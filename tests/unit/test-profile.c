@@ -159,10 +159,29 @@ int main(void)
     bad("[filesystem]\nbind = /a\xff\xfe\n", "t.ini:2: invalid UTF-8: bind = /a\\xff\\xfe",
         "invalid UTF-8 is escaped");
     bad("[filesystem]\njust some words\n", "t.ini:2: expected `KEY = VALUE`", "line without =");
-    bad("[limits]\nmemory = 512M\n", "t.ini:2: `memory` is not supported yet",
-        "a later key: not supported yet");
-    bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size",
-        "a later key's value is checked first");
+    bad("[limits]\npids = 0\n", "t.ini:2: `pids = 0` would let nothing run",
+        "pids = 0 refused");
+    bad("[limits]\nmemory = 12bogus\n", "t.ini:2: `12bogus` is not a size", "bad memory size");
+    bad("[limits]\ncpus = 0\n", "t.ini:2: a CPU count must be more than 0", "cpus = 0 refused");
+    bad("[limits]\nmemory = 512\n", "t.ini:2: `memory = 512` is below 1M", "memory in bytes");
+    bad("[limits]\nlimits-strict = maybe\n", "t.ini:2: ", "limits-strict takes yes or no");
+    {
+        struct sbox_plan lp;
+        struct sbox_error lerr = {0};
+        int r = load("[filesystem]\nbind = /tmp\n[limits]\nmemory = 512M\ncpus = 1.5\n"
+                     "pids = 64\ncore = unlimited\nlimits-strict = yes\n",
+                     &lp, &lerr);
+        ok(r == 0 && lp.limits[SBOX_LIMIT_MEMORY].value == 512ULL << 20 &&
+               lp.limits[SBOX_LIMIT_CPUS].value == 1500 && lp.limits[SBOX_LIMIT_PIDS].value == 64 &&
+               !lp.limits[SBOX_LIMIT_CORE].set && lp.limits_strict,
+           "[limits] read: memory, cpus, pids, core = unlimited, limits-strict %s", lerr.msg);
+        sbox_plan_free(&lp);
+        r = load("[filesystem]\nbind = /tmp\n", &lp, &lerr);
+        ok(r == 0 && lp.limits[SBOX_LIMIT_CORE].set && lp.limits[SBOX_LIMIT_CORE].value == 0 &&
+               !lp.limits[SBOX_LIMIT_MEMORY].set,
+           "by default: core = 0 and nothing else");
+        sbox_plan_free(&lp);
+    }
     bad("[network]\nnet = host\npublish = 8080:80\n",
         "t.ini:3: `publish` needs net = slirp or pasta (the network is the host's)",
         "publish without user-mode networking");

@@ -1,0 +1,65 @@
+/* cgroup.h: the sandbox's resource limits. Exact ones through a cgroup v2 the caller may
+ * manage (a delegated subtree); rlimits inside the sandbox where there is none, with one line
+ * saying what is approximated and what is not enforced. */
+#ifndef SBOX_CGROUP_H
+#define SBOX_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "plan.h"
+
+/* The controllers the plan's limits need: a mask of these. */
+enum {
+    SBOX_CG_MEMORY = 1 << 0,
+    SBOX_CG_PIDS = 1 << 1,
+    SBOX_CG_CPU = 1 << 2,
+};
+
+unsigned sbox_cgroup_needs(const struct sbox_plan *p);
+
+/* Where the caller's processes are: the cgroup v2 mount point (from mountinfo text) and the
+ * caller's path below it (from /proc/self/cgroup text, its "0::" line). Either NULL when not
+ * found. The texts are arguments so tests can hand in fakes. */
+char *sbox_cgroup_mount(const char *mountinfo);
+char *sbox_cgroup_self(const char *proc_cgroup);
+
+/* The cgroup sbox can make the sandbox's in, below mount: the nearest ancestor of self (its
+ * parent or above) that the caller may write and whose cgroup.subtree_control enables every
+ * controller in needs. Or self itself, when the caller may write it and is alone in it (a
+ * systemd scope with Delegate=yes): then *alone is set, and sbox_cgroup_create first moves
+ * sbox into a leaf of its own so the controllers can be enabled. NULL when there is none; why
+ * then says what is missing, in a few words. */
+char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_t me,
+                       bool *alone, char *why, size_t why_size);
+
+struct sbox_cgroup {
+    char *path; /* the sandbox's own cgroup, NULL when none */
+    int fd;     /* its directory, for clone3(CLONE_INTO_CGROUP); -1 when none */
+};
+
+/* Makes parent/sbox-PID-N with the plan's limits written (memory.max, memory.swap.max,
+ * pids.max, cpu.max). With alone, moves the process me into parent/sbox-PID-supervisor and
+ * enables the controllers in parent first. On failure nothing is left. */
+int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
+                       struct sbox_cgroup *cg, struct sbox_error *err);
+
+/* Whether the kernel killed a process in it for memory (memory.events oom_kill). */
+bool sbox_cgroup_oom_killed(const struct sbox_cgroup *cg);
+
+/* Removes it once empty (waits for the last process to be gone, a few seconds at most). */
+void sbox_cgroup_remove(struct sbox_cgroup *cg);
+
+/* What the limits come to without a cgroup: the rlimits set inside (sbox_limits_apply), and
+ * the one line saying what is approximated or not enforced, or NULL when everything asked is
+ * exact (nofile, fsize, cpu-time and core are exact anywhere). */
+char *sbox_limits_fallback_note(const struct sbox_plan *p, const char *why);
+
+/* Sets the plan's rlimits in the calling process (the payload, before exec): nofile, fsize,
+ * cpu-time and core always; memory (RLIMIT_DATA) and pids (RLIMIT_NPROC) only when with_cgroup
+ * is false. */
+int sbox_limits_apply(const struct sbox_plan *p, bool with_cgroup, struct sbox_error *err);
+
+#endif

@@ -1,0 +1,126 @@
+#!/bin/sh
+# Resource limits: the exact rlimits (nofile, fsize, cpu-time, core), and memory and pids
+# through the sandbox's cgroup where the caller may make one, else through rlimits with one
+# line saying so (or, with limits-strict, an error). A fork bomb stops at its limit while the
+# same user outside the sandbox can still start processes.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+
+cd "$WORK"
+
+# --dry-run shows them, as a profile.
+run_sbox --memory 64M --pids 64 --nofile 100 --limits-strict --dry-run -- true
+like "$OUT" "[limits]
+memory = 64M  ; from command line
+pids = 64  ; from command line
+nofile = 100  ; from command line
+core = 0  ; built-in
+limits-strict = yes  ; from command line" "--dry-run shows the limits, core = 0 by default"
+
+# Exact anywhere: rlimits.
+run_sbox -- sh -c 'ulimit -c'
+is "$OUT" 0 "no core dumps by default"
+run_sbox --core 1M -- python3 -c 'import resource; print(resource.getrlimit(resource.RLIMIT_CORE))'
+is "$OUT" "(1048576, 1048576)" "core = 1M"
+run_sbox --nofile 20 -- python3 -c '
+import os
+n = 0
+try:
+    while True:
+        os.open("/dev/null", os.O_RDONLY); n += 1
+except OSError as e:
+    print(n + 3, e.strerror)'
+is "$OUT" "20 Too many open files" "nofile = 20: the 21st descriptor is refused"
+run_sbox --fsize 1M -- sh -c 'head -c 2097152 /dev/zero >big; echo $?'
+is "$OUT/$(stat -c %s big)" "153/1048576" "fsize = 1M: a larger write gets SIGXFSZ and stops at 1M"
+run_sbox --cpu-time 1 -- sh -c 'while :; do :; done'
+is "$RC" 152 "cpu-time = 1: a busy loop gets SIGXCPU after a second of CPU"
+
+# Without a cgroup the limits that need one say so, in one line; which case this machine is
+# decides what the rest expects (sbox check says the same).
+run_sbox --memory 64M -- true
+if [ -n "$ERR" ]; then
+    cgroup=no
+    reason=$(printf '%s' "$ERR" | sed -n 's/^sbox: limits: \(.*\), so .*/\1/p')
+    is "$(lines "$ERR")" 1 "no cgroup here: one line"
+    like "$ERR" "so approximated: memory 64M per process (RLIMIT_DATA) (see sbox check)" "... saying memory is approximated per process"
+    run_sbox --cpus 1.5 --memory-swap 0 -- true
+    like "$ERR" "so cpus and memory-swap are not enforced (see sbox check)" "cpus and memory-swap: not enforced, and said"
+    run_sbox --memory 64M --limits-strict -- true
+    is "$RC/$(lines "$ERR")" "125/1" "limits-strict: one line, status 125"
+    like "$ERR" "--limits-strict: memory cannot be enforced exactly: $reason (see sbox check)" "... naming the limit and why"
+    run_sbox --memory 64M --pids 64 --limits-strict -- true
+    like "$ERR" "--limits-strict: memory, pids cannot be enforced exactly: " "... every such limit"
+    run_sbox --nofile 50 --fsize 1G --limits-strict -- true
+    is "$RC/$ERR" "0/" "limits-strict with exact limits only: runs, silently"
+    run_sbox --memory 64M -- python3 -c 'b = bytearray(200 << 20); print("allocated")'
+    unlike "$OUT" "allocated" "memory = 64M: 200M cannot be allocated"
+    like "$ERR" "MemoryError" "... (MemoryError)"
+    run_sbox --memory 64M -- python3 -c 'b = bytearray(16 << 20); print("allocated")'
+    is "$OUT" "allocated" "memory = 64M: 16M can"
+else
+    cgroup=yes
+    is "$ERR" "" "a cgroup here: the limits are exact, no line"
+    run_sbox --memory 32M -- python3 -c 'b = bytearray(200 << 20); print("allocated")'
+    is "$RC" 137 "memory = 32M, 200M allocated: killed, status 137"
+    like "$ERR" "sbox: killed: out of memory (limit 32M)" "... and one line says why"
+fi
+
+# A fork bomb under pids = 64: it stops at the limit; the same user can still start processes
+# outside; it all ends with sbox.
+# (Every process of the bomb forks again and again; one says when a fork first fails.)
+cat >bomb.py <<'EOF'
+import os, sys, time
+said = False
+while True:
+    try:
+        os.fork()
+    except OSError:
+        if not said:
+            print("fork failed", file=sys.stderr, flush=True)
+            said = True
+        time.sleep(0.05)
+EOF
+rm -f "$WORK/bomb.err"
+mkfifo "$WORK/bomb.err"
+"$SBOX" --pids 64 -- python3 bomb.py 2>"$WORK/bomb.err" &
+spid=$!
+exec 7<"$WORK/bomb.err"
+line=
+while read -r line <&7; do
+    case $line in *"fork failed"*) break ;; esac
+done
+like "$line" "fork failed" "pids = 64: the bomb's forks start failing"
+# (pid 1 is not dumpable, so its namespace is read off the bomb's first process.)
+init=$(pgrep -P "$spid" | head -n 1)
+first=$(pgrep -P "${init:-0}" | head -n 1)
+ns=$(readlink "/proc/${first:-none}/ns/pid" || echo none)
+in_sandbox() { for d in /proc/[0-9]*; do [ "$(readlink "$d/ns/pid" 2>/dev/null)" = "$ns" ] && echo; done | wc -l | tr -d ' '; }
+n=$(in_sandbox)
+[ "$n" -le 63 ] && [ "$n" -ge 32 ] && ok=yes || ok="no ($n)"
+is "$ok" yes "... with at most 64 processes in the sandbox ($n and pid 1)"
+is "$(sh -c 'echo outside')" outside "... while you can still start processes outside"
+kill -TERM "$spid"
+wait "$spid" 2>/dev/null || true
+exec 7<&-
+is "$(in_sandbox)" 0 "... and it all ends with sbox"
+
+# The cgroup itself, where one can be made.
+if [ "$cgroup" = yes ]; then
+    run_sbox --pids 16 -- sh -c 'cat /sys/fs/cgroup/pids.max 2>/dev/null || echo none'
+    is "$OUT" 16 "the sandbox's own cgroup, with pids.max"
+else
+    skip_not_here "no cgroup can be made for the sandbox: $reason"
+fi
+
+# Mistakes: one line, 125.
+for bad in "--pids 0|--pids: \`pids = 0\` would let nothing run" \
+    "--memory 1k|--memory: \`memory = 1k\` is below 1M" \
+    "--cpus lots|--cpus: \`lots\` is not a CPU count" \
+    "--nofile -1|--nofile: \`-1\` is not a whole number"; do
+    # shellcheck disable=SC2086
+    run_sbox ${bad%%|*} -- true
+    is "$RC/$(lines "$ERR")" "125/1" "${bad%%|*}: one line, status 125"
+    like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
+done
+
+done_testing
