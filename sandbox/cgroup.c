@@ -2,6 +2,7 @@
  * with memory.max, memory.swap.max, pids.max and cpu.max written; rlimits otherwise. */
 #include "cgroup.h"
 #include "cleanup.h"
+#include "idmap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -160,6 +161,88 @@ char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_
     }
     snprintf(why, why_size, "no cgroup v2 subtree is delegated to you");
     return NULL;
+}
+
+static char *read_all(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t len = 0, size = 8192;
+    char *buf;
+    if (fd < 0)
+        return NULL;
+    buf = sbox_xmalloc(size);
+    for (;;) {
+        ssize_t n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len == size - 1)
+            buf = sbox_xrealloc(buf, size *= 2);
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+char *sbox_cgroup_locate(unsigned needs, bool *alone, char *why, size_t why_size)
+{
+    _cleanup_free_ char *mountinfo = read_all("/proc/self/mountinfo");
+    _cleanup_free_ char *self_text = read_all("/proc/self/cgroup");
+    _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
+    _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
+    return sbox_cgroup_find(mount, self, needs, getpid(), alone, why, why_size);
+}
+
+/* A systemd user manager runs for the caller: its private socket is there. */
+static bool user_manager(void)
+{
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    _cleanup_free_ char *sock = run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run)
+                                                     : NULL;
+    struct stat st;
+    return sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid();
+}
+
+void sbox_cgroup_scope_reexec(const struct sbox_plan *p, char **argv)
+{
+    const unsigned needs = sbox_cgroup_needs(p);
+    _cleanup_free_ char *parent = NULL, *program = NULL;
+    char self[4096], why[256];
+    bool alone;
+    size_t argc = 0, n = 0;
+    ssize_t len;
+    char **args;
+    if (!needs || getenv("SBOX_IN_SCOPE") || !user_manager())
+        return;
+    parent = sbox_cgroup_locate(needs, &alone, why, sizeof why);
+    if (parent)
+        return;
+    program = sbox_find_program("systemd-run");
+    len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (!program || len <= 0)
+        return;
+    self[len] = '\0';
+    while (argv[argc])
+        argc++;
+    args = sbox_xmalloc((argc + 12) * sizeof *args);
+    args[n++] = (char *)"systemd-run";
+    args[n++] = (char *)"--user";
+    args[n++] = (char *)"--scope";
+    args[n++] = (char *)"--quiet";
+    args[n++] = (char *)"--collect";
+    args[n++] = (char *)"--property=Delegate=yes";
+    args[n++] = (char *)"--";
+    args[n++] = self;
+    for (size_t i = 1; i < argc; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    /* The second run sees this, and never asks again. */
+    setenv("SBOX_IN_SCOPE", "1", 1);
+    fflush(NULL);
+    execv(program, args);
+    unsetenv("SBOX_IN_SCOPE");
+    free(args);
 }
 
 static int write_file(const char *dir, const char *name, const char *text,

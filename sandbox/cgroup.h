@@ -35,6 +35,16 @@ char *sbox_cgroup_self(const char *proc_cgroup);
 char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_t me,
                        bool *alone, char *why, size_t why_size);
 
+/* sbox_cgroup_find for this process, from /proc/self/mountinfo and /proc/self/cgroup. */
+char *sbox_cgroup_locate(unsigned needs, bool *alone, char *why, size_t why_size);
+
+/* Limits that need a cgroup, none to be had, and a systemd user manager running for the caller
+ * (its private socket in $XDG_RUNTIME_DIR/systemd): sbox runs itself again, with the same
+ * arguments, through `systemd-run --user --scope --property=Delegate=yes`, in a scope of its
+ * own it may manage (sbox_cgroup_find's alone case). Returns only when that is not to be;
+ * SBOX_IN_SCOPE in the environment marks the second run. */
+void sbox_cgroup_scope_reexec(const struct sbox_plan *p, char **argv);
+
 struct sbox_cgroup {
     char *path; /* the sandbox's own cgroup, NULL when none */
     int fd;     /* its directory, for clone3(CLONE_INTO_CGROUP); -1 when none */

@@ -688,17 +688,12 @@ static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg,
                         struct sbox_error *err)
 {
     const unsigned needs = sbox_cgroup_needs(p);
-    _cleanup_free_ char *mountinfo = NULL, *self_text = NULL, *mount = NULL, *self = NULL;
     _cleanup_free_ char *parent = NULL, *note = NULL;
     char why[256];
     bool alone = false;
     if (!needs)
         return 0;
-    mountinfo = read_text("/proc/self/mountinfo");
-    self_text = read_text("/proc/self/cgroup");
-    mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
-    self = self_text ? sbox_cgroup_self(self_text) : NULL;
-    parent = sbox_cgroup_find(mount, self, needs, getpid(), &alone, why, sizeof why);
+    parent = sbox_cgroup_locate(needs, &alone, why, sizeof why);
     if (parent) {
         struct sbox_error cerr = {0};
         if (sbox_cgroup_create(parent, alone, getpid(), p, cg, &cerr) == 0)

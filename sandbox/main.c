@@ -1,5 +1,6 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
+#include "cgroup.h"
 #include "check.h"
 #include "cleanup.h"
 #include "error.h"
@@ -377,6 +378,8 @@ int main(int argc, char **argv)
     if (verbose)
         sbox_plan_print(&plan, stderr);
 
+    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
+    sbox_cgroup_scope_reexec(&plan, argv);
     envp = sbox_plan_environ(&plan, environ);
     if (sbox_launch(&plan, envp, print_notes, &plan, &status, &err) < 0)
         fail("%s", err.msg);
