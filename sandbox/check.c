@@ -1,6 +1,7 @@
 /* check.c: `sbox check`: what this host offers sbox, and how to fix what it lacks.
  * Probes in short-lived children, so nothing of the probing stays behind. */
 #include "check.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "idmap.h"
 #include "sys.h"
@@ -12,7 +13,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -20,31 +23,72 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-struct report {
-    FILE *out;
-    int problems;
+enum status { OK, DEGRADED, MISSING };
+
+struct entry {
+    const char *name; /* for --json */
+    enum status status;
+    bool fatal; /* missing: sandboxes cannot run */
+    char *detail;
+    char *fix;
 };
 
-static void line(struct report *r, bool good, const char *fix, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void line(struct report *r, bool good, const char *fix, const char *fmt, ...)
+struct report {
+    struct entry e[32];
+    size_t n;
+    const char *root; /* SBOX_CHECK_ROOT: where /proc/sys and /proc/self are read (tests) */
+};
+
+static void add(struct report *r, const char *name, enum status st, bool fatal, const char *fix,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void add(struct report *r, const char *name, enum status st, bool fatal, const char *fix,
+                const char *fmt, ...)
 {
     va_list ap;
-    fprintf(r->out, "  %-8s ", good ? "ok" : "missing");
+    char buf[1024];
+    if (r->n == sizeof r->e / sizeof *r->e)
+        return;
     va_start(ap, fmt);
-    vfprintf(r->out, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputc('\n', r->out);
-    if (!good) {
-        r->problems++;
-        if (fix)
-            fprintf(r->out, "  %-8s fix: %s\n", "", fix);
+    r->e[r->n++] = (struct entry){.name = name,
+                                  .status = st,
+                                  .fatal = fatal && st == MISSING,
+                                  .detail = sbox_xstrdup(buf),
+                                  .fix = st != OK && fix ? sbox_xstrdup(fix) : NULL};
+}
+
+/* A file of the kernel's (or, for tests, of a fake root's): its first line, or NULL. */
+static char *read_line(const struct report *r, const char *path)
+{
+    _cleanup_free_ char *full = sbox_xasprintf("%s%s", r->root, path);
+    _cleanup_fclose_ FILE *f = fopen(full, "re");
+    char buf[4096];
+    if (!f || !fgets(buf, sizeof buf, f))
+        return NULL;
+    buf[strcspn(buf, "\n")] = '\0';
+    return sbox_xstrdup(buf);
+}
+
+static char *read_whole(const struct report *r, const char *path)
+{
+    _cleanup_free_ char *full = sbox_xasprintf("%s%s", r->root, path);
+    _cleanup_fclose_ FILE *f = fopen(full, "re");
+    char *buf = NULL;
+    size_t len = 0;
+    if (!f)
+        return NULL;
+    if (getdelim(&buf, &len, '\0', f) < 0) {
+        free(buf);
+        return NULL;
     }
+    return buf;
 }
 
 /* A device the caller must open (read and write): there, and not 0600 as some minimal machines
  * leave it. */
-static void device(struct report *r, const char *path, const char *module, const char *what)
+static void device(struct report *r, const char *name, const char *path, const char *module,
+                   const char *what)
 {
     char fix[256];
     struct stat st;
@@ -56,11 +100,11 @@ static void device(struct report *r, const char *path, const char *module, const
                  "udev rules)",
                  path, (unsigned)(st.st_mode & 07777));
     else
-        snprintf(fix, sizeof fix, "load the %s module: `modprobe %s` (as root)", module, module);
-    line(r, usable, fix, "%s usable by you%s%s", path, what,
-         usable  ? ""
-         : there ? ": permission denied"
-                 : ": missing");
+        snprintf(fix, sizeof fix, "as root: `modprobe %s`", module);
+    add(r, name, usable ? OK : MISSING, false, fix, "%s usable by you%s%s", path, what,
+        usable  ? ""
+        : there ? ": permission denied"
+                : ": missing");
 }
 
 /* Runs probe in a child with a new user (and mount) namespace, mapped to the caller alone;
@@ -148,32 +192,149 @@ static bool setuid_or_caps(const char *path)
     return (st.st_mode & S_ISUID) || getxattr(path, "security.capability", NULL, 0) > 0;
 }
 
-int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
+static void json_string(FILE *out, const char *s)
 {
-    struct report r = {.out = out};
+    fputc('"', out);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* The user namespace checks, from the sysctls that govern them, with the fix for each. */
+static void userns_sysctls(struct report *r, int userns)
+{
+    _cleanup_free_ char *max = read_line(r, "/proc/sys/user/max_user_namespaces");
+    _cleanup_free_ char *clone = read_line(r, "/proc/sys/kernel/unprivileged_userns_clone");
+    _cleanup_free_ char *aa = read_line(r, "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    if (max)
+        add(r, "max_user_namespaces", atol(max) > 0 ? OK : MISSING, true,
+            "as root: `sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep "
+            "it)",
+            "user.max_user_namespaces = %s", max);
+    if (clone)
+        add(r, "unprivileged_userns_clone", atol(clone) == 1 ? OK : MISSING, true,
+            "as root: `sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/ to "
+            "keep it)",
+            "kernel.unprivileged_userns_clone = %s (Debian's switch)", clone);
+    if (aa) {
+        bool restricted = atol(aa) != 0;
+        add(r, "apparmor_userns", !restricted || userns == 0 ? OK : MISSING, true,
+            "as root, an AppArmor profile for sbox that allows user namespaces: write "
+            "`abi <abi/4.0>, include <tunables/global> profile sbox /usr/local/bin/sbox "
+            "flags=(unconfined) { userns, }` to /etc/apparmor.d/sbox (with sbox's real path), "
+            "then `apparmor_parser -r /etc/apparmor.d/sbox`",
+            "kernel.apparmor_restrict_unprivileged_userns = %s%s", aa,
+            !restricted         ? ""
+            : userns == 0 ? " (an AppArmor profile lets sbox through)"
+                          : " (Ubuntu's restriction, and no AppArmor profile lifts it for sbox)");
+    }
+}
+
+static void cgroups(struct report *r)
+{
+    _cleanup_free_ char *mountinfo = read_whole(r, "/proc/self/mountinfo");
+    _cleanup_free_ char *self_text = read_whole(r, "/proc/self/cgroup");
+    _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
+    _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
+    _cleanup_free_ char *at = mount ? sbox_xasprintf("%s%s", r->root, mount) : NULL;
+    _cleanup_free_ char *parent = NULL, *systemd_run = sbox_find_program("systemd-run");
+    const char *run = getenv("XDG_RUNTIME_DIR");
+    _cleanup_free_ char *sock =
+        run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run) : NULL;
+    struct stat st;
+    char why[256], have[256] = "";
+    bool alone;
+    const unsigned all = SBOX_CG_MEMORY | SBOX_CG_PIDS | SBOX_CG_CPU;
+    if (at) {
+        _cleanup_free_ char *path = sbox_xasprintf("%s/cgroup.controllers", at);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        if (f && fgets(have, sizeof have, f))
+            have[strcspn(have, "\n")] = '\0';
+    }
+    parent = sbox_cgroup_find(at, self, all, getpid(), &alone, why, sizeof why);
+    if (parent && !alone)
+        add(r, "cgroup", OK, false, NULL,
+            "cgroup v2: memory, pids and cpu limits in a subtree delegated to you (%s)",
+            parent + strlen(r->root));
+    else if (sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && systemd_run)
+        add(r, "cgroup", OK, false, NULL,
+            "cgroup v2: limits in a scope from your systemd user manager (systemd-run --user "
+            "--scope; not tried)");
+    else
+        add(r, "cgroup", DEGRADED, false,
+            mount && have[0] && (!strstr(have, "memory") || !strstr(have, "pids"))
+                ? "the unified hierarchy lacks the controllers (a v1/v2 hybrid): boot with "
+                  "`systemd.unified_cgroup_hierarchy=1` on the kernel command line; with "
+                  "systemd, log in through a session (user@UID.service gets memory, pids and "
+                  "cpu delegated)"
+                : "with systemd: log in through a session, or as root `systemctl edit "
+                  "user@.service` and add `[Service] Delegate=memory pids cpu`; without it, "
+                  "as root make a cgroup for the user: `mkdir /sys/fs/cgroup/sbox-USER`, "
+                  "`echo +memory +pids +cpu > /sys/fs/cgroup/cgroup.subtree_control` and chown "
+                  "the new directory, its cgroup.procs and cgroup.subtree_control to the user",
+            "cgroup v2 limits: %s (controllers here: %s): memory and pids fall back to "
+            "rlimits, cpus is not enforced",
+            why, have[0] ? have : "none");
+}
+
+static void seccomp_and_landlock(struct report *r)
+{
+    _cleanup_free_ char *actions = read_line(r, "/proc/sys/kernel/seccomp/actions_avail");
+    long abi;
+    bool filters = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && actions &&
+                   strstr(actions, "errno") && strstr(actions, "kill_process");
+    add(r, "seccomp", filters ? OK : MISSING, true,
+        "a kernel built with CONFIG_SECCOMP_FILTER=y (every distribution kernel is)",
+        "seccomp filters (actions: %s)", actions ? actions : "unknown");
+    abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* _VERSION */);
+    add(r, "landlock", abi > 0 ? OK : DEGRADED, false,
+        "a kernel with CONFIG_SECURITY_LANDLOCK=y and landlock in its `lsm=` list",
+        "Landlock%s%ld (sbox does not need it today)", abi > 0 ? ", ABI " : ": unavailable, ",
+        abi > 0 ? abi : (long)errno);
+}
+
+int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
+{
+    struct report r = {.root = getenv("SBOX_CHECK_ROOT") ? getenv("SBOX_CHECK_ROOT") : ""};
     struct utsname u;
     unsigned major = 0, minor = 0;
     _cleanup_(sbox_idmap_ranges_free) struct sbox_idranges ids;
     _cleanup_free_ char *fuse = sbox_find_program("fuse-overlayfs");
+    _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
+    _cleanup_free_ char *pasta = sbox_find_program("pasta");
     char fix[512];
-    int userns, rc;
+    int userns, rc, missing = 0, degraded = 0;
+    bool can_run = true;
 
-    fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user, (unsigned)uid);
     if (uname(&u) == 0)
         sscanf(u.release, "%u.%u", &major, &minor);
-    line(&r, major > 5 || (major == 5 && minor >= 12),
-         "sbox needs Linux 5.12 or later (mount_setattr)", "Linux %s (5.12 or later needed)",
-         u.release);
+    add(&r, "kernel", major > 5 || (major == 5 && minor >= 12) ? OK : MISSING, true,
+        "sbox needs Linux 5.12 or later (mount_setattr)", "Linux %s (5.12 or later needed)",
+        u.release);
 
     userns = in_userns(probe_mount, uid, gid);
-    line(&r, userns == 0,
-         "enable unprivileged user namespaces: `sysctl -w user.max_user_namespaces=15000`; on "
-         "Debian/Ubuntu kernels also `sysctl -w kernel.unprivileged_userns_clone=1`; on Ubuntu "
-         "24.04+ allow them in AppArmor (kernel.apparmor_restrict_unprivileged_userns)",
-         "unprivileged user namespaces%s",
-         userns == 0  ? " (sandboxes can run)"
-         : userns < 0 ? ": creating one is refused"
-                      : ": created, but mounting in one is refused");
+    add(&r, "userns", userns >= 0 ? OK : MISSING, true,
+        "see the user namespace settings below", "unprivileged user namespaces%s",
+        userns >= 0 ? "" : ": creating one is refused");
+    add(&r, "mount_in_userns", userns == 0 ? OK : MISSING, true,
+        "a security module (AppArmor, SELinux) refuses mounts in user namespaces: see below",
+        "mount namespaces in a user namespace%s",
+        userns == 0 ? " (tried)" : userns < 0 ? ": untried" : ": mounting is refused");
+    userns_sysctls(&r, userns);
+
+    rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
+    add(&r, "overlay_native", rc == 0 ? OK : fuse ? DEGRADED : MISSING, false,
+        "the kernel's overlay in a user namespace needs Linux 5.11 or later; install "
+        "fuse-overlayfs to stand in",
+        "the kernel's overlayfs in a user namespace (tried)%s",
+        rc == 0 ? "" : fuse ? ": refused, fuse-overlayfs stands in" : ": refused");
 
     sbox_idmap_load(&ids, user, uid);
     {
@@ -183,35 +344,74 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid)
                  "and `sbox import`",
                  hint);
     }
-    line(&r, ids.n_uids && ids.n_gids, fix,
-         "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
-         (unsigned long long)sbox_idmap_count(ids.uids, ids.n_uids),
-         (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
-    line(&r, setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap),
-         "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
-         "newuidmap and newgidmap%s", ids.newuidmap && ids.newgidmap ? "" : ": not installed");
+    add(&r, "subuid", ids.n_uids && ids.n_gids ? OK : MISSING, false, fix,
+        "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
+        (unsigned long long)sbox_idmap_count(ids.uids, ids.n_uids),
+        (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
+    add(&r, "newuidmap", setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap) ? OK : MISSING,
+        false, "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
+        "newuidmap and newgidmap, set-uid or with file capabilities%s",
+        ids.newuidmap && ids.newgidmap ? "" : ": not installed");
 
-    rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
-    line(&r, rc == 0, "the kernel's overlay needs Linux 5.11 or later; fuse-overlayfs stands in",
-         "the kernel's overlayfs in a user namespace (overlay-driver = native)");
-    line(&r, fuse != NULL, "install the fuse-overlayfs package",
-         "fuse-overlayfs (overlay-driver = fuse, and auto over the host's directories)%s",
-         fuse ? "" : ": not installed");
-    device(&r, "/dev/fuse", "fuse", "");
-    {
-        _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
-        _cleanup_free_ char *pasta = sbox_find_program("pasta");
-        line(&r, slirp != NULL, "install the slirp4netns package",
-             "slirp4netns (net = slirp: user-mode NAT and published ports)%s",
-             slirp ? "" : ": not installed");
-        line(&r, pasta != NULL, "install the passt package",
-             "pasta (net = pasta: the same, faster)%s", pasta ? "" : ": not installed");
+    add(&r, "fuse_overlayfs", fuse ? OK : MISSING, false, "install the fuse-overlayfs package",
+        "fuse-overlayfs (overlay-driver = fuse, and auto over the host's directories)%s",
+        fuse ? "" : ": not installed");
+    device(&r, "dev_fuse", "/dev/fuse", "fuse", "");
+    add(&r, "slirp4netns", slirp ? OK : MISSING, false, "install the slirp4netns package",
+        "slirp4netns (net = slirp: user-mode NAT and published ports)%s",
+        slirp ? "" : ": not installed");
+    add(&r, "pasta", pasta ? OK : MISSING, false, "install the passt package",
+        "pasta (net = pasta: the same, faster)%s", pasta ? "" : ": not installed");
+    device(&r, "dev_net_tun", "/dev/net/tun", "tun", " (net = slirp, pasta)");
+    cgroups(&r);
+    seccomp_and_landlock(&r);
+
+    for (size_t i = 0; i < r.n; i++) {
+        missing += r.e[i].status == MISSING;
+        degraded += r.e[i].status == DEGRADED;
+        if (r.e[i].fatal)
+            can_run = false;
     }
-    device(&r, "/dev/net/tun", "tun", " (net = slirp, pasta)");
-    if (r.problems)
-        fprintf(out, "%d missing: sandboxes %s; see above for how to fix each.\n", r.problems,
-                userns == 0 ? "run, with fewer features" : "cannot run");
-    else
-        fprintf(out, "everything sbox can use is here.\n");
-    return userns == 0 ? (r.problems ? 1 : 0) : 2;
+    if (json) {
+        fputs("{\"user\": ", out);
+        json_string(out, user);
+        fprintf(out, ", \"uid\": %u, \"can_run\": %s, \"checks\": [", (unsigned)uid,
+                can_run ? "true" : "false");
+        for (size_t i = 0; i < r.n; i++) {
+            static const char *const names[] = {"ok", "degraded", "missing"};
+            fprintf(out, "%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"detail\": ",
+                    i ? "," : "", r.e[i].name, names[r.e[i].status]);
+            json_string(out, r.e[i].detail);
+            fputs(", \"fix\": ", out);
+            if (r.e[i].fix)
+                json_string(out, r.e[i].fix);
+            else
+                fputs("null", out);
+            fputc('}', out);
+        }
+        fputs("\n]}\n", out);
+    } else {
+        fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user,
+                (unsigned)uid);
+        for (size_t i = 0; i < r.n; i++) {
+            static const char *const names[] = {"ok", "degraded", "missing"};
+            fprintf(out, "  %-8s %s\n", names[r.e[i].status], r.e[i].detail);
+            if (r.e[i].fix)
+                fprintf(out, "  %-8s fix: %s\n", "", r.e[i].fix);
+        }
+        if (!can_run)
+            fprintf(out, "sandboxes cannot run here: fix what is missing above.\n");
+        else if (missing || degraded)
+            fprintf(out,
+                    "sandboxes run here (the default profile works); %d missing, %d degraded: "
+                    "see above for how to fix each.\n",
+                    missing, degraded);
+        else
+            fprintf(out, "everything sbox can use is here.\n");
+    }
+    for (size_t i = 0; i < r.n; i++) {
+        free(r.e[i].detail);
+        free(r.e[i].fix);
+    }
+    return can_run ? 0 : 1;
 }

@@ -3,11 +3,14 @@
 #ifndef SBOX_CHECK_H
 #define SBOX_CHECK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
-/* Prints the report to out. Returns 0 when everything is there, 1 when sandboxes run but some
- * feature is missing, 2 when sandboxes cannot run at all. */
-int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid);
+/* Prints the report to out: a line per feature, ok, degraded or missing, with the fix for each
+ * that is not ok; with json, one JSON object instead. Returns 0 when the default profile can
+ * run (whatever is missing), 1 when it cannot. SBOX_CHECK_ROOT, for tests, is a directory read
+ * in place of / for /proc/sys, /proc/self/cgroup, /proc/self/mountinfo and the cgroup tree. */
+int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json);
 
 #endif

@@ -262,11 +262,12 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
 
     if (argc >= 2 && !strcmp(argv[1], "check")) {
-        if (argc > 2) {
-            status = fail("check: takes no arguments");
+        bool json = argc == 3 && !strcmp(argv[2], "--json");
+        if (argc > 2 && !json) {
+            status = fail("check: `%s`: the only option is --json", argv[2]);
             goto out;
         }
-        status = sbox_check(stdout, host.user, host.uid, host.gid);
+        status = sbox_check(stdout, host.user, host.uid, host.gid, json);
         goto out;
     }
     if (argc >= 2 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "image"))) {

@@ -25,7 +25,7 @@ new_daemons() {
 
 # --- sbox check ---------------------------------------------------------------------------
 run_sbox check
-is "$RC" 0 "sbox check: everything is here"
+is "$RC" 0 "sbox check: the default profile can run"
 like "$OUT" "ok       subordinate ids in /etc/subuid and /etc/subgid: 65536 uids" "... ranges found"
 like "$OUT" "ok       the kernel's overlayfs in a user namespace" "... the kernel's overlay works"
 run_sbox check extra
