@@ -106,8 +106,21 @@ is "$(in_sandbox)" 0 "... and it all ends with sbox"
 
 # The cgroup itself, where one can be made.
 if [ "$cgroup" = yes ]; then
-    run_sbox --pids 16 -- sh -c 'cat /sys/fs/cgroup/pids.max 2>/dev/null || echo none'
-    is "$OUT" 16 "the sandbox's own cgroup, with pids.max"
+    # Read from outside while the sandbox runs: its cgroup (by its payload's /proc entry, as
+    # the host sees it) has pids.max; after it ends, the cgroup is gone.
+    rm -f "$WORK/hold" "$WORK/up"
+    mkfifo "$WORK/hold" "$WORK/up"
+    "$SBOX" --pids 16 -- sh -c 'echo up >up; read _ <hold' &
+    spid=$!
+    read -r _ <"$WORK/up"
+    init=$(pgrep -P "$spid" | head -n 1)
+    payload=$(pgrep -P "${init:-0}" | head -n 1)
+    mount=$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+    path=$(sed -n 's/^0:://p' "/proc/${payload:-0}/cgroup")
+    is "$(cat "$mount$path/pids.max" 2>&1)" 16 "the sandbox's own cgroup ($path), with pids.max"
+    echo go >"$WORK/hold"
+    wait "$spid" || true
+    is "$(test -d "$mount$path" && echo left || echo gone)" gone "... removed when the sandbox ends"
 else
     skip_not_here "no cgroup can be made for the sandbox: $reason"
 fi
