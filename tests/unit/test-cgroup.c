@@ -214,9 +214,12 @@ int main(void)
         ok(!sbox_cgroup_oom_killed(&cg), "oom_kill 0: not killed");
         put(rel, "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
         ok(sbox_cgroup_oom_killed(&cg), "oom_kill 1: killed for memory");
+        sbox_cgroup_remove(&cg);
+        ok(cg.path == NULL && cg.fd < 0, "removed: forgotten (the fake one keeps its files)");
         ok(sbox_cgroup_create(parent, false, 777, &p, &cg, &err) == 0 &&
                strstr(cg.path, "/sbox-777-1") != NULL,
            "a second one gets a name of its own: %s", cg.path ? cg.path : err.msg);
+        sbox_cgroup_remove(&cg);
     }
     {
         struct sbox_cgroup cg;
@@ -234,6 +237,7 @@ int main(void)
                "+pids", "... and hands down the controllers it needs");
         is_str(get("user.slice/user@1000.service/app.slice/term.scope/sbox-4242-0/pids.max"), "10",
                "... then its sandbox's cgroup gets the limit");
+        sbox_cgroup_remove(&cg);
     }
     {
         struct sbox_cgroup cg;
