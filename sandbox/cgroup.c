@@ -11,13 +11,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define EMPTY_WAIT_MS 5000
 
+bool sbox_cgroup_fake_tree;
+
 static const char *const controller_names[] = {"memory", "pids", "cpu"};
+
+/* This is the second sbox, run in a scope systemd made for it (sbox_cgroup_scope_run). */
+static bool in_scope;
 #define N_CONTROLLERS (sizeof controller_names / sizeof *controller_names)
 
 unsigned sbox_cgroup_needs(const struct sbox_plan *p)
@@ -119,8 +127,28 @@ static void names(unsigned mask, char *buf, size_t size)
                      controller_names[i]);
 }
 
+/* A cgroup that can have domain controllers below it: not part of a threaded subtree. */
+static bool domain(const char *dir)
+{
+    _cleanup_free_ char *type = read_small(dir, "cgroup.type");
+    return !type || strncmp(type, "domain\n", 7) == 0 || strcmp(type, "domain") == 0;
+}
+
+static char *find_self(const char *mount, const char *self, unsigned needs, pid_t me,
+                       bool *alone)
+{
+    _cleanup_free_ char *dir = sbox_xasprintf("%s%s", mount, strcmp(self, "/") == 0 ? "" : self);
+    if (strcmp(self, "/") != 0 && may_write(dir, NULL) && may_write(dir, "cgroup.procs") &&
+        may_write(dir, "cgroup.subtree_control") && domain(dir) &&
+        (controllers_in(dir, "cgroup.controllers") & needs) == needs && alone_in(dir, me)) {
+        *alone = true;
+        return steal_ptr(&dir);
+    }
+    return NULL;
+}
+
 char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_t me,
-                       bool *alone, char *why, size_t why_size)
+                       bool prefer_self, bool *alone, char *why, size_t why_size)
 {
     _cleanup_free_ char *dir = NULL;
     char missing[64];
@@ -137,6 +165,9 @@ char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_
                  strchr(missing, ',') ? "s" : "");
         return NULL;
     }
+    /* In the scope sbox asked systemd for, that scope is the one to use. */
+    if (prefer_self && (dir = find_self(mount, self, needs, me, alone)))
+        return steal_ptr(&dir);
     dir = sbox_xasprintf("%s%s", mount, strcmp(self, "/") == 0 ? "" : self);
     /* A delegated subtree: an ancestor the caller may write, with the controllers handed down
      * to its children (systemd's user@UID.service, or a subtree an administrator delegated). */
@@ -145,20 +176,16 @@ char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_
         if (!slash || (size_t)(slash - dir) < strlen(mount))
             break;
         *slash = '\0';
-        if (may_write(dir, NULL) && may_write(dir, "cgroup.procs") &&
+        if (may_write(dir, NULL) && may_write(dir, "cgroup.procs") && domain(dir) &&
             (controllers_in(dir, "cgroup.subtree_control") & needs) == needs)
             return sbox_xstrdup(dir);
     }
     /* A cgroup of sbox's alone that the caller may write (a systemd scope made with
      * Delegate=yes): usable once sbox moves out of it into a leaf. */
     free(dir);
-    dir = sbox_xasprintf("%s%s", mount, strcmp(self, "/") == 0 ? "" : self);
-    if (strcmp(self, "/") != 0 && may_write(dir, NULL) && may_write(dir, "cgroup.procs") &&
-        may_write(dir, "cgroup.subtree_control") &&
-        (controllers_in(dir, "cgroup.controllers") & needs) == needs && alone_in(dir, me)) {
-        *alone = true;
+    dir = find_self(mount, self, needs, me, alone);
+    if (dir)
         return steal_ptr(&dir);
-    }
     snprintf(why, why_size, "no cgroup v2 subtree is delegated to you");
     return NULL;
 }
@@ -185,13 +212,32 @@ static char *read_all(const char *path)
     return buf;
 }
 
-char *sbox_cgroup_locate(unsigned needs, bool *alone, char *why, size_t why_size)
+char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
+                         size_t why_size)
 {
     _cleanup_free_ char *mountinfo = read_all("/proc/self/mountinfo");
     _cleanup_free_ char *self_text = read_all("/proc/self/cgroup");
     _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
     _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
-    return sbox_cgroup_find(mount, self, needs, getpid(), alone, why, why_size);
+    char *found = sbox_cgroup_find(mount, self, needs, getpid(), in_scope, alone, why, why_size);
+    char missing[64];
+    *covered = found ? needs : 0;
+    /* Part of them, rather than none: a subtree may hand down memory and pids, not cpu. */
+    for (unsigned size = 2; !found && size >= 1; size--)
+        for (unsigned mask = needs; mask && !found; mask = (mask - 1) & needs) {
+            char ignored[256];
+            if ((unsigned)__builtin_popcount(mask) != size || mask == needs)
+                continue;
+            found = sbox_cgroup_find(mount, self, mask, getpid(), in_scope, alone, ignored,
+                                     sizeof ignored);
+            if (found) {
+                *covered = mask;
+                names(needs & ~mask, missing, sizeof missing);
+                snprintf(why, why_size, "the cgroup sbox may make hands down no %s controller",
+                         missing);
+            }
+        }
+    return found;
 }
 
 /* A systemd user manager runs for the caller: its private socket is there. */
@@ -204,25 +250,77 @@ static bool user_manager(void)
     return sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid();
 }
 
-void sbox_cgroup_scope_reexec(const struct sbox_plan *p, char **argv)
+void sbox_cgroup_scope_confirm(void)
+{
+    const char *fd_text = getenv("SBOX_IN_SCOPE");
+    char *end;
+    long fd;
+    if (!fd_text)
+        return;
+    in_scope = true;
+    fd = strtol(fd_text, &end, 10);
+    if (*end == '\0' && fd > 2 && fd < 1024 && fcntl((int)fd, F_GETFD) >= 0) {
+        (void)!write((int)fd, "s", 1);
+        close((int)fd);
+    }
+    unsetenv("SBOX_IN_SCOPE");
+}
+
+bool sbox_cgroup_in_scope(void)
+{
+    return in_scope;
+}
+
+/* The hierarchy has every controller needed: otherwise no scope can help. */
+static bool hierarchy_has(unsigned needs)
+{
+    _cleanup_free_ char *mountinfo = read_all("/proc/self/mountinfo");
+    _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
+    return mount && (controllers_in(mount, "cgroup.controllers") & needs) == needs;
+}
+
+bool sbox_cgroup_scope_possible(unsigned needs)
+{
+    _cleanup_free_ char *program = NULL;
+    if (!needs || sbox_cgroup_in_scope() || !user_manager() || !hierarchy_has(needs))
+        return false;
+    program = sbox_find_program("systemd-run");
+    return program != NULL;
+}
+
+bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status)
 {
     const unsigned needs = sbox_cgroup_needs(p);
     _cleanup_free_ char *parent = NULL, *program = NULL;
-    char self[4096], why[256];
+    char why[256];
     bool alone;
+    unsigned covered;
+    if (!sbox_cgroup_scope_possible(needs))
+        return false;
+    parent = sbox_cgroup_locate(needs, &covered, &alone, why, sizeof why);
+    program = sbox_find_program("systemd-run");
+    if (parent || !program)
+        return false;
+    return sbox_cgroup_run_in_scope(program, argv, ret_status);
+}
+
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status)
+{
+    _cleanup_free_ char *marker = NULL;
+    char self[4096];
     size_t argc = 0, n = 0;
     ssize_t len;
-    char **args;
-    if (!needs || getenv("SBOX_IN_SCOPE") || !user_manager())
-        return;
-    parent = sbox_cgroup_locate(needs, &alone, why, sizeof why);
-    if (parent)
-        return;
-    program = sbox_find_program("systemd-run");
+    char **args, c;
+    int ready[2], status;
+    sigset_t set, old;
+    pid_t pid;
+
     len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (!program || len <= 0)
-        return;
+    if (len <= 0)
+        return false;
     self[len] = '\0';
+    if (strstr(self, " (deleted)") || pipe2(ready, O_CLOEXEC) < 0)
+        return false;
     while (argv[argc])
         argc++;
     args = sbox_xmalloc((argc + 12) * sizeof *args);
@@ -237,21 +335,69 @@ void sbox_cgroup_scope_reexec(const struct sbox_plan *p, char **argv)
     for (size_t i = 1; i < argc; i++)
         args[n++] = argv[i];
     args[n] = NULL;
-    /* The second run sees this, and never asks again. */
-    setenv("SBOX_IN_SCOPE", "1", 1);
+    marker = sbox_xasprintf("%d", ready[1]);
+
+    /* Signals for sbox are for the second sbox: taken in order here, never by default. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &set, &old);
     fflush(NULL);
-    execv(program, args);
-    unsetenv("SBOX_IN_SCOPE");
+    pid = fork();
+    if (pid == 0) {
+        /* The second sbox dies with this one, even by SIGKILL (and its sandbox with it). */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        fcntl(ready[1], F_SETFD, 0);
+        setenv("SBOX_IN_SCOPE", marker, 1);
+        execv(program, args);
+        _exit(127);
+    }
     free(args);
+    close(ready[1]);
+    while ((len = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+        ;
+    close(ready[0]);
+    if (pid < 0 || len != 1) {
+        /* systemd-run could not make the scope (it said why): on without one. */
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        return false;
+    }
+    for (;;) {
+        siginfo_t si;
+        if (sigwaitinfo(&set, &si) < 0)
+            continue;
+        if (si.si_signo != SIGCHLD) {
+            kill(pid, si.si_signo);
+            continue;
+        }
+        if (waitpid(pid, &status, WNOHANG | WUNTRACED) != pid)
+            continue;
+        if (WIFSTOPPED(status)) {
+            /* The second sbox stopped for the terminal's sake: so does this one, for the
+             * shell's; both go on together. */
+            raise(SIGSTOP);
+            kill(pid, SIGCONT);
+            continue;
+        }
+        break;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
 }
 
 static int write_file(const char *dir, const char *name, const char *text,
                       struct sbox_error *err)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
-    /* O_CREAT changes nothing in a cgroup (its files exist or cannot be made); it lets the
-     * tests lay out a tree of their own. */
-    _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    _cleanup_close_ int fd =
+        open(path, O_WRONLY | O_CLOEXEC | (sbox_cgroup_fake_tree ? O_CREAT : 0), 0644);
     size_t n = strlen(text);
     if (fd < 0 || write(fd, text, n) != (ssize_t)n)
         return sbox_error(err, errno, "write `%s` to %s", text, path);
@@ -259,7 +405,7 @@ static int write_file(const char *dir, const char *name, const char *text,
 }
 
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
-                       struct sbox_cgroup *cg, struct sbox_error *err)
+                       unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err)
 {
     const struct sbox_limit_value *l = p->limits;
     char text[64], enable[64] = "";
@@ -269,7 +415,7 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
     if (alone) {
         /* No process may stay in a cgroup that hands controllers to its children. */
         _cleanup_free_ char *leaf = sbox_xasprintf("%s/sbox-%d-supervisor", parent, (int)me);
-        unsigned needs = sbox_cgroup_needs(p);
+        unsigned needs = covered;
         snprintf(text, sizeof text, "%d", (int)me);
         if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
             return sbox_error(err, errno, "create the cgroup %s", leaf);
@@ -293,22 +439,29 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
         if (errno != EEXIST || n > 1000)
             return sbox_error(err, errno, "create a cgroup in %s", parent);
     }
-    if (l[SBOX_LIMIT_MEMORY].set) {
+    cg->no_swap = false;
+    if ((covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set) {
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_MEMORY].value);
         r = write_file(cg->path, "memory.max", text, err);
         /* Out of memory ends the whole sandbox, not one process of it at random. */
         if (r >= 0)
             r = write_file(cg->path, "memory.oom.group", "1", err);
     }
-    if (r >= 0 && l[SBOX_LIMIT_MEMORY_SWAP].set) {
+    if (r >= 0 && (covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY_SWAP].set) {
+        struct sbox_error swap_err;
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_MEMORY_SWAP].value);
-        r = write_file(cg->path, "memory.swap.max", text, err);
+        /* No such file: the kernel does not account swap (swapaccount=0). */
+        if (write_file(cg->path, "memory.swap.max", text, &swap_err) < 0) {
+            if (swap_err.err != ENOENT)
+                r = sbox_error(err, swap_err.err, "%s", swap_err.msg);
+            cg->no_swap = true;
+        }
     }
-    if (r >= 0 && l[SBOX_LIMIT_PIDS].set) {
+    if (r >= 0 && (covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set) {
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_PIDS].value);
         r = write_file(cg->path, "pids.max", text, err);
     }
-    if (r >= 0 && l[SBOX_LIMIT_CPUS].set) {
+    if (r >= 0 && (covered & SBOX_CG_CPU) && l[SBOX_LIMIT_CPUS].set) {
         /* Thousandths of a CPU, as microseconds in each 100 ms period. */
         snprintf(text, sizeof text, "%llu 100000",
                  (unsigned long long)l[SBOX_LIMIT_CPUS].value * 100);
@@ -358,21 +511,21 @@ void sbox_cgroup_remove(struct sbox_cgroup *cg)
     cg->path = NULL;
 }
 
-char *sbox_limits_fallback_note(const struct sbox_plan *p, const char *why)
+char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, const char *why)
 {
     const struct sbox_limit_value *l = p->limits;
     char approx[256] = "", none[64] = "";
-    if (l[SBOX_LIMIT_MEMORY].set)
+    if (l[SBOX_LIMIT_MEMORY].set && !(covered & SBOX_CG_MEMORY))
         snprintf(approx, sizeof approx, "memory %s per process (RLIMIT_DATA)",
                  l[SBOX_LIMIT_MEMORY].text);
-    if (l[SBOX_LIMIT_PIDS].set)
+    if (l[SBOX_LIMIT_PIDS].set && !(covered & SBOX_CG_PIDS))
         snprintf(approx + strlen(approx), sizeof approx - strlen(approx),
                  "%spids %s for the sandbox's user (RLIMIT_NPROC%s)", approx[0] ? " and " : "",
                  l[SBOX_LIMIT_PIDS].text,
                  p->host_uid == 0 ? ", which does not bind root" : "");
-    if (l[SBOX_LIMIT_CPUS].set)
+    if (l[SBOX_LIMIT_CPUS].set && !(covered & SBOX_CG_CPU))
         snprintf(none, sizeof none, "cpus");
-    if (l[SBOX_LIMIT_MEMORY_SWAP].set)
+    if (l[SBOX_LIMIT_MEMORY_SWAP].set && !(covered & SBOX_CG_MEMORY))
         snprintf(none + strlen(none), sizeof none - strlen(none), "%smemory-swap",
                  none[0] ? " and " : "");
     if (!approx[0] && !none[0])
@@ -384,40 +537,53 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, const char *why)
                           none[0] ? " not enforced" : "");
 }
 
-static int set_limit(int resource, const char *name, uint64_t value, struct sbox_error *err)
+/* soft and hard, never above the caller's hard limit (raising it needs privilege): lowered to
+ * it, with a line saying so, or with limits-strict an error. */
+static int set_limit(const struct sbox_plan *p, int resource, const char *name, uint64_t soft,
+                     uint64_t hard, struct sbox_error *err)
 {
-    struct rlimit rl = {.rlim_cur = (rlim_t)value, .rlim_max = (rlim_t)value};
+    struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
     struct rlimit old;
-    /* Never above what the caller has: raising a hard limit needs privilege. */
     if (getrlimit(resource, &old) == 0 && old.rlim_max != RLIM_INFINITY &&
-        rl.rlim_max > old.rlim_max)
-        rl.rlim_cur = rl.rlim_max = old.rlim_max;
+        rl.rlim_max > old.rlim_max) {
+        if (p->limits_strict)
+            return sbox_error(err, 0, "limits-strict: %s %llu is above your hard limit, %llu",
+                              name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
+        if (soft > old.rlim_max)
+            fprintf(stderr, "sbox: limits: %s %llu is above your hard limit: %llu instead\n",
+                    name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
+        rl.rlim_max = old.rlim_max;
+        if (rl.rlim_cur > rl.rlim_max)
+            rl.rlim_cur = rl.rlim_max;
+    }
     if (setrlimit(resource, &rl) < 0)
         return sbox_error(err, errno, "set the %s limit", name);
     return 0;
 }
 
-int sbox_limits_apply(const struct sbox_plan *p, bool with_cgroup, struct sbox_error *err)
+int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err)
 {
     const struct sbox_limit_value *l = p->limits;
     int r = 0;
     if (l[SBOX_LIMIT_NOFILE].set)
-        r = set_limit(RLIMIT_NOFILE, "nofile", l[SBOX_LIMIT_NOFILE].value, err);
+        r = set_limit(p, RLIMIT_NOFILE, "nofile", l[SBOX_LIMIT_NOFILE].value,
+                      l[SBOX_LIMIT_NOFILE].value, err);
     if (r >= 0 && l[SBOX_LIMIT_FSIZE].set)
-        r = set_limit(RLIMIT_FSIZE, "fsize", l[SBOX_LIMIT_FSIZE].value, err);
-    if (r >= 0 && l[SBOX_LIMIT_CPU_TIME].set) {
-        /* SIGXCPU at the limit, which a process may catch to save its work; SIGKILL a second
-         * later (with both limits equal it would be SIGKILL at once). */
-        struct rlimit rl = {.rlim_cur = (rlim_t)l[SBOX_LIMIT_CPU_TIME].value,
-                            .rlim_max = (rlim_t)l[SBOX_LIMIT_CPU_TIME].value + 1};
-        if (setrlimit(RLIMIT_CPU, &rl) < 0)
-            r = sbox_error(err, errno, "set the cpu-time limit");
-    }
+        r = set_limit(p, RLIMIT_FSIZE, "fsize", l[SBOX_LIMIT_FSIZE].value,
+                      l[SBOX_LIMIT_FSIZE].value, err);
+    /* SIGXCPU at the limit, which a process may catch to save its work; SIGKILL a second later
+     * (with both limits equal it would be SIGKILL at once). */
+    if (r >= 0 && l[SBOX_LIMIT_CPU_TIME].set)
+        r = set_limit(p, RLIMIT_CPU, "cpu-time", l[SBOX_LIMIT_CPU_TIME].value,
+                      l[SBOX_LIMIT_CPU_TIME].value + 1, err);
     if (r >= 0 && l[SBOX_LIMIT_CORE].set)
-        r = set_limit(RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value, err);
-    if (r >= 0 && !with_cgroup && l[SBOX_LIMIT_MEMORY].set)
-        r = set_limit(RLIMIT_DATA, "memory", l[SBOX_LIMIT_MEMORY].value, err);
-    if (r >= 0 && !with_cgroup && l[SBOX_LIMIT_PIDS].set)
-        r = set_limit(RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value, err);
+        r = set_limit(p, RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value,
+                      l[SBOX_LIMIT_CORE].value, err);
+    if (r >= 0 && !(covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set)
+        r = set_limit(p, RLIMIT_DATA, "memory", l[SBOX_LIMIT_MEMORY].value,
+                      l[SBOX_LIMIT_MEMORY].value, err);
+    if (r >= 0 && !(covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set)
+        r = set_limit(p, RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value,
+                      l[SBOX_LIMIT_PIDS].value, err);
     return r;
 }

@@ -33,28 +33,50 @@ char *sbox_cgroup_self(const char *proc_cgroup);
  * sbox into a leaf of its own so the controllers can be enabled. NULL when there is none; why
  * then says what is missing, in a few words. */
 char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_t me,
-                       bool *alone, char *why, size_t why_size);
+                       bool prefer_self, bool *alone, char *why, size_t why_size);
 
-/* sbox_cgroup_find for this process, from /proc/self/mountinfo and /proc/self/cgroup. */
-char *sbox_cgroup_locate(unsigned needs, bool *alone, char *why, size_t why_size);
+/* sbox_cgroup_find for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
+ * cgroup first when it is the second sbox, in its scope); when no cgroup has every controller
+ * needed, one with part of them. *covered says which; why, what is missing. */
+char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
+                         size_t why_size);
 
-/* Limits that need a cgroup, none to be had, and a systemd user manager running for the caller
- * (its private socket in $XDG_RUNTIME_DIR/systemd): sbox runs itself again, with the same
- * arguments, through `systemd-run --user --scope --property=Delegate=yes`, in a scope of its
- * own it may manage (sbox_cgroup_find's alone case). Returns only when that is not to be;
- * SBOX_IN_SCOPE in the environment marks the second run. */
-void sbox_cgroup_scope_reexec(const struct sbox_plan *p, char **argv);
+/* Limits that need a cgroup, none to be had, a hierarchy with the controllers, and a systemd
+ * user manager running for the caller (its private socket in $XDG_RUNTIME_DIR/systemd): sbox
+ * runs itself again, with the same arguments, through `systemd-run --user --scope
+ * --property=Delegate=yes`, in a scope of its own it may manage (sbox_cgroup_find's alone
+ * case), and waits for it: true, with its status, when that second sbox ran (it says so on a
+ * pipe named in SBOX_IN_SCOPE); false when it is not to be or systemd-run failed, and this sbox
+ * goes on without a cgroup. Signals are passed on; a stop is shared. */
+bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status);
+
+/* Its second half: runs this program again with argv's arguments through program (systemd-run)
+ * and waits for it, as described above. */
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status);
+
+/* Whether sbox_cgroup_scope_run would try (sbox check reports it). */
+bool sbox_cgroup_scope_possible(unsigned needs);
+
+/* In the second sbox, first thing: tells the first that it runs. */
+void sbox_cgroup_scope_confirm(void);
+
+/* This is the second sbox, in its scope. */
+bool sbox_cgroup_in_scope(void);
 
 struct sbox_cgroup {
-    char *path; /* the sandbox's own cgroup, NULL when none */
-    int fd;     /* its directory, for clone3(CLONE_INTO_CGROUP); -1 when none */
+    char *path;   /* the sandbox's own cgroup, NULL when none */
+    int fd;       /* its directory, for clone3(CLONE_INTO_CGROUP); -1 when none */
+    bool no_swap; /* memory.swap.max is missing: the kernel does not account swap */
 };
 
-/* Makes parent/sbox-PID-N with the plan's limits written (memory.max, memory.swap.max,
- * pids.max, cpu.max). With alone, moves the process me into parent/sbox-PID-supervisor and
+/* For the unit test's fake tree: the limit files are created when missing. */
+extern bool sbox_cgroup_fake_tree;
+
+/* Makes parent/sbox-PID-N with the plan's limits of the covered controllers written
+ * (memory.max, memory.swap.max, pids.max, cpu.max). With alone, moves the process me into parent/sbox-PID-supervisor and
  * enables the controllers in parent first. On failure nothing is left. */
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
-                       struct sbox_cgroup *cg, struct sbox_error *err);
+                       unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err);
 
 /* Whether the kernel killed a process in it for memory (memory.events oom_kill). */
 bool sbox_cgroup_oom_killed(const struct sbox_cgroup *cg);
@@ -62,14 +84,15 @@ bool sbox_cgroup_oom_killed(const struct sbox_cgroup *cg);
 /* Removes it once empty (waits for the last process to be gone, a few seconds at most). */
 void sbox_cgroup_remove(struct sbox_cgroup *cg);
 
-/* What the limits come to without a cgroup: the rlimits set inside (sbox_limits_apply), and
- * the one line saying what is approximated or not enforced, or NULL when everything asked is
- * exact (nofile, fsize, cpu-time and core are exact anywhere). */
-char *sbox_limits_fallback_note(const struct sbox_plan *p, const char *why);
+/* What the limits the cgroup does not cover come to: the rlimits set inside
+ * (sbox_limits_apply), and the one line saying what is approximated or not enforced, or NULL
+ * when everything asked is exact (nofile, fsize, cpu-time and core are exact anywhere). */
+char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, const char *why);
 
 /* Sets the plan's rlimits in the calling process (the payload, before exec): nofile, fsize,
- * cpu-time and core always; memory (RLIMIT_DATA) and pids (RLIMIT_NPROC) only when with_cgroup
- * is false. */
-int sbox_limits_apply(const struct sbox_plan *p, bool with_cgroup, struct sbox_error *err);
+ * cpu-time and core always; memory (RLIMIT_DATA) and pids (RLIMIT_NPROC) when the cgroup does
+ * not cover them. Never above the caller's hard limits: lowered to them with a line saying so,
+ * or with limits-strict an error. */
+int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err);
 
 #endif

@@ -199,7 +199,7 @@ static void json_string(FILE *out, const char *s)
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);
-        else if (c < 0x20)
+        else if (c < 0x20 || c >= 0x80) /* bytes, not text: a name need not be UTF-8 */
             fprintf(out, "\\u%04x", c);
         else
             fputc(c, out);
@@ -258,22 +258,23 @@ static void cgroups(struct report *r)
         if (f && fgets(have, sizeof have, f))
             have[strcspn(have, "\n")] = '\0';
     }
-    parent = sbox_cgroup_find(at, self, all, getpid(), &alone, why, sizeof why);
+    parent = sbox_cgroup_find(at, self, all, getpid(), false, &alone, why, sizeof why);
     if (parent && !alone)
         add(r, "cgroup", OK, false, NULL,
             "cgroup v2: memory, pids and cpu limits in a subtree delegated to you (%s)",
             parent + strlen(r->root));
-    else if (sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && systemd_run)
+    else if (sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid() &&
+             systemd_run && strstr(have, "memory") && strstr(have, "pids") && strstr(have, "cpu"))
         add(r, "cgroup", OK, false, NULL,
             "cgroup v2: limits in a scope from your systemd user manager (systemd-run --user "
             "--scope; not tried)");
     else
         add(r, "cgroup", DEGRADED, false,
             mount && have[0] && (!strstr(have, "memory") || !strstr(have, "pids"))
-                ? "the unified hierarchy lacks the controllers (a v1/v2 hybrid): boot with "
-                  "`systemd.unified_cgroup_hierarchy=1` on the kernel command line; with "
-                  "systemd, log in through a session (user@UID.service gets memory, pids and "
-                  "cpu delegated)"
+                ? "the unified hierarchy lacks the controllers (a v1/v2 hybrid): add "
+                  "`systemd.unified_cgroup_hierarchy=1` (with systemd) or `cgroup_no_v1=all` "
+                  "(without) to the kernel command line; with systemd, log in through a "
+                  "session (user@UID.service gets memory, pids and cpu delegated)"
                 : "with systemd: log in through a session, or as root `systemctl edit "
                   "user@.service` and add `[Service] Delegate=memory pids cpu`; without it, "
                   "as root make a cgroup for the user: `mkdir /sys/fs/cgroup/sbox-USER`, "

@@ -137,7 +137,7 @@ static int nest_user(const struct sbox_plan *p, struct sbox_error *err)
 
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
                                    const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                   bool ranged, bool cgroup_limits)
+                                   bool ranged, unsigned covered)
 {
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
@@ -148,7 +148,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
      * is one. */
-    if (sbox_limits_apply(p, cgroup_limits, &err) < 0)
+    if (sbox_limits_apply(p, covered, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -180,7 +180,7 @@ static void report_stop(void *ctx, int sig)
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
                                  const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty, bool ranged, bool cgroup_limits,
+                                 bool on_tty, bool ranged, unsigned covered,
                                  const struct sbox_mount_env *env)
 {
     struct sbox_error err = {0};
@@ -239,7 +239,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask, filter, ranged, cgroup_limits);
+        payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
@@ -682,46 +682,76 @@ static char *read_text(const char *path)
     return buf;
 }
 
-/* The sandbox's cgroup, when its limits need one and the caller may make one; otherwise the
- * line saying what the rlimits stand in for, or with limits-strict the error. */
-static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg,
-                        struct sbox_error *err)
+/* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
+ * enforced, or with limits-strict the error. */
+static int uncovered_limits(const struct sbox_plan *p, unsigned covered, const char *why,
+                            struct sbox_error *err)
 {
-    const unsigned needs = sbox_cgroup_needs(p);
-    _cleanup_free_ char *parent = NULL, *note = NULL;
-    char why[256];
-    bool alone = false;
-    if (!needs)
-        return 0;
-    parent = sbox_cgroup_locate(needs, &alone, why, sizeof why);
-    if (parent) {
-        struct sbox_error cerr = {0};
-        if (sbox_cgroup_create(parent, alone, getpid(), p, cg, &cerr) == 0)
-            return 0;
-        snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
-    }
+    _cleanup_free_ char *note = NULL;
     if (p->limits_strict) {
+        static const struct {
+            int limit;
+            unsigned controller;
+        } need[] = {{SBOX_LIMIT_MEMORY, SBOX_CG_MEMORY},
+                    {SBOX_LIMIT_MEMORY_SWAP, SBOX_CG_MEMORY},
+                    {SBOX_LIMIT_PIDS, SBOX_CG_PIDS},
+                    {SBOX_LIMIT_CPUS, SBOX_CG_CPU}};
         char where[512], what[64] = "";
-        for (int i = 0; i < SBOX_N_LIMITS; i++)
-            if (p->limits[i].set && (i == SBOX_LIMIT_MEMORY || i == SBOX_LIMIT_MEMORY_SWAP ||
-                                     i == SBOX_LIMIT_PIDS || i == SBOX_LIMIT_CPUS))
+        for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+            if (p->limits[need[i].limit].set && !(covered & need[i].controller))
                 snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
-                         what[0] ? ", " : "", sbox_limit_key(i));
+                         what[0] ? ", " : "", sbox_limit_key(need[i].limit));
+        if (!what[0])
+            return 0;
         sbox_origin_format(&p->limits_strict_origin, "limits-strict", where, sizeof where);
         return sbox_error(err, 0, "%s: %s cannot be enforced exactly: %s (see sbox check)", where,
                           what, why);
     }
-    note = sbox_limits_fallback_note(p, why);
+    note = sbox_limits_fallback_note(p, covered, why);
     if (note)
         fprintf(stderr, "sbox: %s\n", note);
     return 0;
 }
 
+/* The sandbox's cgroup, when its limits need one and the caller may make one, covering what it
+ * can (*covered: which controllers); the rest as uncovered_limits says. */
+static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
+                        struct sbox_error *err)
+{
+    const unsigned needs = sbox_cgroup_needs(p);
+    _cleanup_free_ char *parent = NULL;
+    char why[256];
+    bool alone = false;
+    *covered = 0;
+    if (!needs)
+        return 0;
+    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
+    if (parent) {
+        struct sbox_error cerr = {0};
+        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, cg, &cerr) < 0) {
+            snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
+            *covered = 0;
+        } else if (cg->no_swap && p->limits[SBOX_LIMIT_MEMORY_SWAP].set) {
+            if (p->limits_strict)
+                return sbox_error(err, 0,
+                                  "limits-strict: memory-swap cannot be enforced: this kernel "
+                                  "does not account swap (swapaccount=0)");
+            fprintf(stderr, "sbox: limits: memory-swap is not enforced: this kernel does not "
+                            "account swap (swapaccount=0)\n");
+        }
+    }
+    if (*covered == needs)
+        return 0;
+    return uncovered_limits(p, *covered, why, err);
+}
+
 /* clone(2) of the sandbox's pid 1, straight into its cgroup when it has one (clone3 with
- * CLONE_INTO_CGROUP, Linux 5.7; before that, moved there before it is released). */
-static pid_t clone_sandbox(int ns, int cgroup_fd)
+ * CLONE_INTO_CGROUP; where clone3 is refused as unknown, as some container runtimes' filters
+ * do, a plain clone moved there before it is released). */
+static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
 {
     pid_t pid;
+    *cgroup_refused = false;
     if (cgroup_fd >= 0) {
         struct {
             uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
@@ -730,8 +760,14 @@ static pid_t clone_sandbox(int ns, int cgroup_fd)
                   .exit_signal = SIGCHLD,
                   .cgroup = (uint64_t)cgroup_fd};
         pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-        if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+        if (pid >= 0)
             return pid;
+        /* The kernel would not start a process there (a threaded subtree, a permission the
+         * delegation lacks): the caller goes on without the cgroup. */
+        if (errno != ENOSYS && errno != E2BIG && errno != EINVAL) {
+            *cgroup_refused = true;
+            return -1;
+        }
     }
     pid = (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid > 0 && cgroup_fd >= 0) {
@@ -832,6 +868,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
         .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1};
     _cleanup_(sbox_cgroup_remove) struct sbox_cgroup cg = {.fd = -1};
+    unsigned covered = 0;
+    bool cgroup_refused = false;
     struct sbox_seccomp_policy policy;
     _cleanup_(id_map_free) struct id_map map = {0};
     struct sbox_mount_env env = {0};
@@ -852,7 +890,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     r = choose_map(p, &map, err);
     if (r < 0)
         return r;
-    r = setup_limits(p, &cg, err);
+    r = setup_limits(p, &cg, &covered, err);
     if (r < 0)
         return r;
     sbox_plan_seccomp_policy(p, &policy);
@@ -907,7 +945,20 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     fflush(NULL);
-    pid = clone_sandbox(ns, cg.fd);
+    pid = clone_sandbox(ns, cg.fd, &cgroup_refused);
+    if (pid < 0 && cgroup_refused) {
+        char why[300];
+        snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
+                 cg.path, strerror(errno));
+        sbox_cgroup_remove(&cg);
+        covered = 0;
+        r = uncovered_limits(p, 0, why, err);
+        if (r < 0) {
+            close(sv[1]);
+            goto out;
+        }
+        pid = clone_sandbox(ns, -1, &cgroup_refused);
+    }
     if (pid < 0) {
         int e = errno;
         if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -921,7 +972,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
     if (pid == 0) {
         close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, cg.fd >= 0,
+        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, covered,
                    &env);
     }
     close(sv[1]);
@@ -1022,9 +1073,10 @@ collect:
         err->msg[sizeof err->msg - 1] = '\0';
         *ret_status = report.status;
         r = -(err->err ? err->err : EINVAL);
-    } else if (sbox_cgroup_oom_killed(&cg)) {
+    } else if (p->limits[SBOX_LIMIT_MEMORY].set && (covered & SBOX_CG_MEMORY) &&
+               WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && sbox_cgroup_oom_killed(&cg)) {
         fprintf(stderr, "sbox: killed: out of memory (limit %s)\n",
-                p->limits[SBOX_LIMIT_MEMORY].text ? p->limits[SBOX_LIMIT_MEMORY].text : "?");
+                p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
     }
 out:

@@ -245,6 +245,8 @@ int main(int argc, char **argv)
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
             return EXIT_SBOX;
+    /* The second run in a systemd scope (see cgroup.c) says so to the first. */
+    sbox_cgroup_scope_confirm();
 
     opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
     for (size_t i = 0; i < sbox_n_settings; i++)
@@ -262,9 +264,9 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
 
     if (argc >= 2 && !strcmp(argv[1], "check")) {
-        bool json = argc == 3 && !strcmp(argv[2], "--json");
-        if (argc > 2 && !json) {
-            status = fail("check: `%s`: the only option is --json", argv[2]);
+        bool json = argc >= 3 && !strcmp(argv[2], "--json");
+        if (argc > (json ? 3 : 2)) {
+            status = fail("check: `%s`: the only option is --json", argv[json ? 3 : 2]);
             goto out;
         }
         status = sbox_check(stdout, host.user, host.uid, host.gid, json);
@@ -380,7 +382,8 @@ int main(int argc, char **argv)
         sbox_plan_print(&plan, stderr);
 
     /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
-    sbox_cgroup_scope_reexec(&plan, argv);
+    if (sbox_cgroup_scope_run(&plan, argv, &status))
+        goto out;
     envp = sbox_plan_environ(&plan, environ);
     if (sbox_launch(&plan, envp, print_notes, &plan, &status, &err) < 0)
         fail("%s", err.msg);

@@ -426,6 +426,13 @@ static int apply_limit(struct sbox_plan *p, const struct sbox_setting *s, const 
         break;
     case SBOX_LIMIT_CPUS:
         r = sbox_value_cpus(value, &n, err);
+        /* cpu.max's quota is at least 1 ms in each 100 ms. */
+        if (r == 0 && n < 10)
+            return sbox_error(err, 0, "`cpus = %s`: the least is 0.01", value);
+        break;
+    case SBOX_LIMIT_PIDS:
+        /* The kernel's most (PID_MAX_LIMIT). */
+        r = sbox_value_uint(value, 4194304, &n, err);
         break;
     default:
         r = sbox_value_uint(value, UINT32_MAX, &n, err);

@@ -79,7 +79,7 @@ echo hugetlb >"$cg/cgroup.controllers"
 OUT=$(SBOX_CHECK_ROOT=$fake XDG_RUNTIME_DIR=/nonexistent "$SBOX" check) && RC=0 || RC=$?
 is "$RC" 0 "a v1/v2 hybrid: sandboxes still run"
 like "$OUT" "degraded cgroup v2 limits: the cgroup v2 hierarchy has no memory, pids, cpu controllers (controllers here: hugetlb): memory and pids fall back to rlimits, cpus is not enforced" "... cgroup limits degraded, and what that means"
-like "$OUT" "fix: the unified hierarchy lacks the controllers (a v1/v2 hybrid): boot with \`systemd.unified_cgroup_hierarchy=1\`" "... and the fix"
+like "$OUT" "fix: the unified hierarchy lacks the controllers (a v1/v2 hybrid): add \`systemd.unified_cgroup_hierarchy=1\` (with systemd) or \`cgroup_no_v1=all\` (without)" "... and the fix"
 echo "cpuset cpu io memory pids" >"$cg/cgroup.controllers"
 for d in user.slice "user.slice/user-$(id -u).slice" "user.slice/user-$(id -u).slice/user@$(id -u).service" \
     "user.slice/user-$(id -u).slice/user@$(id -u).service/app.slice" "$scope"; do

@@ -68,6 +68,8 @@ static void plan_with(struct sbox_plan *p, const char *memory, const char *pids,
 
 /* find() as uid (in a child when we are root, so that permissions count): the parent found,
  * relative to root, or "-" and why. */
+static bool prefer_self;
+
 static void find_as(uid_t uid, unsigned needs, pid_t me, char *out, size_t size)
 {
     int pipefd[2];
@@ -83,7 +85,7 @@ static void find_as(uid_t uid, unsigned needs, pid_t me, char *out, size_t size)
         if (geteuid() == 0 && setresuid(uid, uid, uid) < 0)
             _exit(1);
         found = sbox_cgroup_find(root, "/user.slice/user@1000.service/app.slice/term.scope",
-                                 needs, me, &alone, why, sizeof why);
+                                 needs, me, prefer_self, &alone, why, sizeof why);
         snprintf(text, sizeof text, "%s%s%s", found ? found + strlen(root) : "-",
                  alone ? " alone" : "", found ? "" : why);
         (void)!write(pipefd[1], text, strlen(text));
@@ -98,8 +100,45 @@ static void find_as(uid_t uid, unsigned needs, pid_t me, char *out, size_t size)
     waitpid(pid, NULL, 0);
 }
 
-int main(void)
+/* Through a stand-in systemd-run: the second run of this program says it runs, and ends with
+ * the status it was given. */
+static void scope_tests(void)
 {
+    char fake[600], fail[600];
+    char *argv[] = {(char *)"test-cgroup", (char *)"inner", (char *)"7", NULL};
+    int status = -1;
+    FILE *f;
+    snprintf(fake, sizeof fake, "%s/systemd-run", root);
+    snprintf(fail, sizeof fail, "%s/systemd-run-fails", root);
+    f = fopen(fake, "w");
+    fputs("#!/bin/sh\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n", f);
+    fclose(f);
+    chmod(fake, 0755);
+    f = fopen(fail, "w");
+    fputs("#!/bin/sh\necho 'Failed to connect to bus' >&2\nexit 1\n", f);
+    fclose(f);
+    chmod(fail, 0755);
+    fflush(stdout);
+    ok(sbox_cgroup_run_in_scope(fake, argv, &status) && status == 7,
+       "through systemd-run: the second run starts, says so, and its status is returned (%d)",
+       status);
+    argv[2] = (char *)"0";
+    ok(sbox_cgroup_run_in_scope(fake, argv, &status) && status == 0,
+       "... (the second run knows it is the second, and the marker is gone from its environment)");
+    status = -1;
+    ok(!sbox_cgroup_run_in_scope(fail, argv, &status) && status == -1,
+       "systemd-run failing: not run there, and this run goes on");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "inner") == 0) {
+        /* The second run: confirms, checks what it should see, ends with the status asked. */
+        sbox_cgroup_scope_confirm();
+        if (!sbox_cgroup_in_scope() || getenv("SBOX_IN_SCOPE"))
+            return 99;
+        return atoi(argv[2]);
+    }
     char got[600], why[256];
     const uid_t user = geteuid() == 0 ? 65534 : geteuid();
     const unsigned all = SBOX_CG_MEMORY | SBOX_CG_PIDS | SBOX_CG_CPU;
@@ -121,6 +160,7 @@ int main(void)
 
     if (!mkdtemp(root))
         return 1;
+    sbox_cgroup_fake_tree = true;
     chmod(root, 0755);
     /* root: the hierarchy; user@1000.service: delegated (the user's, controllers handed down);
      * app.slice: the user's, none handed down; term.scope: where the caller is. */
@@ -186,6 +226,20 @@ int main(void)
     find_as(user, all, 4242, got, sizeof got);
     is_str(got, "/user.slice/user@1000.service/app.slice/term.scope alone",
            "a cgroup of yours with sbox alone in it: usable, once sbox moves out");
+    put("user.slice/user@1000.service/cgroup.subtree_control", "cpu memory pids\n");
+    find_as(user, all, 4242, got, sizeof got);
+    is_str(got, "/user.slice/user@1000.service",
+           "... but a delegated ancestor comes first, outside a scope sbox asked for");
+    prefer_self = true;
+    find_as(user, all, 4242, got, sizeof got);
+    is_str(got, "/user.slice/user@1000.service/app.slice/term.scope alone",
+           "... and in one, the scope comes first");
+    prefer_self = false;
+    put("user.slice/user@1000.service/cgroup.type", "threaded\n");
+    find_as(user, all, 4343, got, sizeof got);
+    is_str(got, "-no cgroup v2 subtree is delegated to you", "a threaded subtree: not usable");
+    put("user.slice/user@1000.service/cgroup.type", "domain\n");
+    put("user.slice/user@1000.service/cgroup.subtree_control", "\n");
 
     /* Creating the sandbox's cgroup writes the limits. */
     {
@@ -196,7 +250,7 @@ int main(void)
         plan_with(&p, "512", "64", "1.5");
         p.limits[SBOX_LIMIT_MEMORY_SWAP] =
             (struct sbox_limit_value){.set = true, .value = 0, .text = (char *)"0"};
-        ok(sbox_cgroup_create(parent, false, 777, &p, &cg, &err) == 0, "create %s", err.msg);
+        ok(sbox_cgroup_create(parent, false, 777, &p, all, &cg, &err) == 0, "create %s", err.msg);
         snprintf(rel, sizeof rel, "user.slice/user@1000.service/sbox-777-0/memory.max");
         is_str(get(rel), "536870912", "memory.max in bytes");
         snprintf(rel, sizeof rel, "user.slice/user@1000.service/sbox-777-0/memory.oom.group");
@@ -216,7 +270,7 @@ int main(void)
         ok(sbox_cgroup_oom_killed(&cg), "oom_kill 1: killed for memory");
         sbox_cgroup_remove(&cg);
         ok(cg.path == NULL && cg.fd < 0, "removed: forgotten (the fake one keeps its files)");
-        ok(sbox_cgroup_create(parent, false, 777, &p, &cg, &err) == 0 &&
+        ok(sbox_cgroup_create(parent, false, 777, &p, all, &cg, &err) == 0 &&
                strstr(cg.path, "/sbox-777-1") != NULL,
            "a second one gets a name of its own: %s", cg.path ? cg.path : err.msg);
         sbox_cgroup_remove(&cg);
@@ -228,7 +282,7 @@ int main(void)
         snprintf(parent, sizeof parent, "%s/user.slice/user@1000.service/app.slice/term.scope",
                  root);
         plan_with(&p, NULL, "10", NULL);
-        ok(sbox_cgroup_create(parent, true, 4242, &p, &cg, &err) == 0, "create, alone: %s",
+        ok(sbox_cgroup_create(parent, true, 4242, &p, SBOX_CG_PIDS, &cg, &err) == 0, "create, alone: %s",
            err.msg);
         is_str(get("user.slice/user@1000.service/app.slice/term.scope/sbox-4242-supervisor/"
                    "cgroup.procs"),
@@ -245,15 +299,17 @@ int main(void)
         char parent[512];
         snprintf(parent, sizeof parent, "%s/nonexistent", root);
         plan_with(&p, "64", NULL, NULL);
-        ok(sbox_cgroup_create(parent, false, 1, &p, &cg, &err) < 0 && cg.path == NULL &&
+        ok(sbox_cgroup_create(parent, false, 1, &p, SBOX_CG_MEMORY, &cg, &err) < 0 && cg.path == NULL &&
                strstr(err.msg, "create a cgroup in") != NULL,
            "a parent that is gone: an error, nothing made: %s", err.msg);
     }
 
+    scope_tests();
+
     /* Without a cgroup. */
     plan_with(&p, "64M", "64", "1.5");
     p.host_uid = 1000;
-    s = sbox_limits_fallback_note(&p, "the cgroup v2 hierarchy has no memory controller");
+    s = sbox_limits_fallback_note(&p, 0, "the cgroup v2 hierarchy has no memory controller");
     is_str(s,
            "limits: the cgroup v2 hierarchy has no memory controller, so approximated: memory 64M "
            "per process (RLIMIT_DATA) and pids 64 for the sandbox's user (RLIMIT_NPROC); cpus is "
@@ -262,7 +318,14 @@ int main(void)
     free(s);
     memset(&p, 0, sizeof p);
     p.limits[SBOX_LIMIT_NOFILE] = (struct sbox_limit_value){.set = true, .value = 10};
-    ok(sbox_limits_fallback_note(&p, "x") == NULL, "exact limits only: no line");
+    ok(sbox_limits_fallback_note(&p, 0, "x") == NULL, "exact limits only: no line");
+    plan_with(&p, "64M", "64", "1.5");
+    p.host_uid = 1000;
+    s = sbox_limits_fallback_note(&p, SBOX_CG_MEMORY | SBOX_CG_PIDS, "no cpu handed down");
+    is_str(s, "limits: no cpu handed down, so cpus is not enforced (see sbox check)",
+           "a cgroup covering memory and pids: the line names only cpus");
+    free(s);
+    memset(&p, 0, sizeof p);
     ok(sbox_cgroup_needs(&p) == 0, "... and no cgroup needed");
     plan_with(&p, "64", "64", "1");
     ok(sbox_cgroup_needs(&p) == all, "memory, pids and cpus need their controllers");
@@ -278,7 +341,7 @@ int main(void)
             p.limits[SBOX_LIMIT_PIDS] = (struct sbox_limit_value){.set = true, .value = 100};
             p.limits[SBOX_LIMIT_NOFILE] = (struct sbox_limit_value){.set = true, .value = 33};
             p.limits[SBOX_LIMIT_CORE] = (struct sbox_limit_value){.set = true, .value = 0};
-            if (sbox_limits_apply(&p, false, &err) < 0)
+            if (sbox_limits_apply(&p, 0, &err) < 0)
                 _exit(2);
             getrlimit(RLIMIT_DATA, &data);
             getrlimit(RLIMIT_NPROC, &nproc);
@@ -299,7 +362,7 @@ int main(void)
             getrlimit(RLIMIT_DATA, &before);
             memset(&p, 0, sizeof p);
             p.limits[SBOX_LIMIT_MEMORY] = (struct sbox_limit_value){.set = true, .value = 64 << 20};
-            if (sbox_limits_apply(&p, true, &err) < 0)
+            if (sbox_limits_apply(&p, SBOX_CG_MEMORY, &err) < 0)
                 _exit(2);
             getrlimit(RLIMIT_DATA, &data);
             _exit(data.rlim_max == before.rlim_max ? 0 : 3);
