@@ -5,6 +5,7 @@
 #include "idmap.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -404,6 +405,27 @@ static int write_file(const char *dir, const char *name, const char *text,
     return 0;
 }
 
+/* Cgroups of sboxes that were killed (SIGKILL) and could not remove theirs: removed by the next
+ * one, once that process is gone (rmdir removes only empty ones). */
+static void sweep(const char *parent)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long pid;
+        if (strncmp(e->d_name, "sbox-", 5) != 0)
+            continue;
+        pid = strtol(e->d_name + 5, &end, 10);
+        if (end == e->d_name + 5 || *end != '-' || pid <= 0 || strcmp(end, "-supervisor") == 0 ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+    }
+    if (d)
+        closedir(d);
+}
+
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
                        unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err)
 {
@@ -429,6 +451,7 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
         if (r < 0)
             return r;
     }
+    sweep(parent);
     for (unsigned n = 0; !cg->path; n++) {
         char *path = sbox_xasprintf("%s/sbox-%d-%u", parent, (int)me, n);
         if (mkdir(path, 0755) == 0) {

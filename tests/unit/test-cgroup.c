@@ -250,7 +250,13 @@ int main(int argc, char **argv)
         plan_with(&p, "512", "64", "1.5");
         p.limits[SBOX_LIMIT_MEMORY_SWAP] =
             (struct sbox_limit_value){.set = true, .value = 0, .text = (char *)"0"};
+        dir("user.slice/user@1000.service/sbox-999999999-0"); /* a killed sbox's, empty */
         ok(sbox_cgroup_create(parent, false, 777, &p, all, &cg, &err) == 0, "create %s", err.msg);
+        {
+            char left[600];
+            snprintf(left, sizeof left, "%s/user.slice/user@1000.service/sbox-999999999-0", root);
+            ok(access(left, F_OK) < 0, "a cgroup left by a killed sbox is removed");
+        }
         snprintf(rel, sizeof rel, "user.slice/user@1000.service/sbox-777-0/memory.max");
         is_str(get(rel), "536870912", "memory.max in bytes");
         snprintf(rel, sizeof rel, "user.slice/user@1000.service/sbox-777-0/memory.oom.group");
