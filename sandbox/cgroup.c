@@ -9,14 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define EMPTY_WAIT_MS 5000
@@ -24,10 +24,10 @@
 bool sbox_cgroup_fake_tree;
 
 static const char *const controller_names[] = {"memory", "pids", "cpu"};
+#define N_CONTROLLERS (sizeof controller_names / sizeof *controller_names)
 
 /* This is the second sbox, run in a scope systemd made for it (sbox_cgroup_scope_run). */
 static bool in_scope;
-#define N_CONTROLLERS (sizeof controller_names / sizeof *controller_names)
 
 unsigned sbox_cgroup_needs(const struct sbox_plan *p)
 {
