@@ -86,6 +86,17 @@ skip_not_here() {
     echo "ok $T_N # SKIP not on this machine: $*"
 }
 
+# refuses "ARGS|MESSAGE"...: sbox with each ARGS (split on spaces) fails with one line on
+# stderr that contains MESSAGE, and status 125.
+refuses() {
+    for bad in "$@"; do
+        # shellcheck disable=SC2086
+        run_sbox ${bad%%|*} -- true
+        is "$RC/$(lines "$ERR")" "125/1" "${bad%%|*}: one line, status 125"
+        like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
+    done
+}
+
 # The caller has subordinate id ranges and the helpers to map them.
 has_subuid() {
     u=$(id -un)
