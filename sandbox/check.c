@@ -259,7 +259,36 @@ static void cgroups(struct report *r)
             have[strcspn(have, "\n")] = '\0';
     }
     parent = sbox_cgroup_find(at, self, all, getpid(), false, &alone, why, sizeof why);
-    if (parent && !alone)
+    if (!parent || alone) {
+        /* Part of the controllers handed down is part of the limits exact. */
+        static const unsigned parts[] = {SBOX_CG_MEMORY | SBOX_CG_PIDS, SBOX_CG_MEMORY | SBOX_CG_CPU,
+                                         SBOX_CG_PIDS | SBOX_CG_CPU, SBOX_CG_MEMORY, SBOX_CG_PIDS,
+                                         SBOX_CG_CPU};
+        char ignored[256];
+        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+            free(parent);
+            parent = sbox_cgroup_find(at, self, parts[i], getpid(), false, &alone, ignored,
+                                      sizeof ignored);
+            if (parent && !alone) {
+                char list[32] = "";
+                static const char *const names[] = {"memory", "pids", "cpu"};
+                for (unsigned k = 0; k < 3; k++)
+                    if (parts[i] & (1u << k))
+                        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                                 list[0] ? " and " : "", names[k]);
+                add(r, "cgroup", DEGRADED, false,
+                    "with systemd, as root `systemctl edit user@.service` and add `[Service] "
+                    "Delegate=memory pids cpu`",
+                    "cgroup v2: a subtree delegated to you (%s) with %s only: the other limits "
+                    "fall back to rlimits or are not enforced",
+                    parent + strlen(r->root), list);
+                return;
+            }
+        }
+        free(parent);
+        parent = NULL;
+    }
+    if (parent)
         add(r, "cgroup", OK, false, NULL,
             "cgroup v2: memory, pids and cpu limits in a subtree delegated to you (%s)",
             parent + strlen(r->root));

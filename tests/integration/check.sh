@@ -90,6 +90,9 @@ echo "cpu memory pids" >"$cg/user.slice/user-$(id -u).slice/user@$(id -u).servic
 echo 4242 >"$cg/$scope/cgroup.procs"
 OUT=$(SBOX_CHECK_ROOT=$fake "$SBOX" check) && RC=0 || RC=$?
 like "$OUT" "ok       cgroup v2: memory, pids and cpu limits in a subtree delegated to you (/sys/fs/cgroup/user.slice/user-$(id -u).slice/user@$(id -u).service)" "a delegated subtree: ok, and where"
+echo "memory pids" >"$cg/user.slice/user-$(id -u).slice/user@$(id -u).service/cgroup.subtree_control"
+OUT=$(SBOX_CHECK_ROOT=$fake "$SBOX" check) && RC=0 || RC=$?
+like "$OUT" "degraded cgroup v2: a subtree delegated to you (/sys/fs/cgroup/user.slice/user-$(id -u).slice/user@$(id -u).service) with memory and pids only" "a subtree with memory and pids, not cpu: degraded, and which"
 : >"$cg/user.slice/user-$(id -u).slice/user@$(id -u).service/cgroup.subtree_control"
 OUT=$(SBOX_CHECK_ROOT=$fake XDG_RUNTIME_DIR=/nonexistent "$SBOX" check) && RC=0 || RC=$?
 like "$OUT" "degraded cgroup v2 limits: no cgroup v2 subtree is delegated to you" "not delegated: degraded"
