@@ -1025,7 +1025,11 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             struct msg m;
             ssize_t n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
             if (n == 0) {
+                /* pid 1 is ending (its files close before its namespaces are torn down): the
+                 * network helper can end alongside, rather than after. */
                 chan_open = false;
+                if (usernet.pid > 0)
+                    kill(usernet.pid, SIGKILL);
             } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
                 started = true;
                 if (on_ready)
