@@ -2,6 +2,7 @@
  * with memory.max, memory.swap.max, pids.max and cpu.max written; rlimits otherwise. */
 #include "cgroup.h"
 #include "cleanup.h"
+#include "files.h"
 #include "idmap.h"
 #include "util.h"
 
@@ -75,16 +76,7 @@ char *sbox_cgroup_self(const char *proc_cgroup)
 static char *read_small(const char *dir, const char *name)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    char buf[4096];
-    ssize_t n;
-    if (fd < 0)
-        return NULL;
-    n = read(fd, buf, sizeof buf - 1);
-    if (n < 0)
-        return NULL;
-    buf[n] = '\0';
-    return sbox_xstrdup(buf);
+    return sbox_read_text(path);
 }
 
 /* The controllers named in a cgroup.controllers or cgroup.subtree_control file, as a mask. */
@@ -191,36 +183,11 @@ char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_
     return NULL;
 }
 
-static char *read_all(const char *path)
+char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs, pid_t me,
+                            bool prefer_self, unsigned *covered, bool *alone, char *why,
+                            size_t why_size)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t len = 0, size = 8192;
-    char *buf;
-    if (fd < 0)
-        return NULL;
-    buf = sbox_xmalloc(size);
-    for (;;) {
-        ssize_t n = read(fd, buf + len, size - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-        if (len == size - 1)
-            buf = sbox_xrealloc(buf, size *= 2);
-    }
-    buf[len] = '\0';
-    return buf;
-}
-
-char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
-                         size_t why_size)
-{
-    _cleanup_free_ char *mountinfo = read_all("/proc/self/mountinfo");
-    _cleanup_free_ char *self_text = read_all("/proc/self/cgroup");
-    _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
-    _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
-    char *found = sbox_cgroup_find(mount, self, needs, getpid(), in_scope, alone, why, why_size);
+    char *found = sbox_cgroup_find(mount, self, needs, me, prefer_self, alone, why, why_size);
     char missing[64];
     *covered = found ? needs : 0;
     /* Part of them, rather than none: a subtree may hand down memory and pids, not cpu. */
@@ -229,7 +196,7 @@ char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *w
             char ignored[256];
             if ((unsigned)__builtin_popcount(mask) != size || mask == needs)
                 continue;
-            found = sbox_cgroup_find(mount, self, mask, getpid(), in_scope, alone, ignored,
+            found = sbox_cgroup_find(mount, self, mask, me, prefer_self, alone, ignored,
                                      sizeof ignored);
             if (found) {
                 *covered = mask;
@@ -241,8 +208,18 @@ char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *w
     return found;
 }
 
-/* A systemd user manager runs for the caller: its private socket is there. */
-static bool user_manager(void)
+char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
+                         size_t why_size)
+{
+    _cleanup_free_ char *mountinfo = sbox_read_text("/proc/self/mountinfo");
+    _cleanup_free_ char *self_text = sbox_read_text("/proc/self/cgroup");
+    _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
+    _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
+    return sbox_cgroup_find_best(mount, self, needs, getpid(), in_scope, covered, alone, why,
+                                 why_size);
+}
+
+bool sbox_cgroup_user_manager(void)
 {
     const char *run = getenv("XDG_RUNTIME_DIR");
     _cleanup_free_ char *sock = run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run)
@@ -275,7 +252,7 @@ bool sbox_cgroup_in_scope(void)
 /* The hierarchy has every controller needed: otherwise no scope can help. */
 static bool hierarchy_has(unsigned needs)
 {
-    _cleanup_free_ char *mountinfo = read_all("/proc/self/mountinfo");
+    _cleanup_free_ char *mountinfo = sbox_read_text("/proc/self/mountinfo");
     _cleanup_free_ char *mount = mountinfo ? sbox_cgroup_mount(mountinfo) : NULL;
     return mount && (controllers_in(mount, "cgroup.controllers") & needs) == needs;
 }
@@ -283,7 +260,7 @@ static bool hierarchy_has(unsigned needs)
 bool sbox_cgroup_scope_possible(unsigned needs)
 {
     _cleanup_free_ char *program = NULL;
-    if (!needs || sbox_cgroup_in_scope() || !user_manager() || !hierarchy_has(needs))
+    if (!needs || sbox_cgroup_in_scope() || !sbox_cgroup_user_manager() || !hierarchy_has(needs))
         return false;
     program = sbox_find_program("systemd-run");
     return program != NULL;
@@ -411,17 +388,9 @@ static void sweep(const char *parent)
 {
     DIR *d = opendir(parent);
     struct dirent *e;
-    while (d && (e = readdir(d))) {
-        char *end;
-        long pid;
-        if (strncmp(e->d_name, "sbox-", 5) != 0)
-            continue;
-        pid = strtol(e->d_name + 5, &end, 10);
-        if (end == e->d_name + 5 || *end != '-' || pid <= 0 || strcmp(end, "-supervisor") == 0 ||
-            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-    }
+    while (d && (e = readdir(d)))
+        if (sbox_name_of_gone_pid(e->d_name, "sbox-") && !strstr(e->d_name, "-supervisor"))
+            (void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
     if (d)
         closedir(d);
 }

@@ -35,9 +35,18 @@ char *sbox_cgroup_self(const char *proc_cgroup);
 char *sbox_cgroup_find(const char *mount, const char *self, unsigned needs, pid_t me,
                        bool prefer_self, bool *alone, char *why, size_t why_size);
 
-/* sbox_cgroup_find for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
- * cgroup first when it is the second sbox, in its scope); when no cgroup has every controller
- * needed, one with part of them. *covered says which; why, what is missing. */
+/* sbox_cgroup_find, or when no cgroup has every controller needed, one with part of them (the
+ * most, the first found): *covered says which, and why what is missing. */
+char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs, pid_t me,
+                            bool prefer_self, unsigned *covered, bool *alone, char *why,
+                            size_t why_size);
+
+/* A systemd user manager runs for the caller: its private socket, the caller's, is in
+ * $XDG_RUNTIME_DIR/systemd. */
+bool sbox_cgroup_user_manager(void);
+
+/* sbox_cgroup_find_best for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
+ * cgroup first when it is the second sbox, in its scope). */
 char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
                          size_t why_size);
 

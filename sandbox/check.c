@@ -3,6 +3,7 @@
 #include "check.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "files.h"
 #include "idmap.h"
 #include "sys.h"
 #include "util.h"
@@ -58,31 +59,24 @@ static void add(struct report *r, const char *name, enum status st, bool fatal, 
                                   .fix = st != OK && fix ? sbox_xstrdup(fix) : NULL};
 }
 
-/* A file of the kernel's (or, for tests, of a fake root's): its first line, or NULL. */
-static char *read_line(const struct report *r, const char *path)
-{
-    _cleanup_free_ char *full = sbox_xasprintf("%s%s", r->root, path);
-    _cleanup_fclose_ FILE *f = fopen(full, "re");
-    char buf[4096];
-    if (!f || !fgets(buf, sizeof buf, f))
-        return NULL;
-    buf[strcspn(buf, "\n")] = '\0';
-    return sbox_xstrdup(buf);
-}
-
+/* A file of the kernel's (or, for tests, of a fake root's), whole, or NULL. */
 static char *read_whole(const struct report *r, const char *path)
 {
     _cleanup_free_ char *full = sbox_xasprintf("%s%s", r->root, path);
-    _cleanup_fclose_ FILE *f = fopen(full, "re");
-    char *buf = NULL;
-    size_t len = 0;
-    if (!f)
-        return NULL;
-    if (getdelim(&buf, &len, '\0', f) < 0) {
-        free(buf);
+    return sbox_read_text(full);
+}
+
+/* Its first line, or NULL when it is empty or unreadable. */
+static char *read_line(const struct report *r, const char *path)
+{
+    char *text = read_whole(r, path);
+    if (text && !text[0]) {
+        free(text);
         return NULL;
     }
-    return buf;
+    if (text)
+        text[strcspn(text, "\n")] = '\0';
+    return text;
 }
 
 /* A device the caller must open (read and write): there, and not 0600 as some minimal machines
@@ -245,55 +239,40 @@ static void cgroups(struct report *r)
     _cleanup_free_ char *self = self_text ? sbox_cgroup_self(self_text) : NULL;
     _cleanup_free_ char *at = mount ? sbox_xasprintf("%s%s", r->root, mount) : NULL;
     _cleanup_free_ char *parent = NULL, *systemd_run = sbox_find_program("systemd-run");
-    const char *run = getenv("XDG_RUNTIME_DIR");
-    _cleanup_free_ char *sock =
-        run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run) : NULL;
-    struct stat st;
     char why[256], have[256] = "";
     bool alone;
+    unsigned covered;
     const unsigned all = SBOX_CG_MEMORY | SBOX_CG_PIDS | SBOX_CG_CPU;
     if (at) {
         _cleanup_free_ char *path = sbox_xasprintf("%s/cgroup.controllers", at);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        if (f && fgets(have, sizeof have, f))
-            have[strcspn(have, "\n")] = '\0';
+        _cleanup_free_ char *text = sbox_read_text(path);
+        if (text)
+            snprintf(have, sizeof have, "%.*s", (int)strcspn(text, "\n"), text);
     }
-    parent = sbox_cgroup_find(at, self, all, getpid(), false, &alone, why, sizeof why);
-    if (!parent || alone) {
+    parent = sbox_cgroup_find_best(at, self, all, getpid(), false, &covered, &alone, why,
+                                   sizeof why);
+    if (parent && !alone && covered != all) {
         /* Part of the controllers handed down is part of the limits exact. */
-        static const unsigned parts[] = {SBOX_CG_MEMORY | SBOX_CG_PIDS, SBOX_CG_MEMORY | SBOX_CG_CPU,
-                                         SBOX_CG_PIDS | SBOX_CG_CPU, SBOX_CG_MEMORY, SBOX_CG_PIDS,
-                                         SBOX_CG_CPU};
-        char ignored[256];
-        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
-            free(parent);
-            parent = sbox_cgroup_find(at, self, parts[i], getpid(), false, &alone, ignored,
-                                      sizeof ignored);
-            if (parent && !alone) {
-                char list[32] = "";
-                static const char *const names[] = {"memory", "pids", "cpu"};
-                for (unsigned k = 0; k < 3; k++)
-                    if (parts[i] & (1u << k))
-                        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                                 list[0] ? " and " : "", names[k]);
-                add(r, "cgroup", DEGRADED, false,
-                    "with systemd, as root `systemctl edit user@.service` and add `[Service] "
-                    "Delegate=memory pids cpu`",
-                    "cgroup v2: a subtree delegated to you (%s) with %s only: the other limits "
-                    "fall back to rlimits or are not enforced",
-                    parent + strlen(r->root), list);
-                return;
-            }
-        }
-        free(parent);
-        parent = NULL;
+        char list[32] = "";
+        static const char *const names[] = {"memory", "pids", "cpu"};
+        for (unsigned k = 0; k < 3; k++)
+            if (covered & (1u << k))
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         list[0] ? " and " : "", names[k]);
+        add(r, "cgroup", DEGRADED, false,
+            "with systemd, as root `systemctl edit user@.service` and add `[Service] "
+            "Delegate=memory pids cpu`",
+            "cgroup v2: a subtree delegated to you (%s) with %s only: the other limits fall "
+            "back to rlimits or are not enforced",
+            parent + strlen(r->root), list);
+        return;
     }
-    if (parent)
+    if (parent && !alone)
         add(r, "cgroup", OK, false, NULL,
             "cgroup v2: memory, pids and cpu limits in a subtree delegated to you (%s)",
             parent + strlen(r->root));
-    else if (sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid() &&
-             systemd_run && strstr(have, "memory") && strstr(have, "pids") && strstr(have, "cpu"))
+    else if (sbox_cgroup_user_manager() && systemd_run && strstr(have, "memory") &&
+             strstr(have, "pids") && strstr(have, "cpu"))
         add(r, "cgroup", OK, false, NULL,
             "cgroup v2: limits in a scope from your systemd user manager (systemd-run --user "
             "--scope; not tried)");

@@ -5,6 +5,7 @@
 #include "launch.h"
 #include "caps.h"
 #include "cleanup.h"
+#include "files.h"
 #include "idmap.h"
 #include "init.h"
 #include "mount.h"
@@ -665,23 +666,6 @@ static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t 
 }
 
 /* A small text file's first 64 KiB, or NULL (O_NONBLOCK: never wait on a FIFO). */
-static char *read_text(const char *path)
-{
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    char *buf;
-    ssize_t n;
-    if (fd < 0)
-        return NULL;
-    buf = sbox_xmalloc(65536);
-    n = read(fd, buf, 65535);
-    if (n < 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
  * enforced, or with limits-strict the error. */
 static int uncovered_limits(const struct sbox_plan *p, unsigned covered, const char *why,
@@ -913,7 +897,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
      * /run, which the sandbox has its own of. */
     if (p->net == SBOX_NET_HOST)
-        env.resolv_conf = resolv = read_text("/etc/resolv.conf");
+        env.resolv_conf = resolv = sbox_read_text("/etc/resolv.conf");
     env.lock_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
         r = prepare_store(p, &lock, &store_created, err);

@@ -3,6 +3,7 @@
  * socket and the readiness FIFO is gone before the payload starts). */
 #include "usernet.h"
 #include "cleanup.h"
+#include "files.h"
 #include "idmap.h"
 #include "util.h"
 
@@ -225,15 +226,9 @@ static void sweep(const char *base)
     DIR *d = opendir(base);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        char *end;
         struct stat st;
-        long pid;
         _cleanup_free_ char *path = NULL;
-        if (strncmp(e->d_name, "sbox-net-", 9) != 0)
-            continue;
-        pid = strtol(e->d_name + 9, &end, 10);
-        if (end == e->d_name + 9 || *end != '-' || pid <= 0 ||
-            (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+        if (!sbox_name_of_gone_pid(e->d_name, "sbox-net-"))
             continue;
         path = sbox_xasprintf("%s/%s", base, e->d_name);
         if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())

@@ -1,0 +1,16 @@
+/* files.h: small helpers for files sbox reads and names it makes, shared by the modules that
+ * read kernel files (/proc, cgroups) and sweep what a killed sbox left behind. */
+#ifndef SBOX_FILES_H
+#define SBOX_FILES_H
+
+#include <stdbool.h>
+
+/* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
+ * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
+char *sbox_read_text(const char *path);
+
+/* name is PREFIX, a pid, then '-' and more (as sbox names its private directories and
+ * cgroups), and that process is gone: what it made may be removed. */
+bool sbox_name_of_gone_pid(const char *name, const char *prefix);
+
+#endif
