@@ -257,7 +257,8 @@ static bool hierarchy_has(unsigned needs)
     return mount && (controllers_in(mount, "cgroup.controllers") & needs) == needs;
 }
 
-bool sbox_cgroup_scope_possible(unsigned needs)
+/* Whether sbox_cgroup_scope_run should try. */
+static bool scope_possible(unsigned needs)
 {
     _cleanup_free_ char *program = NULL;
     if (!needs || sbox_cgroup_in_scope() || !sbox_cgroup_user_manager() || !hierarchy_has(needs))
@@ -273,7 +274,7 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
     char why[256];
     bool alone;
     unsigned covered;
-    if (!sbox_cgroup_scope_possible(needs))
+    if (!scope_possible(needs))
         return false;
     parent = sbox_cgroup_locate(needs, &covered, &alone, why, sizeof why);
     program = sbox_find_program("systemd-run");

@@ -63,9 +63,6 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
  * and waits for it, as described above. */
 bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status);
 
-/* Whether sbox_cgroup_scope_run would try (sbox check reports it). */
-bool sbox_cgroup_scope_possible(unsigned needs);
-
 /* In the second sbox, first thing: tells the first that it runs. */
 void sbox_cgroup_scope_confirm(void);
 
