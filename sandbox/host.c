@@ -47,6 +47,11 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
     if (getcwd(buf, sizeof buf))
         h->cwd = sbox_path_normalize(buf);
 
+    v = getenv("XDG_STATE_HOME");
+    h->state_home = v && v[0] == '/' ? sbox_path_normalize(v)
+                                     : sbox_xasprintf("%s/.local/state",
+                                                      strcmp(h->home, "/") ? h->home : "");
+
     v = getenv("SHELL");
     h->shell = sbox_xstrdup(v && v[0] == '/' ? v : "/bin/sh");
 
@@ -64,5 +69,6 @@ void sbox_host_free(struct sbox_host *h)
     free(h->cwd);
     free(h->shell);
     free(h->tty);
+    free(h->state_home);
     memset(h, 0, sizeof *h);
 }

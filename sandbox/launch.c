@@ -3,6 +3,7 @@
  * hostname, loopback, then pid 1 forks the payload, which drops everything and execs.
  * The child never prints: failures travel back over the channel as one message. */
 #include "launch.h"
+#include "capture.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "files.h"
@@ -13,6 +14,7 @@
 #include "overlay.h"
 #include "seccomp.h"
 #include "usernet.h"
+#include "capture.h"
 #include "cgroup.h"
 #include "sys.h"
 #include "util.h"
@@ -64,22 +66,26 @@ static _Noreturn void child_fail(int chan, int type, int status, const struct sb
     _exit(status);
 }
 
-/* Every descriptor but 0-2, keep and keep2 (-1: none) is closed (keep == -1: every one is
- * marked close-on-exec instead, so the exec-failure channel survives until exec). */
-static void close_inherited(int keep, int keep2)
+static int by_fd(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Every descriptor but 0-2 and the n in keep (-1 entries ignored) is closed; with n == 0, every
+ * one is marked close-on-exec instead, so the exec-failure channel survives until exec. */
+static void close_inherited(int *keep, size_t n)
 {
     DIR *d;
-    if (keep >= 0) {
+    if (n > 0) {
         unsigned lo = 3;
-        int keeps[2] = {keep < keep2 || keep2 < 0 ? keep : keep2,
-                        keep < keep2 || keep2 < 0 ? keep2 : keep};
         bool ok = true;
-        for (int i = 0; i < 2 && ok; i++) {
-            if (keeps[i] < 0)
+        qsort(keep, n, sizeof *keep, by_fd);
+        for (size_t i = 0; i < n && ok; i++) {
+            if (keep[i] < 3 || (unsigned)keep[i] < lo)
                 continue;
-            if ((unsigned)keeps[i] > lo)
-                ok = syscall(SYS_close_range, lo, (unsigned)keeps[i] - 1, 0) == 0;
-            lo = (unsigned)keeps[i] + 1;
+            if ((unsigned)keep[i] > lo)
+                ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) == 0;
+            lo = (unsigned)keep[i] + 1;
         }
         if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
             return;
@@ -92,9 +98,12 @@ static void close_inherited(int keep, int keep2)
         return;
     for (struct dirent *e; (e = readdir(d));) {
         int fd = atoi(e->d_name);
-        if (fd < 3 || fd == keep || fd == keep2 || fd == dirfd(d) || e->d_name[0] == '.')
+        bool kept = fd < 3 || fd == dirfd(d) || e->d_name[0] == '.';
+        for (size_t i = 0; i < n && !kept; i++)
+            kept = fd == keep[i];
+        if (kept)
             continue;
-        if (keep >= 0)
+        if (n > 0)
             close(fd);
         else
             fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -102,10 +111,6 @@ static void close_inherited(int keep, int keep2)
     closedir(d);
 }
 
-/* With the single map, the network helper (which joins the sandbox's user namespace to reach
- * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
- * as another id then runs in a nested namespace mapping that id to the caller, so its files
- * outside are still the caller's. */
 static bool nested_user(const struct sbox_plan *p, bool ranged)
 {
     return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
@@ -157,7 +162,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         sbox_error(&err, errno, "set no_new_privs");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
-    close_inherited(-1, -1);
+    close_inherited(NULL, 0);
     /* Last before exec: nothing after it may need a system call the filter could deny. */
     if (sbox_seccomp_load(filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -194,9 +199,21 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
      * that dies earlier shows up as end-of-file on the channel instead. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    /* The overlay's lock stays with pid 1 (and fuse-overlayfs): it is free only when every
-     * process that could write the upper layer is gone. */
-    close_inherited(chan, env->lock_fd);
+    /* The overlay's and the capture's locks stay with pid 1 (and fuse-overlayfs): they are free
+     * only when every process that could write an upper layer is gone. The captured
+     * directories and the capture store stay until the mounts are made. */
+    {
+        size_t n = 0;
+        int *keep = sbox_xmalloc((p->n_mounts + 5) * sizeof *keep);
+        keep[n++] = chan;
+        keep[n++] = env->lock_fd;
+        keep[n++] = env->capture_lock_fd;
+        keep[n++] = env->capture_store_fd;
+        for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
+            keep[n++] = env->capture_fds[i];
+        close_inherited(keep, n);
+        free(keep);
+    }
     if (read(chan, &go, 1) != 1)
         _exit(125);
     /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
@@ -212,6 +229,12 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
 
     if (sbox_mount_setup(p, env, note.err.msg, sizeof note.err.msg, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    /* The real directories under the captures are not pid 1's to keep. */
+    if (env->capture_store_fd >= 0)
+        close(env->capture_store_fd);
+    for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
+        if (env->capture_fds[i] >= 0)
+            close(env->capture_fds[i]);
     if (p->verbose && note.err.msg[0])
         (void)!send(chan, &note, sizeof note, MSG_NOSIGNAL);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
@@ -360,7 +383,7 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
         char where[512];
         int r = 0;
         if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND &&
-            m->kind != SBOX_MOUNT_MIRROR)
+            m->kind != SBOX_MOUNT_MIRROR && m->kind != SBOX_MOUNT_CAPTURE)
             continue;
         if (m->kind != SBOX_MOUNT_MIRROR && !m->try_missing && stat(m->src, &st) < 0)
             r = sbox_error(err, errno, "source `%s`", m->src);
@@ -859,6 +882,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     struct sbox_mount_env env = {0};
     _cleanup_free_ char *fuse_program = NULL, *resolv = NULL;
     _cleanup_close_ int lock = -1;
+    _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
+                                                                     .lock_fd = -1};
     bool store_created = false, started = false;
     bool have_report = false, chan_open = true;
     int status = 0, r;
@@ -881,7 +906,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     r = sbox_seccomp_compile(&filter, &policy, err);
     if (r < 0)
         return r;
-    if (p->overlay != SBOX_OVERLAY_NONE) {
+    if (p->overlay != SBOX_OVERLAY_NONE || sbox_plan_captures(p)) {
         fuse_program = sbox_find_program("fuse-overlayfs");
         if (!fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
             char where[512];
@@ -898,7 +923,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
      * /run, which the sandbox has its own of. */
     if (p->net == SBOX_NET_HOST)
         env.resolv_conf = resolv = sbox_read_text("/etc/resolv.conf");
-    env.lock_fd = -1;
+    env.lock_fd = env.capture_lock_fd = env.capture_store_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
         r = prepare_store(p, &lock, &store_created, err);
         if (r < 0) {
@@ -907,6 +932,17 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             return r;
         }
         env.lock_fd = lock;
+    }
+    if (sbox_plan_captures(p)) {
+        r = sbox_capture_begin(p, &capture, err);
+        if (r < 0) {
+            if (store_created)
+                nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+            return r;
+        }
+        env.capture_lock_fd = capture.lock_fd;
+        env.capture_store_fd = capture.store_fd;
+        env.capture_fds = capture.src_fds;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return sbox_error(err, errno, "create the setup channel");
@@ -1080,6 +1116,14 @@ out:
      * (only mount points were made in it). */
     if (store_created && !started)
         nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    /* A capture of a run that started is kept when it holds anything (and said so); one that
+     * never started goes with the cleanup. */
+    if (capture.store && started) {
+        char **lines = sbox_capture_end(&capture, *ret_status, p->home);
+        for (size_t i = 0; lines && lines[i]; i++)
+            fprintf(stderr, "sbox: %s\n", lines[i]);
+        sbox_strv_free(lines);
+    }
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);
     return r;
 }

@@ -1,5 +1,6 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
+#include "capture.h"
 #include "cgroup.h"
 #include "check.h"
 #include "cleanup.h"
@@ -34,6 +35,11 @@ static void usage(FILE *f)
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
           "       sbox image rm DIR...      remove an image or a kept overlay directory\n"
           "       sbox check                what this host offers sbox, and how to fix the rest\n"
+          "       sbox captures             list what captured runs wrote (capture = DIR)\n"
+          "       sbox diff ID [--stat] [PATH...]   show a capture's changes\n"
+          "       sbox apply ID [--include-denied] [--dry-run] [PATH...]\n"
+          "                                 land a capture's changes (or PATH's) in the directory\n"
+          "       sbox discard ID...        delete captures\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox.\n"
           "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
           "through your subordinate id ranges.\n"
@@ -197,6 +203,54 @@ static int import_command(int argc, char **argv, const struct sbox_host *host)
     return 0;
 }
 
+/* `sbox captures`, `sbox diff`, `sbox apply`, `sbox discard`: ID is a capture's id, a unique
+ * prefix of one, or `last`. */
+static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
+                           const struct sbox_host *host)
+{
+    const char *cmd = argv[1], *id = NULL;
+    bool stat = false, include_denied = false, dry_run = false, dashdash = false;
+    _cleanup_strv_ char **paths = NULL;
+    const char *home = host->home;
+    int status = 0;
+    if (!strcmp(cmd, "captures")) {
+        if (argc > 2)
+            return fail("captures: takes no arguments");
+        return sbox_capture_list(plan->capture_store, home, stdout);
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!dashdash && !strcmp(a, "--")) {
+            dashdash = true;
+        } else if (!dashdash && !strcmp(cmd, "diff") && !strcmp(a, "--stat")) {
+            stat = true;
+        } else if (!dashdash && !strcmp(cmd, "apply") && !strcmp(a, "--include-denied")) {
+            include_denied = true;
+        } else if (!dashdash && !strcmp(cmd, "apply") && !strcmp(a, "--dry-run")) {
+            dry_run = true;
+        } else if (!dashdash && a[0] == '-' && a[1]) {
+            return fail("%s: unknown option `%s` (see sbox --help)", cmd, a);
+        } else if (!id) {
+            id = a;
+        } else {
+            sbox_strv_push(&paths, sbox_xstrdup(a));
+        }
+    }
+    if (!id)
+        return fail("%s: expected a capture id (see sbox captures)", cmd);
+    if (!strcmp(cmd, "diff"))
+        return sbox_capture_diff(plan->capture_store, id, stat, paths, home, stdout);
+    if (!strcmp(cmd, "apply"))
+        return sbox_capture_apply(plan->capture_store, id, include_denied, dry_run, paths, home,
+                                  stdout);
+    status = sbox_capture_discard(plan->capture_store, id, host->user, host->uid, host->gid,
+                                  host->home_real ? host->home_real : home);
+    for (size_t i = 0; paths && paths[i] && status != 125; i++)
+        status = sbox_capture_discard(plan->capture_store, paths[i], host->user, host->uid,
+                                      host->gid, host->home_real ? host->home_real : home);
+    return status;
+}
+
 /* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
 static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
 {
@@ -274,6 +328,11 @@ int main(int argc, char **argv)
     }
     if (argc >= 2 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "image"))) {
         status = import_command(argc, argv, &host);
+        goto out;
+    }
+    if (argc >= 2 && (!strcmp(argv[1], "captures") || !strcmp(argv[1], "diff") ||
+                      !strcmp(argv[1], "apply") || !strcmp(argv[1], "discard"))) {
+        status = capture_command(argc, argv, &plan, &host);
         goto out;
     }
     if (argc >= 2 && (!strcmp(argv[1], "profiles") || !strcmp(argv[1], "profile"))) {

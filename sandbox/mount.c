@@ -33,6 +33,7 @@ struct ctx {
     int *layers;        /* per plan mount: the overlay a mirrored directory becomes, or -1 */
     int image_src;      /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
     int store_src;      /* O_PATH: the kept overlay directory, likewise */
+    int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
     bool root_writable; /* the root is an overlay the plan asked for */
     struct sbox_overlay_ctx ovl;
 };
@@ -603,6 +604,42 @@ static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_e
     return 0;
 }
 
+/* Each captured directory becomes an overlay: the directory itself read-only below, this run's
+ * upper and work directories from the capture store above (made by the parent). */
+static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    struct sbox_mount_attr safe = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+    int r = stage_bind(c->capture_src, "the capture store", STAGE "/capture", false, err);
+    if (r < 0)
+        return r;
+    if (mkdir(STAGE "/clower", 0755) < 0)
+        return sbox_error(err, errno, "create the captures' lower layers");
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        char lower[64], up[64], wk[64];
+        char where[512];
+        if (m->kind != SBOX_MOUNT_CAPTURE)
+            continue;
+        snprintf(lower, sizeof lower, STAGE "/clower/%zu", i);
+        snprintf(up, sizeof up, STAGE "/capture/%zu/upper", i);
+        snprintf(wk, sizeof wk, STAGE "/capture/%zu/work", i);
+        r = stage_bind(c->layers[i], m->src, lower, true, err);
+        sbox_closep(&c->layers[i]);
+        if (r == 0) {
+            const struct sbox_overlay_layers l = {
+                .lower = lower, .upper = up, .work = wk, .what = m->src};
+            r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
+        }
+        if (r == 0 && sys_mount_setattr(c->layers[i], "", AT_EMPTY_PATH, &safe) < 0)
+            r = sbox_error(err, errno, "set mount flags on `%s`", m->src);
+        if (r < 0) {
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            return sbox_error_prefix(err, "%s", where);
+        }
+    }
+    return 0;
+}
+
 static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount *m,
                  struct sbox_error *err)
 {
@@ -621,6 +658,10 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
         return do_proc(c, m, err);
     case SBOX_MOUNT_DEV:
         return do_dev(c, m, p->tty, err);
+    case SBOX_MOUNT_CAPTURE:
+        /* Not one of sbox's own file systems: a mount point made in it would be a change to the
+         * project, so none is made there. */
+        return attach(c, c->layers[m - p->mounts], m->dst, true, err);
     }
     return sbox_error(err, EINVAL, "unknown mount kind");
 }
@@ -738,11 +779,37 @@ static int host_resolv(struct ctx *c, const char *resolv, struct sbox_error *err
     return 0;
 }
 
+/* The directory the parent opened, opened again in this mount namespace (a mount of the
+ * parent's cannot be copied here): by its path, with no symlink followed, and only if it is
+ * still the same directory. -errno on failure. */
+static int reopen_here(int fd)
+{
+    char link[64], path[PATH_MAX];
+    struct stat a, b;
+    ssize_t n;
+    int here;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, path, sizeof path - 1);
+    if (n < 0 || fstat(fd, &a) < 0)
+        return -errno;
+    path[n] = '\0';
+    here = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (here < 0)
+        return -errno;
+    if (fstat(here, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+        close(here);
+        return -ESTALE; /* moved or replaced while the sandbox started */
+    }
+    return here;
+}
+
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
                      size_t size, struct sbox_error *err)
 {
     struct ctx c = {
-        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1};
+        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1,
+        .capture_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     bool staged_root = false;
     int r = 0, fd;
@@ -775,9 +842,13 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
             c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
                                       RESOLVE_NO_MAGICLINKS);
+        if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && env->capture_fds)
+            c.layers[i] = reopen_here(env->capture_fds[i]);
     }
+    if (env->capture_store_fd >= 0)
+        c.capture_src = reopen_here(env->capture_store_fd);
     c.ovl.fuse_fd = -ENOENT;
-    if (env->fuse_program && p->overlay != SBOX_OVERLAY_NONE) {
+    if (env->fuse_program && (p->overlay != SBOX_OVERLAY_NONE || env->capture_store_fd >= 0)) {
         c.ovl.fuse_fd = open(env->fuse_program, O_RDONLY | O_CLOEXEC);
         if (c.ovl.fuse_fd < 0)
             c.ovl.fuse_fd = -errno;
@@ -809,6 +880,14 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     } else if (p->overlay != SBOX_OVERLAY_NONE) {
         c.ovl.host_files = true;
         r = stage_mirrors(&c, p, err);
+    }
+    if (r == 0 && env->capture_store_fd >= 0) {
+        /* A captured directory is the caller's own (launch checks): the kernel's overlay
+         * serves it, and its whiteouts are the ones sbox diff reads first. */
+        bool host_files = c.ovl.host_files;
+        c.ovl.host_files = false;
+        r = stage_captures(&c, p, err);
+        c.ovl.host_files = host_files;
     }
     if (r < 0)
         goto out;
@@ -899,6 +978,7 @@ out:
     sbox_closep(&c.empty);
     sbox_closep(&c.image_src);
     sbox_closep(&c.store_src);
+    sbox_closep(&c.capture_src);
     sbox_closep(&c.ovl.fuse_fd);
     return r;
 }

@@ -11,6 +11,9 @@ struct sbox_mount_env {
     const char *fuse_program; /* fuse-overlayfs, or NULL */
     int lock_fd;              /* the kept overlay's lock (close-on-exec), or -1 */
     const char *resolv_conf;  /* an image's /etc/resolv.conf with net = host: the host's, or NULL */
+    int capture_lock_fd;      /* the capture's lock, held until pid 1 ends, or -1 */
+    int capture_store_fd;     /* O_PATH: this run's capture directory in the store, or -1 */
+    const int *capture_fds;   /* per plan mount: O_PATH of a captured directory, or -1 */
 };
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.

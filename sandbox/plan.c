@@ -80,6 +80,22 @@ static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
     return strcmp(cwd, runtime) == 0;
 }
 
+/* What a build may write but should not land in the project unreviewed: files that run code
+ * later, outside any sandbox (git hooks and the config that names them, direnv, editor tasks,
+ * CI workflows). A pattern without a leading / matches at any depth. */
+static const char *const capture_deny_default[] = {
+    ".git/hooks/**", ".git/config",  ".git/modules/**/hooks/**", ".git/modules/**/config",
+    ".envrc",        ".vscode/tasks.json", ".vscode/settings.json", ".vscode/launch.json",
+    ".github/workflows/**",
+};
+
+static void add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
+                        const struct sbox_origin *o)
+{
+    *v = sbox_xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = (struct sbox_pattern){.glob = sbox_xstrdup(glob), .origin = *o};
+}
+
 void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
 {
     memset(p, 0, sizeof *p);
@@ -109,6 +125,10 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].set = true;
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
+    for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
+        add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i], &builtin);
+    p->capture_deny_builtin = true;
+    p->capture_store = sbox_xasprintf("%s/sbox/captures", h->state_home);
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -128,6 +148,10 @@ void sbox_plan_free(struct sbox_plan *p)
     for (size_t i = 0; i < p->n_keep_env; i++)
         free(p->keep_env[i].glob);
     free(p->keep_env);
+    for (size_t i = 0; i < p->n_capture_deny; i++)
+        free(p->capture_deny[i].glob);
+    free(p->capture_deny);
+    free(p->capture_store);
     free(p->hostname);
     free(p->rootfs);
     free(p->overlay_dir);
@@ -350,6 +374,47 @@ static int apply_mirror(struct sbox_plan *p, const struct sbox_setting *s, const
     m = add_mount(p, SBOX_MOUNT_MIRROR, s->key, o);
     m->dst = sbox_path_normalize(value);
     m->src = sbox_xstrdup(m->dst);
+    return 0;
+}
+
+static int apply_capture(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    struct sbox_mount *m;
+    int r = setting_path(p, value, o, "capture", &path, err);
+    if (r < 0)
+        return r;
+    if (strcmp(path, "/") == 0)
+        return sbox_error(err, 0, "capture `/`: name a project directory, not the root");
+    m = add_mount(p, SBOX_MOUNT_CAPTURE, s->key, o);
+    m->dst = sbox_xstrdup(path);
+    m->src = steal_ptr(&path);
+    return 0;
+}
+
+static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s,
+                              const char *value, const struct sbox_origin *o,
+                              struct sbox_error *err)
+{
+    const char *c = value[0] == '/' ? value + 1 : value;
+    (void)s;
+    /* Relative to the captured directory, component by component: "." and ".." would name
+     * nothing there, and "**" stands for whole components only. */
+    for (;;) {
+        size_t n = strcspn(c, "/");
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return sbox_error(err, 0,
+                              "pattern `%s`: components may not be empty, `.` or `..` (a path "
+                              "inside the captured directory, e.g. .git/hooks/**)",
+                              value);
+        if (memmem(c, n, "**", 2) && n != 2)
+            return sbox_error(err, 0, "pattern `%s`: `**` must be a whole component", value);
+        if (!c[n])
+            break;
+        c += n + 1;
+    }
+    add_pattern(&p->capture_deny, &p->n_capture_deny, value, o);
     return 0;
 }
 
@@ -791,6 +856,10 @@ const struct sbox_setting sbox_settings[] = {
      "make the root writable: thrown away (tmpfs) or kept in DIR", NULL, apply_overlay},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
      "kernel overlayfs or fuse-overlayfs", NULL, apply_choice},
+    {"filesystem", "capture", SBOX_SETTING_LIST, "DIR",
+     "show DIR writable, keep the writes apart for sbox diff/apply", NULL, apply_capture},
+    {"filesystem", "capture-deny", SBOX_SETTING_LIST, "PATTERN",
+     "paths in a capture sbox apply leaves out (glob, ** too)", NULL, apply_capture_deny},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
     {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
@@ -899,6 +968,13 @@ static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
         clear_keep_env(p);
         return;
     }
+    if (s->apply == apply_capture_deny) {
+        for (size_t i = 0; i < p->n_capture_deny; i++)
+            free(p->capture_deny[i].glob);
+        p->n_capture_deny = 0;
+        p->capture_deny_builtin = false;
+        return;
+    }
     if (s->apply == apply_setenv || s->apply == apply_unsetenv) {
         enum sbox_env_op_kind k = s->apply == apply_setenv ? SBOX_ENV_SET : SBOX_ENV_UNSET;
         for (size_t i = 0; i < p->n_env_ops; i++) {
@@ -961,6 +1037,11 @@ static void add_cwd(struct sbox_plan *p)
                                                "running in the empty home"));
         return;
     }
+    /* A captured directory is shown through its overlay: binding the real one over it would
+     * let the sandbox write where the capture promises it cannot. */
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && sbox_path_is_under(p->cwd, p->mounts[i].dst))
+            return;
     if (cwd_is_shared(p, p->cwd)) {
         bool home = under_a_home(p, p->cwd);
         sbox_strv_push(
@@ -1038,10 +1119,13 @@ static void sort_mounts(struct sbox_plan *p)
 int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                           struct sbox_error *err)
 {
-    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
-    const char *what[] = {"the image", "the overlay directory"};
+    /* The capture store is guarded whether or not this plan captures: a sandbox that could
+     * write there could change what an earlier capture lands once reviewed. */
+    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL,
+                         p->capture_store};
+    const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
     size_t n = p->n_mounts;
-    for (size_t k = 0; k < 2; k++) {
+    for (size_t k = 0; k < 3; k++) {
         _cleanup_free_ char *own_real = own[k] ? resolve(own[k]) : NULL;
         if (!own_real)
             continue;
@@ -1051,9 +1135,18 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
             struct sbox_mount *h;
             const char *rel;
             char where[512];
+            if (m->kind == SBOX_MOUNT_CAPTURE && k == 2 && (src = resolve(m->src)) &&
+                (sbox_path_is_under(src, own_real) || sbox_path_is_under(own_real, src))) {
+                /* The overlay's upper would lie in its own lower (the kernel refuses it). */
+                sbox_origin_format(&m->origin, m->key, where, sizeof where);
+                return sbox_error(err, 0,
+                                  "%s: `%s` and sbox's capture store `%s` overlap (set "
+                                  "XDG_STATE_HOME to keep captures elsewhere)",
+                                  where, m->src, own[k]);
+            }
             if (m->kind != SBOX_MOUNT_BIND || !(src = resolve(m->src)))
                 continue;
-            if (sbox_path_is_under(src, own_real) && (k == 1 || strcmp(m->key, "cwd") == 0)) {
+            if (sbox_path_is_under(src, own_real) && (k >= 1 || strcmp(m->key, "cwd") == 0)) {
                 /* A writable view into the upper layer under a running overlay, or the current
                  * directory inside the image: refused rather than half hidden. */
                 sbox_origin_format(&m->origin, m->key, where, sizeof where);
@@ -1189,6 +1282,23 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     if (p->rootfs)
         adapt_to_image(p);
     add_cwd(p);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *a = &p->mounts[i];
+        char where[512];
+        if (a->kind != SBOX_MOUNT_CAPTURE)
+            continue;
+        for (size_t j = 0; j < p->n_mounts; j++) {
+            const struct sbox_mount *b = &p->mounts[j];
+            if (j == i || b->kind != SBOX_MOUNT_CAPTURE || !sbox_path_is_under(a->src, b->src))
+                continue;
+            sbox_origin_format(&a->origin, a->key, where, sizeof where);
+            return sbox_error(err, 0, "%s: `%s` is %s `%s`: capture one or the other", where,
+                              a->src,
+                              strcmp(a->src, b->src) == 0 ? "already captured as"
+                                                          : "inside the captured directory",
+                              b->src);
+        }
+    }
     if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
         for (size_t i = 0; i < p->n_mounts; i++)
             if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
@@ -1213,7 +1323,9 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
             if (p->mounts[i].kind != SBOX_MOUNT_HIDE &&
                 sbox_path_is_under(p->cwd, p->mounts[i].dst))
                 cover = &p->mounts[i];
-        if (cover && (cover->kind == SBOX_MOUNT_BIND || cover->kind == SBOX_MOUNT_RO_BIND) &&
+        if (cover &&
+            (cover->kind == SBOX_MOUNT_BIND || cover->kind == SBOX_MOUNT_RO_BIND ||
+             cover->kind == SBOX_MOUNT_CAPTURE) &&
             strcmp(cover->src, cover->dst) == 0)
             p->chdir = sbox_xstrdup(p->cwd);
         else
@@ -1417,6 +1529,7 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
     case SBOX_MOUNT_PROC:
     case SBOX_MOUNT_DEV:
     case SBOX_MOUNT_MIRROR:
+    case SBOX_MOUNT_CAPTURE:
         print_kv(f, m->key, m->dst, NULL, false, &m->origin);
         break;
     }
@@ -1453,6 +1566,14 @@ static void print_seccomp(const struct sbox_plan *p, FILE *f)
     sbox_seccomp_describe(&pol, f, 100);
 }
 
+bool sbox_plan_captures(const struct sbox_plan *p)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE)
+            return true;
+    return false;
+}
+
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
@@ -1477,6 +1598,16 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
                  false, &p->overlay_origin);
     print_kv(f, "overlay-driver", drivers[p->overlay_driver], NULL, false,
              &p->overlay_driver_origin);
+    /* The built-in patterns come back by themselves when the plan is loaded: shown as a
+     * comment, unless the list was reset. */
+    if (!p->capture_deny_builtin)
+        fputs("capture-deny =  ; the built-in patterns reset\n", f);
+    for (size_t i = 0; i < p->n_capture_deny; i++)
+        if (p->capture_deny[i].origin.kind == SBOX_ORIGIN_BUILTIN)
+            fprintf(f, "; capture-deny = %s  (built in)\n", p->capture_deny[i].glob);
+        else
+            print_kv(f, "capture-deny", p->capture_deny[i].glob, NULL, false,
+                     &p->capture_deny[i].origin);
 
     fputs("\n[env]\n", f);
     for (size_t i = 0; i < p->n_keep_env; i++)

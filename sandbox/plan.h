@@ -37,6 +37,7 @@ enum sbox_mount_kind {
     SBOX_MOUNT_PROC,   /* a fresh proc */
     SBOX_MOUNT_DEV,    /* the minimal /dev */
     SBOX_MOUNT_MIRROR, /* the host's path as it is: a symlink stays one, else read-only */
+    SBOX_MOUNT_CAPTURE, /* the host's directory under an overlay whose upper is kept apart */
 };
 
 struct sbox_mount {
@@ -170,6 +171,12 @@ struct sbox_plan {
     struct sbox_limit_value limits[SBOX_N_LIMITS];
     bool limits_strict; /* a limit that cannot be enforced exactly is an error */
     struct sbox_origin limits_strict_origin;
+    /* capture-deny: paths in a captured directory that `sbox apply` leaves out unless told
+     * (capture.c); built-in ones first, until an empty value resets the list. */
+    struct sbox_pattern *capture_deny;
+    size_t n_capture_deny;
+    bool capture_deny_builtin; /* the built-in patterns are still the list's first */
+    char *capture_store;       /* where captures are kept: STATE_HOME/sbox/captures */
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
 
@@ -255,6 +262,9 @@ bool sbox_passwd_gid(const char *text, uint32_t uid, uint32_t *gid);
 /* The plan as a profile, each value with where it came from: loading it back gives the same
  * plan. */
 void sbox_plan_print(const struct sbox_plan *p, FILE *f);
+
+/* Whether the plan captures any directory. */
+bool sbox_plan_captures(const struct sbox_plan *p);
 
 /* "--bind" or "FILE:LINE" or "built-in", for messages. */
 void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size);

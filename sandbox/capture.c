@@ -1,0 +1,1854 @@
+/* capture.c: the capture store (STATE_HOME/sbox/captures/ID), and reading, showing and applying
+ * what a run wrote. Reads a capture as hostile; writes to a captured directory only in apply,
+ * and there never outside it, never through a symlink, never a device, fifo or set-id file. */
+#include "capture.h"
+#include "cleanup.h"
+#include "import.h"
+#include "overlay.h"
+#include "sys.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/* ---- names and text ---------------------------------------------------------------------- */
+
+/* A line of the store's files: backslash, newline and tab escaped, so any name fits. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\\')
+            fputs("\\\\", f);
+        else if (*s == '\n')
+            fputs("\\n", f);
+        else if (*s == '\t')
+            fputs("\\t", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static char *unescape(const char *s)
+{
+    char *out = sbox_xmalloc(strlen(s) + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *o++ = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* A name for the terminal: control bytes and invalid UTF-8 as \xNN, so a hostile file name
+ * cannot forge lines of the output or move the cursor. */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+    sbox_escape(buf, size, s);
+    return buf;
+}
+
+/* path with the home spelt ~. */
+static char *tilde(const char *path, const char *home)
+{
+    if (home && strcmp(home, "/") != 0 && sbox_path_is_under(path, home))
+        return sbox_xasprintf("~%s", path + strlen(home));
+    return sbox_xstrdup(path);
+}
+
+static bool valid_id(const char *id)
+{
+    size_t n = strlen(id);
+    return n > 0 && n <= 32 && strspn(id, "0123456789abcdef") == n;
+}
+
+/* ---- patterns ---------------------------------------------------------------------------- */
+
+/* Matches the components of pat against those of rel, "**" taking any number of them. */
+static bool match_parts(char **pat, size_t np, char **rel, size_t nr)
+{
+    if (np == 0)
+        return nr == 0;
+    if (strcmp(pat[0], "**") == 0) {
+        for (size_t k = 0; k <= nr; k++)
+            if (match_parts(pat + 1, np - 1, rel + k, nr - k))
+                return true;
+        return false;
+    }
+    return nr > 0 && fnmatch(pat[0], rel[0], 0) == 0 && match_parts(pat + 1, np - 1, rel + 1, nr - 1);
+}
+
+static size_t split(char *s, char **parts, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(s, "/", &save); t && n < max; t = strtok_r(NULL, "/", &save))
+        parts[n++] = t;
+    return n;
+}
+
+bool sbox_capture_match(const char *pattern, const char *rel)
+{
+    _cleanup_free_ char *pc = sbox_xstrdup(pattern[0] == '/' ? pattern + 1 : pattern);
+    _cleanup_free_ char *rc = sbox_xstrdup(rel);
+    char *pat[64], *parts[256];
+    size_t np = split(pc, pat, 64), nr = split(rc, parts, 256);
+    if (np == 0 || np == 64 || nr == 256)
+        return np != 0 && nr == 256; /* too deep to tell: counted as a match, the safe side */
+    /* One ending in "**" names the directory too: hooks replaced by a symlink is a change. */
+    if (strcmp(pat[np - 1], "**") == 0 && np > 1 && match_parts(pat, np - 1, parts, nr))
+        return true;
+    if (pattern[0] == '/')
+        return match_parts(pat, np, parts, nr);
+    for (size_t k = 0; k < nr; k++)
+        if (match_parts(pat, np, parts + k, nr - k) ||
+            (strcmp(pat[np - 1], "**") == 0 && np > 1 &&
+             match_parts(pat, np - 1, parts + k, nr - k)))
+            return true;
+    return false;
+}
+
+bool sbox_capture_link_inside(const char *rel, const char *target)
+{
+    _cleanup_free_ char *t = sbox_xstrdup(target);
+    char *save = NULL;
+    long depth = 0;
+    if (target[0] == '/' || target[0] == '\0')
+        return false;
+    /* The link's own directory is depth components below the captured one. */
+    for (const char *c = rel; (c = strchr(c, '/')); c++)
+        depth++;
+    for (char *p = strtok_r(t, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
+        if (strcmp(p, "..") == 0) {
+            if (--depth < 0)
+                return false;
+        } else if (strcmp(p, ".") != 0) {
+            depth++;
+        }
+    }
+    return true;
+}
+
+/* ---- the store ----------------------------------------------------------------------------- */
+
+/* Makes path and its missing parents, mode 0700 (the XDG rule for state directories). */
+static int mkdir_parents(const char *path)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(path);
+    for (char *s = copy + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                return -errno;
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+/* The store's root, made if asked: the caller's own, private directory. */
+static int open_store(const char *store, bool create, struct sbox_error *err)
+{
+    struct stat st;
+    int fd;
+    if (create && mkdir_parents(store) < 0)
+        return sbox_error(err, errno, "capture store `%s`", store);
+    fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return sbox_error(err, errno, "capture store `%s`", store);
+    if (fstat(fd, &st) < 0 || st.st_uid != getuid()) {
+        close(fd);
+        return sbox_error(err, 0, "capture store `%s` belongs to another user", store);
+    }
+    if ((st.st_mode & 077) && fchmod(fd, st.st_mode & 0700) < 0) {
+        close(fd);
+        return sbox_error(err, errno, "capture store `%s`: make it private", store);
+    }
+    return fd;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    /* overlayfs leaves work/work mode 000. */
+    if (flag == FTW_DNR && chmod(path, 0700) == 0) {
+        nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        return 0;
+    }
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int remove_tree(const char *path)
+{
+    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *quote_arg(const char *a)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f;
+    if (a[0] && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                          "-_./=:,+@%") == strlen(a))
+        return sbox_xstrdup(a);
+    f = open_memstream(&out, &n);
+    fputc('\'', f);
+    for (; *a; a++)
+        if (*a == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*a, f);
+    fputc('\'', f);
+    fclose(f);
+    return out;
+}
+
+void sbox_capture_run_free(struct sbox_capture_run *run)
+{
+    for (size_t i = 0; run->src_fds && i < run->n_mounts; i++)
+        sbox_closep(&run->src_fds[i]);
+    free(run->src_fds);
+    sbox_closep(&run->store_fd);
+    sbox_closep(&run->lock_fd);
+    free(run->id);
+    free(run->store);
+    memset(run, 0, sizeof *run);
+    run->store_fd = run->lock_fd = -1;
+}
+
+void sbox_capture_abort(struct sbox_capture_run *run)
+{
+    if (run->store)
+        remove_tree(run->store);
+    sbox_capture_run_free(run);
+}
+
+static int fd_path(int fd, char *out, size_t size)
+{
+    char link[64];
+    ssize_t n;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, out, size - 1);
+    if (n < 0 || (size_t)n >= size - 1)
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
+int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
+                       struct sbox_error *err)
+{
+    _cleanup_close_ int root = -1, dfd = -1, mfd = -1;
+    _cleanup_free_ char *meta = NULL;
+    struct timespec now;
+    struct statfs sfs;
+    const char *why;
+    size_t len = 0;
+    char id[9], real[PATH_MAX];
+    FILE *f;
+    int r;
+
+    memset(run, 0, sizeof *run);
+    run->store_fd = run->lock_fd = -1;
+    run->n_mounts = p->n_mounts;
+    run->src_fds = sbox_xmalloc((p->n_mounts + 1) * sizeof *run->src_fds);
+    for (size_t i = 0; i < p->n_mounts; i++)
+        run->src_fds[i] = -1;
+    /* The captured directories first: what is opened here is what the child lays the overlay
+     * over, and its resolved path is what apply writes to later. */
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        struct stat st;
+        char where[512];
+        if (m->kind != SBOX_MOUNT_CAPTURE)
+            continue;
+        sbox_origin_format(&m->origin, m->key, where, sizeof where);
+        run->src_fds[i] = open(m->src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (run->src_fds[i] < 0 || fstat(run->src_fds[i], &st) < 0) {
+            r = sbox_error(err, errno, "%s: `%s`", where, m->src);
+            goto fail;
+        }
+        if (st.st_uid != p->host_uid) {
+            r = sbox_error(err, 0,
+                           "%s: `%s` belongs to another user: sbox apply could not write it", where,
+                           m->src);
+            goto fail;
+        }
+    }
+
+    root = open_store(p->capture_store, true, err);
+    if (root < 0) {
+        r = root;
+        goto fail;
+    }
+    if (fstatfs(root, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
+        r = sbox_error(err, 0,
+                       "capture store `%s` cannot hold an overlay's upper layer: %s (set "
+                       "XDG_STATE_HOME to a directory on another file system)",
+                       p->capture_store, why);
+        goto fail;
+    }
+    for (int tries = 0;; tries++) {
+        uint32_t n = 0;
+        if (getrandom(&n, sizeof n, 0) != sizeof n) {
+            r = sbox_error(err, errno, "capture id");
+            goto fail;
+        }
+        snprintf(id, sizeof id, "%08x", n);
+        if (mkdirat(root, id, 0700) == 0)
+            break;
+        if (errno != EEXIST || tries > 100) {
+            r = sbox_error(err, errno, "capture store `%s/%s`", p->capture_store, id);
+            goto fail;
+        }
+    }
+    run->id = sbox_xstrdup(id);
+    run->store = sbox_xasprintf("%s/%s", p->capture_store, id);
+    dfd = openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        r = sbox_error(err, errno, "capture store `%s`", run->store);
+        goto fail;
+    }
+    /* Held for the whole run: apply and discard leave a capture alone while it is written. */
+    run->lock_fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (run->lock_fd < 0 || flock(run->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
+        dprintf(run->lock_fd, "%d\n", (int)getpid()) < 0) {
+        r = sbox_error(err, errno, "capture store `%s`: lock", run->store);
+        goto fail;
+    }
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    f = open_memstream(&meta, &len);
+    fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid %d\n", (long long)now.tv_sec,
+            now.tv_nsec, (int)getpid());
+    fputs("command ", f);
+    for (size_t i = 0; p->argv && p->argv[i]; i++) {
+        _cleanup_free_ char *q = quote_arg(p->argv[i]);
+        if (i)
+            fputc(' ', f);
+        put_escaped(f, q);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        char sub[32];
+        if (run->src_fds[i] < 0)
+            continue;
+        if (fd_path(run->src_fds[i], real, sizeof real) < 0) {
+            fclose(f);
+            r = sbox_error(err, errno, "capture `%s`", p->mounts[i].src);
+            goto fail;
+        }
+        fprintf(f, "dir %zu ", i);
+        put_escaped(f, real);
+        fputc('\n', f);
+        snprintf(sub, sizeof sub, "%zu", i);
+        if (mkdirat(dfd, sub, 0700) < 0) {
+            fclose(f);
+            r = sbox_error(err, errno, "capture store `%s`", run->store);
+            goto fail;
+        }
+        snprintf(sub, sizeof sub, "%zu/upper", i);
+        {
+            /* The upper's root mode is the directory's as seen inside. */
+            struct stat st;
+            mode_t mode = fstat(run->src_fds[i], &st) == 0 ? (st.st_mode & 07777) : 0755;
+            if (mkdirat(dfd, sub, 0700) < 0 || fchmodat(dfd, sub, mode, 0) < 0) {
+                fclose(f);
+                r = sbox_error(err, errno, "capture store `%s`", run->store);
+                goto fail;
+            }
+        }
+        snprintf(sub, sizeof sub, "%zu/work", i);
+        if (mkdirat(dfd, sub, 0700) < 0) {
+            fclose(f);
+            r = sbox_error(err, errno, "capture store `%s`", run->store);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < p->n_capture_deny; i++) {
+        fputs("deny ", f);
+        put_escaped(f, p->capture_deny[i].glob);
+        fputc('\n', f);
+    }
+    fclose(f);
+    mfd = openat(dfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len) {
+        r = sbox_error(err, errno, "capture store `%s`: meta", run->store);
+        goto fail;
+    }
+    run->store_fd = open(run->store, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (run->store_fd < 0) {
+        r = sbox_error(err, errno, "capture store `%s`", run->store);
+        goto fail;
+    }
+    return 0;
+fail:
+    sbox_capture_abort(run);
+    return r;
+}
+
+/* ---- reading a capture ------------------------------------------------------------------- */
+
+struct cdir {
+    size_t slot;
+    char *path;
+};
+
+struct record {
+    char *rel;
+    bool present;
+    unsigned long long ino, size;
+    struct timespec mtime, ctime;
+};
+
+struct capture {
+    char *id;
+    char *path; /* in the store */
+    struct timespec started;
+    bool ended;
+    int status;
+    long long ended_at;
+    int pid;
+    char *command;
+    struct cdir *dirs;
+    size_t n_dirs;
+    char **deny;
+    bool counted;
+    unsigned long counts[3]; /* changed, added, deleted */
+};
+
+static void capture_free(struct capture *c)
+{
+    free(c->id);
+    free(c->path);
+    free(c->command);
+    for (size_t i = 0; i < c->n_dirs; i++)
+        free(c->dirs[i].path);
+    free(c->dirs);
+    sbox_strv_free(c->deny);
+    memset(c, 0, sizeof *c);
+}
+
+static int load(const char *store, const char *id, struct capture *c, struct sbox_error *err)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s/meta", store, id);
+    _cleanup_fclose_ FILE *f = NULL;
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    struct stat st;
+    int fd;
+
+    memset(c, 0, sizeof *c);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid()) {
+        if (fd >= 0)
+            close(fd);
+        return sbox_error(err, errno ? errno : EINVAL, "capture %s: unreadable", id);
+    }
+    f = fdopen(fd, "r");
+    c->id = sbox_xstrdup(id);
+    c->path = sbox_xasprintf("%s/%s", store, id);
+    while ((n = getline(&line, &cap, f)) > 0) {
+        char *v;
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        v = strchr(line, ' ');
+        if (!v)
+            continue;
+        *v++ = '\0';
+        if (!strcmp(line, "started")) {
+            long long s = 0;
+            long ns = 0;
+            sscanf(v, "%lld.%ld", &s, &ns);
+            c->started = (struct timespec){.tv_sec = s, .tv_nsec = ns};
+        } else if (!strcmp(line, "pid")) {
+            c->pid = atoi(v);
+        } else if (!strcmp(line, "command")) {
+            free(c->command);
+            c->command = unescape(v);
+        } else if (!strcmp(line, "dir")) {
+            char *sp = strchr(v, ' ');
+            if (!sp)
+                continue;
+            *sp = '\0';
+            c->dirs = sbox_xrealloc(c->dirs, (c->n_dirs + 1) * sizeof *c->dirs);
+            c->dirs[c->n_dirs].slot = strtoul(v, NULL, 10);
+            c->dirs[c->n_dirs++].path = unescape(sp + 1);
+        } else if (!strcmp(line, "deny")) {
+            sbox_strv_push(&c->deny, unescape(v));
+        } else if (!strcmp(line, "status")) {
+            c->ended = true;
+            c->status = atoi(v);
+        } else if (!strcmp(line, "ended")) {
+            c->ended_at = atoll(v);
+        } else if (!strcmp(line, "changes")) {
+            c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1],
+                                &c->counts[2]) == 3;
+        }
+    }
+    for (size_t i = 0; i < c->n_dirs; i++)
+        if (c->dirs[i].path[0] != '/' || c->dirs[i].slot > 100000) {
+            capture_free(c);
+            return sbox_error(err, 0, "capture %s: its meta file is damaged", id);
+        }
+    return 0;
+}
+
+static int by_started(const void *a, const void *b)
+{
+    const struct capture *x = a, *y = b;
+    if (x->started.tv_sec != y->started.tv_sec)
+        return x->started.tv_sec < y->started.tv_sec ? -1 : 1;
+    return (x->started.tv_nsec > y->started.tv_nsec) - (x->started.tv_nsec < y->started.tv_nsec);
+}
+
+/* Every capture in the store, oldest first. */
+static struct capture *load_all(const char *store, size_t *ret_n)
+{
+    struct capture *v = NULL;
+    size_t n = 0;
+    DIR *d = opendir(store);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        struct sbox_error ignored;
+        struct capture c;
+        if (!valid_id(e->d_name) || load(store, e->d_name, &c, &ignored) < 0)
+            continue;
+        v = sbox_xrealloc(v, (n + 1) * sizeof *v);
+        v[n++] = c;
+    }
+    if (d)
+        closedir(d);
+    if (n)
+        qsort(v, n, sizeof *v, by_started);
+    *ret_n = n;
+    return v;
+}
+
+/* id as given: a whole id, a prefix of exactly one, or "last". */
+static int find(const char *store, const char *id, struct capture *ret, struct sbox_error *err)
+{
+    struct capture *all;
+    size_t n, hit = 0, hits = 0;
+    if (strcmp(id, "last") != 0 && !valid_id(id))
+        return sbox_error(err, 0, "`%s` is not a capture id (see sbox captures)", id);
+    all = load_all(store, &n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(id, "last") == 0 || strncmp(all[i].id, id, strlen(id)) == 0)
+            hit = i, hits++;
+    if (strcmp(id, "last") == 0 && n)
+        hits = 1, hit = n - 1;
+    for (size_t i = 0; i < n; i++)
+        if (hits != 1 || i != hit)
+            capture_free(&all[i]);
+    if (hits == 1)
+        *ret = all[hit];
+    free(all);
+    if (hits == 0)
+        return sbox_error(err, ENOENT, "no capture `%s` (see sbox captures)", id);
+    if (hits > 1)
+        return sbox_error(err, 0, "`%s` names %zu captures: give more of the id", id, hits);
+    return 0;
+}
+
+/* The lock of a capture: -1 when free (taken, *fd holds it), else the pid writing it. */
+static int take_lock(const struct capture *c, int *fd)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/lock", c->path);
+    char pid[32];
+    ssize_t n;
+    *fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd < 0)
+        return -1; /* no lock file: nobody can hold it */
+    if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+        return -1;
+    n = pread(*fd, pid, sizeof pid - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    sbox_closep(fd);
+    return atoi(pid) > 0 ? atoi(pid) : 0;
+}
+
+/* ---- what changed ------------------------------------------------------------------------ */
+
+enum kind { ADDED, MODIFIED, DELETED };
+
+struct change {
+    char *rel;
+    enum kind kind;
+    struct stat now;  /* the capture's entry (ADDED, MODIFIED) */
+    struct stat real; /* the directory's entry, when real_present */
+    bool real_present;
+    bool content; /* a file on both sides, with other bytes */
+    char *target, *old_target;
+    const char *refused; /* why apply never writes it */
+    const char *denied;  /* the capture-deny pattern it matches */
+    bool selected;
+};
+
+struct changes {
+    struct change *v;
+    size_t n;
+    int error; /* errno of the first entry that could not be read */
+    char *error_at;
+};
+
+static void changes_free(struct changes *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->v[i].rel);
+        free(c->v[i].target);
+        free(c->v[i].old_target);
+    }
+    free(c->v);
+    free(c->error_at);
+    memset(c, 0, sizeof *c);
+}
+
+static struct change *add(struct changes *c, const char *rel, enum kind k)
+{
+    struct change *ch;
+    c->v = sbox_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+    ch = &c->v[c->n++];
+    memset(ch, 0, sizeof *ch);
+    ch->rel = sbox_xstrdup(rel);
+    ch->kind = k;
+    return ch;
+}
+
+static void read_error(struct changes *c, const char *rel)
+{
+    if (!c->error) {
+        c->error = errno ? errno : EIO;
+        c->error_at = sbox_xstrdup(rel);
+    }
+}
+
+static char *join(const char *prefix, const char *name)
+{
+    return prefix[0] ? sbox_xasprintf("%s/%s", prefix, name) : sbox_xstrdup(name);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in the directory at fd (not "." and ".."), sorted. */
+static char **names_of(int fd)
+{
+    char **v = NULL;
+    int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+    struct dirent *e;
+    if (!d) {
+        if (dup >= 0)
+            close(dup);
+        return NULL;
+    }
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            sbox_strv_push(&v, sbox_xstrdup(e->d_name));
+    closedir(d);
+    if (v)
+        qsort(v, sbox_strv_len(v), sizeof *v, by_name);
+    return v;
+}
+
+static char *link_target(int dir, const char *name)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlinkat(dir, name, buf, sizeof buf - 1);
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    return sbox_xstrdup(buf);
+}
+
+/* The directory's entry rel and everything below it, deleted: children first. */
+static void deleted_tree(struct changes *c, int real, const char *name, const char *rel)
+{
+    struct stat st;
+    struct change *ch;
+    if (fstatat(real, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno != ENOENT)
+            read_error(c, rel);
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        _cleanup_close_ int sub =
+            openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_strv_ char **names = sub >= 0 ? names_of(sub) : NULL;
+        if (sub < 0) {
+            read_error(c, rel);
+            return;
+        }
+        for (size_t i = 0; names && names[i]; i++) {
+            _cleanup_free_ char *r = join(rel, names[i]);
+            deleted_tree(c, sub, names[i], r);
+        }
+    }
+    ch = add(c, rel, DELETED);
+    ch->real = st;
+    ch->real_present = true;
+    if (S_ISLNK(st.st_mode))
+        ch->old_target = link_target(real, name);
+}
+
+static bool xattr_is(int fd, const char *name, const char *want)
+{
+    char v[8];
+    ssize_t n = fgetxattr(fd, name, v, sizeof v);
+    return n == (ssize_t)strlen(want) && memcmp(v, want, (size_t)n) == 0;
+}
+
+/* Whether the directory at fd hides what lies below it (an opaque directory): the kernel's
+ * mark, or fuse-overlayfs's. */
+static bool opaque(int fd)
+{
+    return xattr_is(fd, "user.overlay.opaque", "y") ||
+           xattr_is(fd, "user.fuseoverlayfs.opaque", "y") ||
+           faccessat(fd, ".wh..wh..opq", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Whether entry name (st) in the upper directory at fd is a whiteout: a deletion. */
+static bool whiteout(int fd, const char *name, const struct stat *st)
+{
+    if (S_ISCHR(st->st_mode) && st->st_rdev == 0)
+        return true;
+    if (S_ISREG(st->st_mode) && st->st_size == 0) {
+        _cleanup_close_ int f = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        return f >= 0 && fgetxattr(f, "user.overlay.whiteout", NULL, 0) >= 0;
+    }
+    return false;
+}
+
+static bool same_bytes(int a, int b)
+{
+    char x[65536], y[65536];
+    for (;;) {
+        ssize_t n = read(a, x, sizeof x), m;
+        if (n < 0)
+            return false;
+        if (n == 0)
+            return read(b, y, 1) == 0;
+        for (ssize_t got = 0; got < n; got += m) {
+            m = read(b, y + got, (size_t)(n - got));
+            if (m <= 0)
+                return false;
+        }
+        if (memcmp(x, y, (size_t)n) != 0)
+            return false;
+    }
+}
+
+static void walk(struct changes *c, int upper, int real, const char *prefix);
+
+/* One entry of an upper directory against the directory's entry of the same name. */
+static void walk_entry(struct changes *c, int upper, int real, const char *name, const char *rel)
+{
+    struct stat up, re;
+    bool present = false;
+    struct change *ch;
+    if (fstatat(upper, name, &up, AT_SYMLINK_NOFOLLOW) < 0) {
+        read_error(c, rel);
+        return;
+    }
+    if (real >= 0) {
+        present = fstatat(real, name, &re, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!present && errno != ENOENT) {
+            read_error(c, rel);
+            return;
+        }
+    }
+    if (whiteout(upper, name, &up)) {
+        if (present)
+            deleted_tree(c, real, name, rel);
+        return;
+    }
+    if (S_ISDIR(up.st_mode)) {
+        _cleanup_close_ int usub = openat(upper, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                            O_CLOEXEC);
+        _cleanup_close_ int rsub = -1;
+        if (usub < 0) {
+            read_error(c, rel);
+            return;
+        }
+        if (present && S_ISDIR(re.st_mode)) {
+            if ((re.st_mode & 07777) != (up.st_mode & 07777)) {
+                ch = add(c, rel, MODIFIED);
+                ch->now = up;
+                ch->real = re;
+                ch->real_present = true;
+            }
+            rsub = openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (rsub < 0) {
+                read_error(c, rel);
+                return;
+            }
+        } else {
+            if (present)
+                deleted_tree(c, real, name, rel);
+            ch = add(c, rel, ADDED);
+            ch->now = up;
+        }
+        walk(c, usub, rsub, rel);
+        return;
+    }
+    if (present && S_ISDIR(re.st_mode)) {
+        /* A directory became something else: its contents go first, each one a deletion. */
+        deleted_tree(c, real, name, rel);
+        present = false;
+    }
+    if (!present) {
+        ch = add(c, rel, ADDED);
+        ch->now = up;
+        if (S_ISLNK(up.st_mode) && !(ch->target = link_target(upper, name)))
+            read_error(c, rel);
+        return;
+    }
+    {
+        bool differ = (up.st_mode & S_IFMT) != (re.st_mode & S_IFMT) ||
+                      (up.st_mode & 07777) != (re.st_mode & 07777);
+        bool content = false;
+        _cleanup_free_ char *target = NULL, *old = NULL;
+        if (!differ && S_ISREG(up.st_mode)) {
+            content = up.st_size != re.st_size;
+            if (!content) {
+                _cleanup_close_ int a = openat(upper, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int b = openat(real, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                if (a < 0)
+                    read_error(c, rel);
+                content = a < 0 || b < 0 || !same_bytes(a, b);
+            }
+        } else if (S_ISREG(up.st_mode)) {
+            content = (up.st_mode & S_IFMT) != (re.st_mode & S_IFMT) || up.st_size != re.st_size;
+            if (!content) {
+                _cleanup_close_ int a = openat(upper, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int b = openat(real, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                content = a < 0 || b < 0 || !same_bytes(a, b);
+            }
+        }
+        if (S_ISLNK(up.st_mode))
+            target = link_target(upper, name);
+        if (S_ISLNK(re.st_mode))
+            old = link_target(real, name);
+        if (S_ISLNK(up.st_mode) && !differ)
+            differ = !target || !old || strcmp(target, old) != 0;
+        if ((S_ISCHR(up.st_mode) || S_ISBLK(up.st_mode)) && !differ)
+            differ = up.st_rdev != re.st_rdev;
+        if (!differ && !content)
+            return; /* copied up, but the same: a touch, or written back as it was */
+        ch = add(c, rel, MODIFIED);
+        ch->now = up;
+        ch->real = re;
+        ch->real_present = true;
+        ch->content = content;
+        ch->target = steal_ptr(&target);
+        ch->old_target = steal_ptr(&old);
+    }
+}
+
+static void walk(struct changes *c, int upper, int real, const char *prefix)
+{
+    _cleanup_strv_ char **names = names_of(upper);
+    _cleanup_strv_ char **covered = NULL;
+    bool hides = real >= 0 && opaque(upper);
+    if (!names && errno) {
+        read_error(c, prefix[0] ? prefix : ".");
+        return;
+    }
+    for (size_t i = 0; names && names[i]; i++) {
+        const char *name = names[i];
+        _cleanup_free_ char *rel = NULL;
+        if (strcmp(name, ".wh..wh..opq") == 0)
+            continue;
+        if (strncmp(name, ".wh.", 4) == 0 && name[4]) {
+            /* fuse-overlayfs's whiteout, where it may not make a device node */
+            rel = join(prefix, name + 4);
+            sbox_strv_push(&covered, sbox_xstrdup(name + 4));
+            if (real >= 0)
+                deleted_tree(c, real, name + 4, rel);
+            continue;
+        }
+        sbox_strv_push(&covered, sbox_xstrdup(name));
+        rel = join(prefix, name);
+        walk_entry(c, upper, real, name, rel);
+    }
+    if (hides) {
+        /* An opaque directory: what the directory holds that the capture does not was
+         * deleted (rm -r, then made again). */
+        _cleanup_strv_ char **rnames = names_of(real);
+        for (size_t i = 0; rnames && rnames[i]; i++) {
+            bool seen = false;
+            for (size_t j = 0; covered && covered[j] && !seen; j++)
+                seen = strcmp(covered[j], rnames[i]) == 0;
+            if (!seen) {
+                _cleanup_free_ char *rel = join(prefix, rnames[i]);
+                deleted_tree(c, real, rnames[i], rel);
+            }
+        }
+    }
+}
+
+/* Why apply must never write this change, or NULL. */
+static const char *refusal(const struct change *ch)
+{
+    mode_t t = ch->now.st_mode & S_IFMT;
+    if (ch->kind == DELETED)
+        return NULL;
+    switch (t) {
+    case S_IFREG:
+        if (ch->now.st_mode & (S_ISUID | S_ISGID))
+            return "a set-user-id or set-group-id file";
+        return NULL;
+    case S_IFDIR:
+        return NULL;
+    case S_IFLNK:
+        if (!ch->target)
+            return "an unreadable symlink";
+        if (ch->target[0] == '/')
+            return "an absolute symlink";
+        if (!sbox_capture_link_inside(ch->rel, ch->target))
+            return "a symlink leading out of the directory";
+        return NULL;
+    case S_IFIFO:
+        return "a fifo";
+    case S_IFSOCK:
+        return "a socket";
+    default:
+        return "a device node";
+    }
+}
+
+/* The changes of one captured directory: the upper layer against the directory as it is now. */
+static int changes_of(const struct capture *cap, const struct cdir *d, struct changes *out,
+                      int *ret_real, struct sbox_error *err)
+{
+    _cleanup_free_ char *upper_path = sbox_xasprintf("%s/%zu/upper", cap->path, d->slot);
+    _cleanup_close_ int upper = -1, real = -1;
+    memset(out, 0, sizeof *out);
+    upper = open(upper_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (upper < 0)
+        return sbox_error(err, errno, "capture %s: `%s`", cap->id, upper_path);
+    /* The directory by the path it had when captured, no symlink followed on the way. */
+    real = sys_openat2(AT_FDCWD, d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (real < 0)
+        return sbox_error(err, errno == ELOOP ? 0 : errno,
+                          errno == ELOOP ? "capture %s: `%s` is now reached through a symlink"
+                                         : "capture %s: `%s`",
+                          cap->id, d->path);
+    walk(out, upper, real, "");
+    for (size_t i = 0; i < out->n; i++) {
+        struct change *ch = &out->v[i];
+        ch->refused = refusal(ch);
+        for (size_t k = 0; cap->deny && cap->deny[k] && !ch->denied; k++)
+            if (sbox_capture_match(cap->deny[k], ch->rel))
+                ch->denied = cap->deny[k];
+    }
+    if (ret_real)
+        *ret_real = steal_fd(&real);
+    return 0;
+}
+
+static void count(const struct changes *c, unsigned long counts[3])
+{
+    counts[0] = c->n;
+    counts[1] = counts[2] = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].kind == ADDED)
+            counts[1]++;
+        else if (c->v[i].kind == DELETED)
+            counts[2]++;
+}
+
+/* ---- the end of a run -------------------------------------------------------------------- */
+
+static void put_record(FILE *f, const struct change *ch)
+{
+    if (ch->real_present)
+        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld\t", (unsigned long long)ch->real.st_ino,
+                (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
+                ch->real.st_mtim.tv_nsec, (long long)ch->real.st_ctim.tv_sec,
+                ch->real.st_ctim.tv_nsec);
+    else
+        fputs("-\t", f);
+    put_escaped(f, ch->rel);
+    fputc('\n', f);
+}
+
+static const char *plural(unsigned long n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *home)
+{
+    struct sbox_error err;
+    struct capture cap;
+    char **lines = NULL;
+    unsigned long total[3] = {0, 0, 0};
+    _cleanup_fclose_ FILE *records = NULL;
+    _cleanup_free_ char *store = NULL, *records_path = NULL, *meta_path = NULL;
+    int fd;
+
+    if (!run->store)
+        return NULL;
+    store = sbox_xstrdup(run->store);
+    *strrchr(store, '/') = '\0';
+    if (load(store, run->id, &cap, &err) < 0) {
+        sbox_strv_push(&lines, sbox_xasprintf("capture %s: %s", run->id, err.msg));
+        sbox_capture_run_free(run);
+        return lines;
+    }
+    /* What each changed path of the directory was at the end: apply compares it with what
+     * it finds, to tell a file changed since. */
+    records_path = sbox_xasprintf("%s/records", run->store);
+    records = fopen(records_path, "wxe");
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        struct changes ch;
+        unsigned long n[3];
+        _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
+        remove_tree(work); /* overlayfs's scratch space, needed no more */
+        if (changes_of(&cap, &cap.dirs[i], &ch, NULL, &err) < 0) {
+            sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
+            total[0]++;
+            continue;
+        }
+        count(&ch, n);
+        if (ch.error && !n[0])
+            n[0] = 1; /* something that cannot be read is not nothing: kept */
+        for (int k = 0; k < 3; k++)
+            total[k] += n[k];
+        for (size_t k = 0; records && k < ch.n; k++) {
+            fprintf(records, "%zu ", cap.dirs[i].slot);
+            put_record(records, &ch.v[k]);
+        }
+        if (n[0]) {
+            _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
+            char buf[PATH_MAX * 4];
+            sbox_strv_push(&lines,
+                           sbox_xasprintf("%lu %s changed, %lu added, %lu deleted in %s; review: "
+                                          "sbox diff %s",
+                                          n[0], plural(n[0], "file", "files"), n[1], n[2],
+                                          shown(where, buf, sizeof buf), run->id));
+        }
+        changes_free(&ch);
+    }
+    if (total[0] == 0) {
+        capture_free(&cap);
+        sbox_fclosep(&records);
+        records = NULL;
+        sbox_capture_abort(run);
+        sbox_strv_free(lines);
+        return NULL; /* nothing written: nothing to keep */
+    }
+    if (!records || fflush(records) != 0 || fsync(fileno(records)) != 0) {
+        unlink(records_path); /* half a record would read as conflicts */
+        sbox_strv_push(&lines, sbox_xasprintf("capture %s: could not record the directory's "
+                                              "state; a later apply compares times only",
+                                              run->id));
+    }
+    meta_path = sbox_xasprintf("%s/meta", run->store);
+    fd = open(meta_path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        dprintf(fd, "ended %lld\nstatus %d\nchanges %lu %lu %lu\n", (long long)time(NULL), status,
+                total[0], total[1], total[2]);
+        close(fd);
+    }
+    capture_free(&cap);
+    sbox_capture_run_free(run);
+    return lines;
+}
+
+/* ---- records of the end of a run --------------------------------------------------------- */
+
+struct records {
+    bool loaded;
+    struct record *v;
+    size_t *slots;
+    size_t n;
+};
+
+static void records_free(struct records *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        free(r->v[i].rel);
+    free(r->v);
+    free(r->slots);
+    memset(r, 0, sizeof *r);
+}
+
+static void load_records(const struct capture *cap, struct records *out)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/records", cap->path);
+    _cleanup_fclose_ FILE *f = NULL;
+    _cleanup_free_ char *line = NULL;
+    size_t cap_n = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    memset(out, 0, sizeof *out);
+    if (fd < 0)
+        return;
+    f = fdopen(fd, "r");
+    out->loaded = true;
+    while ((n = getline(&line, &cap_n, f)) > 0) {
+        struct record r = {0};
+        char *tab = strchr(line, '\t');
+        unsigned long slot;
+        long long ms, cs;
+        long mn, cn;
+        if (line[n - 1] == '\n')
+            line[n - 1] = '\0';
+        if (!tab)
+            continue;
+        *tab = '\0';
+        if (sscanf(line, "%lu - ", &slot) == 1 && strstr(line, " -")) {
+            r.present = false;
+        } else if (sscanf(line, "%lu %llu %llu %lld.%ld %lld.%ld", &slot, &r.ino, &r.size, &ms,
+                          &mn, &cs, &cn) == 7) {
+            r.present = true;
+            r.mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
+            r.ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
+        } else {
+            continue;
+        }
+        r.rel = unescape(tab + 1);
+        out->v = sbox_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+        out->slots = sbox_xrealloc(out->slots, (out->n + 1) * sizeof *out->slots);
+        out->slots[out->n] = slot;
+        out->v[out->n++] = r;
+    }
+}
+
+static const struct record *find_record(const struct records *r, size_t slot, const char *rel)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->slots[i] == slot && strcmp(r->v[i].rel, rel) == 0)
+            return &r->v[i];
+    return NULL;
+}
+
+static bool after(const struct timespec *t, const struct timespec *start)
+{
+    return t->tv_sec > start->tv_sec || (t->tv_sec == start->tv_sec && t->tv_nsec > start->tv_nsec);
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Why the directory's entry is not as it was when the run started (so applying over it would
+ * lose someone's work), or NULL. Directories are compared by identity only: their times move
+ * with every entry made in them. */
+static const char *conflict(const struct capture *cap, const struct records *recs, size_t slot,
+                            const struct change *ch)
+{
+    const struct record *r;
+    bool dir = ch->real_present && S_ISDIR(ch->real.st_mode);
+    if (ch->real_present && !dir && after(&ch->real.st_ctim, &cap->started))
+        return "changed since the run started";
+    if (!recs->loaded)
+        return NULL;
+    r = find_record(recs, slot, ch->rel);
+    if (!r)
+        return "changed since the run ended";
+    if (r->present != ch->real_present)
+        return r->present ? "deleted since the run ended" : "made since the run ended";
+    if (!r->present)
+        return NULL;
+    if (r->ino != (unsigned long long)ch->real.st_ino)
+        return "replaced since the run ended";
+    if (!dir && (r->size != (unsigned long long)ch->real.st_size ||
+                 !same_time(&r->mtime, &ch->real.st_mtim) ||
+                 !same_time(&r->ctime, &ch->real.st_ctim)))
+        return "changed since the run ended";
+    if (!dir && after(&r->ctime, &cap->started))
+        return "changed while the run went on";
+    return NULL;
+}
+
+/* ---- choosing paths ---------------------------------------------------------------------- */
+
+/* A PATH argument as a path inside dir: absolute (then under dir), or relative to dir.
+ * NULL when it names nothing there; *bad is set when it could name nothing anywhere. */
+static char *relative_to(const char *dir, const char *arg, bool *bad)
+{
+    _cleanup_free_ char *norm = NULL;
+    *bad = false;
+    if (arg[0] != '/') {
+        _cleanup_free_ char *copy = sbox_xstrdup(arg);
+        char *save = NULL;
+        for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
+            if (strcmp(c, "..") == 0) {
+                *bad = true;
+                return NULL;
+            }
+        norm = sbox_path_resolve("/", arg);
+        return norm ? sbox_xstrdup(norm + 1) : NULL;
+    }
+    norm = sbox_path_normalize(arg);
+    if (!sbox_path_is_under(norm, dir))
+        return NULL;
+    return sbox_xstrdup(norm + strlen(dir) + (strcmp(dir, "/") != 0 && norm[strlen(dir)] == '/'));
+}
+
+static bool names_or_holds(const char *sel, const char *rel)
+{
+    size_t n = strlen(sel);
+    return n == 0 || (strncmp(rel, sel, n) == 0 && (rel[n] == '\0' || rel[n] == '/'));
+}
+
+/* Marks the changes paths choose (all of them when there are none), and the new directories
+ * that lead to them. used[k] is set for each path that chose something. */
+static void choose(const struct cdir *d, struct changes *ch, char *const *paths, bool *used)
+{
+    for (size_t i = 0; i < ch->n; i++)
+        ch->v[i].selected = !paths || !paths[0];
+    for (size_t k = 0; paths && paths[k]; k++) {
+        bool bad;
+        _cleanup_free_ char *sel = relative_to(d->path, paths[k], &bad);
+        if (!sel)
+            continue;
+        for (size_t i = 0; i < ch->n; i++)
+            if (names_or_holds(sel, ch->v[i].rel)) {
+                ch->v[i].selected = true;
+                used[k] = true;
+            }
+    }
+    for (size_t i = 0; i < ch->n; i++) {
+        if (!ch->v[i].selected)
+            continue;
+        for (size_t j = 0; j < i; j++)
+            if (ch->v[j].kind != DELETED && S_ISDIR(ch->v[j].now.st_mode) &&
+                names_or_holds(ch->v[j].rel, ch->v[i].rel))
+                ch->v[j].selected = true;
+    }
+}
+
+static int check_paths(const struct capture *cap, char *const *paths, bool *used, FILE *msg)
+{
+    for (size_t k = 0; paths && paths[k]; k++) {
+        char buf[PATH_MAX * 4];
+        bool bad = false;
+        for (size_t i = 0; i < cap->n_dirs && !bad; i++) {
+            _cleanup_free_ char *r = relative_to(cap->dirs[i].path, paths[k], &bad);
+        }
+        if (bad) {
+            fprintf(msg, "sbox: `%s`: names a path outside the captured directory\n",
+                    shown(paths[k], buf, sizeof buf));
+            return 125;
+        }
+        if (!used[k]) {
+            fprintf(msg, "sbox: `%s`: capture %s changed nothing there\n",
+                    shown(paths[k], buf, sizeof buf), cap->id);
+            return 125;
+        }
+    }
+    return 0;
+}
+
+/* ---- showing ----------------------------------------------------------------------------- */
+
+static const char *type_name(mode_t m)
+{
+    switch (m & S_IFMT) {
+    case S_IFREG:
+        return "file";
+    case S_IFDIR:
+        return "directory";
+    case S_IFLNK:
+        return "symlink";
+    case S_IFIFO:
+        return "fifo";
+    case S_IFSOCK:
+        return "socket";
+    default:
+        return "device node";
+    }
+}
+
+/* Copies a diff's output, with control bytes made visible on a terminal: a file's bytes must
+ * not drive the reader's terminal. */
+static void copy_shown(int from, FILE *out)
+{
+    bool tty = isatty(fileno(out));
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(from, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)buf[i];
+            if (tty && ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f))
+                fprintf(out, "\\x%02x", c);
+            else
+                fputc(c, out);
+        }
+    }
+}
+
+static bool binary(int fd)
+{
+    char buf[8192];
+    ssize_t n = fd < 0 ? 0 : pread(fd, buf, sizeof buf, 0);
+    return n > 0 && memchr(buf, '\0', (size_t)n) != NULL;
+}
+
+/* diff -u of two open files (-1: empty), labelled. */
+static void run_diff(FILE *out, int a, int b, const char *la, const char *lb)
+{
+    int p[2];
+    pid_t pid;
+    int status;
+    fflush(out);
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        int na = a >= 0 ? fcntl(a, F_DUPFD, 10) : -1, nb = b >= 0 ? fcntl(b, F_DUPFD, 10) : -1;
+        if (dup2(p[1], 1) < 0 || (na >= 0 && dup2(na, 3) < 0) || (nb >= 0 && dup2(nb, 4) < 0))
+            _exit(127);
+        execlp("diff", "diff", "-u", "--label", la, "--label", lb,
+               na >= 0 ? "/dev/fd/3" : "/dev/null", nb >= 0 ? "/dev/fd/4" : "/dev/null",
+               (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    if (pid > 0)
+        copy_shown(p[0], out);
+    close(p[0]);
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+        WEXITSTATUS(status) == 127)
+        fputs("(the lines are not shown: diff(1), from diffutils, is not installed)\n", out);
+}
+
+static void show_change(FILE *out, const struct change *ch, int upper, int real)
+{
+    char name[PATH_MAX * 4], t1[PATH_MAX * 4], t2[PATH_MAX * 4];
+    _cleanup_free_ char *la = NULL, *lb = NULL;
+    _cleanup_close_ int a = -1, b = -1;
+    shown(ch->rel, name, sizeof name);
+    if (ch->denied)
+        fprintf(out, "!!! DENIED: %s matches capture-deny `%s`: sbox apply leaves it out "
+                     "unless --include-denied\n",
+                name, shown(ch->denied, t1, sizeof t1));
+    if (ch->refused)
+        fprintf(out, "!!! REFUSED: %s is %s: sbox apply never writes it\n", name, ch->refused);
+    if (ch->kind == DELETED) {
+        if (S_ISREG(ch->real.st_mode)) {
+            a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+            la = sbox_xasprintf("a/%s", name);
+            if (binary(a))
+                fprintf(out, "Binary file %s deleted (%lld bytes)\n", la,
+                        (long long)ch->real.st_size);
+            else
+                run_diff(out, a, -1, la, "/dev/null");
+        } else if (S_ISLNK(ch->real.st_mode)) {
+            fprintf(out, "deleted symlink %s -> %s\n", name,
+                    shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1));
+        } else {
+            fprintf(out, "deleted %s %s%s\n", type_name(ch->real.st_mode), name,
+                    S_ISDIR(ch->real.st_mode) ? "/" : "");
+        }
+        return;
+    }
+    if (ch->real_present && (ch->real.st_mode & S_IFMT) != (ch->now.st_mode & S_IFMT))
+        fprintf(out, "%s: was a %s, is now a %s\n", name, type_name(ch->real.st_mode),
+                type_name(ch->now.st_mode));
+    if (S_ISDIR(ch->now.st_mode)) {
+        if (ch->kind == ADDED)
+            fprintf(out, "new directory %s/ (mode %04o)\n", name, ch->now.st_mode & 07777);
+        else
+            fprintf(out, "mode %s/: %04o -> %04o\n", name, ch->real.st_mode & 07777,
+                    ch->now.st_mode & 07777);
+        return;
+    }
+    if (S_ISLNK(ch->now.st_mode)) {
+        if (ch->kind == MODIFIED && S_ISLNK(ch->real.st_mode))
+            fprintf(out, "symlink %s: -> %s, now -> %s\n", name,
+                    shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1),
+                    shown(ch->target ? ch->target : "?", t2, sizeof t2));
+        else
+            fprintf(out, "new symlink %s -> %s\n", name,
+                    shown(ch->target ? ch->target : "?", t1, sizeof t1));
+        return;
+    }
+    if (!S_ISREG(ch->now.st_mode)) {
+        fprintf(out, "new %s %s\n", type_name(ch->now.st_mode), name);
+        return;
+    }
+    if (ch->kind == ADDED || !S_ISREG(ch->real.st_mode))
+        fprintf(out, "new file %s (mode %04o)\n", name, ch->now.st_mode & 07777);
+    else if ((ch->real.st_mode & 07777) != (ch->now.st_mode & 07777))
+        fprintf(out, "mode %s: %04o -> %04o\n", name, ch->real.st_mode & 07777,
+                ch->now.st_mode & 07777);
+    if (ch->kind == MODIFIED && S_ISREG(ch->real.st_mode) && !ch->content)
+        return;
+    b = sys_openat2(upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+    if (ch->kind == MODIFIED && S_ISREG(ch->real.st_mode))
+        a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+    la = a >= 0 ? sbox_xasprintf("a/%s", name) : sbox_xstrdup("/dev/null");
+    lb = sbox_xasprintf("b/%s", name);
+    if (b < 0)
+        fprintf(out, "(%s cannot be read in the capture: %s)\n", name, strerror(errno));
+    else if (binary(a) || binary(b))
+        fprintf(out, "Binary file %s %s (%lld bytes)\n", lb, a >= 0 ? "differs" : "added",
+                (long long)ch->now.st_size);
+    else
+        run_diff(out, a, b, la, lb);
+}
+
+static void stat_line(FILE *out, const struct change *ch)
+{
+    char name[PATH_MAX * 4], t[PATH_MAX * 4];
+    const mode_t m = ch->kind == DELETED ? ch->real.st_mode : ch->now.st_mode;
+    fprintf(out, "  %c %s%s", "AMD"[ch->kind], shown(ch->rel, name, sizeof name),
+            S_ISDIR(m) ? "/" : "");
+    if (ch->kind != DELETED && S_ISLNK(m))
+        fprintf(out, " -> %s", shown(ch->target ? ch->target : "?", t, sizeof t));
+    if (ch->denied)
+        fprintf(out, "   !! denied (capture-deny %s)", shown(ch->denied, t, sizeof t));
+    if (ch->refused)
+        fprintf(out, "   !! refused: %s", ch->refused);
+    fputc('\n', out);
+}
+
+int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
+                      const char *home, FILE *out)
+{
+    struct sbox_error err = {0};
+    struct capture cap;
+    _cleanup_free_ bool *used = NULL;
+    char buf[PATH_MAX * 4];
+    int r;
+    if (find(store, id, &cap, &err) < 0) {
+        fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
+        return 125;
+    }
+    used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        struct changes ch;
+        _cleanup_close_ int real = -1, upper = -1;
+        _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
+        _cleanup_free_ char *up = sbox_xasprintf("%s/%zu/upper", cap.path, cap.dirs[i].slot);
+        unsigned long n[3] = {0, 0, 0};
+        if (changes_of(&cap, &cap.dirs[i], &ch, &real, &err) < 0) {
+            fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
+            capture_free(&cap);
+            return 125;
+        }
+        upper = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        choose(&cap.dirs[i], &ch, paths, used);
+        for (size_t k = 0; k < ch.n; k++)
+            if (ch.v[k].selected) {
+                n[0]++;
+                n[1] += ch.v[k].kind == ADDED;
+                n[2] += ch.v[k].kind == DELETED;
+            }
+        if (stat)
+            fprintf(out, "capture %s of %s:\n", cap.id, shown(where, buf, sizeof buf));
+        for (size_t k = 0; k < ch.n; k++) {
+            if (!ch.v[k].selected)
+                continue;
+            if (stat)
+                stat_line(out, &ch.v[k]);
+            else
+                show_change(out, &ch.v[k], upper, real);
+        }
+        if (ch.error)
+            fprintf(out, "!!! %s could not be read in the capture: %s\n",
+                    shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
+        if (stat)
+            fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
+        changes_free(&ch);
+    }
+    r = check_paths(&cap, paths, used, stderr);
+    capture_free(&cap);
+    return r;
+}
+
+/* ---- listing ----------------------------------------------------------------------------- */
+
+int sbox_capture_list(const char *store, const char *home, FILE *out)
+{
+    size_t n;
+    struct capture *all = load_all(store, &n);
+    if (!n) {
+        fprintf(out, "no captures in %s\n", store);
+        free(all);
+        return 0;
+    }
+    fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s\n", "ID", "STARTED", "STATUS", "CHANGES",
+            "DIRECTORY: COMMAND");
+    for (size_t i = 0; i < n; i++) {
+        struct capture *c = &all[i];
+        char when[32], status[32], changes[64], buf[PATH_MAX * 4], cmd[1024];
+        time_t t = c->started.tv_sec;
+        struct tm tm;
+        int lock = -1, holder = take_lock(c, &lock);
+        _cleanup_free_ char *where = c->n_dirs ? tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+        if (holder >= 0)
+            snprintf(status, sizeof status, "running (%d)", holder);
+        else if (c->ended)
+            snprintf(status, sizeof status, "exit %d", c->status);
+        else
+            snprintf(status, sizeof status, "interrupted");
+        sbox_closep(&lock);
+        if (c->counted)
+            snprintf(changes, sizeof changes, "%lu changed, %lu added, %lu del", c->counts[0],
+                     c->counts[1], c->counts[2]);
+        else
+            snprintf(changes, sizeof changes, "(sbox diff --stat %s)", c->id);
+        sbox_escape(cmd, sizeof cmd, c->command ? c->command : "");
+        fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s%s: %s\n", c->id, when, status, changes,
+                shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "", cmd);
+        capture_free(c);
+    }
+    free(all);
+    return 0;
+}
+
+/* ---- discarding -------------------------------------------------------------------------- */
+
+int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid,
+                         gid_t gid, const char *home)
+{
+    struct sbox_error err = {0};
+    struct capture cap;
+    char buf[PATH_MAX * 4];
+    int lock = -1, holder;
+    if (find(store, id, &cap, &err) < 0) {
+        fprintf(stderr, "sbox: discard: %s\n", shown(err.msg, buf, sizeof buf));
+        return 125;
+    }
+    holder = take_lock(&cap, &lock);
+    if (holder >= 0) {
+        fprintf(stderr, "sbox: discard: capture %s is still being written (sbox pid %d)\n",
+                cap.id, holder);
+        capture_free(&cap);
+        return 125;
+    }
+    sbox_closep(&lock);
+    if (remove_tree(cap.path) < 0) {
+        /* Files the sandbox made as another of its ids (userns = subuid) are removed from
+         * inside a user namespace with the same map, as for images. */
+        struct sbox_import_stats stats = {0};
+        if (sbox_image_remove(cap.path, user, uid, gid, home, &stats, &err) < 0) {
+            fprintf(stderr, "sbox: discard: capture %s: %s\n", cap.id,
+                    shown(err.msg, buf, sizeof buf));
+            capture_free(&cap);
+            return 125;
+        }
+    }
+    fprintf(stderr, "sbox: discarded capture %s\n", cap.id);
+    capture_free(&cap);
+    return 0;
+}
+
+/* ---- applying ---------------------------------------------------------------------------- */
+
+/* The directory that holds rel, opened beneath real with no symlink followed; *name is rel's
+ * last component. */
+static int open_parent(int real, const char *rel, const char **name)
+{
+    const char *slash = strrchr(rel, '/');
+    _cleanup_free_ char *dir = NULL;
+    int fd;
+    *name = slash ? slash + 1 : rel;
+    if (!slash)
+        return fcntl(real, F_DUPFD_CLOEXEC, 3);
+    dir = sbox_xstrndup(rel, (size_t)(slash - rel));
+    fd = sys_openat2(real, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, BENEATH);
+    return fd;
+}
+
+static int temp_name(char out[32])
+{
+    uint32_t n;
+    if (getrandom(&n, sizeof n, 0) != sizeof n)
+        return -1;
+    snprintf(out, 32, ".sbox-apply-%08x", n);
+    return 0;
+}
+
+static int copy_file(int from, int to)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = copy_file_range(from, NULL, to, NULL, 1 << 30, 0);
+        if (n == 0)
+            return 0;
+        if (n > 0)
+            continue;
+        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+            return -1;
+        break;
+    }
+    for (;;) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n == 0)
+            return 0;
+        if (n < 0)
+            return -1;
+        for (ssize_t w = 0, m; w < n; w += m)
+            if ((m = write(to, buf + w, (size_t)(n - w))) < 0)
+                return -1;
+    }
+}
+
+/* Writes one change into the directory; -errno on failure. Files and symlinks are made under a
+ * temporary name and renamed over the old entry, so a reader never sees half a file and a
+ * symlink in the way is replaced, not followed. */
+static int write_change(int real, int upper, const struct change *ch, bool *kept)
+{
+    _cleanup_close_ int parent = -1, src = -1, dst = -1, dir = -1;
+    const char *name;
+    char tmp[32];
+    struct stat st;
+    parent = open_parent(real, ch->rel, &name);
+    if (parent < 0)
+        return -errno;
+    if (ch->kind == DELETED) {
+        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return errno == ENOENT ? 0 : -errno;
+        if (unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
+            if (errno == ENOTEMPTY || errno == EEXIST) {
+                *kept = true; /* it holds what was left out */
+                return 0;
+            }
+            return -errno;
+        }
+        return 0;
+    }
+    if (S_ISDIR(ch->now.st_mode)) {
+        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+            unlinkat(parent, name, 0) < 0)
+            return -errno;
+        if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+            return -errno;
+        dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 || fchmod(dir, ch->now.st_mode & 01777) < 0)
+            return -errno;
+        return 0;
+    }
+    if (temp_name(tmp) < 0)
+        return -errno;
+    if (S_ISLNK(ch->now.st_mode)) {
+        if (symlinkat(ch->target, parent, tmp) < 0)
+            return -errno;
+    } else {
+        struct timespec times[2];
+        src = sys_openat2(upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+        if (src < 0 || fstat(src, &st) < 0)
+            return -errno;
+        if (!S_ISREG(st.st_mode))
+            return -EINVAL;
+        dst = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (dst < 0)
+            return -errno;
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        /* The file's time as the build left it: make and its kind compare times. */
+        if (copy_file(src, dst) < 0 || fchmod(dst, st.st_mode & 0777) < 0 ||
+            futimens(dst, times) < 0) {
+            int e = errno;
+            unlinkat(parent, tmp, 0);
+            return -e;
+        }
+    }
+    if (renameat(parent, tmp, parent, name) < 0) {
+        int e = errno;
+        unlinkat(parent, tmp, 0);
+        return -e;
+    }
+    return 0;
+}
+
+struct dir_changes {
+    struct changes ch;
+    int real, upper;
+};
+
+int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
+                       char *const *paths, const char *home, FILE *out)
+{
+    struct sbox_error err = {0};
+    struct capture cap;
+    struct records recs;
+    _cleanup_free_ bool *used = NULL;
+    _cleanup_free_ struct dir_changes *d = NULL;
+    char buf[PATH_MAX * 4], where_buf[PATH_MAX * 4];
+    unsigned long applied = 0, added = 0, deleted = 0, denied = 0, refused = 0, conflicts = 0;
+    unsigned long kept_dirs = 0;
+    int lock = -1, holder, status = 0;
+
+    if (find(store, id, &cap, &err) < 0) {
+        fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
+        return 125;
+    }
+    holder = take_lock(&cap, &lock);
+    if (holder >= 0) {
+        fprintf(stderr, "sbox: apply: capture %s is still being written (sbox pid %d)\n", cap.id,
+                holder);
+        capture_free(&cap);
+        return 125;
+    }
+    load_records(&cap, &recs);
+    used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
+    d = calloc(cap.n_dirs + 1, sizeof *d);
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        _cleanup_free_ char *up = sbox_xasprintf("%s/%zu/upper", cap.path, cap.dirs[i].slot);
+        d[i].real = d[i].upper = -1;
+        if (changes_of(&cap, &cap.dirs[i], &d[i].ch, &d[i].real, &err) < 0) {
+            fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
+            status = 125;
+            goto out;
+        }
+        if (d[i].ch.error) {
+            fprintf(stderr, "sbox: apply: `%s` cannot be read in capture %s: %s\n",
+                    shown(d[i].ch.error_at, buf, sizeof buf), cap.id, strerror(d[i].ch.error));
+            status = 125;
+            goto out;
+        }
+        d[i].upper = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (d[i].upper < 0) {
+            fprintf(stderr, "sbox: apply: capture %s: %s\n", cap.id, strerror(errno));
+            status = 125;
+            goto out;
+        }
+        choose(&cap.dirs[i], &d[i].ch, paths, used);
+    }
+    status = check_paths(&cap, paths, used, stderr);
+    if (status)
+        goto out;
+
+    /* What is left out, and why, one line each; then conflicts, which stop everything. */
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        for (size_t k = 0; k < d[i].ch.n; k++) {
+            struct change *ch = &d[i].ch.v[k];
+            const char *why;
+            if (!ch->selected)
+                continue;
+            if (ch->denied && !include_denied) {
+                fprintf(stderr, "sbox: apply: left out %s: matches capture-deny `%s` "
+                                "(--include-denied applies it)\n",
+                        shown(ch->rel, buf, sizeof buf), shown(ch->denied, where_buf, sizeof where_buf));
+                ch->selected = false;
+                denied++;
+                continue;
+            }
+            if (ch->refused) {
+                fprintf(stderr, "sbox: apply: refused %s: %s\n", shown(ch->rel, buf, sizeof buf),
+                        ch->refused);
+                ch->selected = false;
+                refused++;
+                continue;
+            }
+            why = conflict(&cap, &recs, cap.dirs[i].slot, ch);
+            if (why) {
+                _cleanup_free_ char *w = tilde(cap.dirs[i].path, home);
+                fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
+                        shown(ch->rel, buf, sizeof buf), shown(w, where_buf, sizeof where_buf),
+                        why);
+                conflicts++;
+            }
+        }
+    }
+    /* Children of a directory left out cannot land either. */
+    for (size_t i = 0; i < cap.n_dirs; i++)
+        for (size_t k = 0; k < d[i].ch.n; k++) {
+            struct change *p = &d[i].ch.v[k];
+            if (p->selected || p->kind == DELETED || !S_ISDIR(p->now.st_mode))
+                continue;
+            for (size_t j = k + 1; j < d[i].ch.n; j++)
+                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != DELETED &&
+                    names_or_holds(p->rel, d[i].ch.v[j].rel) && !(p->real_present && S_ISDIR(p->real.st_mode))) {
+                    d[i].ch.v[j].selected = false;
+                    fprintf(stderr, "sbox: apply: left out %s: its directory is left out\n",
+                            shown(d[i].ch.v[j].rel, buf, sizeof buf));
+                    denied++;
+                }
+        }
+    if (conflicts) {
+        fprintf(stderr,
+                "sbox: apply: nothing applied: %lu %s changed since the run (apply other "
+                "paths by name, or run the build again)\n",
+                conflicts, plural(conflicts, "path", "paths"));
+        status = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        for (size_t k = 0; k < d[i].ch.n; k++) {
+            struct change *ch = &d[i].ch.v[k];
+            bool kept = false;
+            int r;
+            if (!ch->selected)
+                continue;
+            if (dry_run) {
+                stat_line(out, ch);
+                continue;
+            }
+            r = write_change(d[i].real, d[i].upper, ch, &kept);
+            if (r < 0) {
+                fprintf(stderr, "sbox: apply: %s: %s; stopped after %lu changes\n",
+                        shown(ch->rel, buf, sizeof buf), strerror(-r), applied);
+                status = 1;
+                goto out;
+            }
+            if (kept) {
+                kept_dirs++;
+                continue;
+            }
+            applied++;
+            added += ch->kind == ADDED;
+            deleted += ch->kind == DELETED;
+        }
+    }
+    if (!dry_run) {
+        fprintf(stderr, "sbox: applied %lu %s from capture %s (%lu added, %lu deleted)", applied,
+                plural(applied, "change", "changes"), cap.id, added, deleted);
+        if (denied || refused)
+            fprintf(stderr, "; left out %lu denied, %lu refused", denied, refused);
+        if (kept_dirs)
+            fprintf(stderr, "; %lu %s kept, holding what was left out", kept_dirs,
+                    plural(kept_dirs, "directory", "directories"));
+        fputc('\n', stderr);
+    }
+    status = refused ? 1 : 0;
+out:
+    for (size_t i = 0; d && i < cap.n_dirs; i++) {
+        changes_free(&d[i].ch);
+        sbox_closep(&d[i].real);
+        sbox_closep(&d[i].upper);
+    }
+    records_free(&recs);
+    sbox_closep(&lock);
+    capture_free(&cap);
+    return status;
+}
