@@ -419,7 +419,9 @@ struct cdir {
 };
 
 struct record {
+    size_t slot;
     char *rel;
+    char kind; /* A, M or D: a path may be deleted, then added as something else */
     bool present;
     unsigned long long ino, size;
     struct timespec mtime, ctime;
@@ -570,7 +572,7 @@ static int find(const char *store, const char *id, struct capture *ret, struct s
         *ret = all[hit];
     free(all);
     if (hits == 0)
-        return sbox_error(err, ENOENT, "no capture `%s` (see sbox captures)", id);
+        return sbox_error(err, 0, "no capture `%s` (see sbox captures)", id);
     if (hits > 1)
         return sbox_error(err, 0, "`%s` names %zu captures: give more of the id", id, hits);
     return 0;
@@ -658,13 +660,15 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in the directory at fd (not "." and ".."), sorted. */
-static char **names_of(int fd)
+/* The names in the directory at fd (not "." and ".."), sorted; *ok is false when it could not
+ * be read (NULL is also an empty directory). */
+static char **names_of(int fd, bool *ok)
 {
     char **v = NULL;
     int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
     struct dirent *e;
+    *ok = d != NULL;
     if (!d) {
         if (dup >= 0)
             close(dup);
@@ -702,8 +706,9 @@ static void deleted_tree(struct changes *c, int real, const char *name, const ch
     if (S_ISDIR(st.st_mode)) {
         _cleanup_close_ int sub =
             openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        _cleanup_strv_ char **names = sub >= 0 ? names_of(sub) : NULL;
-        if (sub < 0) {
+        bool ok = false;
+        _cleanup_strv_ char **names = sub >= 0 ? names_of(sub, &ok) : NULL;
+        if (!ok) {
             read_error(c, rel);
             return;
         }
@@ -875,10 +880,11 @@ static void walk_entry(struct changes *c, int upper, int real, const char *name,
 
 static void walk(struct changes *c, int upper, int real, const char *prefix)
 {
-    _cleanup_strv_ char **names = names_of(upper);
+    bool ok;
+    _cleanup_strv_ char **names = names_of(upper, &ok);
     _cleanup_strv_ char **covered = NULL;
     bool hides = real >= 0 && opaque(upper);
-    if (!names && errno) {
+    if (!ok) {
         read_error(c, prefix[0] ? prefix : ".");
         return;
     }
@@ -902,7 +908,7 @@ static void walk(struct changes *c, int upper, int real, const char *prefix)
     if (hides) {
         /* An opaque directory: what the directory holds that the capture does not was
          * deleted (rm -r, then made again). */
-        _cleanup_strv_ char **rnames = names_of(real);
+        _cleanup_strv_ char **rnames = names_of(real, &ok);
         for (size_t i = 0; rnames && rnames[i]; i++) {
             bool seen = false;
             for (size_t j = 0; covered && covered[j] && !seen; j++)
@@ -991,6 +997,8 @@ static void count(const struct changes *c, unsigned long counts[3])
 
 static void put_record(FILE *f, const struct change *ch)
 {
+    fputc("AMD"[ch->kind], f);
+    fputc(' ', f);
     if (ch->real_present)
         fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld\t", (unsigned long long)ch->real.st_ino,
                 (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
@@ -1090,8 +1098,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
 
 struct records {
     bool loaded;
-    struct record *v;
-    size_t *slots;
+    struct record *v; /* sorted by slot, path and kind */
     size_t n;
 };
 
@@ -1100,8 +1107,16 @@ static void records_free(struct records *r)
     for (size_t i = 0; i < r->n; i++)
         free(r->v[i].rel);
     free(r->v);
-    free(r->slots);
     memset(r, 0, sizeof *r);
+}
+
+static int by_record(const void *a, const void *b)
+{
+    const struct record *x = a, *y = b;
+    int c = strcmp(x->rel, y->rel);
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return c ? c : x->kind - y->kind;
 }
 
 static void load_records(const struct capture *cap, struct records *out)
@@ -1123,15 +1138,18 @@ static void load_records(const struct capture *cap, struct records *out)
         unsigned long slot;
         long long ms, cs;
         long mn, cn;
+        char dash;
         if (line[n - 1] == '\n')
             line[n - 1] = '\0';
         if (!tab)
             continue;
         *tab = '\0';
-        if (sscanf(line, "%lu - ", &slot) == 1 && strstr(line, " -")) {
+        if (sscanf(line, "%lu %c %c", &slot, &r.kind, &dash) == 3 && dash == '-' &&
+            strchr("AMD", r.kind)) {
             r.present = false;
-        } else if (sscanf(line, "%lu %llu %llu %lld.%ld %lld.%ld", &slot, &r.ino, &r.size, &ms,
-                          &mn, &cs, &cn) == 7) {
+        } else if (sscanf(line, "%lu %c %llu %llu %lld.%ld %lld.%ld", &slot, &r.kind, &r.ino,
+                          &r.size, &ms, &mn, &cs, &cn) == 8 &&
+                   strchr("AMD", r.kind)) {
             r.present = true;
             r.mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
             r.ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
@@ -1139,19 +1157,19 @@ static void load_records(const struct capture *cap, struct records *out)
             continue;
         }
         r.rel = unescape(tab + 1);
+        r.slot = slot;
         out->v = sbox_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
-        out->slots = sbox_xrealloc(out->slots, (out->n + 1) * sizeof *out->slots);
-        out->slots[out->n] = slot;
         out->v[out->n++] = r;
     }
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_record);
 }
 
-static const struct record *find_record(const struct records *r, size_t slot, const char *rel)
+static const struct record *find_record(const struct records *r, size_t slot,
+                                        const struct change *ch)
 {
-    for (size_t i = 0; i < r->n; i++)
-        if (r->slots[i] == slot && strcmp(r->v[i].rel, rel) == 0)
-            return &r->v[i];
-    return NULL;
+    struct record key = {.slot = slot, .rel = ch->rel, .kind = "AMD"[ch->kind]};
+    return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, by_record) : NULL;
 }
 
 static bool after(const struct timespec *t, const struct timespec *start)
@@ -1176,9 +1194,20 @@ static const char *conflict(const struct capture *cap, const struct records *rec
         return "changed since the run started";
     if (!recs->loaded)
         return NULL;
-    r = find_record(recs, slot, ch->rel);
-    if (!r)
+    r = find_record(recs, slot, ch);
+    if (!r) {
+        /* The same path was another kind of change at the end: the directory moved since. */
+        for (int k = ADDED; k <= DELETED && !r; k++) {
+            struct change other = *ch;
+            other.kind = (enum kind)k;
+            r = find_record(recs, slot, &other);
+        }
+        if (r && r->present && !ch->real_present)
+            return "deleted since the run ended";
+        if (r && !r->present && ch->real_present)
+            return "made since the run ended";
         return "changed since the run ended";
+    }
     if (r->present != ch->real_present)
         return r->present ? "deleted since the run ended" : "made since the run ended";
     if (!r->present)
@@ -1242,13 +1271,15 @@ static void choose(const struct cdir *d, struct changes *ch, char *const *paths,
                 used[k] = true;
             }
     }
-    for (size_t i = 0; i < ch->n; i++) {
-        if (!ch->v[i].selected)
+    /* The walk lists a directory's changes right after the directory's own. */
+    for (size_t j = 0; paths && paths[0] && j < ch->n; j++) {
+        if (ch->v[j].kind == DELETED || !S_ISDIR(ch->v[j].now.st_mode))
             continue;
-        for (size_t j = 0; j < i; j++)
-            if (ch->v[j].kind != DELETED && S_ISDIR(ch->v[j].now.st_mode) &&
-                names_or_holds(ch->v[j].rel, ch->v[i].rel))
+        for (size_t i = j + 1; i < ch->n && names_or_holds(ch->v[j].rel, ch->v[i].rel); i++)
+            if (ch->v[i].selected && ch->v[i].kind != DELETED) {
                 ch->v[j].selected = true;
+                break;
+            }
     }
 }
 
@@ -1786,9 +1817,10 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             struct change *p = &d[i].ch.v[k];
             if (p->selected || p->kind == DELETED || !S_ISDIR(p->now.st_mode))
                 continue;
-            for (size_t j = k + 1; j < d[i].ch.n; j++)
-                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != DELETED &&
-                    names_or_holds(p->rel, d[i].ch.v[j].rel) && !(p->real_present && S_ISDIR(p->real.st_mode))) {
+            if (p->real_present && S_ISDIR(p->real.st_mode))
+                continue; /* a mode change: the directory is there either way */
+            for (size_t j = k + 1; j < d[i].ch.n && names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
+                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != DELETED) {
                     d[i].ch.v[j].selected = false;
                     fprintf(stderr, "sbox: apply: left out %s: its directory is left out\n",
                             shown(d[i].ch.v[j].rel, buf, sizeof buf));

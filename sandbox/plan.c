@@ -1124,7 +1124,35 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
     const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL,
                          p->capture_store};
     const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
-    size_t n = p->n_mounts;
+    size_t n;
+    /* A captured directory named through a symlink is shown at its real path, where the
+     * current directory (a physical path) lies: the real directory must never be bound over
+     * or beside it. */
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        struct sbox_mount *m = &p->mounts[i];
+        char *real;
+        if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
+            continue;
+        free(m->src);
+        free(m->dst);
+        m->src = real;
+        m->dst = sbox_xstrdup(real);
+    }
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        struct sbox_mount *m = &p->mounts[i];
+        if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cwd") != 0)
+            continue;
+        for (size_t j = 0; j < p->n_mounts; j++)
+            if (p->mounts[j].kind == SBOX_MOUNT_CAPTURE &&
+                sbox_path_is_under(m->src, p->mounts[j].src)) {
+                free(m->src);
+                free(m->dst);
+                p->mounts[i] = p->mounts[--p->n_mounts];
+                i--;
+                break;
+            }
+    }
+    n = p->n_mounts;
     for (size_t k = 0; k < 3; k++) {
         _cleanup_free_ char *own_real = own[k] ? resolve(own[k]) : NULL;
         if (!own_real)

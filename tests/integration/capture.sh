@@ -1,0 +1,293 @@
+#!/bin/sh
+# Captured directories: an untrusted build writes freely, the real directory stays as it was,
+# sbox diff shows every change, sbox apply lands exactly the chosen ones and nothing else.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+
+# The store on the home's file system (the default place is checked once, further down).
+state=$(mktemp -d "$HOME/state.XXXXXX")
+at_exit rm -rf "$state"
+XDG_STATE_HOME=$state
+export XDG_STATE_HOME
+store=$state/sbox/captures
+outside=$(mktemp -d "$HOME/outside.XXXXXX")
+at_exit rm -rf "$outside"
+echo outside >"$outside/keep"
+
+# A project to build: text, a binary file, a directory, a git hooks directory.
+new_project() {
+    proj=$(mktemp -d "$HOME/proj.XXXXXX")
+    at_exit rm -rf "$proj"
+    cd "$proj" || exit 1
+    printf 'hello\n' >a.txt
+    printf 'keep me\n' >b.txt
+    printf 'delete me\n' >c.txt
+    printf 'bin\000ary\n' >blob.bin
+    mkdir -p src .git/hooks
+    printf 'int main(void) { return 0; }\n' >src/main.c
+    printf '[core]\n' >.git/config
+}
+
+# Every name, type, mode and content below the directory, for "nothing changed" checks.
+snapshot() {
+    (cd "$1" && find . -printf '%p %y %m %l\n' | LC_ALL=C sort &&
+        find . -type f -exec cksum {} + | LC_ALL=C sort)
+}
+
+# The capture's id from sbox's summary line ("...; review: sbox diff ID").
+capture_id() { printf '%s\n' "$ERR" | sed -n 's/.*review: sbox diff \([0-9a-f]*\).*/\1/p' | head -n 1; }
+
+new_project
+before=$(snapshot "$proj")
+outside_before=$(snapshot "$outside")
+build='echo changed >>a.txt && rm c.txt && mv b.txt b2.txt && echo new >src/new.c &&
+    printf "#!/bin/sh\necho pwned\n" >.git/hooks/pre-commit && chmod +x .git/hooks/pre-commit &&
+    echo "export PATH=/evil:\$PATH" >.envrc && printf "\001\002" >blob.bin && chmod 755 src/main.c &&
+    cat a.txt'
+run_sbox --capture "$proj" -- sh -c "$build"
+is "$RC" 0 "a build in a captured directory runs"
+is "$OUT" "hello
+changed" "the build reads back what it wrote"
+is "$(snapshot "$proj")" "$before" "the real directory is not written"
+id=$(capture_id)
+ok "one summary line names the capture ($ERR)" test -n "$id" -a "$(lines "$ERR")" = 1
+like "$ERR" "9 files changed, 4 added, 2 deleted in ~/$(basename "$proj"); review: sbox diff $id" \
+    "the summary counts the changes"
+ok "the capture is kept in XDG_STATE_HOME" test -d "$store/$id"
+
+run_sbox captures
+like "$OUT" "$id" "sbox captures lists it"
+like "$OUT" "exit 0" "... with how the run ended"
+like "$OUT" "9 changed, 4 added, 2 del" "... with its counts"
+like "$OUT" "~/$(basename "$proj"): sh -c" "... with its directory and command"
+
+run_sbox diff "$id" --stat
+is "$RC" 0 "sbox diff --stat succeeds"
+for line in "M a.txt" "D b.txt" "A b2.txt" "D c.txt" "A src/new.c" "M src/main.c" "M blob.bin" \
+    "A .git/hooks/pre-commit   !! denied (capture-deny .git/hooks/**)" \
+    "A .envrc   !! denied (capture-deny .envrc)"; do
+    like "$OUT" "  $line" "--stat shows: $line"
+done
+like "$OUT" "9 changed, 4 added, 2 deleted" "--stat counts them"
+
+run_sbox diff "$id"
+like "$OUT" "--- a/a.txt
++++ b/a.txt" "sbox diff shows a unified diff of a changed text file"
+like "$OUT" " hello
++changed" "... with the added line"
+like "$OUT" "--- a/c.txt
++++ /dev/null" "a deleted file is shown as a deletion"
+like "$OUT" "new file src/new.c (mode 0644)" "an added file is shown as one"
+like "$OUT" "mode src/main.c: 0644 -> 0755" "a mode change is shown"
+like "$OUT" "Binary file b/blob.bin differs" "a binary file gets one line"
+like "$OUT" "!!! DENIED: .git/hooks/pre-commit matches capture-deny" "a denied path is marked loudly"
+like "$OUT" "+echo pwned" "... and its content is still shown"
+run_sbox diff "$id" a.txt
+like "$OUT" "+changed" "sbox diff PATH shows that path"
+unlike "$OUT" "c.txt" "... and no other"
+run_sbox diff "${id%????}"
+is "$RC" 0 "a unique prefix of the id names the capture"
+run_sbox diff last --stat
+like "$OUT" "capture $id of" "\`last\` names the newest capture"
+
+# Apply one path, then the rest.
+run_sbox apply "$id" a.txt
+is "$RC" 0 "sbox apply PATH succeeds"
+is "$(cat "$proj/a.txt")" "hello
+changed" "... and lands that path"
+ok "... and nothing else (b.txt is still there)" test -f "$proj/b.txt" -a ! -e "$proj/b2.txt"
+run_sbox apply "$id"
+is "$RC" 0 "sbox apply lands the rest"
+like "$ERR" "left out .git/hooks/pre-commit: matches capture-deny \`.git/hooks/**\`" \
+    "... saying the hook is left out"
+like "$ERR" "left out .envrc" "... and .envrc"
+ok "the hook did not land" test ! -e "$proj/.git/hooks/pre-commit"
+ok ".envrc did not land" test ! -e "$proj/.envrc"
+ok "the deletions landed" test ! -e "$proj/c.txt" -a ! -e "$proj/b.txt"
+is "$(cat "$proj/b2.txt" "$proj/src/new.c")" "keep me
+new" "the rename and the new file landed"
+is "$(stat -c %a "$proj/src/main.c")" 755 "the mode change landed"
+is "$(od -An -c "$proj/blob.bin" | tr -d ' ')" '001002' "the binary file landed"
+run_sbox diff "$id" --stat
+is "$(printf '%s\n' "$OUT" | grep -c '^  [AMD] ')" 2 "afterwards only the two denied paths differ"
+run_sbox apply "$id" --include-denied .git/hooks/pre-commit
+ok "--include-denied lands a denied path when named" test -x "$proj/.git/hooks/pre-commit"
+is "$(snapshot "$outside")" "$outside_before" "nothing outside the project changed"
+run_sbox discard "$id"
+ok "sbox discard removes the capture" test "$RC" = 0 -a ! -e "$store/$id"
+
+# A hostile capture: symlinks out, a fifo, a set-uid file, and a directory where the project
+# has a symlink (to a directory the sandbox cannot see).
+new_project
+ln -s "$outside" "$proj/outlink"
+before=$(snapshot "$proj")
+run_sbox --capture "$proj" -- sh -c "ln -s '$HOME/.ssh' sshlink && ln -s ../../escape up &&
+    ln -s src/main.c fine-link && mkfifo ff && echo x >suid && chmod 4755 suid &&
+    rm outlink && mkdir outlink && echo evil >outlink/keep"
+id=$(capture_id)
+ok "a hostile build is captured ($id)" test -n "$id"
+run_sbox diff "$id" --stat
+like "$OUT" "A sshlink -> $HOME/.ssh   !! refused: an absolute symlink" "diff marks the link to ~/.ssh"
+like "$OUT" "A up -> ../../escape   !! refused: a symlink leading out of the directory" \
+    "diff marks the ../../escape link"
+like "$OUT" "A ff   !! refused: a fifo" "diff marks the fifo"
+like "$OUT" "A suid   !! refused: a set-user-id or set-group-id file" "diff marks the set-uid file"
+run_sbox apply "$id"
+is "$RC" 1 "sbox apply of a hostile capture ends with status 1"
+for what in "refused sshlink: an absolute symlink" \
+    "refused up: a symlink leading out of the directory" "refused ff: a fifo" \
+    "refused suid: a set-user-id or set-group-id file"; do
+    is "$(printf '%s\n' "$ERR" | grep -c "$what")" 1 "one line: $what"
+done
+ok "the refused entries did not land" test ! -e "$proj/sshlink" -a ! -L "$proj/up" \
+    -a ! -e "$proj/ff" -a ! -e "$proj/suid"
+ok "a link inside the project landed" test "$(readlink "$proj/fine-link")" = src/main.c
+is "$(snapshot "$outside")" "$outside_before" "the directory behind the project's symlink is untouched"
+ok "the symlink was replaced by a directory in the project" test -d "$proj/outlink" -a ! -L "$proj/outlink"
+ok "nothing escaped" test ! -e "$HOME/escape" -a ! -e "$(dirname "$HOME")/escape"
+run_sbox apply "$id" ../../escape
+is "$RC/$(lines "$ERR")" "125/1" "apply of a ../ path: one line, status 125"
+like "$ERR" "names a path outside the captured directory" "... saying why"
+run_sbox apply "$id" /etc/passwd
+is "$RC" 125 "apply of an absolute path outside the directory: status 125"
+run_sbox discard "$id"
+
+# Conflicts: the real file changed after the run, during it, or was deleted.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo build >>a.txt; echo build >>b.txt; echo build >>c.txt'
+id=$(capture_id)
+echo mine >>"$proj/a.txt"
+rm "$proj/c.txt"
+run_sbox apply "$id"
+is "$RC" 1 "apply over a file changed since the run: status 1"
+like "$ERR" "conflict: a.txt in ~/$(basename "$proj") was changed since the run" \
+    "... naming the conflict"
+like "$ERR" "conflict: c.txt in ~/$(basename "$proj") was deleted since the run ended" \
+    "a file deleted since is a conflict too"
+like "$ERR" "nothing applied" "... and nothing is applied"
+is "$(cat "$proj/a.txt" "$proj/b.txt")" "hello
+mine
+keep me" "the user's change is kept and b.txt untouched"
+run_sbox apply "$id" b.txt
+ok "the paths without a conflict can still be applied by name" test "$RC" = 0
+is "$(cat "$proj/b.txt")" "keep me
+build" "... and land"
+run_sbox discard "$id"
+
+mkfifo "$WORK/go" "$WORK/ready"
+new_project
+(
+    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo build >>a.txt; echo >'$WORK/ready'; read x <'$WORK/go'" \
+        >"$WORK/bg.out" 2>"$WORK/bg.err"
+    echo $? >"$WORK/bg.rc"
+) &
+bg=$!
+read -r _ <"$WORK/ready"
+id=$(ls -t "$store" | head -n 1)
+run_sbox apply "$id"
+is "$RC" 125 "apply of a capture still being written: status 125"
+like "$ERR" "still being written" "... saying so"
+run_sbox discard "$id"
+ok "discard leaves a capture being written alone" test "$RC" = 125 -a -d "$store/$id"
+echo mine >>"$proj/a.txt"
+echo go >"$WORK/go"
+wait "$bg"
+run_sbox apply "$id"
+like "$ERR" "conflict: a.txt in ~/$(basename "$proj") was changed since the run started" \
+    "a change made while the build ran is a conflict"
+is "$(cat "$proj/a.txt")" "hello
+mine" "... and the user's change is kept"
+run_sbox discard "$id"
+
+# kill -9 of sbox during the run leaves a capture that diff reads.
+new_project
+(
+    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo partial >new.txt; echo >'$WORK/ready'; read x <'$WORK/go'" \
+        >/dev/null 2>&1 &
+    echo $! >"$WORK/bg.pid"
+    wait
+) &
+read -r _ <"$WORK/ready"
+id=$(ls -t "$store" | head -n 1)
+kill -9 "$(cat "$WORK/bg.pid")"
+ok "after kill -9 the sandbox ends and frees the capture" timeout 60 flock -x "$store/$id/lock" true
+run_sbox captures
+like "$OUT" "$id  " "sbox captures lists the killed run's capture"
+like "$OUT" "interrupted" "... as interrupted"
+run_sbox diff "$id"
+like "$OUT" "+partial" "sbox diff reads what the killed run wrote"
+run_sbox apply "$id"
+ok "... and apply lands it" test "$RC" = 0 -a "$(cat "$proj/new.txt")" = partial
+run_sbox discard "$id"
+
+# An empty capture is removed; so is one whose run never started.
+new_project
+count=$(ls "$store" | wc -l)
+run_sbox --capture "$proj" -- sh -c 'mkdir -p src && touch new && rm new && cat a.txt >/dev/null'
+is "$RC/$ERR" "0/" "a run that changes nothing says nothing"
+is "$(ls "$store" | wc -l)" "$count" "... and its capture is removed"
+run_sbox --capture "$proj" --chdir /nonexistent -- true
+is "$RC" 125 "a sandbox that fails to start: status 125"
+is "$(ls "$store" | wc -l)" "$count" "... leaves no capture"
+
+# The build profile captures the current directory.
+run_sbox -p "$SBOX_PROFILES/build.ini" -- sh -c 'echo from-build >built.txt'
+is "$RC" 0 "sbox -p build runs"
+like "$ERR" "1 file changed, 1 added, 0 deleted in" "... and captures the current directory"
+ok "... whose real files are untouched" test ! -e "$proj/built.txt"
+id=$(capture_id)
+run_sbox discard "$id"
+
+# The default place: ~/.local/state when XDG_STATE_HOME is not set.
+(
+    unset XDG_STATE_HOME
+    run_sbox --capture "$proj" -- sh -c 'echo x >default-place'
+    id=$(capture_id)
+    ok "without XDG_STATE_HOME captures go to ~/.local/state/sbox/captures" \
+        test -n "$id" -a -d "$HOME/.local/state/sbox/captures/$id"
+    run_sbox discard "$id"
+    echo "$T_N $T_FAIL" >"$WORK/sub.count"
+)
+read -r T_N T_FAIL <"$WORK/sub.count"
+
+# Names that would drive a terminal are shown escaped.
+run_sbox --capture "$proj" -- sh -c "touch \"\$(printf 'x\\033[2Jy')\""
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" 'A x\x1b[2Jy' "a file name's control bytes are shown escaped"
+run_sbox discard "$id"
+
+# Bad input: one line, status 125, nothing left behind.
+count=$(ls "$store" | wc -l)
+printf 'x\n' >"$WORK/plainfile"
+refuses "--capture $WORK/nonexistent|nonexistent" \
+    "--capture $WORK/plainfile|Not a directory" \
+    "--capture /|not the root" \
+    "--capture $proj --capture $proj/src|inside the captured directory" \
+    "--capture $proj --capture $proj|already captured" \
+    "--capture-deny a/../b|components may not be" \
+    "--capture-deny a**b|whole component" \
+    "--capture $state|capture store"
+is "$(ls "$store" | wc -l)" "$count" "refused runs leave no capture behind"
+(
+    XDG_STATE_HOME=/proc/sbox-no-such-dir
+    export XDG_STATE_HOME
+    run_sbox --capture "$proj" -- true
+    is "$RC/$(lines "$ERR")" "125/1" "an unusable store: one line, status 125"
+    like "$ERR" "capture store" "... naming the store"
+    echo "$T_N $T_FAIL" >"$WORK/sub.count"
+)
+read -r T_N T_FAIL <"$WORK/sub.count"
+for bad in "diff|expected a capture id" "diff nosuchid|is not a capture id" \
+    "diff abcdef12|no capture" "apply ../x|is not a capture id" "discard|expected a capture id" \
+    "diff last --bogus|unknown option" "captures x|takes no arguments"; do
+    # shellcheck disable=SC2086
+    run_sbox ${bad%%|*}
+    is "$RC/$(lines "$ERR")" "125/1" "sbox ${bad%%|*}: one line, status 125"
+    like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
+done
+
+run_sbox --dry-run --capture "$proj" -- true
+like "$OUT" "capture = $proj" "--dry-run shows the capture"
+like "$OUT" "; capture-deny = .git/hooks/**  (built in)" "... and the built-in deny patterns"
+
+done_testing
