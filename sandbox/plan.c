@@ -128,7 +128,9 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i], &builtin);
     p->capture_deny_builtin = true;
-    p->capture_store = sbox_xasprintf("%s/sbox/captures", h->state_home);
+    p->capture_store = h->state_home ? sbox_xasprintf("%s/sbox/captures", h->state_home)
+                                     : sbox_xasprintf("%s/.local/state/sbox/captures",
+                                                      strcmp(h->home, "/") ? h->home : "");
 }
 
 void sbox_plan_free(struct sbox_plan *p)
