@@ -15,6 +15,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -615,6 +616,7 @@ struct change {
 struct changes {
     struct change *v;
     size_t n;
+    bool fuse; /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
     int error; /* errno of the first entry that could not be read */
     char *error_at;
 };
@@ -733,10 +735,12 @@ static bool xattr_is(int fd, const char *name, const char *want)
 
 /* Whether the directory at fd hides what lies below it (an opaque directory): the kernel's
  * mark, or fuse-overlayfs's. */
-static bool opaque(int fd)
+static bool opaque(int fd, bool fuse)
 {
-    return xattr_is(fd, "user.overlay.opaque", "y") ||
-           xattr_is(fd, "user.fuseoverlayfs.opaque", "y") ||
+    if (!fuse)
+        return xattr_is(fd, "user.overlay.opaque", "y");
+    return xattr_is(fd, "user.fuseoverlayfs.opaque", "y") ||
+           xattr_is(fd, "user.overlay.opaque", "y") ||
            faccessat(fd, ".wh..wh..opq", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
@@ -883,7 +887,7 @@ static void walk(struct changes *c, int upper, int real, const char *prefix)
     bool ok;
     _cleanup_strv_ char **names = names_of(upper, &ok);
     _cleanup_strv_ char **covered = NULL;
-    bool hides = real >= 0 && opaque(upper);
+    bool hides = real >= 0 && opaque(upper, c->fuse);
     if (!ok) {
         read_error(c, prefix[0] ? prefix : ".");
         return;
@@ -891,9 +895,9 @@ static void walk(struct changes *c, int upper, int real, const char *prefix)
     for (size_t i = 0; names && names[i]; i++) {
         const char *name = names[i];
         _cleanup_free_ char *rel = NULL;
-        if (strcmp(name, ".wh..wh..opq") == 0)
+        if (c->fuse && strcmp(name, ".wh..wh..opq") == 0)
             continue;
-        if (strncmp(name, ".wh.", 4) == 0 && name[4]) {
+        if (c->fuse && strncmp(name, ".wh.", 4) == 0 && name[4]) {
             /* fuse-overlayfs's whiteout, where it may not make a device node */
             rel = join(prefix, name + 4);
             sbox_strv_push(&covered, sbox_xstrdup(name + 4));
@@ -969,6 +973,10 @@ static int changes_of(const struct capture *cap, const struct cdir *d, struct ch
                           errno == ELOOP ? "capture %s: `%s` is now reached through a symlink"
                                          : "capture %s: `%s`",
                           cap->id, d->path);
+    {
+        _cleanup_free_ char *mark = sbox_xasprintf("%s/%zu/fuse", cap->path, d->slot);
+        out->fuse = access(mark, F_OK) == 0;
+    }
     walk(out, upper, real, "");
     for (size_t i = 0; i < out->n; i++) {
         struct change *ch = &out->v[i];
@@ -1737,7 +1745,9 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     char buf[PATH_MAX * 4], where_buf[PATH_MAX * 4];
     unsigned long applied = 0, added = 0, deleted = 0, denied = 0, refused = 0, conflicts = 0;
     unsigned long kept_dirs = 0;
-    int lock = -1, holder, status = 0;
+    int lock = -1, holder, status = 0, stopped = 0;
+    bool masked = false;
+    sigset_t stop, old_mask;
 
     if (find(store, id, &cap, &err) < 0) {
         fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
@@ -1835,16 +1845,37 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         status = 1;
         goto out;
     }
+    /* ^C and the like end the apply between two changes, never inside one (which would leave
+     * a temporary file behind): each change lands whole or not at all. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    sigaddset(&stop, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &stop, &old_mask);
+    masked = true;
     for (size_t i = 0; i < cap.n_dirs; i++) {
         for (size_t k = 0; k < d[i].ch.n; k++) {
             struct change *ch = &d[i].ch.v[k];
             bool kept = false;
+            sigset_t pending;
             int r;
             if (!ch->selected)
                 continue;
             if (dry_run) {
                 stat_line(out, ch);
                 continue;
+            }
+            sigpending(&pending);
+            for (int sig = 1; sig < NSIG && !stopped; sig++)
+                if (sigismember(&stop, sig) && sigismember(&pending, sig))
+                    stopped = sig;
+            if (stopped) {
+                fprintf(stderr, "sbox: apply: interrupted after %lu changes; run it again to "
+                                "land the rest\n",
+                        applied);
+                status = 128 + stopped;
+                goto out;
             }
             r = write_change(d[i].real, d[i].upper, ch, &kept);
             if (r < 0) {
@@ -1882,5 +1913,8 @@ out:
     records_free(&recs);
     sbox_closep(&lock);
     capture_free(&cap);
+    /* A signal held back ends sbox now, as it would have (the status says so too). */
+    if (masked)
+        sigprocmask(SIG_SETMASK, &old_mask, NULL);
     return status;
 }

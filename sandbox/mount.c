@@ -628,7 +628,20 @@ static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_
         if (r == 0) {
             const struct sbox_overlay_layers l = {
                 .lower = lower, .upper = up, .work = wk, .what = m->src};
+            int daemons = c->ovl.daemons;
             r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
+            /* fuse-overlayfs may write whiteouts as .wh.NAME files, which are ordinary names
+             * under the kernel's overlay: the reader must know which made the layer. */
+            if (r == 0 && c->ovl.daemons != daemons) {
+                char mark[64];
+                int fd;
+                snprintf(mark, sizeof mark, STAGE "/capture/%zu/fuse", i);
+                fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                if (fd < 0)
+                    r = sbox_error(err, errno, "mark the capture of `%s`", m->src);
+                else
+                    close(fd);
+            }
         }
         if (r == 0 && sys_mount_setattr(c->layers[i], "", AT_EMPTY_PATH, &safe) < 0)
             r = sbox_error(err, errno, "set mount flags on `%s`", m->src);

@@ -219,6 +219,52 @@ run_sbox apply "$id"
 ok "... and apply lands it" test "$RC" = 0 -a "$(cat "$proj/new.txt")" = partial
 run_sbox discard "$id"
 
+# A file the build names .wh.NAME is a file under the kernel's overlay, not a deletion.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo x >.wh.a.txt'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "  A .wh.a.txt" "a .wh. name is an added file"
+unlike "$OUT" "D a.txt" "... not a whiteout"
+run_sbox discard "$id"
+
+# The same build through fuse-overlayfs, whose whiteouts may be .wh. files.
+if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
+    new_project
+    run_sbox --overlay-driver fuse --capture "$proj" -- sh -c \
+        'rm c.txt && echo more >>a.txt && rm -r src && mkdir src && echo y >src/other.c'
+    id=$(capture_id)
+    ok "a capture made by fuse-overlayfs is kept and marked so ($id)" test -n "$id" -a -e "$(echo "$store/$id"/*/fuse)"
+    run_sbox diff "$id" --stat
+    for line in "D c.txt" "M a.txt" "D src/main.c" "A src/other.c"; do
+        like "$OUT" "  $line" "fuse-overlayfs: --stat shows $line"
+    done
+    run_sbox apply "$id"
+    ok "fuse-overlayfs: apply lands it" test "$RC" = 0 -a ! -e "$proj/c.txt" \
+        -a ! -e "$proj/src/main.c" -a -f "$proj/src/other.c"
+    run_sbox discard "$id"
+else
+    skip "fuse-overlayfs or a usable /dev/fuse is missing (see sbox check)"
+fi
+
+# ^C during apply: each change lands whole or not at all, and apply says where it stopped.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo one >one && echo two >two'
+id=$(capture_id)
+RC=0
+python3 -c '
+import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+os.kill(os.getpid(), signal.SIGINT)  # pending when sbox starts: seen before the first change
+os.execv(sys.argv[1], sys.argv[1:])' "$SBOX" apply "$id" >"$WORK/.out" 2>"$WORK/.err" || RC=$?
+is "$RC" 130 "apply stopped by SIGINT ends with 128+2"
+like "$(cat "$WORK/.err")" "interrupted after 0 changes" "... saying how far it got"
+ok "... having landed nothing, and left no temporary file" \
+    test -z "$(ls -A "$proj" | grep -e '^one$' -e '^two$' -e '^\.sbox-apply')"
+run_sbox apply "$id"
+ok "run again, it lands the rest" test "$RC" = 0 -a -f "$proj/one" -a -f "$proj/two"
+run_sbox discard "$id"
+
 # An empty capture is removed; so is one whose run never started.
 new_project
 count=$(ls "$store" | wc -l)
