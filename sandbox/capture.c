@@ -2,6 +2,7 @@
  * what a run wrote. Reads a capture as hostile; writes to a captured directory only in apply,
  * and there never outside it, never through a symlink, never a device, fifo or set-id file. */
 #include "capture.h"
+#include "changes.h"
 #include "cleanup.h"
 #include "import.h"
 #include "overlay.h"
@@ -83,80 +84,13 @@ static bool valid_id(const char *id)
     return n > 0 && n <= 32 && strspn(id, "0123456789abcdef") == n;
 }
 
-/* ---- patterns ---------------------------------------------------------------------------- */
-
-/* Matches the components of pat against those of rel, "**" taking any number of them. */
-static bool match_parts(char **pat, size_t np, char **rel, size_t nr)
-{
-    if (np == 0)
-        return nr == 0;
-    if (strcmp(pat[0], "**") == 0) {
-        for (size_t k = 0; k <= nr; k++)
-            if (match_parts(pat + 1, np - 1, rel + k, nr - k))
-                return true;
-        return false;
-    }
-    return nr > 0 && fnmatch(pat[0], rel[0], 0) == 0 && match_parts(pat + 1, np - 1, rel + 1, nr - 1);
-}
-
-static size_t split(char *s, char **parts, size_t max)
-{
-    size_t n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(s, "/", &save); t && n < max; t = strtok_r(NULL, "/", &save))
-        parts[n++] = t;
-    return n;
-}
-
-bool sbox_capture_match(const char *pattern, const char *rel)
-{
-    _cleanup_free_ char *pc = sbox_xstrdup(pattern[0] == '/' ? pattern + 1 : pattern);
-    _cleanup_free_ char *rc = sbox_xstrdup(rel);
-    char *pat[64], *parts[256];
-    size_t np = split(pc, pat, 64), nr = split(rc, parts, 256);
-    if (np == 0 || np == 64 || nr == 256)
-        return np != 0 && nr == 256; /* too deep to tell: counted as a match, the safe side */
-    /* One ending in "**" names the directory too: hooks replaced by a symlink is a change. */
-    if (strcmp(pat[np - 1], "**") == 0 && np > 1 && match_parts(pat, np - 1, parts, nr))
-        return true;
-    if (pattern[0] == '/')
-        return match_parts(pat, np, parts, nr);
-    for (size_t k = 0; k < nr; k++)
-        if (match_parts(pat, np, parts + k, nr - k) ||
-            (strcmp(pat[np - 1], "**") == 0 && np > 1 &&
-             match_parts(pat, np - 1, parts + k, nr - k)))
-            return true;
-    return false;
-}
-
-bool sbox_capture_link_inside(const char *rel, const char *target)
-{
-    _cleanup_free_ char *t = sbox_xstrdup(target);
-    char *save = NULL;
-    long depth = 0;
-    if (target[0] == '/' || target[0] == '\0')
-        return false;
-    /* The link's own directory is depth components below the captured one. */
-    for (const char *c = rel; (c = strchr(c, '/')); c++)
-        depth++;
-    for (char *p = strtok_r(t, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-        if (strcmp(p, "..") == 0) {
-            if (--depth < 0)
-                return false;
-        } else if (strcmp(p, ".") != 0) {
-            depth++;
-        }
-    }
-    return true;
-}
-
 /* ---- the store ----------------------------------------------------------------------------- */
 
 /* Makes path and its missing parents, mode 0700 (the XDG rule for state directories). */
 static int mkdir_parents(const char *path)
 {
     _cleanup_free_ char *copy = sbox_xstrdup(path);
-    for (char *s = copy + 1; ; s++) {
+    for (char *s = copy + 1;; s++) {
         if (*s == '/' || *s == '\0') {
             char c = *s;
             *s = '\0';
@@ -344,8 +278,8 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
 
     clock_gettime(CLOCK_REALTIME, &now);
     f = open_memstream(&meta, &len);
-    fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid %d\n", (long long)now.tv_sec,
-            now.tv_nsec, (int)getpid());
+    fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid %d\n", (long long)now.tv_sec, now.tv_nsec,
+            (int)getpid());
     fputs("command ", f);
     for (size_t i = 0; p->argv && p->argv[i]; i++) {
         _cleanup_free_ char *q = quote_arg(p->argv[i]);
@@ -510,8 +444,7 @@ static int load(const char *store, const char *id, struct capture *c, struct sbo
         } else if (!strcmp(line, "ended")) {
             c->ended_at = atoll(v);
         } else if (!strcmp(line, "changes")) {
-            c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1],
-                                &c->counts[2]) == 3;
+            c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1], &c->counts[2]) == 3;
         }
     }
     for (size_t i = 0; i < c->n_dirs; i++)
@@ -596,367 +529,8 @@ static int take_lock(const struct capture *c, int *fd)
     return atoi(pid) > 0 ? atoi(pid) : 0;
 }
 
-/* ---- what changed ------------------------------------------------------------------------ */
-
-enum kind { ADDED, MODIFIED, DELETED };
-
-struct change {
-    char *rel;
-    enum kind kind;
-    struct stat now;  /* the capture's entry (ADDED, MODIFIED) */
-    struct stat real; /* the directory's entry, when real_present */
-    bool real_present;
-    bool content; /* a file on both sides, with other bytes */
-    char *target, *old_target;
-    const char *refused; /* why apply never writes it */
-    const char *denied;  /* the capture-deny pattern it matches */
-    bool selected;
-};
-
-struct changes {
-    struct change *v;
-    size_t n;
-    bool fuse; /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
-    int error; /* errno of the first entry that could not be read */
-    char *error_at;
-};
-
-static void changes_free(struct changes *c)
-{
-    for (size_t i = 0; i < c->n; i++) {
-        free(c->v[i].rel);
-        free(c->v[i].target);
-        free(c->v[i].old_target);
-    }
-    free(c->v);
-    free(c->error_at);
-    memset(c, 0, sizeof *c);
-}
-
-static struct change *add(struct changes *c, const char *rel, enum kind k)
-{
-    struct change *ch;
-    c->v = sbox_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
-    ch = &c->v[c->n++];
-    memset(ch, 0, sizeof *ch);
-    ch->rel = sbox_xstrdup(rel);
-    ch->kind = k;
-    return ch;
-}
-
-static void read_error(struct changes *c, const char *rel)
-{
-    if (!c->error) {
-        c->error = errno ? errno : EIO;
-        c->error_at = sbox_xstrdup(rel);
-    }
-}
-
-static char *join(const char *prefix, const char *name)
-{
-    return prefix[0] ? sbox_xasprintf("%s/%s", prefix, name) : sbox_xstrdup(name);
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in the directory at fd (not "." and ".."), sorted; *ok is false when it could not
- * be read (NULL is also an empty directory). */
-static char **names_of(int fd, bool *ok)
-{
-    char **v = NULL;
-    int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-    struct dirent *e;
-    *ok = d != NULL;
-    if (!d) {
-        if (dup >= 0)
-            close(dup);
-        return NULL;
-    }
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            sbox_strv_push(&v, sbox_xstrdup(e->d_name));
-    closedir(d);
-    if (v)
-        qsort(v, sbox_strv_len(v), sizeof *v, by_name);
-    return v;
-}
-
-static char *link_target(int dir, const char *name)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlinkat(dir, name, buf, sizeof buf - 1);
-    if (n < 0)
-        return NULL;
-    buf[n] = '\0';
-    return sbox_xstrdup(buf);
-}
-
-/* The directory's entry rel and everything below it, deleted: children first. */
-static void deleted_tree(struct changes *c, int real, const char *name, const char *rel)
-{
-    struct stat st;
-    struct change *ch;
-    if (fstatat(real, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno != ENOENT)
-            read_error(c, rel);
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        _cleanup_close_ int sub =
-            openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        bool ok = false;
-        _cleanup_strv_ char **names = sub >= 0 ? names_of(sub, &ok) : NULL;
-        if (!ok) {
-            read_error(c, rel);
-            return;
-        }
-        for (size_t i = 0; names && names[i]; i++) {
-            _cleanup_free_ char *r = join(rel, names[i]);
-            deleted_tree(c, sub, names[i], r);
-        }
-    }
-    ch = add(c, rel, DELETED);
-    ch->real = st;
-    ch->real_present = true;
-    if (S_ISLNK(st.st_mode))
-        ch->old_target = link_target(real, name);
-}
-
-static bool xattr_is(int fd, const char *name, const char *want)
-{
-    char v[8];
-    ssize_t n = fgetxattr(fd, name, v, sizeof v);
-    return n == (ssize_t)strlen(want) && memcmp(v, want, (size_t)n) == 0;
-}
-
-/* Whether the directory at fd hides what lies below it (an opaque directory): the kernel's
- * mark, or fuse-overlayfs's. */
-static bool opaque(int fd, bool fuse)
-{
-    if (!fuse)
-        return xattr_is(fd, "user.overlay.opaque", "y");
-    return xattr_is(fd, "user.fuseoverlayfs.opaque", "y") ||
-           xattr_is(fd, "user.overlay.opaque", "y") ||
-           faccessat(fd, ".wh..wh..opq", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-/* Whether entry name (st) in the upper directory at fd is a whiteout: a deletion. */
-static bool whiteout(int fd, const char *name, const struct stat *st)
-{
-    if (S_ISCHR(st->st_mode) && st->st_rdev == 0)
-        return true;
-    if (S_ISREG(st->st_mode) && st->st_size == 0) {
-        _cleanup_close_ int f = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-        return f >= 0 && fgetxattr(f, "user.overlay.whiteout", NULL, 0) >= 0;
-    }
-    return false;
-}
-
-static bool same_bytes(int a, int b)
-{
-    char x[65536], y[65536];
-    for (;;) {
-        ssize_t n = read(a, x, sizeof x), m;
-        if (n < 0)
-            return false;
-        if (n == 0)
-            return read(b, y, 1) == 0;
-        for (ssize_t got = 0; got < n; got += m) {
-            m = read(b, y + got, (size_t)(n - got));
-            if (m <= 0)
-                return false;
-        }
-        if (memcmp(x, y, (size_t)n) != 0)
-            return false;
-    }
-}
-
-static void walk(struct changes *c, int upper, int real, const char *prefix);
-
-/* One entry of an upper directory against the directory's entry of the same name. */
-static void walk_entry(struct changes *c, int upper, int real, const char *name, const char *rel)
-{
-    struct stat up, re;
-    bool present = false;
-    struct change *ch;
-    if (fstatat(upper, name, &up, AT_SYMLINK_NOFOLLOW) < 0) {
-        read_error(c, rel);
-        return;
-    }
-    if (real >= 0) {
-        present = fstatat(real, name, &re, AT_SYMLINK_NOFOLLOW) == 0;
-        if (!present && errno != ENOENT) {
-            read_error(c, rel);
-            return;
-        }
-    }
-    if (whiteout(upper, name, &up)) {
-        if (present)
-            deleted_tree(c, real, name, rel);
-        return;
-    }
-    if (S_ISDIR(up.st_mode)) {
-        _cleanup_close_ int usub = openat(upper, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                                            O_CLOEXEC);
-        _cleanup_close_ int rsub = -1;
-        if (usub < 0) {
-            read_error(c, rel);
-            return;
-        }
-        if (present && S_ISDIR(re.st_mode)) {
-            if ((re.st_mode & 07777) != (up.st_mode & 07777)) {
-                ch = add(c, rel, MODIFIED);
-                ch->now = up;
-                ch->real = re;
-                ch->real_present = true;
-            }
-            rsub = openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (rsub < 0) {
-                read_error(c, rel);
-                return;
-            }
-        } else {
-            if (present)
-                deleted_tree(c, real, name, rel);
-            ch = add(c, rel, ADDED);
-            ch->now = up;
-        }
-        walk(c, usub, rsub, rel);
-        return;
-    }
-    if (present && S_ISDIR(re.st_mode)) {
-        /* A directory became something else: its contents go first, each one a deletion. */
-        deleted_tree(c, real, name, rel);
-        present = false;
-    }
-    if (!present) {
-        ch = add(c, rel, ADDED);
-        ch->now = up;
-        if (S_ISLNK(up.st_mode) && !(ch->target = link_target(upper, name)))
-            read_error(c, rel);
-        return;
-    }
-    {
-        bool differ = (up.st_mode & S_IFMT) != (re.st_mode & S_IFMT) ||
-                      (up.st_mode & 07777) != (re.st_mode & 07777);
-        bool content = false;
-        _cleanup_free_ char *target = NULL, *old = NULL;
-        if (!differ && S_ISREG(up.st_mode)) {
-            content = up.st_size != re.st_size;
-            if (!content) {
-                _cleanup_close_ int a = openat(upper, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                _cleanup_close_ int b = openat(real, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                if (a < 0)
-                    read_error(c, rel);
-                content = a < 0 || b < 0 || !same_bytes(a, b);
-            }
-        } else if (S_ISREG(up.st_mode)) {
-            content = (up.st_mode & S_IFMT) != (re.st_mode & S_IFMT) || up.st_size != re.st_size;
-            if (!content) {
-                _cleanup_close_ int a = openat(upper, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                _cleanup_close_ int b = openat(real, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                content = a < 0 || b < 0 || !same_bytes(a, b);
-            }
-        }
-        if (S_ISLNK(up.st_mode))
-            target = link_target(upper, name);
-        if (S_ISLNK(re.st_mode))
-            old = link_target(real, name);
-        if (S_ISLNK(up.st_mode) && !differ)
-            differ = !target || !old || strcmp(target, old) != 0;
-        if ((S_ISCHR(up.st_mode) || S_ISBLK(up.st_mode)) && !differ)
-            differ = up.st_rdev != re.st_rdev;
-        if (!differ && !content)
-            return; /* copied up, but the same: a touch, or written back as it was */
-        ch = add(c, rel, MODIFIED);
-        ch->now = up;
-        ch->real = re;
-        ch->real_present = true;
-        ch->content = content;
-        ch->target = steal_ptr(&target);
-        ch->old_target = steal_ptr(&old);
-    }
-}
-
-static void walk(struct changes *c, int upper, int real, const char *prefix)
-{
-    bool ok;
-    _cleanup_strv_ char **names = names_of(upper, &ok);
-    _cleanup_strv_ char **covered = NULL;
-    bool hides = real >= 0 && opaque(upper, c->fuse);
-    if (!ok) {
-        read_error(c, prefix[0] ? prefix : ".");
-        return;
-    }
-    for (size_t i = 0; names && names[i]; i++) {
-        const char *name = names[i];
-        _cleanup_free_ char *rel = NULL;
-        if (c->fuse && strcmp(name, ".wh..wh..opq") == 0)
-            continue;
-        if (c->fuse && strncmp(name, ".wh.", 4) == 0 && name[4]) {
-            /* fuse-overlayfs's whiteout, where it may not make a device node */
-            rel = join(prefix, name + 4);
-            sbox_strv_push(&covered, sbox_xstrdup(name + 4));
-            if (real >= 0)
-                deleted_tree(c, real, name + 4, rel);
-            continue;
-        }
-        sbox_strv_push(&covered, sbox_xstrdup(name));
-        rel = join(prefix, name);
-        walk_entry(c, upper, real, name, rel);
-    }
-    if (hides) {
-        /* An opaque directory: what the directory holds that the capture does not was
-         * deleted (rm -r, then made again). */
-        _cleanup_strv_ char **rnames = names_of(real, &ok);
-        for (size_t i = 0; rnames && rnames[i]; i++) {
-            bool seen = false;
-            for (size_t j = 0; covered && covered[j] && !seen; j++)
-                seen = strcmp(covered[j], rnames[i]) == 0;
-            if (!seen) {
-                _cleanup_free_ char *rel = join(prefix, rnames[i]);
-                deleted_tree(c, real, rnames[i], rel);
-            }
-        }
-    }
-}
-
-/* Why apply must never write this change, or NULL. */
-static const char *refusal(const struct change *ch)
-{
-    mode_t t = ch->now.st_mode & S_IFMT;
-    if (ch->kind == DELETED)
-        return NULL;
-    switch (t) {
-    case S_IFREG:
-        if (ch->now.st_mode & (S_ISUID | S_ISGID))
-            return "a set-user-id or set-group-id file";
-        return NULL;
-    case S_IFDIR:
-        return NULL;
-    case S_IFLNK:
-        if (!ch->target)
-            return "an unreadable symlink";
-        if (ch->target[0] == '/')
-            return "an absolute symlink";
-        if (!sbox_capture_link_inside(ch->rel, ch->target))
-            return "a symlink leading out of the directory";
-        return NULL;
-    case S_IFIFO:
-        return "a fifo";
-    case S_IFSOCK:
-        return "a socket";
-    default:
-        return "a device node";
-    }
-}
-
 /* The changes of one captured directory: the upper layer against the directory as it is now. */
-static int changes_of(const struct capture *cap, const struct cdir *d, struct changes *out,
+static int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_changes *out,
                       int *ret_real, struct sbox_error *err)
 {
     _cleanup_free_ char *upper_path = sbox_xasprintf("%s/%zu/upper", cap->path, d->slot);
@@ -975,35 +549,27 @@ static int changes_of(const struct capture *cap, const struct cdir *d, struct ch
                           cap->id, d->path);
     {
         _cleanup_free_ char *mark = sbox_xasprintf("%s/%zu/fuse", cap->path, d->slot);
-        out->fuse = access(mark, F_OK) == 0;
-    }
-    walk(out, upper, real, "");
-    for (size_t i = 0; i < out->n; i++) {
-        struct change *ch = &out->v[i];
-        ch->refused = refusal(ch);
-        for (size_t k = 0; cap->deny && cap->deny[k] && !ch->denied; k++)
-            if (sbox_capture_match(cap->deny[k], ch->rel))
-                ch->denied = cap->deny[k];
+        sbox_changes_walk(out, upper, real, access(mark, F_OK) == 0, cap->deny);
     }
     if (ret_real)
         *ret_real = steal_fd(&real);
     return 0;
 }
 
-static void count(const struct changes *c, unsigned long counts[3])
+static void count(const struct sbox_changes *c, unsigned long counts[3])
 {
     counts[0] = c->n;
     counts[1] = counts[2] = 0;
     for (size_t i = 0; i < c->n; i++)
-        if (c->v[i].kind == ADDED)
+        if (c->v[i].kind == SBOX_ADDED)
             counts[1]++;
-        else if (c->v[i].kind == DELETED)
+        else if (c->v[i].kind == SBOX_DELETED)
             counts[2]++;
 }
 
 /* ---- the end of a run -------------------------------------------------------------------- */
 
-static void put_record(FILE *f, const struct change *ch)
+static void put_record(FILE *f, const struct sbox_change *ch)
 {
     fputc("AMD"[ch->kind], f);
     fputc(' ', f);
@@ -1047,7 +613,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     records_path = sbox_xasprintf("%s/records", run->store);
     records = fopen(records_path, "wxe");
     for (size_t i = 0; i < cap.n_dirs; i++) {
-        struct changes ch;
+        struct sbox_changes ch;
         unsigned long n[3];
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         remove_tree(work); /* overlayfs's scratch space, needed no more */
@@ -1074,7 +640,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
                                           n[0], plural(n[0], "file", "files"), n[1], n[2],
                                           shown(where, buf, sizeof buf), run->id));
         }
-        changes_free(&ch);
+        sbox_changes_free(&ch);
     }
     if (total[0] == 0) {
         capture_free(&cap);
@@ -1174,7 +740,7 @@ static void load_records(const struct capture *cap, struct records *out)
 }
 
 static const struct record *find_record(const struct records *r, size_t slot,
-                                        const struct change *ch)
+                                        const struct sbox_change *ch)
 {
     struct record key = {.slot = slot, .rel = ch->rel, .kind = "AMD"[ch->kind]};
     return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, by_record) : NULL;
@@ -1194,7 +760,7 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
  * lose someone's work), or NULL. Directories are compared by identity only: their times move
  * with every entry made in them. */
 static const char *conflict(const struct capture *cap, const struct records *recs, size_t slot,
-                            const struct change *ch)
+                            const struct sbox_change *ch)
 {
     const struct record *r;
     bool dir = ch->real_present && S_ISDIR(ch->real.st_mode);
@@ -1205,9 +771,9 @@ static const char *conflict(const struct capture *cap, const struct records *rec
     r = find_record(recs, slot, ch);
     if (!r) {
         /* The same path was another kind of change at the end: the directory moved since. */
-        for (int k = ADDED; k <= DELETED && !r; k++) {
-            struct change other = *ch;
-            other.kind = (enum kind)k;
+        for (int k = SBOX_ADDED; k <= SBOX_DELETED && !r; k++) {
+            struct sbox_change other = *ch;
+            other.kind = (enum sbox_change_kind)k;
             r = find_record(recs, slot, &other);
         }
         if (r && r->present && !ch->real_present)
@@ -1222,9 +788,9 @@ static const char *conflict(const struct capture *cap, const struct records *rec
         return NULL;
     if (r->ino != (unsigned long long)ch->real.st_ino)
         return "replaced since the run ended";
-    if (!dir && (r->size != (unsigned long long)ch->real.st_size ||
-                 !same_time(&r->mtime, &ch->real.st_mtim) ||
-                 !same_time(&r->ctime, &ch->real.st_ctim)))
+    if (!dir &&
+        (r->size != (unsigned long long)ch->real.st_size ||
+         !same_time(&r->mtime, &ch->real.st_mtim) || !same_time(&r->ctime, &ch->real.st_ctim)))
         return "changed since the run ended";
     if (!dir && after(&r->ctime, &cap->started))
         return "changed while the run went on";
@@ -1264,7 +830,7 @@ static bool names_or_holds(const char *sel, const char *rel)
 
 /* Marks the changes paths choose (all of them when there are none), and the new directories
  * that lead to them. used[k] is set for each path that chose something. */
-static void choose(const struct cdir *d, struct changes *ch, char *const *paths, bool *used)
+static void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, bool *used)
 {
     for (size_t i = 0; i < ch->n; i++)
         ch->v[i].selected = !paths || !paths[0];
@@ -1281,10 +847,10 @@ static void choose(const struct cdir *d, struct changes *ch, char *const *paths,
     }
     /* The walk lists a directory's changes right after the directory's own. */
     for (size_t j = 0; paths && paths[0] && j < ch->n; j++) {
-        if (ch->v[j].kind == DELETED || !S_ISDIR(ch->v[j].now.st_mode))
+        if (ch->v[j].kind == SBOX_DELETED || !S_ISDIR(ch->v[j].now.st_mode))
             continue;
         for (size_t i = j + 1; i < ch->n && names_or_holds(ch->v[j].rel, ch->v[i].rel); i++)
-            if (ch->v[i].selected && ch->v[i].kind != DELETED) {
+            if (ch->v[i].selected && ch->v[i].kind != SBOX_DELETED) {
                 ch->v[j].selected = true;
                 break;
             }
@@ -1386,19 +952,20 @@ static void run_diff(FILE *out, int a, int b, const char *la, const char *lb)
         fputs("(the lines are not shown: diff(1), from diffutils, is not installed)\n", out);
 }
 
-static void show_change(FILE *out, const struct change *ch, int upper, int real)
+static void show_change(FILE *out, const struct sbox_change *ch, int upper, int real)
 {
     char name[PATH_MAX * 4], t1[PATH_MAX * 4], t2[PATH_MAX * 4];
     _cleanup_free_ char *la = NULL, *lb = NULL;
     _cleanup_close_ int a = -1, b = -1;
     shown(ch->rel, name, sizeof name);
     if (ch->denied)
-        fprintf(out, "!!! DENIED: %s matches capture-deny `%s`: sbox apply leaves it out "
-                     "unless --include-denied\n",
+        fprintf(out,
+                "!!! DENIED: %s matches capture-deny `%s`: sbox apply leaves it out "
+                "unless --include-denied\n",
                 name, shown(ch->denied, t1, sizeof t1));
     if (ch->refused)
         fprintf(out, "!!! REFUSED: %s is %s: sbox apply never writes it\n", name, ch->refused);
-    if (ch->kind == DELETED) {
+    if (ch->kind == SBOX_DELETED) {
         if (S_ISREG(ch->real.st_mode)) {
             a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
             la = sbox_xasprintf("a/%s", name);
@@ -1420,7 +987,7 @@ static void show_change(FILE *out, const struct change *ch, int upper, int real)
         fprintf(out, "%s: was a %s, is now a %s\n", name, type_name(ch->real.st_mode),
                 type_name(ch->now.st_mode));
     if (S_ISDIR(ch->now.st_mode)) {
-        if (ch->kind == ADDED)
+        if (ch->kind == SBOX_ADDED)
             fprintf(out, "new directory %s/ (mode %04o)\n", name, ch->now.st_mode & 07777);
         else
             fprintf(out, "mode %s/: %04o -> %04o\n", name, ch->real.st_mode & 07777,
@@ -1428,7 +995,7 @@ static void show_change(FILE *out, const struct change *ch, int upper, int real)
         return;
     }
     if (S_ISLNK(ch->now.st_mode)) {
-        if (ch->kind == MODIFIED && S_ISLNK(ch->real.st_mode))
+        if (ch->kind == SBOX_MODIFIED && S_ISLNK(ch->real.st_mode))
             fprintf(out, "symlink %s: -> %s, now -> %s\n", name,
                     shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1),
                     shown(ch->target ? ch->target : "?", t2, sizeof t2));
@@ -1441,15 +1008,15 @@ static void show_change(FILE *out, const struct change *ch, int upper, int real)
         fprintf(out, "new %s %s\n", type_name(ch->now.st_mode), name);
         return;
     }
-    if (ch->kind == ADDED || !S_ISREG(ch->real.st_mode))
+    if (ch->kind == SBOX_ADDED || !S_ISREG(ch->real.st_mode))
         fprintf(out, "new file %s (mode %04o)\n", name, ch->now.st_mode & 07777);
     else if ((ch->real.st_mode & 07777) != (ch->now.st_mode & 07777))
         fprintf(out, "mode %s: %04o -> %04o\n", name, ch->real.st_mode & 07777,
                 ch->now.st_mode & 07777);
-    if (ch->kind == MODIFIED && S_ISREG(ch->real.st_mode) && !ch->content)
+    if (ch->kind == SBOX_MODIFIED && S_ISREG(ch->real.st_mode) && !ch->content)
         return;
     b = sys_openat2(upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-    if (ch->kind == MODIFIED && S_ISREG(ch->real.st_mode))
+    if (ch->kind == SBOX_MODIFIED && S_ISREG(ch->real.st_mode))
         a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
     la = a >= 0 ? sbox_xasprintf("a/%s", name) : sbox_xstrdup("/dev/null");
     lb = sbox_xasprintf("b/%s", name);
@@ -1462,13 +1029,13 @@ static void show_change(FILE *out, const struct change *ch, int upper, int real)
         run_diff(out, a, b, la, lb);
 }
 
-static void stat_line(FILE *out, const struct change *ch)
+static void stat_line(FILE *out, const struct sbox_change *ch)
 {
     char name[PATH_MAX * 4], t[PATH_MAX * 4];
-    const mode_t m = ch->kind == DELETED ? ch->real.st_mode : ch->now.st_mode;
+    const mode_t m = ch->kind == SBOX_DELETED ? ch->real.st_mode : ch->now.st_mode;
     fprintf(out, "  %c %s%s", "AMD"[ch->kind], shown(ch->rel, name, sizeof name),
             S_ISDIR(m) ? "/" : "");
-    if (ch->kind != DELETED && S_ISLNK(m))
+    if (ch->kind != SBOX_DELETED && S_ISLNK(m))
         fprintf(out, " -> %s", shown(ch->target ? ch->target : "?", t, sizeof t));
     if (ch->denied)
         fprintf(out, "   !! denied (capture-deny %s)", shown(ch->denied, t, sizeof t));
@@ -1491,7 +1058,7 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
     }
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     for (size_t i = 0; i < cap.n_dirs; i++) {
-        struct changes ch;
+        struct sbox_changes ch;
         _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
         _cleanup_free_ char *up = sbox_xasprintf("%s/%zu/upper", cap.path, cap.dirs[i].slot);
@@ -1506,8 +1073,8 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
         for (size_t k = 0; k < ch.n; k++)
             if (ch.v[k].selected) {
                 n[0]++;
-                n[1] += ch.v[k].kind == ADDED;
-                n[2] += ch.v[k].kind == DELETED;
+                n[1] += ch.v[k].kind == SBOX_ADDED;
+                n[2] += ch.v[k].kind == SBOX_DELETED;
             }
         if (stat)
             fprintf(out, "capture %s of %s:\n", cap.id, shown(where, buf, sizeof buf));
@@ -1524,7 +1091,7 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
                     shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
         if (stat)
             fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
-        changes_free(&ch);
+        sbox_changes_free(&ch);
     }
     r = check_paths(&cap, paths, used, stderr);
     capture_free(&cap);
@@ -1575,8 +1142,8 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
 
 /* ---- discarding -------------------------------------------------------------------------- */
 
-int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid,
-                         gid_t gid, const char *home)
+int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid, gid_t gid,
+                         const char *home)
 {
     struct sbox_error err = {0};
     struct capture cap;
@@ -1588,8 +1155,8 @@ int sbox_capture_discard(const char *store, const char *id, const char *user, ui
     }
     holder = take_lock(&cap, &lock);
     if (holder >= 0) {
-        fprintf(stderr, "sbox: discard: capture %s is still being written (sbox pid %d)\n",
-                cap.id, holder);
+        fprintf(stderr, "sbox: discard: capture %s is still being written (sbox pid %d)\n", cap.id,
+                holder);
         capture_free(&cap);
         return 125;
     }
@@ -1664,7 +1231,7 @@ static int copy_file(int from, int to)
 /* Writes one change into the directory; -errno on failure. Files and symlinks are made under a
  * temporary name and renamed over the old entry, so a reader never sees half a file and a
  * symlink in the way is replaced, not followed. */
-static int write_change(int real, int upper, const struct change *ch, bool *kept)
+static int write_change(int real, int upper, const struct sbox_change *ch, bool *kept)
 {
     _cleanup_close_ int parent = -1, src = -1, dst = -1, dir = -1;
     const char *name;
@@ -1673,7 +1240,7 @@ static int write_change(int real, int upper, const struct change *ch, bool *kept
     parent = open_parent(real, ch->rel, &name);
     if (parent < 0)
         return -errno;
-    if (ch->kind == DELETED) {
+    if (ch->kind == SBOX_DELETED) {
         if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
             return errno == ENOENT ? 0 : -errno;
         if (unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
@@ -1730,7 +1297,7 @@ static int write_change(int real, int upper, const struct change *ch, bool *kept
 }
 
 struct dir_changes {
-    struct changes ch;
+    struct sbox_changes ch;
     int real, upper;
 };
 
@@ -1792,14 +1359,16 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     /* What is left out, and why, one line each; then conflicts, which stop everything. */
     for (size_t i = 0; i < cap.n_dirs; i++) {
         for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct change *ch = &d[i].ch.v[k];
+            struct sbox_change *ch = &d[i].ch.v[k];
             const char *why;
             if (!ch->selected)
                 continue;
             if (ch->denied && !include_denied) {
-                fprintf(stderr, "sbox: apply: left out %s: matches capture-deny `%s` "
-                                "(--include-denied applies it)\n",
-                        shown(ch->rel, buf, sizeof buf), shown(ch->denied, where_buf, sizeof where_buf));
+                fprintf(stderr,
+                        "sbox: apply: left out %s: matches capture-deny `%s` "
+                        "(--include-denied applies it)\n",
+                        shown(ch->rel, buf, sizeof buf),
+                        shown(ch->denied, where_buf, sizeof where_buf));
                 ch->selected = false;
                 denied++;
                 continue;
@@ -1824,13 +1393,13 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     /* Children of a directory left out cannot land either. */
     for (size_t i = 0; i < cap.n_dirs; i++)
         for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct change *p = &d[i].ch.v[k];
-            if (p->selected || p->kind == DELETED || !S_ISDIR(p->now.st_mode))
+            struct sbox_change *p = &d[i].ch.v[k];
+            if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode))
                 continue;
             if (p->real_present && S_ISDIR(p->real.st_mode))
                 continue; /* a mode change: the directory is there either way */
             for (size_t j = k + 1; j < d[i].ch.n && names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
-                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != DELETED) {
+                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != SBOX_DELETED) {
                     d[i].ch.v[j].selected = false;
                     fprintf(stderr, "sbox: apply: left out %s: its directory is left out\n",
                             shown(d[i].ch.v[j].rel, buf, sizeof buf));
@@ -1856,7 +1425,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     masked = true;
     for (size_t i = 0; i < cap.n_dirs; i++) {
         for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct change *ch = &d[i].ch.v[k];
+            struct sbox_change *ch = &d[i].ch.v[k];
             bool kept = false;
             sigset_t pending;
             int r;
@@ -1871,8 +1440,9 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                 if (sigismember(&stop, sig) && sigismember(&pending, sig))
                     stopped = sig;
             if (stopped) {
-                fprintf(stderr, "sbox: apply: interrupted after %lu changes; run it again to "
-                                "land the rest\n",
+                fprintf(stderr,
+                        "sbox: apply: interrupted after %lu changes; run it again to "
+                        "land the rest\n",
                         applied);
                 status = 128 + stopped;
                 goto out;
@@ -1889,8 +1459,8 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                 continue;
             }
             applied++;
-            added += ch->kind == ADDED;
-            deleted += ch->kind == DELETED;
+            added += ch->kind == SBOX_ADDED;
+            deleted += ch->kind == SBOX_DELETED;
         }
     }
     if (!dry_run) {
@@ -1906,7 +1476,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     status = refused ? 1 : 0;
 out:
     for (size_t i = 0; d && i < cap.n_dirs; i++) {
-        changes_free(&d[i].ch);
+        sbox_changes_free(&d[i].ch);
         sbox_closep(&d[i].real);
         sbox_closep(&d[i].upper);
     }

@@ -14,10 +14,10 @@
 /* One run's capture, on the parent's side while the sandbox runs. */
 struct sbox_capture_run {
     char *id;
-    char *store;    /* the capture's directory in the store */
-    int store_fd;   /* O_PATH of it, for the child to bind (-1: none) */
-    int lock_fd;    /* held while the sandbox runs */
-    int *src_fds;   /* per plan mount: O_PATH of a captured directory, or -1 */
+    char *store;  /* the capture's directory in the store */
+    int store_fd; /* O_PATH of it, for the child to bind (-1: none) */
+    int lock_fd;  /* held while the sandbox runs */
+    int *src_fds; /* per plan mount: O_PATH of a captured directory, or -1 */
     size_t n_mounts;
 };
 
@@ -35,15 +35,6 @@ void sbox_capture_abort(struct sbox_capture_run *run);
 
 void sbox_capture_run_free(struct sbox_capture_run *run);
 
-/* Whether rel (a path inside a captured directory, no leading /) matches pattern: a glob per
- * component, with "**" for any number of components; a pattern without a leading "/" matches
- * at any depth, and one ending in "**" matches that directory itself too. */
-bool sbox_capture_match(const char *pattern, const char *rel);
-
-/* Where a symlink at rel (inside a captured directory) with this target leads: false when it
- * is absolute or climbs out of the directory. */
-bool sbox_capture_link_inside(const char *rel, const char *target);
-
 /* The subcommands. Each prints its own lines (stdout for what was asked, stderr for errors)
  * and returns the exit status. store is the capture store; home abbreviates paths. */
 int sbox_capture_list(const char *store, const char *home, FILE *out);
@@ -51,7 +42,7 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
                       const char *home, FILE *out);
 int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
                        char *const *paths, const char *home, FILE *out);
-int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid,
-                         gid_t gid, const char *home);
+int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid, gid_t gid,
+                         const char *home);
 
 #endif

@@ -1317,6 +1317,16 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         char where[512];
         if (a->kind != SBOX_MOUNT_CAPTURE)
             continue;
+        /* As for the current directory: a capture shows the tree to the sandbox, so a shared
+         * one (the home with its keys, /tmp with others' sockets) is a mistake, most often
+         * `sbox -p build` started in the wrong place. */
+        if (cwd_is_shared(p, a->src)) {
+            sbox_origin_format(&a->origin, a->key, where, sizeof where);
+            return sbox_error(err, 0, "%s: `%s` is %s: capture a project directory", where,
+                              a->src,
+                              under_a_home(p, a->src) ? "your home or contains it"
+                                                      : "a shared system directory");
+        }
         for (size_t j = 0; j < p->n_mounts; j++) {
             const struct sbox_mount *b = &p->mounts[j];
             if (j == i || b->kind != SBOX_MOUNT_CAPTURE || !sbox_path_is_under(a->src, b->src))

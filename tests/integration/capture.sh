@@ -308,6 +308,8 @@ printf 'x\n' >"$WORK/plainfile"
 refuses "--capture $WORK/nonexistent|nonexistent" \
     "--capture $WORK/plainfile|Not a directory" \
     "--capture /|not the root" \
+    "--capture /tmp|a shared system directory" \
+    "--capture $HOME|your home or contains it" \
     "--capture $proj --capture $proj/src|inside the captured directory" \
     "--capture $proj --capture $proj|already captured" \
     "--capture-deny a/../b|components may not be" \

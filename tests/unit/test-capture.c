@@ -1,25 +1,32 @@
-/* Unit tests for capture.c's pure parts (deny patterns, where a symlink leads) and for the
+/* Unit tests for changes.c's pure parts (deny patterns, where a symlink leads) and for the
  * plan's capture settings. */
-#include "capture.h"
+#include "changes.h"
 #include "cleanup.h"
 #include "plan.h"
 #include "tap.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 static const struct sbox_origin cli = {.kind = SBOX_ORIGIN_CMDLINE};
 
 static void matches(const char *pattern, const char *rel, bool want)
 {
-    ok(sbox_capture_match(pattern, rel) == want, "`%s` %s `%s`", pattern,
+    ok(sbox_changes_match(pattern, rel) == want, "`%s` %s `%s`", pattern,
        want ? "matches" : "does not match", rel);
 }
 
 static void inside(const char *rel, const char *target, bool want)
 {
-    ok(sbox_capture_link_inside(rel, target) == want, "a link at %s to %s %s", rel, target,
+    ok(sbox_changes_link_inside(rel, target) == want, "a link at %s to %s %s", rel, target,
        want ? "stays inside" : "leads out");
 }
 
@@ -67,6 +74,102 @@ static void test_links(void)
     inside("d1/d2/a", "../../x", true);
 }
 
+
+static void put(const char *dir, const char *name, const char *text, mode_t mode)
+{
+    char path[512];
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    chmod(path, mode);
+}
+
+/* "A rel" lines of the walk, one per change, with denied and refused marks. */
+static char *listed(const struct sbox_changes *c)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    for (size_t i = 0; i < c->n; i++)
+        fprintf(f, "%c %s%s%s;", "AMD"[c->v[i].kind], c->v[i].rel, c->v[i].denied ? " denied" : "",
+                c->v[i].refused ? " refused" : "");
+    fclose(f);
+    return out;
+}
+
+static void test_walk(void)
+{
+    char base[] = "/tmp/sbox-test-capture.XXXXXX", up[600], re[600], cmd[700];
+    char *const deny[] = {".git/hooks/**", NULL};
+    struct sbox_changes c;
+    int u, r;
+    bool whiteouts;
+    if (!mkdtemp(base)) {
+        ok(0, "a temporary directory");
+        return;
+    }
+    snprintf(up, sizeof up, "%s/upper", base);
+    snprintf(re, sizeof re, "%s/real", base);
+    mkdir(up, 0755);
+    mkdir(re, 0755);
+    put(re, "a.txt", "one\n", 0644);
+    put(re, "c.txt", "gone\n", 0644);
+    put(re, "same.txt", "same\n", 0644);
+    put(re, "mode.txt", "m\n", 0644);
+    mkdir(strcat(strcpy(cmd, re), "/d"), 0755);
+    put(re, "d/keep", "k\n", 0644);
+    put(re, "d/gone", "g\n", 0644);
+    mkdir(strcat(strcpy(cmd, re), "/.git"), 0755);
+    mkdir(strcat(strcpy(cmd, re), "/.git/hooks"), 0755);
+    put(up, "a.txt", "two\n", 0644);
+    put(up, "new.txt", "new\n", 0644);
+    put(up, "same.txt", "same\n", 0644);
+    put(up, "mode.txt", "m\n", 0755);
+    mkdir(strcat(strcpy(cmd, up), "/d"), 0755);
+    put(up, "d/keep", "k\n", 0644);
+    mkdir(strcat(strcpy(cmd, up), "/.git"), 0755);
+    mkdir(strcat(strcpy(cmd, up), "/.git/hooks"), 0755);
+    put(up, ".git/hooks/pre-commit", "#!/bin/sh\n", 0755);
+    put(up, ".wh.x", "", 0644);
+    snprintf(cmd, sizeof cmd, "%s/link", up);
+    ok(symlink("/etc/passwd", cmd) == 0, "a symlink out in the upper layer");
+    snprintf(cmd, sizeof cmd, "%s/d", up);
+    /* The kernel's opaque mark, and its whiteout (a 0/0 character device: root or Linux 5.8's
+     * unprivileged whiteouts can make one). */
+    ok(setxattr(cmd, "user.overlay.opaque", "y", 1, 0) == 0 || errno == ENOTSUP,
+       "mark d opaque");
+    snprintf(cmd, sizeof cmd, "%s/c.txt", up);
+    whiteouts = mknod(cmd, S_IFCHR | 0000, makedev(0, 0)) == 0;
+    u = open(up, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    r = open(re, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sbox_changes_walk(&c, u, r, false, deny);
+    {
+        _cleanup_free_ char *got = listed(&c);
+        const char *want = whiteouts ? "A .git/hooks/pre-commit denied;A .wh.x;M a.txt;D c.txt;"
+                                       "D d/gone;A link refused;M mode.txt;A new.txt;"
+                                     : "A .git/hooks/pre-commit denied;A .wh.x;M a.txt;"
+                                       "D d/gone;A link refused;M mode.txt;A new.txt;";
+        is_str(got, want, "the walk lists each change once, in order%s",
+               whiteouts ? "" : " (no whiteout could be made here)");
+    }
+    ok(c.error == 0, "... and could read everything");
+    sbox_changes_free(&c);
+    sbox_changes_walk(&c, u, r, true, NULL);
+    {
+        _cleanup_free_ char *got = listed(&c);
+        ok(got && strstr(got, "A .wh.x") == NULL, "with fuse-overlayfs's layer .wh.x is a whiteout");
+    }
+    sbox_changes_free(&c);
+    close(u);
+    close(r);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    ok(system(cmd) == 0, "clean up");
+}
+
 static void test_plan(void)
 {
     struct sbox_host h = {.uid = 1000, .gid = 1000};
@@ -93,7 +196,8 @@ static void test_plan(void)
        "a capture-deny pattern is added");
     ok(p.n_capture_deny == builtin + 1, "... after the built-in ones");
     ok(sbox_plan_set(&p, NULL, "capture-deny", "a/../b", &cli, &err) < 0, "`..` is refused");
-    ok(sbox_plan_set(&p, NULL, "capture-deny", "a//b", &cli, &err) < 0, "an empty component is refused");
+    ok(sbox_plan_set(&p, NULL, "capture-deny", "a//b", &cli, &err) < 0,
+       "an empty component is refused");
     ok(sbox_plan_set(&p, NULL, "capture-deny", "x**", &cli, &err) < 0, "`x**` is refused");
     ok(sbox_plan_set(&p, NULL, "capture-deny", "", &cli, &err) == 0 && p.n_capture_deny == 0 &&
            !p.capture_deny_builtin,
@@ -101,7 +205,8 @@ static void test_plan(void)
     sbox_plan_set_command(&p, NULL);
     ok(sbox_plan_finish(&p, &err) == 0, "the plan finishes: %s", err.msg);
     for (size_t i = 0; i < p.n_mounts; i++)
-        ok(p.mounts[i].kind != SBOX_MOUNT_BIND, "no bind of the current directory beside its capture");
+        ok(p.mounts[i].kind != SBOX_MOUNT_BIND,
+           "no bind of the current directory beside its capture");
     is_str(p.chdir, "/home/u/proj", "the command starts in the captured current directory");
     sbox_plan_free(&p);
 
@@ -118,6 +223,7 @@ int main(void)
 {
     test_patterns();
     test_links();
+    test_walk();
     test_plan();
     return tap_done();
 }
