@@ -334,6 +334,9 @@ for bad in "diff|expected a capture id" "diff nosuchid|is not a capture id" \
     like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
 done
 
+run_sbox -- diff --version
+like "$OUT" "diff" "after --, diff is a program to run, not sbox's subcommand"
+
 run_sbox --dry-run --capture "$proj" -- true
 like "$OUT" "capture = $proj" "--dry-run shows the capture"
 like "$OUT" "; capture-deny = .git/hooks/**  (built in)" "... and the built-in deny patterns"
