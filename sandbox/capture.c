@@ -596,7 +596,8 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     char **lines = NULL;
     unsigned long total[3] = {0, 0, 0};
     _cleanup_fclose_ FILE *records = NULL;
-    _cleanup_free_ char *store = NULL, *records_path = NULL, *meta_path = NULL;
+    _cleanup_free_ char *store = NULL, *records_path = NULL, *records_tmp = NULL;
+    _cleanup_free_ char *meta_path = NULL;
     int fd;
 
     if (!run->store)
@@ -610,8 +611,11 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     }
     /* What each changed path of the directory was at the end: apply compares it with what
      * it finds, to tell a file changed since. */
+    /* Written aside and renamed: a sbox killed meanwhile leaves no half record, which would
+     * read as conflicts. */
     records_path = sbox_xasprintf("%s/records", run->store);
-    records = fopen(records_path, "wxe");
+    records_tmp = sbox_xasprintf("%s/records.new", run->store);
+    records = fopen(records_tmp, "wxe");
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         unsigned long n[3];
@@ -650,8 +654,9 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         sbox_strv_free(lines);
         return NULL; /* nothing written: nothing to keep */
     }
-    if (!records || fflush(records) != 0 || fsync(fileno(records)) != 0) {
-        unlink(records_path); /* half a record would read as conflicts */
+    if (!records || fflush(records) != 0 || fsync(fileno(records)) != 0 ||
+        rename(records_tmp, records_path) != 0) {
+        unlink(records_tmp);
         sbox_strv_push(&lines, sbox_xasprintf("capture %s: could not record the directory's "
                                               "state; a later apply compares times only",
                                               run->id));
