@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -62,11 +64,84 @@ static char *unescape(const char *s)
     return out;
 }
 
-/* A name for the terminal: control bytes and invalid UTF-8 as \xNN, so a hostile file name
- * cannot forge lines of the output or move the cursor. */
+/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0x80             ? 1
+                 : (s[0] & 0xe0) == 0xc0 ? 2
+                 : (s[0] & 0xf0) == 0xe0 ? 3
+                 : (s[0] & 0xf8) == 0xf0 ? 4
+                                         : 0;
+    unsigned cp;
+    if (!len || len > n)
+        return 0;
+    cp = len == 1 ? s[0] : s[0] & (0x7f >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* Whether the code point in the valid sequence at s must not reach a terminal as it is: C0 and
+ * C1 controls, DEL, and the characters that reorder or hide text (bidirectional overrides and
+ * isolates, line and paragraph separators), which can make one name read as another. */
+static bool hostile(const unsigned char *s, size_t len)
+{
+    if (len == 1)
+        return s[0] < 0x20 || s[0] == 0x7f;
+    if (len == 2)
+        return s[0] == 0xc2 && s[1] < 0xa0;
+    if (len == 3 && s[0] == 0xe2 && s[1] == 0x80)
+        return (s[2] >= 0xa8 && s[2] <= 0xae) || s[2] == 0x8b || s[2] == 0x8e || s[2] == 0x8f;
+    if (len == 3 && s[0] == 0xe2 && s[1] == 0x81)
+        return s[2] >= 0xa6 && s[2] <= 0xa9;
+    return false;
+}
+
+/* How put_shown treats what a file's line may hold but one line of output may not. */
+enum shown_as {
+    AS_LINE, /* a line of a file: tab and newline stay */
+    AS_NAME, /* a file name: tab, newline and backslash itself escaped (so a name holding
+              * "\x0a" and one holding a newline differ) */
+    AS_TEXT, /* other text on one line (a command): tab and newline escaped */
+};
+
+/* Writes n bytes of s with what could forge the output or drive the terminal as \xNN. */
+static void put_shown(FILE *out, const char *s, size_t n, enum shown_as as)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len(u + i, n - i);
+        bool keep = len && !(as == AS_NAME && u[i] == '\\') &&
+                    (!hostile(u + i, len) || (as == AS_LINE && (u[i] == '\t' || u[i] == '\n')));
+        if (!keep) {
+            fprintf(out, "\\x%02x", u[i]);
+            i++;
+            continue;
+        }
+        fwrite(u + i, 1, len, out);
+        i += len;
+    }
+}
+
+/* A name for the terminal (see put_shown), in buf. */
 static const char *shown(const char *s, char *buf, size_t size)
 {
-    sbox_escape(buf, size, s);
+    FILE *f = fmemopen(buf, size, "w");
+    if (!f) {
+        snprintf(buf, size, "?");
+        return buf;
+    }
+    setvbuf(f, NULL, _IONBF, 0);
+    put_shown(f, s, strlen(s), AS_NAME);
+    fputc('\0', f);
+    fclose(f);
+    buf[size - 1] = '\0';
     return buf;
 }
 
@@ -82,6 +157,16 @@ static bool valid_id(const char *id)
 {
     size_t n = strlen(id);
     return n > 0 && n <= 32 && strspn(id, "0123456789abcdef") == n;
+}
+
+/* The walks hold a descriptor per level of a tree: as many as the caller may have. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 /* ---- the store ----------------------------------------------------------------------------- */
@@ -356,7 +441,8 @@ struct cdir {
 struct record {
     size_t slot;
     char *rel;
-    char kind; /* A, M or D: a path may be deleted, then added as something else */
+    char kind;  /* A, M or D: a path may be deleted, then added as something else */
+    bool moved; /* added by the run moving a file of the directory here */
     bool present;
     unsigned long long ino, size;
     struct timespec mtime, ctime;
@@ -529,6 +615,19 @@ static int take_lock(const struct capture *c, int *fd)
     return atoi(pid) > 0 ? atoi(pid) : 0;
 }
 
+/* Holds the capture's lock for this apply (or discard): free, then marked with this pid. */
+static int hold_lock(const struct capture *cap, int *lock)
+{
+    int holder = take_lock(cap, lock);
+    char pid[32];
+    if (holder >= 0)
+        return holder;
+    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (*lock >= 0 && ftruncate(*lock, 0) == 0)
+        (void)!pwrite(*lock, pid, strlen(pid), 0);
+    return -1;
+}
+
 /* The changes of one captured directory: the upper layer against the directory as it is now. */
 static int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_changes *out,
                       int *ret_real, struct sbox_error *err)
@@ -569,10 +668,24 @@ static void count(const struct sbox_changes *c, unsigned long counts[3])
 
 /* ---- the end of a run -------------------------------------------------------------------- */
 
-static void put_record(FILE *f, const struct sbox_change *ch)
+static bool after(const struct timespec *t, const struct timespec *start)
 {
-    fputc("AMD"[ch->kind], f);
-    fputc(' ', f);
+    return t->tv_sec > start->tv_sec || (t->tv_sec == start->tv_sec && t->tv_nsec > start->tv_nsec);
+}
+
+/* An entry the run copied up from the directory, which the directory no longer holds there,
+ * while the directory holding it did not change during the run: the run moved it. Otherwise
+ * someone deleted it since the run started. */
+static bool moved_by_run(const struct sbox_change *ch, const struct timespec *started)
+{
+    return ch->kind == SBOX_ADDED && ch->has_origin && ch->parent_present &&
+           !after(&ch->parent_ctime, started);
+}
+
+static void put_record(FILE *f, const struct sbox_change *ch, const struct timespec *started)
+{
+    /* m: an entry the run moved here (see moved_by_run). */
+    fprintf(f, "%c %c ", "AMD"[ch->kind], moved_by_run(ch, started) ? 'm' : '-');
     if (ch->real_present)
         fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld\t", (unsigned long long)ch->real.st_ino,
                 (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
@@ -602,6 +715,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
 
     if (!run->store)
         return NULL;
+    raise_nofile(); /* the sandbox has ended: nothing inherits it */
     store = sbox_xstrdup(run->store);
     *strrchr(store, '/') = '\0';
     if (load(store, run->id, &cap, &err) < 0) {
@@ -633,7 +747,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
             total[k] += n[k];
         for (size_t k = 0; records && k < ch.n; k++) {
             fprintf(records, "%zu ", cap.dirs[i].slot);
-            put_record(records, &ch.v[k]);
+            put_record(records, &ch.v[k], &cap.started);
         }
         if (n[0]) {
             _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
@@ -703,7 +817,7 @@ static void load_records(const struct capture *cap, struct records *out)
     _cleanup_free_ char *path = sbox_xasprintf("%s/records", cap->path);
     _cleanup_fclose_ FILE *f = NULL;
     _cleanup_free_ char *line = NULL;
-    size_t cap_n = 0;
+    size_t cap_n = 0, cap_v = 0;
     ssize_t n;
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     memset(out, 0, sizeof *out);
@@ -717,17 +831,17 @@ static void load_records(const struct capture *cap, struct records *out)
         unsigned long slot;
         long long ms, cs;
         long mn, cn;
-        char dash;
+        char dash, flag;
         if (line[n - 1] == '\n')
             line[n - 1] = '\0';
         if (!tab)
             continue;
         *tab = '\0';
-        if (sscanf(line, "%lu %c %c", &slot, &r.kind, &dash) == 3 && dash == '-' &&
+        if (sscanf(line, "%lu %c %c %c", &slot, &r.kind, &flag, &dash) == 4 && dash == '-' &&
             strchr("AMD", r.kind)) {
             r.present = false;
-        } else if (sscanf(line, "%lu %c %llu %llu %lld.%ld %lld.%ld", &slot, &r.kind, &r.ino,
-                          &r.size, &ms, &mn, &cs, &cn) == 8 &&
+        } else if (sscanf(line, "%lu %c %c %llu %llu %lld.%ld %lld.%ld", &slot, &r.kind, &flag,
+                          &r.ino, &r.size, &ms, &mn, &cs, &cn) == 9 &&
                    strchr("AMD", r.kind)) {
             r.present = true;
             r.mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
@@ -737,7 +851,11 @@ static void load_records(const struct capture *cap, struct records *out)
         }
         r.rel = unescape(tab + 1);
         r.slot = slot;
-        out->v = sbox_xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+        r.moved = flag == 'm';
+        if (out->n == cap_v) {
+            cap_v = cap_v ? 2 * cap_v : 256;
+            out->v = sbox_xrealloc(out->v, cap_v * sizeof *out->v);
+        }
         out->v[out->n++] = r;
     }
     if (out->n)
@@ -751,10 +869,6 @@ static const struct record *find_record(const struct records *r, size_t slot,
     return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, by_record) : NULL;
 }
 
-static bool after(const struct timespec *t, const struct timespec *start)
-{
-    return t->tv_sec > start->tv_sec || (t->tv_sec == start->tv_sec && t->tv_nsec > start->tv_nsec);
-}
 
 static bool same_time(const struct timespec *a, const struct timespec *b)
 {
@@ -771,6 +885,13 @@ static const char *conflict(const struct capture *cap, const struct records *rec
     bool dir = ch->real_present && S_ISDIR(ch->real.st_mode);
     if (ch->real_present && !dir && after(&ch->real.st_ctim, &cap->started))
         return "changed since the run started";
+    /* The run copied it from the directory, which no longer has it there: deleted since the
+     * run started, unless the run moved it (as the records of the end say). */
+    if (ch->kind == SBOX_ADDED && ch->has_origin) {
+        r = recs->loaded ? find_record(recs, slot, ch) : NULL;
+        if (r ? !r->moved : !recs->loaded && !moved_by_run(ch, &cap->started))
+            return "deleted since the run started";
+    }
     if (!recs->loaded)
         return NULL;
     r = find_record(recs, slot, ch);
@@ -804,27 +925,34 @@ static const char *conflict(const struct capture *cap, const struct records *rec
 
 /* ---- choosing paths ---------------------------------------------------------------------- */
 
-/* A PATH argument as a path inside dir: absolute (then under dir), or relative to dir.
- * NULL when it names nothing there; *bad is set when it could name nothing anywhere. */
-static char *relative_to(const char *dir, const char *arg, bool *bad)
+/* A PATH argument as a path inside dir: absolute, or relative to cwd (the current directory,
+ * passed only when it lies in a captured directory, as a shell user means it), else relative
+ * to dir, where it may not climb with "..". NULL when it names nothing in dir. */
+static char *relative_to(const char *dir, const char *arg, const char *cwd)
 {
     _cleanup_free_ char *norm = NULL;
-    *bad = false;
-    if (arg[0] != '/') {
+    if (arg[0] != '/' && !cwd) {
         _cleanup_free_ char *copy = sbox_xstrdup(arg);
         char *save = NULL;
         for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save))
-            if (strcmp(c, "..") == 0) {
-                *bad = true;
+            if (strcmp(c, "..") == 0)
                 return NULL;
-            }
         norm = sbox_path_resolve("/", arg);
         return norm ? sbox_xstrdup(norm + 1) : NULL;
     }
-    norm = sbox_path_normalize(arg);
-    if (!sbox_path_is_under(norm, dir))
+    norm = arg[0] == '/' ? sbox_path_normalize(arg) : sbox_path_resolve(cwd, arg);
+    if (!norm || !sbox_path_is_under(norm, dir))
         return NULL;
     return sbox_xstrdup(norm + strlen(dir) + (strcmp(dir, "/") != 0 && norm[strlen(dir)] == '/'));
+}
+
+/* The current directory when it lies in one of the captured directories, else NULL. */
+static const char *cwd_in(const struct capture *cap, const char *cwd)
+{
+    for (size_t i = 0; cwd && i < cap->n_dirs; i++)
+        if (sbox_path_is_under(cwd, cap->dirs[i].path))
+            return cwd;
+    return NULL;
 }
 
 static bool names_or_holds(const char *sel, const char *rel)
@@ -833,15 +961,17 @@ static bool names_or_holds(const char *sel, const char *rel)
     return n == 0 || (strncmp(rel, sel, n) == 0 && (rel[n] == '\0' || rel[n] == '/'));
 }
 
-/* Marks the changes paths choose (all of them when there are none), and the new directories
- * that lead to them. used[k] is set for each path that chose something. */
-static void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, bool *used)
+/* Marks the changes paths choose (all of them when there are none), with what they need: the
+ * new directories that lead to them, and the deletions of what stands in their way (the walk
+ * lists those right before, and a directory's changes right after the directory's own).
+ * used[k] is set for each path that chose something. */
+static void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths,
+                   const char *cwd, bool *used)
 {
     for (size_t i = 0; i < ch->n; i++)
         ch->v[i].selected = !paths || !paths[0];
     for (size_t k = 0; paths && paths[k]; k++) {
-        bool bad;
-        _cleanup_free_ char *sel = relative_to(d->path, paths[k], &bad);
+        _cleanup_free_ char *sel = relative_to(d->path, paths[k], cwd);
         if (!sel)
             continue;
         for (size_t i = 0; i < ch->n; i++)
@@ -850,8 +980,9 @@ static void choose(const struct cdir *d, struct sbox_changes *ch, char *const *p
                 used[k] = true;
             }
     }
-    /* The walk lists a directory's changes right after the directory's own. */
-    for (size_t j = 0; paths && paths[0] && j < ch->n; j++) {
+    if (!paths || !paths[0])
+        return;
+    for (size_t j = 0; j < ch->n; j++) {
         if (ch->v[j].kind == SBOX_DELETED || !S_ISDIR(ch->v[j].now.st_mode))
             continue;
         for (size_t i = j + 1; i < ch->n && names_or_holds(ch->v[j].rel, ch->v[i].rel); i++)
@@ -860,19 +991,28 @@ static void choose(const struct cdir *d, struct sbox_changes *ch, char *const *p
                 break;
             }
     }
+    for (size_t i = 0; i < ch->n; i++) {
+        if (!ch->v[i].selected || ch->v[i].kind == SBOX_DELETED)
+            continue;
+        for (size_t k = i; k-- > 0 && ch->v[k].kind == SBOX_DELETED &&
+                           names_or_holds(ch->v[i].rel, ch->v[k].rel);)
+            ch->v[k].selected = true;
+    }
 }
 
-static int check_paths(const struct capture *cap, char *const *paths, bool *used, FILE *msg)
+static int check_paths(const struct capture *cap, char *const *paths, const char *cwd, bool *used,
+                       FILE *msg)
 {
     for (size_t k = 0; paths && paths[k]; k++) {
         char buf[PATH_MAX * 4];
-        bool bad = false;
-        for (size_t i = 0; i < cap->n_dirs && !bad; i++) {
-            _cleanup_free_ char *r = relative_to(cap->dirs[i].path, paths[k], &bad);
+        bool inside = false;
+        for (size_t i = 0; i < cap->n_dirs && !inside; i++) {
+            _cleanup_free_ char *r = relative_to(cap->dirs[i].path, paths[k], cwd);
+            inside = r != NULL;
         }
-        if (bad) {
-            fprintf(msg, "sbox: `%s`: names a path outside the captured directory\n",
-                    shown(paths[k], buf, sizeof buf));
+        if (!inside) {
+            fprintf(msg, "sbox: `%s`: names a path outside the captured director%s\n",
+                    shown(paths[k], buf, sizeof buf), cap->n_dirs == 1 ? "y" : "ies");
             return 125;
         }
         if (!used[k]) {
@@ -882,6 +1022,16 @@ static int check_paths(const struct capture *cap, char *const *paths, bool *used
         }
     }
     return 0;
+}
+
+/* Why a change is denied, for messages. */
+static void deny_text(const struct sbox_change *ch, char *buf, size_t size)
+{
+    char p[PATH_MAX];
+    if (strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
+        snprintf(buf, size, "it lies in a git directory (HEAD, config, objects)");
+    else
+        snprintf(buf, size, "matches capture-deny `%s`", shown(ch->denied, p, sizeof p));
 }
 
 /* ---- showing ----------------------------------------------------------------------------- */
@@ -904,22 +1054,21 @@ static const char *type_name(mode_t m)
     }
 }
 
-/* Copies a diff's output, with control bytes made visible on a terminal: a file's bytes must
- * not drive the reader's terminal. */
+/* Copies a diff's output with what could drive a terminal made visible, whether or not the
+ * output is one: `| less -R` would pass it on. The output is for reading; apply lands the
+ * bytes themselves. */
 static void copy_shown(int from, FILE *out)
 {
-    bool tty = isatty(fileno(out));
-    char buf[65536];
+    FILE *in = fdopen(dup(from), "r");
+    char *line = NULL;
+    size_t cap = 0;
     ssize_t n;
-    while ((n = read(from, buf, sizeof buf)) > 0) {
-        for (ssize_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)buf[i];
-            if (tty && ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f))
-                fprintf(out, "\\x%02x", c);
-            else
-                fputc(c, out);
-        }
-    }
+    if (!in)
+        return;
+    while ((n = getline(&line, &cap, in)) > 0)
+        put_shown(out, line, (size_t)n, AS_LINE);
+    free(line);
+    fclose(in);
 }
 
 static bool binary(int fd)
@@ -957,17 +1106,77 @@ static void run_diff(FILE *out, int a, int b, const char *la, const char *lb)
         fputs("(the lines are not shown: diff(1), from diffutils, is not installed)\n", out);
 }
 
+/* The unified diff of a file against nothing, written here rather than by diff(1): a build
+ * that adds 40,000 files would otherwise fork 40,000 times. sign is '+' (added) or '-'. */
+static void one_sided(FILE *out, int fd, char sign, const char *la, const char *lb)
+{
+    FILE *in = fdopen(dup(fd), "r");
+    char *line = NULL;
+    size_t cap = 0, lines = 0;
+    ssize_t n;
+    bool newline = true;
+    if (!in)
+        return;
+    while ((n = getline(&line, &cap, in)) > 0) {
+        lines++;
+        newline = line[n - 1] == '\n';
+    }
+    if (lines == 0) {
+        free(line);
+        fclose(in);
+        return; /* an empty file: diff shows no lines either */
+    }
+    fprintf(out, "--- %s\n+++ %s\n", la, lb);
+    if (sign == '+')
+        fprintf(out, "@@ -0,0 +1%s%zu @@\n", lines == 1 ? "" : ",", lines);
+    else
+        fprintf(out, "@@ -1%s%zu +0,0 @@\n", lines == 1 ? "" : ",", lines);
+    rewind(in);
+    while ((n = getline(&line, &cap, in)) > 0) {
+        fputc(sign, out);
+        put_shown(out, line, (size_t)n, AS_LINE);
+    }
+    if (!newline)
+        fputs("\n\\ No newline at end of file\n", out);
+    free(line);
+    fclose(in);
+}
+
+/* A file with a NUL byte is shown as binary, which could hide a script: text followed by NULs
+ * still runs. When the file was text, or starts as a script does, its text up to the first NUL
+ * is shown too. */
+static void text_before_nul(FILE *out, int old, int now, const char *la, const char *lb)
+{
+    char buf[65536];
+    ssize_t n = pread(now, buf, sizeof buf, 0);
+    const char *nul = n > 0 ? memchr(buf, '\0', (size_t)n) : NULL;
+    size_t len = nul ? (size_t)(nul - buf) : n > 0 ? (size_t)n : 0;
+    _cleanup_close_ int mem = -1;
+    bool script = len >= 2 && buf[0] == '#' && buf[1] == '!';
+    if (len == 0 || !((old >= 0 && !binary(old)) || script))
+        return;
+    mem = memfd_create("text", MFD_CLOEXEC);
+    if (mem < 0 || write(mem, buf, len) != (ssize_t)len)
+        return;
+    fprintf(out, "!!! %s is binary, but %s: its text before the first NUL byte:\n", lb,
+            script ? "starts as a script does" : "was text");
+    if (old >= 0 && !binary(old))
+        run_diff(out, old, mem, la, lb);
+    else
+        one_sided(out, mem, '+', "/dev/null", lb);
+}
+
 static void show_change(FILE *out, const struct sbox_change *ch, int upper, int real)
 {
     char name[PATH_MAX * 4], t1[PATH_MAX * 4], t2[PATH_MAX * 4];
     _cleanup_free_ char *la = NULL, *lb = NULL;
     _cleanup_close_ int a = -1, b = -1;
     shown(ch->rel, name, sizeof name);
-    if (ch->denied)
-        fprintf(out,
-                "!!! DENIED: %s matches capture-deny `%s`: sbox apply leaves it out "
-                "unless --include-denied\n",
-                name, shown(ch->denied, t1, sizeof t1));
+    if (ch->denied) {
+        deny_text(ch, t1, sizeof t1);
+        fprintf(out, "!!! DENIED: %s %s: sbox apply leaves it out unless --include-denied\n", name,
+                t1);
+    }
     if (ch->refused)
         fprintf(out, "!!! REFUSED: %s is %s: sbox apply never writes it\n", name, ch->refused);
     if (ch->kind == SBOX_DELETED) {
@@ -977,8 +1186,8 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
             if (binary(a))
                 fprintf(out, "Binary file %s deleted (%lld bytes)\n", la,
                         (long long)ch->real.st_size);
-            else
-                run_diff(out, a, -1, la, "/dev/null");
+            else if (a >= 0)
+                one_sided(out, a, '-', la, "/dev/null");
         } else if (S_ISLNK(ch->real.st_mode)) {
             fprintf(out, "deleted symlink %s -> %s\n", name,
                     shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1));
@@ -1027,9 +1236,13 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
     lb = sbox_xasprintf("b/%s", name);
     if (b < 0)
         fprintf(out, "(%s cannot be read in the capture: %s)\n", name, strerror(errno));
-    else if (binary(a) || binary(b))
+    else if (binary(a) || binary(b)) {
         fprintf(out, "Binary file %s %s (%lld bytes)\n", lb, a >= 0 ? "differs" : "added",
                 (long long)ch->now.st_size);
+        if (binary(b))
+            text_before_nul(out, a, b, la, lb);
+    } else if (a < 0)
+        one_sided(out, b, '+', la, lb);
     else
         run_diff(out, a, b, la, lb);
 }
@@ -1042,7 +1255,9 @@ static void stat_line(FILE *out, const struct sbox_change *ch)
             S_ISDIR(m) ? "/" : "");
     if (ch->kind != SBOX_DELETED && S_ISLNK(m))
         fprintf(out, " -> %s", shown(ch->target ? ch->target : "?", t, sizeof t));
-    if (ch->denied)
+    if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
+        fprintf(out, "   !! denied (in a git directory)");
+    else if (ch->denied)
         fprintf(out, "   !! denied (capture-deny %s)", shown(ch->denied, t, sizeof t));
     if (ch->refused)
         fprintf(out, "   !! refused: %s", ch->refused);
@@ -1050,17 +1265,20 @@ static void stat_line(FILE *out, const struct sbox_change *ch)
 }
 
 int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
-                      const char *home, FILE *out)
+                      const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
     struct capture cap;
     _cleanup_free_ bool *used = NULL;
     char buf[PATH_MAX * 4];
+    const char *here;
     int r;
+    raise_nofile();
     if (find(store, id, &cap, &err) < 0) {
         fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
         return 125;
     }
+    here = cwd_in(&cap, cwd);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
@@ -1074,7 +1292,7 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
             return 125;
         }
         upper = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        choose(&cap.dirs[i], &ch, paths, used);
+        choose(&cap.dirs[i], &ch, paths, here, used);
         for (size_t k = 0; k < ch.n; k++)
             if (ch.v[k].selected) {
                 n[0]++;
@@ -1098,31 +1316,62 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
             fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
         sbox_changes_free(&ch);
     }
-    r = check_paths(&cap, paths, used, stderr);
+    r = check_paths(&cap, paths, here, used, stderr);
     capture_free(&cap);
     return r;
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */
 
+/* The changes of an interrupted run's capture, counted now; false when one cannot be read. */
+static bool count_now(const struct capture *c, unsigned long counts[3])
+{
+    counts[0] = counts[1] = counts[2] = 0;
+    for (size_t i = 0; i < c->n_dirs; i++) {
+        struct sbox_changes ch;
+        struct sbox_error err;
+        unsigned long n[3];
+        if (changes_of(c, &c->dirs[i], &ch, NULL, &err) < 0)
+            return false;
+        count(&ch, n);
+        for (int k = 0; k < 3; k++)
+            counts[k] += n[k];
+        if (ch.error) {
+            sbox_changes_free(&ch);
+            return false;
+        }
+        sbox_changes_free(&ch);
+    }
+    return true;
+}
+
 int sbox_capture_list(const char *store, const char *home, FILE *out)
 {
-    size_t n;
-    struct capture *all = load_all(store, &n);
-    if (!n) {
-        fprintf(out, "no captures in %s\n", store);
-        free(all);
-        return 0;
-    }
-    fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s\n", "ID", "STARTED", "STATUS", "CHANGES",
-            "DIRECTORY: COMMAND");
+    size_t n, shown_n = 0;
+    struct capture *all;
+    raise_nofile();
+    all = load_all(store, &n);
     for (size_t i = 0; i < n; i++) {
         struct capture *c = &all[i];
-        char when[32], status[32], changes[64], buf[PATH_MAX * 4], cmd[1024];
+        char when[32], status[32], changes[64], buf[PATH_MAX * 4];
         time_t t = c->started.tv_sec;
         struct tm tm;
         int lock = -1, holder = take_lock(c, &lock);
         _cleanup_free_ char *where = c->n_dirs ? tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
+        if (holder < 0 && !c->ended) {
+            /* A run killed before its end was counted: counted now, and gone if empty (as the
+             * run itself would have removed it). */
+            c->counted = count_now(c, c->counts);
+            if (c->counted && c->counts[0] == 0) {
+                remove_tree(c->path);
+                sbox_closep(&lock);
+                capture_free(c);
+                continue;
+            }
+        }
+        if (shown_n++ == 0)
+            fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s\n", "ID", "STARTED", "STATUS", "CHANGES",
+                    "DIRECTORY: COMMAND");
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
         if (holder >= 0)
             snprintf(status, sizeof status, "running (%d)", holder);
@@ -1136,50 +1385,59 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
                      c->counts[1], c->counts[2]);
         else
             snprintf(changes, sizeof changes, "(sbox diff --stat %s)", c->id);
-        sbox_escape(cmd, sizeof cmd, c->command ? c->command : "");
-        fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s%s: %s\n", c->id, when, status, changes,
-                shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "", cmd);
+        fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s%s: ", c->id, when, status, changes,
+                shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "");
+        put_shown(out, c->command ? c->command : "", strlen(c->command ? c->command : ""), AS_TEXT);
+        fputc('\n', out);
         capture_free(c);
     }
+    if (shown_n == 0)
+        fprintf(out, "no captures in %s\n", store);
     free(all);
     return 0;
 }
 
 /* ---- discarding -------------------------------------------------------------------------- */
 
-int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid, gid_t gid,
-                         const char *home)
+int sbox_capture_discard(const char *store, char *const *ids, const char *user, uid_t uid,
+                         gid_t gid, const char *home)
 {
     struct sbox_error err = {0};
-    struct capture cap;
+    size_t n = sbox_strv_len(ids);
+    _cleanup_free_ struct capture *caps = sbox_xmalloc((n + 1) * sizeof *caps);
     char buf[PATH_MAX * 4];
-    int lock = -1, holder;
-    if (find(store, id, &cap, &err) < 0) {
-        fprintf(stderr, "sbox: discard: %s\n", shown(err.msg, buf, sizeof buf));
-        return 125;
-    }
-    holder = take_lock(&cap, &lock);
-    if (holder >= 0) {
-        fprintf(stderr, "sbox: discard: capture %s is still being written (sbox pid %d)\n", cap.id,
-                holder);
-        capture_free(&cap);
-        return 125;
-    }
-    sbox_closep(&lock);
-    if (remove_tree(cap.path) < 0) {
-        /* Files the sandbox made as another of its ids (userns = subuid) are removed from
-         * inside a user namespace with the same map, as for images. */
-        struct sbox_import_stats stats = {0};
-        if (sbox_image_remove(cap.path, user, uid, gid, home, &stats, &err) < 0) {
-            fprintf(stderr, "sbox: discard: capture %s: %s\n", cap.id,
-                    shown(err.msg, buf, sizeof buf));
-            capture_free(&cap);
+    int status = 0;
+    /* Every id is looked up before any capture goes: a typo stops nothing halfway. */
+    for (size_t i = 0; i < n; i++)
+        if (find(store, ids[i], &caps[i], &err) < 0) {
+            fprintf(stderr, "sbox: discard: %s\n", shown(err.msg, buf, sizeof buf));
+            while (i-- > 0)
+                capture_free(&caps[i]);
             return 125;
         }
+    for (size_t i = 0; i < n; i++) {
+        struct capture *cap = &caps[i];
+        int lock = -1, holder = hold_lock(cap, &lock);
+        if (holder >= 0) {
+            fprintf(stderr, "sbox: discard: capture %s is in use (sbox pid %d)\n", cap->id, holder);
+            status = 125;
+        } else if (remove_tree(cap->path) < 0) {
+            /* Files the sandbox made as another of its ids (userns = subuid) are removed from
+             * inside a user namespace with the same map, as for images. */
+            struct sbox_import_stats stats = {0};
+            sbox_closep(&lock);
+            if (sbox_image_remove(cap->path, user, uid, gid, home, &stats, &err) < 0) {
+                fprintf(stderr, "sbox: discard: capture %s: %s\n", cap->id,
+                        shown(err.msg, buf, sizeof buf));
+                status = 125;
+            }
+        }
+        if (status == 0)
+            fprintf(stderr, "sbox: discarded capture %s\n", cap->id);
+        sbox_closep(&lock);
+        capture_free(cap);
     }
-    fprintf(stderr, "sbox: discarded capture %s\n", cap.id);
-    capture_free(&cap);
-    return 0;
+    return status;
 }
 
 /* ---- applying ---------------------------------------------------------------------------- */
@@ -1233,21 +1491,27 @@ static int copy_file(int from, int to)
     }
 }
 
-/* Writes one change into the directory; -errno on failure. Files and symlinks are made under a
- * temporary name and renamed over the old entry, so a reader never sees half a file and a
- * symlink in the way is replaced, not followed. */
+/* Writes one change into the directory; -errno on failure. Nothing is removed that the
+ * change list did not name (a deletion comes before what takes its place). A file is written
+ * unnamed (O_TMPFILE) and linked in, so a sbox killed meanwhile leaves nothing; a file or
+ * symlink that replaces one is linked under a temporary name and renamed over it, so a reader
+ * never sees half a file and a symlink in the way is replaced, not followed. */
 static int write_change(int real, int upper, const struct sbox_change *ch, bool *kept)
 {
     _cleanup_close_ int parent = -1, src = -1, dst = -1, dir = -1;
     const char *name;
-    char tmp[32];
+    char tmp[32], proc[64];
     struct stat st;
+    bool exists;
     parent = open_parent(real, ch->rel, &name);
     if (parent < 0)
         return -errno;
+    exists = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!exists && errno != ENOENT)
+        return -errno;
     if (ch->kind == SBOX_DELETED) {
-        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            return errno == ENOENT ? 0 : -errno;
+        if (!exists)
+            return 0;
         if (unlinkat(parent, name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0) {
             if (errno == ENOTEMPTY || errno == EEXIST) {
                 *kept = true; /* it holds what was left out */
@@ -1258,16 +1522,17 @@ static int write_change(int real, int upper, const struct sbox_change *ch, bool 
         return 0;
     }
     if (S_ISDIR(ch->now.st_mode)) {
-        if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-            unlinkat(parent, name, 0) < 0)
-            return -errno;
-        if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+        if (exists && !S_ISDIR(st.st_mode))
+            return -EEXIST;
+        if (!exists && mkdirat(parent, name, 0700) < 0)
             return -errno;
         dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dir < 0 || fchmod(dir, ch->now.st_mode & 01777) < 0)
             return -errno;
         return 0;
     }
+    if (exists && S_ISDIR(st.st_mode))
+        return -EISDIR; /* its deletion was left out */
     if (temp_name(tmp) < 0)
         return -errno;
     if (S_ISLNK(ch->now.st_mode)) {
@@ -1275,22 +1540,37 @@ static int write_change(int real, int upper, const struct sbox_change *ch, bool 
             return -errno;
     } else {
         struct timespec times[2];
+        bool named = false;
         src = sys_openat2(upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
         if (src < 0 || fstat(src, &st) < 0)
             return -errno;
         if (!S_ISREG(st.st_mode))
             return -EINVAL;
-        dst = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (dst < 0)
-            return -errno;
+        dst = openat(parent, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+        if (dst < 0) {
+            /* A file system without O_TMPFILE: a named temporary file. */
+            dst = openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (dst < 0)
+                return -errno;
+            named = true;
+        }
         times[0] = st.st_atim;
         times[1] = st.st_mtim;
         /* The file's time as the build left it: make and its kind compare times. */
         if (copy_file(src, dst) < 0 || fchmod(dst, st.st_mode & 0777) < 0 ||
             futimens(dst, times) < 0) {
             int e = errno;
-            unlinkat(parent, tmp, 0);
+            if (named)
+                unlinkat(parent, tmp, 0);
             return -e;
+        }
+        if (!named) {
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", dst);
+            /* A new file takes its name at once, and only if it is still free. */
+            if (!exists)
+                return linkat(AT_FDCWD, proc, parent, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+            if (linkat(AT_FDCWD, proc, parent, tmp, AT_SYMLINK_FOLLOW) < 0)
+                return -errno;
         }
     }
     if (renameat(parent, tmp, parent, name) < 0) {
@@ -1306,32 +1586,54 @@ struct dir_changes {
     int real, upper;
 };
 
+/* Why the change cannot land whole, or NULL: what must go first (the deletion at the same path,
+ * or the contents of a directory that becomes something else) is left out. Found before
+ * anything is written, so a failed apply changes nothing. */
+static const char *blocked(const struct sbox_changes *c, size_t i)
+{
+    const struct sbox_change *ch = &c->v[i];
+    if (!ch->selected || ch->kind == SBOX_DELETED)
+        return NULL;
+    for (size_t k = i;
+         k-- > 0 && c->v[k].kind == SBOX_DELETED && names_or_holds(ch->rel, c->v[k].rel);) {
+        if (c->v[k].selected)
+            continue;
+        if (strcmp(c->v[k].rel, ch->rel) == 0)
+            return "what it replaces is left out";
+        if (!S_ISDIR(ch->now.st_mode))
+            return "the directory it replaces holds paths that are left out";
+    }
+    return NULL;
+}
+
 int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
-                       char *const *paths, const char *home, FILE *out)
+                       char *const *paths, const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
     struct capture cap;
     struct records recs;
     _cleanup_free_ bool *used = NULL;
     _cleanup_free_ struct dir_changes *d = NULL;
-    char buf[PATH_MAX * 4], where_buf[PATH_MAX * 4];
+    char buf[PATH_MAX * 4], why[PATH_MAX * 4];
     unsigned long applied = 0, added = 0, deleted = 0, denied = 0, refused = 0, conflicts = 0;
-    unsigned long kept_dirs = 0;
+    unsigned long kept_dirs = 0, blocks = 0;
     int lock = -1, holder, status = 0, stopped = 0;
     bool masked = false;
+    const char *here;
     sigset_t stop, old_mask;
 
+    raise_nofile();
     if (find(store, id, &cap, &err) < 0) {
         fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
         return 125;
     }
-    holder = take_lock(&cap, &lock);
+    holder = hold_lock(&cap, &lock);
     if (holder >= 0) {
-        fprintf(stderr, "sbox: apply: capture %s is still being written (sbox pid %d)\n", cap.id,
-                holder);
+        fprintf(stderr, "sbox: apply: capture %s is in use (sbox pid %d)\n", cap.id, holder);
         capture_free(&cap);
         return 125;
     }
+    here = cwd_in(&cap, cwd);
     load_records(&cap, &recs);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     d = calloc(cap.n_dirs + 1, sizeof *d);
@@ -1355,54 +1657,38 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             status = 125;
             goto out;
         }
-        choose(&cap.dirs[i], &d[i].ch, paths, used);
+        choose(&cap.dirs[i], &d[i].ch, paths, here, used);
     }
-    status = check_paths(&cap, paths, used, stderr);
+    status = check_paths(&cap, paths, here, used, stderr);
     if (status)
         goto out;
 
-    /* What is left out, and why, one line each; then conflicts, which stop everything. */
+    /* What is left out, and why, one line each; then what cannot land whole, and conflicts:
+     * either stops everything before anything is written. */
     for (size_t i = 0; i < cap.n_dirs; i++) {
         for (size_t k = 0; k < d[i].ch.n; k++) {
             struct sbox_change *ch = &d[i].ch.v[k];
-            const char *why;
             if (!ch->selected)
                 continue;
             if (ch->denied && !include_denied) {
-                fprintf(stderr,
-                        "sbox: apply: left out %s: matches capture-deny `%s` "
-                        "(--include-denied applies it)\n",
-                        shown(ch->rel, buf, sizeof buf),
-                        shown(ch->denied, where_buf, sizeof where_buf));
+                deny_text(ch, why, sizeof why);
+                fprintf(stderr, "sbox: apply: left out %s: %s (--include-denied applies it)\n",
+                        shown(ch->rel, buf, sizeof buf), why);
                 ch->selected = false;
                 denied++;
-                continue;
-            }
-            if (ch->refused) {
+            } else if (ch->refused) {
                 fprintf(stderr, "sbox: apply: refused %s: %s\n", shown(ch->rel, buf, sizeof buf),
                         ch->refused);
                 ch->selected = false;
                 refused++;
-                continue;
-            }
-            why = conflict(&cap, &recs, cap.dirs[i].slot, ch);
-            if (why) {
-                _cleanup_free_ char *w = tilde(cap.dirs[i].path, home);
-                fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
-                        shown(ch->rel, buf, sizeof buf), shown(w, where_buf, sizeof where_buf),
-                        why);
-                conflicts++;
             }
         }
-    }
-    /* Children of a directory left out cannot land either. */
-    for (size_t i = 0; i < cap.n_dirs; i++)
+        /* Children of a new directory left out cannot land either. */
         for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct sbox_change *p = &d[i].ch.v[k];
-            if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode))
+            const struct sbox_change *p = &d[i].ch.v[k];
+            if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode) ||
+                (p->real_present && S_ISDIR(p->real.st_mode)))
                 continue;
-            if (p->real_present && S_ISDIR(p->real.st_mode))
-                continue; /* a mode change: the directory is there either way */
             for (size_t j = k + 1; j < d[i].ch.n && names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
                 if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != SBOX_DELETED) {
                     d[i].ch.v[j].selected = false;
@@ -1411,11 +1697,30 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                     denied++;
                 }
         }
-    if (conflicts) {
+    }
+    for (size_t i = 0; i < cap.n_dirs; i++) {
+        for (size_t k = 0; k < d[i].ch.n; k++) {
+            const struct sbox_change *ch = &d[i].ch.v[k];
+            const char *w;
+            if (!ch->selected)
+                continue;
+            if ((w = blocked(&d[i].ch, k))) {
+                fprintf(stderr, "sbox: apply: %s cannot land: %s\n",
+                        shown(ch->rel, buf, sizeof buf), w);
+                blocks++;
+            } else if ((w = conflict(&cap, &recs, cap.dirs[i].slot, ch))) {
+                _cleanup_free_ char *t = tilde(cap.dirs[i].path, home);
+                fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
+                        shown(ch->rel, buf, sizeof buf), shown(t, why, sizeof why), w);
+                conflicts++;
+            }
+        }
+    }
+    if (conflicts || blocks) {
         fprintf(stderr,
-                "sbox: apply: nothing applied: %lu %s changed since the run (apply other "
-                "paths by name, or run the build again)\n",
-                conflicts, plural(conflicts, "path", "paths"));
+                "sbox: apply: nothing applied: %lu %s changed since the run, %lu cannot land "
+                "(apply other paths by name, or run the build again)\n",
+                conflicts, plural(conflicts, "path", "paths"), blocks);
         status = 1;
         goto out;
     }

@@ -38,11 +38,13 @@ void sbox_capture_run_free(struct sbox_capture_run *run);
 /* The subcommands. Each prints its own lines (stdout for what was asked, stderr for errors)
  * and returns the exit status. store is the capture store; home abbreviates paths. */
 int sbox_capture_list(const char *store, const char *home, FILE *out);
+/* PATH arguments are absolute, or relative to cwd when it lies in a captured directory, else
+ * to the captured directory. */
 int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
-                      const char *home, FILE *out);
+                      const char *cwd, const char *home, FILE *out);
 int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
-                       char *const *paths, const char *home, FILE *out);
-int sbox_capture_discard(const char *store, const char *id, const char *user, uid_t uid, gid_t gid,
-                         const char *home);
+                       char *const *paths, const char *cwd, const char *home, FILE *out);
+int sbox_capture_discard(const char *store, char *const *ids, const char *user, uid_t uid,
+                         gid_t gid, const char *home);
 
 #endif

@@ -3,6 +3,7 @@
  * trees as hostile (no symlink followed, nothing written) and never decides what to do. */
 #include "changes.h"
 #include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -98,14 +99,19 @@ void sbox_changes_free(struct sbox_changes *c)
     memset(c, 0, sizeof *c);
 }
 
-static struct sbox_change *add(struct sbox_changes *c, const char *rel, enum sbox_change_kind k)
+static struct sbox_change *add(struct sbox_changes *c, const char *rel, enum sbox_change_kind k,
+                               bool in_git)
 {
     struct sbox_change *ch;
-    c->v = sbox_xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        c->v = sbox_xrealloc(c->v, c->cap * sizeof *c->v);
+    }
     ch = &c->v[c->n++];
     memset(ch, 0, sizeof *ch);
     ch->rel = sbox_xstrdup(rel);
     ch->kind = k;
+    ch->in_git = in_git;
     return ch;
 }
 
@@ -127,27 +133,52 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in the directory at fd (not "." and ".."), sorted; *ok is false when it could not
- * be read (NULL is also an empty directory). */
-static char **names_of(int fd, bool *ok)
+struct names {
+    char **v;
+    size_t n, cap;
+};
+
+static void names_push(struct names *l, char *s)
 {
-    char **v = NULL;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = sbox_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = s;
+}
+
+static void names_free(struct names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static bool names_has(const struct names *l, const char *name)
+{
+    return l->n && bsearch(&name, l->v, l->n, sizeof *l->v, by_name) != NULL;
+}
+
+/* The names in the directory at fd (not "." and ".."), sorted; false when it cannot be read. */
+static bool names_of(int fd, struct names *out)
+{
     int dup = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
     struct dirent *e;
-    *ok = d != NULL;
+    memset(out, 0, sizeof *out);
     if (!d) {
         if (dup >= 0)
             close(dup);
-        return NULL;
+        return false;
     }
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-            sbox_strv_push(&v, sbox_xstrdup(e->d_name));
+            names_push(out, sbox_xstrdup(e->d_name));
     closedir(d);
-    if (v)
-        qsort(v, sbox_strv_len(v), sizeof *v, by_name);
-    return v;
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, by_name);
+    return true;
 }
 
 static char *link_target(int dir, const char *name)
@@ -160,8 +191,32 @@ static char *link_target(int dir, const char *name)
     return sbox_xstrdup(buf);
 }
 
+/* Whether a directory (its upper and real sides, either -1) is a git directory, whatever its
+ * name: HEAD, config, and objects or refs. git runs what such a directory's config and hooks
+ * name when it is used, and a build can make one anywhere (a bare repository, or one a .git
+ * file or symlink points to). */
+static bool git_dir(int upper, int real)
+{
+    const char *need[] = {"HEAD", "config"};
+    const char *either[] = {"objects", "refs"};
+    bool any = false;
+    for (size_t i = 0; i < 2; i++) {
+        struct stat st;
+        if (!((upper >= 0 && fstatat(upper, need[i], &st, AT_SYMLINK_NOFOLLOW) == 0) ||
+              (real >= 0 && fstatat(real, need[i], &st, AT_SYMLINK_NOFOLLOW) == 0)))
+            return false;
+    }
+    for (size_t i = 0; i < 2 && !any; i++) {
+        struct stat st;
+        any = (upper >= 0 && fstatat(upper, either[i], &st, AT_SYMLINK_NOFOLLOW) == 0) ||
+              (real >= 0 && fstatat(real, either[i], &st, AT_SYMLINK_NOFOLLOW) == 0);
+    }
+    return any;
+}
+
 /* The directory's entry rel and everything below it, deleted: children first. */
-static void deleted_tree(struct sbox_changes *c, int real, const char *name, const char *rel)
+static void deleted_tree(struct sbox_changes *c, int real, const char *name, const char *rel,
+                         bool in_git)
 {
     struct stat st;
     struct sbox_change *ch;
@@ -173,18 +228,20 @@ static void deleted_tree(struct sbox_changes *c, int real, const char *name, con
     if (S_ISDIR(st.st_mode)) {
         _cleanup_close_ int sub =
             openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        bool ok = false;
-        _cleanup_strv_ char **names = sub >= 0 ? names_of(sub, &ok) : NULL;
-        if (!ok) {
+        struct names names;
+        bool sub_git;
+        if (sub < 0 || !names_of(sub, &names)) {
             read_error(c, rel);
             return;
         }
-        for (size_t i = 0; names && names[i]; i++) {
-            _cleanup_free_ char *r = join(rel, names[i]);
-            deleted_tree(c, sub, names[i], r);
+        sub_git = in_git || git_dir(-1, sub);
+        for (size_t i = 0; i < names.n; i++) {
+            _cleanup_free_ char *r = join(rel, names.v[i]);
+            deleted_tree(c, sub, names.v[i], r, sub_git);
         }
+        names_free(&names);
     }
-    ch = add(c, rel, SBOX_DELETED);
+    ch = add(c, rel, SBOX_DELETED, in_git);
     ch->real = st;
     ch->real_present = true;
     if (S_ISLNK(st.st_mode))
@@ -221,6 +278,29 @@ static bool whiteout(int fd, const char *name, const struct stat *st)
     return false;
 }
 
+/* Whether the kernel's overlay copied the entry up from the directory (user.overlay.origin,
+ * empty when file handles are not in use, as in a user namespace), and the state of the
+ * directory's parent directory then: a copied-up entry the directory no longer has was moved
+ * by the run, or deleted by someone else, which changed that directory. */
+static void origin_of(int dir, const char *name, int real_parent, struct sbox_change *ch)
+{
+    _cleanup_close_ int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    char path[64];
+    struct stat st;
+    if (fd < 0)
+        return;
+    /* fgetxattr needs a descriptor opened for reading; an O_PATH one (which can name a
+     * symlink) is reached through its /proc link, which getxattr follows to the entry itself. */
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (getxattr(path, "user.overlay.origin", NULL, 0) < 0)
+        return;
+    ch->has_origin = true;
+    if (real_parent >= 0 && fstat(real_parent, &st) == 0) {
+        ch->parent_present = true;
+        ch->parent_ctime = st.st_ctim;
+    }
+}
+
 static bool same_bytes(int a, int b)
 {
     char x[65536], y[65536];
@@ -240,11 +320,11 @@ static bool same_bytes(int a, int b)
     }
 }
 
-static void walk(struct sbox_changes *c, int upper, int real, const char *prefix);
+static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git);
 
 /* One entry of an upper directory against the directory's entry of the same name. */
 static void walk_entry(struct sbox_changes *c, int upper, int real, const char *name,
-                       const char *rel)
+                       const char *rel, bool in_git)
 {
     struct stat up, re;
     bool present = false;
@@ -262,7 +342,7 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
     }
     if (whiteout(upper, name, &up)) {
         if (present)
-            deleted_tree(c, real, name, rel);
+            deleted_tree(c, real, name, rel, in_git);
         return;
     }
     if (S_ISDIR(up.st_mode)) {
@@ -275,7 +355,7 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
         }
         if (present && S_ISDIR(re.st_mode)) {
             if ((re.st_mode & 07777) != (up.st_mode & 07777)) {
-                ch = add(c, rel, SBOX_MODIFIED);
+                ch = add(c, rel, SBOX_MODIFIED, in_git);
                 ch->now = up;
                 ch->real = re;
                 ch->real_present = true;
@@ -287,23 +367,27 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
             }
         } else {
             if (present)
-                deleted_tree(c, real, name, rel);
-            ch = add(c, rel, SBOX_ADDED);
+                deleted_tree(c, real, name, rel, in_git);
+            ch = add(c, rel, SBOX_ADDED, in_git);
             ch->now = up;
+            if (!c->fuse)
+                origin_of(upper, name, real, ch);
         }
-        walk(c, usub, rsub, rel);
+        walk(c, usub, rsub, rel, in_git || git_dir(usub, opaque(usub, c->fuse) ? -1 : rsub));
         return;
     }
     if (present && S_ISDIR(re.st_mode)) {
         /* A directory became something else: its contents go first, each one a deletion. */
-        deleted_tree(c, real, name, rel);
+        deleted_tree(c, real, name, rel, in_git);
         present = false;
     }
     if (!present) {
-        ch = add(c, rel, SBOX_ADDED);
+        ch = add(c, rel, SBOX_ADDED, in_git);
         ch->now = up;
         if (S_ISLNK(up.st_mode) && !(ch->target = link_target(upper, name)))
             read_error(c, rel);
+        if (!c->fuse)
+            origin_of(upper, name, real, ch);
         return;
     }
     {
@@ -332,7 +416,7 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
             differ = up.st_rdev != re.st_rdev;
         if (!differ && !content)
             return; /* copied up, but the same: a touch, or written back as it was */
-        ch = add(c, rel, SBOX_MODIFIED);
+        ch = add(c, rel, SBOX_MODIFIED, in_git);
         ch->now = up;
         ch->real = re;
         ch->real_present = true;
@@ -342,51 +426,164 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
     }
 }
 
-static void walk(struct sbox_changes *c, int upper, int real, const char *prefix)
+static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git)
 {
-    bool ok;
-    _cleanup_strv_ char **names = names_of(upper, &ok);
-    _cleanup_strv_ char **covered = NULL;
+    struct names names, covered = {0};
     bool hides = real >= 0 && opaque(upper, c->fuse);
-    if (!ok) {
+    if (!names_of(upper, &names)) {
         read_error(c, prefix[0] ? prefix : ".");
         return;
     }
-    for (size_t i = 0; names && names[i]; i++) {
-        const char *name = names[i];
+    for (size_t i = 0; i < names.n; i++) {
+        const char *name = names.v[i];
         _cleanup_free_ char *rel = NULL;
         if (c->fuse && strcmp(name, ".wh..wh..opq") == 0)
             continue;
         if (c->fuse && strncmp(name, ".wh.", 4) == 0 && name[4]) {
             /* fuse-overlayfs's whiteout, where it may not make a device node */
             rel = join(prefix, name + 4);
-            sbox_strv_push(&covered, sbox_xstrdup(name + 4));
+            names_push(&covered, sbox_xstrdup(name + 4));
             if (real >= 0)
-                deleted_tree(c, real, name + 4, rel);
+                deleted_tree(c, real, name + 4, rel, in_git);
             continue;
         }
-        sbox_strv_push(&covered, sbox_xstrdup(name));
+        names_push(&covered, sbox_xstrdup(name));
         rel = join(prefix, name);
-        walk_entry(c, upper, real, name, rel);
+        walk_entry(c, upper, real, name, rel, in_git);
     }
     if (hides) {
         /* An opaque directory: what the directory holds that the capture does not was
          * deleted (rm -r, then made again). */
-        _cleanup_strv_ char **rnames = names_of(real, &ok);
-        for (size_t i = 0; rnames && rnames[i]; i++) {
-            bool seen = false;
-            for (size_t j = 0; covered && covered[j] && !seen; j++)
-                seen = strcmp(covered[j], rnames[i]) == 0;
-            if (!seen) {
-                _cleanup_free_ char *rel = join(prefix, rnames[i]);
-                deleted_tree(c, real, rnames[i], rel);
+        struct names rnames;
+        if (covered.n)
+            qsort(covered.v, covered.n, sizeof *covered.v, by_name);
+        if (!names_of(real, &rnames))
+            read_error(c, prefix[0] ? prefix : ".");
+        for (size_t i = 0; i < rnames.n; i++) {
+            if (!names_has(&covered, rnames.v[i])) {
+                _cleanup_free_ char *rel = join(prefix, rnames.v[i]);
+                deleted_tree(c, real, rnames.v[i], rel, in_git);
             }
         }
+        names_free(&rnames);
     }
+    names_free(&covered);
+    names_free(&names);
+}
+
+/* ---- where a symlink leads ----------------------------------------------------------------- */
+
+/* The symlink at path (components below the directory) in one view: the capture laid over the
+ * directory (upper first, real where the upper has nothing), or the directory alone
+ * (upper == -1). Its target, or NULL when path is not a symlink there. No symlink is followed
+ * on the way: the components before were resolved already. */
+static char *view_link(int upper, int real, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir = slash ? sbox_xstrndup(path, (size_t)(slash - path)) : NULL;
+    const char *name = slash ? slash + 1 : path;
+    int sides[2] = {upper, real};
+    for (int i = 0; i < 2; i++) {
+        _cleanup_close_ int parent = -1;
+        struct stat st;
+        if (sides[i] < 0)
+            continue;
+        parent = dir ? sys_openat2(sides[i], dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)
+                     : fcntl(sides[i], F_DUPFD_CLOEXEC, 3);
+        if (parent < 0 || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue; /* not on this side: the next one */
+        if (i == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0)
+            return NULL; /* deleted in the capture */
+        return S_ISLNK(st.st_mode) ? link_target(parent, name) : NULL;
+    }
+    return NULL;
+}
+
+/* Whether a symlink at rel with this target, resolved as the kernel would in one view, stays
+ * in the directory: every symlink met on the way (the capture's own included) is followed,
+ * up to 40 of them. */
+static bool stays_inside(int upper, int real, const char *rel, const char *target)
+{
+    char *stack[PATH_MAX / 2];
+    size_t depth = 0;
+    struct names queue = {0}; /* components still to resolve, last first */
+    _cleanup_free_ char *dir = sbox_xstrdup(rel);
+    char *slash = strrchr(dir, '/'), *save = NULL;
+    bool inside = true;
+    int hops = 0;
+    if (slash)
+        *slash = '\0';
+    else
+        dir[0] = '\0';
+    for (char *t = strtok_r(dir, "/", &save); t && depth < PATH_MAX / 2;
+         t = strtok_r(NULL, "/", &save))
+        stack[depth++] = sbox_xstrdup(t);
+    {
+        struct names parts = {0};
+        _cleanup_free_ char *copy = sbox_xstrdup(target);
+        for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save))
+            names_push(&parts, sbox_xstrdup(t));
+        while (parts.n)
+            names_push(&queue, parts.v[--parts.n]);
+        free(parts.v);
+    }
+    while (inside && queue.n) {
+        char *comp = queue.v[--queue.n];
+        _cleanup_free_ char *path = NULL, *link = NULL;
+        size_t len = 0;
+        if (!strcmp(comp, ".")) {
+            free(comp);
+            continue;
+        }
+        if (!strcmp(comp, "..")) {
+            free(comp);
+            if (depth == 0)
+                inside = false;
+            else
+                free(stack[--depth]);
+            continue;
+        }
+        if (depth == PATH_MAX / 2) {
+            free(comp);
+            inside = false;
+            break;
+        }
+        stack[depth++] = comp;
+        for (size_t i = 0; i < depth; i++)
+            len += strlen(stack[i]) + 1;
+        path = sbox_xmalloc(len);
+        path[0] = '\0';
+        for (size_t i = 0; i < depth; i++) {
+            if (i)
+                strcat(path, "/");
+            strcat(path, stack[i]);
+        }
+        link = view_link(upper, real, path);
+        if (!link)
+            continue;
+        if (++hops > 40 || link[0] == '/') {
+            inside = false;
+            break;
+        }
+        free(stack[--depth]);
+        {
+            struct names parts = {0};
+            for (char *t = strtok_r(link, "/", &save); t; t = strtok_r(NULL, "/", &save))
+                names_push(&parts, sbox_xstrdup(t));
+            while (parts.n)
+                names_push(&queue, parts.v[--parts.n]);
+            free(parts.v);
+        }
+    }
+    while (depth)
+        free(stack[--depth]);
+    names_free(&queue);
+    return inside;
 }
 
 /* Why apply must never write this change, or NULL. */
-static const char *refusal(const struct sbox_change *ch)
+static const char *refusal(const struct sbox_change *ch, int upper, int real)
 {
     mode_t t = ch->now.st_mode & S_IFMT;
     if (ch->kind == SBOX_DELETED)
@@ -405,6 +602,11 @@ static const char *refusal(const struct sbox_change *ch)
             return "an absolute symlink";
         if (!sbox_changes_link_inside(ch->rel, ch->target))
             return "a symlink leading out of the directory";
+        /* Through other symlinks, as the capture would leave them and as the directory has
+         * them now: either way it must stay inside. */
+        if (!stays_inside(upper, real, ch->rel, ch->target) ||
+            !stays_inside(-1, real, ch->rel, ch->target))
+            return "a symlink leading out of the directory through other symlinks";
         return NULL;
     case S_IFIFO:
         return "a fifo";
@@ -419,12 +621,14 @@ void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse,
 {
     memset(out, 0, sizeof *out);
     out->fuse = fuse;
-    walk(out, upper, real, "");
+    walk(out, upper, real, "", git_dir(upper, real));
     for (size_t i = 0; i < out->n; i++) {
         struct sbox_change *ch = &out->v[i];
-        ch->refused = refusal(ch);
+        ch->refused = refusal(ch, upper, real);
         for (size_t k = 0; deny && deny[k] && !ch->denied; k++)
             if (sbox_changes_match(deny[k], ch->rel))
                 ch->denied = deny[k];
+        if (!ch->denied && ch->in_git)
+            ch->denied = SBOX_DENIED_GIT;
     }
 }

@@ -18,13 +18,20 @@ struct sbox_change {
     bool content; /* a file on both sides, with other bytes */
     char *target, *old_target;
     const char *refused; /* why apply never writes it */
-    const char *denied;  /* the capture-deny pattern it matches */
+    const char *denied;  /* the capture-deny pattern it matches, or SBOX_DENIED_GIT */
+    bool in_git;         /* inside a git directory (HEAD, config, objects or refs) */
+    bool has_origin;     /* added, but copied up from the directory by the kernel's overlay */
+    bool parent_present; /* ... when the directory holding it exists, whose ctime is then: */
+    struct timespec parent_ctime;
     bool selected;
 };
 
+/* The denial of what lies inside a git directory, whatever its name. */
+#define SBOX_DENIED_GIT "(inside a git directory)"
+
 struct sbox_changes {
     struct sbox_change *v;
-    size_t n;
+    size_t n, cap;
     bool fuse; /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
     int error; /* errno of the first entry that could not be read */
     char *error_at;

@@ -240,15 +240,18 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
     if (!id)
         return fail("%s: expected a capture id (see sbox captures)", cmd);
     if (!strcmp(cmd, "diff"))
-        return sbox_capture_diff(plan->capture_store, id, stat, paths, home, stdout);
+        return sbox_capture_diff(plan->capture_store, id, stat, paths, host->cwd, home, stdout);
     if (!strcmp(cmd, "apply"))
-        return sbox_capture_apply(plan->capture_store, id, include_denied, dry_run, paths, home,
-                                  stdout);
-    status = sbox_capture_discard(plan->capture_store, id, host->user, host->uid, host->gid,
-                                  host->home_real ? host->home_real : home);
-    for (size_t i = 0; paths && paths[i] && status != 125; i++)
-        status = sbox_capture_discard(plan->capture_store, paths[i], host->user, host->uid,
-                                      host->gid, host->home_real ? host->home_real : home);
+        return sbox_capture_apply(plan->capture_store, id, include_denied, dry_run, paths,
+                                  host->cwd, home, stdout);
+    {
+        _cleanup_strv_ char **ids = NULL;
+        sbox_strv_push(&ids, sbox_xstrdup(id));
+        for (size_t i = 0; paths && paths[i]; i++)
+            sbox_strv_push(&ids, sbox_xstrdup(paths[i]));
+        status = sbox_capture_discard(plan->capture_store, ids, host->user, host->uid, host->gid,
+                                      host->home_real ? host->home_real : home);
+    }
     return status;
 }
 

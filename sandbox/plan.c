@@ -81,12 +81,15 @@ static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
 }
 
 /* What a build may write but should not land in the project unreviewed: files that run code
- * later, outside any sandbox (git hooks and the config that names them, direnv, editor tasks,
- * CI workflows). A pattern without a leading / matches at any depth. */
+ * later, outside any sandbox (git's hooks, its config and anything else of the repository,
+ * including a .git file or symlink that points git elsewhere; direnv; editor tasks; CI
+ * workflows; hook directories named by core.hooksPath). A pattern without a leading / matches
+ * at any depth. changes.c also denies whatever lies in a git directory of any name. */
 static const char *const capture_deny_default[] = {
-    ".git/hooks/**", ".git/config",  ".git/modules/**/hooks/**", ".git/modules/**/config",
-    ".envrc",        ".vscode/tasks.json", ".vscode/settings.json", ".vscode/launch.json",
-    ".github/workflows/**",
+    ".git/hooks/**",         ".git/config",          ".git",
+    ".git/**",               ".envrc",               ".vscode/tasks.json",
+    ".vscode/settings.json", ".vscode/launch.json",  ".github/workflows/**",
+    ".husky/**",             ".githooks/**",
 };
 
 static void add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
@@ -1139,6 +1142,29 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
         free(m->dst);
         m->src = real;
         m->dst = sbox_xstrdup(real);
+    }
+    /* Any other writable view of a captured directory would take the writes the capture
+     * promises to keep apart: refused, however it is spelt. A bind of a parent at its own path
+     * is covered by the capture; elsewhere it would show the real directory. */
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        _cleanup_free_ char *src = NULL;
+        if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cwd") == 0 || !(src = resolve(m->src)))
+            continue;
+        for (size_t j = 0; j < p->n_mounts; j++) {
+            const struct sbox_mount *c = &p->mounts[j];
+            char where[512];
+            if (c->kind != SBOX_MOUNT_CAPTURE)
+                continue;
+            if (!sbox_path_is_under(src, c->src) &&
+                !(sbox_path_is_under(c->src, src) && strcmp(src, m->dst) != 0))
+                continue;
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            return sbox_error(err, 0,
+                              "%s: `%s` would show the captured directory `%s` writable beside "
+                              "its capture (use ro-bind, or capture it alone)",
+                              where, m->src, c->src);
+        }
     }
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];

@@ -149,6 +149,7 @@ is "$RC/$(lines "$ERR")" "125/1" "apply of a ../ path: one line, status 125"
 like "$ERR" "names a path outside the captured directory" "... saying why"
 run_sbox apply "$id" /etc/passwd
 is "$RC" 125 "apply of an absolute path outside the directory: status 125"
+like "$ERR" "names a path outside the captured directory" "... saying why"
 run_sbox discard "$id"
 
 # Conflicts: the real file changed after the run, during it, or was deleted.
@@ -185,7 +186,7 @@ read -r _ <"$WORK/ready"
 id=$(ls -t "$store" | head -n 1)
 run_sbox apply "$id"
 is "$RC" 125 "apply of a capture still being written: status 125"
-like "$ERR" "still being written" "... saying so"
+like "$ERR" "is in use (sbox pid" "... saying so"
 run_sbox discard "$id"
 ok "discard leaves a capture being written alone" test "$RC" = 125 -a -d "$store/$id"
 echo mine >>"$proj/a.txt"
@@ -217,6 +218,128 @@ run_sbox diff "$id"
 like "$OUT" "+partial" "sbox diff reads what the killed run wrote"
 run_sbox apply "$id"
 ok "... and apply lands it" test "$RC" = 0 -a "$(cat "$proj/new.txt")" = partial
+run_sbox discard "$id"
+
+# A run killed before it wrote anything leaves nothing that sbox captures keeps showing.
+new_project
+(
+    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo >'$WORK/ready'; read x <'$WORK/go'" \
+        >/dev/null 2>&1 &
+    echo $! >"$WORK/bg.pid"
+    wait
+) &
+read -r _ <"$WORK/ready"
+id=$(ls -t "$store" | head -n 1)
+kill -9 "$(cat "$WORK/bg.pid")"
+ok "after kill -9 the sandbox ends" timeout 60 flock -x "$store/$id/lock" true
+run_sbox captures
+unlike "$OUT" "$id" "sbox captures drops an interrupted run's empty capture"
+ok "... and removes it" test ! -e "$store/$id"
+
+# The repository is the build's to read, not to change: whatever points git elsewhere, and a
+# git directory of any name, is denied.
+new_project
+mkdir -p "$proj/.git/objects" "$proj/.git/refs"
+echo 'ref: refs/heads/main' >"$proj/.git/HEAD"
+run_sbox --capture "$proj" -- sh -c 'mkdir -p evil/objects evil/refs evil/hooks &&
+    echo "ref: refs/heads/main" >evil/HEAD && printf "[core]\n\tfsmonitor = x\n" >evil/config &&
+    echo x >evil/hooks/pre-commit && echo ../evil >.git/commondir &&
+    mkdir sub && ln -s ../evil sub/.git && echo fine >fine.txt'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "A .git/commondir   !! denied (capture-deny .git/**)" ".git/commondir is denied"
+like "$OUT" "A sub/.git -> ../evil   !! denied (capture-deny .git)" "a .git symlink is denied"
+like "$OUT" "A evil/config   !! denied (in a git directory)" "a bare repository's config is denied"
+like "$OUT" "A evil/hooks/pre-commit   !! denied (in a git directory)" "... and its hooks"
+run_sbox apply "$id"
+ok "apply lands the rest" test "$RC" = 0 -a -f "$proj/fine.txt"
+ok "... and none of those" test ! -e "$proj/.git/commondir" -a ! -e "$proj/sub/.git" \
+    -a ! -e "$proj/evil/config" -a ! -e "$proj/evil/hooks/pre-commit"
+run_sbox discard "$id"
+run_sbox --capture "$proj" -- sh -c 'rm -rf .git && echo "gitdir: /elsewhere" >.git'
+id=$(capture_id)
+run_sbox apply "$id"
+ok "a .git replaced by a file does not land" test "$RC" = 0 -a -d "$proj/.git" \
+    -a -f "$proj/.git/HEAD" -a -d "$proj/.git/objects"
+run_sbox discard "$id"
+
+# What must go first is part of what is applied: a directory that replaced an edited file, and
+# a file that replaced a directory holding a denied path.
+new_project
+echo orig >"$proj/x"
+mkdir "$proj/conf" && echo 'export A=1' >"$proj/conf/.envrc" && echo c >"$proj/conf/c"
+run_sbox --capture "$proj" -- sh -c 'rm x && mkdir x && echo f >x/f && rm -r conf && echo file >conf'
+id=$(capture_id)
+echo "my work" >"$proj/x"
+run_sbox apply "$id" x/f
+is "$RC" 1 "apply PATH below a directory that replaced an edited file: status 1"
+like "$ERR" "conflict: x in" "... the deletion it needs is checked for conflicts"
+is "$(cat "$proj/x")" "my work" "... and the edited file stays"
+run_sbox apply "$id" conf
+is "$RC" 1 "a file replacing a directory with a denied path: status 1"
+like "$ERR" "conf cannot land: the directory it replaces holds paths that are left out" \
+    "... saying why"
+ok "... and nothing of it changed" test -f "$proj/conf/c" -a -f "$proj/conf/.envrc"
+run_sbox discard "$id"
+
+# A file deleted while the build ran comes back only by a conflict; one the build moved does not.
+new_project
+(
+    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo more >>c.txt; mv src/main.c src/moved.c;
+        echo >'$WORK/ready'; read x <'$WORK/go'" >/dev/null 2>&1
+) &
+bg=$!
+read -r _ <"$WORK/ready"
+rm "$proj/c.txt"
+echo go >"$WORK/go"
+wait "$bg"
+id=$(ls -t "$store" | head -n 1)
+run_sbox apply "$id"
+like "$ERR" "conflict: c.txt in ~/$(basename "$proj") was deleted since the run started" \
+    "a file deleted while the build ran is a conflict"
+unlike "$ERR" "moved.c" "... a file the build moved (in a directory nobody else changed) is not"
+run_sbox apply "$id" src
+ok "... and lands" test "$RC" = 0 -a -f "$proj/src/moved.c" -a ! -e "$proj/src/main.c"
+ok "... while the deleted file stays deleted" test ! -e "$proj/c.txt"
+run_sbox discard "$id"
+
+# Symlinks that lead out through other symlinks, the capture's own included.
+new_project
+run_sbox --capture "$proj" -- sh -c 'mkdir sub && ln -s .. sub/up && ln -s sub/up/.. esc &&
+    ln -s sub/up/../.ssh ssh && ln -s sub/up/a.txt ok-link'
+id=$(capture_id)
+run_sbox apply "$id"
+like "$ERR" "refused esc: a symlink leading out of the directory through other symlinks" \
+    "a chain of symlinks out is refused"
+like "$ERR" "refused ssh: a symlink leading out" "... each one"
+ok "... while links that stay inside land" test -L "$proj/sub/up" -a -L "$proj/ok-link" \
+    -a ! -e "$proj/esc" -a ! -e "$proj/ssh"
+run_sbox discard "$id"
+
+# diff does not let a file hide behind binary bytes, or drive the terminal.
+new_project
+printf 'echo build\n' >"$proj/build.sh"
+run_sbox --capture "$proj" -- sh -c 'printf "echo pwned\n# \000\000\000" >build.sh &&
+    printf "a \033[2J b\n" >esc.txt && touch "name\\x0awith"'
+id=$(capture_id)
+run_sbox diff "$id"
+like "$OUT" "its text before the first NUL byte" "a text file made binary shows its text"
+like "$OUT" "+echo pwned" "... the script included"
+like "$OUT" '+a \x1b[2J b' "control bytes in a file are escaped, even in a pipe"
+run_sbox diff "$id" --stat
+like "$OUT" 'A name\x5cx0awith' "a backslash in a name is escaped"
+run_sbox discard "$id"
+
+# Paths for diff and apply from a subdirectory are taken from it.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo more >>src/main.c'
+id=$(capture_id)
+(cd "$proj/src" && run_sbox diff "$id" --stat main.c && echo "$RC|$OUT" >"$WORK/sub.out")
+like "$(cat "$WORK/sub.out")" "0|" "a path relative to a subdirectory names the file there"
+like "$(cat "$WORK/sub.out")" "M src/main.c" "... src/main.c"
+run_sbox discard "$id" zzzz
+is "$RC" 125 "discard with an unknown id among others: status 125"
+ok "... and nothing is discarded" test -d "$store/$id"
 run_sbox discard "$id"
 
 # A file the build names .wh.NAME is a file under the kernel's overlay, not a deletion.
@@ -314,7 +437,10 @@ refuses "--capture $WORK/nonexistent|nonexistent" \
     "--capture $proj --capture $proj|already captured" \
     "--capture-deny a/../b|components may not be" \
     "--capture-deny a**b|whole component" \
-    "--capture $state|capture store"
+    "--capture $state|capture store" \
+    "--capture $proj --bind $proj|writable beside its capture" \
+    "--capture $proj --bind $proj/src|writable beside its capture" \
+    "--capture $proj --bind $proj:/elsewhere|writable beside its capture"
 is "$(ls "$store" | wc -l)" "$count" "refused runs leave no capture behind"
 (
     XDG_STATE_HOME=/proc/sbox-no-such-dir
