@@ -1717,10 +1717,17 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         }
     }
     if (conflicts || blocks) {
-        fprintf(stderr,
-                "sbox: apply: nothing applied: %lu %s changed since the run, %lu cannot land "
-                "(apply other paths by name, or run the build again)\n",
-                conflicts, plural(conflicts, "path", "paths"), blocks);
+        if (conflicts)
+            fprintf(stderr,
+                    "sbox: apply: nothing applied: %lu %s changed since the run%s (apply other "
+                    "paths by name, or run the build again)\n",
+                    conflicts, plural(conflicts, "path", "paths"),
+                    blocks ? ", and changes that cannot land whole" : "");
+        else
+            fprintf(stderr,
+                    "sbox: apply: nothing applied: %lu %s cannot land whole (apply other paths "
+                    "by name)\n",
+                    blocks, plural(blocks, "change", "changes"));
         status = 1;
         goto out;
     }
