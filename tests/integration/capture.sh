@@ -36,6 +36,23 @@ snapshot() {
 # The capture's id from sbox's summary line ("...; review: sbox diff ID").
 capture_id() { printf '%s\n' "$ERR" | sed -n 's/.*review: sbox diff \([0-9a-f]*\).*/\1/p' | head -n 1; }
 
+# start_build SCRIPT: runs sbox capturing $proj in the background with SCRIPT, then tells the
+# test it is ready and waits to be let go (by `echo go >"$WORK/go"`): returns once SCRIPT has
+# run, with sbox's pid in $bg_sbox, its subshell in $bg and the capture's id in $id.
+mkfifo "$WORK/go" "$WORK/ready"
+start_build() {
+    (
+        "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "$1
+            echo >'$WORK/ready'; read x <'$WORK/go'" >/dev/null 2>&1 &
+        echo $! >"$WORK/bg.pid"
+        wait
+    ) &
+    bg=$!
+    read -r _ <"$WORK/ready"
+    bg_sbox=$(cat "$WORK/bg.pid")
+    id=$(ls -t "$store" | head -n 1)
+}
+
 new_project
 before=$(snapshot "$proj")
 outside_before=$(snapshot "$outside")
@@ -174,16 +191,10 @@ is "$(cat "$proj/b.txt")" "keep me
 build" "... and land"
 run_sbox discard "$id"
 
-mkfifo "$WORK/go" "$WORK/ready"
+# apply and discard leave a capture alone while its run goes on; a change made meanwhile is a
+# conflict.
 new_project
-(
-    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo build >>a.txt; echo >'$WORK/ready'; read x <'$WORK/go'" \
-        >"$WORK/bg.out" 2>"$WORK/bg.err"
-    echo $? >"$WORK/bg.rc"
-) &
-bg=$!
-read -r _ <"$WORK/ready"
-id=$(ls -t "$store" | head -n 1)
+start_build 'echo build >>a.txt'
 run_sbox apply "$id"
 is "$RC" 125 "apply of a capture still being written: status 125"
 like "$ERR" "is in use (sbox pid" "... saying so"
@@ -201,15 +212,8 @@ run_sbox discard "$id"
 
 # kill -9 of sbox during the run leaves a capture that diff reads.
 new_project
-(
-    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo partial >new.txt; echo >'$WORK/ready'; read x <'$WORK/go'" \
-        >/dev/null 2>&1 &
-    echo $! >"$WORK/bg.pid"
-    wait
-) &
-read -r _ <"$WORK/ready"
-id=$(ls -t "$store" | head -n 1)
-kill -9 "$(cat "$WORK/bg.pid")"
+start_build 'echo partial >new.txt'
+kill -9 "$bg_sbox"
 ok "after kill -9 the sandbox ends and frees the capture" timeout 60 flock -x "$store/$id/lock" true
 run_sbox captures
 like "$OUT" "$id  " "sbox captures lists the killed run's capture"
@@ -222,15 +226,8 @@ run_sbox discard "$id"
 
 # A run killed before it wrote anything leaves nothing that sbox captures keeps showing.
 new_project
-(
-    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo >'$WORK/ready'; read x <'$WORK/go'" \
-        >/dev/null 2>&1 &
-    echo $! >"$WORK/bg.pid"
-    wait
-) &
-read -r _ <"$WORK/ready"
-id=$(ls -t "$store" | head -n 1)
-kill -9 "$(cat "$WORK/bg.pid")"
+start_build ':'
+kill -9 "$bg_sbox"
 ok "after kill -9 the sandbox ends" timeout 60 flock -x "$store/$id/lock" true
 run_sbox captures
 unlike "$OUT" "$id" "sbox captures drops an interrupted run's empty capture"
@@ -284,16 +281,10 @@ run_sbox discard "$id"
 
 # A file deleted while the build ran comes back only by a conflict; one the build moved does not.
 new_project
-(
-    "$SBOX" --capture "$proj" --bind "$WORK" -- sh -c "echo more >>c.txt; mv src/main.c src/moved.c;
-        echo >'$WORK/ready'; read x <'$WORK/go'" >/dev/null 2>&1
-) &
-bg=$!
-read -r _ <"$WORK/ready"
+start_build 'echo more >>c.txt; mv src/main.c src/moved.c'
 rm "$proj/c.txt"
 echo go >"$WORK/go"
 wait "$bg"
-id=$(ls -t "$store" | head -n 1)
 run_sbox apply "$id"
 like "$ERR" "conflict: c.txt in ~/$(basename "$proj") was deleted since the run started" \
     "a file deleted while the build ran is a conflict"
