@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -94,12 +95,16 @@ static bool hostile(const unsigned char *s, size_t len)
 {
     if (len == 1)
         return s[0] < 0x20 || s[0] == 0x7f;
-    if (len == 2)
-        return s[0] == 0xc2 && s[1] < 0xa0;
-    if (len == 3 && s[0] == 0xe2 && s[1] == 0x80)
-        return (s[2] >= 0xa8 && s[2] <= 0xae) || s[2] == 0x8b || s[2] == 0x8e || s[2] == 0x8f;
-    if (len == 3 && s[0] == 0xe2 && s[1] == 0x81)
-        return s[2] >= 0xa6 && s[2] <= 0xa9;
+    if (len == 2) /* C1 controls; U+061C, the Arabic letter mark */
+        return (s[0] == 0xc2 && s[1] < 0xa0) || (s[0] == 0xd8 && s[1] == 0x9c);
+    if (len == 3 && s[0] == 0xe2 && s[1] == 0x80) /* zero widths, marks, separators, embeddings */
+        return (s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xa8 && s[2] <= 0xae);
+    if (len == 3 && s[0] == 0xe2 && s[1] == 0x81) /* word joiner, invisibles, isolates */
+        return (s[2] >= 0xa0 && s[2] <= 0xa4) || (s[2] >= 0xa6 && s[2] <= 0xaf);
+    if (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) /* zero-width no-break */
+        return true;
+    if (len == 4 && s[0] == 0xf3 && s[1] == 0xa0 && (s[2] == 0x80 || s[2] == 0x81)) /* tags */
+        return true;
     return false;
 }
 
@@ -224,7 +229,21 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 
 static int remove_tree(const char *path)
 {
-    return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    pid_t pid;
+    int status;
+    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
+        return 0;
+    /* Paths longer than PATH_MAX (a build can nest thousands of directories) defeat nftw;
+     * rm(1) walks by descriptor. */
+    pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return access(path, F_OK) == 0 ? -1 : 0;
 }
 
 static char *quote_arg(const char *a)
@@ -245,6 +264,33 @@ static char *quote_arg(const char *a)
     fputc('\'', f);
     fclose(f);
     return out;
+}
+
+void sbox_capture_store_prepare(const struct sbox_plan *p)
+{
+    _cleanup_free_ char *full = sbox_path_normalize(p->capture_store);
+    _cleanup_free_ char *near = full ? sbox_xstrdup(full) : NULL;
+    _cleanup_free_ char *whole = NULL;
+    char real[PATH_MAX];
+    if (!near)
+        return;
+    /* The store's nearest existing directory, resolved, then the rest of its path. */
+    while (!realpath(near[0] ? near : "/", real)) {
+        char *slash = strrchr(near, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+    }
+    whole = sbox_xasprintf("%s%s", strcmp(real, "/") ? real : "", full + strlen(near));
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        char src[PATH_MAX];
+        if (p->mounts[i].kind != SBOX_MOUNT_BIND || !realpath(p->mounts[i].src, src) ||
+            !sbox_path_is_under(whole, src))
+            continue;
+        /* Made now, so the sandbox finds it guarded rather than free to make its own. */
+        mkdir_parents(full);
+        return;
+    }
 }
 
 void sbox_capture_run_free(struct sbox_capture_run *run)
@@ -869,7 +915,6 @@ static const struct record *find_record(const struct records *r, size_t slot,
     return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, by_record) : NULL;
 }
 
-
 static bool same_time(const struct timespec *a, const struct timespec *b)
 {
     return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
@@ -890,7 +935,8 @@ static const char *conflict(const struct capture *cap, const struct records *rec
     if (ch->kind == SBOX_ADDED && ch->has_origin) {
         r = recs->loaded ? find_record(recs, slot, ch) : NULL;
         if (r ? !r->moved : !recs->loaded && !moved_by_run(ch, &cap->started))
-            return "deleted since the run started";
+            return "deleted since the run started (or moved by the run while its directory "
+                   "changed)";
     }
     if (!recs->loaded)
         return NULL;
@@ -1110,7 +1156,7 @@ static void run_diff(FILE *out, int a, int b, const char *la, const char *lb)
  * that adds 40,000 files would otherwise fork 40,000 times. sign is '+' (added) or '-'. */
 static void one_sided(FILE *out, int fd, char sign, const char *la, const char *lb)
 {
-    FILE *in = fdopen(dup(fd), "r");
+    FILE *in = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(dup(fd), "r") : NULL;
     char *line = NULL;
     size_t cap = 0, lines = 0;
     ssize_t n;
@@ -1127,10 +1173,13 @@ static void one_sided(FILE *out, int fd, char sign, const char *la, const char *
         return; /* an empty file: diff shows no lines either */
     }
     fprintf(out, "--- %s\n+++ %s\n", la, lb);
-    if (sign == '+')
-        fprintf(out, "@@ -0,0 +1%s%zu @@\n", lines == 1 ? "" : ",", lines);
+    /* As diff writes them: "+1" for one line, "+1,N" for more. */
+    if (lines == 1)
+        fprintf(out, sign == '+' ? "@@ -0,0 +1 @@\n" : "@@ -1 +0,0 @@\n");
+    else if (sign == '+')
+        fprintf(out, "@@ -0,0 +1,%zu @@\n", lines);
     else
-        fprintf(out, "@@ -1%s%zu +0,0 @@\n", lines == 1 ? "" : ",", lines);
+        fprintf(out, "@@ -1,%zu +0,0 @@\n", lines);
     rewind(in);
     while ((n = getline(&line, &cap, in)) > 0) {
         fputc(sign, out);
@@ -1153,13 +1202,23 @@ static void text_before_nul(FILE *out, int old, int now, const char *la, const c
     size_t len = nul ? (size_t)(nul - buf) : n > 0 ? (size_t)n : 0;
     _cleanup_close_ int mem = -1;
     bool script = len >= 2 && buf[0] == '#' && buf[1] == '!';
-    if (len == 0 || !((old >= 0 && !binary(old)) || script))
+    bool text = len >= 2;
+    /* Text: valid UTF-8 with no control character but tab, newline and carriage return
+     * (which an executable's or an image's first bytes are not). */
+    for (size_t i = 0; text && i < len;) {
+        size_t l = utf8_len((const unsigned char *)buf + i, len - i);
+        text = l && !((unsigned char)buf[i] < 0x20 && !strchr("\t\n\r", buf[i]));
+        i += l ? l : 1;
+    }
+    if (len == 0 || !((old >= 0 && !binary(old)) || script || text))
         return;
     mem = memfd_create("text", MFD_CLOEXEC);
     if (mem < 0 || write(mem, buf, len) != (ssize_t)len)
         return;
     fprintf(out, "!!! %s is binary, but %s: its text before the first NUL byte:\n", lb,
-            script ? "starts as a script does" : "was text");
+            script                     ? "starts as a script does"
+            : old >= 0 && !binary(old) ? "was text"
+                                       : "starts as text");
     if (old >= 0 && !binary(old))
         run_diff(out, old, mem, la, lb);
     else
@@ -1466,29 +1525,57 @@ static int temp_name(char out[32])
     return 0;
 }
 
-static int copy_file(int from, int to)
+/* Copies len bytes at off from one file to the other, at the same offset. */
+static int copy_range(int from, int to, off_t off, off_t len)
 {
     char buf[65536];
-    for (;;) {
-        ssize_t n = copy_file_range(from, NULL, to, NULL, 1 << 30, 0);
-        if (n == 0)
-            return 0;
-        if (n > 0)
-            continue;
-        if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
-            return -1;
-        break;
-    }
-    for (;;) {
-        ssize_t n = read(from, buf, sizeof buf);
-        if (n == 0)
-            return 0;
+    loff_t in = off, out = off;
+    while (len > 0) {
+        ssize_t n = copy_file_range(from, &in, to, &out, (size_t)len, 0);
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP))
+            break; /* copied by hand below */
         if (n < 0)
             return -1;
-        for (ssize_t w = 0, m; w < n; w += m)
-            if ((m = write(to, buf + w, (size_t)(n - w))) < 0)
-                return -1;
+        if (n == 0)
+            return 0;
+        len -= n;
     }
+    while (len > 0) {
+        ssize_t n =
+            pread(from, buf, (size_t)(len < (off_t)sizeof buf ? len : (off_t)sizeof buf), in);
+        if (n <= 0)
+            return n < 0 ? -1 : 0;
+        for (ssize_t w = 0, m; w < n; w += m)
+            if ((m = pwrite(to, buf + w, (size_t)(n - w), out + w)) < 0)
+                return -1;
+        in += n;
+        out += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* Copies a file, holes kept as holes: a 1 GiB sparse file the build made in a few blocks must
+ * not fill the disk when it lands. */
+static int copy_file(int from, int to, off_t size)
+{
+    off_t off = 0;
+    for (;;) {
+        off_t data = lseek(from, off, SEEK_DATA), hole;
+        if (data < 0 && errno == ENXIO)
+            break; /* nothing but a hole to the end */
+        if (data < 0)
+            return copy_range(from, to, 0, size) < 0 ? -1 : 0; /* no SEEK_DATA here */
+        hole = lseek(from, data, SEEK_HOLE);
+        if (hole < 0)
+            hole = size;
+        if (copy_range(from, to, data, hole - data) < 0)
+            return -1;
+        if (hole >= size)
+            break;
+        off = hole;
+    }
+    return ftruncate(to, size);
 }
 
 /* Writes one change into the directory; -errno on failure. Nothing is removed that the
@@ -1527,7 +1614,9 @@ static int write_change(int real, int upper, const struct sbox_change *ch, bool 
         if (!exists && mkdirat(parent, name, 0700) < 0)
             return -errno;
         dir = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (dir < 0 || fchmod(dir, ch->now.st_mode & 01777) < 0)
+        /* set-group-id stays (inherited from a shared directory, it is no privilege);
+         * set-user-id means nothing on a directory. */
+        if (dir < 0 || fchmod(dir, ch->now.st_mode & 03777) < 0)
             return -errno;
         return 0;
     }
@@ -1557,7 +1646,7 @@ static int write_change(int real, int upper, const struct sbox_change *ch, bool 
         times[0] = st.st_atim;
         times[1] = st.st_mtim;
         /* The file's time as the build left it: make and its kind compare times. */
-        if (copy_file(src, dst) < 0 || fchmod(dst, st.st_mode & 0777) < 0 ||
+        if (copy_file(src, dst, st.st_size) < 0 || fchmod(dst, st.st_mode & 0777) < 0 ||
             futimens(dst, times) < 0) {
             int e = errno;
             if (named)
@@ -1611,7 +1700,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
 {
     struct sbox_error err = {0};
     struct capture cap;
-    struct records recs;
+    struct records recs = {0};
     _cleanup_free_ bool *used = NULL;
     _cleanup_free_ struct dir_changes *d = NULL;
     char buf[PATH_MAX * 4], why[PATH_MAX * 4];
@@ -1634,6 +1723,17 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         return 125;
     }
     here = cwd_in(&cap, cwd);
+    for (size_t i = 0; i < cap.n_dirs; i++)
+        if (strcmp(cap.dirs[i].path, "/") == 0 ||
+            (home && sbox_path_is_under(home, cap.dirs[i].path))) {
+            /* sbox never captures these: a capture that names one was not made by it. */
+            fprintf(stderr,
+                    "sbox: apply: capture %s names `%s`, your home or one holding it: "
+                    "refused\n",
+                    cap.id, shown(cap.dirs[i].path, buf, sizeof buf));
+            status = 125;
+            goto out;
+        }
     load_records(&cap, &recs);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     d = calloc(cap.n_dirs + 1, sizeof *d);
@@ -1698,12 +1798,48 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                 }
         }
     }
+    /* Symlinks as apply will leave the directory: what they lead through may be left out.
+     * Leaving one out can change another's way, so until nothing changes. */
+    for (bool again = true; again;) {
+        again = false;
+        for (size_t i = 0; i < cap.n_dirs; i++)
+            for (size_t k = 0; k < d[i].ch.n; k++) {
+                struct sbox_change *ch = &d[i].ch.v[k];
+                if (!ch->selected || ch->kind == SBOX_DELETED || !S_ISLNK(ch->now.st_mode) ||
+                    sbox_changes_link_lands_inside(&d[i].ch, k, d[i].upper, d[i].real))
+                    continue;
+                fprintf(stderr,
+                        "sbox: apply: refused %s: a symlink that would lead out of the "
+                        "directory through what is left out\n",
+                        shown(ch->rel, buf, sizeof buf));
+                ch->selected = false;
+                refused++;
+                again = true;
+            }
+    }
     for (size_t i = 0; i < cap.n_dirs; i++) {
+        unsigned long long need = 0;
+        struct statvfs fs;
         for (size_t k = 0; k < d[i].ch.n; k++) {
             const struct sbox_change *ch = &d[i].ch.v[k];
             const char *w;
             if (!ch->selected)
                 continue;
+            if (ch->kind != SBOX_DELETED && S_ISREG(ch->now.st_mode)) {
+                /* What apply will read, read now: a failure halfway would leave half. */
+                int fd =
+                    sys_openat2(d[i].upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+                if (fd < 0) {
+                    fprintf(stderr,
+                            "sbox: apply: %s cannot land: the capture's copy cannot be "
+                            "read (%s)\n",
+                            shown(ch->rel, buf, sizeof buf), strerror(errno));
+                    blocks++;
+                    continue;
+                }
+                close(fd);
+                need += (unsigned long long)ch->now.st_blocks * 512;
+            }
             if ((w = blocked(&d[i].ch, k))) {
                 fprintf(stderr, "sbox: apply: %s cannot land: %s\n",
                         shown(ch->rel, buf, sizeof buf), w);
@@ -1714,6 +1850,14 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                         shown(ch->rel, buf, sizeof buf), shown(t, why, sizeof why), w);
                 conflicts++;
             }
+        }
+        if (fstatvfs(d[i].real, &fs) == 0 &&
+            need > (unsigned long long)fs.f_bavail * (unsigned long long)fs.f_frsize) {
+            _cleanup_free_ char *t = tilde(cap.dirs[i].path, home);
+            fprintf(stderr, "sbox: apply: the files need %llu MiB, and %s has %llu MiB free\n",
+                    need >> 20, shown(t, why, sizeof why),
+                    ((unsigned long long)fs.f_bavail * fs.f_frsize) >> 20);
+            blocks++;
         }
     }
     if (conflicts || blocks) {

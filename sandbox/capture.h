@@ -35,6 +35,11 @@ void sbox_capture_abort(struct sbox_capture_run *run);
 
 void sbox_capture_run_free(struct sbox_capture_run *run);
 
+/* Makes the capture store (mode 0700) when a writable bind of the plan would show where it
+ * goes: a store that does not exist yet cannot be guarded (sbox_plan_protect_own hides it and
+ * pins the way to it), and the sandbox could make one of its own. */
+void sbox_capture_store_prepare(const struct sbox_plan *p);
+
 /* The subcommands. Each prints its own lines (stdout for what was asked, stderr for errors)
  * and returns the exit status. store is the capture store; home abbreviates paths. */
 int sbox_capture_list(const char *store, const char *home, FILE *out);

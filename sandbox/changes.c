@@ -43,7 +43,9 @@ static size_t split(char *s, char **parts, size_t max)
     return n;
 }
 
-bool sbox_changes_match(const char *pattern, const char *rel)
+/* Whether rel matches pattern whole, or (leading) only the first components of it: a symlink
+ * there would lead every path the pattern names somewhere of the build's choosing. */
+static bool match(const char *pattern, const char *rel, bool leading)
 {
     _cleanup_free_ char *pc = sbox_xstrdup(pattern[0] == '/' ? pattern + 1 : pattern);
     _cleanup_free_ char *rc = sbox_xstrdup(rel);
@@ -51,17 +53,21 @@ bool sbox_changes_match(const char *pattern, const char *rel)
     size_t np = split(pc, pat, 64), nr = split(rc, parts, 256);
     if (np == 0 || np == 64 || nr == 256)
         return np != 0 && nr == 256; /* too deep to tell: counted as a match, the safe side */
-    /* One ending in "**" names the directory too: hooks replaced by a symlink is a change. */
-    if (strcmp(pat[np - 1], "**") == 0 && np > 1 && match_parts(pat, np - 1, parts, nr))
-        return true;
-    if (pattern[0] == '/')
-        return match_parts(pat, np, parts, nr);
-    for (size_t k = 0; k < nr; k++)
-        if (match_parts(pat, np, parts + k, nr - k) ||
-            (strcmp(pat[np - 1], "**") == 0 && np > 1 &&
-             match_parts(pat, np - 1, parts + k, nr - k)))
+    for (size_t k = 0; k < (pattern[0] == '/' ? 1 : nr); k++) {
+        /* One ending in "**" names the directory too: hooks replaced by a symlink is a change. */
+        size_t whole = strcmp(pat[np - 1], "**") == 0 && np > 1 ? np - 1 : np;
+        if (match_parts(pat, np, parts + k, nr - k) || match_parts(pat, whole, parts + k, nr - k))
             return true;
+        for (size_t cut = 1; leading && cut < np; cut++)
+            if (match_parts(pat, cut, parts + k, nr - k))
+                return true;
+    }
     return false;
+}
+
+bool sbox_changes_match(const char *pattern, const char *rel)
+{
+    return match(pattern, rel, false);
 }
 
 bool sbox_changes_link_inside(const char *rel, const char *target)
@@ -95,6 +101,7 @@ void sbox_changes_free(struct sbox_changes *c)
         free(c->v[i].old_target);
     }
     free(c->v);
+    free(c->by_rel);
     free(c->error_at);
     memset(c, 0, sizeof *c);
 }
@@ -121,6 +128,22 @@ static void read_error(struct sbox_changes *c, const char *rel)
         c->error = errno ? errno : EIO;
         c->error_at = sbox_xstrdup(rel);
     }
+}
+
+/* Deeper trees are not walked (each level holds descriptors and stack): they are reported as
+ * unreadable, which keeps the capture and stops apply. */
+#define MAX_DEPTH 1000
+
+static bool too_deep(struct sbox_changes *c, const char *rel)
+{
+    size_t depth = 0;
+    for (const char *p = rel; *p; p++)
+        depth += *p == '/';
+    if (depth < MAX_DEPTH)
+        return false;
+    errno = ENAMETOOLONG;
+    read_error(c, rel);
+    return true;
 }
 
 static char *join(const char *prefix, const char *name)
@@ -192,26 +215,20 @@ static char *link_target(int dir, const char *name)
 }
 
 /* Whether a directory (its upper and real sides, either -1) is a git directory, whatever its
- * name: HEAD, config, and objects or refs. git runs what such a directory's config and hooks
- * name when it is used, and a build can make one anywhere (a bare repository, or one a .git
- * file or symlink points to). */
+ * name: HEAD with config, commondir (which names where the config is), objects or refs; or
+ * the common part alone (config, objects and refs). git runs what such a directory's config
+ * and hooks name when it is used, and a build can make one anywhere (a bare repository, or one
+ * a .git file or symlink points to). */
 static bool git_dir(int upper, int real)
 {
-    const char *need[] = {"HEAD", "config"};
-    const char *either[] = {"objects", "refs"};
-    bool any = false;
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const names[] = {"HEAD", "config", "commondir", "objects", "refs"};
+    bool has[5];
+    for (size_t i = 0; i < 5; i++) {
         struct stat st;
-        if (!((upper >= 0 && fstatat(upper, need[i], &st, AT_SYMLINK_NOFOLLOW) == 0) ||
-              (real >= 0 && fstatat(real, need[i], &st, AT_SYMLINK_NOFOLLOW) == 0)))
-            return false;
+        has[i] = (upper >= 0 && fstatat(upper, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0) ||
+                 (real >= 0 && fstatat(real, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0);
     }
-    for (size_t i = 0; i < 2 && !any; i++) {
-        struct stat st;
-        any = (upper >= 0 && fstatat(upper, either[i], &st, AT_SYMLINK_NOFOLLOW) == 0) ||
-              (real >= 0 && fstatat(real, either[i], &st, AT_SYMLINK_NOFOLLOW) == 0);
-    }
-    return any;
+    return (has[0] && (has[1] || has[2] || has[3] || has[4])) || (has[1] && has[3] && has[4]);
 }
 
 /* The directory's entry rel and everything below it, deleted: children first. */
@@ -226,9 +243,11 @@ static void deleted_tree(struct sbox_changes *c, int real, const char *name, con
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        _cleanup_close_ int sub =
-            openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int sub = -1;
         struct names names;
+        if (too_deep(c, rel))
+            return;
+        sub = openat(real, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         bool sub_git;
         if (sub < 0 || !names_of(sub, &names)) {
             read_error(c, rel);
@@ -430,6 +449,8 @@ static void walk(struct sbox_changes *c, int upper, int real, const char *prefix
 {
     struct names names, covered = {0};
     bool hides = real >= 0 && opaque(upper, c->fuse);
+    if (too_deep(c, prefix))
+        return;
     if (!names_of(upper, &names)) {
         read_error(c, prefix[0] ? prefix : ".");
         return;
@@ -473,16 +494,69 @@ static void walk(struct sbox_changes *c, int upper, int real, const char *prefix
 
 /* ---- where a symlink leads ----------------------------------------------------------------- */
 
-/* The symlink at path (components below the directory) in one view: the capture laid over the
- * directory (upper first, real where the upper has nothing), or the directory alone
- * (upper == -1). Its target, or NULL when path is not a symlink there. No symlink is followed
- * on the way: the components before were resolved already. */
-static char *view_link(int upper, int real, const char *path)
+/* A view of the directory: the capture laid over it (upper first, real where the upper has
+ * nothing), the directory alone (upper == -1), or the directory as apply will leave it (sel:
+ * the upper's entry where a chosen change puts one, nothing where a chosen deletion is, the
+ * directory's own elsewhere). */
+struct view {
+    int upper, real;
+    struct sbox_changes *sel;
+};
+
+static int by_rel(const void *a, const void *b, void *ctx)
+{
+    const struct sbox_changes *c = ctx;
+    return strcmp(c->v[*(const size_t *)a].rel, c->v[*(const size_t *)b].rel);
+}
+
+/* The chosen change at path that decides it in the view sel: 1 the capture's entry, 0 none
+ * (deleted), -1 the directory's own. The changes are looked up by path through an index made
+ * once (a path has at most a deletion and what replaces it). */
+static int chosen_at(struct sbox_changes *c, const char *path)
+{
+    size_t lo = 0, hi;
+    int r = -1;
+    if (!c->by_rel && c->n) {
+        c->by_rel = sbox_xmalloc(c->n * sizeof *c->by_rel);
+        for (size_t i = 0; i < c->n; i++)
+            c->by_rel[i] = i;
+        qsort_r(c->by_rel, c->n, sizeof *c->by_rel, by_rel, c);
+    }
+    hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(c->v[c->by_rel[mid]].rel, path) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->n && strcmp(c->v[c->by_rel[lo]].rel, path) == 0; lo++) {
+        const struct sbox_change *ch = &c->v[c->by_rel[lo]];
+        if (!ch->selected)
+            continue;
+        if (ch->kind != SBOX_DELETED)
+            return 1;
+        r = 0;
+    }
+    return r;
+}
+
+/* The symlink at path (components below the directory) in a view: its target, or NULL when
+ * path is not a symlink there. No symlink is followed on the way: the components before were
+ * resolved already. */
+static char *view_link(const struct view *v, const char *path)
 {
     const char *slash = strrchr(path, '/');
     _cleanup_free_ char *dir = slash ? sbox_xstrndup(path, (size_t)(slash - path)) : NULL;
     const char *name = slash ? slash + 1 : path;
-    int sides[2] = {upper, real};
+    int sides[2] = {v->upper, v->real};
+    if (v->sel) {
+        int at = chosen_at(v->sel, path);
+        if (at == 0)
+            return NULL;
+        if (at < 0)
+            sides[0] = -1;
+    }
     for (int i = 0; i < 2; i++) {
         _cleanup_close_ int parent = -1;
         struct stat st;
@@ -503,7 +577,7 @@ static char *view_link(int upper, int real, const char *path)
 /* Whether a symlink at rel with this target, resolved as the kernel would in one view, stays
  * in the directory: every symlink met on the way (the capture's own included) is followed,
  * up to 40 of them. */
-static bool stays_inside(int upper, int real, const char *rel, const char *target)
+static bool stays_inside(const struct view *v, const char *rel, const char *target)
 {
     char *stack[PATH_MAX / 2];
     size_t depth = 0;
@@ -559,7 +633,7 @@ static bool stays_inside(int upper, int real, const char *rel, const char *targe
                 strcat(path, "/");
             strcat(path, stack[i]);
         }
-        link = view_link(upper, real, path);
+        link = view_link(v, path);
         if (!link)
             continue;
         if (++hops > 40 || link[0] == '/') {
@@ -582,6 +656,19 @@ static bool stays_inside(int upper, int real, const char *rel, const char *targe
     return inside;
 }
 
+/* An absolute target in the host's read-only system directories, as a virtualenv's python
+ * links are: it leads nowhere the build could have written, nor to anyone's data. */
+static bool system_target(const char *target)
+{
+    static const char *const system[] = {"/usr",   "/bin",   "/sbin",   "/lib",
+                                         "/lib32", "/lib64", "/libx32", "/opt"};
+    _cleanup_free_ char *norm = sbox_path_normalize(target);
+    for (size_t i = 0; norm && i < sizeof system / sizeof *system; i++)
+        if (sbox_path_is_under(norm, system[i]) && strcmp(norm, system[i]) != 0)
+            return true;
+    return false;
+}
+
 /* Why apply must never write this change, or NULL. */
 static const char *refusal(const struct sbox_change *ch, int upper, int real)
 {
@@ -599,13 +686,13 @@ static const char *refusal(const struct sbox_change *ch, int upper, int real)
         if (!ch->target)
             return "an unreadable symlink";
         if (ch->target[0] == '/')
-            return "an absolute symlink";
+            return system_target(ch->target) ? NULL : "an absolute symlink";
         if (!sbox_changes_link_inside(ch->rel, ch->target))
             return "a symlink leading out of the directory";
         /* Through other symlinks, as the capture would leave them and as the directory has
          * them now: either way it must stay inside. */
-        if (!stays_inside(upper, real, ch->rel, ch->target) ||
-            !stays_inside(-1, real, ch->rel, ch->target))
+        if (!stays_inside(&(struct view){upper, real, NULL}, ch->rel, ch->target) ||
+            !stays_inside(&(struct view){-1, real, NULL}, ch->rel, ch->target))
             return "a symlink leading out of the directory through other symlinks";
         return NULL;
     case S_IFIFO:
@@ -626,9 +713,18 @@ void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse,
         struct sbox_change *ch = &out->v[i];
         ch->refused = refusal(ch, upper, real);
         for (size_t k = 0; deny && deny[k] && !ch->denied; k++)
-            if (sbox_changes_match(deny[k], ch->rel))
+            if (match(deny[k], ch->rel, ch->kind != SBOX_DELETED && S_ISLNK(ch->now.st_mode)))
                 ch->denied = deny[k];
         if (!ch->denied && ch->in_git)
             ch->denied = SBOX_DENIED_GIT;
     }
+}
+
+bool sbox_changes_link_lands_inside(struct sbox_changes *c, size_t i, int upper, int real)
+{
+    const struct sbox_change *ch = &c->v[i];
+    if (ch->kind == SBOX_DELETED || !S_ISLNK(ch->now.st_mode) || !ch->target ||
+        ch->target[0] == '/')
+        return true;
+    return stays_inside(&(struct view){upper, real, c}, ch->rel, ch->target);
 }

@@ -32,8 +32,9 @@ struct sbox_change {
 struct sbox_changes {
     struct sbox_change *v;
     size_t n, cap;
-    bool fuse; /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
-    int error; /* errno of the first entry that could not be read */
+    size_t *by_rel; /* the changes in path order, made when first needed */
+    bool fuse;      /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
+    int error;      /* errno of the first entry that could not be read */
     char *error_at;
 };
 
@@ -46,6 +47,10 @@ struct sbox_changes {
 void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse, char *const *deny);
 
 void sbox_changes_free(struct sbox_changes *c);
+
+/* Whether the symlink change i (when it is one) stays in the directory as apply will leave
+ * it: only the chosen changes (selected) landed, the directory's own entries elsewhere. */
+bool sbox_changes_link_lands_inside(struct sbox_changes *c, size_t i, int upper, int real);
 
 /* Whether rel (a path inside the directory, no leading /) matches pattern: a glob per
  * component, with "**" for any number of components; a pattern without a leading "/" matches

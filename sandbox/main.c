@@ -430,6 +430,8 @@ int main(int argc, char **argv)
         goto out;
     }
     image_gid(&plan);
+    if (!dry_run)
+        sbox_capture_store_prepare(&plan);
     if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;

@@ -1135,9 +1135,19 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
      * or beside it. */
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
-        char *real;
+        char *real, where[512];
         if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
             continue;
+        if (cwd_is_shared(p, real)) {
+            /* as in sbox_plan_finish, for a spelling through a symlink */
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            sbox_error(err, 0, "%s: `%s` is `%s`, %s: capture a project directory", where, m->src,
+                       real,
+                       under_a_home(p, real) ? "your home or one holding it"
+                                             : "a shared system directory");
+            free(real);
+            return -EINVAL;
+        }
         free(m->src);
         free(m->dst);
         m->src = real;
@@ -1214,6 +1224,20 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
             if (!sbox_path_is_under(own_real, src))
                 continue;
             rel = own_real + (strcmp(src, "/") == 0 ? 0 : strlen(src));
+            if (k == 2) {
+                /* A hide can be moved aside with the directory that holds it, and a forged
+                 * store put in its place: each directory on the way is pinned by a bind onto
+                 * itself (a mount point cannot be renamed or removed). */
+                _cleanup_free_ char *way = sbox_xstrdup(rel);
+                for (char *c = strchr(way + 1, '/'); c; c = strchr(c + 1, '/')) {
+                    struct sbox_mount *pin;
+                    *c = '\0';
+                    pin = add_mount(p, SBOX_MOUNT_BIND, "pin-own", &builtin);
+                    pin->src = sbox_xasprintf("%s%s", strcmp(src, "/") ? src : "", way);
+                    pin->dst = sbox_path_resolve(p->mounts[i].dst, way + 1);
+                    *c = '/';
+                }
+            }
             h = add_mount(p, SBOX_MOUNT_HIDE, "hide-own", &builtin);
             h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
         }
@@ -1572,6 +1596,10 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
     case SBOX_MOUNT_RO_BIND:
         if (strcmp(m->key, "cwd") == 0)
             return; /* printed as the cwd setting it comes from */
+        if (strcmp(m->key, "pin-own") == 0) {
+            fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
+            return;
+        }
         print_kv(f, m->key, m->src, strcmp(m->src, m->dst) ? m->dst : NULL, true, &m->origin);
         break;
     case SBOX_MOUNT_TMPFS: {

@@ -245,7 +245,7 @@ run_sbox --capture "$proj" -- sh -c 'mkdir -p evil/objects evil/refs evil/hooks 
 id=$(capture_id)
 run_sbox diff "$id" --stat
 like "$OUT" "A .git/commondir   !! denied (capture-deny .git/**)" ".git/commondir is denied"
-like "$OUT" "A sub/.git -> ../evil   !! denied (capture-deny .git)" "a .git symlink is denied"
+like "$OUT" "A sub/.git -> ../evil   !! denied" "a .git symlink is denied"
 like "$OUT" "A evil/config   !! denied (in a git directory)" "a bare repository's config is denied"
 like "$OUT" "A evil/hooks/pre-commit   !! denied (in a git directory)" "... and its hooks"
 run_sbox apply "$id"
@@ -332,6 +332,96 @@ run_sbox discard "$id" zzzz
 is "$RC" 125 "discard with an unknown id among others: status 125"
 ok "... and nothing is discarded" test -d "$store/$id"
 run_sbox discard "$id"
+
+# Second round: what leads git, editors or CI elsewhere through a symlink or a split git
+# directory; files apply could not read or store whole; trees too deep to walk.
+new_project
+mkdir -p "$proj/s"
+ln -s .. "$proj/s/q"
+run_sbox --capture "$proj" -- sh -c 'mkdir -p editor/cfg ci/workflows tools/gen tools/c/objects tools/c/refs &&
+    echo "{}" >editor/cfg/tasks.json && ln -s editor/cfg .vscode && echo "on: push" >ci/workflows/x.yml &&
+    ln -s ci .github && echo "ref: x" >tools/gen/HEAD && echo ../c >tools/gen/commondir &&
+    printf "[core]\n\tpager = x\n" >tools/c/config &&
+    rm s/q && mkdir s/q && echo >s/HEAD && echo >s/config && mkdir s/refs && ln -s s p &&
+    ln -s p/q/../../OUTSIDE a &&
+    ln -s /usr/bin/env venv-env && ln -s /etc/passwd etc-link'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "A .vscode -> editor/cfg   !! denied (capture-deny .vscode/tasks.json)" \
+    "a symlink in place of a denied path's directory is denied"
+like "$OUT" "A .github -> ci   !! denied" "... .github too"
+like "$OUT" "A tools/gen/commondir   !! denied (in a git directory)" \
+    "a git directory split by commondir is a git directory"
+like "$OUT" "A tools/c/config   !! denied (in a git directory)" "... and so is its common part"
+run_sbox apply "$id"
+like "$ERR" "refused a: a symlink that would lead out of the directory through what is left out" \
+    "a symlink through what apply leaves out is refused"
+ok "... and does not land" test ! -e "$proj/a" -a ! -L "$proj/a"
+ok "a symlink into the system's directories lands (a virtualenv's python)" \
+    test "$(readlink "$proj/venv-env")" = /usr/bin/env
+like "$ERR" "refused etc-link: an absolute symlink" "one into /etc does not"
+run_sbox discard "$id"
+
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo new >aaa.txt && rm c.txt && echo z >zzz.txt && chmod 000 zzz.txt &&
+    truncate -s 1G sparse.bin && printf "echo PWNED-hidden\n\000\000\000" >setup.sh && echo one >one.txt'
+id=$(capture_id)
+run_sbox diff "$id"
+like "$OUT" "!!! b/setup.sh is binary, but starts as text" "a script without #! behind NUL bytes is shown"
+like "$OUT" "+echo PWNED-hidden" "... with its text"
+like "$OUT" "--- /dev/null
++++ b/one.txt
+@@ -0,0 +1 @@
++one" "a one-line new file has diff's hunk header"
+run_sbox apply "$id"
+is "$RC" 1 "a file apply cannot read: status 1"
+like "$ERR" "zzz.txt cannot land: the capture's copy cannot be read" "... saying which"
+ok "... and nothing landed" test ! -e "$proj/aaa.txt" -a -e "$proj/c.txt"
+run_sbox apply "$id" sparse.bin
+ok "a sparse file lands sparse" test "$RC" = 0 -a "$(stat -c %s "$proj/sparse.bin")" = 1073741824 \
+    -a "$(stat -c %b "$proj/sparse.bin")" -lt 1024
+run_sbox discard "$id"
+
+new_project
+run_sbox --capture "$proj" -- python3 -c '
+import os
+for i in range(1100):
+    os.mkdir("d"); os.chdir("d")'
+id=$(capture_id)
+ok "a tree too deep to walk is captured, and kept ($id)" test -n "$id" -a -d "$store/$id"
+run_sbox diff "$id" --stat
+like "$OUT" "could not be read in the capture: File name too long" "diff says where it stopped"
+run_sbox apply "$id"
+is "$RC" 125 "apply of it: status 125"
+run_sbox captures
+like "$OUT" "$id" "sbox captures still lists everything"
+run_sbox discard "$id"
+ok "discard removes it" test "$RC" = 0 -a ! -e "$store/$id"
+
+# A directory apply made keeps the set-group-id bit it inherits in a shared directory.
+new_project
+mkdir "$proj/shared" && chmod g+s "$proj/shared"
+run_sbox --capture "$proj" -- sh -c 'mkdir shared/a shared/b && echo f >shared/a/f && echo g >shared/b/g'
+id=$(capture_id)
+run_sbox apply "$id" shared/a
+run_sbox apply "$id"
+ok "applied in two steps" test "$RC" = 0 -a -f "$proj/shared/b/g"
+run_sbox diff "$id" --stat
+like "$OUT" "0 changed, 0 added, 0 deleted" "... nothing is left to apply"
+run_sbox discard "$id"
+
+# The capture store cannot be swapped by a sandbox that may write where it lives.
+(
+    XDG_STATE_HOME=$(mktemp -d "$HOME/state2.XXXXXX")
+    export XDG_STATE_HOME
+    at_exit rm -rf "$XDG_STATE_HOME"
+    run_sbox --bind "$XDG_STATE_HOME" -- sh -c "ls -A '$XDG_STATE_HOME/sbox/captures'; mv '$XDG_STATE_HOME/sbox' '$XDG_STATE_HOME/moved' || echo pinned"
+    is "$OUT" "pinned" "a writable bind over the store: the store shows empty and cannot be moved aside"
+    ok "... and was made, so that it could be guarded" test -d "$XDG_STATE_HOME/sbox/captures"
+    echo "$T_N $T_FAIL" >"$WORK/sub.count"
+)
+read -r T_N T_FAIL <"$WORK/sub.count"
+ln -s "$HOME" "$WORK/homelink"
 
 # A file the build names .wh.NAME is a file under the kernel's overlay, not a deletion.
 new_project
@@ -424,6 +514,7 @@ refuses "--capture $WORK/nonexistent|nonexistent" \
     "--capture /|not the root" \
     "--capture /tmp|a shared system directory" \
     "--capture $HOME|your home or contains it" \
+    "--capture $WORK/homelink|your home or one holding it" \
     "--capture $proj --capture $proj/src|inside the captured directory" \
     "--capture $proj --capture $proj|already captured" \
     "--capture-deny a/../b|components may not be" \
