@@ -14,7 +14,6 @@
 #include "overlay.h"
 #include "seccomp.h"
 #include "usernet.h"
-#include "capture.h"
 #include "cgroup.h"
 #include "sys.h"
 #include "util.h"
@@ -111,6 +110,10 @@ static void close_inherited(int *keep, size_t n)
     closedir(d);
 }
 
+/* With the single map, the network helper (which joins the sandbox's user namespace to reach
+ * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
+ * as another id then runs in a nested namespace mapping that id to the caller, so its files
+ * outside are still the caller's. */
 static bool nested_user(const struct sbox_plan *p, bool ranged)
 {
     return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
