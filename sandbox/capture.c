@@ -266,9 +266,10 @@ static char *quote_arg(const char *a)
     return out;
 }
 
-void sbox_capture_store_prepare(const struct sbox_plan *p)
+/* Makes store when a writable bind of the plan would show where it goes. */
+static void prepare_one(const struct sbox_plan *p, const char *store)
 {
-    _cleanup_free_ char *full = sbox_path_normalize(p->capture_store);
+    _cleanup_free_ char *full = sbox_path_normalize(store);
     _cleanup_free_ char *near = full ? sbox_xstrdup(full) : NULL;
     _cleanup_free_ char *whole = NULL;
     char real[PATH_MAX];
@@ -291,6 +292,12 @@ void sbox_capture_store_prepare(const struct sbox_plan *p)
         mkdir_parents(full);
         return;
     }
+}
+
+void sbox_capture_store_prepare(const struct sbox_plan *p)
+{
+    for (size_t i = 0; p->capture_stores && p->capture_stores[i]; i++)
+        prepare_one(p, p->capture_stores[i]);
 }
 
 void sbox_capture_run_free(struct sbox_capture_run *run)
@@ -487,8 +494,9 @@ struct cdir {
 struct record {
     size_t slot;
     char *rel;
-    char kind;  /* A, M or D: a path may be deleted, then added as something else */
-    bool moved; /* added by the run moving a file of the directory here */
+    char kind;     /* A, M or D: a path may be deleted, then added as something else */
+    bool moved;    /* added by the run moving a file of the directory here */
+    char hash[17]; /* of the file's bytes, or "-" */
     bool present;
     unsigned long long ino, size;
     struct timespec mtime, ctime;
@@ -719,6 +727,31 @@ static bool after(const struct timespec *t, const struct timespec *start)
     return t->tv_sec > start->tv_sec || (t->tv_sec == start->tv_sec && t->tv_nsec > start->tv_nsec);
 }
 
+/* The largest file whose bytes the records keep a hash of. */
+#define HASHED_MAX (8 << 20)
+
+/* FNV-1a of a regular file's bytes below dir, as 16 hex digits in out; "-" when it is not a
+ * regular file, too large or unreadable. A file written back with the same bytes (a checkout,
+ * then a checkout back) is the same file to apply. */
+static void hash_of(int dir, const char *rel, const struct stat *st, char out[17])
+{
+    _cleanup_close_ int fd = -1;
+    uint64_t h = 14695981039346656037ULL;
+    char buf[65536];
+    ssize_t n;
+    strcpy(out, "-");
+    if (!S_ISREG(st->st_mode) || st->st_size > HASHED_MAX)
+        return;
+    fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+    if (fd < 0)
+        return;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+    if (n == 0)
+        snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* An entry the run copied up from the directory, which the directory no longer holds there,
  * while the directory holding it did not change during the run: the run moved it. Otherwise
  * someone deleted it since the run started. */
@@ -728,15 +761,19 @@ static bool moved_by_run(const struct sbox_change *ch, const struct timespec *st
            !after(&ch->parent_ctime, started);
 }
 
-static void put_record(FILE *f, const struct sbox_change *ch, const struct timespec *started)
+static void put_record(FILE *f, const struct sbox_change *ch, const struct timespec *started,
+                       int real)
 {
+    char hash[17] = "-";
     /* m: an entry the run moved here (see moved_by_run). */
     fprintf(f, "%c %c ", "AMD"[ch->kind], moved_by_run(ch, started) ? 'm' : '-');
     if (ch->real_present)
-        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld\t", (unsigned long long)ch->real.st_ino,
+        hash_of(real, ch->rel, &ch->real, hash);
+    if (ch->real_present)
+        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld %s\t", (unsigned long long)ch->real.st_ino,
                 (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
                 ch->real.st_mtim.tv_nsec, (long long)ch->real.st_ctim.tv_sec,
-                ch->real.st_ctim.tv_nsec);
+                ch->real.st_ctim.tv_nsec, hash);
     else
         fputs("-\t", f);
     put_escaped(f, ch->rel);
@@ -779,9 +816,10 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         unsigned long n[3];
+        _cleanup_close_ int real = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         remove_tree(work); /* overlayfs's scratch space, needed no more */
-        if (changes_of(&cap, &cap.dirs[i], &ch, NULL, &err) < 0) {
+        if (changes_of(&cap, &cap.dirs[i], &ch, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
             continue;
@@ -793,7 +831,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
             total[k] += n[k];
         for (size_t k = 0; records && k < ch.n; k++) {
             fprintf(records, "%zu ", cap.dirs[i].slot);
-            put_record(records, &ch.v[k], &cap.started);
+            put_record(records, &ch.v[k], &cap.started, real);
         }
         if (n[0]) {
             _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
@@ -886,8 +924,8 @@ static void load_records(const struct capture *cap, struct records *out)
         if (sscanf(line, "%lu %c %c %c", &slot, &r.kind, &flag, &dash) == 4 && dash == '-' &&
             strchr("AMD", r.kind)) {
             r.present = false;
-        } else if (sscanf(line, "%lu %c %c %llu %llu %lld.%ld %lld.%ld", &slot, &r.kind, &flag,
-                          &r.ino, &r.size, &ms, &mn, &cs, &cn) == 9 &&
+        } else if (sscanf(line, "%lu %c %c %llu %llu %lld.%ld %lld.%ld %16s", &slot, &r.kind, &flag,
+                          &r.ino, &r.size, &ms, &mn, &cs, &cn, r.hash) == 10 &&
                    strchr("AMD", r.kind)) {
             r.present = true;
             r.mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
@@ -924,12 +962,11 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
  * lose someone's work), or NULL. Directories are compared by identity only: their times move
  * with every entry made in them. */
 static const char *conflict(const struct capture *cap, const struct records *recs, size_t slot,
-                            const struct sbox_change *ch)
+                            const struct sbox_change *ch, int real)
 {
     const struct record *r;
     bool dir = ch->real_present && S_ISDIR(ch->real.st_mode);
-    if (ch->real_present && !dir && after(&ch->real.st_ctim, &cap->started))
-        return "changed since the run started";
+    char hash[17];
     /* The run copied it from the directory, which no longer has it there: deleted since the
      * run started, unless the run moved it (as the records of the end say). */
     if (ch->kind == SBOX_ADDED && ch->has_origin) {
@@ -938,8 +975,12 @@ static const char *conflict(const struct capture *cap, const struct records *rec
             return "deleted since the run started (or moved by the run while its directory "
                    "changed)";
     }
-    if (!recs->loaded)
+    if (!recs->loaded) {
+        /* A run sbox did not see end: only the start time tells. */
+        if (ch->real_present && !dir && after(&ch->real.st_ctim, &cap->started))
+            return "changed since the run started";
         return NULL;
+    }
     r = find_record(recs, slot, ch);
     if (!r) {
         /* The same path was another kind of change at the end: the directory moved since. */
@@ -958,15 +999,21 @@ static const char *conflict(const struct capture *cap, const struct records *rec
         return r->present ? "deleted since the run ended" : "made since the run ended";
     if (!r->present)
         return NULL;
-    if (r->ino != (unsigned long long)ch->real.st_ino)
-        return "replaced since the run ended";
-    if (!dir &&
-        (r->size != (unsigned long long)ch->real.st_size ||
-         !same_time(&r->mtime, &ch->real.st_mtim) || !same_time(&r->ctime, &ch->real.st_ctim)))
-        return "changed since the run ended";
     if (!dir && after(&r->ctime, &cap->started))
         return "changed while the run went on";
-    return NULL;
+    if (dir) /* by identity alone: a directory's times move with every entry made in it */
+        return r->ino != (unsigned long long)ch->real.st_ino ? "replaced since the run ended"
+                                                             : NULL;
+    if (r->ino == (unsigned long long)ch->real.st_ino &&
+        r->size == (unsigned long long)ch->real.st_size &&
+        same_time(&r->mtime, &ch->real.st_mtim) && same_time(&r->ctime, &ch->real.st_ctim))
+        return NULL;
+    /* Touched since, but maybe written back as it was (a checkout, then a checkout back). */
+    hash_of(real, ch->rel, &ch->real, hash);
+    if (strcmp(r->hash, "-") != 0 && strcmp(hash, r->hash) == 0)
+        return NULL;
+    return r->ino != (unsigned long long)ch->real.st_ino ? "replaced since the run ended"
+                                                         : "changed since the run ended";
 }
 
 /* ---- choosing paths ---------------------------------------------------------------------- */
@@ -1844,7 +1891,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                 fprintf(stderr, "sbox: apply: %s cannot land: %s\n",
                         shown(ch->rel, buf, sizeof buf), w);
                 blocks++;
-            } else if ((w = conflict(&cap, &recs, cap.dirs[i].slot, ch))) {
+            } else if ((w = conflict(&cap, &recs, cap.dirs[i].slot, ch, d[i].real))) {
                 _cleanup_free_ char *t = tilde(cap.dirs[i].path, home);
                 fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
                         shown(ch->rel, buf, sizeof buf), shown(t, why, sizeof why), w);

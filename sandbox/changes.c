@@ -339,11 +339,12 @@ static bool same_bytes(int a, int b)
     }
 }
 
-static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git);
+static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git,
+                 bool hidden);
 
 /* One entry of an upper directory against the directory's entry of the same name. */
 static void walk_entry(struct sbox_changes *c, int upper, int real, const char *name,
-                       const char *rel, bool in_git)
+                       const char *rel, bool in_git, bool hidden)
 {
     struct stat up, re;
     bool present = false;
@@ -392,7 +393,12 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
             if (!c->fuse)
                 origin_of(upper, name, real, ch);
         }
-        walk(c, usub, rsub, rel, in_git || git_dir(usub, opaque(usub, c->fuse) ? -1 : rsub));
+        /* Below an opaque directory every directory hides the directory's own, though the
+         * kernel marks only the top one (those made inside it have no lower layer). */
+        {
+            bool hides = hidden || opaque(usub, c->fuse);
+            walk(c, usub, rsub, rel, in_git || git_dir(usub, hides ? -1 : rsub), hides);
+        }
         return;
     }
     if (present && S_ISDIR(re.st_mode)) {
@@ -445,10 +451,11 @@ static void walk_entry(struct sbox_changes *c, int upper, int real, const char *
     }
 }
 
-static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git)
+static void walk(struct sbox_changes *c, int upper, int real, const char *prefix, bool in_git,
+                 bool hidden)
 {
     struct names names, covered = {0};
-    bool hides = real >= 0 && opaque(upper, c->fuse);
+    bool hides = real >= 0 && hidden;
     if (too_deep(c, prefix))
         return;
     if (!names_of(upper, &names)) {
@@ -470,7 +477,7 @@ static void walk(struct sbox_changes *c, int upper, int real, const char *prefix
         }
         names_push(&covered, sbox_xstrdup(name));
         rel = join(prefix, name);
-        walk_entry(c, upper, real, name, rel, in_git);
+        walk_entry(c, upper, real, name, rel, in_git, hidden);
     }
     if (hides) {
         /* An opaque directory: what the directory holds that the capture does not was
@@ -708,7 +715,7 @@ void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse,
 {
     memset(out, 0, sizeof *out);
     out->fuse = fuse;
-    walk(out, upper, real, "", git_dir(upper, real));
+    walk(out, upper, real, "", git_dir(upper, real), opaque(upper, fuse));
     for (size_t i = 0; i < out->n; i++) {
         struct sbox_change *ch = &out->v[i];
         ch->refused = refusal(ch, upper, real);

@@ -134,6 +134,25 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->capture_store = h->state_home ? sbox_xasprintf("%s/sbox/captures", h->state_home)
                                      : sbox_xasprintf("%s/.local/state/sbox/captures",
                                                       strcmp(h->home, "/") ? h->home : "");
+    /* The stores other runs of this user may use: this one, and the default place in the
+     * home as HOME says and as the passwd entry says. */
+    sbox_strv_push(&p->capture_stores, sbox_xstrdup(p->capture_store));
+    {
+        const char *homes[] = {h->home, h->home_real, h->home_passwd};
+        for (size_t i = 0; i < 3; i++) {
+            char *st;
+            bool seen = false;
+            if (!homes[i] || strcmp(homes[i], "/") == 0)
+                continue;
+            st = sbox_xasprintf("%s/.local/state/sbox/captures", homes[i]);
+            for (size_t j = 0; p->capture_stores[j] && !seen; j++)
+                seen = strcmp(p->capture_stores[j], st) == 0;
+            if (seen)
+                free(st);
+            else
+                sbox_strv_push(&p->capture_stores, st);
+        }
+    }
 }
 
 void sbox_plan_free(struct sbox_plan *p)
@@ -157,6 +176,7 @@ void sbox_plan_free(struct sbox_plan *p)
         free(p->capture_deny[i].glob);
     free(p->capture_deny);
     free(p->capture_store);
+    sbox_strv_free(p->capture_stores);
     free(p->hostname);
     free(p->rootfs);
     free(p->overlay_dir);
@@ -1121,15 +1141,36 @@ static void sort_mounts(struct sbox_plan *p)
     p->mounts = sorted;
 }
 
+/* path resolved, or, when it does not exist yet, its nearest existing parent resolved and the
+ * rest added. */
+static char *resolve_to_be(const char *path, char *(*resolve)(const char *path))
+{
+    _cleanup_free_ char *near = sbox_xstrdup(path);
+    char *real;
+    while (!(real = resolve(near[0] ? near : "/"))) {
+        char *slash = strrchr(near, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+    }
+    {
+        char *whole = sbox_xasprintf("%s%s", strcmp(real, "/") ? real : "", path + strlen(near));
+        free(real);
+        return whole;
+    }
+}
+
 int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                           struct sbox_error *err)
 {
-    /* The capture store is guarded whether or not this plan captures: a sandbox that could
-     * write there could change what an earlier capture lands once reviewed. */
-    const char *own[] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL,
-                         p->capture_store};
+    /* The capture stores are guarded whether or not this plan captures: a sandbox that could
+     * write one could change what an earlier capture lands once reviewed. Every store sbox may
+     * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
+    const char *own[8] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
     const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
-    size_t n;
+    size_t n, n_own = 2;
+    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
+        own[n_own++] = p->capture_stores[i];
     /* A captured directory named through a symlink is shown at its real path, where the
      * current directory (a physical path) lies: the real directory must never be bound over
      * or beside it. */
@@ -1191,8 +1232,13 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
             }
     }
     n = p->n_mounts;
-    for (size_t k = 0; k < 3; k++) {
-        _cleanup_free_ char *own_real = own[k] ? resolve(own[k]) : NULL;
+    for (size_t k = 0; k < n_own; k++) {
+        /* A store not made yet is guarded where it will be (main makes it first when a bind
+         * could show it; --dry-run shows the plan as it would run). */
+        _cleanup_free_ char *own_real = !own[k] ? NULL
+                                        : k >= 2 ? resolve_to_be(own[k], resolve)
+                                                 : resolve(own[k]);
+        const char *kind = what[k < 2 ? k : 2];
         if (!own_real)
             continue;
         for (size_t i = 0; i < n; i++) {
@@ -1201,7 +1247,7 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
             struct sbox_mount *h;
             const char *rel;
             char where[512];
-            if (m->kind == SBOX_MOUNT_CAPTURE && k == 2 && (src = resolve(m->src)) &&
+            if (m->kind == SBOX_MOUNT_CAPTURE && k >= 2 && (src = resolve(m->src)) &&
                 (sbox_path_is_under(src, own_real) || sbox_path_is_under(own_real, src))) {
                 /* The overlay's upper would lie in its own lower (the kernel refuses it). */
                 sbox_origin_format(&m->origin, m->key, where, sizeof where);
@@ -1218,13 +1264,13 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
                 sbox_origin_format(&m->origin, m->key, where, sizeof where);
                 return sbox_error(
                     err, 0, "%s: `%s` lies in %s `%s`, which the sandbox may not write%s",
-                    m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src, what[k], own[k],
+                    m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src, kind, own[k],
                     strcmp(m->key, "cwd") == 0 ? " (cd elsewhere, or --cwd none)" : "");
             }
             if (!sbox_path_is_under(own_real, src))
                 continue;
             rel = own_real + (strcmp(src, "/") == 0 ? 0 : strlen(src));
-            if (k == 2) {
+            if (k >= 2) {
                 /* A hide can be moved aside with the directory that holds it, and a forged
                  * store put in its place: each directory on the way is pinned by a bind onto
                  * itself (a mount point cannot be renamed or removed). */

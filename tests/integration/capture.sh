@@ -204,7 +204,7 @@ echo mine >>"$proj/a.txt"
 echo go >"$WORK/go"
 wait "$bg"
 run_sbox apply "$id"
-like "$ERR" "conflict: a.txt in ~/$(basename "$proj") was changed since the run started" \
+like "$ERR" "conflict: a.txt in ~/$(basename "$proj") was changed while the run went on" \
     "a change made while the build ran is a conflict"
 is "$(cat "$proj/a.txt")" "hello
 mine" "... and the user's change is kept"
@@ -212,15 +212,19 @@ run_sbox discard "$id"
 
 # kill -9 of sbox during the run leaves a capture that diff reads.
 new_project
-start_build 'echo partial >new.txt'
+start_build 'echo partial >new.txt; echo build >>a.txt'
 kill -9 "$bg_sbox"
 ok "after kill -9 the sandbox ends and frees the capture" timeout 60 flock -x "$store/$id/lock" true
+echo mine >>"$proj/a.txt"
+run_sbox apply "$id" a.txt
+like "$ERR" "conflict: a.txt in ~/$(basename "$proj") was changed since the run started" \
+    "with no records (sbox was killed), a file changed since the start is a conflict"
 run_sbox captures
 like "$OUT" "$id  " "sbox captures lists the killed run's capture"
 like "$OUT" "interrupted" "... as interrupted"
 run_sbox diff "$id"
 like "$OUT" "+partial" "sbox diff reads what the killed run wrote"
-run_sbox apply "$id"
+run_sbox apply "$id" new.txt
 ok "... and apply lands it" test "$RC" = 0 -a "$(cat "$proj/new.txt")" = partial
 run_sbox discard "$id"
 
@@ -422,6 +426,44 @@ run_sbox discard "$id"
 )
 read -r T_N T_FAIL <"$WORK/sub.count"
 ln -s "$HOME" "$WORK/homelink"
+
+# Third round: directories made again below one the build removed hide the directory's own
+# files too; a file written back with the same bytes after the run is no conflict.
+new_project
+mkdir -p "$proj/dist/assets" && echo old >"$proj/dist/assets/old.js" && echo old >"$proj/dist/top.js"
+echo same >"$proj/keep.txt"
+run_sbox --capture "$proj" -- sh -c 'rm -rf dist && mkdir -p dist/assets && echo new >dist/assets/new.js &&
+    echo more >>keep.txt'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "D dist/assets/old.js" "a file in a directory made again below a removed one is deleted"
+cp "$proj/keep.txt" "$WORK/keep.txt" && rm "$proj/keep.txt" && cp "$WORK/keep.txt" "$proj/keep.txt"
+run_sbox apply "$id"
+ok "a file written back with its bytes after the run is no conflict" test "$RC" = 0
+is "$(find "$proj/dist" -type f | sed "s|$proj/||" | sort | tr '\n' ' ')" "dist/assets/new.js " \
+    "... and the project is what the build saw"
+run_sbox discard "$id"
+
+# Every store sbox may use is guarded, not only this run's.
+mkdir -p "$HOME/.local/state"
+(
+    XDG_STATE_HOME=$(mktemp -d "$WORK/elsewhere.XXXXXX")
+    export XDG_STATE_HOME
+    d=$HOME/.local/state
+    run_sbox --bind "$d" -- sh -c "ls -A '$d/sbox/captures'; mv '$d/sbox' '$d/moved' || echo pinned"
+    echo "$OUT" >"$WORK/sub.out"
+)
+is "$(cat "$WORK/sub.out")" "pinned" "a run with another XDG_STATE_HOME still guards the home's store"
+fresh=$(mktemp -d "$HOME/fresh.XXXXXX")
+at_exit rm -rf "$fresh"
+(
+    XDG_STATE_HOME=$fresh/state
+    export XDG_STATE_HOME
+    run_sbox --dry-run --bind "$fresh" -- true
+    echo "$OUT" >"$WORK/sub.out"
+)
+like "$(cat "$WORK/sub.out")" "; pinned: $fresh/state/sbox" "--dry-run shows the guard of a store not made yet"
+ok "... and makes nothing" test ! -e "$fresh/state"
 
 # A file the build names .wh.NAME is a file under the kernel's overlay, not a deletion.
 new_project
