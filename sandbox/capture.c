@@ -3,6 +3,7 @@
  * and there never outside it, never through a symlink, never a device, fifo or set-id file. */
 #include "capture.h"
 #include "changes.h"
+#include "files.h"
 #include "cleanup.h"
 #include "import.h"
 #include "overlay.h"
@@ -13,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -215,37 +215,6 @@ static int open_store(const char *store, bool create, struct sbox_error *err)
     return fd;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    /* overlayfs leaves work/work mode 000. */
-    if (flag == FTW_DNR && chmod(path, 0700) == 0) {
-        nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-        return 0;
-    }
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static int remove_tree(const char *path)
-{
-    pid_t pid;
-    int status;
-    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
-        return 0;
-    /* Paths longer than PATH_MAX (a build can nest thousands of directories) defeat nftw;
-     * rm(1) walks by descriptor. */
-    pid = fork();
-    if (pid == 0) {
-        execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        return -1;
-    return access(path, F_OK) == 0 ? -1 : 0;
-}
-
 static char *quote_arg(const char *a)
 {
     char *out = NULL;
@@ -316,7 +285,7 @@ void sbox_capture_run_free(struct sbox_capture_run *run)
 void sbox_capture_abort(struct sbox_capture_run *run)
 {
     if (run->store)
-        remove_tree(run->store);
+        sbox_remove_tree(run->store);
     sbox_capture_run_free(run);
 }
 
@@ -818,7 +787,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         unsigned long n[3];
         _cleanup_close_ int real = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
-        remove_tree(work); /* overlayfs's scratch space, needed no more */
+        sbox_remove_tree(work); /* overlayfs's scratch space, needed no more */
         if (changes_of(&cap, &cap.dirs[i], &ch, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
@@ -1469,7 +1438,7 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
              * run itself would have removed it). */
             c->counted = count_now(c, c->counts);
             if (c->counted && c->counts[0] == 0) {
-                remove_tree(c->path);
+                sbox_remove_tree(c->path);
                 sbox_closep(&lock);
                 capture_free(c);
                 continue;
@@ -1527,7 +1496,7 @@ int sbox_capture_discard(const char *store, char *const *ids, const char *user, 
         if (holder >= 0) {
             fprintf(stderr, "sbox: discard: capture %s is in use (sbox pid %d)\n", cap->id, holder);
             status = 125;
-        } else if (remove_tree(cap->path) < 0) {
+        } else if (sbox_remove_tree(cap->path) < 0) {
             /* Files the sandbox made as another of its ids (userns = subuid) are removed from
              * inside a user namespace with the same map, as for images. */
             struct sbox_import_stats stats = {0};

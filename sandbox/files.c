@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define READ_TEXT_MAX (1 << 20)
@@ -48,4 +51,35 @@ bool sbox_name_of_gone_pid(const char *name, const char *prefix)
     pid = strtol(name + n, &end, 10);
     return end != name + n && *end == '-' && pid > 0 && kill((pid_t)pid, 0) < 0 &&
            errno == ESRCH;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    /* overlayfs leaves work/work mode 000. */
+    if (flag == FTW_DNR && chmod(path, 0700) == 0) {
+        nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        return 0;
+    }
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int sbox_remove_tree(const char *path)
+{
+    pid_t pid;
+    int status;
+    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
+        return 0;
+    /* Paths longer than PATH_MAX (a build can nest thousands of directories) defeat nftw;
+     * rm(1) walks by descriptor. */
+    pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", "--", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return access(path, F_OK) == 0 ? -1 : 0;
 }

@@ -1,5 +1,6 @@
-/* files.h: small helpers for files sbox reads and names it makes, shared by the modules that
- * read kernel files (/proc, cgroups) and sweep what a killed sbox left behind. */
+/* files.h: small helpers for files sbox reads, names and removes, shared by the modules that
+ * read kernel files (/proc, cgroups), sweep what a killed sbox left behind, and remove the
+ * stores they made (kept overlays, captures). */
 #ifndef SBOX_FILES_H
 #define SBOX_FILES_H
 
@@ -12,5 +13,10 @@ char *sbox_read_text(const char *path);
 /* name is PREFIX, a pid, then '-' and more (as sbox names its private directories and
  * cgroups), and that process is gone: what it made may be removed. */
 bool sbox_name_of_gone_pid(const char *name, const char *prefix);
+
+/* Removes path and everything below it, as the caller: directories left unreadable (overlayfs
+ * leaves work/work mode 000) are opened up first, and trees too deep for nftw go to rm(1).
+ * 0, or -1 when something is left. */
+int sbox_remove_tree(const char *path);
 
 #endif

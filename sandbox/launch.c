@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -602,16 +601,6 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    /* overlayfs leaves work/work mode 000 (and empty). */
-    if (flag == FTW_DNR && chmod(path, 0700) == 0)
-        flag = FTW_DP;
-    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 struct id_map {
     bool ranged;
     struct sbox_idranges r;
@@ -931,7 +920,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         r = prepare_store(p, &lock, &store_created, err);
         if (r < 0) {
             if (store_created)
-                nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+                sbox_remove_tree(p->overlay_dir);
             return r;
         }
         env.lock_fd = lock;
@@ -940,7 +929,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         r = sbox_capture_begin(p, &capture, err);
         if (r < 0) {
             if (store_created)
-                nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+                sbox_remove_tree(p->overlay_dir);
             return r;
         }
         env.capture_lock_fd = capture.lock_fd;
@@ -1118,7 +1107,7 @@ out:
     /* A kept overlay directory this run made, for a sandbox that never started, goes again
      * (only mount points were made in it). */
     if (store_created && !started)
-        nftw(p->overlay_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+        sbox_remove_tree(p->overlay_dir);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
      * never started goes with the cleanup. */
     if (capture.store && started) {
