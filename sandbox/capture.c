@@ -236,22 +236,17 @@ static char *quote_arg(const char *a)
 }
 
 /* Makes store when a writable bind of the plan would show where it goes. */
+static char *real_path(const char *path)
+{
+    return realpath(path, NULL);
+}
+
 static void prepare_one(const struct sbox_plan *p, const char *store)
 {
     _cleanup_free_ char *full = sbox_path_normalize(store);
-    _cleanup_free_ char *near = full ? sbox_xstrdup(full) : NULL;
-    _cleanup_free_ char *whole = NULL;
-    char real[PATH_MAX];
-    if (!near)
+    _cleanup_free_ char *whole = full ? sbox_path_resolve_to_be(full, real_path) : NULL;
+    if (!whole)
         return;
-    /* The store's nearest existing directory, resolved, then the rest of its path. */
-    while (!realpath(near[0] ? near : "/", real)) {
-        char *slash = strrchr(near, '/');
-        if (!slash)
-            return;
-        *slash = '\0';
-    }
-    whole = sbox_xasprintf("%s%s", strcmp(real, "/") ? real : "", full + strlen(near));
     for (size_t i = 0; i < p->n_mounts; i++) {
         char src[PATH_MAX];
         if (p->mounts[i].kind != SBOX_MOUNT_BIND || !realpath(p->mounts[i].src, src) ||
@@ -653,7 +648,7 @@ static int hold_lock(const struct capture *cap, int *lock)
 
 /* The changes of one captured directory: the upper layer against the directory as it is now. */
 static int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_changes *out,
-                      int *ret_real, struct sbox_error *err)
+                      int *ret_upper, int *ret_real, struct sbox_error *err)
 {
     _cleanup_free_ char *upper_path = sbox_xasprintf("%s/%zu/upper", cap->path, d->slot);
     _cleanup_close_ int upper = -1, real = -1;
@@ -673,6 +668,8 @@ static int changes_of(const struct capture *cap, const struct cdir *d, struct sb
         _cleanup_free_ char *mark = sbox_xasprintf("%s/%zu/fuse", cap->path, d->slot);
         sbox_changes_walk(out, upper, real, access(mark, F_OK) == 0, cap->deny);
     }
+    if (ret_upper)
+        *ret_upper = steal_fd(&upper);
     if (ret_real)
         *ret_real = steal_fd(&real);
     return 0;
@@ -788,7 +785,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         _cleanup_close_ int real = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         sbox_remove_tree(work); /* overlayfs's scratch space, needed no more */
-        if (changes_of(&cap, &cap.dirs[i], &ch, &real, &err) < 0) {
+        if (changes_of(&cap, &cap.dirs[i], &ch, NULL, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
             continue;
@@ -1359,14 +1356,12 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
         struct sbox_changes ch;
         _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
-        _cleanup_free_ char *up = sbox_xasprintf("%s/%zu/upper", cap.path, cap.dirs[i].slot);
         unsigned long n[3] = {0, 0, 0};
-        if (changes_of(&cap, &cap.dirs[i], &ch, &real, &err) < 0) {
+        if (changes_of(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
             fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
             capture_free(&cap);
             return 125;
         }
-        upper = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         choose(&cap.dirs[i], &ch, paths, here, used);
         for (size_t k = 0; k < ch.n; k++)
             if (ch.v[k].selected) {
@@ -1406,7 +1401,7 @@ static bool count_now(const struct capture *c, unsigned long counts[3])
         struct sbox_changes ch;
         struct sbox_error err;
         unsigned long n[3];
-        if (changes_of(c, &c->dirs[i], &ch, NULL, &err) < 0)
+        if (changes_of(c, &c->dirs[i], &ch, NULL, NULL, &err) < 0)
             return false;
         count(&ch, n);
         for (int k = 0; k < 3; k++)
@@ -1754,9 +1749,8 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     d = calloc(cap.n_dirs + 1, sizeof *d);
     for (size_t i = 0; i < cap.n_dirs; i++) {
-        _cleanup_free_ char *up = sbox_xasprintf("%s/%zu/upper", cap.path, cap.dirs[i].slot);
         d[i].real = d[i].upper = -1;
-        if (changes_of(&cap, &cap.dirs[i], &d[i].ch, &d[i].real, &err) < 0) {
+        if (changes_of(&cap, &cap.dirs[i], &d[i].ch, &d[i].upper, &d[i].real, &err) < 0) {
             fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
             status = 125;
             goto out;
@@ -1764,12 +1758,6 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         if (d[i].ch.error) {
             fprintf(stderr, "sbox: apply: `%s` cannot be read in capture %s: %s\n",
                     shown(d[i].ch.error_at, buf, sizeof buf), cap.id, strerror(d[i].ch.error));
-            status = 125;
-            goto out;
-        }
-        d[i].upper = open(up, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (d[i].upper < 0) {
-            fprintf(stderr, "sbox: apply: capture %s: %s\n", cap.id, strerror(errno));
             status = 125;
             goto out;
         }

@@ -1141,25 +1141,6 @@ static void sort_mounts(struct sbox_plan *p)
     p->mounts = sorted;
 }
 
-/* path resolved, or, when it does not exist yet, its nearest existing parent resolved and the
- * rest added. */
-static char *resolve_to_be(const char *path, char *(*resolve)(const char *path))
-{
-    _cleanup_free_ char *near = sbox_xstrdup(path);
-    char *real;
-    while (!(real = resolve(near[0] ? near : "/"))) {
-        char *slash = strrchr(near, '/');
-        if (!slash)
-            return NULL;
-        *slash = '\0';
-    }
-    {
-        char *whole = sbox_xasprintf("%s%s", strcmp(real, "/") ? real : "", path + strlen(near));
-        free(real);
-        return whole;
-    }
-}
-
 int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                           struct sbox_error *err)
 {
@@ -1236,7 +1217,7 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
         /* A store not made yet is guarded where it will be (main makes it first when a bind
          * could show it; --dry-run shows the plan as it would run). */
         _cleanup_free_ char *own_real = !own[k] ? NULL
-                                        : k >= 2 ? resolve_to_be(own[k], resolve)
+                                        : k >= 2 ? sbox_path_resolve_to_be(own[k], resolve)
                                                  : resolve(own[k]);
         const char *kind = what[k < 2 ? k : 2];
         if (!own_real)

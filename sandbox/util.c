@@ -174,3 +174,20 @@ size_t sbox_edit_distance(const char *a, const char *b)
     }
     return row[lb];
 }
+
+char *sbox_path_resolve_to_be(const char *path, char *(*resolve)(const char *path))
+{
+    _cleanup_free_ char *near = sbox_xstrdup(path);
+    char *real;
+    while (!(real = resolve(near[0] ? near : "/"))) {
+        char *slash = strrchr(near, '/');
+        if (!slash)
+            return NULL;
+        *slash = '\0';
+    }
+    {
+        char *whole = sbox_xasprintf("%s%s", strcmp(real, "/") ? real : "", path + strlen(near));
+        free(real);
+        return whole;
+    }
+}

@@ -30,6 +30,10 @@ char *sbox_path_resolve(const char *base, const char *rel);
 /* True when path equals dir or lies below it (both normalised, absolute). */
 bool sbox_path_is_under(const char *path, const char *dir);
 
+/* path as resolve (realpath, say) gives it, or, when it does not exist yet, its nearest
+ * existing parent resolved and the rest of path added; NULL when nothing of it resolves. */
+char *sbox_path_resolve_to_be(const char *path, char *(*resolve)(const char *path));
+
 /* Number of components of a normalised absolute path ("/" is 0). */
 size_t sbox_path_depth(const char *path);
 

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void norm(const char *in, const char *want)
 {
@@ -11,8 +12,27 @@ static void norm(const char *in, const char *want)
     is_str(got, want, "normalize '%s'", in);
 }
 
+/* A made-up file system: /home/u exists, reached through /h (a symlink to it). */
+static char *fake_resolve(const char *path)
+{
+    if (strcmp(path, "/") == 0 || strcmp(path, "/home") == 0 || strcmp(path, "/home/u") == 0)
+        return sbox_xstrdup(path);
+    if (strcmp(path, "/h") == 0)
+        return sbox_xstrdup("/home/u");
+    return NULL;
+}
+
+static void to_be(const char *in, const char *want)
+{
+    _cleanup_free_ char *got = sbox_path_resolve_to_be(in, fake_resolve);
+    is_str(got, want, "resolve_to_be '%s'", in);
+}
+
 int main(void)
 {
+    to_be("/home/u", "/home/u");
+    to_be("/h/.local/state/sbox", "/home/u/.local/state/sbox");
+    to_be("/nowhere/x", "/nowhere/x");
     norm("/", "/");
     norm("//usr///bin/", "/usr/bin");
     norm("/a/./b/../c", "/a/c");
