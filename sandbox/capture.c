@@ -472,8 +472,6 @@ struct capture {
     struct timespec started;
     bool ended;
     int status;
-    long long ended_at;
-    int pid;
     char *command;
     struct cdir *dirs;
     size_t n_dirs;
@@ -527,8 +525,6 @@ static int load(const char *store, const char *id, struct capture *c, struct sbo
             long ns = 0;
             sscanf(v, "%lld.%ld", &s, &ns);
             c->started = (struct timespec){.tv_sec = s, .tv_nsec = ns};
-        } else if (!strcmp(line, "pid")) {
-            c->pid = atoi(v);
         } else if (!strcmp(line, "command")) {
             free(c->command);
             c->command = unescape(v);
@@ -545,8 +541,6 @@ static int load(const char *store, const char *id, struct capture *c, struct sbo
         } else if (!strcmp(line, "status")) {
             c->ended = true;
             c->status = atoi(v);
-        } else if (!strcmp(line, "ended")) {
-            c->ended_at = atoll(v);
         } else if (!strcmp(line, "changes")) {
             c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1], &c->counts[2]) == 3;
         }
