@@ -465,6 +465,15 @@ at_exit rm -rf "$fresh"
 like "$(cat "$WORK/sub.out")" "; pinned: $fresh/state/sbox" "--dry-run shows the guard of a store not made yet"
 ok "... and makes nothing" test ! -e "$fresh/state"
 
+# A pattern of one's own: capture-deny on the command line leaves its paths out too.
+new_project
+run_sbox --capture "$proj" --capture-deny 'secrets/**' -- sh -c 'mkdir secrets && echo k >secrets/key && echo ok >ok.txt'
+id=$(capture_id)
+run_sbox apply "$id"
+like "$ERR" "left out secrets/key: matches capture-deny \`secrets/**\`" "a capture-deny of one's own is kept with the capture"
+ok "... and leaves the path out" test "$RC" = 0 -a -f "$proj/ok.txt" -a ! -e "$proj/secrets/key"
+run_sbox discard "$id"
+
 # A file the build names .wh.NAME is a file under the kernel's overlay, not a deletion.
 new_project
 run_sbox --capture "$proj" -- sh -c 'echo x >.wh.a.txt'
