@@ -284,18 +284,6 @@ void sbox_capture_abort(struct sbox_capture_run *run)
     sbox_capture_run_free(run);
 }
 
-static int fd_path(int fd, char *out, size_t size)
-{
-    char link[64];
-    ssize_t n;
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    n = readlink(link, out, size - 1);
-    if (n < 0 || (size_t)n >= size - 1)
-        return -1;
-    out[n] = '\0';
-    return 0;
-}
-
 int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
                        struct sbox_error *err)
 {
@@ -324,9 +312,22 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         if (m->kind != SBOX_MOUNT_CAPTURE)
             continue;
         sbox_origin_format(&m->origin, m->key, where, sizeof where);
-        run->src_fds[i] = open(m->src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        /* The path was resolved when the plan was made: a symlink in it now was put there
+         * since. The current directory is the one the caller is in, whatever its name leads
+         * to by now. */
+        if (p->cwd && strcmp(m->src, p->cwd) == 0)
+            run->src_fds[i] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        else
+            run->src_fds[i] = sys_openat2(AT_FDCWD, m->src, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                          RESOLVE_NO_SYMLINKS);
         if (run->src_fds[i] < 0 || fstat(run->src_fds[i], &st) < 0) {
-            r = sbox_error(err, errno, "%s: `%s`", where, m->src);
+            r = sbox_error(err, errno == ELOOP ? 0 : errno, "%s: `%s`%s", where, m->src,
+                           errno == ELOOP ? ": a symlink was put in its way" : "");
+            goto fail;
+        }
+        if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0 || strcmp(real, m->src) != 0) {
+            r = sbox_error(err, 0, "%s: `%s` moved while sbox started: run it again", where,
+                           m->src);
             goto fail;
         }
         if (st.st_uid != p->host_uid) {
@@ -394,7 +395,7 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         char sub[32];
         if (run->src_fds[i] < 0)
             continue;
-        if (fd_path(run->src_fds[i], real, sizeof real) < 0) {
+        if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0) {
             fclose(f);
             r = sbox_error(err, errno, "capture `%s`", p->mounts[i].src);
             goto fail;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ftw.h>
@@ -82,4 +83,20 @@ int sbox_remove_tree(const char *path)
         WEXITSTATUS(status) != 0)
         return -1;
     return access(path, F_OK) == 0 ? -1 : 0;
+}
+
+int sbox_fd_path(int fd, char *buf, size_t size)
+{
+    char link[64];
+    ssize_t n;
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, buf, size - 1);
+    if (n < 0)
+        return -1;
+    if ((size_t)n >= size - 1) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    buf[n] = '\0';
+    return 0;
 }

@@ -5,6 +5,7 @@
 #define SBOX_FILES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
  * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
@@ -18,5 +19,9 @@ bool sbox_name_of_gone_pid(const char *name, const char *prefix);
  * leaves work/work mode 000) are opened up first, and trees too deep for nftw go to rm(1).
  * 0, or -1 when something is left. */
 int sbox_remove_tree(const char *path);
+
+/* The path the kernel has for an open file (its /proc/self/fd link), in buf. 0, or -1 with
+ * errno set (ENAMETOOLONG when it does not fit). */
+int sbox_fd_path(int fd, char *buf, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
@@ -46,6 +47,19 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
 
     if (getcwd(buf, sizeof buf))
         h->cwd = sbox_path_normalize(buf);
+    /* The shell's logical directory: the prompt shows it, so a refusal or a note names both
+     * when a symlink makes them differ. Only when it is the same directory (a stale $PWD
+     * names nothing). */
+    v = getenv("PWD");
+    if (h->cwd && v && v[0] == '/') {
+        struct stat a, b;
+        char *pwd = sbox_path_normalize(v);
+        if (strcmp(pwd, h->cwd) != 0 && stat(pwd, &a) == 0 && stat(".", &b) == 0 &&
+            a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+            h->pwd = pwd;
+        else
+            free(pwd);
+    }
 
     v = getenv("XDG_STATE_HOME");
     h->state_home = v && v[0] == '/' ? sbox_path_normalize(v)
@@ -67,6 +81,7 @@ void sbox_host_free(struct sbox_host *h)
     free(h->home_real);
     free(h->home_passwd);
     free(h->cwd);
+    free(h->pwd);
     free(h->shell);
     free(h->tty);
     free(h->state_home);

@@ -16,6 +16,7 @@ struct sbox_host {
     char *home_real;   /* home with symlinks resolved (the cwd is a physical path), or NULL */
     char *home_passwd; /* the passwd entry's home, resolved, when HOME says otherwise, or NULL */
     char *cwd;         /* normalised, NULL when the current directory is gone */
+    char *pwd;         /* $PWD when it names the same directory by another path (a symlink) */
     char *shell;       /* $SHELL when it is absolute, else /bin/sh */
     char **environ;    /* the caller's environment (borrowed) */
     char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */

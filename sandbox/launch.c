@@ -12,6 +12,7 @@
 #include "mount.h"
 #include "net.h"
 #include "overlay.h"
+#include "pin.h"
 #include "seccomp.h"
 #include "usernet.h"
 #include "cgroup.h"
@@ -206,13 +207,15 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
      * directories and the capture store stay until the mounts are made. */
     {
         size_t n = 0;
-        int *keep = sbox_xmalloc((p->n_mounts + 5) * sizeof *keep);
+        int *keep = sbox_xmalloc((2 * p->n_mounts + 5) * sizeof *keep);
         keep[n++] = chan;
         keep[n++] = env->lock_fd;
         keep[n++] = env->capture_lock_fd;
         keep[n++] = env->capture_store_fd;
         for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
             keep[n++] = env->capture_fds[i];
+        for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
+            keep[n++] = env->bind_fds[i];
         close_inherited(keep, n);
         free(keep);
     }
@@ -237,6 +240,9 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
         if (env->capture_fds[i] >= 0)
             close(env->capture_fds[i]);
+    for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
+        if (env->bind_fds[i] >= 0)
+            close(env->bind_fds[i]);
     if (p->verbose && note.err.msg[0])
         (void)!send(chan, &note, sizeof note, MSG_NOSIGNAL);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
@@ -876,6 +882,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_close_ int lock = -1;
     _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
                                                                      .lock_fd = -1};
+    _cleanup_(sbox_pins_close) struct sbox_pins pins = {0};
     bool store_created = false, started = false;
     bool have_report = false, chan_open = true;
     int status = 0, r;
@@ -888,6 +895,11 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     r = check_image(p, err);
     if (r < 0)
         return r;
+    /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */
+    r = sbox_pin_sources(p, &pins, err);
+    if (r < 0)
+        return r;
+    env.bind_fds = pins.fds;
     r = choose_map(p, &map, err);
     if (r < 0)
         return r;

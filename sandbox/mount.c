@@ -4,6 +4,7 @@
 #include "mount.h"
 #include "cleanup.h"
 #include "overlay.h"
+#include "pin.h"
 #include "usernet.h"
 #include "sys.h"
 #include "util.h"
@@ -31,6 +32,7 @@ struct ctx {
     int root;           /* O_PATH: the new root */
     int empty;          /* O_PATH: an empty read-only file, the stand-in for a hidden file */
     int *layers;        /* per plan mount: the overlay a mirrored directory becomes, or -1 */
+    int *binds;         /* per plan mount: a bind's source reopened here (pin.h), or -errno */
     int image_src;      /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
     int store_src;      /* O_PATH: the kept overlay directory, likewise */
     int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
@@ -224,63 +226,48 @@ static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, 
     return 0;
 }
 
-/* Opens a bind source. Sources are host paths, resolved in the host's root as the caller
- * would see them, except below a directory this plan makes writable (spelt the same way): no
- * symlink is followed there. The general check, for any spelling, is check_symlinks() in the
- * parent; this one closes the window between that check and this open, in which another
- * sandbox writing the same directory could swap a directory for a symlink. */
-static int open_source(const struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+/* Binds what src names (a descriptor of this mount namespace) at m's destination. */
+static int bind_tree(struct ctx *c, const struct sbox_mount *m, int src, uint64_t attrs,
+                     struct sbox_error *err)
 {
-    const struct sbox_mount *rw = NULL;
-    _cleanup_close_ int base = -1;
-    int fd;
-    for (size_t i = 0; i < c->plan->n_mounts; i++) {
-        const struct sbox_mount *w = &c->plan->mounts[i];
-        if (w->kind == SBOX_MOUNT_BIND && w != m && strcmp(w->src, m->src) != 0 &&
-            sbox_path_is_under(m->src, w->src) && (!rw || strlen(w->src) > strlen(rw->src)))
-            rw = w;
-    }
-    if (!rw) {
-        fd = sys_openat2(c->host, m->src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
-        return fd < 0 ? -errno : fd;
-    }
-    base = sys_openat2(c->host, rw->src, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT);
-    if (base < 0)
-        return -errno;
-    fd = sys_openat2(base, m->src + strlen(rw->src) + (strcmp(rw->src, "/") != 0),
-                     O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-    if (fd < 0 && errno == ELOOP)
-        return sbox_error(err, 0,
-                          "source `%s`: a symlink below `%s`, which the sandbox can write, is not "
-                          "followed (an earlier run may have planted it)",
-                          m->src, rw->src);
-    return fd < 0 ? -errno : fd;
-}
-
-static int do_bind(struct ctx *c, const struct sbox_mount *m, bool dev, struct sbox_error *err)
-{
-    _cleanup_close_ int src = -1, tree = -1;
-    uint64_t attrs = MOUNT_ATTR_NOSUID | (dev ? MOUNT_ATTR_NOEXEC : MOUNT_ATTR_NODEV);
+    _cleanup_close_ int tree = -1;
     struct stat st;
     int r;
-
-    err->msg[0] = '\0';
-    src = open_source(c, m, err);
-    if (src < 0) {
-        if (err->msg[0])
-            return src;
-        if (src == -ENOENT && m->try_missing)
-            return 0;
-        return sbox_error(err, -src, "source `%s`", m->src);
-    }
     if (fstat(src, &st) < 0)
         return sbox_error(err, errno, "source `%s`", m->src);
-    if (m->kind == SBOX_MOUNT_RO_BIND)
-        attrs |= MOUNT_ATTR_RDONLY;
     r = clone_tree(src, attrs, m->src, &tree, err);
     if (r < 0)
         return r;
     return attach(c, tree, m->dst, S_ISDIR(st.st_mode), err);
+}
+
+static int do_bind(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
+{
+    /* The parent opened and checked the source (pin.c); here it is the same file again. */
+    _cleanup_close_ int src = c->binds[m - c->plan->mounts];
+    c->binds[m - c->plan->mounts] = -1;
+    if (src == -ENOENT && m->try_missing)
+        return 0;
+    if (src == -ESTALE)
+        return sbox_error(err, 0, "source `%s` moved or was replaced while the sandbox started",
+                          m->src);
+    if (src < 0)
+        return sbox_error(err, -src, "source `%s`", m->src);
+    return bind_tree(c, m, src,
+                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                         (m->kind == SBOX_MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0),
+                     err);
+}
+
+/* A device node of the host's /dev (or the caller's terminal), missing ones skipped. */
+static int bind_node(struct ctx *c, const char *src, const char *dst, struct sbox_error *err)
+{
+    const struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = (char *)src,
+                                    .dst = (char *)dst};
+    _cleanup_close_ int fd = sys_openat2(c->host, src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : sbox_error(err, errno, "source `%s`", src);
+    return bind_tree(c, &node, fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
 }
 
 static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
@@ -336,11 +323,9 @@ static int do_mirror(struct ctx *c, const struct sbox_mount *m, struct sbox_erro
             own_mount(c, c->layers[m - c->plan->mounts]);
         return r;
     }
-    if (!S_ISLNK(st.st_mode)) {
-        struct sbox_mount bind = *m;
-        bind.kind = SBOX_MOUNT_RO_BIND;
-        return do_bind(c, &bind, false, err);
-    }
+    if (!S_ISLNK(st.st_mode))
+        return bind_tree(c, m, src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY,
+                         err);
     n = readlinkat(src, "", target, sizeof target - 1);
     if (n < 0)
         return sbox_error(err, errno, "read the symlink `%s`", m->src);
@@ -410,18 +395,14 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
         _cleanup_free_ char *src = sbox_xasprintf("/dev/%s", nodes[i]);
         _cleanup_free_ char *dst = sbox_xasprintf("%s/%s", m->dst, nodes[i]);
-        struct sbox_mount node = {
-            .kind = SBOX_MOUNT_BIND, .src = src, .dst = dst, .try_missing = true};
-        r = do_bind(c, &node, true, err);
+        r = bind_node(c, src, dst, err);
         if (r < 0)
             return r;
     }
     if (tty) {
         /* The caller's terminal, so programs that look up their tty's name find it. */
         _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
-        struct sbox_mount node = {
-            .kind = SBOX_MOUNT_BIND, .src = (char *)tty, .dst = dst, .try_missing = true};
-        r = do_bind(c, &node, true, err);
+        r = bind_node(c, tty, dst, err);
         if (r < 0)
             return r;
     }
@@ -659,7 +640,7 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     switch (m->kind) {
     case SBOX_MOUNT_BIND:
     case SBOX_MOUNT_RO_BIND:
-        return do_bind(c, m, false, err);
+        return do_bind(c, m, err);
     case SBOX_MOUNT_TMPFS:
         return do_tmpfs(c, m->dst, m->mode, m->has_size ? m->size : 0,
                         m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL, err);
@@ -792,31 +773,6 @@ static int host_resolv(struct ctx *c, const char *resolv, struct sbox_error *err
     return 0;
 }
 
-/* The directory the parent opened, opened again in this mount namespace (a mount of the
- * parent's cannot be copied here): by its path, with no symlink followed, and only if it is
- * still the same directory. -errno on failure. */
-static int reopen_here(int fd)
-{
-    char link[64], path[PATH_MAX];
-    struct stat a, b;
-    ssize_t n;
-    int here;
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-    n = readlink(link, path, sizeof path - 1);
-    if (n < 0 || fstat(fd, &a) < 0)
-        return -errno;
-    path[n] = '\0';
-    here = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
-                       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-    if (here < 0)
-        return -errno;
-    if (fstat(here, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-        close(here);
-        return -ESTALE; /* moved or replaced while the sandbox started */
-    }
-    return here;
-}
-
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
                      size_t size, struct sbox_error *err)
 {
@@ -850,16 +806,19 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     /* The overlays' host directories, opened while the host's /tmp is still in view: the staging
      * tmpfs is mounted over it next. Errors are reported where they are used. */
     c.layers = sbox_xmalloc((p->n_mounts + 1) * sizeof *c.layers);
+    c.binds = sbox_xmalloc((p->n_mounts + 1) * sizeof *c.binds);
     for (size_t i = 0; i < p->n_mounts; i++) {
         c.layers[i] = -1;
+        c.binds[i] = env->bind_fds && env->bind_fds[i] >= 0 ? sbox_pin_reopen(env->bind_fds[i])
+                                                             : -ENOENT;
         if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
             c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
                                       RESOLVE_NO_MAGICLINKS);
         if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && env->capture_fds)
-            c.layers[i] = reopen_here(env->capture_fds[i]);
+            c.layers[i] = sbox_pin_reopen(env->capture_fds[i]);
     }
     if (env->capture_store_fd >= 0)
-        c.capture_src = reopen_here(env->capture_store_fd);
+        c.capture_src = sbox_pin_reopen(env->capture_store_fd);
     c.ovl.fuse_fd = -ENOENT;
     if (env->fuse_program && (p->overlay != SBOX_OVERLAY_NONE || env->capture_store_fd >= 0)) {
         c.ovl.fuse_fd = open(env->fuse_program, O_RDONLY | O_CLOEXEC);
@@ -986,6 +945,10 @@ out:
     for (size_t i = 0; c.layers && i < p->n_mounts; i++)
         sbox_closep(&c.layers[i]);
     free(c.layers);
+    for (size_t i = 0; c.binds && i < p->n_mounts; i++)
+        if (c.binds[i] >= 0)
+            close(c.binds[i]);
+    free(c.binds);
     sbox_closep(&c.host);
     sbox_closep(&c.root);
     sbox_closep(&c.empty);

@@ -80,6 +80,59 @@ static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
     return strcmp(cwd, runtime) == 0;
 }
 
+/* A hidden directory of the home: the first name below it starts with a dot (~/.ssh,
+ * ~/.gnupg, ~/.aws, ~/.config, ~/.local/share, ~/.npm). Keys, tokens and shell start-up files
+ * live there, and the empty home exists to keep them out. */
+static const char *dot_dir_of(const char *home, const char *path)
+{
+    const char *rel;
+    if (!home || !sbox_path_is_under(path, home) || strcmp(path, home) == 0)
+        return NULL;
+    rel = path + (strcmp(home, "/") == 0 ? 1 : strlen(home) + 1);
+    return rel[0] == '.' ? rel : NULL;
+}
+
+static bool scratch(const struct sbox_plan *p, const char *dst)
+{
+    return strcmp(dst, "/tmp") == 0 || strcmp(dst, "/var/tmp") == 0 ||
+           sbox_path_is_under(p->home, dst) ||
+           (p->home_real && sbox_path_is_under(p->home_real, dst)) ||
+           (p->home_passwd && sbox_path_is_under(p->home_passwd, dst));
+}
+
+const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
+                             size_t size)
+{
+    const char *homes[] = {p->home, p->home_real, p->home_passwd};
+    char runtime[64];
+    for (size_t i = 0; i < 3; i++) {
+        const char *rel = dot_dir_of(homes[i], path);
+        if (rel) {
+            snprintf(buf, size, "a hidden directory of your home (~/%.*s)",
+                     (int)strcspn(rel, "/"), rel);
+            return buf;
+        }
+    }
+    snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)p->host_uid);
+    if (sbox_path_is_under(path, runtime)) {
+        snprintf(buf, size, "your runtime directory %s", runtime);
+        return buf;
+    }
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        char where[512];
+        if ((m->kind != SBOX_MOUNT_HIDE && m->kind != SBOX_MOUNT_TMPFS) ||
+            (m->kind == SBOX_MOUNT_TMPFS && scratch(p, m->dst)) ||
+            !sbox_path_is_under(path, m->dst))
+            continue;
+        sbox_origin_format(&m->origin, m->key, where, sizeof where);
+        snprintf(buf, size, "%s by `%s = %s` (%s)",
+                 m->kind == SBOX_MOUNT_HIDE ? "hidden" : "emptied", m->key, m->dst, where);
+        return buf;
+    }
+    return NULL;
+}
+
 /* What a build may write but should not land in the project unreviewed: files that run code
  * later, outside any sandbox (git's hooks, its config and anything else of the repository,
  * including a .git file or symlink that points git elsewhere; direnv; editor tasks; CI
@@ -112,6 +165,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->home_real = h->home_real ? sbox_xstrdup(h->home_real) : NULL;
     p->home_passwd = h->home_passwd ? sbox_xstrdup(h->home_passwd) : NULL;
     p->cwd = h->cwd ? sbox_xstrdup(h->cwd) : NULL;
+    p->pwd = h->pwd ? sbox_xstrdup(h->pwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
     p->hostname = sbox_xstrdup("sbox");
@@ -195,6 +249,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->home_real);
     free(p->home_passwd);
     free(p->cwd);
+    free(p->pwd);
     free(p->shell);
     free(p->tty);
     sbox_strv_free(p->notes);
@@ -1051,22 +1106,37 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv)
         p->argv = sbox_strv_copy(argv);
 }
 
-/* Shows the caller's directory as cwd = asks, unless that would hand over a shared tree. */
-static void add_cwd(struct sbox_plan *p)
+/* Shows the caller's directory as cwd = asks, unless that would hand over a shared tree, and
+ * never a directory the plan keeps from the sandbox: a payload of an earlier run can replace a
+ * project directory with a symlink to ~/.ssh, which the user's shell then follows. */
+static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
 {
     struct sbox_mount *m;
+    const char *why;
+    char because[512], via[4200] = "";
     if (p->cwd_mode == SBOX_CWD_NONE)
-        return;
+        return 0;
     if (!p->cwd) {
         sbox_strv_push(&p->notes, sbox_xstrdup("the current directory no longer exists; "
                                                "running in the empty home"));
-        return;
+        return 0;
     }
+    if (p->pwd)
+        snprintf(via, sizeof via, " (your shell's $PWD `%s` leads there through a symlink)",
+                 p->pwd);
     /* A captured directory is shown through its overlay: binding the real one over it would
-     * let the sandbox write where the capture promises it cannot. */
-    for (size_t i = 0; i < p->n_mounts; i++)
-        if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && sbox_path_is_under(p->cwd, p->mounts[i].dst))
-            return;
+     * let the sandbox write where the capture promises it cannot. A hidden directory that the
+     * profiles bind by name at its own place is theirs to show, as they say. */
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *c = &p->mounts[i];
+        if (c->kind == SBOX_MOUNT_CAPTURE && sbox_path_is_under(p->cwd, c->dst))
+            return 0;
+        if ((c->kind == SBOX_MOUNT_BIND || c->kind == SBOX_MOUNT_RO_BIND) &&
+            c->origin.kind != SBOX_ORIGIN_BUILTIN && strcmp(c->src, c->dst) == 0 &&
+            sbox_path_is_under(p->cwd, c->dst) &&
+            sbox_plan_hidden(p, c->dst, because, sizeof because))
+            return 0;
+    }
     if (cwd_is_shared(p, p->cwd)) {
         bool home = under_a_home(p, p->cwd);
         sbox_strv_push(
@@ -1075,12 +1145,25 @@ static void add_cwd(struct sbox_plan *p)
                            "in the empty home",
                            p->cwd,
                            home ? "your home or contains it" : "a shared system directory"));
-        return;
+        return 0;
     }
+    why = sbox_plan_hidden(p, p->cwd, because, sizeof because);
+    if (why) {
+        char where[512];
+        sbox_origin_format(&p->cwd_origin, "cwd", where, sizeof where);
+        return sbox_error(err, 0,
+                          "%s: the current directory `%s` is %s, which the sandbox must not "
+                          "see%s; cd elsewhere, use --cwd none, or --bind it by name",
+                          p->cwd_origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, p->cwd,
+                          why, via);
+    }
+    if (via[0])
+        sbox_strv_push(&p->notes, sbox_xasprintf("the current directory is %s%s", p->cwd, via));
     m = add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND, "cwd",
                   &p->cwd_origin);
     m->src = sbox_xstrdup(p->cwd);
     m->dst = sbox_xstrdup(p->cwd);
+    return 0;
 }
 
 static bool has_mount_at(const struct sbox_plan *p, const char *dst)
@@ -1157,7 +1240,8 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
      * or beside it. */
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
-        char *real, where[512];
+        char *real, where[512], because[512];
+        const char *why;
         if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
             continue;
         if (cwd_is_shared(p, real)) {
@@ -1167,6 +1251,13 @@ int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path
                        real,
                        under_a_home(p, real) ? "your home or one holding it"
                                              : "a shared system directory");
+            free(real);
+            return -EINVAL;
+        }
+        if ((why = sbox_plan_hidden(p, real, because, sizeof because))) {
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            sbox_error(err, 0, "%s: `%s` is `%s`, %s, which the sandbox must not see", where,
+                       m->src, real, why);
             free(real);
             return -EINVAL;
         }
@@ -1325,6 +1416,7 @@ static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
 
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
+    int r;
     if (!sbox_net_usermode(p->net)) {
         /* Settings of user-mode networking mean nothing without it: say so, never ignore. */
         char where[512];
@@ -1346,7 +1438,7 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         }
     }
     if (sbox_net_usermode(p->net)) {
-        int r = check_usernet(p, err);
+        r = check_usernet(p, err);
         if (r < 0)
             return r;
     }
@@ -1388,10 +1480,13 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         sbox_plan_set_command(p, NULL);
     if (p->rootfs)
         adapt_to_image(p);
-    add_cwd(p);
+    r = add_cwd(p, err);
+    if (r < 0)
+        return r;
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *a = &p->mounts[i];
-        char where[512];
+        char where[512], because[512];
+        const char *why;
         if (a->kind != SBOX_MOUNT_CAPTURE)
             continue;
         /* As for the current directory: a capture shows the tree to the sandbox, so a shared
@@ -1403,6 +1498,14 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                               a->src,
                               under_a_home(p, a->src) ? "your home or contains it"
                                                       : "a shared system directory");
+        }
+        if ((why = sbox_plan_hidden(p, a->src, because, sizeof because))) {
+            sbox_origin_format(&a->origin, a->key, where, sizeof where);
+            return sbox_error(err, 0, "%s: `%s` is %s, which the sandbox must not see%s", where,
+                              a->src, why,
+                              p->pwd && strcmp(a->src, p->cwd) == 0
+                                  ? " (the current directory, reached through a symlink)"
+                                  : "");
         }
         for (size_t j = 0; j < p->n_mounts; j++) {
             const struct sbox_mount *b = &p->mounts[j];

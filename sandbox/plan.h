@@ -189,6 +189,7 @@ struct sbox_plan {
     char *home_real;
     char *home_passwd;
     char *cwd; /* the caller's directory, NULL when gone */
+    char *pwd; /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
     char **notes; /* one-line remarks main prints before running */
@@ -263,6 +264,13 @@ bool sbox_passwd_gid(const char *text, uint32_t uid, uint32_t *gid);
 /* The plan as a profile, each value with where it came from: loading it back gives the same
  * plan. */
 void sbox_plan_print(const struct sbox_plan *p, FILE *f);
+
+/* Why the plan keeps a physical path from the sandbox, or NULL when it does not: a hidden
+ * directory of the home (a name starting with `.`: ~/.ssh, ~/.config, ...), the runtime
+ * directory, a hide, or a tmpfs the profile lays there (not the home, /tmp or /var/tmp, where
+ * projects live). The text goes into messages ("a hidden directory of your home"). */
+const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
+                             size_t size);
 
 /* Whether the plan captures any directory. */
 bool sbox_plan_captures(const struct sbox_plan *p);

@@ -338,8 +338,64 @@ static void test_image(void)
     sbox_host_free(&h);
 }
 
+/* The working directory is never one the plan keeps from the sandbox. */
+static void test_cwd_hidden(const char *cwd, const char *pwd, const char *want)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    int r;
+    fake_host(&h, cwd);
+    h.home_real = sbox_xstrdup("/data/home/u");
+    h.pwd = pwd ? sbox_xstrdup(pwd) : NULL;
+    default_plan(&p, &h);
+    r = sbox_plan_finish(&p, &err);
+    if (want) {
+        ok(r < 0 && strstr(err.msg, want), "cwd %s: refused, saying %s", cwd, want);
+        if (!(r < 0 && strstr(err.msg, want)))
+            printf("# got: %s\n", err.msg);
+        ok(!pwd || strstr(err.msg, pwd), "... and naming $PWD when a symlink led there");
+    } else {
+        ok(r == 0 && find(&p, SBOX_MOUNT_BIND, cwd, NULL), "cwd %s: bound", cwd);
+    }
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_hidden(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    char buf[512];
+    fake_host(&h, "/srv/p");
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "hide", "/srv/p/vault", &cli, &err);
+    sbox_plan_set(&p, NULL, "tmpfs", "/opt/empty", &cli, &err);
+    ok(sbox_plan_hidden(&p, "/home/u/.ssh", buf, sizeof buf) != NULL, "~/.ssh is hidden");
+    ok(sbox_plan_hidden(&p, "/home/u/.local/share/x", buf, sizeof buf) &&
+           strstr(buf, "~/.local"),
+       "below ~/.local is hidden, named by its first component");
+    ok(!sbox_plan_hidden(&p, "/home/u/proj/.git", buf, sizeof buf),
+       "a dot directory inside a project is not");
+    ok(!sbox_plan_hidden(&p, "/home/u", buf, sizeof buf), "the home itself is not (shared)");
+    ok(sbox_plan_hidden(&p, "/run/user/1000/gnupg", buf, sizeof buf) != NULL,
+       "the runtime directory is hidden");
+    ok(sbox_plan_hidden(&p, "/srv/p/vault/x", buf, sizeof buf) && strstr(buf, "--hide"),
+       "below a hide is hidden, naming it");
+    ok(sbox_plan_hidden(&p, "/opt/empty/a", buf, sizeof buf) != NULL, "below a tmpfs is hidden");
+    ok(!sbox_plan_hidden(&p, "/tmp/proj", buf, sizeof buf), "below /tmp is not");
+    ok(!sbox_plan_hidden(&p, "/home/u/proj", buf, sizeof buf), "below the home tmpfs is not");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 int main(void)
 {
+    test_hidden();
+    test_cwd_hidden("/home/u/.ssh", "/home/u/proj/web", "hidden directory of your home (~/.ssh)");
+    test_cwd_hidden("/data/home/u/.aws/x", NULL, "(~/.aws)");
+    test_cwd_hidden("/home/u/proj", NULL, NULL);
     test_image();
     test_default();
     test_cwd_shared("/home/u");

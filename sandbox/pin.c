@@ -1,0 +1,150 @@
+/* pin.c: opens and checks the bind sources in the parent, before the sandbox exists.
+ * Never mounts and never follows a path twice: the child gets descriptors, not names. */
+#include "pin.h"
+#include "cleanup.h"
+#include "files.h"
+#include "sys.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The nearest other writable bind whose source holds src: an earlier run's payload could have
+ * planted symlinks below it, so none is followed there. */
+static const struct sbox_mount *writable_base(const struct sbox_plan *p,
+                                              const struct sbox_mount *m)
+{
+    const struct sbox_mount *rw = NULL;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *w = &p->mounts[i];
+        if (w->kind == SBOX_MOUNT_BIND && w != m && strcmp(w->src, m->src) != 0 &&
+            sbox_path_is_under(m->src, w->src) && (!rw || strlen(w->src) > strlen(rw->src)))
+            rw = w;
+    }
+    return rw;
+}
+
+static int open_source(const struct sbox_plan *p, const struct sbox_mount *m,
+                       struct sbox_error *err)
+{
+    const struct sbox_mount *rw;
+    _cleanup_close_ int base = -1;
+    int fd;
+    if (strcmp(m->key, "cwd") == 0) {
+        /* The directory the caller is in, not the one its name leads to now. */
+        fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? sbox_error(err, errno, "the current directory") : fd;
+    }
+    rw = writable_base(p, m);
+    if (!rw) {
+        fd = open(m->src, O_PATH | O_CLOEXEC);
+        return fd < 0 ? sbox_error(err, errno, "source `%s`", m->src) : fd;
+    }
+    base = open(rw->src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (base < 0)
+        return sbox_error(err, errno, "source `%s`", rw->src);
+    fd = sys_openat2(base, m->src + strlen(rw->src) + (strcmp(rw->src, "/") != 0),
+                     O_PATH | O_CLOEXEC, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (fd < 0 && errno == ELOOP)
+        return sbox_error(err, 0,
+                          "source `%s`: a symlink below `%s`, which the sandbox can write, is not "
+                          "followed (an earlier run may have planted it)",
+                          m->src, rw->src);
+    return fd < 0 ? sbox_error(err, errno, "source `%s`", m->src) : fd;
+}
+
+/* Where the opened source really is, against the plan's rule. */
+static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, int fd,
+                        struct sbox_error *err)
+{
+    char real[PATH_MAX], because[512], spelt_because[512];
+    const char *why;
+    if (sbox_fd_path(fd, real, sizeof real) < 0)
+        return sbox_error(err, errno, "source `%s`", m->src);
+    if (strcmp(m->key, "cwd") == 0) {
+        if (strcmp(real, m->src) != 0)
+            return sbox_error(err, 0,
+                              "the current directory `%s` moved to `%s` while sbox started: "
+                              "run it again",
+                              m->src, real);
+        why = sbox_plan_hidden(p, real, because, sizeof because);
+        if (why)
+            return sbox_error(err, 0,
+                              "the current directory `%s` is %s, which the sandbox must not see",
+                              real, why);
+        return 0;
+    }
+    /* Named as it is, a hidden directory is the profile's choice; reached through a symlink,
+     * it is where someone else's link leads. */
+    why = sbox_plan_hidden(p, real, because, sizeof because);
+    if (why && !sbox_plan_hidden(p, m->src, spelt_because, sizeof spelt_because))
+        return sbox_error(err, 0,
+                          "source `%s` leads to `%s`, %s, which the sandbox must not see (name "
+                          "it as it is if you mean it)",
+                          m->src, real, why);
+    return 0;
+}
+
+int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sbox_error *err)
+{
+    struct sbox_pins pins = {.fds = sbox_xmalloc((p->n_mounts + 1) * sizeof *pins.fds),
+                             .n = p->n_mounts};
+    for (size_t i = 0; i < p->n_mounts; i++)
+        pins.fds[i] = -1;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        char where[512];
+        int fd, r;
+        if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND)
+            continue;
+        err->msg[0] = '\0';
+        fd = open_source(p, m, err);
+        if (fd == -ENOENT && m->try_missing)
+            continue;
+        r = fd < 0 ? fd : check_pinned(p, m, fd, err);
+        if (r < 0) {
+            if (fd >= 0)
+                close(fd);
+            sbox_pins_close(&pins);
+            if (m->origin.kind == SBOX_ORIGIN_BUILTIN)
+                return sbox_error_prefix(err, "%s", strcmp(m->key, "cwd") == 0 ? "cwd" : m->key);
+            sbox_origin_format(&m->origin, m->key, where, sizeof where);
+            return sbox_error_prefix(err, "%s", where);
+        }
+        pins.fds[i] = fd;
+    }
+    *ret = pins;
+    return 0;
+}
+
+void sbox_pins_close(struct sbox_pins *pins)
+{
+    for (size_t i = 0; pins->fds && i < pins->n; i++)
+        sbox_closep(&pins->fds[i]);
+    free(pins->fds);
+    pins->fds = NULL;
+    pins->n = 0;
+}
+
+int sbox_pin_reopen(int fd)
+{
+    char path[PATH_MAX];
+    struct stat a, b;
+    int here;
+    if (sbox_fd_path(fd, path, sizeof path) < 0 || fstat(fd, &a) < 0)
+        return -errno;
+    here = sys_openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC,
+                       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (here < 0)
+        return errno == ENOENT || errno == ELOOP ? -ESTALE : -errno;
+    if (fstat(here, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+        close(here);
+        return -ESTALE;
+    }
+    return here;
+}

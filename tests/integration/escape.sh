@@ -1,0 +1,114 @@
+#!/bin/sh
+# Ways out to the home's secrets: a working directory that is (or leads to) a hidden directory,
+# the same by a race with a running sandbox, bind sources that lead there through a symlink,
+# and the fuse-overlayfs daemon as a way to the host's tree.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+export SBOX_PROFILE_PATH="${SBOX_PROFILES:?SBOX_PROFILES must name the profiles directory}"
+
+mkdir -p "$HOME/.ssh" "$HOME/.config/tool"
+chmod 0700 "$HOME/.ssh"
+key="$HOME/.ssh/id_sbox_escape_test"
+echo "fake-escape-key-$$" >"$key"
+at_exit rm -f "$key" "$HOME/.ssh/authorized_keys_sbox_test"
+secret=$(cat "$key")
+proj=$(mktemp -d "$HOME/proj.XXXXXX")
+at_exit rm -rf "$proj"
+mkdir -p "$proj/packages"
+
+# 1. A payload of an earlier run replaced a project directory with a symlink to ~/.ssh; the
+# user's shell follows it with cd and its prompt still shows the project.
+ln -s "$HOME/.ssh" "$proj/packages/web"
+for prof in "" "-p node" "-p python" "-p build"; do
+    # shellcheck disable=SC2086
+    (cd "$proj/packages/web" && "$SBOX" $prof -- sh -c \
+        'cat ./id_sbox_escape_test; echo planted >authorized_keys_sbox_test') \
+        >"$WORK/out" 2>"$WORK/err"
+    rc=$?
+    is "$rc/$(lines "$(cat "$WORK/err")")" "125/1" "cwd through a symlink to ~/.ssh${prof:+ ($prof)}: refused, one line, 125"
+    unlike "$(cat "$WORK/out")" "$secret" "... the key is not read"
+    ok "... nothing is written to ~/.ssh" test ! -e "$HOME/.ssh/authorized_keys_sbox_test"
+done
+like "$(cat "$WORK/err")" "hidden directory of your home (~/.ssh)" "the refusal says what the directory is"
+(cd "$proj/packages/web" && "$SBOX" -- true) >/dev/null 2>"$WORK/err"
+like "$(cat "$WORK/err")" "\$PWD \`$proj/packages/web\` leads there through a symlink" \
+    "the refusal names the shell's \$PWD and the symlink"
+(cd -P "$proj/packages/web" && "$SBOX" --cwd ro-bind -- cat id_sbox_escape_test) >"$WORK/out" 2>&1
+unlike "$(cat "$WORK/out")" "$secret" "cwd = ro-bind inside ~/.ssh: the key is not shown either"
+(cd -P "$HOME/.config/tool" && "$SBOX" -- true) >/dev/null 2>"$WORK/err"
+like "$(cat "$WORK/err")" "(~/.config)" "any hidden directory of the home is refused (~/.config/tool)"
+(cd "$HOME/.config/tool" && "$SBOX" --cwd none -- true) 2>"$WORK/err"
+is "$?" 0 "... with --cwd none it runs"
+(cd "$HOME/.config/tool" && "$SBOX" --bind "$HOME/.config/tool" -- sh -c 'pwd') >"$WORK/out" 2>"$WORK/err"
+is "$(cat "$WORK/out")" "$HOME/.config/tool" "... bound by name, it is shown as asked"
+rm "$proj/packages/web"
+
+# A directory the profile hides or empties is not handed back as the working directory.
+mkdir -p "$proj/vault/inner" "$proj/scratch/inner"
+echo hidden >"$proj/vault/inner/file"
+(cd "$proj/vault/inner" && "$SBOX" --bind "$proj" --hide "$proj/vault" -- cat file) >"$WORK/out" 2>"$WORK/err"
+is "$?/$(cat "$WORK/out")" "125/" "cwd inside a hidden directory: refused"
+like "$(cat "$WORK/err")" "hidden by \`hide = $proj/vault\` (--hide)" "... naming the hide"
+(cd "$proj/scratch/inner" && "$SBOX" --tmpfs "$proj/scratch" -- true) 2>"$WORK/err"
+is "$?" 125 "cwd inside a tmpfs the plan lays: refused"
+
+# Not hidden, but reached through a symlink: one line says where the sandbox really runs.
+mkdir -p "$proj/real"
+ln -s real "$proj/link"
+(cd "$proj/link" && "$SBOX" -- pwd) >"$WORK/out" 2>"$WORK/err"
+is "$(cat "$WORK/out")" "$proj/real" "cwd through a harmless symlink: runs in the real directory"
+like "$(cat "$WORK/err")" "the current directory is $proj/real (your shell's \$PWD \`$proj/link\`" \
+    "... and says so"
+
+# A bind source that leads into a hidden directory through a symlink is refused; the same
+# directory named as it is stays the user's choice.
+other=$(mktemp -d "$HOME/other.XXXXXX")
+at_exit rm -rf "$other"
+ln -s "$HOME/.ssh" "$other/docs"
+run_sbox --ro-bind "$other/docs:/docs" -- cat /docs/id_sbox_escape_test
+is "$RC/$(lines "$ERR")" "125/1" "a bind source through a symlink into ~/.ssh: refused"
+unlike "$OUT" "$secret" "... the key is not read"
+like "$ERR" "--ro-bind" "... naming the flag"
+
+# 2. The same by a race, with no mistake of the user's: the shell really is in packages/web,
+# while a running sandbox that can write the project swaps it with a symlink to ~/.ssh.
+rm -f "$HOME/.ssh/authorized_keys_sbox_test"
+mkdir -p "$proj/packages/web"
+cd "$proj/packages/web"
+at_exit touch "$WORK/swapper.stop"
+python3 - "$proj/packages" "$HOME/.ssh" "$WORK/swapper.stop" <<'EOF' &
+import os, sys, time
+d, target, stop = sys.argv[1:]
+os.chdir(d)
+# The attacker's pace: each state held for a moment, so that a path read in one state is
+# used in the other.
+hold = lambda: time.sleep(0.002)
+while not os.path.exists(stop):
+    hold()
+    os.rename("web", "web.real")
+    os.symlink(target, "web")
+    hold()
+    os.rename("web", "web.tmp")
+    os.unlink("web.tmp")
+    os.rename("web.real", "web")
+EOF
+swapper=$!
+leaks=0 ran=0 odd=0
+i=0
+while [ $i -lt 150 ]; do
+    i=$((i + 1))
+    rc=0
+    "$SBOX" -- sh -c 'cat ./id_sbox_escape_test 2>/dev/null; echo x >>authorized_keys_sbox_test' \
+        >"$WORK/out" 2>/dev/null || rc=$?
+    case $(cat "$WORK/out") in *"$secret"*) leaks=$((leaks + 1)) ;; esac
+    case $rc in 0) ran=$((ran + 1)) ;; 1 | 125) ;; *) odd=$((odd + 1)) ;; esac
+done
+cd "$WORK"
+touch "$WORK/swapper.stop"
+wait "$swapper"
+diag "race: $ran of $i runs ran, $leaks leaked"
+is "$leaks" 0 "racing a swap of the working directory never shows the key"
+ok "... nor writes into ~/.ssh" test ! -e "$HOME/.ssh/authorized_keys_sbox_test"
+is "$odd" 0 "... every run either ran or was refused"
+ok "... and some runs did run" test "$ran" -gt 0
+
+done_testing
