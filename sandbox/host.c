@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
@@ -57,6 +58,12 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
 
     if (ttyname_r(STDIN_FILENO, buf, sizeof buf) == 0 && buf[0] == '/')
         h->tty = sbox_xstrdup(buf);
+
+    {
+        struct sysinfo si;
+        if (sysinfo(&si) == 0)
+            h->mem_total = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1);
+    }
     return 0;
 }
 

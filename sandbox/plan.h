@@ -17,6 +17,11 @@
  * newline and NUL included). */
 #define SBOX_PLAN_LINE_MAX 198
 
+/* The size of sbox's own tmpfs that hold only mount points, device nodes and links and are
+ * read-only before the payload starts: /dev itself, the root when it is not an overlay, an
+ * image's throwaway upper layer. */
+#define SBOX_TMPFS_OWN_SIZE (1u << 20)
+
 enum sbox_origin_kind {
     SBOX_ORIGIN_BUILTIN, /* the embedded default */
     SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */
@@ -45,8 +50,11 @@ struct sbox_mount {
     char *src; /* host path (binds, mirrors), NULL otherwise */
     char *dst; /* normalised absolute path inside the sandbox */
     bool try_missing;
-    bool has_size;
-    uint64_t size;
+    bool has_size; /* tmpfs: size= was written */
+    uint64_t size; /* tmpfs: as written */
+    /* tmpfs, after finish: the size mounted (size=, or the default; at most memory), 0 for the
+     * kernel's own default (the machine's memory unknown and no memory limit). */
+    uint64_t eff_size;
     mode_t mode; /* tmpfs root mode */
     bool noexec;
     const char *key; /* the setting that made it, e.g. "ro-bind" */
@@ -151,6 +159,11 @@ struct sbox_plan {
     struct sbox_origin overlay_origin;
     enum sbox_overlay_driver overlay_driver;
     struct sbox_origin overlay_driver_origin;
+    /* overlay = tmpfs, after finish: the size of the upper layer's tmpfs, as eff_size. */
+    uint64_t overlay_eff_size;
+    /* After finish: the size of each tmpfs not given one (see size_tmpfs in plan.c), 0 for
+     * the kernel's own default. */
+    uint64_t tmpfs_size;
     /* seccomp: the base policy is seccomp, or a policy file's base when seccomp_file is set
      * (profile.c reads the file after the profiles and flags). The rules are the file's first
      * (n_file_rules of them), then the profiles' and flags', in order. */
@@ -191,6 +204,7 @@ struct sbox_plan {
     char *cwd; /* the caller's directory, NULL when gone */
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
+    uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown */
     char **notes; /* one-line remarks main prints before running */
     bool verbose; /* main's -v: launch reports the choices it makes (driver, id map) */
 };
