@@ -120,7 +120,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->chdir_origin = builtin;
     p->cwd_origin = builtin;
     p->userns_origin = p->rootfs_origin = builtin;
-    p->overlay_origin = p->overlay_driver_origin = builtin;
+    p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
@@ -595,6 +595,26 @@ static int apply_overlay(struct sbox_plan *p, const struct sbox_setting *s, cons
     return 0;
 }
 
+/* overlay-size = SIZE | default: the tmpfs that takes overlay = tmpfs's writes. */
+static int apply_overlay_size(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t size = 0;
+    (void)s;
+    if (strcmp(value, "default") != 0) {
+        int r = sbox_value_size(value, &size, err);
+        if (r < 0)
+            return r;
+        if (size == 0)
+            return sbox_error(err, 0,
+                              "the overlay's size must be more than 0 (`default` for "
+                              "the default)");
+    }
+    p->overlay_size = size;
+    p->overlay_size_origin = *o;
+    return 0;
+}
+
 static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -880,6 +900,8 @@ const struct sbox_setting sbox_settings[] = {
      "an image root instead of the host's system", NULL, apply_rootfs},
     {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
      "make the root writable: thrown away (tmpfs) or kept in DIR", NULL, apply_overlay},
+    {"filesystem", "overlay-size", SBOX_SETTING_SCALAR, "SIZE",
+     "the size of overlay = tmpfs's writes (default: as a tmpfs's)", NULL, apply_overlay_size},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
      "kernel overlayfs or fuse-overlayfs", NULL, apply_choice},
     {"filesystem", "capture", SBOX_SETTING_LIST, "DIR",
@@ -1367,7 +1389,22 @@ static int bound_size(struct sbox_plan *p, const char *what, uint64_t size,
 static int size_tmpfs(struct sbox_plan *p, struct sbox_error *err)
 {
     p->tmpfs_size = default_tmpfs_size(p);
-    p->overlay_eff_size = p->overlay == SBOX_OVERLAY_TMPFS ? p->tmpfs_size : 0;
+    p->overlay_eff_size = 0;
+    if (p->overlay_size && p->overlay != SBOX_OVERLAY_TMPFS) {
+        /* Said, never ignored: a kept overlay's writes go to its directory's file system. */
+        char where[512];
+        sbox_origin_format(&p->overlay_size_origin, "overlay-size", where, sizeof where);
+        return sbox_error(err, 0, "%s: `overlay-size` needs overlay = tmpfs (the overlay is %s)",
+                          where, p->overlay == SBOX_OVERLAY_NONE ? "none" : "a directory");
+    }
+    if (p->overlay == SBOX_OVERLAY_TMPFS && !p->overlay_size)
+        p->overlay_eff_size = p->tmpfs_size;
+    else if (p->overlay == SBOX_OVERLAY_TMPFS) {
+        int r = bound_size(p, "overlay = tmpfs", p->overlay_size, &p->overlay_size_origin,
+                           "overlay-size", &p->overlay_eff_size, err);
+        if (r < 0)
+            return r;
+    }
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
         _cleanup_free_ char *what = NULL;
@@ -1815,9 +1852,17 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     if (p->overlay != SBOX_OVERLAY_NONE)
         print_kv(f, "overlay", p->overlay == SBOX_OVERLAY_TMPFS ? "tmpfs" : p->overlay_dir, NULL,
                  false, &p->overlay_origin);
+    if (p->overlay_size) {
+        char size[32];
+        sbox_value_size_format(p->overlay_size, size, sizeof size);
+        print_kv(f, "overlay-size", size, NULL, false, &p->overlay_size_origin);
+    } else if (p->overlay_size_origin.kind != SBOX_ORIGIN_BUILTIN) {
+        print_kv(f, "overlay-size", "default", NULL, false, &p->overlay_size_origin);
+    }
     if (p->overlay == SBOX_OVERLAY_TMPFS) {
         char size[160];
-        describe_size(p, false, 0, p->overlay_eff_size, size, sizeof size);
+        describe_size(p, p->overlay_size != 0, p->overlay_size, p->overlay_eff_size, size,
+                      sizeof size);
         fprintf(f, ";   the upper layer's tmpfs: size %s\n", size);
     }
     print_kv(f, "overlay-driver", drivers[p->overlay_driver], NULL, false,

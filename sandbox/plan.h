@@ -159,8 +159,10 @@ struct sbox_plan {
     struct sbox_origin overlay_origin;
     enum sbox_overlay_driver overlay_driver;
     struct sbox_origin overlay_driver_origin;
-    /* overlay = tmpfs, after finish: the size of the upper layer's tmpfs, as eff_size. */
-    uint64_t overlay_eff_size;
+    /* overlay = tmpfs: overlay-size as written (0: not written), and after finish the size of
+     * the upper layer's tmpfs, as eff_size. */
+    uint64_t overlay_size, overlay_eff_size;
+    struct sbox_origin overlay_size_origin;
     /* After finish: the size of each tmpfs not given one (see size_tmpfs in plan.c), 0 for
      * the kernel's own default. */
     uint64_t tmpfs_size;

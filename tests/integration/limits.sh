@@ -121,6 +121,10 @@ like "$ERR" "sbox: tmpfs \`/scratch\`: size 1G lowered to memory = 64M" "... and
 run_sbox --dry-run --memory 64M --tmpfs /scratch:size=1G
 like "$OUT" "tmpfs = /scratch:mode=0755,size=1073741824  ; from command line
 ;   size 64M (size 1G lowered to memory = 64M)" "... which --dry-run shows"
+run_sbox --overlay tmpfs --overlay-size 8M -- python3 -c "$statfs" /usr
+is "$OUT" "8 M" "overlay-size = 8M: the overlay's upper layer is 8M"
+refuses "--overlay-size 8M|--overlay-size: \`overlay-size\` needs overlay = tmpfs (the overlay is none)" \
+    "--overlay-size 0|--overlay-size: the overlay's size must be more than 0"
 run_sbox --memory 64M --limits-strict --tmpfs /scratch:size=1G -- true
 is "$RC/$(lines "$ERR")" "125/1" "... under limits-strict, refused: one line, status 125"
 like "$ERR" "sbox: --tmpfs: tmpfs \`/scratch\`: size 1G is more than memory = 64M (with limits-strict, no tmpfs may be larger)" "... naming the flag"

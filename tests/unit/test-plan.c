@@ -354,6 +354,48 @@ static void test_tmpfs_sizes(void)
     }
     sbox_plan_free(&p);
 
+    /* overlay-size: the upper layer's tmpfs, bounded the same way; only with overlay = tmpfs. */
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "512M", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 512 * M,
+       "overlay-size sizes the overlay's tmpfs");
+    free(out);
+    out = printed(&p);
+    ok(strstr(out, "overlay = tmpfs  ; from command line\noverlay-size = 512M  ; from command "
+                   "line\n;   the upper layer's tmpfs: size 512M (as written)\n") != NULL,
+       "... which --dry-run shows");
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "memory", "100M", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "4G", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 100 * M &&
+           has_note(&p, "overlay = tmpfs: size 4G lowered to memory = 100M"),
+       "overlay-size above memory is lowered to it, with a note");
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay-size", "0", &cli, &err) < 0 &&
+           strstr(err.msg, "--overlay-size: the overlay's size must be more than 0"),
+       "overlay-size 0 is refused: %s", err.msg);
+    ok(sbox_plan_set(&p, NULL, "overlay-size", "lots", &cli, &err) < 0, "so is a non-size");
+    {
+        const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 9};
+        ok(sbox_plan_set(&p, "filesystem", "overlay-size", "1G", &file, &err) == 0 &&
+               sbox_plan_finish(&p, &err) < 0 &&
+               strcmp(err.msg, "p.ini:9: `overlay-size` needs overlay = tmpfs (the overlay is "
+                               "none)") == 0,
+           "overlay-size without overlay = tmpfs is an error naming the line: %s", err.msg);
+    }
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "1G", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "default", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 2 * G,
+       "overlay-size = default takes a size back");
+    sbox_plan_free(&p);
+
     /* The machine's memory unknown: the kernel's default, unless a memory limit sizes it. */
     h.mem_total = 0;
     default_plan(&p, &h);
