@@ -206,12 +206,14 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, con
 static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, unsigned attrs,
                     int *ret_mnt, struct sbox_error *err)
 {
-    char mode_s[16], size_s[32];
-    const char *opts[] = {"mode", mode_s, size ? "size" : NULL, size_s, NULL, NULL};
+    char mode_s[16], size_s[32], inodes_s[32];
+    const char *opts[] = {"mode", mode_s, size ? "size" : NULL, size_s, "nr_inodes", inodes_s,
+                          NULL,   NULL};
     _cleanup_close_ int mnt = -1;
     int r;
     snprintf(mode_s, sizeof mode_s, "%o", (unsigned)mode);
     snprintf(size_s, sizeof size_s, "%llu", (unsigned long long)size);
+    snprintf(inodes_s, sizeof inodes_s, "%llu", (unsigned long long)sbox_tmpfs_inodes(size));
     r = new_fs("tmpfs", opts, attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, dst, &mnt, err);
     if (r < 0)
         return r;
@@ -511,7 +513,8 @@ static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sb
     if (p->overlay == SBOX_OVERLAY_DIR)
         return stage_bind(c->store_src, p->overlay_dir, STAGE "/store", false, err);
     if (size)
-        snprintf(opts, sizeof opts, "mode=0755,size=%llu", (unsigned long long)size);
+        snprintf(opts, sizeof opts, "mode=0755,size=%llu,nr_inodes=%llu", (unsigned long long)size,
+                 (unsigned long long)sbox_tmpfs_inodes(size));
     if (mkdir(STAGE "/store", 0755) < 0 ||
         mount("tmpfs", STAGE "/store", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ||
         mkdir(STAGE "/store/upper", 0755) < 0 || mkdir(STAGE "/store/work", 0700) < 0)
@@ -921,7 +924,8 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         r = sbox_error(err, errno, "chdir /");
         goto out;
     }
-    snprintf(root_opts, sizeof root_opts, "mode=0755,size=%u", SBOX_TMPFS_OWN_SIZE);
+    snprintf(root_opts, sizeof root_opts, "mode=0755,size=%u,nr_inodes=%llu", SBOX_TMPFS_OWN_SIZE,
+             (unsigned long long)sbox_tmpfs_inodes(SBOX_TMPFS_OWN_SIZE));
     if (!staged_root && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0) {
         r = sbox_error(err, errno, "mount the new root");
         goto out;

@@ -22,6 +22,15 @@
  * image's throwaway upper layer. */
 #define SBOX_TMPFS_OWN_SIZE (1u << 20)
 
+/* How many files a tmpfs of size bytes may hold: one per 4K, the kernel's own ratio when it
+ * sizes a tmpfs itself, and at least 1024. Each file costs about 1K of kernel memory that its
+ * size does not count (empty ones nothing else), and the kernel's default count is per machine,
+ * not per size: a 1M tmpfs could otherwise pin gigabytes in inodes. 0 for size 0. */
+static inline uint64_t sbox_tmpfs_inodes(uint64_t size)
+{
+    return size == 0 ? 0 : size / 4096 > 1024 ? size / 4096 : 1024;
+}
+
 enum sbox_origin_kind {
     SBOX_ORIGIN_BUILTIN, /* the embedded default */
     SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */

@@ -112,6 +112,19 @@ else
     # (The cgroup may end the sandbox first: the tmpfs's pages are charged to it.)
     unlike "$OUT" "took 256M" "memory = 64M: 256M cannot be written into the tmpfs"
 fi
+# Empty files take no size, but each pins about 1K of the kernel's memory: a tmpfs holds one
+# per 4K of its size (the kernel's default count is the machine's, millions).
+run_sbox --memory 64M -- python3 -c '
+n = 0
+try:
+    while n < 20000:
+        open("/tmp/f%d" % n, "w").close()
+        n += 1
+except OSError as e:
+    print(e.strerror)
+print(n <= 16384 and n > 16000)'
+is "$OUT" "No space left on device
+True" "memory = 64M: /tmp holds at most 16384 files (one per 4K)"
 statfs='import os, sys; s = os.statvfs(sys.argv[1]); print(s.f_blocks * s.f_frsize >> 20, "M")'
 run_sbox --tmpfs /scratch:size=8M -- python3 -c "$statfs" /scratch
 is "$OUT" "8 M" "tmpfs /scratch:size=8M is 8M inside"

@@ -354,6 +354,10 @@ static void test_tmpfs_sizes(void)
     }
     sbox_plan_free(&p);
 
+    ok(sbox_tmpfs_inodes(64 * M) == 16384 && sbox_tmpfs_inodes(M) == 1024 &&
+           sbox_tmpfs_inodes(0) == 0,
+       "a tmpfs holds one file per 4K of its size, at least 1024");
+
     /* overlay-size: the upper layer's tmpfs, bounded the same way; only with overlay = tmpfs. */
     default_plan(&p, &h);
     ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
