@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
@@ -71,6 +72,12 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
 
     if (ttyname_r(STDIN_FILENO, buf, sizeof buf) == 0 && buf[0] == '/')
         h->tty = sbox_xstrdup(buf);
+
+    {
+        struct sysinfo si;
+        if (sysinfo(&si) == 0)
+            h->mem_total = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1);
+    }
     return 0;
 }
 

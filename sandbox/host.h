@@ -4,6 +4,7 @@
 #define SBOX_HOST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -21,6 +22,7 @@ struct sbox_host {
     char **environ;    /* the caller's environment (borrowed) */
     char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
     char *state_home;  /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
+    uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown: sizes tmpfs */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

@@ -208,12 +208,14 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, con
 static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, unsigned attrs,
                     int *ret_mnt, struct sbox_error *err)
 {
-    char mode_s[16], size_s[32];
-    const char *opts[] = {"mode", mode_s, size ? "size" : NULL, size_s, NULL, NULL};
+    char mode_s[16], size_s[32], inodes_s[32];
+    const char *opts[] = {"mode", mode_s, size ? "size" : NULL, size_s, "nr_inodes", inodes_s,
+                          NULL,   NULL};
     _cleanup_close_ int mnt = -1;
     int r;
     snprintf(mode_s, sizeof mode_s, "%o", (unsigned)mode);
     snprintf(size_s, sizeof size_s, "%llu", (unsigned long long)size);
+    snprintf(inodes_s, sizeof inodes_s, "%llu", (unsigned long long)sbox_tmpfs_inodes(size));
     r = new_fs("tmpfs", opts, attrs | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, dst, &mnt, err);
     if (r < 0)
         return r;
@@ -389,7 +391,7 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     char path[256];
     int r;
 
-    r = do_tmpfs(c, m->dst, 0755, 0, MOUNT_ATTR_NOEXEC, &devmnt, err);
+    r = do_tmpfs(c, m->dst, 0755, SBOX_TMPFS_OWN_SIZE, MOUNT_ATTR_NOEXEC, &devmnt, err);
     if (r < 0)
         return r;
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
@@ -414,7 +416,7 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     if (r < 0)
         return r;
     snprintf(path, sizeof path, "%s/shm", m->dst);
-    r = do_tmpfs(c, path, 01777, 0, 0, NULL, err);
+    r = do_tmpfs(c, path, 01777, c->plan->tmpfs_size, 0, NULL, err);
     if (r < 0)
         return r;
     for (size_t i = 0; i < sizeof links / sizeof *links; i++)
@@ -483,13 +485,19 @@ static int stage_bind(int fd, const char *src, const char *at, bool rdonly, stru
 }
 
 /* The store of upper layers: the plan's directory (upper/ and work/ made by the parent), or a
- * tmpfs that vanishes with the sandbox. Mounted at STAGE/store. */
+ * tmpfs that vanishes with the sandbox: overlay = tmpfs's, of the plan's size, or an image's
+ * throwaway upper, read-only once the mount points are made. Mounted at STAGE/store. */
 static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
 {
+    uint64_t size = p->overlay == SBOX_OVERLAY_TMPFS ? p->overlay_eff_size : SBOX_TMPFS_OWN_SIZE;
+    char opts[64] = "mode=0755";
     if (p->overlay == SBOX_OVERLAY_DIR)
         return stage_bind(c->store_src, p->overlay_dir, STAGE "/store", false, err);
+    if (size)
+        snprintf(opts, sizeof opts, "mode=0755,size=%llu,nr_inodes=%llu", (unsigned long long)size,
+                 (unsigned long long)sbox_tmpfs_inodes(size));
     if (mkdir(STAGE "/store", 0755) < 0 ||
-        mount("tmpfs", STAGE "/store", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0 ||
+        mount("tmpfs", STAGE "/store", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0 ||
         mkdir(STAGE "/store/upper", 0755) < 0 || mkdir(STAGE "/store/work", 0700) < 0)
         return sbox_error(err, errno, "create the overlay's tmpfs");
     return 0;
@@ -642,8 +650,8 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     case SBOX_MOUNT_RO_BIND:
         return do_bind(c, m, err);
     case SBOX_MOUNT_TMPFS:
-        return do_tmpfs(c, m->dst, m->mode, m->has_size ? m->size : 0,
-                        m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL, err);
+        return do_tmpfs(c, m->dst, m->mode, m->eff_size, m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL,
+                        err);
     case SBOX_MOUNT_HIDE:
         return do_hide(c, m, err);
     case SBOX_MOUNT_MIRROR:
@@ -781,6 +789,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         .capture_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     bool staged_root = false;
+    char root_opts[64];
     int r = 0, fd;
 
     note[0] = '\0';
@@ -874,8 +883,9 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         r = sbox_error(err, errno, "chdir /");
         goto out;
     }
-    if (!staged_root &&
-        mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0) {
+    snprintf(root_opts, sizeof root_opts, "mode=0755,size=%u,nr_inodes=%llu", SBOX_TMPFS_OWN_SIZE,
+             (unsigned long long)sbox_tmpfs_inodes(SBOX_TMPFS_OWN_SIZE));
+    if (!staged_root && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0) {
         r = sbox_error(err, errno, "mount the new root");
         goto out;
     }

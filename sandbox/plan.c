@@ -168,12 +168,13 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->pwd = h->pwd ? sbox_xstrdup(h->pwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
+    p->mem_total = h->mem_total;
     p->hostname = sbox_xstrdup("sbox");
     p->hostname_origin = builtin;
     p->chdir_origin = builtin;
     p->cwd_origin = builtin;
     p->userns_origin = p->rootfs_origin = builtin;
-    p->overlay_origin = p->overlay_driver_origin = builtin;
+    p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
@@ -649,6 +650,26 @@ static int apply_overlay(struct sbox_plan *p, const struct sbox_setting *s, cons
     return 0;
 }
 
+/* overlay-size = SIZE | default: the tmpfs that takes overlay = tmpfs's writes. */
+static int apply_overlay_size(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t size = 0;
+    (void)s;
+    if (strcmp(value, "default") != 0) {
+        int r = sbox_value_size(value, &size, err);
+        if (r < 0)
+            return r;
+        if (size == 0)
+            return sbox_error(err, 0,
+                              "the overlay's size must be more than 0 (`default` for "
+                              "the default)");
+    }
+    p->overlay_size = size;
+    p->overlay_size_origin = *o;
+    return 0;
+}
+
 static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -934,6 +955,8 @@ const struct sbox_setting sbox_settings[] = {
      "an image root instead of the host's system", NULL, apply_rootfs},
     {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
      "make the root writable: thrown away (tmpfs) or kept in DIR", NULL, apply_overlay},
+    {"filesystem", "overlay-size", SBOX_SETTING_SCALAR, "SIZE",
+     "the size of overlay = tmpfs's writes (default: as a tmpfs's)", NULL, apply_overlay_size},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
      "kernel overlayfs or fuse-overlayfs", NULL, apply_choice},
     {"filesystem", "capture", SBOX_SETTING_LIST, "DIR",
@@ -1414,6 +1437,83 @@ static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
+/* The size of a tmpfs the plan does not size: a quarter of the machine's memory (in whole
+ * megabytes), or the memory limit when that is smaller. The kernel's default is half the
+ * machine for each one, and a tmpfs's pages belong to no process: rlimits never see them, so
+ * without a cgroup `memory = 64M` alone would not stop gigabytes written to the home. */
+static uint64_t default_tmpfs_size(const struct sbox_plan *p)
+{
+    const struct sbox_limit_value *mem = &p->limits[SBOX_LIMIT_MEMORY];
+    uint64_t size = (p->mem_total / 4) & ~(((uint64_t)1 << 20) - 1);
+    if (mem->set && (size == 0 || mem->value < size))
+        size = mem->value;
+    return size;
+}
+
+/* A size written for a tmpfs, at most the memory limit: lowered to it with a note, or refused
+ * under limits-strict (a tmpfs larger than the limit is memory the limit does not hold). */
+static int bound_size(struct sbox_plan *p, const char *what, uint64_t size,
+                      const struct sbox_origin *o, const char *key, uint64_t *ret,
+                      struct sbox_error *err)
+{
+    const struct sbox_limit_value *mem = &p->limits[SBOX_LIMIT_MEMORY];
+    char where[512], given[32];
+    if (!mem->set || size <= mem->value) {
+        *ret = size;
+        return 0;
+    }
+    sbox_value_size_format(size, given, sizeof given);
+    if (p->limits_strict) {
+        sbox_origin_format(o, key, where, sizeof where);
+        return sbox_error(err, 0,
+                          "%s: %s: size %s is more than memory = %s (with limits-strict, no "
+                          "tmpfs may be larger)",
+                          where, what, given, mem->text);
+    }
+    sbox_strv_push(&p->notes,
+                   sbox_xasprintf("%s: size %s lowered to memory = %s", what, given, mem->text));
+    *ret = mem->value;
+    return 0;
+}
+
+/* Gives every tmpfs of the plan its size (see default_tmpfs_size). */
+static int size_tmpfs(struct sbox_plan *p, struct sbox_error *err)
+{
+    p->tmpfs_size = default_tmpfs_size(p);
+    p->overlay_eff_size = 0;
+    if (p->overlay_size && p->overlay != SBOX_OVERLAY_TMPFS) {
+        /* Said, never ignored: a kept overlay's writes go to its directory's file system. */
+        char where[512];
+        sbox_origin_format(&p->overlay_size_origin, "overlay-size", where, sizeof where);
+        return sbox_error(err, 0, "%s: `overlay-size` needs overlay = tmpfs (the overlay is %s)",
+                          where, p->overlay == SBOX_OVERLAY_NONE ? "none" : "a directory");
+    }
+    if (p->overlay == SBOX_OVERLAY_TMPFS && !p->overlay_size)
+        p->overlay_eff_size = p->tmpfs_size;
+    else if (p->overlay == SBOX_OVERLAY_TMPFS) {
+        int r = bound_size(p, "overlay = tmpfs", p->overlay_size, &p->overlay_size_origin,
+                           "overlay-size", &p->overlay_eff_size, err);
+        if (r < 0)
+            return r;
+    }
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        struct sbox_mount *m = &p->mounts[i];
+        _cleanup_free_ char *what = NULL;
+        int r;
+        if (m->kind != SBOX_MOUNT_TMPFS)
+            continue;
+        if (!m->has_size) {
+            m->eff_size = p->tmpfs_size;
+            continue;
+        }
+        what = sbox_xasprintf("tmpfs `%s`", m->dst);
+        r = bound_size(p, what, m->size, &m->origin, m->key, &m->eff_size, err);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     int r;
@@ -1518,6 +1618,11 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                                                           : "inside the captured directory",
                               b->src);
         }
+    }
+    {
+        int r = size_tmpfs(p, err);
+        if (r < 0)
+            return r;
     }
     if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
         for (size_t i = 0; i < p->n_mounts; i++)
@@ -1718,8 +1823,31 @@ static void print_kv(FILE *f, const char *key, const char *a, const char *b, boo
     free(line);
 }
 
-static void print_mount(FILE *f, const struct sbox_mount *m)
+/* What a tmpfs's size is and why, for --dry-run: "64M (the default: memory = 64M)". */
+static void describe_size(const struct sbox_plan *p, bool written, uint64_t size, uint64_t eff,
+                          char *buf, size_t n)
 {
+    const struct sbox_limit_value *mem = &p->limits[SBOX_LIMIT_MEMORY];
+    char e[32], w[32];
+    sbox_value_size_format(eff, e, sizeof e);
+    sbox_value_size_format(size, w, sizeof w);
+    if (eff == 0)
+        snprintf(buf, n,
+                 "the kernel's default, half the machine's memory (sbox could not "
+                 "read how much there is)");
+    else if (written && size == eff)
+        snprintf(buf, n, "%s (as written)", e);
+    else if (written)
+        snprintf(buf, n, "%s (size %s lowered to memory = %s)", e, w, mem->text);
+    else if (mem->set && eff == mem->value)
+        snprintf(buf, n, "%s (the default: memory = %s)", e, mem->text);
+    else
+        snprintf(buf, n, "%s (the default: a quarter of the machine's memory)", e);
+}
+
+static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mount *m)
+{
+    char size[160], own[32];
     char opts[96];
     switch (m->kind) {
     case SBOX_MOUNT_BIND:
@@ -1740,6 +1868,8 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
         if (m->noexec)
             snprintf(opts + n, sizeof opts - (size_t)n, ",noexec");
         print_kv(f, "tmpfs", m->dst, opts, true, &m->origin);
+        describe_size(p, m->has_size, m->size, m->eff_size, size, sizeof size);
+        fprintf(f, ";   size %s\n", size);
         break;
     }
     case SBOX_MOUNT_HIDE:
@@ -1750,8 +1880,13 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
         }
         print_kv(f, m->key, m->dst, NULL, false, &m->origin);
         break;
-    case SBOX_MOUNT_PROC:
     case SBOX_MOUNT_DEV:
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        describe_size(p, false, 0, p->tmpfs_size, size, sizeof size);
+        sbox_value_size_format(SBOX_TMPFS_OWN_SIZE, own, sizeof own);
+        fprintf(f, ";   a %s tmpfs, read-only; its shm: size %s\n", own, size);
+        break;
+    case SBOX_MOUNT_PROC:
     case SBOX_MOUNT_MIRROR:
     case SBOX_MOUNT_CAPTURE:
         print_kv(f, m->key, m->dst, NULL, false, &m->origin);
@@ -1808,7 +1943,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
     for (size_t i = 0; i < p->n_mounts; i++)
-        print_mount(f, &p->mounts[i]);
+        print_mount(p, f, &p->mounts[i]);
     print_kv(f, "cwd", cwd_modes[p->cwd_mode], NULL, false, &p->cwd_origin);
     if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "chdir", p->chdir, NULL, false, &p->chdir_origin);
@@ -1820,6 +1955,19 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     if (p->overlay != SBOX_OVERLAY_NONE)
         print_kv(f, "overlay", p->overlay == SBOX_OVERLAY_TMPFS ? "tmpfs" : p->overlay_dir, NULL,
                  false, &p->overlay_origin);
+    if (p->overlay_size) {
+        char size[32];
+        sbox_value_size_format(p->overlay_size, size, sizeof size);
+        print_kv(f, "overlay-size", size, NULL, false, &p->overlay_size_origin);
+    } else if (p->overlay_size_origin.kind != SBOX_ORIGIN_BUILTIN) {
+        print_kv(f, "overlay-size", "default", NULL, false, &p->overlay_size_origin);
+    }
+    if (p->overlay == SBOX_OVERLAY_TMPFS) {
+        char size[160];
+        describe_size(p, p->overlay_size != 0, p->overlay_size, p->overlay_eff_size, size,
+                      sizeof size);
+        fprintf(f, ";   the upper layer's tmpfs: size %s\n", size);
+    }
     print_kv(f, "overlay-driver", drivers[p->overlay_driver], NULL, false,
              &p->overlay_driver_origin);
     /* The built-in patterns come back by themselves when the plan is loaded: shown as a

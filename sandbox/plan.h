@@ -17,6 +17,20 @@
  * newline and NUL included). */
 #define SBOX_PLAN_LINE_MAX 198
 
+/* The size of sbox's own tmpfs that hold only mount points, device nodes and links and are
+ * read-only before the payload starts: /dev itself, the root when it is not an overlay, an
+ * image's throwaway upper layer. */
+#define SBOX_TMPFS_OWN_SIZE (1u << 20)
+
+/* How many files a tmpfs of size bytes may hold: one per 4K, the kernel's own ratio when it
+ * sizes a tmpfs itself, and at least 1024. Each file costs about 1K of kernel memory that its
+ * size does not count (empty ones nothing else), and the kernel's default count is per machine,
+ * not per size: a 1M tmpfs could otherwise pin gigabytes in inodes. 0 for size 0. */
+static inline uint64_t sbox_tmpfs_inodes(uint64_t size)
+{
+    return size == 0 ? 0 : size / 4096 > 1024 ? size / 4096 : 1024;
+}
+
 enum sbox_origin_kind {
     SBOX_ORIGIN_BUILTIN, /* the embedded default */
     SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */
@@ -45,8 +59,11 @@ struct sbox_mount {
     char *src; /* host path (binds, mirrors), NULL otherwise */
     char *dst; /* normalised absolute path inside the sandbox */
     bool try_missing;
-    bool has_size;
-    uint64_t size;
+    bool has_size; /* tmpfs: size= was written */
+    uint64_t size; /* tmpfs: as written */
+    /* tmpfs, after finish: the size mounted (size=, or the default; at most memory), 0 for the
+     * kernel's own default (the machine's memory unknown and no memory limit). */
+    uint64_t eff_size;
     mode_t mode; /* tmpfs root mode */
     bool noexec;
     const char *key; /* the setting that made it, e.g. "ro-bind" */
@@ -151,6 +168,13 @@ struct sbox_plan {
     struct sbox_origin overlay_origin;
     enum sbox_overlay_driver overlay_driver;
     struct sbox_origin overlay_driver_origin;
+    /* overlay = tmpfs: overlay-size as written (0: not written), and after finish the size of
+     * the upper layer's tmpfs, as eff_size. */
+    uint64_t overlay_size, overlay_eff_size;
+    struct sbox_origin overlay_size_origin;
+    /* After finish: the size of each tmpfs not given one (see size_tmpfs in plan.c), 0 for
+     * the kernel's own default. */
+    uint64_t tmpfs_size;
     /* seccomp: the base policy is seccomp, or a policy file's base when seccomp_file is set
      * (profile.c reads the file after the profiles and flags). The rules are the file's first
      * (n_file_rules of them), then the profiles' and flags', in order. */
@@ -192,6 +216,7 @@ struct sbox_plan {
     char *pwd; /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
     char *shell;
     char *tty;    /* the caller's terminal, shown as /dev/console */
+    uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown */
     char **notes; /* one-line remarks main prints before running */
     bool verbose; /* main's -v: launch reports the choices it makes (driver, id map) */
 };

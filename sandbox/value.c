@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
@@ -70,6 +71,20 @@ int sbox_value_size(const char *s, uint64_t *ret, struct sbox_error *err)
         return sbox_error(err, 0, "size `%s` is too large", s);
     *ret = v * mult;
     return 0;
+}
+
+void sbox_value_size_format(uint64_t v, char *buf, size_t size)
+{
+    static const char units[] = "KMGT";
+    int u = -1;
+    while (u < 3 && v != 0 && v % 1024 == 0) {
+        v /= 1024;
+        u++;
+    }
+    if (u < 0)
+        snprintf(buf, size, "%llu", (unsigned long long)v);
+    else
+        snprintf(buf, size, "%llu%c", (unsigned long long)v, units[u]);
 }
 
 int sbox_value_mode(const char *s, mode_t *ret, struct sbox_error *err)

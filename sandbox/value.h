@@ -12,6 +12,9 @@
 /* "512", "64K", "512M", "2G", "1T" (binary multiples). Rejects signs, overflow, junk. */
 int sbox_value_size(const char *s, uint64_t *ret, struct sbox_error *err);
 
+/* A size as sbox_value_size reads it, in the largest unit that divides it ("64M", "4097"). */
+void sbox_value_size_format(uint64_t v, char *buf, size_t size);
+
 /* Octal permission bits, 1 to 4 digits, at most 07777. */
 int sbox_value_mode(const char *s, mode_t *ret, struct sbox_error *err);
 

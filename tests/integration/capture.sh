@@ -593,6 +593,18 @@ for bad in "diff|expected a capture id" "diff nosuchid|is not a capture id" \
     like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
 done
 
+# The kernel's overlay keeps holes when it copies a file up: appending to a 256M sparse file
+# stores a few blocks in the capture, not 256M.
+new_project
+truncate -s 256M sparse
+run_sbox --capture "$proj" -- sh -c 'echo x >>sparse'
+id=$(capture_id)
+upper=$(find "$store/$id" -path '*/upper/sparse')
+blocks=$(stat -c %b "$upper" 2>&1)
+is "$(stat -c %s "$upper" 2>&1)" 268435458 "a sparse file appended to in a capture is copied up whole"
+ok "... and keeps its holes ($blocks blocks of 512 bytes)" test "$blocks" -lt 2048 2>/dev/null
+run_sbox discard "$id"
+
 run_sbox -- diff --version
 like "$OUT" "diff" "after --, diff is a program to run, not sbox's subcommand"
 

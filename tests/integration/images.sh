@@ -161,6 +161,17 @@ is "$OUT" "more" "... and back with the native driver"
 run_sbox --rootfs "$WORK/img" --overlay "$WORK/env-fuse" --overlay-driver native -- sh -c 'cat /kept; ls /home/bob'
 is "$OUT" "kept" "an upper made by fuse-overlayfs works with the native driver"
 "$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/env-native /w/env-fuse
+# Copy-up keeps holes with the kernel's overlay: a 256M sparse file of the image, appended to,
+# takes a few blocks in the upper layer. (fuse-overlayfs 1.10 copies every byte of it: see
+# --overlay-driver in sbox(1).)
+truncate -s 256M img/sparse
+run_sbox --rootfs "$WORK/img" --overlay "$WORK/env-sparse" --overlay-driver native -- sh -c 'echo x >>/sparse; stat -c %s /sparse'
+is "$RC/$OUT" "0/268435458" "a sparse file of the image is appended to through the kernel's overlay"
+blocks=$(stat -c %b "$WORK/env-sparse/upper/sparse")
+ok "... and its copy in the upper layer keeps the holes ($blocks blocks of 512 bytes)" test "$blocks" -lt 2048
+"$SBOX" --userns subuid --uid 0 --cwd none --bind "$WORK:/w" -- rm -rf /w/env-sparse
+rm -f img/sparse
+
 
 # The lock: a second sandbox on a busy upper is refused, naming the holder.
 mkfifo ready hold

@@ -65,6 +65,83 @@ else
     like "$ERR" "sbox: killed: out of memory (limit 32M)" "... and one line says why"
 fi
 
+# Every tmpfs has a size: the memory limit when one is set (else a quarter of the machine's
+# memory). Its pages belong to no process, so the rlimits above never see them: without the
+# size, 256M written into the home went through whatever memory said.
+# (fuse-overlayfs takes writes into the page cache and fails only the fsync: what the file
+# holds in the end is what counts.)
+cat >fill.py <<'EOF'
+import errno, os, sys
+for d in sys.argv[1:]:
+    fd = os.open(d + "/big", os.O_WRONLY | os.O_CREAT, 0o600)
+    n, why = 0, "took 256M"
+    try:
+        while n < 256 << 20:
+            n += os.write(fd, bytes(1 << 20))
+        os.fsync(fd)
+    except OSError as e:
+        why = errno.errorcode[e.errno]
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+    held = os.stat(d + "/big").st_blocks * 512
+    os.unlink(d + "/big")
+    print(d, why, held >> 20, "M")
+EOF
+run_sbox --memory 64M --dry-run -- true
+like "$OUT" "tmpfs = /tmp:mode=1777  ; built-in
+;   size 64M (the default: memory = 64M)" "--dry-run: each tmpfs's size, the memory limit"
+like "$OUT" ";   a 1M tmpfs, read-only; its shm: size 64M (the default: memory = 64M)" "... /dev's and its shm's"
+run_sbox --memory 64M -- python3 "$WORK/fill.py" "$HOME" /tmp /dev/shm /run
+if [ "$cgroup" = no ]; then
+    is "$RC" 0 "memory = 64M: sbox ends normally after filling its tmpfs"
+    is "$OUT" "$HOME ENOSPC 64 M
+/tmp ENOSPC 64 M
+/dev/shm ENOSPC 64 M
+/run ENOSPC 64 M" "... 256M cannot be written into the home, /tmp, /dev/shm or /run: full at 64M"
+    if has_subuid; then
+        for driver in native fuse; do
+            run_sbox --memory 64M --overlay tmpfs --overlay-driver $driver --uid 0 -- python3 "$WORK/fill.py" /usr
+            is "$RC/$OUT" "0//usr ENOSPC 64 M" "... nor into overlay = tmpfs's upper layer ($driver)"
+        done
+    else
+        skip "$(id -un) has no subordinate ranges: root inside cannot write /usr"
+    fi
+else
+    # (The cgroup may end the sandbox first: the tmpfs's pages are charged to it.)
+    unlike "$OUT" "took 256M" "memory = 64M: 256M cannot be written into the tmpfs"
+fi
+# Empty files take no size, but each pins about 1K of the kernel's memory: a tmpfs holds one
+# per 4K of its size (the kernel's default count is the machine's, millions).
+run_sbox --memory 64M -- python3 -c '
+n = 0
+try:
+    while n < 20000:
+        open("/tmp/f%d" % n, "w").close()
+        n += 1
+except OSError as e:
+    print(e.strerror)
+print(n <= 16384 and n > 16000)'
+is "$OUT" "No space left on device
+True" "memory = 64M: /tmp holds at most 16384 files (one per 4K)"
+statfs='import os, sys; s = os.statvfs(sys.argv[1]); print(s.f_blocks * s.f_frsize >> 20, "M")'
+run_sbox --tmpfs /scratch:size=8M -- python3 -c "$statfs" /scratch
+is "$OUT" "8 M" "tmpfs /scratch:size=8M is 8M inside"
+run_sbox --memory 64M --tmpfs /scratch:size=1G -- python3 -c "$statfs" /scratch
+is "$OUT" "64 M" "size=1G with memory = 64M: lowered to 64M"
+like "$ERR" "sbox: tmpfs \`/scratch\`: size 1G lowered to memory = 64M" "... and one line says so"
+run_sbox --dry-run --memory 64M --tmpfs /scratch:size=1G
+like "$OUT" "tmpfs = /scratch:mode=0755,size=1073741824  ; from command line
+;   size 64M (size 1G lowered to memory = 64M)" "... which --dry-run shows"
+run_sbox --overlay tmpfs --overlay-size 8M -- python3 -c "$statfs" /usr
+is "$OUT" "8 M" "overlay-size = 8M: the overlay's upper layer is 8M"
+refuses "--overlay-size 8M|--overlay-size: \`overlay-size\` needs overlay = tmpfs (the overlay is none)" \
+    "--overlay-size 0|--overlay-size: the overlay's size must be more than 0"
+run_sbox --memory 64M --limits-strict --tmpfs /scratch:size=1G -- true
+is "$RC/$(lines "$ERR")" "125/1" "... under limits-strict, refused: one line, status 125"
+like "$ERR" "sbox: --tmpfs: tmpfs \`/scratch\`: size 1G is more than memory = 64M (with limits-strict, no tmpfs may be larger)" "... naming the flag"
+
 # A fork bomb under pids = 64: it stops at the limit; the same user can still start processes
 # outside; it all ends with sbox.
 # (Every process of the bomb forks again and again; one says when a fork first fails.)

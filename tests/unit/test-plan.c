@@ -255,6 +255,170 @@ static void test_print(void)
     sbox_host_free(&h);
 }
 
+static char *printed(const struct sbox_plan *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sbox_plan_print(p, f);
+    fclose(f);
+    return buf;
+}
+
+static bool has_note(const struct sbox_plan *p, const char *text)
+{
+    for (size_t i = 0; p->notes && p->notes[i]; i++)
+        if (strstr(p->notes[i], text))
+            return true;
+    return false;
+}
+
+/* Every tmpfs gets a size: a quarter of the machine's memory, or the memory limit when that is
+ * smaller; a size written above the limit is lowered to it (an error under limits-strict). */
+static void test_tmpfs_sizes(void)
+{
+    const uint64_t M = 1 << 20, G = 1 << 30;
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    const struct sbox_mount *m;
+    _cleanup_free_ char *out = NULL;
+
+    fake_host(&h, "/work/p");
+    h.mem_total = 8 * G + 3 * M + 5; /* a quarter in whole megabytes: 2G */
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "tmpfs", "/small:size=1M", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "tmpfs", "/big:size=16G", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0,
+       "a plan with sized tmpfs finishes");
+    ok(p.tmpfs_size == 2 * G, "the default is a quarter of the machine's memory, in megabytes");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/home/u", NULL);
+    ok(m && m->eff_size == 2 * G, "the home tmpfs gets it");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/tmp", NULL);
+    ok(m && m->eff_size == 2 * G && find(&p, SBOX_MOUNT_TMPFS, "/run", NULL)->eff_size == 2 * G,
+       "so do /tmp and /run");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/small", NULL);
+    ok(m && m->eff_size == M, "a written size is kept");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/big", NULL);
+    ok(m && m->eff_size == 16 * G && !p.notes, "without a memory limit, even above the default");
+    out = printed(&p);
+    ok(strstr(out, "tmpfs = /tmp:mode=1777  ; built-in\n"
+                   ";   size 2G (the default: a quarter of the machine's memory)\n") != NULL,
+       "--dry-run shows the default size and why");
+    ok(strstr(out, "tmpfs = /small:mode=0755,size=1048576  ; from command line\n"
+                   ";   size 1M (as written)\n") != NULL,
+       "... and a written one");
+    ok(strstr(out, "dev = /dev  ; built-in\n"
+                   ";   a 1M tmpfs, read-only; its shm: size 2G (the default: a quarter of "
+                   "the machine's memory)\n") != NULL,
+       "... and /dev's and its shm's");
+    sbox_plan_free(&p);
+
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "memory", "64M", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "tmpfs", "/small:size=1M", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "tmpfs", "/big:size=1G", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0,
+       "with memory = 64M the plan finishes");
+    ok(p.tmpfs_size == 64 * M && find(&p, SBOX_MOUNT_TMPFS, "/home/u", NULL)->eff_size == 64 * M,
+       "the default is the memory limit when that is smaller");
+    ok(p.overlay_eff_size == 64 * M, "so is the overlay's upper tmpfs");
+    ok(find(&p, SBOX_MOUNT_TMPFS, "/small", NULL)->eff_size == M, "a smaller written size is kept");
+    m = find(&p, SBOX_MOUNT_TMPFS, "/big", NULL);
+    ok(m->eff_size == 64 * M && m->size == G, "a larger one is lowered to the limit");
+    ok(has_note(&p, "tmpfs `/big`: size 1G lowered to memory = 64M"), "... with a note");
+    free(out);
+    out = printed(&p);
+    ok(strstr(out, "tmpfs = /big:mode=0755,size=1073741824  ; from command line\n"
+                   ";   size 64M (size 1G lowered to memory = 64M)\n") != NULL,
+       "--dry-run shows the lowered size, the written one kept for the profile");
+    ok(strstr(out, ";   size 64M (the default: memory = 64M)\n") != NULL,
+       "... and the default as the limit");
+    ok(strstr(out, "overlay = tmpfs  ; from command line\n"
+                   ";   the upper layer's tmpfs: size 64M (the default: memory = 64M)\n") != NULL,
+       "... and the overlay's");
+    sbox_plan_free(&p);
+
+    default_plan(&p, &h);
+    {
+        const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 4};
+        ok(sbox_plan_set(&p, NULL, "memory", "64M", &cli, &err) == 0 &&
+               sbox_plan_set(&p, NULL, "limits-strict", "true", &cli, &err) == 0 &&
+               sbox_plan_set(&p, "filesystem", "tmpfs", "/big:size=65M", &file, &err) == 0,
+           "limits-strict with a tmpfs above memory: set");
+        ok(sbox_plan_finish(&p, &err) < 0 &&
+               strcmp(err.msg, "p.ini:4: tmpfs `/big`: size 65M is more than memory = 64M (with "
+                               "limits-strict, no tmpfs may be larger)") == 0,
+           "... and refused at finish, naming the line: %s", err.msg);
+    }
+    sbox_plan_free(&p);
+
+    ok(sbox_tmpfs_inodes(64 * M) == 16384 && sbox_tmpfs_inodes(M) == 1024 &&
+           sbox_tmpfs_inodes(0) == 0,
+       "a tmpfs holds one file per 4K of its size, at least 1024");
+
+    /* overlay-size: the upper layer's tmpfs, bounded the same way; only with overlay = tmpfs. */
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "512M", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 512 * M,
+       "overlay-size sizes the overlay's tmpfs");
+    free(out);
+    out = printed(&p);
+    ok(strstr(out, "overlay = tmpfs  ; from command line\noverlay-size = 512M  ; from command "
+                   "line\n;   the upper layer's tmpfs: size 512M (as written)\n") != NULL,
+       "... which --dry-run shows");
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "memory", "100M", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "4G", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 100 * M &&
+           has_note(&p, "overlay = tmpfs: size 4G lowered to memory = 100M"),
+       "overlay-size above memory is lowered to it, with a note");
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay-size", "0", &cli, &err) < 0 &&
+           strstr(err.msg, "--overlay-size: the overlay's size must be more than 0"),
+       "overlay-size 0 is refused: %s", err.msg);
+    ok(sbox_plan_set(&p, NULL, "overlay-size", "lots", &cli, &err) < 0, "so is a non-size");
+    {
+        const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 9};
+        ok(sbox_plan_set(&p, "filesystem", "overlay-size", "1G", &file, &err) == 0 &&
+               sbox_plan_finish(&p, &err) < 0 &&
+               strcmp(err.msg, "p.ini:9: `overlay-size` needs overlay = tmpfs (the overlay is "
+                               "none)") == 0,
+           "overlay-size without overlay = tmpfs is an error naming the line: %s", err.msg);
+    }
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "overlay", "tmpfs", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "1G", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "overlay-size", "default", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.overlay_eff_size == 2 * G,
+       "overlay-size = default takes a size back");
+    sbox_plan_free(&p);
+
+    /* The machine's memory unknown: the kernel's default, unless a memory limit sizes it. */
+    h.mem_total = 0;
+    default_plan(&p, &h);
+    ok(sbox_plan_finish(&p, &err) == 0 && p.tmpfs_size == 0 &&
+           find(&p, SBOX_MOUNT_TMPFS, "/tmp", NULL)->eff_size == 0,
+       "memory unknown and no limit: the kernel's default");
+    free(out);
+    out = printed(&p);
+    ok(strstr(out, ";   size the kernel's default, half the machine's memory") != NULL,
+       "... which --dry-run says");
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "memory", "1G", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0 && p.tmpfs_size == G,
+       "memory unknown, memory = 1G: the limit");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 /* An image: the host's mirrors go, /proc /dev /tmp come, root inside, /bin/sh. */
 static void test_image(void)
 {
@@ -406,5 +570,6 @@ int main(void)
     test_settings();
     test_environ();
     test_print();
+    test_tmpfs_sizes();
     return tap_done();
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void size_ok(const char *s, uint64_t want)
 {
@@ -44,6 +45,22 @@ int main(void)
     size_bad("18446744073709551616");
     size_bad("17179869184G");
     size_bad(" 1");
+    {
+        /* Formatted back in the largest unit that divides the size, readable again. */
+        static const struct {
+            uint64_t v;
+            const char *s;
+        } sizes[] = {
+            {0, "0"},           {4097, "4097"},     {64 << 10, "64K"},    {6026ULL << 20, "6026M"},
+            {2ULL << 30, "2G"}, {3ULL << 40, "3T"}, {1ULL << 50, "1024T"}};
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+            char buf[32];
+            sbox_value_size_format(sizes[i].v, buf, sizeof buf);
+            ok(strcmp(buf, sizes[i].s) == 0, "size %llu formats as %s (%s)",
+               (unsigned long long)sizes[i].v, sizes[i].s, buf);
+            size_ok(buf, sizes[i].v);
+        }
+    }
 
     ok(sbox_value_mode("1777", &mode, &err) == 0 && mode == 01777, "mode 1777");
     ok(sbox_value_mode("700", &mode, &err) == 0 && mode == 0700, "mode 700");
