@@ -136,6 +136,18 @@ static void print_notes(void *ctx)
     }
 }
 
+/* Under -v and --dry-run: the variables a keep-env pattern matched but that were withheld as
+ * credentials, by name, so a build that misses one says why and how to pass it. */
+static void print_withheld(const struct sbox_plan *p)
+{
+    _cleanup_strv_ char **lines = sbox_plan_env_withheld(p, environ);
+    for (size_t i = 0; lines && lines[i]; i++) {
+        char line[SBOX_ERROR_MAX];
+        sbox_escape(line, sizeof line, lines[i]);
+        fprintf(stderr, "sbox: %s\n", line);
+    }
+}
+
 static char *resolve_path(const char *path)
 {
     return realpath(path, NULL);
@@ -438,13 +450,16 @@ int main(int argc, char **argv)
     }
     if (dry_run) {
         print_notes(&plan);
+        print_withheld(&plan);
         sbox_plan_print(&plan, stdout);
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
     }
     plan.verbose = verbose;
-    if (verbose)
+    if (verbose) {
         sbox_plan_print(&plan, stderr);
+        print_withheld(&plan);
+    }
 
     /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
     if (sbox_cgroup_scope_run(&plan, argv, &status))
