@@ -20,6 +20,7 @@ struct sbox_host {
     char **environ;    /* the caller's environment (borrowed) */
     char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
     char *state_home;  /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
+    char *cache_home;  /* $XDG_CACHE_HOME when absolute, else HOME/.cache */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

@@ -1,5 +1,6 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
+#include "cache.h"
 #include "capture.h"
 #include "cgroup.h"
 #include "check.h"
@@ -442,8 +443,14 @@ int main(int argc, char **argv)
         goto out;
     }
     image_gid(&plan);
-    if (!dry_run)
+    if (!dry_run) {
         sbox_capture_store_prepare(&plan);
+        /* Before the plan is guarded, as the capture store: what they are must be known. */
+        if (sbox_cache_prepare(&plan, &err) < 0) {
+            status = fail("%s", err.msg);
+            goto out;
+        }
+    }
     if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;

@@ -234,6 +234,22 @@ static int open_source(const struct ctx *c, const struct sbox_mount *m, struct s
     const struct sbox_mount *rw = NULL;
     _cleanup_close_ int base = -1;
     int fd;
+    if (m->key && strcmp(m->key, "cache") == 0) {
+        /* A private cache: made by the parent, below CACHE_HOME where nothing is followed (a
+         * sandbox writes in the caches; sbox_cache_prepare refused a symlink, this open
+         * closes the window since). */
+        const char *home = c->plan->cache_home;
+        base = sys_openat2(c->host, home, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_IN_ROOT);
+        if (base < 0)
+            return -errno;
+        fd = sys_openat2(base, m->src + strlen(home) + (strcmp(home, "/") != 0),
+                         O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 && errno == ELOOP)
+            return sbox_error(err, 0, "private cache `%s`: a symlink is not followed there",
+                              m->src);
+        return fd < 0 ? -errno : fd;
+    }
     for (size_t i = 0; i < c->plan->n_mounts; i++) {
         const struct sbox_mount *w = &c->plan->mounts[i];
         if (w->kind == SBOX_MOUNT_BIND && w != m && strcmp(w->src, m->src) != 0 &&

@@ -135,6 +135,9 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->capture_store = h->state_home ? sbox_xasprintf("%s/sbox/captures", h->state_home)
                                      : sbox_xasprintf("%s/.local/state/sbox/captures",
                                                       strcmp(h->home, "/") ? h->home : "");
+    p->cache_home = h->cache_home
+                        ? sbox_xstrdup(h->cache_home)
+                        : sbox_xasprintf("%s/.cache", strcmp(h->home, "/") ? h->home : "");
     /* The stores other runs of this user may use: this one, and the default place in the
      * home as HOME says and as the passwd entry says. */
     sbox_strv_push(&p->capture_stores, sbox_xstrdup(p->capture_store));
@@ -177,6 +180,7 @@ void sbox_plan_free(struct sbox_plan *p)
         free(p->capture_deny[i].glob);
     free(p->capture_deny);
     free(p->capture_store);
+    free(p->cache_home);
     sbox_strv_free(p->capture_stores);
     free(p->hostname);
     free(p->rootfs);
@@ -245,6 +249,34 @@ static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const c
     m->try_missing = strstr(s->key, "-try") != NULL;
     m->src = steal_ptr(&src);
     m->dst = steal_ptr(&dst);
+    return 0;
+}
+
+/* cache = NAME:DST: CACHE_HOME/sbox/NAME, sbox's own (made private when missing, by
+ * sbox_cache_prepare), read-write at DST. Never the host's own cache: what a build leaves there
+ * is read by sandboxes only, where the host's npm or pip would run it outside. NAME is one
+ * plain component, so every cache lies directly in CACHE_HOME/sbox. */
+static int apply_cache(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *name = NULL, *dst = NULL;
+    struct sbox_mount *m;
+    int r = sbox_value_split(value, &name, &dst, err);
+    if (r < 0)
+        return r;
+    if (!name[0] || name[0] == '.' ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+            strlen(name))
+        return sbox_error(err, 0,
+                          "cache name `%s`: letters, digits, `.`, `_` and `-`, not starting with "
+                          "`.` (e.g. npm:${HOME}/.npm)",
+                          name);
+    if (!dst || dst[0] != '/')
+        return sbox_error(err, 0, "`%s`: NAME:DST with DST an absolute path (e.g. %s:/cache)",
+                          value, name);
+    m = add_mount(p, SBOX_MOUNT_BIND, s->key, o);
+    m->src = sbox_xasprintf("%s/sbox/%s", strcmp(p->cache_home, "/") ? p->cache_home : "", name);
+    m->dst = sbox_path_normalize(dst);
     return 0;
 }
 
@@ -866,6 +898,9 @@ const struct sbox_setting sbox_settings[] = {
      "like ro-bind, skipped when SRC is missing", NULL, apply_bind, true},
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
      "like bind, skipped when SRC is missing", NULL, apply_bind, true},
+    {"filesystem", "cache", SBOX_SETTING_LIST, "NAME:DST",
+     "sbox's private cache XDG_CACHE_HOME/sbox/NAME, read-write at DST", NULL, apply_cache,
+     true},
     {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
      "the host's PATH as it is, read-only (a symlink stays one)", NULL, apply_mirror},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
@@ -1760,6 +1795,10 @@ static void print_mount(FILE *f, const struct sbox_mount *m)
         if (strcmp(m->key, "pin-own") == 0) {
             fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
             return;
+        }
+        if (strcmp(m->key, "cache") == 0) {
+            print_kv(f, m->key, strrchr(m->src, '/') + 1, m->dst, true, &m->origin);
+            break;
         }
         print_kv(f, m->key, m->src, strcmp(m->src, m->dst) ? m->dst : NULL, true, &m->origin);
         break;

@@ -177,6 +177,7 @@ struct sbox_plan {
     size_t n_capture_deny;
     bool capture_deny_builtin; /* the built-in patterns are still the list's first */
     char *capture_store;       /* where captures are kept: STATE_HOME/sbox/captures */
+    char *cache_home;          /* CACHE_HOME: `cache` directories are its sbox/NAME */
     char **capture_stores;     /* every store sbox guards: this one, and the home's default */
     char **argv;
     bool argv_default; /* no command given: the caller's shell */

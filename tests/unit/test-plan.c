@@ -484,6 +484,56 @@ static void test_image(void)
     sbox_host_free(&h);
 }
 
+/* cache = NAME:DST: sbox's own directory in CACHE_HOME/sbox, never a path the value names. */
+static void test_cache(void)
+{
+    static const char *const bad[] = {"../x:/d",  "a/b:/d", ".npm:/d", ":/d",
+                                      "n\\:m:/d", "npm",    "npm:rel"};
+    const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "n.ini", .line = 9};
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    const struct sbox_mount *m;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    fake_host(&h, "/work/p");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, "filesystem", "cache", "npm:/home/u/.npm", &file, &err) == 0,
+       "cache = npm:/home/u/.npm");
+    ok(sbox_plan_finish(&p, &err) == 0, "finishes");
+    m = find(&p, SBOX_MOUNT_BIND, "/home/u/.npm", NULL);
+    ok(m && strcmp(m->key, "cache") == 0 && strcmp(m->src, "/home/u/.cache/sbox/npm") == 0,
+       "a read-write bind of HOME/.cache/sbox/npm without XDG_CACHE_HOME (%s)",
+       m ? m->src : "none");
+    f = open_memstream(&buf, &len);
+    sbox_plan_print(&p, f);
+    fclose(f);
+    ok(strstr(buf, "\ncache = npm:/home/u/.npm  ; from n.ini:9\n") != NULL,
+       "--dry-run prints it as written");
+    free(buf);
+    sbox_plan_free(&p);
+
+    free(h.home);
+    h.home = sbox_xstrdup("/");
+    h.cache_home = sbox_xstrdup("/var/cache/u");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "cache", "pip.v2:/c/pip", &cli, &err) == 0 &&
+           (m = find(&p, SBOX_MOUNT_BIND, "/c/pip", NULL)) &&
+           strcmp(m->src, "/var/cache/u/sbox/pip.v2") == 0,
+       "in XDG_CACHE_HOME/sbox when set");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ok(sbox_plan_set(&p, "filesystem", "cache", bad[i], &file, &err) < 0 &&
+               strncmp(err.msg, "n.ini:9: ", 9) == 0,
+           "cache = %s is refused: %s", bad[i], err.msg);
+    ok(sbox_plan_set(&p, NULL, "cache", "", &cli, &err) == 0 &&
+           !find(&p, SBOX_MOUNT_BIND, "/c/pip", NULL),
+       "an empty value resets the list");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 int main(void)
 {
     test_image();
@@ -497,6 +547,7 @@ int main(void)
     test_environ();
     test_env_credential();
     test_env_withheld();
+    test_cache();
     test_print();
     return tap_done();
 }
