@@ -177,29 +177,12 @@ static void raise_nofile(void)
 /* ---- the store ----------------------------------------------------------------------------- */
 
 /* Makes path and its missing parents, mode 0700 (the XDG rule for state directories). */
-static int mkdir_parents(const char *path)
-{
-    _cleanup_free_ char *copy = sbox_xstrdup(path);
-    for (char *s = copy + 1;; s++) {
-        if (*s == '/' || *s == '\0') {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-                return -errno;
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
-
 /* The store's root, made if asked: the caller's own, private directory. */
 static int open_store(const char *store, bool create, struct sbox_error *err)
 {
     struct stat st;
     int fd;
-    if (create && mkdir_parents(store) < 0)
+    if (create && sbox_mkdir_parents(store) < 0)
         return sbox_error(err, errno, "capture store `%s`", store);
     fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
@@ -253,7 +236,7 @@ static void prepare_one(const struct sbox_plan *p, const char *store)
             !sbox_path_is_under(whole, src))
             continue;
         /* Made now, so the sandbox finds it guarded rather than free to make its own. */
-        mkdir_parents(full);
+        sbox_mkdir_parents(full);
         return;
     }
 }

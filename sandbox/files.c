@@ -16,6 +16,23 @@
 
 #define READ_TEXT_MAX (1 << 20)
 
+int sbox_mkdir_parents(const char *path)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(path);
+    for (char *s = copy + 1;; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(copy, 0700) < 0 && errno != EEXIST)
+                return -errno;
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
 char *sbox_read_text(const char *path)
 {
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

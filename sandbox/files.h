@@ -15,6 +15,10 @@ char *sbox_read_text(const char *path);
  * cgroups), and that process is gone: what it made may be removed. */
 bool sbox_name_of_gone_pid(const char *name, const char *prefix);
 
+/* Makes path and the directories missing on the way to it, mode 0700 (as the XDG base
+ * directories are made); symlinks on the way are followed. 0 or -errno. */
+int sbox_mkdir_parents(const char *path);
+
 /* Removes path and everything below it, as the caller: directories left unreadable (overlayfs
  * leaves work/work mode 000) are opened up first, and trees too deep for nftw go to rm(1).
  * 0, or -1 when something is left. */

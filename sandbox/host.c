@@ -67,6 +67,11 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
                                      : sbox_xasprintf("%s/.local/state",
                                                       strcmp(h->home, "/") ? h->home : "");
 
+    v = getenv("XDG_CACHE_HOME");
+    h->cache_home = v && v[0] == '/'
+                        ? sbox_path_normalize(v)
+                        : sbox_xasprintf("%s/.cache", strcmp(h->home, "/") ? h->home : "");
+
     v = getenv("SHELL");
     h->shell = sbox_xstrdup(v && v[0] == '/' ? v : "/bin/sh");
 
@@ -92,5 +97,6 @@ void sbox_host_free(struct sbox_host *h)
     free(h->shell);
     free(h->tty);
     free(h->state_home);
+    free(h->cache_home);
     memset(h, 0, sizeof *h);
 }

@@ -23,6 +23,7 @@ struct sbox_host {
     char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
     char *state_home;  /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
     uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown: sizes tmpfs */
+    char *cache_home;  /* $XDG_CACHE_HOME when absolute, else HOME/.cache */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

@@ -1,5 +1,6 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
+#include "cache.h"
 #include "capture.h"
 #include "cgroup.h"
 #include "check.h"
@@ -132,6 +133,18 @@ static void print_notes(void *ctx)
     for (size_t i = 0; p->notes && p->notes[i]; i++) {
         char line[SBOX_ERROR_MAX];
         sbox_escape(line, sizeof line, p->notes[i]);
+        fprintf(stderr, "sbox: %s\n", line);
+    }
+}
+
+/* Under -v and --dry-run: the variables a keep-env pattern matched but that were withheld as
+ * credentials, by name, so a build that misses one says why and how to pass it. */
+static void print_withheld(const struct sbox_plan *p)
+{
+    _cleanup_strv_ char **lines = sbox_plan_env_withheld(p, environ);
+    for (size_t i = 0; lines && lines[i]; i++) {
+        char line[SBOX_ERROR_MAX];
+        sbox_escape(line, sizeof line, lines[i]);
         fprintf(stderr, "sbox: %s\n", line);
     }
 }
@@ -430,21 +443,30 @@ int main(int argc, char **argv)
         goto out;
     }
     image_gid(&plan);
-    if (!dry_run)
+    if (!dry_run) {
         sbox_capture_store_prepare(&plan);
+        /* Before the plan is guarded, as the capture store: what they are must be known. */
+        if (sbox_cache_prepare(&plan, &err) < 0) {
+            status = fail("%s", err.msg);
+            goto out;
+        }
+    }
     if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;
     }
     if (dry_run) {
         print_notes(&plan);
+        print_withheld(&plan);
         sbox_plan_print(&plan, stdout);
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
     }
     plan.verbose = verbose;
-    if (verbose)
+    if (verbose) {
         sbox_plan_print(&plan, stderr);
+        print_withheld(&plan);
+    }
 
     /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
     if (sbox_cgroup_scope_run(&plan, argv, &status))

@@ -40,6 +40,21 @@ static int open_source(const struct sbox_plan *p, const struct sbox_mount *m,
         fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
         return fd < 0 ? sbox_error(err, errno, "the current directory") : fd;
     }
+    if (strcmp(m->key, "cache") == 0) {
+        /* A private cache (made by sbox_cache_prepare): sandboxes write in the caches, so
+         * nothing below CACHE_HOME is followed. */
+        const char *home = p->cache_home;
+        base = open(home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (base < 0)
+            return sbox_error(err, errno, "cache home `%s`", home);
+        fd = sys_openat2(base, m->src + strlen(home) + (strcmp(home, "/") != 0),
+                         O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 && errno == ELOOP)
+            return sbox_error(err, 0, "private cache `%s`: a symlink is not followed there",
+                              m->src);
+        return fd < 0 ? sbox_error(err, errno, "private cache `%s`", m->src) : fd;
+    }
     rw = writable_base(p, m);
     if (!rw) {
         fd = open(m->src, O_PATH | O_CLOEXEC);

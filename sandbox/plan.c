@@ -5,6 +5,7 @@
 #include "util.h"
 #include "value.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
@@ -189,6 +190,9 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->capture_store = h->state_home ? sbox_xasprintf("%s/sbox/captures", h->state_home)
                                      : sbox_xasprintf("%s/.local/state/sbox/captures",
                                                       strcmp(h->home, "/") ? h->home : "");
+    p->cache_home = h->cache_home
+                        ? sbox_xstrdup(h->cache_home)
+                        : sbox_xasprintf("%s/.cache", strcmp(h->home, "/") ? h->home : "");
     /* The stores other runs of this user may use: this one, and the default place in the
      * home as HOME says and as the passwd entry says. */
     sbox_strv_push(&p->capture_stores, sbox_xstrdup(p->capture_store));
@@ -231,6 +235,7 @@ void sbox_plan_free(struct sbox_plan *p)
         free(p->capture_deny[i].glob);
     free(p->capture_deny);
     free(p->capture_store);
+    free(p->cache_home);
     sbox_strv_free(p->capture_stores);
     free(p->hostname);
     free(p->rootfs);
@@ -300,6 +305,34 @@ static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const c
     m->try_missing = strstr(s->key, "-try") != NULL;
     m->src = steal_ptr(&src);
     m->dst = steal_ptr(&dst);
+    return 0;
+}
+
+/* cache = NAME:DST: CACHE_HOME/sbox/NAME, sbox's own (made private when missing, by
+ * sbox_cache_prepare), read-write at DST. Never the host's own cache: what a build leaves there
+ * is read by sandboxes only, where the host's npm or pip would run it outside. NAME is one
+ * plain component, so every cache lies directly in CACHE_HOME/sbox. */
+static int apply_cache(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *name = NULL, *dst = NULL;
+    struct sbox_mount *m;
+    int r = sbox_value_split(value, &name, &dst, err);
+    if (r < 0)
+        return r;
+    if (!name[0] || name[0] == '.' ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+            strlen(name))
+        return sbox_error(err, 0,
+                          "cache name `%s`: letters, digits, `.`, `_` and `-`, not starting with "
+                          "`.` (e.g. npm:${HOME}/.npm)",
+                          name);
+    if (!dst || dst[0] != '/')
+        return sbox_error(err, 0, "`%s`: NAME:DST with DST an absolute path (e.g. %s:/cache)",
+                          value, name);
+    m = add_mount(p, SBOX_MOUNT_BIND, s->key, o);
+    m->src = sbox_xasprintf("%s/sbox/%s", strcmp(p->cache_home, "/") ? p->cache_home : "", name);
+    m->dst = sbox_path_normalize(dst);
     return 0;
 }
 
@@ -419,7 +452,10 @@ static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, con
 {
     size_t n = strlen(value);
     (void)s;
-    if (strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_*?[]!-") != n)
+    /* Beyond C names: npm reads variables such as npm_config_//host:8080/path/:_authToken,
+     * which can only pass named exactly. */
+    if (strspn(value,
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_*?[]!-./:@") != n)
         return sbox_error(err, 0, "`%s` is not a variable name or pattern", value);
     add_keep_env(p, value, o);
     return 0;
@@ -938,6 +974,9 @@ const struct sbox_setting sbox_settings[] = {
      "like ro-bind, skipped when SRC is missing", NULL, apply_bind, true},
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
      "like bind, skipped when SRC is missing", NULL, apply_bind, true},
+    {"filesystem", "cache", SBOX_SETTING_LIST, "NAME:DST",
+     "sbox's private cache XDG_CACHE_HOME/sbox/NAME, read-write at DST", NULL, apply_cache,
+     true},
     {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
      "the host's PATH as it is, read-only (a symlink stays one)", NULL, apply_mirror},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
@@ -965,8 +1004,8 @@ const struct sbox_setting sbox_settings[] = {
      "paths in a capture sbox apply leaves out (glob, ** too)", NULL, apply_capture_deny},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
-    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN", "pass host variables matching PATTERN (glob)",
-     NULL, apply_keep_env},
+    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
+     "pass host variables matching PATTERN (a glob passes no credential)", NULL, apply_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
      "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
@@ -1619,11 +1658,9 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                               b->src);
         }
     }
-    {
-        int r = size_tmpfs(p, err);
-        if (r < 0)
-            return r;
-    }
+    r = size_tmpfs(p, err);
+    if (r < 0)
+        return r;
     if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
         for (size_t i = 0; i < p->n_mounts; i++)
             if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
@@ -1659,12 +1696,110 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-static bool env_kept(const struct sbox_plan *p, const char *name)
+/* Words a credential's name is made of, compared case-insensitively: anywhere in the name
+ * (NPM_TOKEN, npm_config_//host/:_authToken, TWINE_PASSWORD, AWS_SECRET_ACCESS_KEY). */
+static const char *const secret_parts[] = {
+    "TOKEN", "SECRET", "PASSW", "PASSPHRASE", "CREDENTIAL", "COOKIE", "PRIVATE", "APIKEY",
+};
+
+/* Formats whose first characters say what the value is: GitHub's, GitLab's, npm's, PyPI's,
+ * Slack's tokens and AWS's access key ids. */
+static const char *const token_prefixes[] = {
+    "ghp_",   "gho_", "ghu_",  "ghs_",  "ghr_",  "github_pat_",
+    "glpat-", "npm_", "pypi-", "xoxb-", "xoxp-", "AKIA",
+};
+
+/* The word of name that starts at or holds position at: words are split at any character
+ * but a letter or digit, and where a lower-case letter meets an upper-case one (camelCase). */
+static void word_at(const char *name, size_t at, size_t *ret_start, size_t *ret_len)
 {
-    for (size_t i = 0; i < p->n_keep_env; i++)
-        if (fnmatch(p->keep_env[i].glob, name, 0) == 0)
+    size_t a = at, b = at;
+    while (a > 0 && isalnum((unsigned char)name[a - 1]) &&
+           !(islower((unsigned char)name[a - 1]) && isupper((unsigned char)name[a])))
+        a--;
+    while (isalnum((unsigned char)name[b]) &&
+           !(b > a && islower((unsigned char)name[b - 1]) && isupper((unsigned char)name[b])))
+        b++;
+    *ret_start = a;
+    *ret_len = b - a;
+}
+
+static bool word_is(const char *name, size_t start, size_t len, const char *word)
+{
+    return len == strlen(word) && strncasecmp(name + start, word, len) == 0;
+}
+
+/* A URL with user information somewhere in value: "://", then before the next `/`, `?`, `#`,
+ * white space or the end, an `@` (https://user:secret@host/, https://TOKEN@host/). */
+static bool has_userinfo_url(const char *value)
+{
+    for (const char *s = strstr(value, "://"); s; s = strstr(s + 3, "://")) {
+        size_t n = strcspn(s + 3, "/?# \t\n");
+        if (memchr(s + 3, '@', n))
             return true;
+    }
     return false;
+}
+
+const char *sbox_env_credential(const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof secret_parts / sizeof *secret_parts; i++)
+        if (strcasestr(name, secret_parts[i]))
+            return "its name looks like a credential's";
+    /* AUTH anywhere (_auth, NODE_AUTH_TOKEN, OAUTH_...), but not in the word AUTHOR(S):
+     * GIT_AUTHOR_NAME is no secret. */
+    for (const char *s = strcasestr(name, "AUTH"); s; s = strcasestr(s + 1, "AUTH")) {
+        size_t start, len;
+        word_at(name, (size_t)(s - name), &start, &len);
+        if (!word_is(name, start, len, "AUTHOR") && !word_is(name, start, len, "AUTHORS"))
+            return "its name looks like a credential's";
+    }
+    /* KEY as a whole word (npm_config_key, API_KEY, apiKey), not KEYBOARD or KEYRING. */
+    for (const char *s = strcasestr(name, "KEY"); s; s = strcasestr(s + 1, "KEY")) {
+        size_t start, len;
+        word_at(name, (size_t)(s - name), &start, &len);
+        if (word_is(name, start, len, "KEY"))
+            return "its name looks like a credential's";
+    }
+    if (has_userinfo_url(value))
+        return "its value holds a URL with a user name or password";
+    if (strstr(value, "-----BEGIN") && strstr(value, "PRIVATE KEY"))
+        return "its value holds a private key";
+    for (size_t i = 0; i < sizeof token_prefixes / sizeof *token_prefixes; i++) {
+        size_t n = strlen(token_prefixes[i]), rest;
+        if (strncmp(value, token_prefixes[i], n) != 0)
+            continue;
+        rest =
+            strspn(value + n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+        if (rest >= 16 && value[n + rest] == '\0')
+            return "its value has the form of a known token";
+    }
+    return NULL;
+}
+
+/* A keep-env entry without glob characters names one variable: what the user asked for by
+ * name passes as it is. */
+static bool glob_is_exact(const char *glob)
+{
+    return strpbrk(glob, "*?[\\") == NULL;
+}
+
+enum env_keep { ENV_DROPPED, ENV_BY_PATTERN, ENV_BY_NAME };
+
+/* How name passes, and through which pattern (*ret_glob) when only a pattern matches. */
+static enum env_keep env_kept(const struct sbox_plan *p, const char *name, const char **ret_glob)
+{
+    enum env_keep k = ENV_DROPPED;
+    for (size_t i = 0; i < p->n_keep_env; i++) {
+        if (fnmatch(p->keep_env[i].glob, name, 0) != 0)
+            continue;
+        if (glob_is_exact(p->keep_env[i].glob))
+            return ENV_BY_NAME;
+        if (k == ENV_DROPPED && ret_glob)
+            *ret_glob = p->keep_env[i].glob;
+        k = ENV_BY_PATTERN;
+    }
+    return k;
 }
 
 static bool env_has(char **env, const char *name)
@@ -1721,7 +1856,10 @@ bool sbox_passwd_gid(const char *text, uint32_t uid, uint32_t *gid)
  * may lack /bin on a merged-/usr host. */
 #define SBOX_IMAGE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
+/* The variables of host_env that pass. A pattern never passes one that looks like a
+ * credential (sbox_env_credential): those go to *withheld (when not NULL), one line each
+ * saying which and why, unless a setenv or unsetenv names them anyway. */
+static char **kept_environ(const struct sbox_plan *p, char *const *host_env, char ***withheld)
 {
     char **env = NULL;
     sbox_strv_push(&env, NULL);
@@ -1729,15 +1867,44 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
     for (size_t i = 0; host_env && host_env[i]; i++) {
         const char *eq = strchr(host_env[i], '=');
         _cleanup_free_ char *name = NULL;
+        const char *glob = NULL, *why;
+        enum env_keep k;
+        bool named = false;
         if (!eq || eq == host_env[i])
             continue;
         name = sbox_xstrndup(host_env[i], (size_t)(eq - host_env[i]));
         /* A name defined twice: the first definition wins, as getenv() sees it. */
-        if (env_kept(p, name) && !env_has(env, name))
+        if (env_has(env, name))
+            continue;
+        k = env_kept(p, name, &glob);
+        if (k == ENV_BY_PATTERN && (why = sbox_env_credential(name, eq + 1))) {
+            for (size_t j = 0; j < p->n_env_ops && !named; j++)
+                named = strcmp(p->env_ops[j].name, name) == 0;
+            if (withheld && !named)
+                sbox_strv_push(withheld,
+                               sbox_xasprintf("%s not passed: %s (keep-env %s matched it; "
+                                              "name it to pass it: --keep-env %s)",
+                                              name, why, glob, name));
+            continue;
+        }
+        if (k != ENV_DROPPED)
             sbox_strv_push(&env, p->rootfs && strcmp(name, "PATH") == 0
                                      ? sbox_xstrdup("PATH=" SBOX_IMAGE_PATH)
                                      : sbox_xstrdup(host_env[i]));
     }
+    return env;
+}
+
+char **sbox_plan_env_withheld(const struct sbox_plan *p, char *const *host_env)
+{
+    char **lines = NULL;
+    sbox_strv_free(kept_environ(p, host_env, &lines));
+    return lines;
+}
+
+char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
+{
+    char **env = kept_environ(p, host_env, NULL);
     for (size_t i = 0; i < p->n_env_ops; i++) {
         env_remove(env, p->env_ops[i].name);
         if (p->env_ops[i].op == SBOX_ENV_SET)
@@ -1857,6 +2024,10 @@ static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mo
         if (strcmp(m->key, "pin-own") == 0) {
             fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
             return;
+        }
+        if (strcmp(m->key, "cache") == 0) {
+            print_kv(f, m->key, strrchr(m->src, '/') + 1, m->dst, true, &m->origin);
+            break;
         }
         print_kv(f, m->key, m->src, strcmp(m->src, m->dst) ? m->dst : NULL, true, &m->origin);
         break;

@@ -201,6 +201,7 @@ struct sbox_plan {
     size_t n_capture_deny;
     bool capture_deny_builtin; /* the built-in patterns are still the list's first */
     char *capture_store;       /* where captures are kept: STATE_HOME/sbox/captures */
+    char *cache_home;          /* CACHE_HOME: `cache` directories are its sbox/NAME */
     char **capture_stores;     /* every store sbox guards: this one, and the home's default */
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
@@ -279,8 +280,21 @@ uint64_t sbox_plan_caps(const struct sbox_plan *p);
 const char *sbox_limit_key(enum sbox_limit l);
 
 /* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
- * setenv/unsetenv operations in order. */
+ * setenv/unsetenv operations in order. A keep-env with glob characters never passes a variable
+ * sbox_env_credential() calls a credential; one that names the variable exactly does. */
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);
+
+/* One line per variable of host_env a pattern matched but sbox_plan_environ() withholds as a
+ * credential, naming it (never its value), the pattern and why; NULL when there is none. */
+char **sbox_plan_env_withheld(const struct sbox_plan *p, char *const *host_env);
+
+/* Why a variable looks like a credential, or NULL. Its name, case aside, contains TOKEN,
+ * SECRET, PASSW, PASSPHRASE, CREDENTIAL, COOKIE, PRIVATE, APIKEY, or AUTH (but not as the word
+ * AUTHOR or AUTHORS), or has the word KEY (words split at anything but letters and digits, and
+ * at camelCase); or its value holds a URL with user information (scheme://USER[:PASS]@HOST),
+ * a PEM private key, or is a token of a known form (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_,
+ * glpat-, npm_, pypi-, xoxb-, xoxp- or AKIA, then 16 or more of [A-Za-z0-9_-]). */
+const char *sbox_env_credential(const char *name, const char *value);
 
 /* The primary group of uid in text (the /etc/passwd format), for a uid given without a gid in
  * an image. */

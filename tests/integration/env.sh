@@ -33,4 +33,58 @@ is "$(printf '%s\n' "$OUT" | grep -v '^PWD=' | sort | tr '\n' ' ')" "K=v TERM=xt
 run_sbox --clearenv -- /usr/bin/env
 is "$(printf '%s\n' "$OUT" | grep -v '^PWD=')" "" "--clearenv alone gives an empty environment"
 
+# Credentials in variables whose names the shipped profiles' patterns keep (npm_config_*,
+# PIP_*): never passed by a pattern, whatever the profile; passed when named exactly.
+profiles=${SBOX_PROFILES:?SBOX_PROFILES must name the profiles directory}
+export SBOX_PROFILE_PATH="$profiles"
+hostile() {
+    RC=0
+    env 'npm_config_//registry.example.invalid/:_authToken=s3cr3t-1' \
+        'npm_config_//npm.pkg.example.invalid/:_authToken=ghp_0123456789abcdefghijABCDEFGHIJ0123' \
+        npm_config__auth=s3cr3t-2 npm_config_key=s3cr3t-3 npm_config__password=s3cr3t-4 \
+        npm_config_cache=/tmp/npm-cache NODE_OPTIONS=--x \
+        PIP_INDEX_URL=https://user:s3cr3t-5@pypi.example.invalid/simple \
+        PIP_FIND_LINKS=https://user:s3cr3t-6@files.example.invalid/wheels \
+        PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 LC_ALL=C \
+        "$SBOX" "$@" >"$WORK/.out" 2>"$WORK/.err" || RC=$?
+    OUT=$(cat "$WORK/.out")
+    ERR=$(cat "$WORK/.err")
+}
+for prof in node python; do
+    hostile -p "$prof" -- env
+    is "$RC" 0 "-p $prof runs"
+    unlike "$OUT" "s3cr3t" "-p $prof: no credential-looking variable passes"
+    unlike "$OUT" "ghp_" "-p $prof: nor a value with a token's form"
+    unlike "$OUT" ":_authToken" "-p $prof: nor npm's per-registry tokens"
+    like "$OUT" "LC_ALL=C" "-p $prof: harmless variables still pass"
+done
+hostile -p node -- env
+like "$OUT" "npm_config_cache=/tmp/npm-cache" "-p node passes npm_config_cache"
+like "$OUT" "NODE_OPTIONS=--x" "-p node passes NODE_OPTIONS"
+hostile -p python -- env
+like "$OUT" "PIP_NO_CACHE_DIR=1" "-p python passes PIP_NO_CACHE_DIR"
+like "$OUT" "PYTHONDONTWRITEBYTECODE=1" "-p python passes PYTHON*"
+
+hostile -p node --keep-env npm_config_key \
+    --keep-env 'npm_config_//registry.example.invalid/:_authToken' -- env
+like "$OUT" "npm_config_key=s3cr3t-3" "an exact --keep-env passes a credential"
+like "$OUT" "npm_config_//registry.example.invalid/:_authToken=s3cr3t-1" \
+    "... npm's per-registry token too"
+unlike "$OUT" "s3cr3t-2" "... and only what it names"
+hostile -p python --keep-env PIP_FIND_LINKS -- env
+like "$OUT" "PIP_FIND_LINKS=https://user:s3cr3t-6@" \
+    "an exact --keep-env passes a URL with a password"
+hostile -p python --setenv PIP_INDEX_URL=https://u:p@pypi.example.invalid/ -- env
+like "$OUT" "PIP_INDEX_URL=https://u:p@pypi.example.invalid/" "--setenv sets what it says"
+
+hostile -p node -p python --dry-run -- true
+like "$ERR" "npm_config_key not passed" "--dry-run names what was withheld"
+like "$ERR" "--keep-env PIP_FIND_LINKS)" "... and how to pass it"
+unlike "$ERR" "s3cr3t" "... never its value"
+hostile -v -p node -- true
+like "$ERR" "npm_config_key not passed: its name looks like a credential's" "-v names it too"
+unlike "$ERR" "s3cr3t" "... never its value"
+hostile -p node -- true
+unlike "$ERR" "not passed" "without -v, nothing is said"
+
 done_testing

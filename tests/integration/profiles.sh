@@ -68,7 +68,7 @@ like "$OUT" "Node.js project" "sbox profiles shows descriptions"
 run_sbox profile list
 like "$OUT" "node " "sbox profile list is the same"
 run_sbox profile show node
-like "$OUT" "bind-try = $HOME/.npm  ; from $profiles/node.ini" "profile show prints the profile's own lines"
+like "$OUT" "cache = npm:$HOME/.npm  ; from $profiles/node.ini" "profile show prints the profile's own lines"
 like "$OUT" "mirror = /usr  ; from $profiles/default.ini" "... and its includes, resolved"
 run_sbox profile show
 is "$RC" 125 "profile show without a name fails"
@@ -99,6 +99,58 @@ chmod 000 "$WORK/unreadable.ini"
 run_sbox -p "$WORK/unreadable.ini" -- true
 is "$RC" 125 "an unreadable profile: 125"
 like "$ERR" "Permission denied" "... and says why"
+
+# node and python show caches of sbox's own, never the host's ~/.npm or ~/.cache/pip, from
+# which the host's npx and pip would run what a build left there; kept from run to run.
+unset XDG_CACHE_HOME
+ch=$WORK/cachehome
+mkdir -p "$WORK/cacheproj" "$WORK/elsewhere"
+cd "$WORK/cacheproj"
+for kind in "node .npm npm" "python .cache/pip pip"; do
+    set -- $kind
+    mkdir -p "$ch/$2/_npx/x"
+    printf 'host payload\n' >"$ch/$2/_npx/x/payload"
+    cp "$ch/$2/_npx/x/payload" "$WORK/payload.orig"
+    HOME=$ch run_sbox -p "$1" -- sh -c "cat $ch/$2/_npx/x/payload; ls -A $ch/$2;
+        mkdir -p $ch/$2/_npx/x && echo planted >$ch/$2/_npx/x/payload && echo kept >$ch/$2/mine"
+    is "$RC" 0 "-p $1 writes in ~/$2"
+    unlike "$OUT" "host payload" "-p $1 cannot read the host's ~/$2"
+    ok "... nor change it (the host's file is unchanged)" \
+        cmp -s "$ch/$2/_npx/x/payload" "$WORK/payload.orig"
+    ok "... nor add to it" test ! -e "$ch/$2/mine"
+    is "$(cat "$ch/.cache/sbox/$3/mine" 2>/dev/null)" "kept" \
+        "what it wrote is in sbox's private cache, ~/.cache/sbox/$3"
+    is "$(stat -c %a "$ch/.cache/sbox/$3" 2>/dev/null)" 700 "... made private"
+    HOME=$ch run_sbox -p "$1" -- cat "$ch/$2/mine" "$ch/$2/_npx/x/payload"
+    is "$OUT" "kept
+planted" "the next -p $1 run finds it there"
+done
+XDG_CACHE_HOME=$WORK/xdg-cache HOME=$ch run_sbox -p node -- sh -c "echo x >$ch/.npm/f"
+ok "\$XDG_CACHE_HOME/sbox/npm holds it when XDG_CACHE_HOME is set" \
+    test -f "$WORK/xdg-cache/sbox/npm/f"
+
+# A symlink planted in place of a private cache (here by a sandbox shown the caches' directory)
+# is refused, not followed: sbox makes and binds nothing where it leads.
+HOME=$ch run_sbox -p node --bind "$ch/.cache/sbox" -- sh -c \
+    "rm -rf $ch/.cache/sbox/pip && ln -s $WORK/elsewhere $ch/.cache/sbox/pip"
+is "$RC" 0 "a sandbox shown ~/.cache/sbox replaces the pip cache with a symlink"
+HOME=$ch run_sbox -p python -- sh -c "echo leaked >$ch/.cache/pip/leak"
+is "$RC/$(lines "$ERR")" "125/1" "the next -p python run refuses it: one line, status 125"
+like "$ERR" "python.ini:" "... naming the profile's line"
+like "$ERR" "private cache \`$ch/.cache/sbox/pip\` is a symlink and is not followed" "... and why"
+ok "... and nothing lands where it leads" test -z "$(ls -A "$WORK/elsewhere")"
+rm "$ch/.cache/sbox/pip"
+mv "$ch/.cache/sbox" "$WORK/sbox-caches"
+ln -s "$WORK/elsewhere" "$ch/.cache/sbox"
+HOME=$ch run_sbox -p node -- true
+is "$RC" 125 "a symlink in place of ~/.cache/sbox is refused too"
+like "$ERR" "private cache \`$ch/.cache/sbox\` is a symlink" "... saying so"
+ok "... and nothing is made where it leads" test -z "$(ls -A "$WORK/elsewhere")"
+rm "$ch/.cache/sbox"
+HOME=$ch run_sbox --cache 'a/b:/x' -- true
+is "$RC/$(lines "$ERR")" "125/1" "a bad --cache: one line, status 125"
+like "$ERR" "--cache: cache name \`a/b\`" "... naming the flag"
+cd "$WORK"
 
 # A real Node project: `npm test` runs under -p node, may write in the project, cannot read a
 # planted ~/.npmrc token nor reach a listener on the host's loopback.

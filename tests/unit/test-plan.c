@@ -231,6 +231,152 @@ static void test_environ(void)
     sbox_host_free(&h);
 }
 
+/* Which variables look like credentials: by name, by value, and the harmless ones. */
+static void test_env_credential(void)
+{
+    static const char *const secret[][2] = {
+        {"npm_config_//registry.example.invalid/:_authToken", "x"},
+        {"npm_config__auth", "dTpw"},
+        {"npm_config__authtoken", "x"},
+        {"npm_config_key", "x"},
+        {"npm_config__password", "x"},
+        {"NODE_AUTH_TOKEN", "x"},
+        {"GITHUB_TOKEN", "x"},
+        {"AWS_SECRET_ACCESS_KEY", "x"},
+        {"TWINE_PASSWORD", "x"},
+        {"MY_APIKEY", "x"},
+        {"service_apiKey", "x"},
+        {"HTTP_COOKIE", "x"},
+        {"SSH_PRIVATE", "x"},
+        {"DEPLOY_CREDENTIALS", "x"},
+        {"GPG_PASSPHRASE", "x"},
+        {"OAUTH_CLIENT", "x"},
+        {"PIP_INDEX_URL", "https://user:secret@pypi.example.invalid/simple"},
+        {"PIP_EXTRA_INDEX_URL", "https://TOKEN123@pypi.example.invalid/simple"},
+        {"PIP_FIND_LINKS", "https://files.example.invalid/a git+ssh://u:p@git.example.invalid/x"},
+        {"SOME_VALUE",
+         "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----"},
+        {"npm_config_registry_pat", "ghp_0123456789abcdefghijABCDEFGHIJ012345"},
+        {"PYPI_UPLOAD", "pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAw"},
+        {"ACCESS_ID", "AKIA0123456789ABCDEF"},
+    };
+    static const char *const harmless[][2] = {
+        {"npm_config_cache", "/home/u/.npm"},
+        {"npm_config_registry", "https://registry.example.invalid/"},
+        {"npm_config_@scope:registry", "https://registry.example.invalid/@scope/"},
+        {"NODE_OPTIONS", "--max-old-space-size=4096"},
+        {"NODE_EXTRA_CA_CERTS", "/etc/ssl/certs/ca.pem"},
+        {"PIP_NO_CACHE_DIR", "1"},
+        {"PIP_INDEX_URL", "https://pypi.example.invalid/simple"},
+        {"PIP_KEYRING_PROVIDER", "subprocess"},
+        {"PYTHONPATH", "/src"},
+        {"LC_ALL", "C.UTF-8"},
+        {"GIT_AUTHOR_NAME", "A U Thor"},
+        {"XKB_KEYBOARD", "us"},
+        {"MONKEY", "x"},
+        {"NOTE", "npm_ is where npm's tokens start"},
+        {"EMAIL_URL", "mailto:someone@example.invalid"},
+    };
+    for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
+        ok(sbox_env_credential(secret[i][0], secret[i][1]) != NULL, "%s looks like a credential",
+           secret[i][0]);
+    for (size_t i = 0; i < sizeof harmless / sizeof *harmless; i++)
+        ok(sbox_env_credential(harmless[i][0], harmless[i][1]) == NULL, "%s=%s is harmless",
+           harmless[i][0], harmless[i][1]);
+}
+
+static char *join_lines(char **lines)
+{
+    char *all = sbox_xstrdup("");
+    for (size_t i = 0; lines && lines[i]; i++) {
+        char *more = sbox_xasprintf("%s%s\n", all, lines[i]);
+        free(all);
+        all = more;
+    }
+    return all;
+}
+
+/* keep-env patterns never pass a credential; a keep-env naming it exactly, or a setenv, does. */
+static void test_env_withheld(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    char *host_env[] = {"npm_config_//registry.example.invalid/:_authToken=s3cr3t-a",
+                        "npm_config__auth=s3cr3t-b",
+                        "npm_config_key=s3cr3t-c",
+                        "npm_config_cache=/home/u/.npm",
+                        "NODE_OPTIONS=--x",
+                        "PIP_INDEX_URL=https://user:s3cr3t-d@pypi.example.invalid/simple",
+                        "PIP_FIND_LINKS=https://user:s3cr3t-e@files.example.invalid/",
+                        "PIP_NO_CACHE_DIR=1",
+                        "LC_ALL=C",
+                        "LC_TOKEN=s3cr3t-f",
+                        NULL};
+    _cleanup_strv_ char **env = NULL, **lines = NULL;
+    _cleanup_free_ char *all = NULL;
+
+    fake_host(&h, "/work/p");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "keep-env", "npm_config_*", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "keep-env", "NODE_*", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "keep-env", "PIP_*", &cli, &err) == 0,
+       "patterns accepted");
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    ok(!env_get(env, "npm_config_//registry.example.invalid/:_authToken") &&
+           !env_get(env, "npm_config__auth") && !env_get(env, "npm_config_key"),
+       "npm's credentials do not pass a pattern (by name)");
+    ok(!env_get(env, "PIP_INDEX_URL") && !env_get(env, "PIP_FIND_LINKS"),
+       "URLs with a password do not pass a pattern (by value)");
+    ok(!env_get(env, "LC_TOKEN"), "nor does a credential the default allowlist's LC_* matches");
+    is_str(env_get(env, "npm_config_cache"), "/home/u/.npm", "npm_config_cache passes");
+    is_str(env_get(env, "NODE_OPTIONS"), "--x", "NODE_OPTIONS passes");
+    is_str(env_get(env, "PIP_NO_CACHE_DIR"), "1", "PIP_NO_CACHE_DIR passes");
+    is_str(env_get(env, "LC_ALL"), "C", "LC_ALL passes");
+    lines = sbox_plan_env_withheld(&p, host_env);
+    ok(sbox_strv_len(lines) == 6, "one line per withheld variable (%zu)", sbox_strv_len(lines));
+    all = join_lines(lines);
+    ok(all && strstr(all, "npm_config_key not passed: its name") &&
+           strstr(all, "keep-env npm_config_* matched it") &&
+           strstr(all, "--keep-env npm_config_key)"),
+       "a line names the variable, the pattern and how to pass it");
+    ok(all && strstr(all, "PIP_FIND_LINKS not passed: its value holds a URL"),
+       "and says when it is the value");
+    ok(all && !strstr(all, "s3cr3t"), "never a value");
+    sbox_plan_free(&p);
+
+    /* Named exactly, by the user: passes. */
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "keep-env", "npm_config_*", &cli, &err);
+    sbox_plan_set(&p, NULL, "keep-env", "PIP_*", &cli, &err);
+    ok(sbox_plan_set(&p, NULL, "keep-env", "npm_config_key", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "keep-env", "npm_config_//registry.example.invalid/:_authToken",
+                         &cli, &err) == 0,
+       "keep-env takes npm's names with `/`, `.` and `:` (%s)", err.msg);
+    ok(sbox_plan_set(&p, NULL, "keep-env", "A=B", &cli, &err) < 0, "but no `=`");
+    sbox_plan_set(&p, NULL, "setenv", "PIP_INDEX_URL=https://u:p@pypi.example.invalid/", &cli,
+                  &err);
+    sbox_plan_finish(&p, &err);
+    sbox_strv_free(env);
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "npm_config_key"), "s3cr3t-c", "an exact keep-env passes a credential");
+    is_str(env_get(env, "npm_config_//registry.example.invalid/:_authToken"), "s3cr3t-a",
+           "npm's registry token too, named exactly");
+    ok(!env_get(env, "npm_config__auth"), "the pattern still withholds the others");
+    is_str(env_get(env, "PIP_INDEX_URL"), "https://u:p@pypi.example.invalid/",
+           "a setenv sets a credential-looking value");
+    sbox_strv_free(lines);
+    lines = sbox_plan_env_withheld(&p, host_env);
+    free(all);
+    all = join_lines(lines);
+    ok(all && !strstr(all, "npm_config_key") && !strstr(all, "PIP_INDEX_URL") &&
+           strstr(all, "npm_config__auth"),
+       "withheld lines leave out what is named or set");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 static void test_print(void)
 {
     struct sbox_host h;
@@ -554,6 +700,56 @@ static void test_hidden(void)
     sbox_host_free(&h);
 }
 
+/* cache = NAME:DST: sbox's own directory in CACHE_HOME/sbox, never a path the value names. */
+static void test_cache(void)
+{
+    static const char *const bad[] = {"../x:/d",  "a/b:/d", ".npm:/d", ":/d",
+                                      "n\\:m:/d", "npm",    "npm:rel"};
+    const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "n.ini", .line = 9};
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    const struct sbox_mount *m;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    fake_host(&h, "/work/p");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, "filesystem", "cache", "npm:/home/u/.npm", &file, &err) == 0,
+       "cache = npm:/home/u/.npm");
+    ok(sbox_plan_finish(&p, &err) == 0, "finishes");
+    m = find(&p, SBOX_MOUNT_BIND, "/home/u/.npm", NULL);
+    ok(m && strcmp(m->key, "cache") == 0 && strcmp(m->src, "/home/u/.cache/sbox/npm") == 0,
+       "a read-write bind of HOME/.cache/sbox/npm without XDG_CACHE_HOME (%s)",
+       m ? m->src : "none");
+    f = open_memstream(&buf, &len);
+    sbox_plan_print(&p, f);
+    fclose(f);
+    ok(strstr(buf, "\ncache = npm:/home/u/.npm  ; from n.ini:9\n") != NULL,
+       "--dry-run prints it as written");
+    free(buf);
+    sbox_plan_free(&p);
+
+    free(h.home);
+    h.home = sbox_xstrdup("/");
+    h.cache_home = sbox_xstrdup("/var/cache/u");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "cache", "pip.v2:/c/pip", &cli, &err) == 0 &&
+           (m = find(&p, SBOX_MOUNT_BIND, "/c/pip", NULL)) &&
+           strcmp(m->src, "/var/cache/u/sbox/pip.v2") == 0,
+       "in XDG_CACHE_HOME/sbox when set");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ok(sbox_plan_set(&p, "filesystem", "cache", bad[i], &file, &err) < 0 &&
+               strncmp(err.msg, "n.ini:9: ", 9) == 0,
+           "cache = %s is refused: %s", bad[i], err.msg);
+    ok(sbox_plan_set(&p, NULL, "cache", "", &cli, &err) == 0 &&
+           !find(&p, SBOX_MOUNT_BIND, "/c/pip", NULL),
+       "an empty value resets the list");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 int main(void)
 {
     test_hidden();
@@ -569,6 +765,9 @@ int main(void)
     test_cwd_physical_home();
     test_settings();
     test_environ();
+    test_env_credential();
+    test_env_withheld();
+    test_cache();
     test_print();
     test_tmpfs_sizes();
     return tap_done();
