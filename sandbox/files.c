@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,8 +12,13 @@
 #include <string.h>
 #include <ftw.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 #define READ_TEXT_MAX (1 << 20)
 
@@ -116,4 +122,49 @@ int sbox_fd_path(int fd, char *buf, size_t size)
     }
     buf[n] = '\0';
     return 0;
+}
+
+static int by_fd(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Every descriptor but 0-2 and the n in keep (-1 entries ignored) is closed; with n == 0, every
+ * one is marked close-on-exec instead, so the exec-failure channel survives until exec. */
+void sbox_close_inherited(int *keep, size_t n)
+{
+    DIR *d;
+    if (n > 0) {
+        unsigned lo = 3;
+        bool ok = true;
+        qsort(keep, n, sizeof *keep, by_fd);
+        for (size_t i = 0; i < n && ok; i++) {
+            if (keep[i] < 3 || (unsigned)keep[i] < lo)
+                continue;
+            if ((unsigned)keep[i] > lo)
+                ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) == 0;
+            lo = (unsigned)keep[i] + 1;
+        }
+        if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
+            return;
+    } else if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+    /* Kernels before 5.11: walk the descriptor table. */
+    d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d));) {
+        int fd = atoi(e->d_name);
+        bool kept = fd < 3 || fd == dirfd(d) || e->d_name[0] == '.';
+        for (size_t i = 0; i < n && !kept; i++)
+            kept = fd == keep[i];
+        if (kept)
+            continue;
+        if (n > 0)
+            close(fd);
+        else
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    closedir(d);
 }

@@ -28,4 +28,8 @@ int sbox_remove_tree(const char *path);
  * errno set (ENAMETOOLONG when it does not fit). */
 int sbox_fd_path(int fd, char *buf, size_t size);
 
+/* Every descriptor but 0-2 and the n in keep (-1 entries ignored; keep is sorted) is closed;
+ * with n == 0, every one is marked close-on-exec instead. */
+void sbox_close_inherited(int *keep, size_t n);
+
 #endif

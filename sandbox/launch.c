@@ -38,9 +38,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 enum msg_type {
     MSG_SETUP_FAILED = 1, /* child: setup failed (status 125) */
@@ -63,51 +60,6 @@ static _Noreturn void child_fail(int chan, int type, int status, const struct sb
     struct msg m = {.type = type, .status = status, .err = *err};
     (void)!send(chan, &m, sizeof m, MSG_NOSIGNAL);
     _exit(status);
-}
-
-static int by_fd(const void *a, const void *b)
-{
-    return *(const int *)a - *(const int *)b;
-}
-
-/* Every descriptor but 0-2 and the n in keep (-1 entries ignored) is closed; with n == 0, every
- * one is marked close-on-exec instead, so the exec-failure channel survives until exec. */
-static void close_inherited(int *keep, size_t n)
-{
-    DIR *d;
-    if (n > 0) {
-        unsigned lo = 3;
-        bool ok = true;
-        qsort(keep, n, sizeof *keep, by_fd);
-        for (size_t i = 0; i < n && ok; i++) {
-            if (keep[i] < 3 || (unsigned)keep[i] < lo)
-                continue;
-            if ((unsigned)keep[i] > lo)
-                ok = syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) == 0;
-            lo = (unsigned)keep[i] + 1;
-        }
-        if (ok && syscall(SYS_close_range, lo, ~0U, 0) == 0)
-            return;
-    } else if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
-        return;
-    }
-    /* Kernels before 5.11: walk the descriptor table. */
-    d = opendir("/proc/self/fd");
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d));) {
-        int fd = atoi(e->d_name);
-        bool kept = fd < 3 || fd == dirfd(d) || e->d_name[0] == '.';
-        for (size_t i = 0; i < n && !kept; i++)
-            kept = fd == keep[i];
-        if (kept)
-            continue;
-        if (n > 0)
-            close(fd);
-        else
-            fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
-    closedir(d);
 }
 
 /* With the single map, the network helper (which joins the sandbox's user namespace to reach
@@ -165,7 +117,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         sbox_error(&err, errno, "set no_new_privs");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
-    close_inherited(NULL, 0);
+    sbox_close_inherited(NULL, 0);
     /* Last before exec: nothing after it may need a system call the filter could deny. */
     if (sbox_seccomp_load(filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -216,7 +168,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
             keep[n++] = env->capture_fds[i];
         for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
             keep[n++] = env->bind_fds[i];
-        close_inherited(keep, n);
+        sbox_close_inherited(keep, n);
         free(keep);
     }
     if (read(chan, &go, 1) != 1)
