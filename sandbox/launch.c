@@ -12,6 +12,7 @@
 #include "mount.h"
 #include "net.h"
 #include "overlay.h"
+#include "overlayd.h"
 #include "pin.h"
 #include "seccomp.h"
 #include "usernet.h"
@@ -164,6 +165,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         keep[n++] = env->lock_fd;
         keep[n++] = env->capture_lock_fd;
         keep[n++] = env->capture_store_fd;
+        keep[n++] = env->overlayd_chan;
         for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
             keep[n++] = env->capture_fds[i];
         for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
@@ -186,9 +188,12 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
 
     if (sbox_mount_setup(p, env, note.err.msg, sizeof note.err.msg, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
-    /* The real directories under the captures are not pid 1's to keep. */
+    /* The real directories under the captures are not pid 1's to keep, nor is the way to the
+     * fuse daemons' keeper (its end of file tells it the setup is over). */
     if (env->capture_store_fd >= 0)
         close(env->capture_store_fd);
+    if (env->overlayd_chan >= 0)
+        close(env->overlayd_chan);
     for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
         if (env->capture_fds[i] >= 0)
             close(env->capture_fds[i]);
@@ -835,6 +840,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
                                                                      .lock_fd = -1};
     _cleanup_(sbox_pins_close) struct sbox_pins pins = {0};
+    _cleanup_(sbox_overlayd_stop) struct sbox_overlayd overlayd = {
+        .pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1};
     bool store_created = false, started = false;
     bool have_report = false, chan_open = true;
     int status = 0, r;
@@ -873,6 +880,18 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                               where);
         }
         env.fuse_program = fuse_program;
+    }
+    env.overlayd_chan = -1;
+    if (fuse_program) {
+        struct sbox_error why = {0};
+        if (sbox_overlayd_prepare(&overlayd, fuse_program, &why) == 0) {
+            env.overlayd_chan = overlayd.chan[1];
+        } else if (p->overlay_driver == SBOX_OVERLAY_FUSE) {
+            *err = why;
+            return sbox_error_prefix(err, "fuse-overlayfs");
+        } else {
+            env.fuse_program = NULL; /* auto: as if it were not installed */
+        }
     }
     /* Sharing the host's network means the host's resolver, read here, before the sandbox's
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
@@ -952,6 +971,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                    &env);
     }
     close(sv[1]);
+    sbox_closep(&overlayd.chan[1]);
     if (tty >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
         setpgid(pid, pid);
@@ -959,6 +979,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     }
 
     r = write_map(p, &map, pid, err);
+    /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
+     * namespace, before the sandbox may ask it for anything. */
+    if (r >= 0 && overlayd.chan[0] >= 0)
+        r = sbox_overlayd_start(&overlayd, pid, lock, err);
     /* The sandbox's network helper joins the namespace (through the user namespace, which needs
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))

@@ -795,7 +795,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     note[0] = '\0';
     c.ovl.driver = p->overlay_driver;
     c.ovl.fuse_program = env->fuse_program;
-    c.ovl.lock_fd = env->lock_fd;
+    c.ovl.daemon_chan = env->overlayd_chan;
     /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
      * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
@@ -828,12 +828,6 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     }
     if (env->capture_store_fd >= 0)
         c.capture_src = sbox_pin_reopen(env->capture_store_fd);
-    c.ovl.fuse_fd = -ENOENT;
-    if (env->fuse_program && (p->overlay != SBOX_OVERLAY_NONE || env->capture_store_fd >= 0)) {
-        c.ovl.fuse_fd = open(env->fuse_program, O_RDONLY | O_CLOEXEC);
-        if (c.ovl.fuse_fd < 0)
-            c.ovl.fuse_fd = -errno;
-    }
     if (p->rootfs)
         c.image_src = open_dir(p->rootfs);
     if (p->overlay == SBOX_OVERLAY_DIR)
@@ -854,7 +848,6 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         r = sbox_error(err, errno, "open the host's root");
         goto out;
     }
-    c.ovl.host_root = c.host;
     if (p->rootfs) {
         r = stage_image(&c, p, err);
         staged_root = true;
@@ -965,6 +958,5 @@ out:
     sbox_closep(&c.image_src);
     sbox_closep(&c.store_src);
     sbox_closep(&c.capture_src);
-    sbox_closep(&c.ovl.fuse_fd);
     return r;
 }

@@ -10,6 +10,7 @@
 struct sbox_mount_env {
     const char *fuse_program; /* fuse-overlayfs, or NULL */
     int lock_fd;              /* the kept overlay's lock (close-on-exec), or -1 */
+    int overlayd_chan;        /* overlayd.h: the fuse daemons' keeper, or -1 */
     const char *resolv_conf;  /* an image's /etc/resolv.conf with net = host: the host's, or NULL */
     int capture_lock_fd;      /* the capture's lock, held until pid 1 ends, or -1 */
     int capture_store_fd;     /* O_PATH: this run's capture directory in the store, or -1 */

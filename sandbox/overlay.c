@@ -1,10 +1,9 @@
 /* overlay.c: native overlayfs or fuse-overlayfs over one lower layer.
  * The fuse file system is created and mounted by sbox itself (fsopen "fuse"), and the daemon
- * is handed the open /dev/fuse as /dev/fd/N: it never mounts anything, never needs a path to
- * the sandbox, and its root is a private copy of the host's tree that no pivot_root moves.
- * When the sandbox's pid namespace ends, the daemon is killed with it; its /dev/fuse closes and
- * the mount goes away with the mount namespace. */
+ * (started outside the sandbox's pid namespace by overlayd.c) is handed the open /dev/fuse as
+ * /dev/fd/N: it never mounts anything and never needs a path to the sandbox. */
 #include "overlay.h"
+#include "overlayd.h"
 #include "cleanup.h"
 #include "sys.h"
 #include "util.h"
@@ -22,8 +21,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #ifndef NFS_SUPER_MAGIC
 #define NFS_SUPER_MAGIC 0x6969
@@ -94,67 +91,16 @@ static int native(const struct sbox_overlay_layers *l, int *ret_mnt, struct sbox
     return 0;
 }
 
-/* In the daemon's child, before exec: every capability it has (in the sandbox's user namespace)
- * kept across exec, so it can copy up files of any owner inside even when the payload's own id
- * is not root. */
-static void keep_caps_across_exec(void)
-{
-    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
-    struct __user_cap_data_struct d[2];
-    if (syscall(SYS_capget, &h, d) < 0)
-        return;
-    d[0].inheritable = d[0].permitted;
-    d[1].inheritable = d[1].permitted;
-    if (syscall(SYS_capset, &h, d) < 0)
-        return;
-    for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
-        if (d[cap / 32].permitted & (1U << (cap % 32)))
-            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
-}
-
-/* How long a starting fuse-overlayfs may take to answer its first request. */
-#define SBOX_FUSE_START_TIMEOUT 10
-
-/* A child that kills pid unless *ret_fd is closed within SBOX_FUSE_START_TIMEOUT seconds. */
-static pid_t watchdog(pid_t pid, int *ret_fd)
-{
-    int p[2];
-    pid_t dog;
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -1;
-    dog = fork();
-    if (dog == 0) {
-        struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-        close(p[1]);
-        if (poll(&pfd, 1, SBOX_FUSE_START_TIMEOUT * 1000) == 0)
-            kill(pid, SIGKILL);
-        _exit(0);
-    }
-    close(p[0]);
-    if (dog < 0) {
-        close(p[1]);
-        return -1;
-    }
-    *ret_fd = p[1];
-    return dog;
-}
-
 static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l, int *ret_mnt,
                 struct sbox_error *err)
 {
-    _cleanup_close_ int dev = -1, fs = -1, mnt = -1, root = -1, log = -1;
-    _cleanup_free_ char *lower = sbox_overlay_escape(l->lower);
-    _cleanup_free_ char *upper = sbox_overlay_escape(l->upper);
-    _cleanup_free_ char *work = sbox_overlay_escape(l->work);
-    _cleanup_free_ char *opts = NULL, *fdarg = NULL;
-    char num[32], ids[2][16], out[256] = "";
+    _cleanup_close_ int dev = -1, fs = -1, mnt = -1;
+    char num[32], ids[2][16];
     struct stat st;
-    pid_t pid;
+    int r, rc;
 
     if (!c->fuse_program)
         return sbox_error(err, 0, "fuse-overlayfs is not installed (package fuse-overlayfs)");
-    if (c->fuse_fd < 0)
-        return sbox_error(err, -c->fuse_fd, "`%s`", c->fuse_program);
     dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (dev < 0)
         return sbox_error(err, errno, "open /dev/fuse%s",
@@ -181,79 +127,19 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
     mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, 0);
     if (mnt < 0)
         return sbox_error(err, errno, "mount a fuse file system");
-    /* The daemon's root: a copy of the host's tree, so pivot_root in the sandbox (which moves
-     * every process whose root is the old root) never makes the daemon's root its own mount. */
-    root = sys_open_tree(c->host_root, "",
-                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-    if (root < 0)
-        return sbox_error(err, errno, "copy the host's tree for fuse-overlayfs");
-    opts = sbox_xasprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
-    fdarg = sbox_xasprintf("/dev/fd/%d", dev);
-    /* The daemon's standard error: a file in sbox's staging tmpfs (small, and gone with the
-     * sandbox), read when it fails to start. Not a pipe: nobody would read it later, and a
-     * full pipe would stall the daemon. */
-    snprintf(num, sizeof num, "/tmp/fuse-%d.log", ++c->daemons);
-    log = open(num, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (log < 0)
-        return sbox_error(err, errno, "create %s", num);
-    unlink(num);
-    pid = fork();
-    if (pid < 0)
-        return sbox_error(err, errno, "start fuse-overlayfs");
-    if (pid == 0) {
-        char *argv[] = {(char *)c->fuse_program, "-f", "-o", opts, fdarg, NULL};
-        /* Its own session: a ^C on the caller's terminal must not reach the daemon. */
-        setsid();
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
-            _exit(126);
-        keep_caps_across_exec();
-        fcntl(dev, F_SETFD, 0);
-        fcntl(c->fuse_fd, F_SETFD, 0); /* a script's interpreter reads it as /dev/fd/N */
-        if (c->lock_fd >= 0)
-            fcntl(c->lock_fd, F_SETFD, 0); /* held until the daemon is gone */
-        dup2(log, 2);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 1);
-        }
-        /* Opened before anything covered the host's paths (a program under /tmp, say). */
-        fexecve(c->fuse_fd, argv, environ);
-        _exit(127);
-    }
+    /* The daemon runs outside the sandbox's pid namespace (overlayd.c), served the connection
+     * through the keeper. */
+    r = sbox_overlayd_spawn(c->daemon_chan, dev, l->lower, l->upper, l->work, err);
+    if (r < 0)
+        return r;
+    c->daemons++;
     sbox_closep(&dev); /* the daemon holds it now: when it dies, the connection ends */
     /* The first request waits for the daemon's answer: a daemon that fails to start shows up
-     * here as an error instead of a sandbox that hangs, and one that does not answer at all
-     * is killed after a while (which ends the connection and the wait). */
-    {
-        /* The wait for a new connection's first answer is killable only: no signal handler
-         * runs during it, so a watchdog process kills an unanswering daemon instead. */
-        int rc, e, status = 0, dog_pipe = -1;
-        pid_t dog = watchdog(pid, &dog_pipe);
-        rc = fstat(mnt, &st);
-        e = errno;
-        if (dog > 0) {
-            close(dog_pipe);
-            waitpid(dog, NULL, 0);
-        }
-        if (rc < 0) {
-            ssize_t n;
-            waitpid(pid, &status, 0);
-            n = pread(log, out, sizeof out - 1, 0);
-            out[n > 0 ? n : 0] = '\0';
-            out[strcspn(out, "\n")] = '\0';
-            if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && !out[0])
-                return sbox_error(err, 0, "fuse-overlayfs did not answer within %d seconds",
-                                  SBOX_FUSE_START_TIMEOUT);
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !out[0])
-                return sbox_error(err, 0, "could not run `%s`", c->fuse_program);
-            return sbox_error(err, out[0] ? 0 : e, "fuse-overlayfs failed to start%s%s",
-                              out[0] ? ": " : "", out);
-        }
-    }
+     * here as an error instead of a sandbox that hangs (the keeper kills a silent one). */
+    rc = fstat(mnt, &st);
+    r = sbox_overlayd_settle(c->daemon_chan, rc == 0, rc < 0 ? errno : 0, err);
+    if (r < 0)
+        return r;
     *ret_mnt = steal_fd(&mnt);
     return 0;
 }

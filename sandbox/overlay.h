@@ -20,9 +20,7 @@ struct sbox_overlay_layers {
 struct sbox_overlay_ctx {
     enum sbox_overlay_driver driver;
     const char *fuse_program; /* fuse-overlayfs's full path, NULL when not installed */
-    int fuse_fd;              /* fuse-overlayfs, opened to be run, or -errno */
-    int host_root;            /* O_PATH: the host's root, where fuse-overlayfs runs */
-    int lock_fd;              /* passed on to fuse-overlayfs, which writes the upper, or -1 */
+    int daemon_chan;          /* overlayd.h: where to ask for a daemon, or -1 */
     char note[256];           /* which driver was used and why, for -v */
     bool native_refused;      /* auto: native failed once, so the rest go straight to fuse */
     bool host_files;          /* the lower layers are the host's own directories */
@@ -30,8 +28,8 @@ struct sbox_overlay_ctx {
 };
 
 /* Mounts an overlay of layers and returns it detached (*ret_mnt, for move_mount). Native first
- * unless the driver is fuse; auto falls back to fuse-overlayfs, whose daemon runs in the
- * sandbox's namespaces and dies with them. */
+ * unless the driver is fuse; auto falls back to fuse-overlayfs, whose daemon runs outside the
+ * sandbox's pid namespace (overlayd.h) and dies with sbox. */
 int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
                        int *ret_mnt, struct sbox_error *err);
 

@@ -111,4 +111,52 @@ ok "... nor writes into ~/.ssh" test ! -e "$HOME/.ssh/authorized_keys_sbox_test"
 is "$odd" 0 "... every run either ran or was refused"
 ok "... and some runs did run" test "$ran" -gt 0
 
+# 3. The fuse-overlayfs daemon (--overlay tmpfs over the host's directories uses it) is no way
+# to the host: not in the payload's pid namespace (with ptrace allowed, /proc/PID/root and
+# /proc/PID/environ of every process there are tried), and its own root holds its layers and the
+# system's libraries only, with few capabilities, no_new_privs and a seccomp filter.
+if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
+    mine() { pgrep -u "$(id -u)" -x fuse-overlayfs | sort; }
+    before=$(mine)
+    SBOX_ESCAPE_SECRET=env-secret-$$ run_sbox -v --overlay tmpfs --overlay-driver fuse \
+        --cap-add CAP_SYS_PTRACE -- sh -c '
+        for p in /proc/[0-9]*; do
+            cat "$p/comm"
+            cat "$p/root'"$key"'" "$p/environ" 2>/dev/null | tr "\0" "\n"
+        done
+        echo written >/usr/sbox-probe && cat /usr/sbox-probe'
+    like "$ERR" "overlay: fuse-overlayfs" "the host's directories are overlaid by fuse-overlayfs"
+    like "$OUT" "written" "... which works"
+    unlike "$OUT" "fuse-overlayfs" "no fuse-overlayfs daemon is in the payload's pid namespace"
+    unlike "$OUT" "$secret" "no process there has a root showing the home's keys"
+    unlike "$OUT" "env-secret-$$" "... nor the caller's environment"
+
+    mkfifo "$WORK/hold" "$WORK/ready"
+    "$SBOX" --overlay tmpfs --overlay-driver fuse -- sh -c 'echo up; read x' <"$WORK/hold" >"$WORK/ready" &
+    held=$!
+    exec 7>"$WORK/hold"
+    read -r _ <"$WORK/ready"
+    printf '%s\n' $before | sed '/^$/d' >"$WORK/before"
+    daemons=$(mine | comm -13 "$WORK/before" -)
+    ok "the daemons run while the sandbox does" test -n "$daemons"
+    for dpid in $daemons; do
+        ls -A "/proc/$dpid/root/" >"$WORK/root"
+        ok "daemon $dpid: its root can be looked at" test -s "$WORK/root"
+        extra=$(grep -vxE 'bin|dev|lib|lib32|lib64|libx32|lower|proc|sbin|store|usr' "$WORK/root")
+        is "$extra" "" "daemon $dpid: its root holds its layers, proc and the system's libraries only"
+        like "$(tr '\n' ' ' <"$WORK/root")" "lower proc" "... its layers among them"
+        st=$(cat "/proc/$dpid/status")
+        like "$st" "NoNewPrivs:	1" "daemon $dpid: no_new_privs"
+        like "$st" "Seccomp:	2" "daemon $dpid: a seccomp filter"
+        is "$(printf '%s\n' "$st" | awk '/^CapBnd/ { print $2 }')" "000000000800001f" \
+            "daemon $dpid: bounded to chown, dac_override, dac_read_search, fowner, fsetid and mknod"
+        unlike "$(tr '\0' '\n' <"/proc/$dpid/environ")" "SBOX" "daemon $dpid: none of the caller's environment"
+    done
+    exec 7>&-
+    wait "$held"
+    is "$(mine | comm -13 "$WORK/before" -)" "" "the daemons are gone with the sandbox"
+else
+    skip "fuse-overlayfs or a usable /dev/fuse is missing (see sbox check)"
+fi
+
 done_testing
