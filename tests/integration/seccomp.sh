@@ -244,29 +244,51 @@ like "$OUT" "denied by the profile: getpid" "--dry-run: what the profile denies"
 printf '%s\n' "$OUT" | grep '^; *denied:' -A3 >"$WORK/.denied"
 ok "--dry-run: an allowed call leaves the denied list" sh -c "! grep -qw ptrace '$WORK/.denied'"
 
-# Ordinary work under the default policy.
+# Ordinary work under both built-in policies: compilers, make, git, shells, Node (libuv, V8),
+# Python (threads, processes, sockets) and, when installed, the JVM.
 cat >"$WORK/hello.c" <<EOF
 #include <stdio.h>
 int main(void) { puts("hello from c"); return 0; }
 EOF
 printf 'all:\n\t@echo made\n' >"$WORK/Makefile"
-run_sbox -- sh -c 'gcc -o hello hello.c && ./hello && make -s && git init -q repo && git -C repo status --short && echo git-ok'
-is "$OUT" "hello from c
+cat >"$WORK/Hello.java" <<EOF
+import java.util.concurrent.*;
+public class Hello {
+    public static void main(String[] args) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        Future<Integer> f = pool.submit(() -> 6 * 7);
+        Process p = new ProcessBuilder("true").start();
+        System.out.println("java-ok " + f.get() + " " + p.waitFor());
+        pool.shutdown();
+    }
+}
+EOF
+for policy in default strict; do
+    run_sbox --seccomp $policy -- sh -c 'gcc -o hello hello.c && ./hello && make -s && git init -q repo && git -C repo status --short && echo git-ok'
+    is "$OUT" "hello from c
 made
-git-ok" "gcc, make and git work under the default policy"
-if command -v node >/dev/null 2>&1; then
-    run_sbox -- node -e 'require("child_process").execSync("true"); require("fs").writeFileSync("n.txt", "x"); console.log("node-ok")'
-    is "$OUT" "node-ok" "node runs (threads, child processes, files)"
-else
-    skip "node is not installed"
-fi
-run_sbox -- python3 -c 'import subprocess, threading, socket, multiprocessing
+git-ok" "$policy: gcc, make and git work"
+    if command -v node >/dev/null 2>&1; then
+        run_sbox --seccomp $policy -- node -e 'require("child_process").execSync("true"); require("fs").writeFileSync("n.txt", "x"); require("fs").watch(".").close(); console.log("node-ok")'
+        is "$OUT" "node-ok" "$policy: node runs (threads, child processes, files, a watcher)"
+    else
+        skip "node is not installed"
+    fi
+    run_sbox --seccomp $policy -- python3 -c 'import subprocess, threading, socket, multiprocessing, os
 t = threading.Thread(target=lambda: None); t.start(); t.join()
 subprocess.run(["true"], check=True)
 socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close()
 with multiprocessing.Pool(2) as p: assert p.map(abs, [-1, -2]) == [1, 2]
+os.urandom(16)
 print("python-ok")'
-is "$OUT" "python-ok" "python3 runs (threads, subprocess, sockets, multiprocessing)"
+    is "$OUT" "python-ok" "$policy: python3 runs (threads, subprocess, sockets, multiprocessing)"
+    if command -v javac >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then
+        run_sbox --seccomp $policy -- sh -c 'javac -d jclasses Hello.java && java -cp jclasses Hello'
+        is "$OUT" "java-ok 42 0" "$policy: javac compiles and the JVM runs (threads, a child process)"
+    else
+        skip "no JDK (Debian: default-jdk-headless)"
+    fi
+done
 
 # cap-add: exactly the named capability, in every set, for an ordinary uid.
 capline() { printf '%s\n' "$1" | grep "^$2:" | tr -d ' \t' | cut -d: -f2; }
