@@ -1,6 +1,7 @@
 /* seccomp.h: the payload's system call filter. A policy is a built-in base (default, strict or
  * none) with a profile's allow/deny rules over it; it is compiled in the parent and loaded last
- * in the payload. Building and describing a policy make no system call. */
+ * in the payload. Building and describing a policy make no system call. default and strict are
+ * allow lists: a call they do not name answers ENOSYS. */
 #ifndef SBOX_SECCOMP_H
 #define SBOX_SECCOMP_H
 
@@ -37,6 +38,18 @@ struct sbox_seccomp {
 
 extern const char *const sbox_seccomp_base_names[];   /* "default", "strict", "none", NULL */
 extern const char *const sbox_seccomp_action_names[]; /* "errno", "kill", "log", NULL */
+
+/* The calls default allows (strict: but those it denies), some of them only with some
+ * arguments; NULL-terminated. Names of every ABI sbox covers, including some this libseccomp
+ * may not know yet. */
+extern const char *const sbox_seccomp_allowed[];
+
+/* What a policy answers a call, by name, whatever its arguments: allowed (argument rules may
+ * still deny some uses), denied (the policy's errno or action), or absent (ENOSYS, as if the
+ * kernel lacked it; logged and run under action log). */
+enum sbox_seccomp_answer { SBOX_SECCOMP_ALLOWED, SBOX_SECCOMP_DENIED, SBOX_SECCOMP_ABSENT };
+enum sbox_seccomp_answer sbox_seccomp_answer(const struct sbox_seccomp_policy *pol,
+                                             const char *name);
 
 /* Compiles the policy into BPF for the native ABI and the others the kernel runs (i386 and x32
  * on x86_64, arm on aarch64), with the same rules for each. */
