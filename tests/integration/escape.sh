@@ -117,7 +117,6 @@ ok "... and some runs did run" test "$ran" -gt 0
 # system's libraries only, with few capabilities, no_new_privs and a seccomp filter.
 if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
     mine() { pgrep -u "$(id -u)" -x fuse-overlayfs | sort; }
-    before=$(mine)
     SBOX_ESCAPE_SECRET=env-secret-$$ run_sbox -v --overlay tmpfs --overlay-driver fuse \
         --cap-add CAP_SYS_PTRACE -- sh -c '
         for p in /proc/[0-9]*; do
@@ -136,8 +135,16 @@ if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ];
     held=$!
     exec 7>"$WORK/hold"
     read -r _ <"$WORK/ready"
-    printf '%s\n' $before | sed '/^$/d' >"$WORK/before"
-    daemons=$(mine | comm -13 "$WORK/before" -)
+    # This sandbox's daemons: other tests may run sandboxes of their own meanwhile.
+    under() {
+        _u=$1
+        while [ "${_u:-0}" -gt 1 ]; do
+            [ "$_u" = "$2" ] && return 0
+            _u=$(awk '/^PPid:/ { print $2 }' "/proc/$_u/status" 2>/dev/null)
+        done
+        return 1
+    }
+    daemons=$(for f in $(mine); do under "$f" "$held" && echo "$f"; done)
     ok "the daemons run while the sandbox does" test -n "$daemons"
     for dpid in $daemons; do
         ls -A "/proc/$dpid/root/" >"$WORK/root"
@@ -154,7 +161,8 @@ if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ];
     done
     exec 7>&-
     wait "$held"
-    is "$(mine | comm -13 "$WORK/before" -)" "" "the daemons are gone with the sandbox"
+    left=$(for p in $daemons; do [ -d "/proc/$p" ] && echo "$p"; done)
+    is "$left" "" "the daemons are gone with the sandbox"
 else
     skip "fuse-overlayfs or a usable /dev/fuse is missing (see sbox check)"
 fi
