@@ -160,12 +160,13 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
      * directories and the capture store stay until the mounts are made. */
     {
         size_t n = 0;
-        int *keep = sbox_xmalloc((2 * p->n_mounts + 5) * sizeof *keep);
+        int *keep = sbox_xmalloc((2 * p->n_mounts + 6) * sizeof *keep);
         keep[n++] = chan;
         keep[n++] = env->lock_fd;
         keep[n++] = env->capture_lock_fd;
         keep[n++] = env->capture_store_fd;
         keep[n++] = env->overlayd_chan;
+        keep[n++] = env->rootfs_fd;
         for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
             keep[n++] = env->capture_fds[i];
         for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
@@ -194,6 +195,8 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         close(env->capture_store_fd);
     if (env->overlayd_chan >= 0)
         close(env->overlayd_chan);
+    if (env->rootfs_fd >= 0)
+        close(env->rootfs_fd);
     for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
         if (env->capture_fds[i] >= 0)
             close(env->capture_fds[i]);
@@ -839,7 +842,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_close_ int lock = -1;
     _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
                                                                      .lock_fd = -1};
-    _cleanup_(sbox_pins_close) struct sbox_pins pins = {0};
+    _cleanup_(sbox_pins_close) struct sbox_pins pins = {.rootfs = -1};
     _cleanup_(sbox_overlayd_stop) struct sbox_overlayd overlayd = {
         .pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1};
     bool store_created = false, started = false;
@@ -859,6 +862,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r < 0)
         return r;
     env.bind_fds = pins.fds;
+    env.rootfs_fd = pins.rootfs;
     r = choose_map(p, &map, err);
     if (r < 0)
         return r;

@@ -36,6 +36,7 @@ struct ctx {
     int image_src;      /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
     int store_src;      /* O_PATH: the kept overlay directory, likewise */
     int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
+    int lock_fd;        /* the kept overlay's lock, held by the parent: names the store */
     bool root_writable; /* the root is an overlay the plan asked for */
     struct sbox_overlay_ctx ovl;
 };
@@ -491,8 +492,21 @@ static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sb
 {
     uint64_t size = p->overlay == SBOX_OVERLAY_TMPFS ? p->overlay_eff_size : SBOX_TMPFS_OWN_SIZE;
     char opts[64] = "mode=0755";
-    if (p->overlay == SBOX_OVERLAY_DIR)
+    if (p->overlay == SBOX_OVERLAY_DIR) {
+        /* The directory the parent locked, not whatever its path leads to now: the lock file
+         * in it must be the one the parent holds. */
+        _cleanup_close_ int lock = c->store_src < 0 ? -1
+                                   : sys_openat2(c->store_src, "lock", O_PATH | O_CLOEXEC,
+                                                 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        struct stat a, b;
+        if (lock < 0 || c->lock_fd < 0 || fstat(lock, &a) < 0 || fstat(c->lock_fd, &b) < 0 ||
+            a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+            return sbox_error(err, 0,
+                              "overlay directory `%s` moved or was replaced while the sandbox "
+                              "started",
+                              p->overlay_dir);
         return stage_bind(c->store_src, p->overlay_dir, STAGE "/store", false, err);
+    }
     if (size)
         snprintf(opts, sizeof opts, "mode=0755,size=%llu,nr_inodes=%llu", (unsigned long long)size,
                  (unsigned long long)sbox_tmpfs_inodes(size));
@@ -513,7 +527,10 @@ static int stage_image(struct ctx *c, const struct sbox_plan *p, struct sbox_err
                                           .work = STAGE "/store/work",
                                           .what = p->rootfs};
     _cleanup_close_ int mnt = -1;
-    int r = stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
+    int r = c->image_src == -ESTALE
+                ? sbox_error(err, 0, "`%s` moved or was replaced while the sandbox started",
+                             p->rootfs)
+                : stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
     if (r < 0)
         return sbox_error_prefix(err, "image root");
     r = stage_store(c, p, err);
@@ -548,8 +565,12 @@ static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_e
     int r = stage_store(c, p, err);
     if (r < 0)
         return r;
-    upper = open(STAGE "/store/upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    work = open(STAGE "/store/work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    /* No symlink followed: a kept overlay's directories are the user's, and another sandbox
+     * may be writing them. */
+    upper = sys_openat2(AT_FDCWD, STAGE "/store/upper", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                        RESOLVE_NO_SYMLINKS);
+    work = sys_openat2(AT_FDCWD, STAGE "/store/work", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                       RESOLVE_NO_SYMLINKS);
     if (upper < 0 || work < 0)
         return sbox_error(err, errno, "open the overlay store");
     if (mkdir(STAGE "/lower", 0755) < 0)
@@ -785,7 +806,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
                      size_t size, struct sbox_error *err)
 {
     struct ctx c = {
-        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1,
+        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1, .lock_fd = -1,
         .capture_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     bool staged_root = false;
@@ -796,6 +817,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     c.ovl.driver = p->overlay_driver;
     c.ovl.fuse_program = env->fuse_program;
     c.ovl.daemon_chan = env->overlayd_chan;
+    c.lock_fd = env->lock_fd;
     /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
      * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
@@ -829,7 +851,7 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     if (env->capture_store_fd >= 0)
         c.capture_src = sbox_pin_reopen(env->capture_store_fd);
     if (p->rootfs)
-        c.image_src = open_dir(p->rootfs);
+        c.image_src = env->rootfs_fd >= 0 ? sbox_pin_reopen(env->rootfs_fd) : -ESTALE;
     if (p->overlay == SBOX_OVERLAY_DIR)
         c.store_src = open_dir(p->overlay_dir);
 

@@ -16,6 +16,7 @@ struct sbox_mount_env {
     int capture_store_fd;     /* O_PATH: this run's capture directory in the store, or -1 */
     const int *capture_fds;   /* per plan mount: O_PATH of a captured directory, or -1 */
     const int *bind_fds;      /* per plan mount: O_PATH of a bind's source (pin.h), or -1 */
+    int rootfs_fd;            /* O_PATH: the image root the parent opened (pin.h), or -1 */
 };
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.

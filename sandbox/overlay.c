@@ -91,8 +91,17 @@ static int native(const struct sbox_overlay_layers *l, int *ret_mnt, struct sbox
     return 0;
 }
 
-static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l, int *ret_mnt,
-                struct sbox_error *err)
+/* The layers opened once, with no symlink followed (the upper and work directories of a kept
+ * overlay lie in a directory of the user's, which another sandbox may be writing), and named
+ * from then on by their descriptors: neither the kernel nor the daemon resolves them again. */
+struct layer_fds {
+    int fd[3];
+    char path[3][32];
+    struct sbox_overlay_layers l;
+};
+
+static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
+                const struct layer_fds *f, int *ret_mnt, struct sbox_error *err)
 {
     _cleanup_close_ int dev = -1, fs = -1, mnt = -1;
     char num[32], ids[2][16];
@@ -129,7 +138,7 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         return sbox_error(err, errno, "mount a fuse file system");
     /* The daemon runs outside the sandbox's pid namespace (overlayd.c), served the connection
      * through the keeper. */
-    r = sbox_overlayd_spawn(c->daemon_chan, dev, l->lower, l->upper, l->work, err);
+    r = sbox_overlayd_spawn(c->daemon_chan, dev, l->upper, l->work, f->fd, err);
     if (r < 0)
         return r;
     c->daemons++;
@@ -144,17 +153,44 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
     return 0;
 }
 
-int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
+static void layer_fds_close(struct layer_fds *f)
+{
+    for (int i = 0; i < 3; i++)
+        sbox_closep(&f->fd[i]);
+}
+
+static int open_layers(const struct sbox_overlay_layers *l, struct layer_fds *f,
+                       struct sbox_error *err)
+{
+    const char *paths[3] = {l->lower, l->upper, l->work};
+    for (int i = 0; i < 3; i++) {
+        f->fd[i] = sys_openat2(AT_FDCWD, paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
+                               RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (f->fd[i] < 0)
+            return sbox_error(err, errno == ELOOP ? 0 : errno, "overlay layer of `%s`%s",
+                              l->what, errno == ELOOP ? ": a symlink was put in its way" : "");
+        snprintf(f->path[i], sizeof f->path[i], "/proc/self/fd/%d", f->fd[i]);
+    }
+    f->l = (struct sbox_overlay_layers){
+        .lower = f->path[0], .upper = f->path[1], .work = f->path[2], .what = l->what};
+    return 0;
+}
+
+int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *layers,
                        int *ret_mnt, struct sbox_error *err)
 {
     struct sbox_error native_err = {0}, fuse_err = {0};
-    int r;
+    _cleanup_(layer_fds_close) struct layer_fds f = {.fd = {-1, -1, -1}};
+    const struct sbox_overlay_layers *l = &f.l;
+    int r = open_layers(layers, &f, err);
+    if (r < 0)
+        return r;
     /* Over the host's own directories, auto starts with fuse-overlayfs: their files belong to
      * ids the namespace does not map, and the kernel's overlay lets nobody inside change
      * those (new files only), while fuse-overlayfs shows them as mapped ones. */
     if (c->driver == SBOX_OVERLAY_AUTO && c->host_files && c->fuse_program &&
         access("/dev/fuse", R_OK | W_OK) == 0) {
-        r = fuse(c, l, ret_mnt, &fuse_err);
+        r = fuse(c, layers, &f, ret_mnt, &fuse_err);
         if (r == 0) {
             snprintf(c->note, sizeof c->note,
                      "overlay: fuse-overlayfs (auto: over the host's directories, whose owners "
@@ -190,7 +226,7 @@ int sbox_overlay_mount(struct sbox_overlay_ctx *c, const struct sbox_overlay_lay
                                      native_err.msg);
         }
     }
-    r = fuse(c, l, ret_mnt, err);
+    r = fuse(c, layers, &f, ret_mnt, err);
     if (r < 0) {
         if (c->driver == SBOX_OVERLAY_AUTO)
             return sbox_error_prefix(err, "overlay of `%s`: the kernel refused (%s), and", l->what,

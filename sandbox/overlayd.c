@@ -33,9 +33,9 @@ enum { SPAWN = 1, STARTED, ANSWERED, UNANSWERED, FAILED };
 
 struct omsg {
     int type;
-    int err;        /* FAILED: an errno to add, or 0 */
     char upper[256]; /* SPAWN: the upper and work directories, relative to their store */
     char work[256];
+    int err;        /* FAILED: an errno to add, or 0 */
     char text[512]; /* FAILED: why */
 };
 
@@ -120,30 +120,35 @@ static int clone_ro(const char *path)
 }
 
 /* Runs in the sandbox's user and mount namespaces (the keeper's), before the sandbox pivots:
- * the layers and the system's directories are cloned here, then the daemon leaves for a mount
- * namespace of its own whose root is a small tmpfs holding only them. */
-static _Noreturn void daemon_main(const struct sbox_overlayd *d, int dev, int lower, int store,
+ * the system's directories are cloned here, then the daemon leaves for a mount namespace of its
+ * own whose root is a small tmpfs holding only them and its proc; its layers it holds only as
+ * descriptors. */
+static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
                                   const struct omsg *m, int lock_fd)
 {
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     const size_t n_sys = sizeof system_dirs / sizeof *system_dirs;
     int sys[sizeof system_dirs / sizeof *system_dirs];
     char links[sizeof system_dirs / sizeof *system_dirs][256];
-    _cleanup_free_ char *up = sbox_overlay_escape(m->upper);
-    _cleanup_free_ char *wk = sbox_overlay_escape(m->work);
     _cleanup_free_ char *opts = NULL, *fdarg = NULL;
     char *argv[6], *envp[] = {"PATH=/usr/bin:/bin", NULL};
-    int lower_t, store_t, root;
+    _cleanup_free_ char *up = sbox_overlay_escape(m->upper);
+    _cleanup_free_ char *wk = sbox_overlay_escape(m->work);
+    const int dev = fds[0];
+    int root, lower_t, store_t;
     sigset_t none;
 
     /* Its own session and default signals: a ^C on the caller's terminal is not for it. */
     setsid();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    lower_t = sys_open_tree(lower, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                           AT_EMPTY_PATH);
-    store_t = sys_open_tree(store, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                           AT_EMPTY_PATH);
+    /* fuse-overlayfs wants layer paths it can resolve in its root: the lower layer and the
+     * directory holding upper and work (a copy-up is renamed from one to the other, which
+     * works only within one mount), cloned from the descriptors the sandbox sent. */
+    lower_t = sys_open_tree(fds[1], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+                                            AT_EMPTY_PATH);
+    store_t = sys_open_tree(fds[2], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+                                            AT_EMPTY_PATH);
     if (lower_t < 0 || store_t < 0)
         die("copy the layers");
     for (size_t i = 0; i < n_sys; i++) {
@@ -230,6 +235,23 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, int dev, int lo
         fcntl(lock_fd, F_SETFD, 0); /* held until the daemon is gone */
     dup2(d->devnull, 0);
     dup2(d->devnull, 1);
+    /* The names must lead to the directories the sandbox opened, with no symlink: another
+     * sandbox writing a kept overlay's directory could swap them, and whatever it swaps in
+     * now can only lead into this root, which holds nothing of the home. */
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        struct stat a, b;
+        int fd;
+        snprintf(path, sizeof path, "/store/%s", i == 0 ? m->upper : m->work);
+        fd = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 || fstat(fd, &a) < 0 || fstat(fds[3 + i], &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino) {
+            errno = ESTALE;
+            die("the overlay's directories moved or were replaced while the sandbox started");
+        }
+        close(fd);
+    }
     opts = sbox_xasprintf("lowerdir=/lower,upperdir=/store/%s,workdir=/store/%s", up, wk);
     fdarg = sbox_xasprintf("/dev/fd/%d", dev);
     argv[0] = "fuse-overlayfs";
@@ -254,7 +276,7 @@ static void reply(int chan, int type, int e, const char *text)
 
 static ssize_t recv_fds(int chan, struct omsg *m, int *fds, size_t n_fds)
 {
-    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    char cbuf[CMSG_SPACE(5 * sizeof(int))];
     struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
     struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
                        .msg_controllen = sizeof cbuf};
@@ -293,7 +315,7 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
     int log = memfd_create("fuse-overlayfs.log", MFD_CLOEXEC), status = 0;
     char out[400] = "";
     pid_t pid;
-    if (log < 0 || fds[0] < 0 || fds[1] < 0 || fds[2] < 0) {
+    if (log < 0 || fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || fds[3] < 0 || fds[4] < 0) {
         reply(chan, FAILED, log < 0 ? errno : EBADF, "start fuse-overlayfs");
         goto out;
     }
@@ -305,10 +327,10 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         dup2(log, 2);
-        daemon_main(k->d, fds[0], fds[1], fds[2], req, k->lock_fd);
+        daemon_main(k->d, fds, req, k->lock_fd);
     }
     /* The daemon holds the connection alone: when it dies, the sandbox's wait ends. */
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         sbox_closep(&fds[i]);
     reply(chan, STARTED, 0, NULL);
     for (;;) {
@@ -332,9 +354,16 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
         kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     {
-        ssize_t n = pread(log, out, sizeof out - 1, 0);
-        out[n > 0 ? n : 0] = '\0';
-        out[strcspn(out, "\n")] = '\0';
+        /* Its last line: fuse-overlayfs warns before it fails ("unknown argument ignored"). */
+        char all[4096], *line;
+        ssize_t n = pread(log, all, sizeof all - 1, 0);
+        all[n > 0 ? n : 0] = '\0';
+        while (n > 0 && all[n - 1] == '\n')
+            all[--n] = '\0';
+        line = strrchr(all, '\n');
+        line = line ? line + 1 : all;
+        memcpy(out, line, strnlen(line, sizeof out - 1));
+        out[strnlen(line, sizeof out - 1)] = '\0';
     }
     if (killed)
         reply(chan, FAILED, 0, "fuse-overlayfs did not answer within 10 seconds");
@@ -349,7 +378,7 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
 out:
     if (log >= 0)
         close(log);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         if (fds[i] >= 0)
             close(fds[i]);
     return !gone;
@@ -357,18 +386,24 @@ out:
 
 /* pid 1 of the daemons' own pid namespace: serves the sandbox's requests, then reaps. When it
  * dies, the kernel kills and reaps every daemon with it. */
-static _Noreturn void serve_main(struct keeper *k)
+static _Noreturn void serve_main(struct keeper *k, int keeper_fd)
 {
+    struct pollfd pfd = {.fd = keeper_fd, .events = POLLIN};
     sigset_t chld;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* A keeper killed before the death signal was armed: its pidfd says so (getppid() is 0
+     * across the pid namespace, so it cannot). */
+    if (keeper_fd >= 0 && poll(&pfd, 1, 0) != 0)
+        _exit(0);
+    sbox_closep(&keeper_fd);
     for (;;) {
         struct omsg m;
-        int fds[3];
-        ssize_t n = recv_fds(k->chan, &m, fds, 3);
+        int fds[5];
+        ssize_t n = recv_fds(k->chan, &m, fds, 5);
         if (n <= 0)
             break;
         if (n != (ssize_t)sizeof m || m.type != SPAWN) {
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < 5; i++)
                 if (fds[i] >= 0)
                     close(fds[i]);
             continue;
@@ -395,6 +430,7 @@ static _Noreturn void keeper_main(struct sbox_overlayd *d, pid_t parent, int use
     struct keeper k = {.d = d, .chan = d->chan[0], .lock_fd = lock_fd};
     sigset_t waited;
     pid_t server;
+    int self;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if (getppid() != parent)
@@ -406,6 +442,10 @@ static _Noreturn void keeper_main(struct sbox_overlayd *d, pid_t parent, int use
     sigprocmask(SIG_SETMASK, &waited, NULL);
     setsid();
     sbox_close_inherited(keep, 6);
+    /* Not the caller's terminal or pipes: a pipeline must end when sbox does. */
+    dup2(d->devnull, 0);
+    dup2(d->devnull, 1);
+    dup2(d->devnull, 2);
     /* The sandbox's user namespace first (its owner has every capability there), then its
      * mount namespace; never its pid namespace, but one of the daemons' own (which the payload
      * cannot see into, and whose proc they may mount). */
@@ -414,11 +454,12 @@ static _Noreturn void keeper_main(struct sbox_overlayd *d, pid_t parent, int use
         _exit(1);
     close(userns);
     close(mntns);
+    self = (int)syscall(SYS_pidfd_open, getpid(), 0);
     server = fork();
     if (server < 0)
         _exit(1);
     if (server == 0)
-        serve_main(&k);
+        serve_main(&k, self);
     close(k.chan);
     for (;;) {
         siginfo_t si;
@@ -453,24 +494,23 @@ int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd,
 
 /* --- the sandbox's side --- */
 
-int sbox_overlayd_spawn(int chan, int dev, const char *lower, const char *upper, const char *work,
-                        struct sbox_error *err)
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work,
+                        const int layers[3], struct sbox_error *err)
 {
     _cleanup_free_ char *store = sbox_xstrdup(upper);
-    _cleanup_close_ int lower_fd = -1, store_fd = -1;
+    _cleanup_close_ int store_fd = -1;
     struct omsg m = {.type = SPAWN};
-    char cbuf[CMSG_SPACE(3 * sizeof(int))] = {0};
+    char cbuf[CMSG_SPACE(5 * sizeof(int))] = {0};
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
     struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
                        .msg_controllen = sizeof cbuf};
     struct cmsghdr *c = CMSG_FIRSTHDR(&h);
     size_t n = 0;
-    int fds[3];
+    int fds[5];
 
     if (chan < 0)
         return sbox_error(err, 0, "fuse-overlayfs is not installed (package fuse-overlayfs)");
-    /* The store is the directory holding both: copy-ups are renamed from the work directory to
-     * the upper one, which only works within one mount. */
+    /* The store is the directory holding both (sbox's own staging path). */
     for (size_t i = 0; upper[i] && upper[i] == work[i]; i++)
         if (upper[i] == '/')
             n = i;
@@ -479,13 +519,15 @@ int sbox_overlayd_spawn(int chan, int dev, const char *lower, const char *upper,
         return sbox_error(err, EINVAL, "overlay layers `%s` and `%s`", upper, work);
     snprintf(m.upper, sizeof m.upper, "%s", upper + n + 1);
     snprintf(m.work, sizeof m.work, "%s", work + n + 1);
-    lower_fd = open(lower, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    store_fd = open(store, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (lower_fd < 0 || store_fd < 0)
-        return sbox_error(err, errno, "overlay layers of `%s`", lower);
+    store_fd = sys_openat2(AT_FDCWD, store, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                           RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (store_fd < 0)
+        return sbox_error(err, errno, "overlay store `%s`", store);
     fds[0] = dev;
-    fds[1] = lower_fd;
+    fds[1] = layers[0];
     fds[2] = store_fd;
+    fds[3] = layers[1];
+    fds[4] = layers[2];
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof fds);

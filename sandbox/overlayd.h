@@ -34,10 +34,12 @@ int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd,
 void sbox_overlayd_stop(struct sbox_overlayd *d);
 
 /* In the sandbox's setup: asks the keeper for a daemon serving the fuse connection dev over
- * lower, with upper and work in one directory. The daemon is started when this returns 0; the
- * caller then waits for its first answer and reports with sbox_overlayd_settle(). */
-int sbox_overlayd_spawn(int chan, int dev, const char *lower, const char *upper, const char *work,
-                        struct sbox_error *err);
+ * the layers (descriptors of the lower, upper and work directories, opened with no symlink
+ * followed), where upper and work are those staging paths, in one directory tree. The daemon is
+ * started when this returns 0; the caller then waits for its first answer and reports with
+ * sbox_overlayd_settle(). */
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work,
+                        const int layers[3], struct sbox_error *err);
 
 /* answered: the first request was answered. When it was not, the keeper's account of why (the
  * daemon's own message, or its silence) becomes the error, and -1 is returned. */

@@ -79,6 +79,7 @@ static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, i
 {
     char real[PATH_MAX], because[512], spelt_because[512];
     const char *why;
+    bool mounts;
     if (sbox_fd_path(fd, real, sizeof real) < 0)
         return sbox_error(err, errno, "source `%s`", m->src);
     if (strcmp(m->key, "cwd") == 0) {
@@ -94,10 +95,15 @@ static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, i
                               real, why);
         return 0;
     }
-    /* Named as it is, a hidden directory is the profile's choice; reached through a symlink,
-     * it is where someone else's link leads. */
-    why = sbox_plan_hidden(p, real, because, sizeof because);
-    if (why && !sbox_plan_hidden(p, m->src, spelt_because, sizeof spelt_because))
+    /* Named as it is, a hidden directory (or the home, or /) is the profile's choice; reached
+     * through a symlink, it is where someone else's link leads. */
+    /* The image is hidden from the sandbox's writable binds by the plan itself: only the
+     * host's places count for it. */
+    mounts = strcmp(m->key, "rootfs") != 0;
+    why = strcmp(real, m->src) != 0
+              ? sbox_plan_exposes(p, real, mounts, because, sizeof because)
+              : NULL;
+    if (why && !sbox_plan_exposes(p, m->src, mounts, spelt_because, sizeof spelt_because))
         return sbox_error(err, 0,
                           "source `%s` leads to `%s`, %s, which the sandbox must not see (name "
                           "it as it is if you mean it)",
@@ -111,6 +117,22 @@ int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sb
                              .n = p->n_mounts};
     for (size_t i = 0; i < p->n_mounts; i++)
         pins.fds[i] = -1;
+    pins.rootfs = -1;
+    if (p->rootfs) {
+        /* The image root too: the child lays its overlay over this very directory. */
+        const struct sbox_mount image = {.kind = SBOX_MOUNT_RO_BIND, .key = "rootfs",
+                                         .src = p->rootfs, .origin = p->rootfs_origin};
+        char where[512];
+        int r;
+        pins.rootfs = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        r = pins.rootfs < 0 ? sbox_error(err, errno, "image root `%s`", p->rootfs)
+                            : check_pinned(p, &image, pins.rootfs, err);
+        if (r < 0) {
+            sbox_pins_close(&pins);
+            sbox_origin_format(&p->rootfs_origin, "rootfs", where, sizeof where);
+            return sbox_error_prefix(err, "%s", where);
+        }
+    }
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         char where[512];
@@ -144,6 +166,7 @@ void sbox_pins_close(struct sbox_pins *pins)
     free(pins->fds);
     pins->fds = NULL;
     pins->n = 0;
+    sbox_closep(&pins->rootfs);
 }
 
 int sbox_pin_reopen(int fd)

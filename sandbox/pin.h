@@ -11,6 +11,7 @@
 struct sbox_pins {
     int *fds; /* per plan mount: O_PATH of a bind's source, or -1 (not a bind, or missing) */
     size_t n;
+    int rootfs; /* O_PATH of the image root, or -1 */
 };
 
 /* Opens the source of every bind and ro-bind of the plan: the current directory as ".", the

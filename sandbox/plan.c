@@ -101,8 +101,61 @@ static bool scratch(const struct sbox_plan *p, const char *dst)
            (p->home_passwd && sbox_path_is_under(p->home_passwd, dst));
 }
 
+/* path lies at or below dst, or below dst spelt with the home's other paths: a physical path
+ * is compared with a destination written as ${HOME}/... where HOME leads through a symlink. */
+static bool under_alias(const struct sbox_plan *p, const char *path, const char *dst)
+{
+    const char *aliases[] = {p->home_real, p->home_passwd};
+    if (sbox_path_is_under(path, dst))
+        return true;
+    if (!sbox_path_is_under(dst, p->home) || strcmp(p->home, "/") == 0)
+        return false;
+    for (size_t i = 0; i < 2; i++) {
+        _cleanup_free_ char *alt = NULL;
+        if (!aliases[i])
+            continue;
+        alt = sbox_xasprintf("%s%s", aliases[i], dst + strlen(p->home));
+        if (sbox_path_is_under(path, alt))
+            return true;
+    }
+    return false;
+}
+
+static const char *hidden(const struct sbox_plan *p, const char *path, bool mounts, char *buf,
+                          size_t size);
+
+const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts,
+                              char *buf, size_t size)
+{
+    static const char *const kernel[] = {"/proc", "/sys", "/dev"};
+    char runtime[64];
+    if (hidden(p, path, mounts, buf, size))
+        return buf;
+    if (under_a_home(p, path)) {
+        snprintf(buf, size, "your home or a directory holding it");
+        return buf;
+    }
+    snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)p->host_uid);
+    if (sbox_path_is_under(runtime, path)) {
+        snprintf(buf, size, "a directory holding your runtime directory");
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof kernel / sizeof *kernel; i++)
+        if (sbox_path_is_under(path, kernel[i])) {
+            snprintf(buf, size, "the kernel's %s", kernel[i]);
+            return buf;
+        }
+    return NULL;
+}
+
 const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
                              size_t size)
+{
+    return hidden(p, path, true, buf, size);
+}
+
+static const char *hidden(const struct sbox_plan *p, const char *path, bool mounts, char *buf,
+                          size_t size)
 {
     const char *homes[] = {p->home, p->home_real, p->home_passwd};
     char runtime[64];
@@ -119,12 +172,11 @@ const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *
         snprintf(buf, size, "your runtime directory %s", runtime);
         return buf;
     }
-    for (size_t i = 0; i < p->n_mounts; i++) {
+    for (size_t i = 0; mounts && i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         char where[512];
         if ((m->kind != SBOX_MOUNT_HIDE && m->kind != SBOX_MOUNT_TMPFS) ||
-            (m->kind == SBOX_MOUNT_TMPFS && scratch(p, m->dst)) ||
-            !sbox_path_is_under(path, m->dst))
+            (m->kind == SBOX_MOUNT_TMPFS && scratch(p, m->dst)) || !under_alias(p, path, m->dst))
             continue;
         sbox_origin_format(&m->origin, m->key, where, sizeof where);
         snprintf(buf, size, "%s by `%s = %s` (%s)",

@@ -311,6 +311,12 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f);
 const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
                              size_t size);
 
+/* sbox_plan_hidden (with the plan's hides and tmpfs when mounts is true), or a directory
+ * holding the home or the runtime directory (`/` among them), or /proc, /sys or /dev: what a
+ * bind source or image root reached through a symlink must never turn out to be. */
+const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts,
+                              char *buf, size_t size);
+
 /* Whether the plan captures any directory. */
 bool sbox_plan_captures(const struct sbox_plan *p);
 

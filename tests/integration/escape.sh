@@ -69,6 +69,22 @@ is "$RC/$(lines "$ERR")" "125/1" "a bind source through a symlink into ~/.ssh: r
 unlike "$OUT" "$secret" "... the key is not read"
 like "$ERR" "--ro-bind" "... naming the flag"
 
+# ... nor one that leads to the home, or to a directory holding it.
+ln -s "$HOME" "$other/data"
+run_sbox --ro-bind "$other/data:/data" -- cat "/data/.ssh/$(basename "$key")"
+is "$RC/$(lines "$ERR")" "125/1" "a bind source through a symlink to the home: refused"
+unlike "$OUT" "$secret" "... the key is not read"
+ln -s / "$other/root"
+run_sbox --ro-bind "$other/root:/r" -- cat "/r$key"
+is "$RC" 125 "a bind source through a symlink to /: refused"
+
+# A hide written through a symlinked HOME still covers the directory it names.
+ln -s "$HOME" "$WORK/homelink"
+rel=${proj#"$HOME"/}
+(cd "$proj/vault/inner" && HOME="$WORK/homelink" "$SBOX" --bind "$proj" \
+    --hide "$WORK/homelink/$rel/vault" -- cat file) >"$WORK/out" 2>"$WORK/err"
+is "$?/$(cat "$WORK/out")" "125/" "cwd below a hide spelt through a symlinked HOME: refused"
+
 # 2. The same by a race, with no mistake of the user's: the shell really is in packages/web,
 # while a running sandbox that can write the project swaps it with a symlink to ~/.ssh.
 rm -f "$HOME/.ssh/authorized_keys_sbox_test"
@@ -166,5 +182,48 @@ if command -v fuse-overlayfs >/dev/null && [ -r /dev/fuse ] && [ -w /dev/fuse ];
 else
     skip "fuse-overlayfs or a usable /dev/fuse is missing (see sbox check)"
 fi
+
+# A kept overlay directory whose upper layer another sandbox swaps with a symlink to ~/.ssh
+# while sbox starts: the layers are opened once, with no symlink followed, and named by their
+# descriptors from then on.
+ovl="$proj/ovl"
+at_exit rm -rf "$HOME/.ssh/etc" "$HOME/.ssh/usr" "$HOME/.ssh/opt"
+"$SBOX" --overlay "$ovl" --overlay-driver native --cwd none -- true
+rm -f "$WORK/swapper.stop"
+python3 - "$ovl" "$HOME/.ssh" "$WORK/swapper.stop" <<'EOF' &
+import ctypes, os, select, sys, time
+ovl, target, stop = sys.argv[1:]
+libc = ctypes.CDLL(None, use_errno=True)
+os.symlink(target, os.path.join(ovl, "evil"))
+a, b = os.path.join(ovl, "upper").encode(), os.path.join(ovl, "evil").encode()
+# renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE): upper and the symlink trade places,
+# right after sbox has checked the directory and written its lock, for a moment.
+ino = libc.inotify_init1(os.O_NONBLOCK)
+libc.inotify_add_watch(ino, os.path.join(ovl, "lock").encode(), 0x2)  # IN_MODIFY
+while not os.path.exists(stop):
+    if not select.select([ino], [], [], 0.05)[0]:
+        continue
+    os.read(ino, 4096)
+    libc.renameat2(-100, a, -100, b, 2)
+    time.sleep(0.3)
+    libc.renameat2(-100, a, -100, b, 2)
+EOF
+swapper=$!
+leaks=0 odd=0 i=0
+while [ $i -lt 10 ]; do
+    i=$((i + 1))
+    rc=0
+    "$SBOX" --overlay "$ovl" --overlay-driver native --cwd none -- \
+        sh -c "echo planted >/etc/sbox-race-probe; cat /etc/$(basename "$key") 2>/dev/null" \
+        >"$WORK/out" 2>/dev/null || rc=$?
+    case $(cat "$WORK/out") in *"$secret"*) leaks=$((leaks + 1)) ;; esac
+    case $rc in 0 | 1 | 125) ;; *) odd=$((odd + 1)) ;; esac
+done
+touch "$WORK/swapper.stop"
+wait "$swapper"
+diag "overlay race: $leaks of $i runs leaked"
+is "$leaks" 0 "racing a swap of a kept overlay's upper layer never shows the key"
+ok "... nor writes into ~/.ssh" test ! -e "$HOME/.ssh/etc" -a ! -e "$HOME/.ssh/usr"
+is "$odd" 0 "... every run either ran or was refused"
 
 done_testing
