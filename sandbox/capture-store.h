@@ -42,6 +42,12 @@ struct capture {
     unsigned long counts[3]; /* changed, added, deleted */
 };
 
+struct records {
+    bool loaded;
+    struct record *v; /* sorted by slot, path and kind */
+    size_t n;
+};
+
 void raise_nofile(void);
 void capture_free(struct capture *c);
 struct capture *load_all(const char *store, size_t *ret_n);
@@ -50,5 +56,10 @@ int take_lock(const struct capture *c, int *fd);
 int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_changes *out,
                int *ret_upper, int *ret_real, struct sbox_error *err);
 void count(const struct sbox_changes *c, unsigned long counts[3]);
+int hold_lock(const struct capture *cap, int *lock);
+void records_free(struct records *r);
+void load_records(const struct capture *cap, struct records *out);
+const char *conflict(const struct capture *cap, const struct records *recs, size_t slot,
+                     const struct sbox_change *ch, int real);
 
 #endif
