@@ -202,8 +202,8 @@ static const char *blocked(const struct sbox_changes *c, size_t i)
     const struct sbox_change *ch = &c->v[i];
     if (!ch->selected || ch->kind == SBOX_DELETED)
         return NULL;
-    for (size_t k = i;
-         k-- > 0 && c->v[k].kind == SBOX_DELETED && names_or_holds(ch->rel, c->v[k].rel);) {
+    for (size_t k = i; k-- > 0 && c->v[k].kind == SBOX_DELETED &&
+                       sbox_capture_names_or_holds(ch->rel, c->v[k].rel);) {
         if (c->v[k].selected)
             continue;
         if (strcmp(c->v[k].rel, ch->rel) == 0)
@@ -218,8 +218,8 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                        char *const *paths, const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
-    struct capture cap;
-    struct records recs = {0};
+    struct sbox_capture cap;
+    struct sbox_capture_records recs = {0};
     _cleanup_free_ bool *used = NULL;
     _cleanup_free_ struct dir_changes *d = NULL;
     char buf[PATH_MAX * 4], why[PATH_MAX * 4];
@@ -230,18 +230,18 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     const char *here;
     sigset_t stop, old_mask;
 
-    raise_nofile();
-    if (find(store, id, &cap, &err) < 0) {
-        fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
+    sbox_capture_raise_nofile();
+    if (sbox_capture_find(store, id, &cap, &err) < 0) {
+        fprintf(stderr, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
         return 125;
     }
-    holder = hold_lock(&cap, &lock);
+    holder = sbox_capture_hold_lock(&cap, &lock);
     if (holder >= 0) {
         fprintf(stderr, "sbox: apply: capture %s is in use (sbox pid %d)\n", cap.id, holder);
-        capture_free(&cap);
+        sbox_capture_free(&cap);
         return 125;
     }
-    here = cwd_in(&cap, cwd);
+    here = sbox_capture_cwd_in(&cap, cwd);
     for (size_t i = 0; i < cap.n_dirs; i++)
         if (strcmp(cap.dirs[i].path, "/") == 0 ||
             (home && sbox_path_is_under(home, cap.dirs[i].path))) {
@@ -249,29 +249,30 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             fprintf(stderr,
                     "sbox: apply: capture %s names `%s`, your home or one holding it: "
                     "refused\n",
-                    cap.id, shown(cap.dirs[i].path, buf, sizeof buf));
+                    cap.id, sbox_text_shown(cap.dirs[i].path, buf, sizeof buf));
             status = 125;
             goto out;
         }
-    load_records(&cap, &recs);
+    sbox_capture_load_records(&cap, &recs);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     d = calloc(cap.n_dirs + 1, sizeof *d);
     for (size_t i = 0; i < cap.n_dirs; i++) {
         d[i].real = d[i].upper = -1;
-        if (changes_of(&cap, &cap.dirs[i], &d[i].ch, &d[i].upper, &d[i].real, &err) < 0) {
-            fprintf(stderr, "sbox: apply: %s\n", shown(err.msg, buf, sizeof buf));
+        if (sbox_capture_changes(&cap, &cap.dirs[i], &d[i].ch, &d[i].upper, &d[i].real, &err) < 0) {
+            fprintf(stderr, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
             status = 125;
             goto out;
         }
         if (d[i].ch.error) {
             fprintf(stderr, "sbox: apply: `%s` cannot be read in capture %s: %s\n",
-                    shown(d[i].ch.error_at, buf, sizeof buf), cap.id, strerror(d[i].ch.error));
+                    sbox_text_shown(d[i].ch.error_at, buf, sizeof buf), cap.id,
+                    strerror(d[i].ch.error));
             status = 125;
             goto out;
         }
-        choose(&cap.dirs[i], &d[i].ch, paths, here, used);
+        sbox_capture_choose(&cap.dirs[i], &d[i].ch, paths, here, used);
     }
-    status = check_paths(&cap, paths, here, used, stderr);
+    status = sbox_capture_check_paths(&cap, paths, here, used, stderr);
     if (status)
         goto out;
 
@@ -283,14 +284,14 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             if (!ch->selected)
                 continue;
             if (ch->denied && !include_denied) {
-                deny_text(ch, why, sizeof why);
+                sbox_capture_deny_text(ch, why, sizeof why);
                 fprintf(stderr, "sbox: apply: left out %s: %s (--include-denied applies it)\n",
-                        shown(ch->rel, buf, sizeof buf), why);
+                        sbox_text_shown(ch->rel, buf, sizeof buf), why);
                 ch->selected = false;
                 denied++;
             } else if (ch->refused) {
-                fprintf(stderr, "sbox: apply: refused %s: %s\n", shown(ch->rel, buf, sizeof buf),
-                        ch->refused);
+                fprintf(stderr, "sbox: apply: refused %s: %s\n",
+                        sbox_text_shown(ch->rel, buf, sizeof buf), ch->refused);
                 ch->selected = false;
                 refused++;
             }
@@ -301,11 +302,12 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode) ||
                 (p->real_present && S_ISDIR(p->real.st_mode)))
                 continue;
-            for (size_t j = k + 1; j < d[i].ch.n && names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
+            for (size_t j = k + 1;
+                 j < d[i].ch.n && sbox_capture_names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
                 if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != SBOX_DELETED) {
                     d[i].ch.v[j].selected = false;
                     fprintf(stderr, "sbox: apply: left out %s: its directory is left out\n",
-                            shown(d[i].ch.v[j].rel, buf, sizeof buf));
+                            sbox_text_shown(d[i].ch.v[j].rel, buf, sizeof buf));
                     denied++;
                 }
         }
@@ -323,7 +325,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                 fprintf(stderr,
                         "sbox: apply: refused %s: a symlink that would lead out of the "
                         "directory through what is left out\n",
-                        shown(ch->rel, buf, sizeof buf));
+                        sbox_text_shown(ch->rel, buf, sizeof buf));
                 ch->selected = false;
                 refused++;
                 again = true;
@@ -345,7 +347,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
                     fprintf(stderr,
                             "sbox: apply: %s cannot land: the capture's copy cannot be "
                             "read (%s)\n",
-                            shown(ch->rel, buf, sizeof buf), strerror(errno));
+                            sbox_text_shown(ch->rel, buf, sizeof buf), strerror(errno));
                     blocks++;
                     continue;
                 }
@@ -354,20 +356,21 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             }
             if ((w = blocked(&d[i].ch, k))) {
                 fprintf(stderr, "sbox: apply: %s cannot land: %s\n",
-                        shown(ch->rel, buf, sizeof buf), w);
+                        sbox_text_shown(ch->rel, buf, sizeof buf), w);
                 blocks++;
-            } else if ((w = conflict(&cap, &recs, cap.dirs[i].slot, ch, d[i].real))) {
-                _cleanup_free_ char *t = tilde(cap.dirs[i].path, home);
+            } else if ((w = sbox_capture_conflict(&cap, &recs, cap.dirs[i].slot, ch, d[i].real))) {
+                _cleanup_free_ char *t = sbox_text_tilde(cap.dirs[i].path, home);
                 fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
-                        shown(ch->rel, buf, sizeof buf), shown(t, why, sizeof why), w);
+                        sbox_text_shown(ch->rel, buf, sizeof buf),
+                        sbox_text_shown(t, why, sizeof why), w);
                 conflicts++;
             }
         }
         if (fstatvfs(d[i].real, &fs) == 0 &&
             need > (unsigned long long)fs.f_bavail * (unsigned long long)fs.f_frsize) {
-            _cleanup_free_ char *t = tilde(cap.dirs[i].path, home);
+            _cleanup_free_ char *t = sbox_text_tilde(cap.dirs[i].path, home);
             fprintf(stderr, "sbox: apply: the files need %llu MiB, and %s has %llu MiB free\n",
-                    need >> 20, shown(t, why, sizeof why),
+                    need >> 20, sbox_text_shown(t, why, sizeof why),
                     ((unsigned long long)fs.f_bavail * fs.f_frsize) >> 20);
             blocks++;
         }
@@ -377,13 +380,13 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             fprintf(stderr,
                     "sbox: apply: nothing applied: %lu %s changed since the run%s (apply other "
                     "paths by name, or run the build again)\n",
-                    conflicts, plural(conflicts, "path", "paths"),
+                    conflicts, sbox_text_plural(conflicts, "path", "paths"),
                     blocks ? ", and changes that cannot land whole" : "");
         else
             fprintf(stderr,
                     "sbox: apply: nothing applied: %lu %s cannot land whole (apply other paths "
                     "by name)\n",
-                    blocks, plural(blocks, "change", "changes"));
+                    blocks, sbox_text_plural(blocks, "change", "changes"));
         status = 1;
         goto out;
     }
@@ -405,7 +408,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             if (!ch->selected)
                 continue;
             if (dry_run) {
-                stat_line(out, ch);
+                sbox_capture_stat_line(out, ch);
                 continue;
             }
             sigpending(&pending);
@@ -423,7 +426,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
             r = write_change(d[i].real, d[i].upper, ch, &kept);
             if (r < 0) {
                 fprintf(stderr, "sbox: apply: %s: %s; stopped after %lu changes\n",
-                        shown(ch->rel, buf, sizeof buf), strerror(-r), applied);
+                        sbox_text_shown(ch->rel, buf, sizeof buf), strerror(-r), applied);
                 status = 1;
                 goto out;
             }
@@ -438,12 +441,12 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     }
     if (!dry_run) {
         fprintf(stderr, "sbox: applied %lu %s from capture %s (%lu added, %lu deleted)", applied,
-                plural(applied, "change", "changes"), cap.id, added, deleted);
+                sbox_text_plural(applied, "change", "changes"), cap.id, added, deleted);
         if (denied || refused)
             fprintf(stderr, "; left out %lu denied, %lu refused", denied, refused);
         if (kept_dirs)
             fprintf(stderr, "; %lu %s kept, holding what was left out", kept_dirs,
-                    plural(kept_dirs, "directory", "directories"));
+                    sbox_text_plural(kept_dirs, "directory", "directories"));
         fputc('\n', stderr);
     }
     status = refused ? 1 : 0;
@@ -453,9 +456,9 @@ out:
         sbox_closep(&d[i].real);
         sbox_closep(&d[i].upper);
     }
-    records_free(&recs);
+    sbox_capture_records_free(&recs);
     sbox_closep(&lock);
-    capture_free(&cap);
+    sbox_capture_free(&cap);
     /* A signal held back ends sbox now, as it would have (the status says so too). */
     if (masked)
         sigprocmask(SIG_SETMASK, &old_mask, NULL);

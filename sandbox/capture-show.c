@@ -45,7 +45,7 @@ static char *relative_to(const char *dir, const char *arg, const char *cwd)
 }
 
 /* The current directory when it lies in one of the captured directories, else NULL. */
-const char *cwd_in(const struct capture *cap, const char *cwd)
+const char *sbox_capture_cwd_in(const struct sbox_capture *cap, const char *cwd)
 {
     for (size_t i = 0; cwd && i < cap->n_dirs; i++)
         if (sbox_path_is_under(cwd, cap->dirs[i].path))
@@ -53,7 +53,7 @@ const char *cwd_in(const struct capture *cap, const char *cwd)
     return NULL;
 }
 
-bool names_or_holds(const char *sel, const char *rel)
+bool sbox_capture_names_or_holds(const char *sel, const char *rel)
 {
     size_t n = strlen(sel);
     return n == 0 || (strncmp(rel, sel, n) == 0 && (rel[n] == '\0' || rel[n] == '/'));
@@ -63,8 +63,8 @@ bool names_or_holds(const char *sel, const char *rel)
  * new directories that lead to them, and the deletions of what stands in their way (the walk
  * lists those right before, and a directory's changes right after the directory's own).
  * used[k] is set for each path that chose something. */
-void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, const char *cwd,
-            bool *used)
+void sbox_capture_choose(const struct sbox_capture_dir *d, struct sbox_changes *ch,
+                         char *const *paths, const char *cwd, bool *used)
 {
     for (size_t i = 0; i < ch->n; i++)
         ch->v[i].selected = !paths || !paths[0];
@@ -73,7 +73,7 @@ void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, c
         if (!sel)
             continue;
         for (size_t i = 0; i < ch->n; i++)
-            if (names_or_holds(sel, ch->v[i].rel)) {
+            if (sbox_capture_names_or_holds(sel, ch->v[i].rel)) {
                 ch->v[i].selected = true;
                 used[k] = true;
             }
@@ -83,7 +83,8 @@ void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, c
     for (size_t j = 0; j < ch->n; j++) {
         if (ch->v[j].kind == SBOX_DELETED || !S_ISDIR(ch->v[j].now.st_mode))
             continue;
-        for (size_t i = j + 1; i < ch->n && names_or_holds(ch->v[j].rel, ch->v[i].rel); i++)
+        for (size_t i = j + 1; i < ch->n && sbox_capture_names_or_holds(ch->v[j].rel, ch->v[i].rel);
+             i++)
             if (ch->v[i].selected && ch->v[i].kind != SBOX_DELETED) {
                 ch->v[j].selected = true;
                 break;
@@ -93,13 +94,13 @@ void choose(const struct cdir *d, struct sbox_changes *ch, char *const *paths, c
         if (!ch->v[i].selected || ch->v[i].kind == SBOX_DELETED)
             continue;
         for (size_t k = i; k-- > 0 && ch->v[k].kind == SBOX_DELETED &&
-                           names_or_holds(ch->v[i].rel, ch->v[k].rel);)
+                           sbox_capture_names_or_holds(ch->v[i].rel, ch->v[k].rel);)
             ch->v[k].selected = true;
     }
 }
 
-int check_paths(const struct capture *cap, char *const *paths, const char *cwd, bool *used,
-                FILE *msg)
+int sbox_capture_check_paths(const struct sbox_capture *cap, char *const *paths, const char *cwd,
+                             bool *used, FILE *msg)
 {
     for (size_t k = 0; paths && paths[k]; k++) {
         char buf[PATH_MAX * 4];
@@ -110,12 +111,12 @@ int check_paths(const struct capture *cap, char *const *paths, const char *cwd, 
         }
         if (!inside) {
             fprintf(msg, "sbox: `%s`: names a path outside the captured director%s\n",
-                    shown(paths[k], buf, sizeof buf), cap->n_dirs == 1 ? "y" : "ies");
+                    sbox_text_shown(paths[k], buf, sizeof buf), cap->n_dirs == 1 ? "y" : "ies");
             return 125;
         }
         if (!used[k]) {
             fprintf(msg, "sbox: `%s`: capture %s changed nothing there\n",
-                    shown(paths[k], buf, sizeof buf), cap->id);
+                    sbox_text_shown(paths[k], buf, sizeof buf), cap->id);
             return 125;
         }
     }
@@ -123,13 +124,13 @@ int check_paths(const struct capture *cap, char *const *paths, const char *cwd, 
 }
 
 /* Why a change is denied, for messages. */
-void deny_text(const struct sbox_change *ch, char *buf, size_t size)
+void sbox_capture_deny_text(const struct sbox_change *ch, char *buf, size_t size)
 {
     char p[PATH_MAX];
     if (strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
         snprintf(buf, size, "it lies in a git directory (HEAD, config, objects)");
     else
-        snprintf(buf, size, "matches capture-deny `%s`", shown(ch->denied, p, sizeof p));
+        snprintf(buf, size, "matches capture-deny `%s`", sbox_text_shown(ch->denied, p, sizeof p));
 }
 
 /* ---- showing ----------------------------------------------------------------------------- */
@@ -164,7 +165,7 @@ static void copy_shown(int from, FILE *out)
     if (!in)
         return;
     while ((n = getline(&line, &cap, in)) > 0)
-        put_shown(out, line, (size_t)n, AS_LINE);
+        sbox_text_put(out, line, (size_t)n, SBOX_AS_LINE);
     free(line);
     fclose(in);
 }
@@ -235,7 +236,7 @@ static void one_sided(FILE *out, int fd, char sign, const char *la, const char *
     rewind(in);
     while ((n = getline(&line, &cap, in)) > 0) {
         fputc(sign, out);
-        put_shown(out, line, (size_t)n, AS_LINE);
+        sbox_text_put(out, line, (size_t)n, SBOX_AS_LINE);
     }
     if (!newline)
         fputs("\n\\ No newline at end of file\n", out);
@@ -258,7 +259,7 @@ static void text_before_nul(FILE *out, int old, int now, const char *la, const c
     /* Text: valid UTF-8 with no control character but tab, newline and carriage return
      * (which an executable's or an image's first bytes are not). */
     for (size_t i = 0; text && i < len;) {
-        size_t l = utf8_len((const unsigned char *)buf + i, len - i);
+        size_t l = sbox_text_utf8_len((const unsigned char *)buf + i, len - i);
         text = l && !((unsigned char)buf[i] < 0x20 && !strchr("\t\n\r", buf[i]));
         i += l ? l : 1;
     }
@@ -282,9 +283,9 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
     char name[PATH_MAX * 4], t1[PATH_MAX * 4], t2[PATH_MAX * 4];
     _cleanup_free_ char *la = NULL, *lb = NULL;
     _cleanup_close_ int a = -1, b = -1;
-    shown(ch->rel, name, sizeof name);
+    sbox_text_shown(ch->rel, name, sizeof name);
     if (ch->denied) {
-        deny_text(ch, t1, sizeof t1);
+        sbox_capture_deny_text(ch, t1, sizeof t1);
         fprintf(out, "!!! DENIED: %s %s: sbox apply leaves it out unless --include-denied\n", name,
                 t1);
     }
@@ -301,7 +302,7 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
                 one_sided(out, a, '-', la, "/dev/null");
         } else if (S_ISLNK(ch->real.st_mode)) {
             fprintf(out, "deleted symlink %s -> %s\n", name,
-                    shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1));
+                    sbox_text_shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1));
         } else {
             fprintf(out, "deleted %s %s%s\n", type_name(ch->real.st_mode), name,
                     S_ISDIR(ch->real.st_mode) ? "/" : "");
@@ -322,11 +323,11 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
     if (S_ISLNK(ch->now.st_mode)) {
         if (ch->kind == SBOX_MODIFIED && S_ISLNK(ch->real.st_mode))
             fprintf(out, "symlink %s: -> %s, now -> %s\n", name,
-                    shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1),
-                    shown(ch->target ? ch->target : "?", t2, sizeof t2));
+                    sbox_text_shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1),
+                    sbox_text_shown(ch->target ? ch->target : "?", t2, sizeof t2));
         else
             fprintf(out, "new symlink %s -> %s\n", name,
-                    shown(ch->target ? ch->target : "?", t1, sizeof t1));
+                    sbox_text_shown(ch->target ? ch->target : "?", t1, sizeof t1));
         return;
     }
     if (!S_ISREG(ch->now.st_mode)) {
@@ -358,18 +359,18 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
         run_diff(out, a, b, la, lb);
 }
 
-void stat_line(FILE *out, const struct sbox_change *ch)
+void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch)
 {
     char name[PATH_MAX * 4], t[PATH_MAX * 4];
     const mode_t m = ch->kind == SBOX_DELETED ? ch->real.st_mode : ch->now.st_mode;
-    fprintf(out, "  %c %s%s", "AMD"[ch->kind], shown(ch->rel, name, sizeof name),
+    fprintf(out, "  %c %s%s", "AMD"[ch->kind], sbox_text_shown(ch->rel, name, sizeof name),
             S_ISDIR(m) ? "/" : "");
     if (ch->kind != SBOX_DELETED && S_ISLNK(m))
-        fprintf(out, " -> %s", shown(ch->target ? ch->target : "?", t, sizeof t));
+        fprintf(out, " -> %s", sbox_text_shown(ch->target ? ch->target : "?", t, sizeof t));
     if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
         fprintf(out, "   !! denied (in a git directory)");
     else if (ch->denied)
-        fprintf(out, "   !! denied (capture-deny %s)", shown(ch->denied, t, sizeof t));
+        fprintf(out, "   !! denied (capture-deny %s)", sbox_text_shown(ch->denied, t, sizeof t));
     if (ch->refused)
         fprintf(out, "   !! refused: %s", ch->refused);
     fputc('\n', out);
@@ -379,29 +380,29 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
                       const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
-    struct capture cap;
+    struct sbox_capture cap;
     _cleanup_free_ bool *used = NULL;
     char buf[PATH_MAX * 4];
     const char *here;
     int r;
-    raise_nofile();
-    if (find(store, id, &cap, &err) < 0) {
-        fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
+    sbox_capture_raise_nofile();
+    if (sbox_capture_find(store, id, &cap, &err) < 0) {
+        fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
         return 125;
     }
-    here = cwd_in(&cap, cwd);
+    here = sbox_capture_cwd_in(&cap, cwd);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         _cleanup_close_ int real = -1, upper = -1;
-        _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
+        _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
         unsigned long n[3] = {0, 0, 0};
-        if (changes_of(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
-            fprintf(stderr, "sbox: diff: %s\n", shown(err.msg, buf, sizeof buf));
-            capture_free(&cap);
+        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
+            fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
+            sbox_capture_free(&cap);
             return 125;
         }
-        choose(&cap.dirs[i], &ch, paths, here, used);
+        sbox_capture_choose(&cap.dirs[i], &ch, paths, here, used);
         for (size_t k = 0; k < ch.n; k++)
             if (ch.v[k].selected) {
                 n[0]++;
@@ -409,40 +410,40 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
                 n[2] += ch.v[k].kind == SBOX_DELETED;
             }
         if (stat)
-            fprintf(out, "capture %s of %s:\n", cap.id, shown(where, buf, sizeof buf));
+            fprintf(out, "capture %s of %s:\n", cap.id, sbox_text_shown(where, buf, sizeof buf));
         for (size_t k = 0; k < ch.n; k++) {
             if (!ch.v[k].selected)
                 continue;
             if (stat)
-                stat_line(out, &ch.v[k]);
+                sbox_capture_stat_line(out, &ch.v[k]);
             else
                 show_change(out, &ch.v[k], upper, real);
         }
         if (ch.error)
             fprintf(out, "!!! %s could not be read in the capture: %s\n",
-                    shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
+                    sbox_text_shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
         if (stat)
             fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
         sbox_changes_free(&ch);
     }
-    r = check_paths(&cap, paths, here, used, stderr);
-    capture_free(&cap);
+    r = sbox_capture_check_paths(&cap, paths, here, used, stderr);
+    sbox_capture_free(&cap);
     return r;
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */
 
 /* The changes of an interrupted run's capture, counted now; false when one cannot be read. */
-static bool count_now(const struct capture *c, unsigned long counts[3])
+static bool count_now(const struct sbox_capture *c, unsigned long counts[3])
 {
     counts[0] = counts[1] = counts[2] = 0;
     for (size_t i = 0; i < c->n_dirs; i++) {
         struct sbox_changes ch;
         struct sbox_error err;
         unsigned long n[3];
-        if (changes_of(c, &c->dirs[i], &ch, NULL, NULL, &err) < 0)
+        if (sbox_capture_changes(c, &c->dirs[i], &ch, NULL, NULL, &err) < 0)
             return false;
-        count(&ch, n);
+        sbox_capture_count(&ch, n);
         for (int k = 0; k < 3; k++)
             counts[k] += n[k];
         if (ch.error) {
@@ -457,16 +458,17 @@ static bool count_now(const struct capture *c, unsigned long counts[3])
 int sbox_capture_list(const char *store, const char *home, FILE *out)
 {
     size_t n, shown_n = 0;
-    struct capture *all;
-    raise_nofile();
-    all = load_all(store, &n);
+    struct sbox_capture *all;
+    sbox_capture_raise_nofile();
+    all = sbox_capture_load_all(store, &n);
     for (size_t i = 0; i < n; i++) {
-        struct capture *c = &all[i];
+        struct sbox_capture *c = &all[i];
         char when[32], status[32], changes[64], buf[PATH_MAX * 4];
         time_t t = c->started.tv_sec;
         struct tm tm;
-        int lock = -1, holder = take_lock(c, &lock);
-        _cleanup_free_ char *where = c->n_dirs ? tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
+        int lock = -1, holder = sbox_capture_take_lock(c, &lock);
+        _cleanup_free_ char *where =
+            c->n_dirs ? sbox_text_tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
         if (holder < 0 && !c->ended) {
             /* A run killed before its end was counted: counted now, and gone if empty (as the
              * run itself would have removed it). */
@@ -474,7 +476,7 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
             if (c->counted && c->counts[0] == 0) {
                 sbox_remove_tree(c->path);
                 sbox_closep(&lock);
-                capture_free(c);
+                sbox_capture_free(c);
                 continue;
             }
         }
@@ -495,10 +497,11 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
         else
             snprintf(changes, sizeof changes, "(sbox diff --stat %s)", c->id);
         fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s%s: ", c->id, when, status, changes,
-                shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "");
-        put_shown(out, c->command ? c->command : "", strlen(c->command ? c->command : ""), AS_TEXT);
+                sbox_text_shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "");
+        sbox_text_put(out, c->command ? c->command : "", strlen(c->command ? c->command : ""),
+                      SBOX_AS_TEXT);
         fputc('\n', out);
-        capture_free(c);
+        sbox_capture_free(c);
     }
     if (shown_n == 0)
         fprintf(out, "no captures in %s\n", store);

@@ -68,7 +68,7 @@ static bool valid_id(const char *id)
 }
 
 /* The walks hold a descriptor per level of a tree: as many as the caller may have. */
-void raise_nofile(void)
+void sbox_capture_raise_nofile(void)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -337,7 +337,7 @@ fail:
 
 /* ---- reading a capture ------------------------------------------------------------------- */
 
-void capture_free(struct capture *c)
+void sbox_capture_free(struct sbox_capture *c)
 {
     free(c->id);
     free(c->path);
@@ -349,7 +349,7 @@ void capture_free(struct capture *c)
     memset(c, 0, sizeof *c);
 }
 
-static int load(const char *store, const char *id, struct capture *c, struct sbox_error *err)
+static int load(const char *store, const char *id, struct sbox_capture *c, struct sbox_error *err)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/%s/meta", store, id);
     _cleanup_fclose_ FILE *f = NULL;
@@ -404,7 +404,7 @@ static int load(const char *store, const char *id, struct capture *c, struct sbo
     }
     for (size_t i = 0; i < c->n_dirs; i++)
         if (c->dirs[i].path[0] != '/' || c->dirs[i].slot > 100000) {
-            capture_free(c);
+            sbox_capture_free(c);
             return sbox_error(err, 0, "capture %s: its meta file is damaged", id);
         }
     return 0;
@@ -412,22 +412,22 @@ static int load(const char *store, const char *id, struct capture *c, struct sbo
 
 static int by_started(const void *a, const void *b)
 {
-    const struct capture *x = a, *y = b;
+    const struct sbox_capture *x = a, *y = b;
     if (x->started.tv_sec != y->started.tv_sec)
         return x->started.tv_sec < y->started.tv_sec ? -1 : 1;
     return (x->started.tv_nsec > y->started.tv_nsec) - (x->started.tv_nsec < y->started.tv_nsec);
 }
 
 /* Every capture in the store, oldest first. */
-struct capture *load_all(const char *store, size_t *ret_n)
+struct sbox_capture *sbox_capture_load_all(const char *store, size_t *ret_n)
 {
-    struct capture *v = NULL;
+    struct sbox_capture *v = NULL;
     size_t n = 0;
     DIR *d = opendir(store);
     struct dirent *e;
     while (d && (e = readdir(d))) {
         struct sbox_error ignored;
-        struct capture c;
+        struct sbox_capture c;
         if (!valid_id(e->d_name) || load(store, e->d_name, &c, &ignored) < 0)
             continue;
         v = sbox_xrealloc(v, (n + 1) * sizeof *v);
@@ -442,13 +442,14 @@ struct capture *load_all(const char *store, size_t *ret_n)
 }
 
 /* id as given: a whole id, a prefix of exactly one, or "last". */
-int find(const char *store, const char *id, struct capture *ret, struct sbox_error *err)
+int sbox_capture_find(const char *store, const char *id, struct sbox_capture *ret,
+                      struct sbox_error *err)
 {
-    struct capture *all;
+    struct sbox_capture *all;
     size_t n, hit = 0, hits = 0;
     if (strcmp(id, "last") != 0 && !valid_id(id))
         return sbox_error(err, 0, "`%s` is not a capture id (see sbox captures)", id);
-    all = load_all(store, &n);
+    all = sbox_capture_load_all(store, &n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(id, "last") == 0 || strncmp(all[i].id, id, strlen(id)) == 0)
             hit = i, hits++;
@@ -456,7 +457,7 @@ int find(const char *store, const char *id, struct capture *ret, struct sbox_err
         hits = 1, hit = n - 1;
     for (size_t i = 0; i < n; i++)
         if (hits != 1 || i != hit)
-            capture_free(&all[i]);
+            sbox_capture_free(&all[i]);
     if (hits == 1)
         *ret = all[hit];
     free(all);
@@ -468,7 +469,7 @@ int find(const char *store, const char *id, struct capture *ret, struct sbox_err
 }
 
 /* The lock of a capture: -1 when free (taken, *fd holds it), else the pid writing it. */
-int take_lock(const struct capture *c, int *fd)
+int sbox_capture_take_lock(const struct sbox_capture *c, int *fd)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/lock", c->path);
     char pid[32];
@@ -485,9 +486,9 @@ int take_lock(const struct capture *c, int *fd)
 }
 
 /* Holds the capture's lock for this apply (or discard): free, then marked with this pid. */
-int hold_lock(const struct capture *cap, int *lock)
+int sbox_capture_hold_lock(const struct sbox_capture *cap, int *lock)
 {
-    int holder = take_lock(cap, lock);
+    int holder = sbox_capture_take_lock(cap, lock);
     char pid[32];
     if (holder >= 0)
         return holder;
@@ -498,8 +499,9 @@ int hold_lock(const struct capture *cap, int *lock)
 }
 
 /* The changes of one captured directory: the upper layer against the directory as it is now. */
-int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_changes *out,
-               int *ret_upper, int *ret_real, struct sbox_error *err)
+int sbox_capture_changes(const struct sbox_capture *cap, const struct sbox_capture_dir *d,
+                         struct sbox_changes *out, int *ret_upper, int *ret_real,
+                         struct sbox_error *err)
 {
     _cleanup_free_ char *upper_path = sbox_xasprintf("%s/%zu/upper", cap->path, d->slot);
     _cleanup_close_ int upper = -1, real = -1;
@@ -526,7 +528,7 @@ int changes_of(const struct capture *cap, const struct cdir *d, struct sbox_chan
     return 0;
 }
 
-void count(const struct sbox_changes *c, unsigned long counts[3])
+void sbox_capture_count(const struct sbox_changes *c, unsigned long counts[3])
 {
     counts[0] = c->n;
     counts[1] = counts[2] = 0;
@@ -600,7 +602,7 @@ static void put_record(FILE *f, const struct sbox_change *ch, const struct times
 char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *home)
 {
     struct sbox_error err;
-    struct capture cap;
+    struct sbox_capture cap;
     char **lines = NULL;
     unsigned long total[3] = {0, 0, 0};
     _cleanup_fclose_ FILE *records = NULL;
@@ -610,7 +612,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
 
     if (!run->store)
         return NULL;
-    raise_nofile(); /* the sandbox has ended: nothing inherits it */
+    sbox_capture_raise_nofile(); /* the sandbox has ended: nothing inherits it */
     store = sbox_xstrdup(run->store);
     *strrchr(store, '/') = '\0';
     if (load(store, run->id, &cap, &err) < 0) {
@@ -631,12 +633,12 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         _cleanup_close_ int real = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         sbox_remove_tree(work); /* overlayfs's scratch space, needed no more */
-        if (changes_of(&cap, &cap.dirs[i], &ch, NULL, &real, &err) < 0) {
+        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, NULL, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
             continue;
         }
-        count(&ch, n);
+        sbox_capture_count(&ch, n);
         if (ch.error && !n[0])
             n[0] = 1; /* something that cannot be read is not nothing: kept */
         for (int k = 0; k < 3; k++)
@@ -646,18 +648,18 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
             put_record(records, &ch.v[k], &cap.started, real);
         }
         if (n[0]) {
-            _cleanup_free_ char *where = tilde(cap.dirs[i].path, home);
+            _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
             char buf[PATH_MAX * 4];
             sbox_strv_push(&lines,
                            sbox_xasprintf("%lu %s changed, %lu added, %lu deleted in %s; review: "
                                           "sbox diff %s",
-                                          n[0], plural(n[0], "file", "files"), n[1], n[2],
-                                          shown(where, buf, sizeof buf), run->id));
+                                          n[0], sbox_text_plural(n[0], "file", "files"), n[1], n[2],
+                                          sbox_text_shown(where, buf, sizeof buf), run->id));
         }
         sbox_changes_free(&ch);
     }
     if (total[0] == 0) {
-        capture_free(&cap);
+        sbox_capture_free(&cap);
         sbox_fclosep(&records);
         records = NULL;
         sbox_capture_abort(run);
@@ -678,14 +680,14 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
                 total[0], total[1], total[2]);
         close(fd);
     }
-    capture_free(&cap);
+    sbox_capture_free(&cap);
     sbox_capture_run_free(run);
     return lines;
 }
 
 /* ---- records of the end of a run --------------------------------------------------------- */
 
-void records_free(struct records *r)
+void sbox_capture_records_free(struct sbox_capture_records *r)
 {
     for (size_t i = 0; i < r->n; i++)
         free(r->v[i].rel);
@@ -695,14 +697,14 @@ void records_free(struct records *r)
 
 static int by_record(const void *a, const void *b)
 {
-    const struct record *x = a, *y = b;
+    const struct sbox_capture_record *x = a, *y = b;
     int c = strcmp(x->rel, y->rel);
     if (x->slot != y->slot)
         return x->slot < y->slot ? -1 : 1;
     return c ? c : x->kind - y->kind;
 }
 
-void load_records(const struct capture *cap, struct records *out)
+void sbox_capture_load_records(const struct sbox_capture *cap, struct sbox_capture_records *out)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/records", cap->path);
     _cleanup_fclose_ FILE *f = NULL;
@@ -716,7 +718,7 @@ void load_records(const struct capture *cap, struct records *out)
     f = fdopen(fd, "r");
     out->loaded = true;
     while ((n = getline(&line, &cap_n, f)) > 0) {
-        struct record r = {0};
+        struct sbox_capture_record r = {0};
         char *tab = strchr(line, '\t');
         unsigned long slot;
         long long ms, cs;
@@ -752,10 +754,10 @@ void load_records(const struct capture *cap, struct records *out)
         qsort(out->v, out->n, sizeof *out->v, by_record);
 }
 
-static const struct record *find_record(const struct records *r, size_t slot,
-                                        const struct sbox_change *ch)
+static const struct sbox_capture_record *find_record(const struct sbox_capture_records *r,
+                                                     size_t slot, const struct sbox_change *ch)
 {
-    struct record key = {.slot = slot, .rel = ch->rel, .kind = "AMD"[ch->kind]};
+    struct sbox_capture_record key = {.slot = slot, .rel = ch->rel, .kind = "AMD"[ch->kind]};
     return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, by_record) : NULL;
 }
 
@@ -767,10 +769,11 @@ static bool same_time(const struct timespec *a, const struct timespec *b)
 /* Why the directory's entry is not as it was when the run started (so applying over it would
  * lose someone's work), or NULL. Directories are compared by identity only: their times move
  * with every entry made in them. */
-const char *conflict(const struct capture *cap, const struct records *recs, size_t slot,
-                     const struct sbox_change *ch, int real)
+const char *sbox_capture_conflict(const struct sbox_capture *cap,
+                                  const struct sbox_capture_records *recs, size_t slot,
+                                  const struct sbox_change *ch, int real)
 {
-    const struct record *r;
+    const struct sbox_capture_record *r;
     bool dir = ch->real_present && S_ISDIR(ch->real.st_mode);
     char hash[17];
     /* The run copied it from the directory, which no longer has it there: deleted since the
@@ -829,20 +832,20 @@ int sbox_capture_discard(const char *store, char *const *ids, const char *user, 
 {
     struct sbox_error err = {0};
     size_t n = sbox_strv_len(ids);
-    _cleanup_free_ struct capture *caps = sbox_xmalloc((n + 1) * sizeof *caps);
+    _cleanup_free_ struct sbox_capture *caps = sbox_xmalloc((n + 1) * sizeof *caps);
     char buf[PATH_MAX * 4];
     int status = 0;
     /* Every id is looked up before any capture goes: a typo stops nothing halfway. */
     for (size_t i = 0; i < n; i++)
-        if (find(store, ids[i], &caps[i], &err) < 0) {
-            fprintf(stderr, "sbox: discard: %s\n", shown(err.msg, buf, sizeof buf));
+        if (sbox_capture_find(store, ids[i], &caps[i], &err) < 0) {
+            fprintf(stderr, "sbox: discard: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
             while (i-- > 0)
-                capture_free(&caps[i]);
+                sbox_capture_free(&caps[i]);
             return 125;
         }
     for (size_t i = 0; i < n; i++) {
-        struct capture *cap = &caps[i];
-        int lock = -1, holder = hold_lock(cap, &lock);
+        struct sbox_capture *cap = &caps[i];
+        int lock = -1, holder = sbox_capture_hold_lock(cap, &lock);
         if (holder >= 0) {
             fprintf(stderr, "sbox: discard: capture %s is in use (sbox pid %d)\n", cap->id, holder);
             status = 125;
@@ -853,14 +856,14 @@ int sbox_capture_discard(const char *store, char *const *ids, const char *user, 
             sbox_closep(&lock);
             if (sbox_image_remove(cap->path, user, uid, gid, home, &stats, &err) < 0) {
                 fprintf(stderr, "sbox: discard: capture %s: %s\n", cap->id,
-                        shown(err.msg, buf, sizeof buf));
+                        sbox_text_shown(err.msg, buf, sizeof buf));
                 status = 125;
             }
         }
         if (status == 0)
             fprintf(stderr, "sbox: discarded capture %s\n", cap->id);
         sbox_closep(&lock);
-        capture_free(cap);
+        sbox_capture_free(cap);
     }
     return status;
 }

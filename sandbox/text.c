@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-size_t utf8_len(const unsigned char *s, size_t n)
+size_t sbox_text_utf8_len(const unsigned char *s, size_t n)
 {
     size_t len = s[0] < 0x80             ? 1
                  : (s[0] & 0xe0) == 0xc0 ? 2
@@ -51,13 +51,14 @@ static bool hostile(const unsigned char *s, size_t len)
 }
 
 /* Writes n bytes of s with what could forge the output or drive the terminal as \xNN. */
-void put_shown(FILE *out, const char *s, size_t n, enum shown_as as)
+void sbox_text_put(FILE *out, const char *s, size_t n, enum sbox_text_as as)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t len = utf8_len(u + i, n - i);
-        bool keep = len && !(as == AS_NAME && u[i] == '\\') &&
-                    (!hostile(u + i, len) || (as == AS_LINE && (u[i] == '\t' || u[i] == '\n')));
+        size_t len = sbox_text_utf8_len(u + i, n - i);
+        bool keep =
+            len && !(as == SBOX_AS_NAME && u[i] == '\\') &&
+            (!hostile(u + i, len) || (as == SBOX_AS_LINE && (u[i] == '\t' || u[i] == '\n')));
         if (!keep) {
             fprintf(out, "\\x%02x", u[i]);
             i++;
@@ -68,8 +69,8 @@ void put_shown(FILE *out, const char *s, size_t n, enum shown_as as)
     }
 }
 
-/* A name for the terminal (see put_shown), in buf. */
-const char *shown(const char *s, char *buf, size_t size)
+/* A name for the terminal (see sbox_text_put), in buf. */
+const char *sbox_text_shown(const char *s, char *buf, size_t size)
 {
     FILE *f = fmemopen(buf, size, "w");
     if (!f) {
@@ -77,7 +78,7 @@ const char *shown(const char *s, char *buf, size_t size)
         return buf;
     }
     setvbuf(f, NULL, _IONBF, 0);
-    put_shown(f, s, strlen(s), AS_NAME);
+    sbox_text_put(f, s, strlen(s), SBOX_AS_NAME);
     fputc('\0', f);
     fclose(f);
     buf[size - 1] = '\0';
@@ -85,14 +86,14 @@ const char *shown(const char *s, char *buf, size_t size)
 }
 
 /* path with the home spelt ~. */
-char *tilde(const char *path, const char *home)
+char *sbox_text_tilde(const char *path, const char *home)
 {
     if (home && strcmp(home, "/") != 0 && sbox_path_is_under(path, home))
         return sbox_xasprintf("~%s", path + strlen(home));
     return sbox_xstrdup(path);
 }
 
-const char *plural(unsigned long n, const char *one, const char *many)
+const char *sbox_text_plural(unsigned long n, const char *one, const char *many)
 {
     return n == 1 ? one : many;
 }
