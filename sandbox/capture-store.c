@@ -150,7 +150,7 @@ void sbox_capture_store_prepare(const struct sbox_plan *p)
         prepare_one(p, p->capture_stores[i]);
 }
 
-void sbox_capture_run_free(struct sbox_capture_run *run)
+static void run_free(struct sbox_capture_run *run)
 {
     for (size_t i = 0; run->src_fds && i < run->n_mounts; i++)
         sbox_closep(&run->src_fds[i]);
@@ -167,7 +167,7 @@ void sbox_capture_abort(struct sbox_capture_run *run)
 {
     if (run->store)
         sbox_remove_tree(run->store);
-    sbox_capture_run_free(run);
+    run_free(run);
 }
 
 int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
@@ -617,7 +617,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     *strrchr(store, '/') = '\0';
     if (load(store, run->id, &cap, &err) < 0) {
         sbox_strv_push(&lines, sbox_xasprintf("capture %s: %s", run->id, err.msg));
-        sbox_capture_run_free(run);
+        run_free(run);
         return lines;
     }
     /* What each changed path of the directory was at the end: apply compares it with what
@@ -681,7 +681,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         close(fd);
     }
     sbox_capture_free(&cap);
-    sbox_capture_run_free(run);
+    run_free(run);
     return lines;
 }
 
