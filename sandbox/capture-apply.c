@@ -1,5 +1,6 @@
 /* capture-apply.c: sbox apply, which lands a capture's chosen changes in the captured directory.
  * Writes nowhere else: never outside it, through a symlink, nor a device, fifo or set-id file. */
+#include "capture-apply.h"
 #include "capture-show.h"
 #include "capture-store.h"
 #include "capture.h"
@@ -189,11 +190,6 @@ static int write_change(int real, int upper, const struct sbox_change *ch, bool 
     return 0;
 }
 
-struct dir_changes {
-    struct sbox_changes ch;
-    int real, upper;
-};
-
 /* Why the change cannot land whole, or NULL: what must go first (the deletion at the same path,
  * or the contents of a directory that becomes something else) is left out. Found before
  * anything is written, so a failed apply changes nothing. */
@@ -214,182 +210,305 @@ static const char *blocked(const struct sbox_changes *c, size_t i)
     return NULL;
 }
 
-int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
-                       char *const *paths, const char *cwd, const char *home, FILE *out)
-{
-    struct sbox_error err = {0};
-    struct sbox_capture cap;
-    struct sbox_capture_records recs = {0};
-    _cleanup_free_ bool *used = NULL;
-    _cleanup_free_ struct dir_changes *d = NULL;
-    char buf[PATH_MAX * 4], why[PATH_MAX * 4];
-    unsigned long applied = 0, added = 0, deleted = 0, denied = 0, refused = 0, conflicts = 0;
-    unsigned long kept_dirs = 0, blocks = 0;
-    int lock = -1, holder, status = 0, stopped = 0;
-    bool masked = false;
-    const char *here;
-    sigset_t stop, old_mask;
+/* ---- opening ----------------------------------------------------------------------------- */
 
-    sbox_capture_raise_nofile();
-    if (sbox_capture_find(store, id, &cap, &err) < 0) {
-        fprintf(stderr, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
-        return 125;
+void sbox_apply_free(struct sbox_apply *a)
+{
+    for (size_t i = 0; a->dirs && i < a->cap.n_dirs; i++) {
+        sbox_changes_free(&a->dirs[i].ch);
+        sbox_closep(&a->dirs[i].real);
+        sbox_closep(&a->dirs[i].upper);
     }
-    holder = sbox_capture_hold_lock(&cap, &lock);
-    if (holder >= 0) {
-        fprintf(stderr, "sbox: apply: capture %s is in use (sbox pid %d)\n", cap.id, holder);
-        sbox_capture_free(&cap);
-        return 125;
-    }
-    here = sbox_capture_cwd_in(&cap, cwd);
-    for (size_t i = 0; i < cap.n_dirs; i++)
-        if (strcmp(cap.dirs[i].path, "/") == 0 ||
-            (home && sbox_path_is_under(home, cap.dirs[i].path))) {
-            /* sbox never captures these: a capture that names one was not made by it. */
-            fprintf(stderr,
+    free(a->dirs);
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i].why);
+    free(a->v);
+    sbox_capture_records_free(&a->recs);
+    sbox_closep(&a->lock);
+    sbox_capture_free(&a->cap);
+    memset(a, 0, sizeof *a);
+    a->lock = -1;
+}
+
+/* sbox never captures / or a directory holding the home: a capture that names one was not made
+ * by it. */
+static int check_dirs(const struct sbox_apply *a, const char *home, FILE *msg)
+{
+    char buf[PATH_MAX * 4];
+    for (size_t i = 0; i < a->cap.n_dirs; i++)
+        if (strcmp(a->cap.dirs[i].path, "/") == 0 ||
+            (home && sbox_path_is_under(home, a->cap.dirs[i].path))) {
+            fprintf(msg,
                     "sbox: apply: capture %s names `%s`, your home or one holding it: "
                     "refused\n",
-                    cap.id, sbox_text_shown(cap.dirs[i].path, buf, sizeof buf));
-            status = 125;
-            goto out;
+                    a->cap.id, sbox_text_shown(a->cap.dirs[i].path, buf, sizeof buf));
+            return 125;
         }
-    sbox_capture_load_records(&cap, &recs);
-    used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
-    d = calloc(cap.n_dirs + 1, sizeof *d);
-    for (size_t i = 0; i < cap.n_dirs; i++) {
-        d[i].real = d[i].upper = -1;
-        if (sbox_capture_changes(&cap, &cap.dirs[i], &d[i].ch, &d[i].upper, &d[i].real, &err) < 0) {
-            fprintf(stderr, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
-            status = 125;
-            goto out;
-        }
-        if (d[i].ch.error) {
-            fprintf(stderr, "sbox: apply: `%s` cannot be read in capture %s: %s\n",
-                    sbox_text_shown(d[i].ch.error_at, buf, sizeof buf), cap.id,
-                    strerror(d[i].ch.error));
-            status = 125;
-            goto out;
-        }
-        sbox_capture_choose(&cap.dirs[i], &d[i].ch, paths, here, used);
-    }
-    status = sbox_capture_check_paths(&cap, paths, here, used, stderr);
-    if (status)
-        goto out;
+    return 0;
+}
 
-    /* What is left out, and why, one line each; then what cannot land whole, and conflicts:
-     * either stops everything before anything is written. */
-    for (size_t i = 0; i < cap.n_dirs; i++) {
-        for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct sbox_change *ch = &d[i].ch.v[k];
-            if (!ch->selected)
-                continue;
-            if (ch->denied && !include_denied) {
-                sbox_capture_deny_text(ch, why, sizeof why);
-                fprintf(stderr, "sbox: apply: left out %s: %s (--include-denied applies it)\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf), why);
-                ch->selected = false;
-                denied++;
-            } else if (ch->refused) {
-                fprintf(stderr, "sbox: apply: refused %s: %s\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf), ch->refused);
-                ch->selected = false;
-                refused++;
-            }
+/* Each directory's changes, all of them readable, and those paths choose marked. */
+static int read_changes(struct sbox_apply *a, char *const *paths, const char *cwd, FILE *msg)
+{
+    struct sbox_error err = {0};
+    _cleanup_free_ bool *used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
+    const char *here = sbox_capture_cwd_in(&a->cap, cwd);
+    char buf[PATH_MAX * 4];
+    for (size_t i = 0; i < a->cap.n_dirs; i++) {
+        struct sbox_apply_dir *d = &a->dirs[i];
+        if (sbox_capture_changes(&a->cap, &a->cap.dirs[i], &d->ch, &d->upper, &d->real, &err) < 0) {
+            fprintf(msg, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
+            return 125;
         }
-        /* Children of a new directory left out cannot land either. */
-        for (size_t k = 0; k < d[i].ch.n; k++) {
-            const struct sbox_change *p = &d[i].ch.v[k];
-            if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode) ||
-                (p->real_present && S_ISDIR(p->real.st_mode)))
-                continue;
-            for (size_t j = k + 1;
-                 j < d[i].ch.n && sbox_capture_names_or_holds(p->rel, d[i].ch.v[j].rel); j++)
-                if (d[i].ch.v[j].selected && d[i].ch.v[j].kind != SBOX_DELETED) {
-                    d[i].ch.v[j].selected = false;
-                    fprintf(stderr, "sbox: apply: left out %s: its directory is left out\n",
-                            sbox_text_shown(d[i].ch.v[j].rel, buf, sizeof buf));
-                    denied++;
-                }
+        if (d->ch.error) {
+            fprintf(msg, "sbox: apply: `%s` cannot be read in capture %s: %s\n",
+                    sbox_text_shown(d->ch.error_at, buf, sizeof buf), a->cap.id,
+                    strerror(d->ch.error));
+            return 125;
+        }
+        sbox_capture_choose(&a->cap.dirs[i], &d->ch, paths, here, used);
+    }
+    return sbox_capture_check_paths(&a->cap, paths, here, used, msg);
+}
+
+int sbox_apply_open(struct sbox_apply *a, const char *store, const char *id, char *const *paths,
+                    const char *cwd, const char *home, FILE *msg)
+{
+    struct sbox_error err = {0};
+    char buf[PATH_MAX * 4];
+    int holder, status;
+
+    memset(a, 0, sizeof *a);
+    a->lock = -1;
+    sbox_capture_raise_nofile();
+    if (sbox_capture_find(store, id, &a->cap, &err) < 0) {
+        fprintf(msg, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
+        return 125;
+    }
+    holder = sbox_capture_hold_lock(&a->cap, &a->lock);
+    if (holder >= 0) {
+        fprintf(msg, "sbox: apply: capture %s is in use (sbox pid %d)\n", a->cap.id, holder);
+        sbox_apply_free(a);
+        return 125;
+    }
+    status = check_dirs(a, home, msg);
+    if (status == 0) {
+        sbox_capture_load_records(&a->cap, &a->recs);
+        a->dirs = sbox_xmalloc((a->cap.n_dirs + 1) * sizeof *a->dirs);
+        for (size_t i = 0; i < a->cap.n_dirs; i++)
+            a->dirs[i] = (struct sbox_apply_dir){.upper = -1, .real = -1};
+        status = read_changes(a, paths, cwd, msg);
+    }
+    if (status)
+        sbox_apply_free(a);
+    return status;
+}
+
+/* ---- verdicts ---------------------------------------------------------------------------- */
+
+static struct sbox_apply_verdict *verdict_on(const struct sbox_apply *a, size_t i, size_t k)
+{
+    return &a->v[a->dirs[i].first + k];
+}
+
+static size_t count_verdicts(const struct sbox_apply *a, enum sbox_verdict verdict)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        n += a->v[i].verdict == verdict;
+    return n;
+}
+
+/* A chosen change that will not be written: the others are checked as the directory will be
+ * without it (the symlinks' ways, what must go first). */
+static void leave_out(struct sbox_apply_verdict *v, enum sbox_verdict verdict, char *why)
+{
+    v->verdict = verdict;
+    v->why = why;
+    v->change->selected = false;
+}
+
+/* What is left out, and why, one line each: denied and refused paths, then what lies in a new
+ * directory left out, which cannot land either. */
+static void judge_left_out(struct sbox_apply *a, size_t i, bool include_denied, FILE *msg)
+{
+    const struct sbox_changes *c = &a->dirs[i].ch;
+    char buf[PATH_MAX * 4], why[PATH_MAX * 4];
+    for (size_t k = 0; k < c->n; k++) {
+        struct sbox_apply_verdict *v = verdict_on(a, i, k);
+        if (!v->change->selected)
+            continue;
+        if (v->change->denied && !include_denied) {
+            sbox_capture_deny_text(v->change, why, sizeof why);
+            fprintf(msg, "sbox: apply: left out %s: %s (--include-denied applies it)\n",
+                    sbox_text_shown(v->change->rel, buf, sizeof buf), why);
+            leave_out(v, SBOX_VERDICT_DENIED, sbox_xstrdup(why));
+        } else if (v->change->refused) {
+            fprintf(msg, "sbox: apply: refused %s: %s\n",
+                    sbox_text_shown(v->change->rel, buf, sizeof buf), v->change->refused);
+            leave_out(v, SBOX_VERDICT_REFUSED, sbox_xstrdup(v->change->refused));
         }
     }
-    /* Symlinks as apply will leave the directory: what they lead through may be left out.
-     * Leaving one out can change another's way, so until nothing changes. */
+    for (size_t k = 0; k < c->n; k++) {
+        const struct sbox_change *p = &c->v[k];
+        if (p->selected || p->kind == SBOX_DELETED || !S_ISDIR(p->now.st_mode) ||
+            (p->real_present && S_ISDIR(p->real.st_mode)))
+            continue;
+        for (size_t j = k + 1; j < c->n && sbox_capture_names_or_holds(p->rel, c->v[j].rel); j++)
+            if (c->v[j].selected && c->v[j].kind != SBOX_DELETED) {
+                fprintf(msg, "sbox: apply: left out %s: its directory is left out\n",
+                        sbox_text_shown(c->v[j].rel, buf, sizeof buf));
+                leave_out(verdict_on(a, i, j), SBOX_VERDICT_DENIED,
+                          sbox_xstrdup("its directory is left out"));
+            }
+    }
+}
+
+/* Symlinks as apply will leave the directory: what they lead through may be left out.
+ * Leaving one out can change another's way, so until nothing changes. */
+static void judge_links(struct sbox_apply *a, FILE *msg)
+{
+    static const char out[] =
+        "a symlink that would lead out of the directory through what is left out";
+    char buf[PATH_MAX * 4];
     for (bool again = true; again;) {
         again = false;
-        for (size_t i = 0; i < cap.n_dirs; i++)
-            for (size_t k = 0; k < d[i].ch.n; k++) {
-                struct sbox_change *ch = &d[i].ch.v[k];
+        for (size_t i = 0; i < a->cap.n_dirs; i++)
+            for (size_t k = 0; k < a->dirs[i].ch.n; k++) {
+                struct sbox_apply_dir *d = &a->dirs[i];
+                struct sbox_change *ch = &d->ch.v[k];
                 if (!ch->selected || ch->kind == SBOX_DELETED || !S_ISLNK(ch->now.st_mode) ||
-                    sbox_changes_link_lands_inside(&d[i].ch, k, d[i].upper, d[i].real))
+                    sbox_changes_link_lands_inside(&d->ch, k, d->upper, d->real))
                     continue;
-                fprintf(stderr,
-                        "sbox: apply: refused %s: a symlink that would lead out of the "
-                        "directory through what is left out\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf));
-                ch->selected = false;
-                refused++;
+                fprintf(msg, "sbox: apply: refused %s: %s\n",
+                        sbox_text_shown(ch->rel, buf, sizeof buf), out);
+                leave_out(verdict_on(a, i, k), SBOX_VERDICT_REFUSED, sbox_xstrdup(out));
                 again = true;
             }
     }
-    for (size_t i = 0; i < cap.n_dirs; i++) {
-        unsigned long long need = 0;
-        struct statvfs fs;
-        for (size_t k = 0; k < d[i].ch.n; k++) {
-            const struct sbox_change *ch = &d[i].ch.v[k];
-            const char *w;
-            if (!ch->selected)
+}
+
+/* Whether each change that lands can land whole, and has not changed since the run: a change
+ * that cannot, or a conflict, stops everything. Such a change stays chosen: what comes after
+ * it is judged as if it landed. Then whether the directory has room for the files. */
+static void judge_landing(struct sbox_apply *a, size_t i, const char *home, FILE *msg)
+{
+    struct sbox_apply_dir *d = &a->dirs[i];
+    const struct sbox_capture_dir *cd = &a->cap.dirs[i];
+    char buf[PATH_MAX * 4], where[PATH_MAX * 4];
+    unsigned long long need = 0;
+    struct statvfs fs;
+    for (size_t k = 0; k < d->ch.n; k++) {
+        struct sbox_apply_verdict *v = verdict_on(a, i, k);
+        const struct sbox_change *ch = v->change;
+        const char *w;
+        if (!ch->selected)
+            continue;
+        if (ch->kind != SBOX_DELETED && S_ISREG(ch->now.st_mode)) {
+            /* What apply will read, read now: a failure halfway would leave half. */
+            int fd = sys_openat2(d->upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
+            if (fd < 0) {
+                v->why = sbox_xasprintf("the capture's copy cannot be read (%s)", strerror(errno));
+                v->verdict = SBOX_VERDICT_BLOCKED;
+                fprintf(msg, "sbox: apply: %s cannot land: %s\n",
+                        sbox_text_shown(ch->rel, buf, sizeof buf), v->why);
                 continue;
-            if (ch->kind != SBOX_DELETED && S_ISREG(ch->now.st_mode)) {
-                /* What apply will read, read now: a failure halfway would leave half. */
-                int fd =
-                    sys_openat2(d[i].upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-                if (fd < 0) {
-                    fprintf(stderr,
-                            "sbox: apply: %s cannot land: the capture's copy cannot be "
-                            "read (%s)\n",
-                            sbox_text_shown(ch->rel, buf, sizeof buf), strerror(errno));
-                    blocks++;
-                    continue;
-                }
-                close(fd);
-                need += (unsigned long long)ch->now.st_blocks * 512;
             }
-            if ((w = blocked(&d[i].ch, k))) {
-                fprintf(stderr, "sbox: apply: %s cannot land: %s\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf), w);
-                blocks++;
-            } else if ((w = sbox_capture_conflict(&cap, &recs, cap.dirs[i].slot, ch, d[i].real))) {
-                _cleanup_free_ char *t = sbox_text_tilde(cap.dirs[i].path, home);
-                fprintf(stderr, "sbox: apply: conflict: %s in %s was %s\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf),
-                        sbox_text_shown(t, why, sizeof why), w);
-                conflicts++;
-            }
+            close(fd);
+            need += (unsigned long long)ch->now.st_blocks * 512;
         }
-        if (fstatvfs(d[i].real, &fs) == 0 &&
-            need > (unsigned long long)fs.f_bavail * (unsigned long long)fs.f_frsize) {
-            _cleanup_free_ char *t = sbox_text_tilde(cap.dirs[i].path, home);
-            fprintf(stderr, "sbox: apply: the files need %llu MiB, and %s has %llu MiB free\n",
-                    need >> 20, sbox_text_shown(t, why, sizeof why),
-                    ((unsigned long long)fs.f_bavail * fs.f_frsize) >> 20);
-            blocks++;
+        if ((w = blocked(&d->ch, k))) {
+            fprintf(msg, "sbox: apply: %s cannot land: %s\n",
+                    sbox_text_shown(ch->rel, buf, sizeof buf), w);
+            v->verdict = SBOX_VERDICT_BLOCKED;
+            v->why = sbox_xstrdup(w);
+        } else if ((w = sbox_capture_conflict(&a->cap, &a->recs, cd->slot, ch, d->real))) {
+            _cleanup_free_ char *t = sbox_text_tilde(cd->path, home);
+            fprintf(msg, "sbox: apply: conflict: %s in %s was %s\n",
+                    sbox_text_shown(ch->rel, buf, sizeof buf),
+                    sbox_text_shown(t, where, sizeof where), w);
+            v->verdict = SBOX_VERDICT_CONFLICT;
+            v->why = sbox_xstrdup(w);
         }
     }
-    if (conflicts || blocks) {
-        if (conflicts)
-            fprintf(stderr,
-                    "sbox: apply: nothing applied: %lu %s changed since the run%s (apply other "
-                    "paths by name, or run the build again)\n",
-                    conflicts, sbox_text_plural(conflicts, "path", "paths"),
-                    blocks ? ", and changes that cannot land whole" : "");
-        else
-            fprintf(stderr,
-                    "sbox: apply: nothing applied: %lu %s cannot land whole (apply other paths "
-                    "by name)\n",
-                    blocks, sbox_text_plural(blocks, "change", "changes"));
-        status = 1;
-        goto out;
+    if (fstatvfs(d->real, &fs) == 0 &&
+        need > (unsigned long long)fs.f_bavail * (unsigned long long)fs.f_frsize) {
+        _cleanup_free_ char *t = sbox_text_tilde(cd->path, home);
+        fprintf(msg, "sbox: apply: the files need %llu MiB, and %s has %llu MiB free\n", need >> 20,
+                sbox_text_shown(t, where, sizeof where),
+                ((unsigned long long)fs.f_bavail * fs.f_frsize) >> 20);
+        a->short_of_space++;
     }
+}
+
+int sbox_apply_judge(struct sbox_apply *a, bool include_denied, const char *home, FILE *msg)
+{
+    size_t conflicts, blocks, total = 0;
+    for (size_t i = 0; i < a->cap.n_dirs; i++)
+        total += a->dirs[i].ch.n;
+    a->v = sbox_xmalloc((total + 1) * sizeof *a->v);
+    for (size_t i = 0; i < a->cap.n_dirs; i++) {
+        a->dirs[i].first = a->n;
+        for (size_t k = 0; k < a->dirs[i].ch.n; k++) {
+            struct sbox_change *ch = &a->dirs[i].ch.v[k];
+            a->v[a->n++] = (struct sbox_apply_verdict){
+                .dir = i,
+                .change = ch,
+                .verdict = ch->selected ? SBOX_VERDICT_LANDS : SBOX_VERDICT_UNCHOSEN,
+            };
+        }
+    }
+    for (size_t i = 0; i < a->cap.n_dirs; i++)
+        judge_left_out(a, i, include_denied, msg);
+    judge_links(a, msg);
+    for (size_t i = 0; i < a->cap.n_dirs; i++)
+        judge_landing(a, i, home, msg);
+
+    conflicts = count_verdicts(a, SBOX_VERDICT_CONFLICT);
+    blocks = count_verdicts(a, SBOX_VERDICT_BLOCKED) + a->short_of_space;
+    if (conflicts)
+        fprintf(msg,
+                "sbox: apply: nothing applied: %zu %s changed since the run%s (apply other "
+                "paths by name, or run the build again)\n",
+                conflicts, sbox_text_plural(conflicts, "path", "paths"),
+                blocks ? ", and changes that cannot land whole" : "");
+    else if (blocks)
+        fprintf(msg,
+                "sbox: apply: nothing applied: %zu %s cannot land whole (apply other paths "
+                "by name)\n",
+                blocks, sbox_text_plural(blocks, "change", "changes"));
+    return conflicts || blocks ? 1 : 0;
+}
+
+/* ---- landing ----------------------------------------------------------------------------- */
+
+void sbox_apply_list(const struct sbox_apply *a, FILE *out)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i].verdict == SBOX_VERDICT_LANDS)
+            sbox_capture_stat_line(out, a->v[i].change);
+}
+
+/* The first of the signals in stop that is pending, or 0. */
+static int pending_stop(const sigset_t *stop)
+{
+    sigset_t pending;
+    sigpending(&pending);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(stop, sig) && sigismember(&pending, sig))
+            return sig;
+    return 0;
+}
+
+int sbox_apply_land(const struct sbox_apply *a, FILE *msg)
+{
+    unsigned long applied = 0, added = 0, deleted = 0, kept_dirs = 0;
+    size_t denied = count_verdicts(a, SBOX_VERDICT_DENIED);
+    size_t refused = count_verdicts(a, SBOX_VERDICT_REFUSED);
+    char buf[PATH_MAX * 4];
+    sigset_t stop, old_mask;
+    int status = refused ? 1 : 0;
+
     /* ^C and the like end the apply between two changes, never inside one (which would leave
      * a temporary file behind): each change lands whole or not at all. */
     sigemptyset(&stop);
@@ -398,69 +517,65 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
     sigaddset(&stop, SIGHUP);
     sigaddset(&stop, SIGQUIT);
     sigprocmask(SIG_BLOCK, &stop, &old_mask);
-    masked = true;
-    for (size_t i = 0; i < cap.n_dirs; i++) {
-        for (size_t k = 0; k < d[i].ch.n; k++) {
-            struct sbox_change *ch = &d[i].ch.v[k];
-            bool kept = false;
-            sigset_t pending;
-            int r;
-            if (!ch->selected)
-                continue;
-            if (dry_run) {
-                sbox_capture_stat_line(out, ch);
-                continue;
-            }
-            sigpending(&pending);
-            for (int sig = 1; sig < NSIG && !stopped; sig++)
-                if (sigismember(&stop, sig) && sigismember(&pending, sig))
-                    stopped = sig;
-            if (stopped) {
-                fprintf(stderr,
-                        "sbox: apply: interrupted after %lu changes; run it again to "
-                        "land the rest\n",
-                        applied);
-                status = 128 + stopped;
-                goto out;
-            }
-            r = write_change(d[i].real, d[i].upper, ch, &kept);
-            if (r < 0) {
-                fprintf(stderr, "sbox: apply: %s: %s; stopped after %lu changes\n",
-                        sbox_text_shown(ch->rel, buf, sizeof buf), strerror(-r), applied);
-                status = 1;
-                goto out;
-            }
-            if (kept) {
-                kept_dirs++;
-                continue;
-            }
-            applied++;
-            added += ch->kind == SBOX_ADDED;
-            deleted += ch->kind == SBOX_DELETED;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct sbox_apply_verdict *v = &a->v[i];
+        const struct sbox_apply_dir *d = &a->dirs[v->dir];
+        bool kept = false;
+        int sig, r;
+        if (v->verdict != SBOX_VERDICT_LANDS)
+            continue;
+        if ((sig = pending_stop(&stop))) {
+            fprintf(msg,
+                    "sbox: apply: interrupted after %lu changes; run it again to land the "
+                    "rest\n",
+                    applied);
+            status = 128 + sig;
+            goto out;
         }
+        r = write_change(d->real, d->upper, v->change, &kept);
+        if (r < 0) {
+            fprintf(msg, "sbox: apply: %s: %s; stopped after %lu changes\n",
+                    sbox_text_shown(v->change->rel, buf, sizeof buf), strerror(-r), applied);
+            status = 1;
+            goto out;
+        }
+        if (kept) {
+            kept_dirs++;
+            continue;
+        }
+        applied++;
+        added += v->change->kind == SBOX_ADDED;
+        deleted += v->change->kind == SBOX_DELETED;
     }
-    if (!dry_run) {
-        fprintf(stderr, "sbox: applied %lu %s from capture %s (%lu added, %lu deleted)", applied,
-                sbox_text_plural(applied, "change", "changes"), cap.id, added, deleted);
-        if (denied || refused)
-            fprintf(stderr, "; left out %lu denied, %lu refused", denied, refused);
-        if (kept_dirs)
-            fprintf(stderr, "; %lu %s kept, holding what was left out", kept_dirs,
-                    sbox_text_plural(kept_dirs, "directory", "directories"));
-        fputc('\n', stderr);
-    }
-    status = refused ? 1 : 0;
+    fprintf(msg, "sbox: applied %lu %s from capture %s (%lu added, %lu deleted)", applied,
+            sbox_text_plural(applied, "change", "changes"), a->cap.id, added, deleted);
+    if (denied || refused)
+        fprintf(msg, "; left out %zu denied, %zu refused", denied, refused);
+    if (kept_dirs)
+        fprintf(msg, "; %lu %s kept, holding what was left out", kept_dirs,
+                sbox_text_plural(kept_dirs, "directory", "directories"));
+    fputc('\n', msg);
 out:
-    for (size_t i = 0; d && i < cap.n_dirs; i++) {
-        sbox_changes_free(&d[i].ch);
-        sbox_closep(&d[i].real);
-        sbox_closep(&d[i].upper);
-    }
-    sbox_capture_records_free(&recs);
-    sbox_closep(&lock);
-    sbox_capture_free(&cap);
     /* A signal held back ends sbox now, as it would have (the status says so too). */
-    if (masked)
-        sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    fflush(msg);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    return status;
+}
+
+int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
+                       char *const *paths, const char *cwd, const char *home, FILE *out)
+{
+    struct sbox_apply a;
+    int status = sbox_apply_open(&a, store, id, paths, cwd, home, stderr);
+    if (status)
+        return status;
+    status = sbox_apply_judge(&a, include_denied, home, stderr);
+    if (status == 0 && dry_run) {
+        sbox_apply_list(&a, out);
+        status = count_verdicts(&a, SBOX_VERDICT_REFUSED) ? 1 : 0;
+    } else if (status == 0) {
+        status = sbox_apply_land(&a, stderr);
+    }
+    sbox_apply_free(&a);
     return status;
 }

@@ -1,6 +1,8 @@
 /* Unit tests for sbox apply on made-up captures: a store, an upper layer and a directory in a
- * temporary directory, recorded by sbox_capture_end as a run's end would. What lands, what is
- * left out or refused, and conflicts that stop everything. */
+ * temporary directory, recorded by sbox_capture_end as a run's end would. The verdict on each
+ * change (sbox_apply_judge), then what lands, what is left out or refused, and conflicts that
+ * stop everything. */
+#include "capture-apply.h"
 #include "capture.h"
 #include "cleanup.h"
 #include "tap.h"
@@ -181,6 +183,31 @@ static void has(const char *text, const char *what, const char *name)
         printf("#   want: '%s'\n#   in: '%s'\n", what, text ? text : "(null)");
 }
 
+/* The verdict list of capture id: "KIND path: verdict (why)" lines, after the status of
+ * opening and judging it ("open 0, judge 1"); msg gets their lines. */
+static char *verdicts(const char *id, char *const *paths, char **msg)
+{
+    static const char *const names[] = {"unchosen", "lands",    "denied",
+                                        "refused",  "conflict", "blocked"};
+    struct sbox_apply a;
+    char *out = NULL;
+    size_t n = 0, m = 0;
+    FILE *f = open_memstream(&out, &n), *mf = open_memstream(msg, &m);
+    int r = sbox_apply_open(&a, store, id, paths, NULL, base, mf);
+    fprintf(f, "open %d", r);
+    if (r == 0) {
+        fprintf(f, ", judge %d\n", sbox_apply_judge(&a, false, base, mf));
+        for (size_t i = 0; i < a.n; i++)
+            fprintf(f, "%c %s: %s%s%s%s\n", "AMD"[a.v[i].change->kind], a.v[i].change->rel,
+                    names[a.v[i].verdict], a.v[i].why ? " (" : "", a.v[i].why ? a.v[i].why : "",
+                    a.v[i].why ? ")" : "");
+        sbox_apply_free(&a);
+    }
+    fclose(mf);
+    fclose(f);
+    return out;
+}
+
 /* A hostile build: edits, additions, a deletion, a denied file, symlinks out (one of them
  * only through what apply leaves out), a fifo. */
 static void test_hostile(void)
@@ -217,6 +244,37 @@ static void test_hostile(void)
     }
     end_capture("0000000a");
     before = snapshot(proj);
+
+    {
+        _cleanup_free_ char *msg = NULL, *got = verdicts("0000000a", NULL, &msg);
+        is_str(got,
+               "open 0, judge 0\n"
+               "A .envrc: denied (matches capture-deny `.envrc`)\n"
+               "D c.txt: lands\n"
+               "M a.txt: lands\n"
+               "A abs: refused (an absolute symlink)\n"
+               "A ff: refused (a fifo)\n"
+               "A fine: lands\n"
+               "A new.txt: lands\n"
+               "A p: lands\n"
+               "D s/q: denied (matches capture-deny `/s/q/**`)\n"
+               "A s/q: denied (matches capture-deny `/s/q/**`)\n"
+               "A sub: lands\n"
+               "A sub/f: lands\n"
+               "A thru: refused (a symlink that would lead out of the directory through what is "
+               "left out)\n"
+               "A up: refused (a symlink leading out of the directory)\n",
+               "the verdict on each change");
+        has(msg, "sbox: apply: refused thru:", "... with a line for each left out");
+        ok(!strstr(msg, "fine") && !strstr(msg, "new.txt"), "... and none for what lands");
+        free(got);
+        free(msg);
+        got = verdicts("0000000a", (char *const[]){"sub/f", NULL}, &msg);
+        has(got, "A sub: lands\nA sub/f: lands\n", "a path chooses its new directory too");
+        has(got, "M a.txt: unchosen\n", "... and not the others");
+        ok(strstr(got, "refused") == NULL && strstr(got, "denied") == NULL,
+           "... which are not judged");
+    }
 
     r = apply("0000000a", false, true, NULL);
     is_str(r.out,
@@ -304,6 +362,22 @@ static void test_conflicts(void)
     put(proj, "same.txt", "same\n"); /* written back with its bytes: no conflict */
     before = snapshot(proj);
 
+    {
+        _cleanup_free_ char *msg = NULL, *got = verdicts("0000000b", NULL, &msg);
+        is_str(got,
+               "open 0, judge 1\n"
+               "M a.txt: conflict (changed since the run ended)\n"
+               "M b.txt: lands\n"
+               "A c.txt: conflict (deleted since the run ended)\n" /* c.txt is gone now */
+               "M same.txt: lands\n",
+               "conflicts are verdicts, and stop everything");
+        has(msg, "nothing applied: 2 paths changed since the run", "... saying so");
+        free(got);
+        free(msg);
+        got = verdicts("0000000b", (char *const[]){"zzz", NULL}, &msg);
+        is_str(got, "open 125", "a path that chooses nothing: status 125 before any verdict");
+    }
+
     r = apply("0000000b", false, true, NULL);
     ok(r.status == 1, "--dry-run over conflicts: status 1 (%d)", r.status);
     is_str(r.out, "", "... and lists nothing");
@@ -329,6 +403,32 @@ static void test_conflicts(void)
     file_is(proj, "b.txt", "b2\n", "... and land");
     file_is(proj, "a.txt", "mine, longer\n", "... while the conflicting file stays");
     result_free(&r);
+}
+
+/* A file that replaces a directory holding a denied path cannot land whole. */
+static void test_blocked(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj4", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *got = NULL;
+
+    mkdir(proj, 0755);
+    dir_at(proj, "conf");
+    put(proj, "conf/.envrc", "export A=1\n");
+    put(proj, "conf/c", "c\n");
+    upper = make_capture("0000000d", proj, (char *const[]){".envrc", NULL});
+    put(upper, "conf", "file\n");
+    end_capture("0000000d");
+    got = verdicts("0000000d", NULL, &msg);
+    is_str(got,
+           "open 0, judge 1\n"
+           "D conf/.envrc: denied (matches capture-deny `.envrc`)\n"
+           "D conf/c: lands\n"
+           "D conf: lands\n"
+           "A conf: blocked (the directory it replaces holds paths that are left out)\n",
+           "a change that cannot land whole is blocked");
+    has(msg,
+        "sbox: apply: nothing applied: 1 change cannot land whole (apply other paths by name)\n",
+        "... and nothing is applied");
 }
 
 /* A run sbox did not see end (no records): the start time alone tells. */
@@ -365,6 +465,7 @@ int main(void)
     mkdir(store, 0700);
     test_hostile();
     test_conflicts();
+    test_blocked();
     test_unended();
     cmd = sbox_xasprintf("rm -rf '%s'", base);
     ok(system(cmd) == 0, "clean up");
