@@ -170,27 +170,12 @@ void sbox_capture_abort(struct sbox_capture_run *run)
     run_free(run);
 }
 
-int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
-                       struct sbox_error *err)
+/* The captured directories, opened first: what is opened here is what the child lays the
+ * overlay over, and its resolved path is what apply writes to later. */
+static int open_dirs(const struct sbox_plan *p, struct sbox_capture_run *run,
+                     struct sbox_error *err)
 {
-    _cleanup_close_ int root = -1, dfd = -1, mfd = -1;
-    _cleanup_free_ char *meta = NULL;
-    struct timespec now;
-    struct statfs sfs;
-    const char *why;
-    size_t len = 0;
-    char id[9], real[PATH_MAX];
-    FILE *f;
-    int r;
-
-    memset(run, 0, sizeof *run);
-    run->store_fd = run->lock_fd = -1;
-    run->n_mounts = p->n_mounts;
-    run->src_fds = sbox_xmalloc((p->n_mounts + 1) * sizeof *run->src_fds);
-    for (size_t i = 0; i < p->n_mounts; i++)
-        run->src_fds[i] = -1;
-    /* The captured directories first: what is opened here is what the child lays the overlay
-     * over, and its resolved path is what apply writes to later. */
+    char real[PATH_MAX];
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         struct stat st;
@@ -206,64 +191,99 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         else
             run->src_fds[i] = sys_openat2(AT_FDCWD, m->src, O_PATH | O_DIRECTORY | O_CLOEXEC,
                                           RESOLVE_NO_SYMLINKS);
-        if (run->src_fds[i] < 0 || fstat(run->src_fds[i], &st) < 0) {
-            r = sbox_error(err, errno == ELOOP ? 0 : errno, "%s: `%s`%s", where, m->src,
-                           errno == ELOOP ? ": a symlink was put in its way" : "");
-            goto fail;
-        }
-        if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0 || strcmp(real, m->src) != 0) {
-            r = sbox_error(err, 0, "%s: `%s` moved while sbox started: run it again", where,
-                           m->src);
-            goto fail;
-        }
-        if (st.st_uid != p->host_uid) {
-            r = sbox_error(err, 0,
-                           "%s: `%s` belongs to another user: sbox apply could not write it", where,
-                           m->src);
-            goto fail;
-        }
+        if (run->src_fds[i] < 0 || fstat(run->src_fds[i], &st) < 0)
+            return sbox_error(err, errno == ELOOP ? 0 : errno, "%s: `%s`%s", where, m->src,
+                              errno == ELOOP ? ": a symlink was put in its way" : "");
+        if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0 || strcmp(real, m->src) != 0)
+            return sbox_error(err, 0, "%s: `%s` moved while sbox started: run it again", where,
+                              m->src);
+        if (st.st_uid != p->host_uid)
+            return sbox_error(err, 0,
+                              "%s: `%s` belongs to another user: sbox apply could not write it",
+                              where, m->src);
     }
+    return 0;
+}
+
+/* ID/ under a new random id, in the store made (or checked) first. Its descriptor, or -errno. */
+static int make_capture_dir(const struct sbox_plan *p, struct sbox_capture_run *run,
+                            struct sbox_error *err)
+{
+    _cleanup_close_ int root = -1;
+    struct statfs sfs;
+    const char *why;
+    char id[9];
+    int dfd;
 
     root = open_store(p->capture_store, true, err);
-    if (root < 0) {
-        r = root;
-        goto fail;
-    }
-    if (fstatfs(root, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
-        r = sbox_error(err, 0,
-                       "capture store `%s` cannot hold an overlay's upper layer: %s (set "
-                       "XDG_STATE_HOME to a directory on another file system)",
-                       p->capture_store, why);
-        goto fail;
-    }
+    if (root < 0)
+        return root;
+    if (fstatfs(root, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type)))
+        return sbox_error(err, 0,
+                          "capture store `%s` cannot hold an overlay's upper layer: %s (set "
+                          "XDG_STATE_HOME to a directory on another file system)",
+                          p->capture_store, why);
     for (int tries = 0;; tries++) {
         uint32_t n = 0;
-        if (getrandom(&n, sizeof n, 0) != sizeof n) {
-            r = sbox_error(err, errno, "capture id");
-            goto fail;
-        }
+        if (getrandom(&n, sizeof n, 0) != sizeof n)
+            return sbox_error(err, errno, "capture id");
         snprintf(id, sizeof id, "%08x", n);
         if (mkdirat(root, id, 0700) == 0)
             break;
-        if (errno != EEXIST || tries > 100) {
-            r = sbox_error(err, errno, "capture store `%s/%s`", p->capture_store, id);
-            goto fail;
-        }
+        if (errno != EEXIST || tries > 100)
+            return sbox_error(err, errno, "capture store `%s/%s`", p->capture_store, id);
     }
     run->id = sbox_xstrdup(id);
     run->store = sbox_xasprintf("%s/%s", p->capture_store, id);
     dfd = openat(root, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0) {
-        r = sbox_error(err, errno, "capture store `%s`", run->store);
-        goto fail;
-    }
-    /* Held for the whole run: apply and discard leave a capture alone while it is written. */
+    if (dfd < 0)
+        return sbox_error(err, errno, "capture store `%s`", run->store);
+    return dfd;
+}
+
+/* Held for the whole run: apply and discard leave a capture alone while it is written. */
+static int lock_run(struct sbox_capture_run *run, int dfd, struct sbox_error *err)
+{
     run->lock_fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (run->lock_fd < 0 || flock(run->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
-        dprintf(run->lock_fd, "%d\n", (int)getpid()) < 0) {
-        r = sbox_error(err, errno, "capture store `%s`: lock", run->store);
-        goto fail;
-    }
+        dprintf(run->lock_fd, "%d\n", (int)getpid()) < 0)
+        return sbox_error(err, errno, "capture store `%s`: lock", run->store);
+    return 0;
+}
+
+/* N/, N/upper and N/work for the plan's mount N. */
+static int make_layers(const struct sbox_capture_run *run, int dfd, size_t i,
+                       struct sbox_error *err)
+{
+    char sub[32];
+    struct stat st;
+    mode_t mode;
+    snprintf(sub, sizeof sub, "%zu", i);
+    if (mkdirat(dfd, sub, 0700) < 0)
+        return sbox_error(err, errno, "capture store `%s`", run->store);
+    snprintf(sub, sizeof sub, "%zu/upper", i);
+    /* The upper's root mode is the directory's as seen inside. */
+    mode = fstat(run->src_fds[i], &st) == 0 ? (st.st_mode & 07777) : 0755;
+    if (mkdirat(dfd, sub, 0700) < 0 || fchmodat(dfd, sub, mode, 0) < 0)
+        return sbox_error(err, errno, "capture store `%s`", run->store);
+    snprintf(sub, sizeof sub, "%zu/work", i);
+    if (mkdirat(dfd, sub, 0700) < 0)
+        return sbox_error(err, errno, "capture store `%s`", run->store);
+    return 0;
+}
+
+/* ID/meta: the start time, the command, each captured directory by the path its descriptor
+ * has (its layers made on the way), the deny patterns. */
+static int write_meta(const struct sbox_plan *p, const struct sbox_capture_run *run, int dfd,
+                      struct sbox_error *err)
+{
+    _cleanup_close_ int mfd = -1;
+    _cleanup_free_ char *meta = NULL;
+    struct timespec now;
+    size_t len = 0;
+    char real[PATH_MAX];
+    FILE *f;
+    int r = 0;
 
     clock_gettime(CLOCK_REALTIME, &now);
     f = open_memstream(&meta, &len);
@@ -277,41 +297,17 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         put_escaped(f, q);
     }
     fputc('\n', f);
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        char sub[32];
+    for (size_t i = 0; i < p->n_mounts && r == 0; i++) {
         if (run->src_fds[i] < 0)
             continue;
         if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0) {
-            fclose(f);
             r = sbox_error(err, errno, "capture `%s`", p->mounts[i].src);
-            goto fail;
+            break;
         }
         fprintf(f, "dir %zu ", i);
         put_escaped(f, real);
         fputc('\n', f);
-        snprintf(sub, sizeof sub, "%zu", i);
-        if (mkdirat(dfd, sub, 0700) < 0) {
-            fclose(f);
-            r = sbox_error(err, errno, "capture store `%s`", run->store);
-            goto fail;
-        }
-        snprintf(sub, sizeof sub, "%zu/upper", i);
-        {
-            /* The upper's root mode is the directory's as seen inside. */
-            struct stat st;
-            mode_t mode = fstat(run->src_fds[i], &st) == 0 ? (st.st_mode & 07777) : 0755;
-            if (mkdirat(dfd, sub, 0700) < 0 || fchmodat(dfd, sub, mode, 0) < 0) {
-                fclose(f);
-                r = sbox_error(err, errno, "capture store `%s`", run->store);
-                goto fail;
-            }
-        }
-        snprintf(sub, sizeof sub, "%zu/work", i);
-        if (mkdirat(dfd, sub, 0700) < 0) {
-            fclose(f);
-            r = sbox_error(err, errno, "capture store `%s`", run->store);
-            goto fail;
-        }
+        r = make_layers(run, dfd, i, err);
     }
     for (size_t i = 0; i < p->n_capture_deny; i++) {
         fputs("deny ", f);
@@ -319,11 +315,40 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         fputc('\n', f);
     }
     fclose(f);
+    if (r < 0)
+        return r;
     mfd = openat(dfd, "meta", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len) {
-        r = sbox_error(err, errno, "capture store `%s`: meta", run->store);
+    if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len)
+        return sbox_error(err, errno, "capture store `%s`: meta", run->store);
+    return 0;
+}
+
+int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
+                       struct sbox_error *err)
+{
+    _cleanup_close_ int dfd = -1;
+    int r;
+
+    memset(run, 0, sizeof *run);
+    run->store_fd = run->lock_fd = -1;
+    run->n_mounts = p->n_mounts;
+    run->src_fds = sbox_xmalloc((p->n_mounts + 1) * sizeof *run->src_fds);
+    for (size_t i = 0; i < p->n_mounts; i++)
+        run->src_fds[i] = -1;
+    r = open_dirs(p, run, err);
+    if (r < 0)
+        goto fail;
+    dfd = make_capture_dir(p, run, err);
+    if (dfd < 0) {
+        r = dfd;
         goto fail;
     }
+    r = lock_run(run, dfd, err);
+    if (r < 0)
+        goto fail;
+    r = write_meta(p, run, dfd, err);
+    if (r < 0)
+        goto fail;
     run->store_fd = open(run->store, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (run->store_fd < 0) {
         r = sbox_error(err, errno, "capture store `%s`", run->store);
