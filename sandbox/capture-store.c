@@ -1,6 +1,5 @@
-/* capture.c: the capture store (STATE_HOME/sbox/captures/ID), and reading, showing and applying
- * what a run wrote. Reads a capture as hostile; writes to a captured directory only in apply,
- * and there never outside it, never through a symlink, never a device, fifo or set-id file. */
+/* capture-store.c: the capture store (STATE_HOME/sbox/captures/ID: meta, lock, records, layers),
+ * from a run's start to discard. Reads a capture as hostile; never writes a captured directory. */
 #include "capture-store.h"
 #include "capture.h"
 #include "changes.h"
@@ -15,9 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -25,11 +22,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
-/* ---- names and text ---------------------------------------------------------------------- */
+/* ---- lines and ids ------------------------------------------------------------------------ */
 
 /* A line of the store's files: backslash, newline and tab escaped, so any name fits. */
 static void put_escaped(FILE *f, const char *s)
@@ -79,7 +75,6 @@ void sbox_capture_raise_nofile(void)
 
 /* ---- the store ----------------------------------------------------------------------------- */
 
-/* Makes path and its missing parents, mode 0700 (the XDG rule for state directories). */
 /* The store's root, made if asked: the caller's own, private directory. */
 static int open_store(const char *store, bool create, struct sbox_error *err)
 {
@@ -101,6 +96,7 @@ static int open_store(const char *store, bool create, struct sbox_error *err)
     return fd;
 }
 
+/* An argument as a shell would read it back: meta's command line is shown by sbox captures. */
 static char *quote_arg(const char *a)
 {
     char *out = NULL;
@@ -121,12 +117,12 @@ static char *quote_arg(const char *a)
     return out;
 }
 
-/* Makes store when a writable bind of the plan would show where it goes. */
 static char *real_path(const char *path)
 {
     return realpath(path, NULL);
 }
 
+/* Makes store when a writable bind of the plan would show where it goes. */
 static void prepare_one(const struct sbox_plan *p, const char *store)
 {
     _cleanup_free_ char *full = sbox_path_normalize(store);
