@@ -196,7 +196,7 @@ struct sbox_plan {
     bool limits_strict; /* a limit that cannot be enforced exactly is an error */
     struct sbox_origin limits_strict_origin;
     /* capture-deny: paths in a captured directory that `sbox apply` leaves out unless told
-     * (capture.c); built-in ones first, until an empty value resets the list. */
+     * (capture-apply.c); built-in ones first, until an empty value resets the list. */
     struct sbox_pattern *capture_deny;
     size_t n_capture_deny;
     bool capture_deny_builtin; /* the built-in patterns are still the list's first */

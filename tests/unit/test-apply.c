@@ -1,0 +1,473 @@
+/* Unit tests for sbox apply on made-up captures: a store, an upper layer and a directory in a
+ * temporary directory, recorded by sbox_capture_end as a run's end would. The verdict on each
+ * change (sbox_apply_judge), then what lands, what is left out or refused, and conflicts that
+ * stop everything. */
+#include "capture-apply.h"
+#include "capture.h"
+#include "cleanup.h"
+#include "tap.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char base[PATH_MAX], store[PATH_MAX + 16];
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+static void link_at(const char *dir, const char *name, const char *target)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    if (symlink(target, path) < 0)
+        printf("# symlink %s: %s\n", path, strerror(errno));
+}
+
+static void dir_at(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    mkdir(path, 0755);
+}
+
+/* The text of dir/name, or "(none)". */
+static char *text_of(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    char buf[256];
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return sbox_xstrdup("(none)");
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    return sbox_xstrdup(buf);
+}
+
+static char *target_of(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    char buf[PATH_MAX];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = '\0';
+    return sbox_xstrdup(n > 0 ? buf : "(none)");
+}
+
+static void file_is(const char *dir, const char *name, const char *want, const char *what)
+{
+    _cleanup_free_ char *got = text_of(dir, name);
+    is_str(got, want, "%s", what);
+}
+
+static void link_is(const char *dir, const char *name, const char *want, const char *what)
+{
+    _cleanup_free_ char *got = target_of(dir, name);
+    is_str(got, want, "%s", what);
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* Every name, type and size below dir, for "nothing was written" checks. */
+static char *snapshot(const char *dir)
+{
+    _cleanup_free_ char *cmd =
+        sbox_xasprintf("cd '%s' && find . -printf '%%p %%y %%s %%l\\n' | LC_ALL=C sort", dir);
+    char *out = NULL, buf[4096];
+    size_t n = 0, got;
+    FILE *f = open_memstream(&out, &n), *p = popen(cmd, "r");
+    while (p && (got = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, got, f);
+    if (p)
+        pclose(p);
+    fclose(f);
+    return out;
+}
+
+/* A capture ID of the directory dir (mount slot 0), as sbox_capture_begin makes it: meta
+ * (started now, after dir was made) and an empty upper layer, whose path is returned. The layer
+ * is marked as fuse-overlayfs's, whose whiteouts (.wh.NAME) any user can make. */
+static char *make_capture(const char *id, const char *dir, char *const *deny)
+{
+    _cleanup_free_ char *cdir = sbox_xasprintf("%s/%s", store, id);
+    _cleanup_free_ char *slot = sbox_xasprintf("%s/0", cdir);
+    char *upper = sbox_xasprintf("%s/0/upper", cdir);
+    _cleanup_free_ char *meta = NULL;
+    struct timespec now;
+    FILE *f;
+    mkdir(cdir, 0700);
+    mkdir(slot, 0700);
+    mkdir(upper, 0755);
+    put(slot, "fuse", "");
+    clock_gettime(CLOCK_REALTIME, &now);
+    meta = sbox_xasprintf("%s/meta", cdir);
+    f = fopen(meta, "w");
+    fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid 1\ncommand make\ndir 0 %s\n",
+            (long long)now.tv_sec, now.tv_nsec, dir);
+    for (size_t i = 0; deny && deny[i]; i++)
+        fprintf(f, "deny %s\n", deny[i]);
+    fclose(f);
+    return upper;
+}
+
+/* What sbox_capture_end records when the run is over: records, status and counts in meta. */
+static void end_capture(const char *id)
+{
+    struct sbox_capture_run run = {.store_fd = -1, .lock_fd = -1};
+    char **lines;
+    run.id = sbox_xstrdup(id);
+    run.store = sbox_xasprintf("%s/%s", store, id);
+    lines = sbox_capture_end(&run, 0, base);
+    ok(lines && lines[0] && strstr(lines[0], "review: sbox diff"), "capture %s ended: %s", id,
+       lines && lines[0] ? lines[0] : "(no summary)");
+    sbox_strv_free(lines);
+}
+
+struct result {
+    int status;
+    char *out, *err;
+};
+
+/* sbox apply, its standard output and its standard error kept. */
+static struct result apply(const char *id, bool include_denied, bool dry_run, char *const *paths)
+{
+    struct result r = {0};
+    size_t n = 0;
+    FILE *out = open_memstream(&r.out, &n);
+    int saved = dup(2), mem = memfd_create("stderr", MFD_CLOEXEC);
+    char buf[8192];
+    ssize_t got;
+    fflush(stderr);
+    dup2(mem, 2);
+    r.status = sbox_capture_apply(store, id, include_denied, dry_run, paths, NULL, base, out);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(out);
+    got = pread(mem, buf, sizeof buf - 1, 0);
+    buf[got > 0 ? got : 0] = '\0';
+    close(mem);
+    r.err = sbox_xstrdup(buf);
+    return r;
+}
+
+static void result_free(struct result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static void has(const char *text, const char *what, const char *name)
+{
+    ok(text && strstr(text, what), "%s", name);
+    if (!text || !strstr(text, what))
+        printf("#   want: '%s'\n#   in: '%s'\n", what, text ? text : "(null)");
+}
+
+/* The verdict list of capture id: "KIND path: verdict (why)" lines, after the status of
+ * opening and judging it ("open 0, judge 1"); msg gets their lines. */
+static char *verdicts(const char *id, char *const *paths, char **msg)
+{
+    static const char *const names[] = {"unchosen", "lands",    "denied",
+                                        "refused",  "conflict", "blocked"};
+    struct sbox_apply a;
+    char *out = NULL;
+    size_t n = 0, m = 0;
+    FILE *f = open_memstream(&out, &n), *mf = open_memstream(msg, &m);
+    int r = sbox_apply_open(&a, store, id, paths, NULL, base, mf);
+    fprintf(f, "open %d", r);
+    if (r == 0) {
+        fprintf(f, ", judge %d\n", sbox_apply_judge(&a, false, base, mf));
+        for (size_t i = 0; i < a.n; i++)
+            fprintf(f, "%c %s: %s%s%s%s\n", "AMD"[a.v[i].change->kind], a.v[i].change->rel,
+                    names[a.v[i].verdict], a.v[i].why ? " (" : "", a.v[i].why ? a.v[i].why : "",
+                    a.v[i].why ? ")" : "");
+        sbox_apply_free(&a);
+    }
+    fclose(mf);
+    fclose(f);
+    return out;
+}
+
+/* A hostile build: edits, additions, a deletion, a denied file, symlinks out (one of them
+ * only through what apply leaves out), a fifo. */
+static void test_hostile(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj", base);
+    _cleanup_free_ char *upper = NULL, *before = NULL, *after = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    put(proj, "a.txt", "one\n");
+    put(proj, "c.txt", "gone\n");
+    put(proj, "keep.txt", "keep\n");
+    dir_at(proj, "s");
+    link_at(proj, "s/q", "..");
+    upper = make_capture("0000000a", proj, (char *const[]){"/s/q/**", ".envrc", NULL});
+    put(upper, "a.txt", "two\n");
+    put(upper, "new.txt", "new\n");
+    put(upper, ".wh.c.txt", "");
+    dir_at(upper, "sub");
+    put(upper, "sub/f", "f\n");
+    put(upper, ".envrc", "export PATH=/evil\n");
+    link_at(upper, "abs", "/etc/passwd");
+    link_at(upper, "up", "../../escape");
+    link_at(upper, "fine", "a.txt");
+    /* s/q becomes a directory, which the deny pattern leaves out: apply leaves s/q the
+     * symlink to .. it is, so p/q/../../x (fine in the capture) would lead out. */
+    dir_at(upper, "s");
+    dir_at(upper, "s/q");
+    link_at(upper, "p", "s");
+    link_at(upper, "thru", "p/q/../../x");
+    {
+        _cleanup_free_ char *ff = sbox_xasprintf("%s/ff", upper);
+        ok(mkfifo(ff, 0644) == 0, "a fifo in the upper layer");
+    }
+    end_capture("0000000a");
+    before = snapshot(proj);
+
+    {
+        _cleanup_free_ char *msg = NULL, *got = verdicts("0000000a", NULL, &msg);
+        is_str(got,
+               "open 0, judge 0\n"
+               "A .envrc: denied (matches capture-deny `.envrc`)\n"
+               "D c.txt: lands\n"
+               "M a.txt: lands\n"
+               "A abs: refused (an absolute symlink)\n"
+               "A ff: refused (a fifo)\n"
+               "A fine: lands\n"
+               "A new.txt: lands\n"
+               "A p: lands\n"
+               "D s/q: denied (matches capture-deny `/s/q/**`)\n"
+               "A s/q: denied (matches capture-deny `/s/q/**`)\n"
+               "A sub: lands\n"
+               "A sub/f: lands\n"
+               "A thru: refused (a symlink that would lead out of the directory through what is "
+               "left out)\n"
+               "A up: refused (a symlink leading out of the directory)\n",
+               "the verdict on each change");
+        has(msg, "sbox: apply: refused thru:", "... with a line for each left out");
+        ok(!strstr(msg, "fine") && !strstr(msg, "new.txt"), "... and none for what lands");
+        free(got);
+        free(msg);
+        got = verdicts("0000000a", (char *const[]){"sub/f", NULL}, &msg);
+        has(got, "A sub: lands\nA sub/f: lands\n", "a path chooses its new directory too");
+        has(got, "M a.txt: unchosen\n", "... and not the others");
+        ok(strstr(got, "refused") == NULL && strstr(got, "denied") == NULL,
+           "... which are not judged");
+    }
+
+    r = apply("0000000a", false, true, NULL);
+    is_str(r.out,
+           "  D c.txt\n" /* the walk's order: .wh.c.txt comes first */
+           "  M a.txt\n"
+           "  A fine -> a.txt\n"
+           "  A new.txt\n"
+           "  A p -> s\n"
+           "  A sub/\n"
+           "  A sub/f\n",
+           "--dry-run lists what would land, and only that");
+    ok(r.status == 1, "--dry-run of a capture with refused paths: status 1 (%d)", r.status);
+    has(r.err,
+        "sbox: apply: left out .envrc: matches capture-deny `.envrc` (--include-denied "
+        "applies it)\n",
+        "--dry-run says what is left out");
+    has(r.err, "sbox: apply: refused abs: an absolute symlink\n",
+        "... an absolute symlink refused");
+    has(r.err, "sbox: apply: refused up: a symlink leading out of the directory\n",
+        "... a symlink leading out refused");
+    has(r.err, "sbox: apply: refused ff: a fifo\n", "... a fifo refused");
+    has(r.err, "sbox: apply: left out s/q: matches capture-deny `/s/q/**`",
+        "... a denied directory left out");
+    has(r.err,
+        "sbox: apply: refused thru: a symlink that would lead out of the directory through "
+        "what is left out\n",
+        "... a symlink out through what is left out");
+    ok(!strstr(r.err, "sbox: applied"), "--dry-run says nothing was applied");
+    after = snapshot(proj);
+    is_str(after, before, "--dry-run writes nothing");
+    result_free(&r);
+
+    r = apply("0000000a", false, false, NULL);
+    ok(r.status == 1, "apply of a capture with refused paths: status 1 (%d)", r.status);
+    is_str(r.out, "", "apply prints nothing on standard output");
+    has(r.err,
+        "sbox: applied 7 changes from capture 0000000a (5 added, 1 deleted); left out 3 "
+        "denied, 4 refused\n",
+        "apply counts what it did");
+    file_is(proj, "a.txt", "two\n", "a changed file lands");
+    file_is(proj, "new.txt", "new\n", "a new file lands");
+    file_is(proj, "sub/f", "f\n", "a new directory's file lands");
+    ok(!exists(proj, "c.txt"), "a deleted file goes");
+    file_is(proj, "keep.txt", "keep\n", "an untouched file stays");
+    link_is(proj, "fine", "a.txt", "a symlink inside lands");
+    ok(!exists(proj, ".envrc"), "a denied file does not land");
+    ok(!exists(proj, "abs") && !exists(proj, "up") && !exists(proj, "ff") && !exists(proj, "thru"),
+       "refused entries do not land");
+    link_is(proj, "s/q", "..", "the denied directory's place keeps its symlink");
+    ok(!exists(base, "x") && !exists(base, "escape"), "nothing lands outside");
+    result_free(&r);
+
+    r = apply("0000000a", true, false, (char *const[]){".envrc", NULL});
+    ok(r.status == 0, "--include-denied PATH: status 0 (%d)", r.status);
+    file_is(proj, ".envrc", "export PATH=/evil\n", "... and the denied file lands");
+    result_free(&r);
+
+    r = apply("0000000a", false, false, (char *const[]){"../escape", NULL});
+    ok(r.status == 125, "a path outside the directory: status 125 (%d)", r.status);
+    has(r.err, "names a path outside the captured directory", "... saying why");
+    result_free(&r);
+}
+
+/* The directory changed after the run: nothing is applied, but other paths may be by name. */
+static void test_conflicts(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj2", base);
+    _cleanup_free_ char *upper = NULL, *before = NULL, *after = NULL, *c = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    put(proj, "a.txt", "one\n");
+    put(proj, "b.txt", "b\n");
+    put(proj, "c.txt", "c\n");
+    put(proj, "same.txt", "same\n");
+    upper = make_capture("0000000b", proj, NULL);
+    put(upper, "a.txt", "two\n");
+    put(upper, "b.txt", "b2\n");
+    put(upper, "c.txt", "c2\n");
+    put(upper, "same.txt", "built\n");
+    end_capture("0000000b");
+    put(proj, "a.txt", "mine, longer\n");
+    c = sbox_xasprintf("%s/c.txt", proj);
+    unlink(c);
+    put(proj, "same.txt", "same\n"); /* written back with its bytes: no conflict */
+    before = snapshot(proj);
+
+    {
+        _cleanup_free_ char *msg = NULL, *got = verdicts("0000000b", NULL, &msg);
+        is_str(got,
+               "open 0, judge 1\n"
+               "M a.txt: conflict (changed since the run ended)\n"
+               "M b.txt: lands\n"
+               "A c.txt: conflict (deleted since the run ended)\n" /* c.txt is gone now */
+               "M same.txt: lands\n",
+               "conflicts are verdicts, and stop everything");
+        has(msg, "nothing applied: 2 paths changed since the run", "... saying so");
+        free(got);
+        free(msg);
+        got = verdicts("0000000b", (char *const[]){"zzz", NULL}, &msg);
+        is_str(got, "open 125", "a path that chooses nothing: status 125 before any verdict");
+    }
+
+    r = apply("0000000b", false, true, NULL);
+    ok(r.status == 1, "--dry-run over conflicts: status 1 (%d)", r.status);
+    is_str(r.out, "", "... and lists nothing");
+    result_free(&r);
+
+    r = apply("0000000b", false, false, NULL);
+    ok(r.status == 1, "apply over conflicts: status 1 (%d)", r.status);
+    has(r.err, "sbox: apply: conflict: a.txt in ~/proj2 was changed since the run ended\n",
+        "a file changed since the run is a conflict");
+    has(r.err, "sbox: apply: conflict: c.txt in ~/proj2 was deleted since the run ended\n",
+        "a file deleted since the run is a conflict");
+    ok(!strstr(r.err, "same.txt"), "a file written back with its bytes is none");
+    has(r.err,
+        "sbox: apply: nothing applied: 2 paths changed since the run (apply other paths by "
+        "name, or run the build again)\n",
+        "... and nothing is applied");
+    after = snapshot(proj);
+    is_str(after, before, "... not even what has no conflict");
+    result_free(&r);
+
+    r = apply("0000000b", false, false, (char *const[]){"b.txt", "same.txt", NULL});
+    ok(r.status == 0, "the paths without a conflict apply by name (%d)", r.status);
+    file_is(proj, "b.txt", "b2\n", "... and land");
+    file_is(proj, "a.txt", "mine, longer\n", "... while the conflicting file stays");
+    result_free(&r);
+}
+
+/* A file that replaces a directory holding a denied path cannot land whole. */
+static void test_blocked(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj4", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *got = NULL;
+
+    mkdir(proj, 0755);
+    dir_at(proj, "conf");
+    put(proj, "conf/.envrc", "export A=1\n");
+    put(proj, "conf/c", "c\n");
+    upper = make_capture("0000000d", proj, (char *const[]){".envrc", NULL});
+    put(upper, "conf", "file\n");
+    end_capture("0000000d");
+    got = verdicts("0000000d", NULL, &msg);
+    is_str(got,
+           "open 0, judge 1\n"
+           "D conf/.envrc: denied (matches capture-deny `.envrc`)\n"
+           "D conf/c: lands\n"
+           "D conf: lands\n"
+           "A conf: blocked (the directory it replaces holds paths that are left out)\n",
+           "a change that cannot land whole is blocked");
+    has(msg,
+        "sbox: apply: nothing applied: 1 change cannot land whole (apply other paths by name)\n",
+        "... and nothing is applied");
+}
+
+/* A run sbox did not see end (no records): the start time alone tells. */
+static void test_unended(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj3", base);
+    _cleanup_free_ char *upper = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    put(proj, "a.txt", "one\n");
+    upper = make_capture("0000000c", proj, NULL);
+    put(upper, "a.txt", "two\n");
+    dir_at(upper, "d");
+    put(upper, "d/n", "n\n");
+    r = apply("0000000c", false, false, NULL);
+    ok(r.status == 0, "apply of an interrupted run's capture: status 0 (%d)", r.status);
+    has(r.err, "sbox: applied 3 changes from capture 0000000c (2 added, 0 deleted)\n",
+        "... counting what it did");
+    file_is(proj, "d/n", "n\n", "... and it lands");
+    result_free(&r);
+}
+
+int main(void)
+{
+    char tmp[] = "/tmp/sbox-test-apply.XXXXXX";
+    _cleanup_free_ char *cmd = NULL;
+    /* The directory is opened with no symlink followed: its real path. */
+    if (!mkdtemp(tmp) || !realpath(tmp, base)) {
+        ok(0, "a temporary directory");
+        return tap_done();
+    }
+    snprintf(store, sizeof store, "%s/store", base);
+    mkdir(store, 0700);
+    test_hostile();
+    test_conflicts();
+    test_blocked();
+    test_unended();
+    cmd = sbox_xasprintf("rm -rf '%s'", base);
+    ok(system(cmd) == 0, "clean up");
+    return tap_done();
+}
