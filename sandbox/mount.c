@@ -925,7 +925,9 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
         if (r < 0) {
             char where[512];
             sbox_origin_format(&p->mounts[i].origin, p->mounts[i].key, where, sizeof where);
-            if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
+            if (strcmp(p->mounts[i].key, "cwd") == 0)
+                r = sbox_error_prefix(err, "cwd");
+            else if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
                 r = sbox_error_prefix(err, "built-in %s %s", p->mounts[i].key, p->mounts[i].dst);
             else
                 r = sbox_error_prefix(err, "%s", where);
