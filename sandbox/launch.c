@@ -18,6 +18,7 @@
 #include "usernet.h"
 #include "cgroup.h"
 #include "sys.h"
+#include "terminal.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -231,47 +232,6 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
-}
-
-/* The caller's terminal among descriptors 0-2, or -1. */
-static int caller_tty(void)
-{
-    for (int fd = 0; fd < 3; fd++)
-        if (isatty(fd))
-            return fd;
-    return -1;
-}
-
-/* Hands the terminal to the sandbox's group, but only while sbox's own group has it: a
- * background sbox never takes the terminal from the shell. */
-static void give_terminal(int tty, pid_t sandbox)
-{
-    if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
-        tcsetpgrp(tty, sandbox);
-}
-
-/* Takes the terminal back, but only from the sandbox: from its group, or from a group made
- * inside it that died with it (an inner shell's job). Never from a live job of the caller's. */
-static void take_terminal(int tty, pid_t sandbox)
-{
-    pid_t fg;
-    if (tty < 0 || sandbox <= 0)
-        return;
-    fg = tcgetpgrp(tty);
-    if (fg > 0 && fg != getpgrp() && (fg == sandbox || (kill(-fg, 0) < 0 && errno == ESRCH)))
-        tcsetpgrp(tty, getpgrp());
-}
-
-/* ^Z (or a background read): stop the sandbox's group, give the terminal back to our own group
- * and stop like a job; when the shell continues us, take the terminal again if we are in the
- * foreground (fg, not bg), and continue the sandbox. */
-static void suspend(pid_t sandbox, int tty)
-{
-    kill(-sandbox, SIGSTOP);
-    take_terminal(tty, sandbox);
-    kill(getpid(), SIGSTOP);
-    give_terminal(tty, sandbox);
-    kill(-sandbox, SIGCONT);
 }
 
 /* Follows path as the kernel would, one component at a time, and refuses a symlink that lies at
@@ -824,7 +784,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     _cleanup_close_ int chan = -1, sfd = -1;
     sigset_t relay, blocked, caller_mask;
     /* The caller's terminal, when the sandbox holds it: see child_main() for what follows. */
-    const int tty = caller_tty();
+    const int tty = sbox_terminal_find();
     struct msg report = {0};
     _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
     _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
@@ -975,7 +935,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (tty >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
         setpgid(pid, pid);
-        give_terminal(tty, pid);
+        sbox_terminal_give(tty, pid);
     }
 
     r = write_map(p, &map, pid, err);
@@ -1038,7 +998,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                 m.err.msg[sizeof m.err.msg - 1] = '\0';
                 fprintf(stderr, "sbox: %s\n", m.err.msg);
             } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
-                suspend(pid, tty);
+                sbox_terminal_suspend(pid, tty);
             } else if (n == (ssize_t)sizeof m && !have_report) {
                 report = m;
                 have_report = true;
@@ -1054,7 +1014,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                 continue;
             }
             if (si.ssi_signo == SIGTSTP) {
-                suspend(pid, tty);
+                sbox_terminal_suspend(pid, tty);
                 continue;
             }
             /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed
@@ -1091,7 +1051,7 @@ out:
         while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
-    take_terminal(tty, pid); /* SIGTTOU is still blocked here */
+    sbox_terminal_take(tty, pid); /* SIGTTOU is still blocked here */
     /* A kept overlay directory this run made, for a sandbox that never started, goes again
      * (only mount points were made in it). */
     if (store_created && !started)
