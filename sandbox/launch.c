@@ -328,13 +328,6 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-static int origin_error(struct sbox_error *err, const struct sbox_origin *o, const char *key)
-{
-    char where[512];
-    sbox_origin_format(o, key, where, sizeof where);
-    return sbox_error_prefix(err, "%s", where);
-}
-
 /* path resolved, or, when it does not exist yet, its parent resolved and its name added. */
 static bool resolve_new(const char *path, char out[PATH_MAX])
 {
@@ -367,12 +360,12 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
                    "overlay directory `%s` and image root `%s` overlap: keep the changes "
                    "outside the image",
                    p->overlay_dir, p->rootfs);
-        return origin_error(err, &p->overlay_origin, "overlay");
+        return sbox_origin_error(err, &p->overlay_origin, "overlay");
     }
     dir = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) {
         sbox_error(err, errno, "image root `%s`", p->rootfs);
-        return origin_error(err, &p->rootfs_origin, "rootfs");
+        return sbox_origin_error(err, &p->rootfs_origin, "rootfs");
     }
     if (!p->argv_default)
         return 0;
@@ -382,7 +375,7 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
                    "image root `%s` has no /bin/sh to run when no command is given: name one "
                    "after --",
                    p->rootfs);
-        return origin_error(err, &p->rootfs_origin, "rootfs");
+        return sbox_origin_error(err, &p->rootfs_origin, "rootfs");
     }
     return 0;
 }
@@ -392,7 +385,7 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
  * holds it. */
 static int store_error(const struct sbox_plan *p, struct sbox_error *err)
 {
-    return origin_error(err, &p->overlay_origin, "overlay");
+    return sbox_origin_error(err, &p->overlay_origin, "overlay");
 }
 
 /* What the upper layer holds changes to: an image (by its resolved path) or the host's own
@@ -570,7 +563,8 @@ static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox
                        uid ? "uid" : "gid", uid ? p->uid : p->gid,
                        (unsigned long long)sbox_idmap_count(uid ? r->uids : r->gids,
                                                             uid ? r->n_uids : r->n_gids));
-            return origin_error(err, uid ? &p->uid_origin : &p->gid_origin, uid ? "uid" : "gid");
+            return sbox_origin_error(err, uid ? &p->uid_origin : &p->gid_origin,
+                                     uid ? "uid" : "gid");
         }
         why = "the payload's id is beyond your ranges";
         goto single;

@@ -317,4 +317,13 @@ bool sbox_plan_captures(const struct sbox_plan *p);
 /* "--bind" or "FILE:LINE" or "built-in", for messages. */
 void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size);
 
+/* Puts where the setting came from in front of err's message; returns -err->err. */
+static inline int sbox_origin_error(struct sbox_error *err, const struct sbox_origin *o,
+                                    const char *key)
+{
+    char where[512];
+    sbox_origin_format(o, key, where, sizeof where);
+    return sbox_error_prefix(err, "%s", where);
+}
+
 #endif
