@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cleanup.h"
 #include "error.h"
+#include "guard.h"
 #include "host.h"
 #include "import.h"
 #include "launch.h"
@@ -451,7 +452,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
+    if (sbox_guard_protect_own(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;
     }
