@@ -301,3 +301,24 @@ int sbox_guard_protect_own(struct sbox_plan *p, char *(*resolve)(const char *pat
     sbox_plan_sort_mounts(p);
     return 0;
 }
+
+/* In an image, a uid given without a gid takes its primary group from the image's passwd (as
+ * su would), instead of root's. */
+void sbox_guard_image_gid(struct sbox_plan *p)
+{
+    _cleanup_close_ int root = -1, fd = -1;
+    char text[65536];
+    ssize_t n;
+    uint32_t gid;
+    if (!p->rootfs || p->uid == 0 || p->gid_origin.kind != SBOX_ORIGIN_BUILTIN)
+        return;
+    root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return; /* launch reports it */
+    fd = sys_openat2(root, "etc/passwd", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT);
+    if (fd < 0 || (n = read(fd, text, sizeof text - 1)) <= 0)
+        return;
+    text[n] = '\0';
+    if (sbox_passwd_gid(text, p->uid, &gid))
+        p->gid = gid;
+}

@@ -22,4 +22,7 @@ int sbox_guard_image(const struct sbox_plan *p, struct sbox_error *err);
 int sbox_guard_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                            struct sbox_error *err);
 
+/* With an image, a uid given without a gid gets its primary group from the image's passwd. */
+void sbox_guard_image_gid(struct sbox_plan *p);
+
 #endif

@@ -155,27 +155,6 @@ static char *resolve_path(const char *path)
     return realpath(path, NULL);
 }
 
-/* In an image, a uid given without a gid takes its primary group from the image's passwd (as
- * su would), instead of root's. */
-static void image_gid(struct sbox_plan *p)
-{
-    _cleanup_close_ int root = -1, fd = -1;
-    char text[65536];
-    ssize_t n;
-    uint32_t gid;
-    if (!p->rootfs || p->uid == 0 || p->gid_origin.kind != SBOX_ORIGIN_BUILTIN)
-        return;
-    root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return; /* launch reports it */
-    fd = sys_openat2(root, "etc/passwd", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT);
-    if (fd < 0 || (n = read(fd, text, sizeof text - 1)) <= 0)
-        return;
-    text[n] = '\0';
-    if (sbox_passwd_gid(text, p->uid, &gid))
-        p->gid = gid;
-}
-
 /* `sbox import TARBALL DIR`, `sbox image import TARBALL DIR`. */
 static int import_command(int argc, char **argv, const struct sbox_host *host)
 {
@@ -443,7 +422,7 @@ int main(int argc, char **argv)
         status = fail("%s", err.msg);
         goto out;
     }
-    image_gid(&plan);
+    sbox_guard_image_gid(&plan);
     if (!dry_run) {
         sbox_capture_store_prepare(&plan);
         /* Before the plan is guarded, as the capture store: what they are must be known. */
