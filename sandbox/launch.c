@@ -66,40 +66,6 @@ static _Noreturn void child_fail(int chan, int type, int status, const struct sb
     _exit(status);
 }
 
-/* With the single map, the network helper (which joins the sandbox's user namespace to reach
- * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
- * as another id then runs in a nested namespace mapping that id to the caller, so its files
- * outside are still the caller's. */
-static bool nested_user(const struct sbox_plan *p, bool ranged)
-{
-    return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
-}
-
-static int write_self(const char *file, const char *text, struct sbox_error *err)
-{
-    _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
-    size_t n = strlen(text);
-    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
-        return sbox_error(err, errno, "write %s", file);
-    return 0;
-}
-
-static int nest_user(const struct sbox_plan *p, struct sbox_error *err)
-{
-    char map[64];
-    int r;
-    if (unshare(CLONE_NEWUSER) < 0)
-        return sbox_error(err, errno, "create the payload's user namespace");
-    snprintf(map, sizeof map, "%u 0 1\n", p->uid);
-    r = write_self("/proc/self/uid_map", map, err);
-    if (r >= 0)
-        r = write_self("/proc/self/setgroups", "deny", err);
-    snprintf(map, sizeof map, "%u 0 1\n", p->gid);
-    if (r >= 0)
-        r = write_self("/proc/self/gid_map", map, err);
-    return r;
-}
-
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
                                    const sigset_t *caller_mask, const struct sbox_seccomp *filter,
                                    bool ranged, unsigned covered)
@@ -109,7 +75,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     int e;
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
-    if (nested_user(p, ranged) && nest_user(p, &err) < 0)
+    if (sbox_idmap_nested(p, ranged) && sbox_idmap_nest(p, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
      * is one. */
@@ -234,86 +200,6 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
     (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
-}
-
-struct id_map {
-    bool ranged;
-    struct sbox_idranges r;
-};
-
-/* userns = single maps the payload's ids to the caller's and nothing else. subuid maps inside 0
- * to the caller and 1..N to the caller's ranges, for images whose files belong to many users.
- * auto takes ranges for an image or a root payload, when the caller has them and the helpers
- * are installed; a payload that shows the host's files as the caller keeps the single map, so
- * what it writes in bound directories stays the caller's. */
-static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox_error *err)
-{
-    const struct sbox_idranges *r = &map->r;
-    const char *why = NULL;
-    char where[512];
-
-    map->ranged = false;
-    if (p->userns == SBOX_USERNS_SINGLE) {
-        why = "userns = single";
-        goto single;
-    }
-    if (p->userns == SBOX_USERNS_AUTO && !p->rootfs && p->uid != 0) {
-        why = "the payload shows the host's files under your own id";
-        goto single;
-    }
-    why = sbox_idmap_load(&map->r, p->user, p->host_uid);
-    if (why && p->userns == SBOX_USERNS_SUBUID) {
-        _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
-        sbox_error(err, 0,
-                   "%s for user %s; an administrator can add them with `%s` (see `sbox "
-                   "check`)",
-                   why, p->user, hint);
-        sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
-        return sbox_error_prefix(err, "%s: userns = subuid", where);
-    }
-    if (why)
-        goto single;
-    /* The payload's ids must exist inside, or it could not become them. */
-    if ((uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids) ||
-        (uint64_t)p->gid > sbox_idmap_count(r->gids, r->n_gids)) {
-        bool uid = (uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids);
-        if (p->userns == SBOX_USERNS_SUBUID) {
-            sbox_error(err, 0, "%s %u is beyond your subordinate ranges (ids 0-%llu exist inside)",
-                       uid ? "uid" : "gid", uid ? p->uid : p->gid,
-                       (unsigned long long)sbox_idmap_count(uid ? r->uids : r->gids,
-                                                            uid ? r->n_uids : r->n_gids));
-            return sbox_origin_error(err, uid ? &p->uid_origin : &p->gid_origin,
-                                     uid ? "uid" : "gid");
-        }
-        why = "the payload's id is beyond your ranges";
-        goto single;
-    }
-    map->ranged = true;
-    if (p->verbose)
-        fprintf(stderr,
-                "sbox: id map: subuid (inside 0 is you, 1-%llu are your ranges starting at "
-                "%u)\n",
-                (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
-    return 0;
-single:
-    if (p->verbose)
-        fprintf(stderr, "sbox: id map: single (%s)\n", why);
-    return 0;
-}
-
-static void id_map_free(struct id_map *map)
-{
-    sbox_idmap_ranges_free(&map->r);
-}
-
-static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t pid,
-                     struct sbox_error *err)
-{
-    if (nested_user(p, map->ranged))
-        return sbox_idmap_write_single(pid, 0, p->host_uid, 0, p->host_gid, err);
-    if (!map->ranged)
-        return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
-    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
 }
 
 /* A small text file's first 64 KiB, or NULL (O_NONBLOCK: never wait on a FIFO). */
@@ -506,7 +392,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     unsigned covered = 0;
     bool cgroup_refused = false;
     struct sbox_seccomp_policy policy;
-    _cleanup_(id_map_free) struct id_map map = {0};
+    _cleanup_(sbox_idmap_choice_free) struct sbox_idmap_choice map = {0};
     struct sbox_mount_env env = {0};
     _cleanup_free_ char *fuse_program = NULL, *resolv = NULL;
     _cleanup_close_ int lock = -1;
@@ -532,7 +418,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r < 0)
         return r;
     env.bind_fds = pins.fds;
-    r = choose_map(p, &map, err);
+    r = sbox_idmap_choose(p, &map, err);
     if (r < 0)
         return r;
     r = setup_limits(p, &cg, &covered, err);
@@ -651,7 +537,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         sbox_terminal_give(tty, pid);
     }
 
-    r = write_map(p, &map, pid, err);
+    r = sbox_idmap_write(p, &map, pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
     if (r >= 0 && overlayd.chan[0] >= 0)
