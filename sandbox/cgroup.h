@@ -101,4 +101,15 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
  * or with limits-strict an error. */
 int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err);
 
+/* The sandbox's cgroup, when the plan's limits need one and one can be made (cg, and *covered:
+ * the controllers it covers), made before anything else; the rest as sbox_limits_uncovered
+ * says. */
+int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
+                      struct sbox_error *err);
+
+/* The limits the cgroup does not cover (why: the reason, for the line): one line saying what
+ * stands in and what is not enforced, or with limits-strict an error naming the setting. */
+int sbox_limits_uncovered(const struct sbox_plan *p, unsigned covered, const char *why,
+                          struct sbox_error *err);
+
 #endif

@@ -202,70 +202,6 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
 
-/* A small text file's first 64 KiB, or NULL (O_NONBLOCK: never wait on a FIFO). */
-/* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
- * enforced, or with limits-strict the error. */
-static int uncovered_limits(const struct sbox_plan *p, unsigned covered, const char *why,
-                            struct sbox_error *err)
-{
-    _cleanup_free_ char *note = NULL;
-    if (p->limits_strict) {
-        static const struct {
-            int limit;
-            unsigned controller;
-        } need[] = {{SBOX_LIMIT_MEMORY, SBOX_CG_MEMORY},
-                    {SBOX_LIMIT_MEMORY_SWAP, SBOX_CG_MEMORY},
-                    {SBOX_LIMIT_PIDS, SBOX_CG_PIDS},
-                    {SBOX_LIMIT_CPUS, SBOX_CG_CPU}};
-        char where[512], what[64] = "";
-        for (size_t i = 0; i < sizeof need / sizeof *need; i++)
-            if (p->limits[need[i].limit].set && !(covered & need[i].controller))
-                snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
-                         what[0] ? ", " : "", sbox_limit_key(need[i].limit));
-        if (!what[0])
-            return 0;
-        sbox_origin_format(&p->limits_strict_origin, "limits-strict", where, sizeof where);
-        return sbox_error(err, 0, "%s: %s cannot be enforced exactly: %s (see sbox check)", where,
-                          what, why);
-    }
-    note = sbox_limits_fallback_note(p, covered, why);
-    if (note)
-        fprintf(stderr, "sbox: %s\n", note);
-    return 0;
-}
-
-/* The sandbox's cgroup, when its limits need one and the caller may make one, covering what it
- * can (*covered: which controllers); the rest as uncovered_limits says. */
-static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
-                        struct sbox_error *err)
-{
-    const unsigned needs = sbox_cgroup_needs(p);
-    _cleanup_free_ char *parent = NULL;
-    char why[256];
-    bool alone = false;
-    *covered = 0;
-    if (!needs)
-        return 0;
-    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
-    if (parent) {
-        struct sbox_error cerr = {0};
-        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, cg, &cerr) < 0) {
-            snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
-            *covered = 0;
-        } else if (cg->no_swap && p->limits[SBOX_LIMIT_MEMORY_SWAP].set) {
-            if (p->limits_strict)
-                return sbox_error(err, 0,
-                                  "limits-strict: memory-swap cannot be enforced: this kernel "
-                                  "does not account swap (swapaccount=0)");
-            fprintf(stderr, "sbox: limits: memory-swap is not enforced: this kernel does not "
-                            "account swap (swapaccount=0)\n");
-        }
-    }
-    if (*covered == needs)
-        return 0;
-    return uncovered_limits(p, *covered, why, err);
-}
-
 /* clone(2) of the sandbox's pid 1, straight into its cgroup when it has one (clone3 with
  * CLONE_INTO_CGROUP; where clone3 is refused as unknown, as some container runtimes' filters
  * do, a plain clone moved there before it is released). */
@@ -421,7 +357,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     r = sbox_idmap_choose(p, &map, err);
     if (r < 0)
         return r;
-    r = setup_limits(p, &cg, &covered, err);
+    r = sbox_limits_setup(p, &cg, &covered, err);
     if (r < 0)
         return r;
     sbox_plan_seccomp_policy(p, &policy);
@@ -506,7 +442,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                  cg.path, strerror(errno));
         sbox_cgroup_remove(&cg);
         covered = 0;
-        r = uncovered_limits(p, 0, why, err);
+        r = sbox_limits_uncovered(p, 0, why, err);
         if (r < 0) {
             close(sv[1]);
             goto out;
