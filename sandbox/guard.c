@@ -74,7 +74,7 @@ static int check_symlinks(const char *path, char *const *bases, struct sbox_erro
 
 /* Missing sources are reported before anything is started, naming the flag or file:line; so
  * are sources reached through a symlink planted in a writable directory. */
-int sbox_guard_sources(const struct sbox_plan *p, struct sbox_error *err)
+static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
 {
     _cleanup_strv_ char **bases = NULL;
     char real[PATH_MAX];
@@ -129,7 +129,7 @@ static bool resolve_new(const char *path, char out[PATH_MAX])
 
 /* The image must be a directory, with a shell when no command is given: checked before anything
  * is started, naming the setting. */
-int sbox_guard_image(const struct sbox_plan *p, struct sbox_error *err)
+static int check_image(const struct sbox_plan *p, struct sbox_error *err)
 {
     _cleanup_close_ int dir = -1, sh = -1;
     char image[PATH_MAX], store[PATH_MAX];
@@ -162,8 +162,8 @@ int sbox_guard_image(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-int sbox_guard_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
-                           struct sbox_error *err)
+static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
+                       struct sbox_error *err)
 {
     /* The capture stores are guarded whether or not this plan captures: a sandbox that could
      * write one could change what an earlier capture lands once reviewed. Every store sbox may
@@ -304,7 +304,7 @@ int sbox_guard_protect_own(struct sbox_plan *p, char *(*resolve)(const char *pat
 
 /* In an image, a uid given without a gid takes its primary group from the image's passwd (as
  * su would), instead of root's. */
-void sbox_guard_image_gid(struct sbox_plan *p)
+static void image_gid(struct sbox_plan *p)
 {
     _cleanup_close_ int root = -1, fd = -1;
     char text[65536];
@@ -321,4 +321,16 @@ void sbox_guard_image_gid(struct sbox_plan *p)
     text[n] = '\0';
     if (sbox_passwd_gid(text, p->uid, &gid))
         p->gid = gid;
+}
+
+int sbox_guard_plan(struct sbox_plan *p, char *(*resolve)(const char *path), struct sbox_error *err)
+{
+    image_gid(p);
+    return protect_own(p, resolve, err);
+}
+
+int sbox_guard_check(const struct sbox_plan *p, struct sbox_error *err)
+{
+    int r = check_sources(p, err);
+    return r < 0 ? r : check_image(p, err);
 }

@@ -343,10 +343,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     pid_t pid = -1;
 
     *ret_status = 125;
-    r = sbox_guard_sources(p, err);
-    if (r < 0)
-        return r;
-    r = sbox_guard_image(p, err);
+    r = sbox_guard_check(p, err);
     if (r < 0)
         return r;
     /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */

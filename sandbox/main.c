@@ -422,7 +422,7 @@ int main(int argc, char **argv)
         status = fail("%s", err.msg);
         goto out;
     }
-    sbox_guard_image_gid(&plan);
+    plan.verbose = verbose;
     if (!dry_run) {
         sbox_capture_store_prepare(&plan);
         /* Before the plan is guarded, as the capture store: what they are must be known. */
@@ -431,7 +431,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (sbox_guard_protect_own(&plan, resolve_path, &err) < 0) {
+    /* The plan's last writer: nothing changes it after the guard. */
+    if (sbox_guard_plan(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;
     }
@@ -442,7 +443,6 @@ int main(int argc, char **argv)
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
     }
-    plan.verbose = verbose;
     if (verbose) {
         sbox_plan_print(&plan, stderr);
         print_withheld(&plan);

@@ -258,7 +258,7 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
 /* Validates and derives what the settings leave open (working directory, mount order). */
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
 
-/* For guard.c, which writes the plan last (sbox_guard_protect_own), after finish: a mount added
+/* For guard.c, which writes the plan last (sbox_guard_plan), after finish: a mount added
  * at the end (mode 0755, the rest zero), and the mounts put in order again, as finish does. */
 struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
                                        const char *key, const struct sbox_origin *o);
