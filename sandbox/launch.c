@@ -202,6 +202,16 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
 
+/* Kills the sandbox's pid 1 (the kernel then kills everything in its pid namespace) and reaps
+ * it: *status (when not NULL) is its wait status. errno is kept for the caller's message. */
+static void kill_and_reap(pid_t pid, int *status)
+{
+    int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, status, 0);
+    errno = e;
+}
+
 /* clone(2) of the sandbox's pid 1, straight into its cgroup when it has one (clone3 with
  * CLONE_INTO_CGROUP; where clone3 is refused as unknown, as some container runtimes' filters
  * do, a plain clone moved there before it is released). */
@@ -232,10 +242,7 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
         int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
         snprintf(text, sizeof text, "%d", (int)pid);
         if (fd < 0 || write(fd, text, strlen(text)) < 0) {
-            int e = errno;
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            errno = e;
+            kill_and_reap(pid, NULL);
             pid = -1;
         }
         if (fd >= 0)
@@ -276,8 +283,7 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
                 *report = m;
                 *have_report = true;
             }
-            kill(pid, SIGKILL);
-            waitpid(pid, status, 0);
+            kill_and_reap(pid, status);
             return CHILD_ENDED;
         }
         if (r > 0) {
@@ -290,15 +296,13 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
             }
             if (si.ssi_signo == SIGTSTP)
                 continue;
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
+            kill_and_reap(pid, NULL);
             *status = (int)si.ssi_signo;
             return CANCELLED;
         }
         /* The helper failed, perhaps only because the child's namespace went away with the
          * child: then the child's report says what really went wrong. */
-        kill(pid, SIGKILL);
-        waitpid(pid, status, 0);
+        kill_and_reap(pid, status);
         while ((n = recv(chan, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
             if (m.type == MSG_SETUP_FAILED) {
                 *report = m;
@@ -483,8 +487,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r >= 0 && send(chan, "g", 1, MSG_NOSIGNAL) != 1)
         r = sbox_error(err, errno, "release the sandbox");
     if (r < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+        kill_and_reap(pid, NULL);
         goto out;
     }
     if (sbox_net_usermode(p->net)) {
@@ -509,8 +512,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             if (errno == EINTR)
                 continue;
             r = sbox_error(err, errno, "wait for the sandbox");
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
+            kill_and_reap(pid, NULL);
             goto out;
         }
         if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
