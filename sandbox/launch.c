@@ -43,12 +43,43 @@
 #include <unistd.h>
 
 
+/* The setup channel, a SOCK_SEQPACKET pair (one send is one message, whole or not at all): the
+ * parent/child protocol, every message in this table. In order: the parent sends GO once the id
+ * maps are written, then NET_UP (user-mode networks only) once the helper is ready; the child
+ * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops; the
+ * payload sends a NOTE (a limit lowered) or EXEC_FAILED before its exec. End of file: pid 1 is
+ * gone (its descriptors close before its namespaces are torn down). */
 enum msg_type {
-    MSG_SETUP_FAILED = 1, /* child: setup failed (status 125) */
-    MSG_EXEC_FAILED = 2,  /* payload: exec failed (126/127) */
-    MSG_READY = 3,        /* pid 1: the payload is forked */
-    MSG_STOPPED = 4,      /* pid 1: the payload stopped (^Z); status is the signal */
-    MSG_NOTE = 5,         /* child: a line for -v (err.msg) */
+    MSG_GO = 1,
+    MSG_NET_UP,
+    MSG_SETUP_FAILED,
+    MSG_EXEC_FAILED,
+    MSG_READY,
+    MSG_STOPPED,
+    MSG_NOTE,
+    MSG_END
+};
+
+/* Who sends each message, and whether it is the child's last word (a report: err and status
+ * are what sbox fails with). */
+static const struct msg_kind {
+    bool to_child;
+    bool report;
+} msg_kinds[MSG_END] = {
+    /* parent: the id maps are written; set the sandbox up */
+    [MSG_GO] = {.to_child = true},
+    /* parent: the network helper is ready; start the payload */
+    [MSG_NET_UP] = {.to_child = true},
+    /* child: the setup failed; err says why, status is 125 */
+    [MSG_SETUP_FAILED] = {.report = true},
+    /* payload: exec failed; err says why, status is 126 or 127 */
+    [MSG_EXEC_FAILED] = {.report = true},
+    /* pid 1: the payload is forked (main prints the plan's remarks then) */
+    [MSG_READY] = {0},
+    /* pid 1: the payload stopped (^Z); status is the signal */
+    [MSG_STOPPED] = {0},
+    /* child or payload: a line for the user, err.msg */
+    [MSG_NOTE] = {0},
 };
 
 struct msg {
@@ -57,12 +88,37 @@ struct msg {
     struct sbox_error err;
 };
 
+/* MSG_NOSIGNAL: a peer that already died must not take the sender down with SIGPIPE. 0, or -1
+ * with errno set. */
+static int msg_send(int chan, enum msg_type type, int status, const struct sbox_error *err)
+{
+    struct msg m = {.type = type, .status = status};
+    if (err)
+        m.err = *err;
+    return send(chan, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
+}
+
+/* One message for this side (to_child: the child reads): 1, with m's text ended; 0 at end of
+ * file; -1 when nothing waits (MSG_DONTWAIT in flags) or it is none of this table's for this
+ * side. */
+static int msg_recv(int chan, bool to_child, struct msg *m, int flags)
+{
+    ssize_t n = recv(chan, m, sizeof *m, flags);
+    if (n == 0)
+        return 0;
+    if (n != (ssize_t)sizeof *m || m->type <= 0 || m->type >= MSG_END ||
+        msg_kinds[m->type].to_child != to_child)
+        return -1;
+    m->err.msg[sizeof m->err.msg - 1] = '\0';
+    return 1;
+}
+
 extern char **environ;
 
-static _Noreturn void child_fail(int chan, int type, int status, const struct sbox_error *err)
+static _Noreturn void child_fail(int chan, enum msg_type type, int status,
+                                 const struct sbox_error *err)
 {
-    struct msg m = {.type = type, .status = status, .err = *err};
-    (void)!send(chan, &m, sizeof m, MSG_NOSIGNAL);
+    (void)msg_send(chan, type, status, err);
     _exit(status);
 }
 
@@ -105,8 +161,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
 /* pid 1 tells sbox its payload stopped, so sbox can hand the terminal back and stop too. */
 static void report_stop(void *ctx, int sig)
 {
-    struct msg m = {.type = MSG_STOPPED, .status = sig};
-    (void)!send(*(int *)ctx, &m, sizeof m, MSG_NOSIGNAL);
+    (void)msg_send(*(int *)ctx, MSG_STOPPED, sig, NULL);
 }
 
 static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
@@ -114,11 +169,9 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
                                  bool on_tty, bool ranged, unsigned covered,
                                  const struct sbox_mount_env *env)
 {
-    struct sbox_error err = {0};
-    struct msg note = {.type = MSG_NOTE};
-    struct msg ready = {.type = MSG_READY};
+    struct sbox_error err = {0}, note = {0};
+    struct msg go;
     sigset_t early;
-    char go;
     pid_t payload;
 
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
@@ -142,7 +195,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         sbox_close_inherited(keep, n);
         free(keep);
     }
-    if (read(chan, &go, 1) != 1)
+    if (msg_recv(chan, true, &go, 0) != 1 || go.type != MSG_GO)
         _exit(125);
     /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
      * the group inside must not reach the caller's shell or pipeline. When it holds the caller's
@@ -155,7 +208,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p, env, note.err.msg, sizeof note.err.msg, &err) < 0)
+    if (sbox_mount_setup(p, env, note.msg, sizeof note.msg, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* The real directories under the captures are not pid 1's to keep, nor is the way to the
      * fuse daemons' keeper (its end of file tells it the setup is over). */
@@ -169,8 +222,8 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
         if (env->bind_fds[i] >= 0)
             close(env->bind_fds[i]);
-    if (p->verbose && note.err.msg[0])
-        (void)!send(chan, &note, sizeof note, MSG_NOSIGNAL);
+    if (p->verbose && note.msg[0])
+        (void)msg_send(chan, MSG_NOTE, 0, &note);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
         sbox_error(&err, errno, "set the hostname");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -187,7 +240,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     /* The network helper started beside this setup; the payload waits until it is ready. */
-    if (sbox_net_usermode(p->net) && read(chan, &go, 1) != 1)
+    if (sbox_net_usermode(p->net) && (msg_recv(chan, true, &go, 0) != 1 || go.type != MSG_NET_UP))
         _exit(125);
 
     sigpending(&early);
@@ -198,7 +251,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     }
     if (payload == 0)
         payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
-    (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
+    (void)msg_send(chan, MSG_READY, 0, NULL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
 
@@ -254,7 +307,7 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
 /* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
- * start the payload (a second byte on the channel). NET_UP: the payload starts. CHILD_ENDED:
+ * start the payload (MSG_NET_UP). NET_UP: the payload starts. CHILD_ENDED:
  * the child failed or died, and is reaped into *status (its report, if any, in *report).
  * CANCELLED: a signal told sbox to stop before the command ran; the child is gone and *status
  * is the signal. HELPER_FAILED: err says why; the child is gone, with no report of its own. */
@@ -266,20 +319,18 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
         struct pollfd stop[2] = {{.fd = chan, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
         struct signalfd_siginfo si;
         struct msg m;
-        ssize_t n;
-        int r = sbox_usernet_ready(p, u, stop, 2, err);
+        int n, r = sbox_usernet_ready(p, u, stop, 2, err);
         if (r == 0) {
-            (void)!send(chan, "n", 1, MSG_NOSIGNAL);
+            (void)msg_send(chan, MSG_NET_UP, 0, NULL);
             return NET_UP;
         }
         if (r > 0 && stop[0].revents) {
-            n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
-            if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
-                m.err.msg[sizeof m.err.msg - 1] = '\0';
+            n = msg_recv(chan, false, &m, MSG_DONTWAIT);
+            if (n == 1 && m.type == MSG_NOTE) {
                 fprintf(stderr, "sbox: %s\n", m.err.msg);
                 continue;
             }
-            if (n == (ssize_t)sizeof m) {
+            if (n == 1) {
                 *report = m;
                 *have_report = true;
             }
@@ -303,7 +354,7 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
         /* The helper failed, perhaps only because the child's namespace went away with the
          * child: then the child's report says what really went wrong. */
         kill_and_reap(pid, status);
-        while ((n = recv(chan, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
+        while (msg_recv(chan, false, &m, MSG_DONTWAIT) == 1)
             if (m.type == MSG_SETUP_FAILED) {
                 *report = m;
                 *have_report = true;
@@ -483,8 +534,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
         r = sbox_usernet_start(p, pid, &usernet, err);
-    /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
-    if (r >= 0 && send(chan, "g", 1, MSG_NOSIGNAL) != 1)
+    if (r >= 0 && msg_send(chan, MSG_GO, 0, NULL) < 0)
         r = sbox_error(err, errno, "release the sandbox");
     if (r < 0) {
         kill_and_reap(pid, NULL);
@@ -517,23 +567,22 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
         if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
             struct msg m;
-            ssize_t n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
+            int n = msg_recv(chan, false, &m, MSG_DONTWAIT);
             if (n == 0) {
                 /* pid 1 is ending (its files close before its namespaces are torn down): the
                  * network helper can end alongside, rather than after. */
                 chan_open = false;
                 if (usernet.pid > 0)
                     kill(usernet.pid, SIGKILL);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
+            } else if (n == 1 && m.type == MSG_READY) {
                 started = true;
                 if (on_ready)
                     on_ready(ready_ctx);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
-                m.err.msg[sizeof m.err.msg - 1] = '\0';
+            } else if (n == 1 && m.type == MSG_NOTE) {
                 fprintf(stderr, "sbox: %s\n", m.err.msg);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
+            } else if (n == 1 && m.type == MSG_STOPPED) {
                 sbox_terminal_suspend(pid, tty);
-            } else if (n == (ssize_t)sizeof m && !have_report) {
+            } else if (n == 1 && msg_kinds[m.type].report && !have_report) {
                 report = m;
                 have_report = true;
             }
@@ -557,9 +606,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         }
     }
 collect:
-    for (struct msg m;
-         !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
-        if (m.type == MSG_SETUP_FAILED || m.type == MSG_EXEC_FAILED) {
+    for (struct msg m; !have_report && msg_recv(chan, false, &m, MSG_DONTWAIT) == 1;) {
+        if (msg_kinds[m.type].report) {
             report = m;
             have_report = true;
         }
