@@ -533,7 +533,7 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
 /* soft and hard, never above the caller's hard limit (raising it needs privilege): lowered to
  * it, with a line saying so, or with limits-strict an error. */
 static int set_limit(const struct sbox_plan *p, int resource, const char *name, uint64_t soft,
-                     uint64_t hard, struct sbox_error *err)
+                     uint64_t hard, const struct sbox_notes *notes, struct sbox_error *err)
 {
     struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
     struct rlimit old;
@@ -543,8 +543,8 @@ static int set_limit(const struct sbox_plan *p, int resource, const char *name, 
             return sbox_error(err, 0, "limits-strict: %s %llu is above your hard limit, %llu",
                               name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
         if (soft > old.rlim_max)
-            fprintf(stderr, "sbox: limits: %s %llu is above your hard limit: %llu instead\n",
-                    name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
+            sbox_note(notes, "limits: %s %llu is above your hard limit: %llu instead", name,
+                      (unsigned long long)soft, (unsigned long long)old.rlim_max);
         rl.rlim_max = old.rlim_max;
         if (rl.rlim_cur > rl.rlim_max)
             rl.rlim_cur = rl.rlim_max;
@@ -554,37 +554,38 @@ static int set_limit(const struct sbox_plan *p, int resource, const char *name, 
     return 0;
 }
 
-int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err)
+int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, const struct sbox_notes *notes,
+                      struct sbox_error *err)
 {
     const struct sbox_limit_value *l = p->limits;
     int r = 0;
     if (l[SBOX_LIMIT_NOFILE].set)
         r = set_limit(p, RLIMIT_NOFILE, "nofile", l[SBOX_LIMIT_NOFILE].value,
-                      l[SBOX_LIMIT_NOFILE].value, err);
+                      l[SBOX_LIMIT_NOFILE].value, notes, err);
     if (r >= 0 && l[SBOX_LIMIT_FSIZE].set)
         r = set_limit(p, RLIMIT_FSIZE, "fsize", l[SBOX_LIMIT_FSIZE].value,
-                      l[SBOX_LIMIT_FSIZE].value, err);
+                      l[SBOX_LIMIT_FSIZE].value, notes, err);
     /* SIGXCPU at the limit, which a process may catch to save its work; SIGKILL a second later
      * (with both limits equal it would be SIGKILL at once). */
     if (r >= 0 && l[SBOX_LIMIT_CPU_TIME].set)
         r = set_limit(p, RLIMIT_CPU, "cpu-time", l[SBOX_LIMIT_CPU_TIME].value,
-                      l[SBOX_LIMIT_CPU_TIME].value + 1, err);
+                      l[SBOX_LIMIT_CPU_TIME].value + 1, notes, err);
     if (r >= 0 && l[SBOX_LIMIT_CORE].set)
         r = set_limit(p, RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value,
-                      l[SBOX_LIMIT_CORE].value, err);
+                      l[SBOX_LIMIT_CORE].value, notes, err);
     if (r >= 0 && !(covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set)
         r = set_limit(p, RLIMIT_DATA, "memory", l[SBOX_LIMIT_MEMORY].value,
-                      l[SBOX_LIMIT_MEMORY].value, err);
+                      l[SBOX_LIMIT_MEMORY].value, notes, err);
     if (r >= 0 && !(covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set)
         r = set_limit(p, RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value,
-                      l[SBOX_LIMIT_PIDS].value, err);
+                      l[SBOX_LIMIT_PIDS].value, notes, err);
     return r;
 }
 
 /* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
  * enforced, or with limits-strict the error. */
 int sbox_limits_uncovered(const struct sbox_plan *p, unsigned covered, const char *why,
-                          struct sbox_error *err)
+                          const struct sbox_notes *notes, struct sbox_error *err)
 {
     _cleanup_free_ char *note = NULL;
     if (p->limits_strict) {
@@ -608,14 +609,14 @@ int sbox_limits_uncovered(const struct sbox_plan *p, unsigned covered, const cha
     }
     note = sbox_limits_fallback_note(p, covered, why);
     if (note)
-        fprintf(stderr, "sbox: %s\n", note);
+        sbox_note(notes, "%s", note);
     return 0;
 }
 
 /* The sandbox's cgroup, when its limits need one and the caller may make one, covering what it
  * can (*covered: which controllers); the rest as uncovered_limits says. */
 int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
-                      struct sbox_error *err)
+                      const struct sbox_notes *notes, struct sbox_error *err)
 {
     const unsigned needs = sbox_cgroup_needs(p);
     _cleanup_free_ char *parent = NULL;
@@ -635,11 +636,11 @@ int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigne
                 return sbox_error(err, 0,
                                   "limits-strict: memory-swap cannot be enforced: this kernel "
                                   "does not account swap (swapaccount=0)");
-            fprintf(stderr, "sbox: limits: memory-swap is not enforced: this kernel does not "
-                            "account swap (swapaccount=0)\n");
+            sbox_note(notes, "limits: memory-swap is not enforced: this kernel does not account "
+                             "swap (swapaccount=0)");
         }
     }
     if (*covered == needs)
         return 0;
-    return sbox_limits_uncovered(p, *covered, why, err);
+    return sbox_limits_uncovered(p, *covered, why, notes, err);
 }

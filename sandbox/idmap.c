@@ -347,7 +347,7 @@ int sbox_idmap_nest(const struct sbox_plan *p, struct sbox_error *err)
  * are installed; a payload that shows the host's files as the caller keeps the single map, so
  * what it writes in bound directories stays the caller's. */
 int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
-                      struct sbox_error *err)
+                      const struct sbox_notes *notes, struct sbox_error *err)
 {
     const struct sbox_idranges *r = &map->r;
     const char *why = NULL;
@@ -391,14 +391,12 @@ int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
     }
     map->ranged = true;
     if (p->verbose)
-        fprintf(stderr,
-                "sbox: id map: subuid (inside 0 is you, 1-%llu are your ranges starting at "
-                "%u)\n",
-                (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
+        sbox_note(notes, "id map: subuid (inside 0 is you, 1-%llu are your ranges starting at %u)",
+                  (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
     return 0;
 single:
     if (p->verbose)
-        fprintf(stderr, "sbox: id map: single (%s)\n", why);
+        sbox_note(notes, "id map: single (%s)", why);
     return 0;
 }
 

@@ -78,9 +78,9 @@ struct sbox_idmap_choice {
 
 /* Chooses the map for p (userns = single, subuid or auto), loading the ranges when it may take
  * them. Errors (userns = subuid without ranges, an id beyond them) name the setting. Under -v,
- * says which map and why. */
+ * a note says which map and why. */
 int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
-                      struct sbox_error *err);
+                      const struct sbox_notes *notes, struct sbox_error *err);
 void sbox_idmap_choice_free(struct sbox_idmap_choice *map);
 
 /* Writes the chosen map of pid's user namespace (the sandbox's pid 1, before it is released). */

@@ -46,9 +46,10 @@
 /* The setup channel, a SOCK_SEQPACKET pair (one send is one message, whole or not at all): the
  * parent/child protocol, every message in this table. In order: the parent sends GO once the id
  * maps are written, then NET_UP (user-mode networks only) once the helper is ready; the child
- * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops; the
- * payload sends a NOTE (a limit lowered) or EXEC_FAILED before its exec. End of file: pid 1 is
- * gone (its descriptors close before its namespaces are torn down). */
+ * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops;
+ * the payload sends a PAYLOAD_NOTE (answered by NOTED) or SETUP_FAILED or EXEC_FAILED before
+ * its exec. End of file: pid 1 is gone (its descriptors close before its namespaces are torn
+ * down). */
 enum msg_type {
     MSG_GO = 1,
     MSG_NET_UP,
@@ -57,6 +58,8 @@ enum msg_type {
     MSG_READY,
     MSG_STOPPED,
     MSG_NOTE,
+    MSG_PAYLOAD_NOTE,
+    MSG_NOTED,
     MSG_END
 };
 
@@ -78,8 +81,13 @@ static const struct msg_kind {
     [MSG_READY] = {0},
     /* pid 1: the payload stopped (^Z); status is the signal */
     [MSG_STOPPED] = {0},
-    /* child or payload: a line for the user, err.msg */
+    /* child: a line for the user, err.msg (under -v) */
     [MSG_NOTE] = {0},
+    /* payload: a line for the user, err.msg (a limit lowered); it waits for NOTED, so the line
+     * comes before anything the payload writes */
+    [MSG_PAYLOAD_NOTE] = {0},
+    /* parent: the payload's note is printed; the payload goes on */
+    [MSG_NOTED] = {.to_child = true},
 };
 
 struct msg {
@@ -122,12 +130,25 @@ static _Noreturn void child_fail(int chan, enum msg_type type, int status,
     _exit(status);
 }
 
+/* The payload's notes go to sbox over the channel, and main prints them; the payload waits
+ * until they are printed, so they come before its own output, as a failure's message does. */
+static void note_to_parent(void *ctx, const char *text)
+{
+    const int chan = *(const int *)ctx;
+    struct sbox_error e = {0};
+    struct msg m;
+    snprintf(e.msg, sizeof e.msg, "%s", text);
+    if (msg_send(chan, MSG_PAYLOAD_NOTE, 0, &e) == 0)
+        (void)msg_recv(chan, true, &m, 0);
+}
+
 static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
                                    const sigset_t *caller_mask, const struct sbox_seccomp *filter,
                                    bool ranged, unsigned covered)
 {
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
+    const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
     int e;
 
     sigprocmask(SIG_SETMASK, caller_mask, NULL);
@@ -135,7 +156,7 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
      * is one. */
-    if (sbox_limits_apply(p, covered, &err) < 0)
+    if (sbox_limits_apply(p, covered, &notes, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -312,8 +333,9 @@ enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
  * CANCELLED: a signal told sbox to stop before the command ran; the child is gone and *status
  * is the signal. HELPER_FAILED: err says why; the child is gone, with no report of its own. */
 static enum net_start await_network(const struct sbox_plan *p, struct sbox_usernet *u, pid_t pid,
-                                    int chan, int sfd, struct msg *report, bool *have_report,
-                                    int *status, struct sbox_error *err)
+                                    int chan, int sfd, const struct sbox_notes *notes,
+                                    struct msg *report, bool *have_report, int *status,
+                                    struct sbox_error *err)
 {
     for (;;) {
         struct pollfd stop[2] = {{.fd = chan, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
@@ -327,7 +349,7 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
         if (r > 0 && stop[0].revents) {
             n = msg_recv(chan, false, &m, MSG_DONTWAIT);
             if (n == 1 && m.type == MSG_NOTE) {
-                fprintf(stderr, "sbox: %s\n", m.err.msg);
+                sbox_note(notes, "%s", m.err.msg);
                 continue;
             }
             if (n == 1) {
@@ -364,8 +386,9 @@ static enum net_start await_network(const struct sbox_plan *p, struct sbox_usern
     }
 }
 
-int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
-                void *ready_ctx, int *ret_status, struct sbox_error *err)
+int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
+                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
+                struct sbox_error *err)
 {
     /* net = host: every namespace but the network's. */
     const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
@@ -406,10 +429,10 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     if (r < 0)
         return r;
     env.bind_fds = pins.fds;
-    r = sbox_idmap_choose(p, &map, err);
+    r = sbox_idmap_choose(p, &map, notes, err);
     if (r < 0)
         return r;
-    r = sbox_limits_setup(p, &cg, &covered, err);
+    r = sbox_limits_setup(p, &cg, &covered, notes, err);
     if (r < 0)
         return r;
     sbox_plan_seccomp_policy(p, &policy);
@@ -494,7 +517,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                  cg.path, strerror(errno));
         sbox_cgroup_remove(&cg);
         covered = 0;
-        r = sbox_limits_uncovered(p, 0, why, err);
+        r = sbox_limits_uncovered(p, 0, why, notes, err);
         if (r < 0) {
             close(sv[1]);
             goto out;
@@ -541,7 +564,8 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
         goto out;
     }
     if (sbox_net_usermode(p->net)) {
-        switch (await_network(p, &usernet, pid, chan, sfd, &report, &have_report, &status, err)) {
+        switch (await_network(p, &usernet, pid, chan, sfd, notes, &report, &have_report, &status,
+                              err)) {
         case NET_UP:
             break;
         case CHILD_ENDED:
@@ -566,25 +590,33 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
             goto out;
         }
         if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
+            /* Every message waiting, before SIGCHLD is looked at below: none is left unread
+             * when pid 1 is gone (the payload's note and pid 1's READY come in either order). */
             struct msg m;
-            int n = msg_recv(chan, false, &m, MSG_DONTWAIT);
+            int n;
+            while ((n = msg_recv(chan, false, &m, MSG_DONTWAIT)) == 1) {
+                if (m.type == MSG_READY) {
+                    started = true;
+                    if (on_ready)
+                        on_ready(ready_ctx);
+                } else if (m.type == MSG_NOTE) {
+                    sbox_note(notes, "%s", m.err.msg);
+                } else if (m.type == MSG_PAYLOAD_NOTE) {
+                    sbox_note(notes, "%s", m.err.msg);
+                    (void)msg_send(chan, MSG_NOTED, 0, NULL);
+                } else if (m.type == MSG_STOPPED) {
+                    sbox_terminal_suspend(pid, tty);
+                } else if (msg_kinds[m.type].report && !have_report) {
+                    report = m;
+                    have_report = true;
+                }
+            }
             if (n == 0) {
                 /* pid 1 is ending (its files close before its namespaces are torn down): the
                  * network helper can end alongside, rather than after. */
                 chan_open = false;
                 if (usernet.pid > 0)
                     kill(usernet.pid, SIGKILL);
-            } else if (n == 1 && m.type == MSG_READY) {
-                started = true;
-                if (on_ready)
-                    on_ready(ready_ctx);
-            } else if (n == 1 && m.type == MSG_NOTE) {
-                fprintf(stderr, "sbox: %s\n", m.err.msg);
-            } else if (n == 1 && m.type == MSG_STOPPED) {
-                sbox_terminal_suspend(pid, tty);
-            } else if (n == 1 && msg_kinds[m.type].report && !have_report) {
-                report = m;
-                have_report = true;
             }
         }
         if (fds[0].revents & POLLIN) {
@@ -621,8 +653,7 @@ collect:
         r = -(err->err ? err->err : EINVAL);
     } else if (p->limits[SBOX_LIMIT_MEMORY].set && (covered & SBOX_CG_MEMORY) &&
                WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && sbox_cgroup_oom_killed(&cg)) {
-        fprintf(stderr, "sbox: killed: out of memory (limit %s)\n",
-                p->limits[SBOX_LIMIT_MEMORY].text);
+        sbox_note(notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
     }
 out:
@@ -643,7 +674,7 @@ out:
     if (capture.store && started) {
         char **lines = sbox_capture_end(&capture, *ret_status, p->home);
         for (size_t i = 0; lines && lines[i]; i++)
-            fprintf(stderr, "sbox: %s\n", lines[i]);
+            sbox_note(notes, "%s", lines[i]);
         sbox_strv_free(lines);
     }
     sigprocmask(SIG_SETMASK, &caller_mask, NULL);

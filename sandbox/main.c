@@ -138,6 +138,13 @@ static void print_notes(void *ctx)
     }
 }
 
+/* What launch has to say that is no failure, as it comes. */
+static void print_note(void *ctx, const char *text)
+{
+    (void)ctx;
+    fprintf(stderr, "sbox: %s\n", text);
+}
+
 /* Under -v and --dry-run: the variables a keep-env pattern matched but that were withheld as
  * credentials, by name, so a build that misses one says why and how to pass it. */
 static void print_withheld(const struct sbox_plan *p)
@@ -279,6 +286,7 @@ int main(int argc, char **argv)
     const size_t n_extra = sizeof extra / sizeof *extra;
     _cleanup_free_ struct option *opts = NULL;
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
+    const struct sbox_notes notes = {.line = print_note};
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
@@ -452,7 +460,7 @@ int main(int argc, char **argv)
     if (sbox_cgroup_scope_run(&plan, argv, &status))
         goto out;
     envp = sbox_plan_environ(&plan, environ);
-    if (sbox_launch(&plan, envp, print_notes, &plan, &status, &err) < 0)
+    if (sbox_launch(&plan, envp, &notes, print_notes, &plan, &status, &err) < 0)
         fail("%s", err.msg);
 out:
     sbox_plan_free(&plan);
