@@ -1,7 +1,7 @@
-/* launch.c: the parent/child protocol, in order, in one place.
- * Parent: check sources, clone, write id maps, release, relay signals, wait. Child: mounts,
- * hostname, loopback, then pid 1 forks the payload, which drops everything and execs.
- * The child never prints: failures travel back over the channel as one message. */
+/* launch.c: the parent/child protocol, in order, in one place. Parent: prepare, start (clone,
+ * id maps, release), supervise (relay signals, wait), finish. Child: mounts, hostname, loopback,
+ * then pid 1 forks the payload, which drops everything and execs. Never prints: the child's
+ * failures and notes travel back over the channel as one message each; main prints them. */
 #include "launch.h"
 #include "capture.h"
 #include "caps.h"
@@ -130,6 +130,43 @@ static _Noreturn void child_fail(int chan, enum msg_type type, int status,
     _exit(status);
 }
 
+/* One run, from prepare() to finish(): what each step leaves the next. The child gets a copy. */
+struct launch {
+    const struct sbox_plan *p;
+    char **envp;
+    const struct sbox_notes *notes;
+    void (*on_ready)(void *ctx);
+    void *ready_ctx;
+    int tty; /* the caller's terminal, when the sandbox holds it: see child_main() */
+
+    /* prepare(): what the sandbox is made of, made or opened before it exists */
+    struct sbox_pins pins;
+    struct sbox_idmap_choice map;
+    struct sbox_cgroup cg;
+    unsigned covered; /* the controllers cg covers */
+    struct sbox_seccomp filter;
+    char *fuse_program, *resolv;
+    struct sbox_overlayd overlayd;
+    int lock;           /* the kept overlay directory's, or -1 */
+    bool store_created; /* that directory was made by this run */
+    struct sbox_capture_run capture;
+    struct sbox_mount_env env; /* the child's view of all the above */
+    int chan, child_chan;      /* the setup channel: sbox's end, the child's (until clone) */
+
+    /* start(): the sandbox's pid 1 and what runs beside it */
+    sigset_t caller_mask;
+    int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
+    pid_t pid;
+    struct sbox_usernet usernet;
+
+    /* supervise(): what the sandbox said and how it ended */
+    bool started; /* pid 1 forked the payload */
+    bool chan_open;
+    bool have_report;
+    struct msg report;
+    int status;
+};
+
 /* The payload's notes go to sbox over the channel, and main prints them; the payload waits
  * until they are printed, so they come before its own output, as a failure's message does. */
 static void note_to_parent(void *ctx, const char *text)
@@ -142,21 +179,21 @@ static void note_to_parent(void *ctx, const char *text)
         (void)msg_recv(chan, true, &m, 0);
 }
 
-static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
-                                   const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                   bool ranged, unsigned covered)
+static _Noreturn void payload_exec(const struct launch *l, int chan)
 {
+    const struct sbox_plan *p = l->p;
+    const bool ranged = l->map.ranged;
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
     const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
     int e;
 
-    sigprocmask(SIG_SETMASK, caller_mask, NULL);
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
     if (sbox_idmap_nested(p, ranged) && sbox_idmap_nest(p, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
      * is one. */
-    if (sbox_limits_apply(p, covered, &notes, &err) < 0)
+    if (sbox_limits_apply(p, l->covered, &notes, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -166,9 +203,9 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     }
     sbox_close_inherited(NULL, 0);
     /* Last before exec: nothing after it may need a system call the filter could deny. */
-    if (sbox_seccomp_load(filter, &err) < 0)
+    if (sbox_seccomp_load(&l->filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
-    environ = envp;
+    environ = l->envp;
     execvp(p->argv[0], p->argv);
     e = errno;
     if (e == ENOENT) {
@@ -185,11 +222,11 @@ static void report_stop(void *ctx, int sig)
     (void)msg_send(*(int *)ctx, MSG_STOPPED, sig, NULL);
 }
 
-static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
-                                 const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty, bool ranged, unsigned covered,
-                                 const struct sbox_mount_env *env)
+static _Noreturn void child_main(const struct launch *l, int chan)
 {
+    const struct sbox_plan *p = l->p;
+    const struct sbox_mount_env *env = &l->env;
+    const bool on_tty = l->tty >= 0;
     struct sbox_error err = {0}, note = {0};
     struct msg go;
     sigset_t early;
@@ -271,7 +308,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
+        payload_exec(l, chan);
     (void)msg_send(chan, MSG_READY, 0, NULL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
@@ -328,120 +365,71 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
 /* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
- * start the payload (MSG_NET_UP). NET_UP: the payload starts. CHILD_ENDED:
- * the child failed or died, and is reaped into *status (its report, if any, in *report).
- * CANCELLED: a signal told sbox to stop before the command ran; the child is gone and *status
- * is the signal. HELPER_FAILED: err says why; the child is gone, with no report of its own. */
-static enum net_start await_network(const struct sbox_plan *p, struct sbox_usernet *u, pid_t pid,
-                                    int chan, int sfd, const struct sbox_notes *notes,
-                                    struct msg *report, bool *have_report, int *status,
-                                    struct sbox_error *err)
+ * start the payload (MSG_NET_UP). NET_UP: the payload starts. CHILD_ENDED: the child failed or
+ * died, and is reaped into l->status (its report, if any, in l->report). CANCELLED: a signal
+ * told sbox to stop before the command ran; the child is gone and l->status is the signal.
+ * HELPER_FAILED: err says why; the child is gone, with no report of its own. */
+static enum net_start await_network(struct launch *l, struct sbox_error *err)
 {
     for (;;) {
-        struct pollfd stop[2] = {{.fd = chan, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        struct pollfd stop[2] = {{.fd = l->chan, .events = POLLIN},
+                                 {.fd = l->sfd, .events = POLLIN}};
         struct signalfd_siginfo si;
         struct msg m;
-        int n, r = sbox_usernet_ready(p, u, stop, 2, err);
+        int n, r = sbox_usernet_ready(l->p, &l->usernet, stop, 2, err);
         if (r == 0) {
-            (void)msg_send(chan, MSG_NET_UP, 0, NULL);
+            (void)msg_send(l->chan, MSG_NET_UP, 0, NULL);
             return NET_UP;
         }
         if (r > 0 && stop[0].revents) {
-            n = msg_recv(chan, false, &m, MSG_DONTWAIT);
+            n = msg_recv(l->chan, false, &m, MSG_DONTWAIT);
             if (n == 1 && m.type == MSG_NOTE) {
-                sbox_note(notes, "%s", m.err.msg);
+                sbox_note(l->notes, "%s", m.err.msg);
                 continue;
             }
             if (n == 1) {
-                *report = m;
-                *have_report = true;
+                l->report = m;
+                l->have_report = true;
             }
-            kill_and_reap(pid, status);
+            kill_and_reap(l->pid, &l->status);
             return CHILD_ENDED;
         }
         if (r > 0) {
-            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+            if (read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
                 continue;
             if (si.ssi_signo == SIGCHLD) {
-                if (waitpid(pid, status, WNOHANG) == pid)
+                if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
                     return CHILD_ENDED;
                 continue;
             }
             if (si.ssi_signo == SIGTSTP)
                 continue;
-            kill_and_reap(pid, NULL);
-            *status = (int)si.ssi_signo;
+            kill_and_reap(l->pid, NULL);
+            l->status = (int)si.ssi_signo;
             return CANCELLED;
         }
         /* The helper failed, perhaps only because the child's namespace went away with the
          * child: then the child's report says what really went wrong. */
-        kill_and_reap(pid, status);
-        while (msg_recv(chan, false, &m, MSG_DONTWAIT) == 1)
+        kill_and_reap(l->pid, &l->status);
+        while (msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1)
             if (m.type == MSG_SETUP_FAILED) {
-                *report = m;
-                *have_report = true;
+                l->report = m;
+                l->have_report = true;
                 return CHILD_ENDED;
             }
         return HELPER_FAILED;
     }
 }
 
-int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
-                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
-                struct sbox_error *err)
+/* fuse-overlayfs, when an overlay or a capture may need it, and its daemons' keeper made ready:
+ * with overlay-driver = auto, a keeper that cannot be made is as if it were not installed. */
+static int prepare_fuse(struct launch *l, struct sbox_error *err)
 {
-    /* net = host: every namespace but the network's. */
-    const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                   (p->net == SBOX_NET_HOST ? 0 : CLONE_NEWNET) | CLONE_NEWCGROUP;
-    int sv[2];
-    _cleanup_close_ int chan = -1, sfd = -1;
-    sigset_t relay, blocked, caller_mask;
-    /* The caller's terminal, when the sandbox holds it: see child_main() for what follows. */
-    const int tty = sbox_terminal_find();
-    struct msg report = {0};
-    _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
-    _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
-        .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1};
-    _cleanup_(sbox_cgroup_remove) struct sbox_cgroup cg = {.fd = -1};
-    unsigned covered = 0;
-    bool cgroup_refused = false;
-    struct sbox_seccomp_policy policy;
-    _cleanup_(sbox_idmap_choice_free) struct sbox_idmap_choice map = {0};
-    struct sbox_mount_env env = {0};
-    _cleanup_free_ char *fuse_program = NULL, *resolv = NULL;
-    _cleanup_close_ int lock = -1;
-    _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
-                                                                     .lock_fd = -1};
-    _cleanup_(sbox_pins_close) struct sbox_pins pins = {0};
-    _cleanup_(sbox_overlayd_stop) struct sbox_overlayd overlayd = {
-        .pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1};
-    bool store_created = false, started = false;
-    bool have_report = false, chan_open = true;
-    int status = 0, r;
-    pid_t pid = -1;
-
-    *ret_status = 125;
-    r = sbox_guard_check(p, err);
-    if (r < 0)
-        return r;
-    /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */
-    r = sbox_pin_sources(p, &pins, err);
-    if (r < 0)
-        return r;
-    env.bind_fds = pins.fds;
-    r = sbox_idmap_choose(p, &map, notes, err);
-    if (r < 0)
-        return r;
-    r = sbox_limits_setup(p, &cg, &covered, notes, err);
-    if (r < 0)
-        return r;
-    sbox_plan_seccomp_policy(p, &policy);
-    r = sbox_seccomp_compile(&filter, &policy, err);
-    if (r < 0)
-        return r;
+    const struct sbox_plan *p = l->p;
+    struct sbox_error why = {0};
     if (p->overlay != SBOX_OVERLAY_NONE || sbox_plan_captures(p)) {
-        fuse_program = sbox_find_program("fuse-overlayfs");
-        if (!fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
+        l->fuse_program = sbox_find_program("fuse-overlayfs");
+        if (!l->fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
             char where[512];
             sbox_origin_format(&p->overlay_driver_origin, "overlay-driver", where, sizeof where);
             return sbox_error(err, 0,
@@ -449,49 +437,126 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
                               "(package fuse-overlayfs)",
                               where);
         }
-        env.fuse_program = fuse_program;
+        l->env.fuse_program = l->fuse_program;
     }
-    env.overlayd_chan = -1;
-    if (fuse_program) {
-        struct sbox_error why = {0};
-        if (sbox_overlayd_prepare(&overlayd, fuse_program, &why) == 0) {
-            env.overlayd_chan = overlayd.chan[1];
-        } else if (p->overlay_driver == SBOX_OVERLAY_FUSE) {
-            *err = why;
-            return sbox_error_prefix(err, "fuse-overlayfs");
-        } else {
-            env.fuse_program = NULL; /* auto: as if it were not installed */
-        }
+    l->env.overlayd_chan = -1;
+    if (!l->fuse_program)
+        return 0;
+    if (sbox_overlayd_prepare(&l->overlayd, l->fuse_program, &why) == 0) {
+        l->env.overlayd_chan = l->overlayd.chan[1];
+    } else if (p->overlay_driver == SBOX_OVERLAY_FUSE) {
+        *err = why;
+        return sbox_error_prefix(err, "fuse-overlayfs");
+    } else {
+        l->env.fuse_program = NULL; /* auto: as if it were not installed */
     }
+    return 0;
+}
+
+/* Everything the sandbox is made of, checked, made or opened before it exists, so a failure
+ * is a clean error with nothing started: the guards, the bind sources, the id map, the cgroup,
+ * the seccomp filter, fuse-overlayfs, the resolver, the kept overlay, the capture, the
+ * channel. A kept overlay directory this made goes again on failure. */
+static int prepare(struct launch *l, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_seccomp_policy policy;
+    int sv[2], r;
+
+    r = sbox_guard_check(p, err);
+    if (r < 0)
+        return r;
+    /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */
+    r = sbox_pin_sources(p, &l->pins, err);
+    if (r < 0)
+        return r;
+    l->env.bind_fds = l->pins.fds;
+    r = sbox_idmap_choose(p, &l->map, l->notes, err);
+    if (r < 0)
+        return r;
+    r = sbox_limits_setup(p, &l->cg, &l->covered, l->notes, err);
+    if (r < 0)
+        return r;
+    sbox_plan_seccomp_policy(p, &policy);
+    r = sbox_seccomp_compile(&l->filter, &policy, err);
+    if (r < 0)
+        return r;
+    r = prepare_fuse(l, err);
+    if (r < 0)
+        return r;
     /* Sharing the host's network means the host's resolver, read here, before the sandbox's
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
      * /run, which the sandbox has its own of. */
     if (p->net == SBOX_NET_HOST)
-        env.resolv_conf = resolv = sbox_read_text("/etc/resolv.conf");
-    env.lock_fd = env.capture_lock_fd = env.capture_store_fd = -1;
+        l->env.resolv_conf = l->resolv = sbox_read_text("/etc/resolv.conf");
+    l->env.lock_fd = l->env.capture_lock_fd = l->env.capture_store_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
-        r = sbox_overlay_store_prepare(p, &lock, &store_created, err);
+        r = sbox_overlay_store_prepare(p, &l->lock, &l->store_created, err);
         if (r < 0) {
-            if (store_created)
+            if (l->store_created)
                 sbox_remove_tree(p->overlay_dir);
             return r;
         }
-        env.lock_fd = lock;
+        l->env.lock_fd = l->lock;
     }
     if (sbox_plan_captures(p)) {
-        r = sbox_capture_begin(p, &capture, err);
+        r = sbox_capture_begin(p, &l->capture, err);
         if (r < 0) {
-            if (store_created)
+            if (l->store_created)
                 sbox_remove_tree(p->overlay_dir);
             return r;
         }
-        env.capture_lock_fd = capture.lock_fd;
-        env.capture_store_fd = capture.store_fd;
-        env.capture_fds = capture.src_fds;
+        l->env.capture_lock_fd = l->capture.lock_fd;
+        l->env.capture_store_fd = l->capture.store_fd;
+        l->env.capture_fds = l->capture.src_fds;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return sbox_error(err, errno, "create the setup channel");
-    chan = sv[0];
+    l->chan = sv[0];
+    l->child_chan = sv[1];
+    return 0;
+}
+
+/* The sandbox's pid 1, in its cgroup when it has one; when the kernel refuses that cgroup, in
+ * none, with the limits it covered as sbox_limits_uncovered says. */
+static int spawn(struct launch *l, struct sbox_error *err)
+{
+    /* net = host: every namespace but the network's. */
+    const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                   (l->p->net == SBOX_NET_HOST ? 0 : CLONE_NEWNET) | CLONE_NEWCGROUP;
+    bool cgroup_refused = false;
+    int e, r;
+
+    fflush(NULL);
+    l->pid = clone_sandbox(ns, l->cg.fd, &cgroup_refused);
+    if (l->pid < 0 && cgroup_refused) {
+        char why[300];
+        snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
+                 l->cg.path, strerror(errno));
+        sbox_cgroup_remove(&l->cg);
+        l->covered = 0;
+        r = sbox_limits_uncovered(l->p, 0, why, l->notes, err);
+        if (r < 0)
+            return r;
+        l->pid = clone_sandbox(ns, -1, &cgroup_refused);
+    }
+    if (l->pid >= 0)
+        return 0;
+    e = errno;
+    if (e == EPERM || e == ENOSPC || e == EUSERS)
+        return sbox_error(err, e,
+                          "create the sandbox's namespaces (are unprivileged user "
+                          "namespaces disabled? see sbox(1), REQUIREMENTS)");
+    return sbox_error(err, e, "create the sandbox's namespaces");
+}
+
+/* Clones the sandbox, writes its id maps, starts what runs beside it (the fuse daemons'
+ * keeper, the network helper) and releases it. On failure the child is gone. */
+static int start(struct launch *l, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    sigset_t relay, blocked;
+    int r;
 
     /* Blocked from before clone, so neither side can miss one; the child inherits the mask,
      * which is exactly what pid 1 needs. */
@@ -501,182 +566,242 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
     /* SIGTTOU blocked too: taking the terminal back from the background must not stop us. */
     blocked = relay;
     sigaddset(&blocked, SIGTTOU);
-    sigprocmask(SIG_BLOCK, &blocked, &caller_mask);
-    sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
+    sigprocmask(SIG_BLOCK, &blocked, &l->caller_mask);
+    l->sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (l->sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
-        close(sv[1]);
-        goto out;
+        sbox_closep(&l->child_chan);
+        return r;
     }
-
-    fflush(NULL);
-    pid = clone_sandbox(ns, cg.fd, &cgroup_refused);
-    if (pid < 0 && cgroup_refused) {
-        char why[300];
-        snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
-                 cg.path, strerror(errno));
-        sbox_cgroup_remove(&cg);
-        covered = 0;
-        r = sbox_limits_uncovered(p, 0, why, notes, err);
-        if (r < 0) {
-            close(sv[1]);
-            goto out;
-        }
-        pid = clone_sandbox(ns, -1, &cgroup_refused);
+    r = spawn(l, err);
+    if (r >= 0 && l->pid == 0) {
+        sbox_closep(&l->chan);
+        child_main(l, l->child_chan);
     }
-    if (pid < 0) {
-        int e = errno;
-        if (e == EPERM || e == ENOSPC || e == EUSERS)
-            r = sbox_error(err, e,
-                           "create the sandbox's namespaces (are unprivileged user "
-                           "namespaces disabled? see sbox(1), REQUIREMENTS)");
-        else
-            r = sbox_error(err, e, "create the sandbox's namespaces");
-        close(sv[1]);
-        goto out;
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, covered,
-                   &env);
-    }
-    close(sv[1]);
-    sbox_closep(&overlayd.chan[1]);
-    if (tty >= 0) {
+    sbox_closep(&l->child_chan);
+    if (r < 0)
+        return r;
+    sbox_closep(&l->overlayd.chan[1]);
+    if (l->tty >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
-        setpgid(pid, pid);
-        sbox_terminal_give(tty, pid);
+        setpgid(l->pid, l->pid);
+        sbox_terminal_give(l->tty, l->pid);
     }
 
-    r = sbox_idmap_write(p, &map, pid, err);
+    r = sbox_idmap_write(p, &l->map, l->pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
-    if (r >= 0 && overlayd.chan[0] >= 0)
-        r = sbox_overlayd_start(&overlayd, pid, lock, err);
+    if (r >= 0 && l->overlayd.chan[0] >= 0)
+        r = sbox_overlayd_start(&l->overlayd, l->pid, l->lock, err);
     /* The sandbox's network helper joins the namespace (through the user namespace, which needs
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
-        r = sbox_usernet_start(p, pid, &usernet, err);
-    if (r >= 0 && msg_send(chan, MSG_GO, 0, NULL) < 0)
+        r = sbox_usernet_start(p, l->pid, &l->usernet, err);
+    if (r >= 0 && msg_send(l->chan, MSG_GO, 0, NULL) < 0)
         r = sbox_error(err, errno, "release the sandbox");
-    if (r < 0) {
-        kill_and_reap(pid, NULL);
-        goto out;
-    }
-    if (sbox_net_usermode(p->net)) {
-        switch (await_network(p, &usernet, pid, chan, sfd, notes, &report, &have_report, &status,
-                              err)) {
-        case NET_UP:
-            break;
-        case CHILD_ENDED:
-            goto collect;
-        case CANCELLED:
-            *ret_status = 128 + status;
-            r = 0;
-            goto out;
-        case HELPER_FAILED:
-            r = -1;
-            goto out;
+    if (r < 0)
+        kill_and_reap(l->pid, NULL);
+    return r;
+}
+
+/* Every message waiting, read before SIGCHLD is looked at: none is left unread when pid 1 is
+ * gone (the payload's note and pid 1's READY come in either order). */
+static void read_messages(struct launch *l)
+{
+    struct msg m;
+    int n;
+    while ((n = msg_recv(l->chan, false, &m, MSG_DONTWAIT)) == 1) {
+        if (m.type == MSG_READY) {
+            l->started = true;
+            if (l->on_ready)
+                l->on_ready(l->ready_ctx);
+        } else if (m.type == MSG_NOTE) {
+            sbox_note(l->notes, "%s", m.err.msg);
+        } else if (m.type == MSG_PAYLOAD_NOTE) {
+            sbox_note(l->notes, "%s", m.err.msg);
+            (void)msg_send(l->chan, MSG_NOTED, 0, NULL);
+        } else if (m.type == MSG_STOPPED) {
+            sbox_terminal_suspend(l->pid, l->tty);
+        } else if (msg_kinds[m.type].report && !l->have_report) {
+            l->report = m;
+            l->have_report = true;
         }
     }
+    if (n == 0) {
+        /* pid 1 is ending (its files close before its namespaces are torn down): the network
+         * helper can end alongside, rather than after. */
+        l->chan_open = false;
+        if (l->usernet.pid > 0)
+            kill(l->usernet.pid, SIGKILL);
+    }
+}
 
+/* Until pid 1 is gone (reaped into l->status): its messages, and the signals sbox receives,
+ * relayed. */
+static int wait_sandbox(struct launch *l, struct sbox_error *err)
+{
     for (;;) {
-        struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = chan, .events = POLLIN}};
-        if (poll(fds, chan_open ? 2 : 1, -1) < 0) {
+        struct pollfd fds[2] = {{.fd = l->sfd, .events = POLLIN},
+                                {.fd = l->chan, .events = POLLIN}};
+        struct signalfd_siginfo si;
+        if (poll(fds, l->chan_open ? 2 : 1, -1) < 0) {
+            int r;
             if (errno == EINTR)
                 continue;
             r = sbox_error(err, errno, "wait for the sandbox");
-            kill_and_reap(pid, NULL);
-            goto out;
+            kill_and_reap(l->pid, NULL);
+            return r;
         }
-        if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
-            /* Every message waiting, before SIGCHLD is looked at below: none is left unread
-             * when pid 1 is gone (the payload's note and pid 1's READY come in either order). */
-            struct msg m;
-            int n;
-            while ((n = msg_recv(chan, false, &m, MSG_DONTWAIT)) == 1) {
-                if (m.type == MSG_READY) {
-                    started = true;
-                    if (on_ready)
-                        on_ready(ready_ctx);
-                } else if (m.type == MSG_NOTE) {
-                    sbox_note(notes, "%s", m.err.msg);
-                } else if (m.type == MSG_PAYLOAD_NOTE) {
-                    sbox_note(notes, "%s", m.err.msg);
-                    (void)msg_send(chan, MSG_NOTED, 0, NULL);
-                } else if (m.type == MSG_STOPPED) {
-                    sbox_terminal_suspend(pid, tty);
-                } else if (msg_kinds[m.type].report && !have_report) {
-                    report = m;
-                    have_report = true;
-                }
-            }
-            if (n == 0) {
-                /* pid 1 is ending (its files close before its namespaces are torn down): the
-                 * network helper can end alongside, rather than after. */
-                chan_open = false;
-                if (usernet.pid > 0)
-                    kill(usernet.pid, SIGKILL);
-            }
+        if (l->chan_open && (fds[1].revents & (POLLIN | POLLHUP)))
+            read_messages(l);
+        if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
+            continue;
+        if (si.ssi_signo == SIGCHLD) {
+            if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
+                return 0;
+            continue;
         }
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
-                continue;
-            if (si.ssi_signo == SIGCHLD) {
-                if (waitpid(pid, &status, WNOHANG) == pid)
-                    break;
-                continue;
-            }
-            if (si.ssi_signo == SIGTSTP) {
-                sbox_terminal_suspend(pid, tty);
-                continue;
-            }
-            /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed
-             * while sbox has the terminal, a kill) is relayed, once. */
-            kill(pid, (int)si.ssi_signo);
+        if (si.ssi_signo == SIGTSTP) {
+            sbox_terminal_suspend(l->pid, l->tty);
+            continue;
         }
+        /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed while
+         * sbox has the terminal, a kill) is relayed, once. */
+        kill(l->pid, (int)si.ssi_signo);
     }
-collect:
-    for (struct msg m; !have_report && msg_recv(chan, false, &m, MSG_DONTWAIT) == 1;) {
+}
+
+/* pid 1 is gone: its report (left on the channel, or read before) is sbox's error and status;
+ * otherwise the status is the payload's, or 137 with a note when the cgroup killed it for
+ * memory. */
+static int collect(struct launch *l, int *ret_status, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    for (struct msg m; !l->have_report && msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1;) {
         if (msg_kinds[m.type].report) {
-            report = m;
-            have_report = true;
+            l->report = m;
+            l->have_report = true;
         }
     }
-    *ret_status = sbox_init_status_code(status);
-    r = 0;
-    if (have_report) {
-        *err = report.err;
+    *ret_status = sbox_init_status_code(l->status);
+    if (l->have_report) {
+        *err = l->report.err;
         err->msg[sizeof err->msg - 1] = '\0';
-        *ret_status = report.status;
-        r = -(err->err ? err->err : EINVAL);
-    } else if (p->limits[SBOX_LIMIT_MEMORY].set && (covered & SBOX_CG_MEMORY) &&
-               WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && sbox_cgroup_oom_killed(&cg)) {
-        sbox_note(notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
+        *ret_status = l->report.status;
+        return -(err->err ? err->err : EINVAL);
+    }
+    if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) &&
+        WIFSIGNALED(l->status) && WTERMSIG(l->status) == SIGKILL &&
+        sbox_cgroup_oom_killed(&l->cg)) {
+        sbox_note(l->notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
     }
-out:
+    return 0;
+}
+
+/* From the release to the end: the network's start (user-mode networks), then the sandbox's
+ * messages and sbox's signals until pid 1 is gone. */
+static int supervise(struct launch *l, int *ret_status, struct sbox_error *err)
+{
+    int r;
+    if (sbox_net_usermode(l->p->net)) {
+        switch (await_network(l, err)) {
+        case NET_UP:
+            break;
+        case CHILD_ENDED:
+            return collect(l, ret_status, err);
+        case CANCELLED:
+            *ret_status = 128 + l->status;
+            return 0;
+        case HELPER_FAILED:
+            return -1;
+        }
+    }
+    r = wait_sandbox(l, err);
+    if (r < 0)
+        return r;
+    return collect(l, ret_status, err);
+}
+
+/* After start(), whatever happened: the caller's signal mask and terminal back, and what the
+ * run leaves (a kept overlay directory made for a sandbox that never started goes again; a
+ * capture of one that did is kept when it holds anything). */
+static void finish(struct launch *l, int status)
+{
+    const struct sbox_plan *p = l->p;
     /* Signals meant for the sandbox that arrived after it ended are dropped, not delivered to
      * sbox when the mask is restored: the exit status stays the payload's. */
-    if (sfd >= 0) {
+    if (l->sfd >= 0) {
         struct signalfd_siginfo si;
-        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+        while (read(l->sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
-    sbox_terminal_take(tty, pid); /* SIGTTOU is still blocked here */
-    /* A kept overlay directory this run made, for a sandbox that never started, goes again
-     * (only mount points were made in it). */
-    if (store_created && !started)
+    sbox_terminal_take(l->tty, l->pid); /* SIGTTOU is still blocked here */
+    /* Only mount points were made in the kept overlay directory of a sandbox that never
+     * started. */
+    if (l->store_created && !l->started)
         sbox_remove_tree(p->overlay_dir);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
      * never started goes with the cleanup. */
-    if (capture.store && started) {
-        char **lines = sbox_capture_end(&capture, *ret_status, p->home);
+    if (l->capture.store && l->started) {
+        char **lines = sbox_capture_end(&l->capture, status, p->home);
         for (size_t i = 0; lines && lines[i]; i++)
-            sbox_note(notes, "%s", lines[i]);
+            sbox_note(l->notes, "%s", lines[i]);
         sbox_strv_free(lines);
     }
-    sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
+}
+
+/* In the order the locals of one long function were once freed: the fuse daemons' keeper
+ * first, the channel last. */
+static void launch_free(struct launch *l)
+{
+    sbox_overlayd_stop(&l->overlayd);
+    sbox_pins_close(&l->pins);
+    sbox_capture_abort(&l->capture);
+    sbox_closep(&l->lock);
+    free(l->resolv);
+    free(l->fuse_program);
+    sbox_idmap_choice_free(&l->map);
+    sbox_cgroup_remove(&l->cg);
+    sbox_usernet_stop(&l->usernet);
+    sbox_seccomp_free(&l->filter);
+    sbox_closep(&l->sfd);
+    sbox_closep(&l->child_chan);
+    sbox_closep(&l->chan);
+}
+
+int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
+                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
+                struct sbox_error *err)
+{
+    _cleanup_(launch_free) struct launch l = {
+        .p = p,
+        .envp = envp,
+        .notes = notes,
+        .on_ready = on_ready,
+        .ready_ctx = ready_ctx,
+        .tty = sbox_terminal_find(),
+        .cg = {.fd = -1},
+        .overlayd = {.pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1},
+        .lock = -1,
+        .capture = {.store_fd = -1, .lock_fd = -1},
+        .chan = -1,
+        .child_chan = -1,
+        .sfd = -1,
+        .pid = -1,
+        .usernet = {.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1},
+        .chan_open = true,
+    };
+    int r;
+
+    *ret_status = 125;
+    r = prepare(&l, err);
+    if (r < 0)
+        return r;
+    r = start(&l, err);
+    if (r >= 0)
+        r = supervise(&l, ret_status, err);
+    finish(&l, *ret_status);
     return r;
 }
