@@ -3,8 +3,9 @@
  * then pid 1 forks the payload, which drops everything and execs. Never prints: the child's
  * failures and notes travel back over the channel as one message each; main prints them. */
 #include "launch.h"
-#include "capture.h"
 #include "caps.h"
+#include "capture.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "files.h"
 #include "guard.h"
@@ -12,18 +13,15 @@
 #include "init.h"
 #include "mount.h"
 #include "net.h"
-#include "overlay.h"
 #include "overlay-store.h"
 #include "overlayd.h"
 #include "pin.h"
 #include "seccomp.h"
-#include "usernet.h"
-#include "cgroup.h"
 #include "sys.h"
 #include "terminal.h"
+#include "usernet.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,16 +30,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 
 /* The setup channel, a SOCK_SEQPACKET pair (one send is one message, whole or not at all): the
  * parent/child protocol, every message in this table. In order: the parent sends GO once the id
