@@ -308,9 +308,9 @@ int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_i
 }
 
 /* With the single map, the network helper (which joins the sandbox's user namespace to reach
- * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
- * as another id then runs in a nested namespace mapping that id to the caller, so its files
- * outside are still the caller's. */
+ * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a
+ * payload running as another id then runs in a nested namespace mapping that id to the caller,
+ * so its files outside are still the caller's. */
 bool sbox_idmap_nested(const struct sbox_plan *p, bool ranged)
 {
     return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
