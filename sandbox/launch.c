@@ -141,8 +141,7 @@ struct launch {
     struct sbox_seccomp filter;
     char *fuse_program, *resolv;
     struct sbox_overlayd overlayd;
-    int lock;           /* the kept overlay directory's, or -1 */
-    bool store_created; /* that directory was made by this run */
+    struct sbox_overlay_store store; /* the kept overlay directory */
     struct sbox_capture_run capture;
     struct sbox_mount_env env; /* the child's view of all the above */
     int chan, child_chan;      /* the setup channel: sbox's end, the child's (until clone) */
@@ -485,19 +484,15 @@ static int prepare(struct launch *l, struct sbox_error *err)
         l->env.resolv_conf = l->resolv = sbox_read_text("/etc/resolv.conf");
     l->env.lock_fd = l->env.capture_lock_fd = l->env.capture_store_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
-        r = sbox_overlay_store_prepare(p, &l->lock, &l->store_created, err);
-        if (r < 0) {
-            if (l->store_created)
-                sbox_remove_tree(p->overlay_dir);
+        r = sbox_overlay_store_prepare(p, &l->store, err);
+        if (r < 0)
             return r;
-        }
-        l->env.lock_fd = l->lock;
+        l->env.lock_fd = l->store.lock;
     }
     if (sbox_plan_captures(p)) {
         r = sbox_capture_begin(p, &l->capture, err);
         if (r < 0) {
-            if (l->store_created)
-                sbox_remove_tree(p->overlay_dir);
+            sbox_overlay_store_discard(&l->store);
             return r;
         }
         l->env.capture_lock_fd = l->capture.lock_fd;
@@ -586,7 +581,7 @@ static int start(struct launch *l, struct sbox_error *err)
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
     if (r >= 0 && l->overlayd.chan[0] >= 0)
-        r = sbox_overlayd_start(&l->overlayd, l->pid, l->lock, err);
+        r = sbox_overlayd_start(&l->overlayd, l->pid, l->store.lock, err);
     /* The sandbox's network helper joins the namespace (through the user namespace, which needs
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
@@ -731,10 +726,8 @@ static void finish(struct launch *l, int status)
             ;
     }
     sbox_terminal_take(l->tty, l->pid); /* SIGTTOU is still blocked here */
-    /* Only mount points were made in the kept overlay directory of a sandbox that never
-     * started. */
-    if (l->store_created && !l->started)
-        sbox_remove_tree(p->overlay_dir);
+    if (!l->started)
+        sbox_overlay_store_discard(&l->store);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
      * never started goes with the cleanup. */
     if (l->capture.store && l->started) {
@@ -753,7 +746,7 @@ static void launch_free(struct launch *l)
     sbox_overlayd_stop(&l->overlayd);
     sbox_pins_close(&l->pins);
     sbox_capture_abort(&l->capture);
-    sbox_closep(&l->lock);
+    sbox_overlay_store_close(&l->store);
     free(l->resolv);
     free(l->fuse_program);
     sbox_idmap_choice_free(&l->map);
@@ -778,7 +771,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .tty = sbox_terminal_find(),
         .cg = {.fd = -1},
         .overlayd = {.pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1},
-        .lock = -1,
+        .store = {.lock = -1},
         .capture = {.store_fd = -1, .lock_fd = -1},
         .chan = -1,
         .child_chan = -1,

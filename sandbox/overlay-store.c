@@ -2,6 +2,7 @@
  * the run. Never takes a directory of another user's or one holding files that are not sbox's. */
 #include "overlay-store.h"
 #include "cleanup.h"
+#include "files.h"
 #include "overlay.h"
 #include "util.h"
 
@@ -17,9 +18,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-/* A kept overlay: DIR (made if missing), DIR/upper and DIR/work, and DIR/lock, held for the
- * whole run so that two sandboxes never share an upper layer. The lock file says which sbox
- * holds it. */
+/* Errors name the setting. */
 static int store_error(const struct sbox_plan *p, struct sbox_error *err)
 {
     return sbox_origin_error(err, &p->overlay_origin, "overlay");
@@ -40,8 +39,8 @@ static char *store_kind(const struct sbox_plan *p)
  * upper layer belongs to), and DIR/lock, held for the whole run so that two sandboxes never
  * share an upper layer. The lock file says which sbox holds it. *created is set when DIR was
  * made by this run. */
-int sbox_overlay_store_prepare(const struct sbox_plan *p, int *ret_lock, bool *created,
-                               struct sbox_error *err)
+static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created,
+                         struct sbox_error *err)
 {
     const char *dir = p->overlay_dir;
     _cleanup_close_ int dfd = -1, lock = -1, kfd = -1;
@@ -152,4 +151,27 @@ int sbox_overlay_store_prepare(const struct sbox_plan *p, int *ret_lock, bool *c
     }
     *ret_lock = steal_fd(&lock);
     return 0;
+}
+
+int sbox_overlay_store_prepare(const struct sbox_plan *p, struct sbox_overlay_store *store,
+                               struct sbox_error *err)
+{
+    int r;
+    store->dir = p->overlay_dir;
+    r = prepare_store(p, &store->lock, &store->created, err);
+    /* Only what this run made goes: the lock file in a directory someone else made stays. */
+    if (r < 0)
+        sbox_overlay_store_discard(store);
+    return r;
+}
+
+void sbox_overlay_store_discard(struct sbox_overlay_store *store)
+{
+    if (store->created)
+        sbox_remove_tree(store->dir);
+}
+
+void sbox_overlay_store_close(struct sbox_overlay_store *store)
+{
+    sbox_closep(&store->lock);
 }
