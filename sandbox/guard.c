@@ -162,20 +162,11 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
-                       struct sbox_error *err)
+/* A captured directory named through a symlink is shown at its real path, where the current
+ * directory (a physical path) lies: the real directory must never be bound over or beside it. */
+static int captures_at_real_paths(struct sbox_plan *p, char *(*resolve)(const char *path),
+                                  struct sbox_error *err)
 {
-    /* The capture stores are guarded whether or not this plan captures: a sandbox that could
-     * write one could change what an earlier capture lands once reviewed. Every store sbox may
-     * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
-    const char *own[8] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
-    const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
-    size_t n, n_own = 2;
-    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
-        own[n_own++] = p->capture_stores[i];
-    /* A captured directory named through a symlink is shown at its real path, where the
-     * current directory (a physical path) lies: the real directory must never be bound over
-     * or beside it. */
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
         char *real, where[512], because[512];
@@ -204,9 +195,15 @@ static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
         m->src = real;
         m->dst = sbox_xstrdup(real);
     }
-    /* Any other writable view of a captured directory would take the writes the capture
-     * promises to keep apart: refused, however it is spelt. A bind of a parent at its own path
-     * is covered by the capture; elsewhere it would show the real directory. */
+    return 0;
+}
+
+/* Any other writable view of a captured directory would take the writes the capture promises
+ * to keep apart: refused, however it is spelt. A bind of a parent at its own path is covered by
+ * the capture; elsewhere it would show the real directory. */
+static int refuse_capture_views(const struct sbox_plan *p, char *(*resolve)(const char *path),
+                                struct sbox_error *err)
+{
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         _cleanup_free_ char *src = NULL;
@@ -227,6 +224,12 @@ static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                               where, m->src, c->src);
         }
     }
+    return 0;
+}
+
+/* The current directory in a capture is shown by the capture: not bound beside it. */
+static void drop_cwd_in_captures(struct sbox_plan *p)
+{
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
         if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cwd") != 0)
@@ -241,6 +244,20 @@ static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
                 break;
             }
     }
+}
+
+/* The image, the kept overlay directory and every capture store stay sbox's: hidden from a
+ * writable bind that shows one (the way to a capture store pinned), refused inside one. */
+static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), struct sbox_error *err)
+{
+    /* The capture stores are guarded whether or not this plan captures: a sandbox that could
+     * write one could change what an earlier capture lands once reviewed. Every store sbox may
+     * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
+    const char *own[8] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
+    const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
+    size_t n, n_own = 2;
+    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
+        own[n_own++] = p->capture_stores[i];
     n = p->n_mounts;
     for (size_t k = 0; k < n_own; k++) {
         /* A store not made yet is guarded where it will be (main makes it first when a bind
@@ -298,6 +315,21 @@ static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
             h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
         }
     }
+    return 0;
+}
+
+static int protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
+                       struct sbox_error *err)
+{
+    int r = captures_at_real_paths(p, resolve, err);
+    if (r >= 0)
+        r = refuse_capture_views(p, resolve, err);
+    if (r < 0)
+        return r;
+    drop_cwd_in_captures(p);
+    r = hide_own(p, resolve, err);
+    if (r < 0)
+        return r;
     sbox_plan_sort_mounts(p);
     return 0;
 }
