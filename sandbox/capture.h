@@ -34,7 +34,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
 void sbox_capture_abort(struct sbox_capture_run *run);
 
 /* Makes the capture store (mode 0700) when a writable bind of the plan would show where it
- * goes: a store that does not exist yet cannot be guarded (sbox_plan_protect_own hides it and
+ * goes: a store that does not exist yet cannot be guarded (sbox_guard_plan hides it and
  * pins the way to it), and the sandbox could make one of its own. */
 void sbox_capture_store_prepare(const struct sbox_plan *p);
 

@@ -533,7 +533,7 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
 /* soft and hard, never above the caller's hard limit (raising it needs privilege): lowered to
  * it, with a line saying so, or with limits-strict an error. */
 static int set_limit(const struct sbox_plan *p, int resource, const char *name, uint64_t soft,
-                     uint64_t hard, struct sbox_error *err)
+                     uint64_t hard, const struct sbox_notes *notes, struct sbox_error *err)
 {
     struct rlimit rl = {.rlim_cur = (rlim_t)soft, .rlim_max = (rlim_t)hard};
     struct rlimit old;
@@ -543,8 +543,8 @@ static int set_limit(const struct sbox_plan *p, int resource, const char *name, 
             return sbox_error(err, 0, "limits-strict: %s %llu is above your hard limit, %llu",
                               name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
         if (soft > old.rlim_max)
-            fprintf(stderr, "sbox: limits: %s %llu is above your hard limit: %llu instead\n",
-                    name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
+            sbox_note(notes, "limits: %s %llu is above your hard limit: %llu instead", name,
+                      (unsigned long long)soft, (unsigned long long)old.rlim_max);
         rl.rlim_max = old.rlim_max;
         if (rl.rlim_cur > rl.rlim_max)
             rl.rlim_cur = rl.rlim_max;
@@ -554,29 +554,93 @@ static int set_limit(const struct sbox_plan *p, int resource, const char *name, 
     return 0;
 }
 
-int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err)
+int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, const struct sbox_notes *notes,
+                      struct sbox_error *err)
 {
     const struct sbox_limit_value *l = p->limits;
     int r = 0;
     if (l[SBOX_LIMIT_NOFILE].set)
         r = set_limit(p, RLIMIT_NOFILE, "nofile", l[SBOX_LIMIT_NOFILE].value,
-                      l[SBOX_LIMIT_NOFILE].value, err);
+                      l[SBOX_LIMIT_NOFILE].value, notes, err);
     if (r >= 0 && l[SBOX_LIMIT_FSIZE].set)
         r = set_limit(p, RLIMIT_FSIZE, "fsize", l[SBOX_LIMIT_FSIZE].value,
-                      l[SBOX_LIMIT_FSIZE].value, err);
+                      l[SBOX_LIMIT_FSIZE].value, notes, err);
     /* SIGXCPU at the limit, which a process may catch to save its work; SIGKILL a second later
      * (with both limits equal it would be SIGKILL at once). */
     if (r >= 0 && l[SBOX_LIMIT_CPU_TIME].set)
         r = set_limit(p, RLIMIT_CPU, "cpu-time", l[SBOX_LIMIT_CPU_TIME].value,
-                      l[SBOX_LIMIT_CPU_TIME].value + 1, err);
+                      l[SBOX_LIMIT_CPU_TIME].value + 1, notes, err);
     if (r >= 0 && l[SBOX_LIMIT_CORE].set)
         r = set_limit(p, RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value,
-                      l[SBOX_LIMIT_CORE].value, err);
+                      l[SBOX_LIMIT_CORE].value, notes, err);
     if (r >= 0 && !(covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set)
         r = set_limit(p, RLIMIT_DATA, "memory", l[SBOX_LIMIT_MEMORY].value,
-                      l[SBOX_LIMIT_MEMORY].value, err);
+                      l[SBOX_LIMIT_MEMORY].value, notes, err);
     if (r >= 0 && !(covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set)
         r = set_limit(p, RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value,
-                      l[SBOX_LIMIT_PIDS].value, err);
+                      l[SBOX_LIMIT_PIDS].value, notes, err);
     return r;
+}
+
+/* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
+ * enforced, or with limits-strict the error. */
+int sbox_limits_uncovered(const struct sbox_plan *p, unsigned covered, const char *why,
+                          const struct sbox_notes *notes, struct sbox_error *err)
+{
+    _cleanup_free_ char *note = NULL;
+    if (p->limits_strict) {
+        static const struct {
+            int limit;
+            unsigned controller;
+        } need[] = {{SBOX_LIMIT_MEMORY, SBOX_CG_MEMORY},
+                    {SBOX_LIMIT_MEMORY_SWAP, SBOX_CG_MEMORY},
+                    {SBOX_LIMIT_PIDS, SBOX_CG_PIDS},
+                    {SBOX_LIMIT_CPUS, SBOX_CG_CPU}};
+        char where[512], what[64] = "";
+        for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+            if (p->limits[need[i].limit].set && !(covered & need[i].controller))
+                snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
+                         what[0] ? ", " : "", sbox_limit_key(need[i].limit));
+        if (!what[0])
+            return 0;
+        sbox_origin_format(&p->limits_strict_origin, "limits-strict", where, sizeof where);
+        return sbox_error(err, 0, "%s: %s cannot be enforced exactly: %s (see sbox check)", where,
+                          what, why);
+    }
+    note = sbox_limits_fallback_note(p, covered, why);
+    if (note)
+        sbox_note(notes, "%s", note);
+    return 0;
+}
+
+/* The sandbox's cgroup, when its limits need one and the caller may make one, covering what it
+ * can (*covered: which controllers); the rest as uncovered_limits says. */
+int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
+                      const struct sbox_notes *notes, struct sbox_error *err)
+{
+    const unsigned needs = sbox_cgroup_needs(p);
+    _cleanup_free_ char *parent = NULL;
+    char why[256];
+    bool alone = false;
+    *covered = 0;
+    if (!needs)
+        return 0;
+    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
+    if (parent) {
+        struct sbox_error cerr = {0};
+        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, cg, &cerr) < 0) {
+            snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
+            *covered = 0;
+        } else if (cg->no_swap && p->limits[SBOX_LIMIT_MEMORY_SWAP].set) {
+            if (p->limits_strict)
+                return sbox_error(err, 0,
+                                  "limits-strict: memory-swap cannot be enforced: this kernel "
+                                  "does not account swap (swapaccount=0)");
+            sbox_note(notes, "limits: memory-swap is not enforced: this kernel does not account "
+                             "swap (swapaccount=0)");
+        }
+    }
+    if (*covered == needs)
+        return 0;
+    return sbox_limits_uncovered(p, *covered, why, notes, err);
 }

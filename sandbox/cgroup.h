@@ -97,8 +97,20 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
 
 /* Sets the plan's rlimits in the calling process (the payload, before exec): nofile, fsize,
  * cpu-time and core always; memory (RLIMIT_DATA) and pids (RLIMIT_NPROC) when the cgroup does
- * not cover them. Never above the caller's hard limits: lowered to them with a line saying so,
+ * not cover them. Never above the caller's hard limits: lowered to them with a note saying so,
  * or with limits-strict an error. */
-int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, struct sbox_error *err);
+int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, const struct sbox_notes *notes,
+                      struct sbox_error *err);
+
+/* The sandbox's cgroup, when the plan's limits need one and one can be made (cg, and *covered:
+ * the controllers it covers), made before anything else; the rest as sbox_limits_uncovered
+ * says. */
+int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
+                      const struct sbox_notes *notes, struct sbox_error *err);
+
+/* The limits the cgroup does not cover (why: the reason, for the note): one note saying what
+ * stands in and what is not enforced, or with limits-strict an error naming the setting. */
+int sbox_limits_uncovered(const struct sbox_plan *p, unsigned covered, const char *why,
+                          const struct sbox_notes *notes, struct sbox_error *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* error.c: recording failures as one printable line.
+/* error.c: recording failures as one printable line, handing notes to main.
  * Never prints, never allocates: it must work in a child that is about to _exit. */
 #include "error.h"
 
@@ -129,4 +129,16 @@ int sbox_error_prefix(struct sbox_error *e, const char *fmt, ...)
     if (e->err == 0)
         e->err = EINVAL;
     return -e->err;
+}
+
+void sbox_note(const struct sbox_notes *n, const char *fmt, ...)
+{
+    char text[SBOX_NOTE_MAX];
+    va_list ap;
+    if (!n || !n->line)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    n->line(n->ctx, text);
 }

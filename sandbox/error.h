@@ -1,5 +1,5 @@
-/* error.h: the one way a failure travels: recorded once where it happens, printed once by main.
- * Library code never prints and never exits. */
+/* error.h: the one way a failure travels: recorded once where it happens, printed once by main;
+ * and the way a note does, handed to main. Library code never prints and never exits. */
 #ifndef SBOX_ERROR_H
 #define SBOX_ERROR_H
 
@@ -20,6 +20,20 @@ int sbox_error(struct sbox_error *e, int errnum, const char *fmt, ...)
 
 /* Put context in front of a recorded message ("CONTEXT: old message"); returns -e->err. */
 int sbox_error_prefix(struct sbox_error *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A remark that is no failure (a limit approximated, under -v the id map chosen), one line
+ * each: library code hands it to main's line(), which prints it at once, so it comes when it
+ * did among the payload's output. NULL (or a NULL line) drops it. */
+struct sbox_notes {
+    void (*line)(void *ctx, const char *text); /* text: no "sbox: " prefix, no newline */
+    void *ctx;
+};
+
+/* Formats one note (at most SBOX_NOTE_MAX - 1 bytes) and hands it to n. Never allocates: the
+ * payload calls it before exec. */
+#define SBOX_NOTE_MAX 8192
+void sbox_note(const struct sbox_notes *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Escape bytes that would break a one-line message (controls, invalid UTF-8) as \xNN.

@@ -1,6 +1,6 @@
-/* idmap.c: writes id maps for a child's user namespace.
- * Runs in the parent; never writes a map wider than what the caller may grant: single maps
- * directly, ranges only through the system's setuid helpers, which check /etc/subuid again. */
+/* idmap.c: chooses and writes the id maps of the sandbox's user namespace (and the payload's
+ * nested one). Never writes a map wider than what the caller may grant: single maps directly,
+ * ranges only through the system's setuid helpers, which check /etc/subuid again. */
 #include "idmap.h"
 #include "cleanup.h"
 #include "util.h"
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,4 +305,112 @@ int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_i
         r = r2;
     }
     return r;
+}
+
+/* With the single map, the network helper (which joins the sandbox's user namespace to reach
+ * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a
+ * payload running as another id then runs in a nested namespace mapping that id to the caller,
+ * so its files outside are still the caller's. */
+bool sbox_idmap_nested(const struct sbox_plan *p, bool ranged)
+{
+    return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
+}
+
+static int write_self(const char *file, const char *text, struct sbox_error *err)
+{
+    _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
+    size_t n = strlen(text);
+    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
+        return sbox_error(err, errno, "write %s", file);
+    return 0;
+}
+
+int sbox_idmap_nest(const struct sbox_plan *p, struct sbox_error *err)
+{
+    char map[64];
+    int r;
+    if (unshare(CLONE_NEWUSER) < 0)
+        return sbox_error(err, errno, "create the payload's user namespace");
+    snprintf(map, sizeof map, "%u 0 1\n", p->uid);
+    r = write_self("/proc/self/uid_map", map, err);
+    if (r >= 0)
+        r = write_self("/proc/self/setgroups", "deny", err);
+    snprintf(map, sizeof map, "%u 0 1\n", p->gid);
+    if (r >= 0)
+        r = write_self("/proc/self/gid_map", map, err);
+    return r;
+}
+
+/* userns = single maps the payload's ids to the caller's and nothing else. subuid maps inside 0
+ * to the caller and 1..N to the caller's ranges, for images whose files belong to many users.
+ * auto takes ranges for an image or a root payload, when the caller has them and the helpers
+ * are installed; a payload that shows the host's files as the caller keeps the single map, so
+ * what it writes in bound directories stays the caller's. */
+int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
+                      const struct sbox_notes *notes, struct sbox_error *err)
+{
+    const struct sbox_idranges *r = &map->r;
+    const char *why = NULL;
+    char where[512];
+
+    map->ranged = false;
+    if (p->userns == SBOX_USERNS_SINGLE) {
+        why = "userns = single";
+        goto single;
+    }
+    if (p->userns == SBOX_USERNS_AUTO && !p->rootfs && p->uid != 0) {
+        why = "the payload shows the host's files under your own id";
+        goto single;
+    }
+    why = sbox_idmap_load(&map->r, p->user, p->host_uid);
+    if (why && p->userns == SBOX_USERNS_SUBUID) {
+        _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
+        sbox_error(err, 0,
+                   "%s for user %s; an administrator can add them with `%s` (see `sbox "
+                   "check`)",
+                   why, p->user, hint);
+        sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
+        return sbox_error_prefix(err, "%s: userns = subuid", where);
+    }
+    if (why)
+        goto single;
+    /* The payload's ids must exist inside, or it could not become them. */
+    if ((uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids) ||
+        (uint64_t)p->gid > sbox_idmap_count(r->gids, r->n_gids)) {
+        bool uid = (uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids);
+        if (p->userns == SBOX_USERNS_SUBUID) {
+            sbox_error(err, 0, "%s %u is beyond your subordinate ranges (ids 0-%llu exist inside)",
+                       uid ? "uid" : "gid", uid ? p->uid : p->gid,
+                       (unsigned long long)sbox_idmap_count(uid ? r->uids : r->gids,
+                                                            uid ? r->n_uids : r->n_gids));
+            return sbox_origin_error(err, uid ? &p->uid_origin : &p->gid_origin,
+                                     uid ? "uid" : "gid");
+        }
+        why = "the payload's id is beyond your ranges";
+        goto single;
+    }
+    map->ranged = true;
+    if (p->verbose)
+        sbox_note(notes, "id map: subuid (inside 0 is you, 1-%llu are your ranges starting at %u)",
+                  (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
+    return 0;
+single:
+    if (p->verbose)
+        sbox_note(notes, "id map: single (%s)", why);
+    return 0;
+}
+
+void sbox_idmap_choice_free(struct sbox_idmap_choice *map)
+{
+    sbox_idmap_ranges_free(&map->r);
+}
+
+int sbox_idmap_write(const struct sbox_plan *p, const struct sbox_idmap_choice *map, pid_t pid,
+                     struct sbox_error *err)
+{
+    if (sbox_idmap_nested(p, map->ranged))
+        return sbox_idmap_write_single(pid, 0, p->host_uid, 0, p->host_gid, err);
+    if (!map->ranged)
+        return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
+    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
 }

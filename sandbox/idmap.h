@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "plan.h"
 
 /* More ranges than this in /etc/subuid are ignored (the kernel takes 340 lines in all). */
 #define SBOX_IDMAP_MAX_RANGES 16
@@ -68,5 +69,29 @@ int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_i
 
 /* The full path of an executable found on PATH (or a default path), or NULL. */
 char *sbox_find_program(const char *name);
+
+/* The map a plan runs with: ranged (the caller's subordinate ids) or the single map. */
+struct sbox_idmap_choice {
+    bool ranged;
+    struct sbox_idranges r;
+};
+
+/* Chooses the map for p (userns = single, subuid or auto), loading the ranges when it may take
+ * them. Errors (userns = subuid without ranges, an id beyond them) name the setting. Under -v,
+ * a note says which map and why. */
+int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
+                      const struct sbox_notes *notes, struct sbox_error *err);
+void sbox_idmap_choice_free(struct sbox_idmap_choice *map);
+
+/* Writes the chosen map of pid's user namespace (the sandbox's pid 1, before it is released). */
+int sbox_idmap_write(const struct sbox_plan *p, const struct sbox_idmap_choice *map, pid_t pid,
+                     struct sbox_error *err);
+
+/* Whether the payload runs in a user namespace nested in the sandbox's, mapping its ids to the
+ * sandbox's 0 (the single map with a user-mode network, for a payload that is not root). */
+bool sbox_idmap_nested(const struct sbox_plan *p, bool ranged);
+
+/* In the payload: unshares that nested user namespace and writes its maps. */
+int sbox_idmap_nest(const struct sbox_plan *p, struct sbox_error *err);
 
 #endif

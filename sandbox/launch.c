@@ -1,26 +1,27 @@
-/* launch.c: the parent/child protocol, in order, in one place.
- * Parent: check sources, clone, write id maps, release, relay signals, wait. Child: mounts,
- * hostname, loopback, then pid 1 forks the payload, which drops everything and execs.
- * The child never prints: failures travel back over the channel as one message. */
+/* launch.c: the parent/child protocol, in order, in one place. Parent: prepare, start (clone,
+ * id maps, release), supervise (relay signals, wait), finish. Child: mounts, hostname, loopback,
+ * then pid 1 forks the payload, which drops everything and execs. Never prints: the child's
+ * failures and notes travel back over the channel as one message each; main prints them. */
 #include "launch.h"
-#include "capture.h"
 #include "caps.h"
+#include "capture.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "files.h"
+#include "guard.h"
 #include "idmap.h"
 #include "init.h"
 #include "mount.h"
 #include "net.h"
-#include "overlay.h"
+#include "overlay-store.h"
 #include "overlayd.h"
 #include "pin.h"
 #include "seccomp.h"
-#include "usernet.h"
-#include "cgroup.h"
 #include "sys.h"
+#include "terminal.h"
+#include "usernet.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -29,23 +30,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-
+/* The setup channel, a SOCK_SEQPACKET pair (one send is one message, whole or not at all): the
+ * parent/child protocol, every message in this table. In order: the parent sends GO once the id
+ * maps are written, then NET_UP (user-mode networks only) once the helper is ready; the child
+ * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops;
+ * the payload sends a PAYLOAD_NOTE (answered by NOTED) or SETUP_FAILED or EXEC_FAILED before
+ * its exec. End of file: pid 1 is gone (its descriptors close before its namespaces are torn
+ * down). */
 enum msg_type {
-    MSG_SETUP_FAILED = 1, /* child: setup failed (status 125) */
-    MSG_EXEC_FAILED = 2,  /* payload: exec failed (126/127) */
-    MSG_READY = 3,        /* pid 1: the payload is forked */
-    MSG_STOPPED = 4,      /* pid 1: the payload stopped (^Z); status is the signal */
-    MSG_NOTE = 5,         /* child: a line for -v (err.msg) */
+    MSG_GO = 1,
+    MSG_NET_UP,
+    MSG_SETUP_FAILED,
+    MSG_EXEC_FAILED,
+    MSG_READY,
+    MSG_STOPPED,
+    MSG_NOTE,
+    MSG_PAYLOAD_NOTE,
+    MSG_NOTED,
+    MSG_END
+};
+
+/* Who sends each message, and whether it is the child's last word (a report: err and status
+ * are what sbox fails with). */
+static const struct msg_kind {
+    bool to_child;
+    bool report;
+} msg_kinds[MSG_END] = {
+    /* parent: the id maps are written; set the sandbox up */
+    [MSG_GO] = {.to_child = true},
+    /* parent: the network helper is ready; start the payload */
+    [MSG_NET_UP] = {.to_child = true},
+    /* child: the setup failed; err says why, status is 125 */
+    [MSG_SETUP_FAILED] = {.report = true},
+    /* payload: exec failed; err says why, status is 126 or 127 */
+    [MSG_EXEC_FAILED] = {.report = true},
+    /* pid 1: the payload is forked (main prints the plan's remarks then) */
+    [MSG_READY] = {0},
+    /* pid 1: the payload stopped (^Z); status is the signal */
+    [MSG_STOPPED] = {0},
+    /* child: a line for the user, err.msg (under -v) */
+    [MSG_NOTE] = {0},
+    /* payload: a line for the user, err.msg (a limit lowered); it waits for NOTED, so the line
+     * comes before anything the payload writes */
+    [MSG_PAYLOAD_NOTE] = {0},
+    /* parent: the payload's note is printed; the payload goes on */
+    [MSG_NOTED] = {.to_child = true},
 };
 
 struct msg {
@@ -54,63 +90,103 @@ struct msg {
     struct sbox_error err;
 };
 
+/* MSG_NOSIGNAL: a peer that already died must not take the sender down with SIGPIPE. 0, or -1
+ * with errno set. */
+static int msg_send(int chan, enum msg_type type, int status, const struct sbox_error *err)
+{
+    struct msg m = {.type = type, .status = status};
+    if (err)
+        m.err = *err;
+    return send(chan, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
+}
+
+/* One message for this side (to_child: the child reads): 1, with m's text ended; 0 at end of
+ * file; -1 when nothing waits (MSG_DONTWAIT in flags) or it is none of this table's for this
+ * side. */
+static int msg_recv(int chan, bool to_child, struct msg *m, int flags)
+{
+    ssize_t n = recv(chan, m, sizeof *m, flags);
+    if (n == 0)
+        return 0;
+    if (n != (ssize_t)sizeof *m || m->type <= 0 || m->type >= MSG_END ||
+        msg_kinds[m->type].to_child != to_child)
+        return -1;
+    m->err.msg[sizeof m->err.msg - 1] = '\0';
+    return 1;
+}
+
 extern char **environ;
 
-static _Noreturn void child_fail(int chan, int type, int status, const struct sbox_error *err)
+static _Noreturn void child_fail(int chan, enum msg_type type, int status,
+                                 const struct sbox_error *err)
 {
-    struct msg m = {.type = type, .status = status, .err = *err};
-    (void)!send(chan, &m, sizeof m, MSG_NOSIGNAL);
+    (void)msg_send(chan, type, status, err);
     _exit(status);
 }
 
-/* With the single map, the network helper (which joins the sandbox's user namespace to reach
- * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a payload running
- * as another id then runs in a nested namespace mapping that id to the caller, so its files
- * outside are still the caller's. */
-static bool nested_user(const struct sbox_plan *p, bool ranged)
+/* One run, from prepare() to finish(): what each step leaves the next. The child gets a copy. */
+struct launch {
+    const struct sbox_plan *p;
+    char **envp;
+    const struct sbox_notes *notes;
+    void (*on_ready)(void *ctx);
+    void *ready_ctx;
+    int tty; /* the caller's terminal, when the sandbox holds it: see child_main() */
+
+    /* prepare(): what the sandbox is made of, made or opened before it exists */
+    struct sbox_pins pins;
+    struct sbox_idmap_choice map;
+    struct sbox_cgroup cg;
+    unsigned covered; /* the controllers cg covers */
+    struct sbox_seccomp filter;
+    char *fuse_program, *resolv;
+    struct sbox_overlayd overlayd;
+    struct sbox_overlay_store store; /* the kept overlay directory */
+    struct sbox_capture_run capture;
+    struct sbox_mount_env env; /* the child's view of all the above */
+    int chan, child_chan;      /* the setup channel: sbox's end, the child's (until clone) */
+
+    /* start(): the sandbox's pid 1 and what runs beside it */
+    sigset_t caller_mask;
+    int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
+    pid_t pid;
+    struct sbox_usernet usernet;
+
+    /* supervise(): what the sandbox said and how it ended */
+    bool started; /* pid 1 forked the payload */
+    bool chan_open;
+    bool have_report;
+    struct msg report;
+    int status;
+};
+
+/* The payload's notes go to sbox over the channel, and main prints them; the payload waits
+ * until they are printed, so they come before its own output, as a failure's message does. */
+static void note_to_parent(void *ctx, const char *text)
 {
-    return sbox_net_usermode(p->net) && !ranged && (p->uid != 0 || p->gid != 0);
+    const int chan = *(const int *)ctx;
+    struct sbox_error e = {0};
+    struct msg m;
+    snprintf(e.msg, sizeof e.msg, "%s", text);
+    if (msg_send(chan, MSG_PAYLOAD_NOTE, 0, &e) == 0)
+        (void)msg_recv(chan, true, &m, 0);
 }
 
-static int write_self(const char *file, const char *text, struct sbox_error *err)
+static _Noreturn void payload_exec(const struct launch *l, int chan)
 {
-    _cleanup_close_ int fd = open(file, O_WRONLY | O_CLOEXEC);
-    size_t n = strlen(text);
-    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
-        return sbox_error(err, errno, "write %s", file);
-    return 0;
-}
-
-static int nest_user(const struct sbox_plan *p, struct sbox_error *err)
-{
-    char map[64];
-    int r;
-    if (unshare(CLONE_NEWUSER) < 0)
-        return sbox_error(err, errno, "create the payload's user namespace");
-    snprintf(map, sizeof map, "%u 0 1\n", p->uid);
-    r = write_self("/proc/self/uid_map", map, err);
-    if (r >= 0)
-        r = write_self("/proc/self/setgroups", "deny", err);
-    snprintf(map, sizeof map, "%u 0 1\n", p->gid);
-    if (r >= 0)
-        r = write_self("/proc/self/gid_map", map, err);
-    return r;
-}
-
-static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int chan,
-                                   const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                   bool ranged, unsigned covered)
-{
+    const struct sbox_plan *p = l->p;
+    const bool ranged = l->map.ranged;
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
+    const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
     int e;
 
-    sigprocmask(SIG_SETMASK, caller_mask, NULL);
-    if (nested_user(p, ranged) && nest_user(p, &err) < 0)
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
+    if (sbox_idmap_nested(p, ranged) && sbox_idmap_nest(p, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
      * is one. */
-    if (sbox_limits_apply(p, covered, &err) < 0)
+    if (sbox_limits_apply(p, l->covered, &notes, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -120,9 +196,9 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
     }
     sbox_close_inherited(NULL, 0);
     /* Last before exec: nothing after it may need a system call the filter could deny. */
-    if (sbox_seccomp_load(filter, &err) < 0)
+    if (sbox_seccomp_load(&l->filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
-    environ = envp;
+    environ = l->envp;
     execvp(p->argv[0], p->argv);
     e = errno;
     if (e == ENOENT) {
@@ -136,20 +212,17 @@ static _Noreturn void payload_exec(const struct sbox_plan *p, char **envp, int c
 /* pid 1 tells sbox its payload stopped, so sbox can hand the terminal back and stop too. */
 static void report_stop(void *ctx, int sig)
 {
-    struct msg m = {.type = MSG_STOPPED, .status = sig};
-    (void)!send(*(int *)ctx, &m, sizeof m, MSG_NOSIGNAL);
+    (void)msg_send(*(int *)ctx, MSG_STOPPED, sig, NULL);
 }
 
-static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int chan,
-                                 const sigset_t *caller_mask, const struct sbox_seccomp *filter,
-                                 bool on_tty, bool ranged, unsigned covered,
-                                 const struct sbox_mount_env *env)
+static _Noreturn void child_main(const struct launch *l, int chan)
 {
-    struct sbox_error err = {0};
-    struct msg note = {.type = MSG_NOTE};
-    struct msg ready = {.type = MSG_READY};
+    const struct sbox_plan *p = l->p;
+    const struct sbox_mount_env *env = &l->env;
+    const bool on_tty = l->tty >= 0;
+    struct sbox_error err = {0}, note = {0};
+    struct msg go;
     sigset_t early;
-    char go;
     pid_t payload;
 
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
@@ -174,7 +247,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         sbox_close_inherited(keep, n);
         free(keep);
     }
-    if (read(chan, &go, 1) != 1)
+    if (msg_recv(chan, true, &go, 0) != 1 || go.type != MSG_GO)
         _exit(125);
     /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
      * the group inside must not reach the caller's shell or pipeline. When it holds the caller's
@@ -187,7 +260,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p, env, note.err.msg, sizeof note.err.msg, &err) < 0)
+    if (sbox_mount_setup(p, env, note.msg, sizeof note.msg, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* The real directories under the captures are not pid 1's to keep, nor is the way to the
      * fuse daemons' keeper (its end of file tells it the setup is over). */
@@ -203,8 +276,8 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
     for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
         if (env->bind_fds[i] >= 0)
             close(env->bind_fds[i]);
-    if (p->verbose && note.err.msg[0])
-        (void)!send(chan, &note, sizeof note, MSG_NOSIGNAL);
+    if (p->verbose && note.msg[0])
+        (void)msg_send(chan, MSG_NOTE, 0, &note);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
         sbox_error(&err, errno, "set the hostname");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -221,7 +294,7 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     /* The network helper started beside this setup; the payload waits until it is ready. */
-    if (sbox_net_usermode(p->net) && read(chan, &go, 1) != 1)
+    if (sbox_net_usermode(p->net) && (msg_recv(chan, true, &go, 0) != 1 || go.type != MSG_NET_UP))
         _exit(125);
 
     sigpending(&early);
@@ -231,483 +304,19 @@ static _Noreturn void child_main(const struct sbox_plan *p, char **envp, int cha
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(p, envp, chan, caller_mask, filter, ranged, covered);
-    (void)!send(chan, &ready, sizeof ready, MSG_NOSIGNAL);
+        payload_exec(l, chan);
+    (void)msg_send(chan, MSG_READY, 0, NULL);
     _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
 }
 
-/* The caller's terminal among descriptors 0-2, or -1. */
-static int caller_tty(void)
+/* Kills the sandbox's pid 1 (the kernel then kills everything in its pid namespace) and reaps
+ * it: *status (when not NULL) is its wait status. errno is kept for the caller's message. */
+static void kill_and_reap(pid_t pid, int *status)
 {
-    for (int fd = 0; fd < 3; fd++)
-        if (isatty(fd))
-            return fd;
-    return -1;
-}
-
-/* Hands the terminal to the sandbox's group, but only while sbox's own group has it: a
- * background sbox never takes the terminal from the shell. */
-static void give_terminal(int tty, pid_t sandbox)
-{
-    if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
-        tcsetpgrp(tty, sandbox);
-}
-
-/* Takes the terminal back, but only from the sandbox: from its group, or from a group made
- * inside it that died with it (an inner shell's job). Never from a live job of the caller's. */
-static void take_terminal(int tty, pid_t sandbox)
-{
-    pid_t fg;
-    if (tty < 0 || sandbox <= 0)
-        return;
-    fg = tcgetpgrp(tty);
-    if (fg > 0 && fg != getpgrp() && (fg == sandbox || (kill(-fg, 0) < 0 && errno == ESRCH)))
-        tcsetpgrp(tty, getpgrp());
-}
-
-/* ^Z (or a background read): stop the sandbox's group, give the terminal back to our own group
- * and stop like a job; when the shell continues us, take the terminal again if we are in the
- * foreground (fg, not bg), and continue the sandbox. */
-static void suspend(pid_t sandbox, int tty)
-{
-    kill(-sandbox, SIGSTOP);
-    take_terminal(tty, sandbox);
-    kill(getpid(), SIGSTOP);
-    give_terminal(tty, sandbox);
-    kill(-sandbox, SIGCONT);
-}
-
-/* Follows path as the kernel would, one component at a time, and refuses a symlink that lies at
- * or below one of the writable bases (resolved paths): a payload of an earlier run could have
- * planted it there, whatever spelling of the path leads to it. A missing component ends the
- * walk: the caller reports missing sources. */
-static int check_symlinks(const char *path, char *const *bases, struct sbox_error *err)
-{
-    char cur[PATH_MAX] = "";
-    _cleanup_free_ char *todo = sbox_xstrdup(path);
-    int links = 0;
-
-    while (*todo) {
-        char *rest = todo + strspn(todo, "/");
-        size_t n = strcspn(rest, "/");
-        _cleanup_free_ char *name = sbox_xstrndup(rest, n);
-        char next[PATH_MAX], target[PATH_MAX];
-        struct stat st;
-        ssize_t len;
-        char *tail = sbox_xstrdup(rest + n);
-        free(todo);
-        todo = tail;
-        if (n == 0 || !strcmp(name, "."))
-            continue;
-        if (!strcmp(name, "..")) {
-            char *slash = strrchr(cur, '/');
-            if (slash)
-                *slash = '\0';
-            continue;
-        }
-        if (snprintf(next, sizeof next, "%s/%s", cur, name) >= (int)sizeof next)
-            return sbox_error(err, ENAMETOOLONG, "source `%s`", path);
-        if (lstat(next, &st) < 0)
-            return 0;
-        if (!S_ISLNK(st.st_mode)) {
-            strcpy(cur, next);
-            continue;
-        }
-        for (size_t i = 0; bases && bases[i]; i++)
-            if (sbox_path_is_under(cur[0] ? cur : "/", bases[i]))
-                return sbox_error(err, 0,
-                                  "source `%s`: the symlink `%s` lies in `%s`, which the sandbox "
-                                  "can write, and is not followed (an earlier run may have "
-                                  "planted it)",
-                                  path, next, bases[i]);
-        len = readlink(next, target, sizeof target - 1);
-        if (len < 0 || ++links > 40)
-            return sbox_error(err, len < 0 ? errno : ELOOP, "source `%s`", path);
-        target[len] = '\0';
-        if (target[0] == '/')
-            cur[0] = '\0';
-        tail = sbox_xasprintf("%s/%s", target, todo);
-        free(todo);
-        todo = tail;
-    }
-    return 0;
-}
-
-/* Missing sources are reported before anything is started, naming the flag or file:line; so
- * are sources reached through a symlink planted in a writable directory. */
-static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
-{
-    _cleanup_strv_ char **bases = NULL;
-    char real[PATH_MAX];
-    for (size_t i = 0; i < p->n_mounts; i++)
-        if (p->mounts[i].kind == SBOX_MOUNT_BIND && realpath(p->mounts[i].src, real))
-            sbox_strv_push(&bases, sbox_xstrdup(real));
-    /* A kept upper layer is written by the sandbox too. */
-    if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->overlay_dir, real))
-        sbox_strv_push(&bases, sbox_xstrdup(real));
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        const struct sbox_mount *m = &p->mounts[i];
-        struct stat st;
-        char where[512];
-        int r = 0;
-        if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND &&
-            m->kind != SBOX_MOUNT_MIRROR && m->kind != SBOX_MOUNT_CAPTURE)
-            continue;
-        if (m->kind != SBOX_MOUNT_MIRROR && !m->try_missing && stat(m->src, &st) < 0)
-            r = sbox_error(err, errno, "source `%s`", m->src);
-        if (r == 0 && m->kind == SBOX_MOUNT_MIRROR) {
-            /* A mirror recreates a final symlink instead of following it. */
-            _cleanup_free_ char *dir = sbox_xstrdup(m->src);
-            *strrchr(dir, '/') = '\0';
-            r = check_symlinks(dir[0] ? dir : "/", bases, err);
-        } else if (r == 0) {
-            r = check_symlinks(m->src, bases, err);
-        }
-        if (r == 0)
-            continue;
-        sbox_origin_format(&m->origin, m->key, where, sizeof where);
-        return sbox_error_prefix(err, "%s", where);
-    }
-    return 0;
-}
-
-static int origin_error(struct sbox_error *err, const struct sbox_origin *o, const char *key)
-{
-    char where[512];
-    sbox_origin_format(o, key, where, sizeof where);
-    return sbox_error_prefix(err, "%s", where);
-}
-
-/* path resolved, or, when it does not exist yet, its parent resolved and its name added. */
-static bool resolve_new(const char *path, char out[PATH_MAX])
-{
-    _cleanup_free_ char *parent = NULL;
-    const char *name;
-    char real[PATH_MAX];
-    if (realpath(path, out))
-        return true;
-    if (errno != ENOENT || !strrchr(path, '/'))
-        return false;
-    name = strrchr(path, '/') + 1;
-    parent = sbox_xstrndup(path, (size_t)(name - path));
-    if (!realpath(parent[0] ? parent : "/", real))
-        return false;
-    return snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "", name) < PATH_MAX;
-}
-
-/* The image must be a directory, with a shell when no command is given: checked before anything
- * is started, naming the setting. */
-static int check_image(const struct sbox_plan *p, struct sbox_error *err)
-{
-    _cleanup_close_ int dir = -1, sh = -1;
-    char image[PATH_MAX], store[PATH_MAX];
-    if (!p->rootfs)
-        return 0;
-    if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
-        resolve_new(p->overlay_dir, store) &&
-        (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
-        sbox_error(err, 0,
-                   "overlay directory `%s` and image root `%s` overlap: keep the changes "
-                   "outside the image",
-                   p->overlay_dir, p->rootfs);
-        return origin_error(err, &p->overlay_origin, "overlay");
-    }
-    dir = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) {
-        sbox_error(err, errno, "image root `%s`", p->rootfs);
-        return origin_error(err, &p->rootfs_origin, "rootfs");
-    }
-    if (!p->argv_default)
-        return 0;
-    sh = sys_openat2(dir, "bin/sh", O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
-    if (sh < 0) {
-        sbox_error(err, 0,
-                   "image root `%s` has no /bin/sh to run when no command is given: name one "
-                   "after --",
-                   p->rootfs);
-        return origin_error(err, &p->rootfs_origin, "rootfs");
-    }
-    return 0;
-}
-
-/* A kept overlay: DIR (made if missing), DIR/upper and DIR/work, and DIR/lock, held for the
- * whole run so that two sandboxes never share an upper layer. The lock file says which sbox
- * holds it. */
-static int store_error(const struct sbox_plan *p, struct sbox_error *err)
-{
-    return origin_error(err, &p->overlay_origin, "overlay");
-}
-
-/* What the upper layer holds changes to: an image (by its resolved path) or the host's own
- * directories. Changes to one must not be laid over the other. */
-static char *store_kind(const struct sbox_plan *p)
-{
-    char real[PATH_MAX];
-    if (!p->rootfs)
-        return sbox_xstrdup("host\n");
-    return sbox_xasprintf("rootfs %s\n", realpath(p->rootfs, real) ? real : p->rootfs);
-}
-
-/* A kept overlay: DIR (made if missing, kept mode 0700: the upper layer holds set-uid files and
- * world-writable directories of the sandbox's ids), DIR/upper and DIR/work, DIR/kind (what the
- * upper layer belongs to), and DIR/lock, held for the whole run so that two sandboxes never
- * share an upper layer. The lock file says which sbox holds it. *created is set when DIR was
- * made by this run. */
-static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created,
-                         struct sbox_error *err)
-{
-    const char *dir = p->overlay_dir;
-    _cleanup_close_ int dfd = -1, lock = -1, kfd = -1;
-    _cleanup_free_ char *kind = store_kind(p);
-    struct statfs sfs;
-    struct stat st;
-    const char *why;
-    char pid[32], old[PATH_MAX + 16];
-    ssize_t n;
-
-    *created = mkdir(dir, 0700) == 0;
-    if (!*created && errno != EEXIST) {
-        sbox_error(err, errno, "overlay directory `%s`", dir);
-        return store_error(p, err);
-    }
-    dfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0 || fstat(dfd, &st) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`", dir);
-        return store_error(p, err);
-    }
-    if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
-        sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir, why);
-        return store_error(p, err);
-    }
-    if (st.st_uid != p->host_uid) {
-        sbox_error(err, 0, "overlay directory `%s` belongs to another user", dir);
-        return store_error(p, err);
-    }
-    if ((st.st_mode & 077) && fchmod(dfd, st.st_mode & 0700) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: make it private", dir);
-        return store_error(p, err);
-    }
-    lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (lock < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return store_error(p, err);
-    }
-    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-        n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
-        if (n > 0)
-            sbox_error(err, 0, "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
-                       dir, pid);
-        else
-            sbox_error(err, errno, "overlay directory `%s`: lock", dir);
-        return store_error(p, err);
-    }
-    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return store_error(p, err);
-    }
-    if (!*created && faccessat(dfd, "kind", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
-        /* An existing directory without sbox's mark: empty but for the lock just made, or
-         * someone else's files that must not become an upper layer. */
-        _cleanup_close_ int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
-        bool empty = d != NULL;
-        if (d) {
-            dup = -1;
-            for (struct dirent *e; empty && (e = readdir(d));)
-                empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-                        !strcmp(e->d_name, "lock");
-            closedir(d);
-        }
-        if (!empty) {
-            sbox_error(err, 0,
-                       "overlay directory `%s` holds other files: give a new or empty directory",
-                       dir);
-            return store_error(p, err);
-        }
-    }
-    kfd = openat(dfd, "kind", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
-        return store_error(p, err);
-    }
-    old[n] = '\0';
-    if (n == 0 && pwrite(kfd, kind, strlen(kind), 0) != (ssize_t)strlen(kind)) {
-        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
-        return store_error(p, err);
-    }
-    if (n > 0 && strcmp(old, kind) != 0) {
-        old[strcspn(old, "\n")] = '\0';
-        sbox_error(err, 0,
-                   "overlay directory `%s` holds changes to %s%s, not to %s: use another "
-                   "directory (or remove its `kind` file to reuse it anyway)",
-                   dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
-                   strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
-                   p->rootfs ? "this image" : "the host's system");
-        return store_error(p, err);
-    }
-    for (int i = 0; i < 2; i++) {
-        const char *sub = i ? "work" : "upper";
-        if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST) {
-            sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
-            return store_error(p, err);
-        }
-        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            sbox_error(err, errno, "overlay directory `%s`: %s/", dir, sub);
-            return store_error(p, err);
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            sbox_error(err, 0, "overlay directory `%s`: %s/ is not a directory", dir, sub);
-            return store_error(p, err);
-        }
-    }
-    *ret_lock = steal_fd(&lock);
-    return 0;
-}
-
-struct id_map {
-    bool ranged;
-    struct sbox_idranges r;
-};
-
-/* userns = single maps the payload's ids to the caller's and nothing else. subuid maps inside 0
- * to the caller and 1..N to the caller's ranges, for images whose files belong to many users.
- * auto takes ranges for an image or a root payload, when the caller has them and the helpers
- * are installed; a payload that shows the host's files as the caller keeps the single map, so
- * what it writes in bound directories stays the caller's. */
-static int choose_map(const struct sbox_plan *p, struct id_map *map, struct sbox_error *err)
-{
-    const struct sbox_idranges *r = &map->r;
-    const char *why = NULL;
-    char where[512];
-
-    map->ranged = false;
-    if (p->userns == SBOX_USERNS_SINGLE) {
-        why = "userns = single";
-        goto single;
-    }
-    if (p->userns == SBOX_USERNS_AUTO && !p->rootfs && p->uid != 0) {
-        why = "the payload shows the host's files under your own id";
-        goto single;
-    }
-    why = sbox_idmap_load(&map->r, p->user, p->host_uid);
-    if (why && p->userns == SBOX_USERNS_SUBUID) {
-        _cleanup_free_ char *hint = sbox_idmap_add_hint(p->user);
-        sbox_error(err, 0,
-                   "%s for user %s; an administrator can add them with `%s` (see `sbox "
-                   "check`)",
-                   why, p->user, hint);
-        sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
-        return sbox_error_prefix(err, "%s: userns = subuid", where);
-    }
-    if (why)
-        goto single;
-    /* The payload's ids must exist inside, or it could not become them. */
-    if ((uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids) ||
-        (uint64_t)p->gid > sbox_idmap_count(r->gids, r->n_gids)) {
-        bool uid = (uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids);
-        if (p->userns == SBOX_USERNS_SUBUID) {
-            sbox_error(err, 0, "%s %u is beyond your subordinate ranges (ids 0-%llu exist inside)",
-                       uid ? "uid" : "gid", uid ? p->uid : p->gid,
-                       (unsigned long long)sbox_idmap_count(uid ? r->uids : r->gids,
-                                                            uid ? r->n_uids : r->n_gids));
-            return origin_error(err, uid ? &p->uid_origin : &p->gid_origin, uid ? "uid" : "gid");
-        }
-        why = "the payload's id is beyond your ranges";
-        goto single;
-    }
-    map->ranged = true;
-    if (p->verbose)
-        fprintf(stderr,
-                "sbox: id map: subuid (inside 0 is you, 1-%llu are your ranges starting at "
-                "%u)\n",
-                (unsigned long long)sbox_idmap_count(r->uids, r->n_uids), r->uids[0].start);
-    return 0;
-single:
-    if (p->verbose)
-        fprintf(stderr, "sbox: id map: single (%s)\n", why);
-    return 0;
-}
-
-static void id_map_free(struct id_map *map)
-{
-    sbox_idmap_ranges_free(&map->r);
-}
-
-static int write_map(const struct sbox_plan *p, const struct id_map *map, pid_t pid,
-                     struct sbox_error *err)
-{
-    if (nested_user(p, map->ranged))
-        return sbox_idmap_write_single(pid, 0, p->host_uid, 0, p->host_gid, err);
-    if (!map->ranged)
-        return sbox_idmap_write_single(pid, p->uid, p->host_uid, p->gid, p->host_gid, err);
-    return sbox_idmap_write_ranges(pid, p->host_uid, p->host_gid, &map->r, err);
-}
-
-/* A small text file's first 64 KiB, or NULL (O_NONBLOCK: never wait on a FIFO). */
-/* The limits the cgroup cannot cover: one line saying what stands in (rlimits) and what is not
- * enforced, or with limits-strict the error. */
-static int uncovered_limits(const struct sbox_plan *p, unsigned covered, const char *why,
-                            struct sbox_error *err)
-{
-    _cleanup_free_ char *note = NULL;
-    if (p->limits_strict) {
-        static const struct {
-            int limit;
-            unsigned controller;
-        } need[] = {{SBOX_LIMIT_MEMORY, SBOX_CG_MEMORY},
-                    {SBOX_LIMIT_MEMORY_SWAP, SBOX_CG_MEMORY},
-                    {SBOX_LIMIT_PIDS, SBOX_CG_PIDS},
-                    {SBOX_LIMIT_CPUS, SBOX_CG_CPU}};
-        char where[512], what[64] = "";
-        for (size_t i = 0; i < sizeof need / sizeof *need; i++)
-            if (p->limits[need[i].limit].set && !(covered & need[i].controller))
-                snprintf(what + strlen(what), sizeof what - strlen(what), "%s%s",
-                         what[0] ? ", " : "", sbox_limit_key(need[i].limit));
-        if (!what[0])
-            return 0;
-        sbox_origin_format(&p->limits_strict_origin, "limits-strict", where, sizeof where);
-        return sbox_error(err, 0, "%s: %s cannot be enforced exactly: %s (see sbox check)", where,
-                          what, why);
-    }
-    note = sbox_limits_fallback_note(p, covered, why);
-    if (note)
-        fprintf(stderr, "sbox: %s\n", note);
-    return 0;
-}
-
-/* The sandbox's cgroup, when its limits need one and the caller may make one, covering what it
- * can (*covered: which controllers); the rest as uncovered_limits says. */
-static int setup_limits(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigned *covered,
-                        struct sbox_error *err)
-{
-    const unsigned needs = sbox_cgroup_needs(p);
-    _cleanup_free_ char *parent = NULL;
-    char why[256];
-    bool alone = false;
-    *covered = 0;
-    if (!needs)
-        return 0;
-    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
-    if (parent) {
-        struct sbox_error cerr = {0};
-        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, cg, &cerr) < 0) {
-            snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
-            *covered = 0;
-        } else if (cg->no_swap && p->limits[SBOX_LIMIT_MEMORY_SWAP].set) {
-            if (p->limits_strict)
-                return sbox_error(err, 0,
-                                  "limits-strict: memory-swap cannot be enforced: this kernel "
-                                  "does not account swap (swapaccount=0)");
-            fprintf(stderr, "sbox: limits: memory-swap is not enforced: this kernel does not "
-                            "account swap (swapaccount=0)\n");
-        }
-    }
-    if (*covered == needs)
-        return 0;
-    return uncovered_limits(p, *covered, why, err);
+    int e = errno;
+    kill(pid, SIGKILL);
+    waitpid(pid, status, 0);
+    errno = e;
 }
 
 /* clone(2) of the sandbox's pid 1, straight into its cgroup when it has one (clone3 with
@@ -740,10 +349,7 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
         int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
         snprintf(text, sizeof text, "%d", (int)pid);
         if (fd < 0 || write(fd, text, strlen(text)) < 0) {
-            int e = errno;
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            errno = e;
+            kill_and_reap(pid, NULL);
             pid = -1;
         }
         if (fd >= 0)
@@ -755,127 +361,71 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
 /* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
- * start the payload (a second byte on the channel). NET_UP: the payload starts. CHILD_ENDED:
- * the child failed or died, and is reaped into *status (its report, if any, in *report).
- * CANCELLED: a signal told sbox to stop before the command ran; the child is gone and *status
- * is the signal. HELPER_FAILED: err says why; the child is gone, with no report of its own. */
-static enum net_start await_network(const struct sbox_plan *p, struct sbox_usernet *u, pid_t pid,
-                                    int chan, int sfd, struct msg *report, bool *have_report,
-                                    int *status, struct sbox_error *err)
+ * start the payload (MSG_NET_UP). NET_UP: the payload starts. CHILD_ENDED: the child failed or
+ * died, and is reaped into l->status (its report, if any, in l->report). CANCELLED: a signal
+ * told sbox to stop before the command ran; the child is gone and l->status is the signal.
+ * HELPER_FAILED: err says why; the child is gone, with no report of its own. */
+static enum net_start await_network(struct launch *l, struct sbox_error *err)
 {
     for (;;) {
-        struct pollfd stop[2] = {{.fd = chan, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        struct pollfd stop[2] = {{.fd = l->chan, .events = POLLIN},
+                                 {.fd = l->sfd, .events = POLLIN}};
         struct signalfd_siginfo si;
         struct msg m;
-        ssize_t n;
-        int r = sbox_usernet_ready(p, u, stop, 2, err);
+        int n, r = sbox_usernet_ready(l->p, &l->usernet, stop, 2, err);
         if (r == 0) {
-            (void)!send(chan, "n", 1, MSG_NOSIGNAL);
+            (void)msg_send(l->chan, MSG_NET_UP, 0, NULL);
             return NET_UP;
         }
         if (r > 0 && stop[0].revents) {
-            n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
-            if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
-                m.err.msg[sizeof m.err.msg - 1] = '\0';
-                fprintf(stderr, "sbox: %s\n", m.err.msg);
+            n = msg_recv(l->chan, false, &m, MSG_DONTWAIT);
+            if (n == 1 && m.type == MSG_NOTE) {
+                sbox_note(l->notes, "%s", m.err.msg);
                 continue;
             }
-            if (n == (ssize_t)sizeof m) {
-                *report = m;
-                *have_report = true;
+            if (n == 1) {
+                l->report = m;
+                l->have_report = true;
             }
-            kill(pid, SIGKILL);
-            waitpid(pid, status, 0);
+            kill_and_reap(l->pid, &l->status);
             return CHILD_ENDED;
         }
         if (r > 0) {
-            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+            if (read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
                 continue;
             if (si.ssi_signo == SIGCHLD) {
-                if (waitpid(pid, status, WNOHANG) == pid)
+                if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
                     return CHILD_ENDED;
                 continue;
             }
             if (si.ssi_signo == SIGTSTP)
                 continue;
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            *status = (int)si.ssi_signo;
+            kill_and_reap(l->pid, NULL);
+            l->status = (int)si.ssi_signo;
             return CANCELLED;
         }
         /* The helper failed, perhaps only because the child's namespace went away with the
          * child: then the child's report says what really went wrong. */
-        kill(pid, SIGKILL);
-        waitpid(pid, status, 0);
-        while ((n = recv(chan, &m, sizeof m, MSG_DONTWAIT)) == (ssize_t)sizeof m)
+        kill_and_reap(l->pid, &l->status);
+        while (msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1)
             if (m.type == MSG_SETUP_FAILED) {
-                *report = m;
-                *have_report = true;
+                l->report = m;
+                l->have_report = true;
                 return CHILD_ENDED;
             }
         return HELPER_FAILED;
     }
 }
 
-int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
-                void *ready_ctx, int *ret_status, struct sbox_error *err)
+/* fuse-overlayfs, when an overlay or a capture may need it, and its daemons' keeper made ready:
+ * with overlay-driver = auto, a keeper that cannot be made is as if it were not installed. */
+static int prepare_fuse(struct launch *l, struct sbox_error *err)
 {
-    /* net = host: every namespace but the network's. */
-    const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-                   (p->net == SBOX_NET_HOST ? 0 : CLONE_NEWNET) | CLONE_NEWCGROUP;
-    int sv[2];
-    _cleanup_close_ int chan = -1, sfd = -1;
-    sigset_t relay, blocked, caller_mask;
-    /* The caller's terminal, when the sandbox holds it: see child_main() for what follows. */
-    const int tty = caller_tty();
-    struct msg report = {0};
-    _cleanup_(sbox_seccomp_free) struct sbox_seccomp filter = {0};
-    _cleanup_(sbox_usernet_stop) struct sbox_usernet usernet = {
-        .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1};
-    _cleanup_(sbox_cgroup_remove) struct sbox_cgroup cg = {.fd = -1};
-    unsigned covered = 0;
-    bool cgroup_refused = false;
-    struct sbox_seccomp_policy policy;
-    _cleanup_(id_map_free) struct id_map map = {0};
-    struct sbox_mount_env env = {0};
-    _cleanup_free_ char *fuse_program = NULL, *resolv = NULL;
-    _cleanup_close_ int lock = -1;
-    _cleanup_(sbox_capture_abort) struct sbox_capture_run capture = {.store_fd = -1,
-                                                                     .lock_fd = -1};
-    _cleanup_(sbox_pins_close) struct sbox_pins pins = {.rootfs = -1};
-    _cleanup_(sbox_overlayd_stop) struct sbox_overlayd overlayd = {
-        .pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1};
-    bool store_created = false, started = false;
-    bool have_report = false, chan_open = true;
-    int status = 0, r;
-    pid_t pid = -1;
-
-    *ret_status = 125;
-    r = check_sources(p, err);
-    if (r < 0)
-        return r;
-    r = check_image(p, err);
-    if (r < 0)
-        return r;
-    /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */
-    r = sbox_pin_sources(p, &pins, err);
-    if (r < 0)
-        return r;
-    env.bind_fds = pins.fds;
-    env.rootfs_fd = pins.rootfs;
-    r = choose_map(p, &map, err);
-    if (r < 0)
-        return r;
-    r = setup_limits(p, &cg, &covered, err);
-    if (r < 0)
-        return r;
-    sbox_plan_seccomp_policy(p, &policy);
-    r = sbox_seccomp_compile(&filter, &policy, err);
-    if (r < 0)
-        return r;
+    const struct sbox_plan *p = l->p;
+    struct sbox_error why = {0};
     if (p->overlay != SBOX_OVERLAY_NONE || sbox_plan_captures(p)) {
-        fuse_program = sbox_find_program("fuse-overlayfs");
-        if (!fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
+        l->fuse_program = sbox_find_program("fuse-overlayfs");
+        if (!l->fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
             char where[512];
             sbox_origin_format(&p->overlay_driver_origin, "overlay-driver", where, sizeof where);
             return sbox_error(err, 0,
@@ -883,49 +433,123 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
                               "(package fuse-overlayfs)",
                               where);
         }
-        env.fuse_program = fuse_program;
+        l->env.fuse_program = l->fuse_program;
     }
-    env.overlayd_chan = -1;
-    if (fuse_program) {
-        struct sbox_error why = {0};
-        if (sbox_overlayd_prepare(&overlayd, fuse_program, &why) == 0) {
-            env.overlayd_chan = overlayd.chan[1];
-        } else if (p->overlay_driver == SBOX_OVERLAY_FUSE) {
-            *err = why;
-            return sbox_error_prefix(err, "fuse-overlayfs");
-        } else {
-            env.fuse_program = NULL; /* auto: as if it were not installed */
-        }
+    l->env.overlayd_chan = -1;
+    if (!l->fuse_program)
+        return 0;
+    if (sbox_overlayd_prepare(&l->overlayd, l->fuse_program, &why) == 0) {
+        l->env.overlayd_chan = l->overlayd.chan[1];
+    } else if (p->overlay_driver == SBOX_OVERLAY_FUSE) {
+        *err = why;
+        return sbox_error_prefix(err, "fuse-overlayfs");
+    } else {
+        l->env.fuse_program = NULL; /* auto: as if it were not installed */
     }
+    return 0;
+}
+
+/* Everything the sandbox is made of, checked, made or opened before it exists, so a failure
+ * is a clean error with nothing started: the guards, the bind sources, the id map, the cgroup,
+ * the seccomp filter, fuse-overlayfs, the resolver, the kept overlay, the capture, the
+ * channel. A kept overlay directory this made goes again on failure. */
+static int prepare(struct launch *l, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_seccomp_policy policy;
+    int sv[2], r;
+
+    r = sbox_guard_check(p, err);
+    if (r < 0)
+        return r;
+    /* Opened here, once: the child mounts these files, whatever their paths lead to by then. */
+    r = sbox_pin_sources(p, &l->pins, err);
+    if (r < 0)
+        return r;
+    l->env.bind_fds = l->pins.fds;
+    l->env.rootfs_fd = l->pins.rootfs;
+    r = sbox_idmap_choose(p, &l->map, l->notes, err);
+    if (r < 0)
+        return r;
+    r = sbox_limits_setup(p, &l->cg, &l->covered, l->notes, err);
+    if (r < 0)
+        return r;
+    sbox_plan_seccomp_policy(p, &policy);
+    r = sbox_seccomp_compile(&l->filter, &policy, err);
+    if (r < 0)
+        return r;
+    r = prepare_fuse(l, err);
+    if (r < 0)
+        return r;
     /* Sharing the host's network means the host's resolver, read here, before the sandbox's
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
      * /run, which the sandbox has its own of. */
     if (p->net == SBOX_NET_HOST)
-        env.resolv_conf = resolv = sbox_read_text("/etc/resolv.conf");
-    env.lock_fd = env.capture_lock_fd = env.capture_store_fd = -1;
+        l->env.resolv_conf = l->resolv = sbox_read_text("/etc/resolv.conf");
+    l->env.lock_fd = l->env.capture_lock_fd = l->env.capture_store_fd = -1;
     if (p->overlay == SBOX_OVERLAY_DIR) {
-        r = prepare_store(p, &lock, &store_created, err);
-        if (r < 0) {
-            if (store_created)
-                sbox_remove_tree(p->overlay_dir);
+        r = sbox_overlay_store_prepare(p, &l->store, err);
+        if (r < 0)
             return r;
-        }
-        env.lock_fd = lock;
+        l->env.lock_fd = l->store.lock;
     }
     if (sbox_plan_captures(p)) {
-        r = sbox_capture_begin(p, &capture, err);
+        r = sbox_capture_begin(p, &l->capture, err);
         if (r < 0) {
-            if (store_created)
-                sbox_remove_tree(p->overlay_dir);
+            sbox_overlay_store_discard(&l->store);
             return r;
         }
-        env.capture_lock_fd = capture.lock_fd;
-        env.capture_store_fd = capture.store_fd;
-        env.capture_fds = capture.src_fds;
+        l->env.capture_lock_fd = l->capture.lock_fd;
+        l->env.capture_store_fd = l->capture.store_fd;
+        l->env.capture_fds = l->capture.src_fds;
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return sbox_error(err, errno, "create the setup channel");
-    chan = sv[0];
+    l->chan = sv[0];
+    l->child_chan = sv[1];
+    return 0;
+}
+
+/* The sandbox's pid 1, in its cgroup when it has one; when the kernel refuses that cgroup, in
+ * none, with the limits it covered as sbox_limits_uncovered says. */
+static int spawn(struct launch *l, struct sbox_error *err)
+{
+    /* net = host: every namespace but the network's. */
+    const int ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                   (l->p->net == SBOX_NET_HOST ? 0 : CLONE_NEWNET) | CLONE_NEWCGROUP;
+    bool cgroup_refused = false;
+    int e, r;
+
+    fflush(NULL);
+    l->pid = clone_sandbox(ns, l->cg.fd, &cgroup_refused);
+    if (l->pid < 0 && cgroup_refused) {
+        char why[300];
+        snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
+                 l->cg.path, strerror(errno));
+        sbox_cgroup_remove(&l->cg);
+        l->covered = 0;
+        r = sbox_limits_uncovered(l->p, 0, why, l->notes, err);
+        if (r < 0)
+            return r;
+        l->pid = clone_sandbox(ns, -1, &cgroup_refused);
+    }
+    if (l->pid >= 0)
+        return 0;
+    e = errno;
+    if (e == EPERM || e == ENOSPC || e == EUSERS)
+        return sbox_error(err, e,
+                          "create the sandbox's namespaces (are unprivileged user "
+                          "namespaces disabled? see sbox(1), REQUIREMENTS)");
+    return sbox_error(err, e, "create the sandbox's namespaces");
+}
+
+/* Clones the sandbox, writes its id maps, starts what runs beside it (the fuse daemons'
+ * keeper, the network helper) and releases it. On failure the child is gone. */
+static int start(struct launch *l, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    sigset_t relay, blocked;
+    int r;
 
     /* Blocked from before clone, so neither side can miss one; the child inherits the mask,
      * which is exactly what pid 1 needs. */
@@ -935,179 +559,241 @@ int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *c
     /* SIGTTOU blocked too: taking the terminal back from the background must not stop us. */
     blocked = relay;
     sigaddset(&blocked, SIGTTOU);
-    sigprocmask(SIG_BLOCK, &blocked, &caller_mask);
-    sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
+    sigprocmask(SIG_BLOCK, &blocked, &l->caller_mask);
+    l->sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (l->sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
-        close(sv[1]);
-        goto out;
+        sbox_closep(&l->child_chan);
+        return r;
     }
-
-    fflush(NULL);
-    pid = clone_sandbox(ns, cg.fd, &cgroup_refused);
-    if (pid < 0 && cgroup_refused) {
-        char why[300];
-        snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
-                 cg.path, strerror(errno));
-        sbox_cgroup_remove(&cg);
-        covered = 0;
-        r = uncovered_limits(p, 0, why, err);
-        if (r < 0) {
-            close(sv[1]);
-            goto out;
-        }
-        pid = clone_sandbox(ns, -1, &cgroup_refused);
+    r = spawn(l, err);
+    if (r >= 0 && l->pid == 0) {
+        sbox_closep(&l->chan);
+        child_main(l, l->child_chan);
     }
-    if (pid < 0) {
-        int e = errno;
-        if (e == EPERM || e == ENOSPC || e == EUSERS)
-            r = sbox_error(err, e,
-                           "create the sandbox's namespaces (are unprivileged user "
-                           "namespaces disabled? see sbox(1), REQUIREMENTS)");
-        else
-            r = sbox_error(err, e, "create the sandbox's namespaces");
-        close(sv[1]);
-        goto out;
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        child_main(p, envp, sv[1], &caller_mask, &filter, tty >= 0, map.ranged, covered,
-                   &env);
-    }
-    close(sv[1]);
-    sbox_closep(&overlayd.chan[1]);
-    if (tty >= 0) {
+    sbox_closep(&l->child_chan);
+    if (r < 0)
+        return r;
+    sbox_closep(&l->overlayd.chan[1]);
+    if (l->tty >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
-        setpgid(pid, pid);
-        give_terminal(tty, pid);
+        setpgid(l->pid, l->pid);
+        sbox_terminal_give(l->tty, l->pid);
     }
 
-    r = write_map(p, &map, pid, err);
+    r = sbox_idmap_write(p, &l->map, l->pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
-    if (r >= 0 && overlayd.chan[0] >= 0)
-        r = sbox_overlayd_start(&overlayd, pid, lock, err);
+    if (r >= 0 && l->overlayd.chan[0] >= 0)
+        r = sbox_overlayd_start(&l->overlayd, l->pid, l->store.lock, err);
     /* The sandbox's network helper joins the namespace (through the user namespace, which needs
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
-        r = sbox_usernet_start(p, pid, &usernet, err);
-    /* MSG_NOSIGNAL: a child that already died must not take sbox down with SIGPIPE. */
-    if (r >= 0 && send(chan, "g", 1, MSG_NOSIGNAL) != 1)
+        r = sbox_usernet_start(p, l->pid, &l->usernet, err);
+    if (r >= 0 && msg_send(l->chan, MSG_GO, 0, NULL) < 0)
         r = sbox_error(err, errno, "release the sandbox");
-    if (r < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        goto out;
-    }
-    if (sbox_net_usermode(p->net)) {
-        switch (await_network(p, &usernet, pid, chan, sfd, &report, &have_report, &status, err)) {
-        case NET_UP:
-            break;
-        case CHILD_ENDED:
-            goto collect;
-        case CANCELLED:
-            *ret_status = 128 + status;
-            r = 0;
-            goto out;
-        case HELPER_FAILED:
-            r = -1;
-            goto out;
+    if (r < 0)
+        kill_and_reap(l->pid, NULL);
+    return r;
+}
+
+/* Every message waiting, read before SIGCHLD is looked at: none is left unread when pid 1 is
+ * gone (the payload's note and pid 1's READY come in either order). */
+static void read_messages(struct launch *l)
+{
+    struct msg m;
+    int n;
+    while ((n = msg_recv(l->chan, false, &m, MSG_DONTWAIT)) == 1) {
+        if (m.type == MSG_READY) {
+            l->started = true;
+            if (l->on_ready)
+                l->on_ready(l->ready_ctx);
+        } else if (m.type == MSG_NOTE) {
+            sbox_note(l->notes, "%s", m.err.msg);
+        } else if (m.type == MSG_PAYLOAD_NOTE) {
+            sbox_note(l->notes, "%s", m.err.msg);
+            (void)msg_send(l->chan, MSG_NOTED, 0, NULL);
+        } else if (m.type == MSG_STOPPED) {
+            sbox_terminal_suspend(l->pid, l->tty);
+        } else if (msg_kinds[m.type].report && !l->have_report) {
+            l->report = m;
+            l->have_report = true;
         }
     }
+    if (n == 0) {
+        /* pid 1 is ending (its files close before its namespaces are torn down): the network
+         * helper can end alongside, rather than after. */
+        l->chan_open = false;
+        if (l->usernet.pid > 0)
+            kill(l->usernet.pid, SIGKILL);
+    }
+}
 
+/* Until pid 1 is gone (reaped into l->status): its messages, and the signals sbox receives,
+ * relayed. */
+static int wait_sandbox(struct launch *l, struct sbox_error *err)
+{
     for (;;) {
-        struct pollfd fds[2] = {{.fd = sfd, .events = POLLIN}, {.fd = chan, .events = POLLIN}};
-        if (poll(fds, chan_open ? 2 : 1, -1) < 0) {
+        struct pollfd fds[2] = {{.fd = l->sfd, .events = POLLIN},
+                                {.fd = l->chan, .events = POLLIN}};
+        struct signalfd_siginfo si;
+        if (poll(fds, l->chan_open ? 2 : 1, -1) < 0) {
+            int r;
             if (errno == EINTR)
                 continue;
             r = sbox_error(err, errno, "wait for the sandbox");
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            goto out;
+            kill_and_reap(l->pid, NULL);
+            return r;
         }
-        if (chan_open && (fds[1].revents & (POLLIN | POLLHUP))) {
-            struct msg m;
-            ssize_t n = recv(chan, &m, sizeof m, MSG_DONTWAIT);
-            if (n == 0) {
-                /* pid 1 is ending (its files close before its namespaces are torn down): the
-                 * network helper can end alongside, rather than after. */
-                chan_open = false;
-                if (usernet.pid > 0)
-                    kill(usernet.pid, SIGKILL);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_READY) {
-                started = true;
-                if (on_ready)
-                    on_ready(ready_ctx);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_NOTE) {
-                m.err.msg[sizeof m.err.msg - 1] = '\0';
-                fprintf(stderr, "sbox: %s\n", m.err.msg);
-            } else if (n == (ssize_t)sizeof m && m.type == MSG_STOPPED) {
-                suspend(pid, tty);
-            } else if (n == (ssize_t)sizeof m && !have_report) {
-                report = m;
-                have_report = true;
-            }
+        if (l->chan_open && (fds[1].revents & (POLLIN | POLLHUP)))
+            read_messages(l);
+        if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
+            continue;
+        if (si.ssi_signo == SIGCHLD) {
+            if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
+                return 0;
+            continue;
         }
-        if (fds[0].revents & POLLIN) {
-            struct signalfd_siginfo si;
-            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
-                continue;
-            if (si.ssi_signo == SIGCHLD) {
-                if (waitpid(pid, &status, WNOHANG) == pid)
-                    break;
-                continue;
-            }
-            if (si.ssi_signo == SIGTSTP) {
-                suspend(pid, tty);
-                continue;
-            }
-            /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed
-             * while sbox has the terminal, a kill) is relayed, once. */
-            kill(pid, (int)si.ssi_signo);
+        if (si.ssi_signo == SIGTSTP) {
+            sbox_terminal_suspend(l->pid, l->tty);
+            continue;
+        }
+        /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed while
+         * sbox has the terminal, a kill) is relayed, once. */
+        kill(l->pid, (int)si.ssi_signo);
+    }
+}
+
+/* pid 1 is gone: its report (left on the channel, or read before) is sbox's error and status;
+ * otherwise the status is the payload's, or 137 with a note when the cgroup killed it for
+ * memory. */
+static int collect(struct launch *l, int *ret_status, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    for (struct msg m; !l->have_report && msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1;) {
+        if (msg_kinds[m.type].report) {
+            l->report = m;
+            l->have_report = true;
         }
     }
-collect:
-    for (struct msg m;
-         !have_report && recv(chan, &m, sizeof m, MSG_DONTWAIT) == (ssize_t)sizeof m;) {
-        if (m.type == MSG_SETUP_FAILED || m.type == MSG_EXEC_FAILED) {
-            report = m;
-            have_report = true;
-        }
-    }
-    *ret_status = sbox_init_status_code(status);
-    r = 0;
-    if (have_report) {
-        *err = report.err;
+    *ret_status = sbox_init_status_code(l->status);
+    if (l->have_report) {
+        *err = l->report.err;
         err->msg[sizeof err->msg - 1] = '\0';
-        *ret_status = report.status;
-        r = -(err->err ? err->err : EINVAL);
-    } else if (p->limits[SBOX_LIMIT_MEMORY].set && (covered & SBOX_CG_MEMORY) &&
-               WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && sbox_cgroup_oom_killed(&cg)) {
-        fprintf(stderr, "sbox: killed: out of memory (limit %s)\n",
-                p->limits[SBOX_LIMIT_MEMORY].text);
+        *ret_status = l->report.status;
+        return -(err->err ? err->err : EINVAL);
+    }
+    if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) &&
+        WIFSIGNALED(l->status) && WTERMSIG(l->status) == SIGKILL &&
+        sbox_cgroup_oom_killed(&l->cg)) {
+        sbox_note(l->notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
     }
-out:
+    return 0;
+}
+
+/* From the release to the end: the network's start (user-mode networks), then the sandbox's
+ * messages and sbox's signals until pid 1 is gone. */
+static int supervise(struct launch *l, int *ret_status, struct sbox_error *err)
+{
+    int r;
+    if (sbox_net_usermode(l->p->net)) {
+        switch (await_network(l, err)) {
+        case NET_UP:
+            break;
+        case CHILD_ENDED:
+            return collect(l, ret_status, err);
+        case CANCELLED:
+            *ret_status = 128 + l->status;
+            return 0;
+        case HELPER_FAILED:
+            return -1;
+        }
+    }
+    r = wait_sandbox(l, err);
+    if (r < 0)
+        return r;
+    return collect(l, ret_status, err);
+}
+
+/* After start(), whatever happened: the caller's signal mask and terminal back, and what the
+ * run leaves (a kept overlay directory made for a sandbox that never started goes again; a
+ * capture of one that did is kept when it holds anything). */
+static void finish(struct launch *l, int status)
+{
+    const struct sbox_plan *p = l->p;
     /* Signals meant for the sandbox that arrived after it ended are dropped, not delivered to
      * sbox when the mask is restored: the exit status stays the payload's. */
-    if (sfd >= 0) {
+    if (l->sfd >= 0) {
         struct signalfd_siginfo si;
-        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+        while (read(l->sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
-    take_terminal(tty, pid); /* SIGTTOU is still blocked here */
-    /* A kept overlay directory this run made, for a sandbox that never started, goes again
-     * (only mount points were made in it). */
-    if (store_created && !started)
-        sbox_remove_tree(p->overlay_dir);
+    sbox_terminal_take(l->tty, l->pid); /* SIGTTOU is still blocked here */
+    if (!l->started)
+        sbox_overlay_store_discard(&l->store);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
      * never started goes with the cleanup. */
-    if (capture.store && started) {
-        char **lines = sbox_capture_end(&capture, *ret_status, p->home);
+    if (l->capture.store && l->started) {
+        char **lines = sbox_capture_end(&l->capture, status, p->home);
         for (size_t i = 0; lines && lines[i]; i++)
-            fprintf(stderr, "sbox: %s\n", lines[i]);
+            sbox_note(l->notes, "%s", lines[i]);
         sbox_strv_free(lines);
     }
-    sigprocmask(SIG_SETMASK, &caller_mask, NULL);
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
+}
+
+/* In the order the locals of one long function were once freed: the fuse daemons' keeper
+ * first, the channel last. */
+static void launch_free(struct launch *l)
+{
+    sbox_overlayd_stop(&l->overlayd);
+    sbox_pins_close(&l->pins);
+    sbox_capture_abort(&l->capture);
+    sbox_overlay_store_close(&l->store);
+    free(l->resolv);
+    free(l->fuse_program);
+    sbox_idmap_choice_free(&l->map);
+    sbox_cgroup_remove(&l->cg);
+    sbox_usernet_stop(&l->usernet);
+    sbox_seccomp_free(&l->filter);
+    sbox_closep(&l->sfd);
+    sbox_closep(&l->child_chan);
+    sbox_closep(&l->chan);
+}
+
+int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
+                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
+                struct sbox_error *err)
+{
+    _cleanup_(launch_free) struct launch l = {
+        .p = p,
+        .envp = envp,
+        .notes = notes,
+        .on_ready = on_ready,
+        .ready_ctx = ready_ctx,
+        .tty = sbox_terminal_find(),
+        .cg = {.fd = -1},
+        .overlayd = {.pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1},
+        .store = {.lock = -1},
+        .capture = {.store_fd = -1, .lock_fd = -1},
+        .pins = {.rootfs = -1},
+        .chan = -1,
+        .child_chan = -1,
+        .sfd = -1,
+        .pid = -1,
+        .usernet = {.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1},
+        .chan_open = true,
+    };
+    int r;
+
+    *ret_status = 125;
+    r = prepare(&l, err);
+    if (r < 0)
+        return r;
+    r = start(&l, err);
+    if (r >= 0)
+        r = supervise(&l, ret_status, err);
+    finish(&l, *ret_status);
     return r;
 }

@@ -8,10 +8,12 @@
 
 /* Runs p's command with environment envp; on_ready (if not NULL) is called once the sandbox is
  * set up and the payload forked (main prints its remarks then, so a failed setup prints one
- * line only). *ret_status is the exit status sbox should return
+ * line only). Notes (under -v the id map, a limit approximated, the capture's summary, an out
+ * of memory kill) go to notes as they come. *ret_status is the exit status sbox should return
  * (the payload's, 128+N for signal N, 125 for sbox's own failure, 126/127 when the command
  * could not be run). Returns < 0 with err set when there is a message to print. */
-int sbox_launch(const struct sbox_plan *p, char **envp, void (*on_ready)(void *ctx),
-                void *ready_ctx, int *ret_status, struct sbox_error *err);
+int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
+                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
+                struct sbox_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cleanup.h"
 #include "error.h"
+#include "guard.h"
 #include "host.h"
 #include "import.h"
 #include "launch.h"
@@ -137,6 +138,13 @@ static void print_notes(void *ctx)
     }
 }
 
+/* What launch has to say that is no failure, as it comes. */
+static void print_note(void *ctx, const char *text)
+{
+    (void)ctx;
+    fprintf(stderr, "sbox: %s\n", text);
+}
+
 /* Under -v and --dry-run: the variables a keep-env pattern matched but that were withheld as
  * credentials, by name, so a build that misses one says why and how to pass it. */
 static void print_withheld(const struct sbox_plan *p)
@@ -152,27 +160,6 @@ static void print_withheld(const struct sbox_plan *p)
 static char *resolve_path(const char *path)
 {
     return realpath(path, NULL);
-}
-
-/* In an image, a uid given without a gid takes its primary group from the image's passwd (as
- * su would), instead of root's. */
-static void image_gid(struct sbox_plan *p)
-{
-    _cleanup_close_ int root = -1, fd = -1;
-    char text[65536];
-    ssize_t n;
-    uint32_t gid;
-    if (!p->rootfs || p->uid == 0 || p->gid_origin.kind != SBOX_ORIGIN_BUILTIN)
-        return;
-    root = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (root < 0)
-        return; /* launch reports it */
-    fd = sys_openat2(root, "etc/passwd", O_RDONLY | O_CLOEXEC, RESOLVE_IN_ROOT);
-    if (fd < 0 || (n = read(fd, text, sizeof text - 1)) <= 0)
-        return;
-    text[n] = '\0';
-    if (sbox_passwd_gid(text, p->uid, &gid))
-        p->gid = gid;
 }
 
 /* `sbox import TARBALL DIR`, `sbox image import TARBALL DIR`. */
@@ -299,6 +286,7 @@ int main(int argc, char **argv)
     const size_t n_extra = sizeof extra / sizeof *extra;
     _cleanup_free_ struct option *opts = NULL;
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
+    const struct sbox_notes notes = {.line = print_note};
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
@@ -442,7 +430,7 @@ int main(int argc, char **argv)
         status = fail("%s", err.msg);
         goto out;
     }
-    image_gid(&plan);
+    plan.verbose = verbose;
     if (!dry_run) {
         sbox_capture_store_prepare(&plan);
         /* Before the plan is guarded, as the capture store: what they are must be known. */
@@ -451,7 +439,8 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (sbox_plan_protect_own(&plan, resolve_path, &err) < 0) {
+    /* The plan's last writer: nothing changes it after the guard. */
+    if (sbox_guard_plan(&plan, resolve_path, &err) < 0) {
         status = fail("%s", err.msg);
         goto out;
     }
@@ -462,7 +451,6 @@ int main(int argc, char **argv)
         status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
         goto out;
     }
-    plan.verbose = verbose;
     if (verbose) {
         sbox_plan_print(&plan, stderr);
         print_withheld(&plan);
@@ -472,7 +460,7 @@ int main(int argc, char **argv)
     if (sbox_cgroup_scope_run(&plan, argv, &status))
         goto out;
     envp = sbox_plan_environ(&plan, environ);
-    if (sbox_launch(&plan, envp, print_notes, &plan, &status, &err) < 0)
+    if (sbox_launch(&plan, envp, &notes, print_notes, &plan, &status, &err) < 0)
         fail("%s", err.msg);
 out:
     sbox_plan_free(&plan);

@@ -1338,144 +1338,25 @@ static void sort_mounts(struct sbox_plan *p)
     p->mounts = sorted;
 }
 
-int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
-                          struct sbox_error *err)
+struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
+                                       const char *key, const struct sbox_origin *o)
 {
-    /* The capture stores are guarded whether or not this plan captures: a sandbox that could
-     * write one could change what an earlier capture lands once reviewed. Every store sbox may
-     * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
-    const char *own[8] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
-    const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
-    size_t n, n_own = 2;
-    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
-        own[n_own++] = p->capture_stores[i];
-    /* A captured directory named through a symlink is shown at its real path, where the
-     * current directory (a physical path) lies: the real directory must never be bound over
-     * or beside it. */
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        struct sbox_mount *m = &p->mounts[i];
-        char *real, where[512], because[512];
-        const char *why;
-        if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
-            continue;
-        if (cwd_is_shared(p, real)) {
-            /* as in sbox_plan_finish, for a spelling through a symlink */
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            sbox_error(err, 0, "%s: `%s` is `%s`, %s: capture a project directory", where, m->src,
-                       real,
-                       under_a_home(p, real) ? "your home or one holding it"
-                                             : "a shared system directory");
-            free(real);
-            return -EINVAL;
-        }
-        if ((why = sbox_plan_hidden(p, real, because, sizeof because))) {
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            sbox_error(err, 0, "%s: `%s` is `%s`, %s, which the sandbox must not see", where,
-                       m->src, real, why);
-            free(real);
-            return -EINVAL;
-        }
-        free(m->src);
-        free(m->dst);
-        m->src = real;
-        m->dst = sbox_xstrdup(real);
-    }
-    /* Any other writable view of a captured directory would take the writes the capture
-     * promises to keep apart: refused, however it is spelt. A bind of a parent at its own path
-     * is covered by the capture; elsewhere it would show the real directory. */
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        const struct sbox_mount *m = &p->mounts[i];
-        _cleanup_free_ char *src = NULL;
-        if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cwd") == 0 || !(src = resolve(m->src)))
-            continue;
-        for (size_t j = 0; j < p->n_mounts; j++) {
-            const struct sbox_mount *c = &p->mounts[j];
-            char where[512];
-            if (c->kind != SBOX_MOUNT_CAPTURE)
-                continue;
-            if (!sbox_path_is_under(src, c->src) &&
-                !(sbox_path_is_under(c->src, src) && strcmp(src, m->dst) != 0))
-                continue;
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            return sbox_error(err, 0,
-                              "%s: `%s` would show the captured directory `%s` writable beside "
-                              "its capture (use ro-bind, or capture it alone)",
-                              where, m->src, c->src);
-        }
-    }
-    for (size_t i = 0; i < p->n_mounts; i++) {
-        struct sbox_mount *m = &p->mounts[i];
-        if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cwd") != 0)
-            continue;
-        for (size_t j = 0; j < p->n_mounts; j++)
-            if (p->mounts[j].kind == SBOX_MOUNT_CAPTURE &&
-                sbox_path_is_under(m->src, p->mounts[j].src)) {
-                free(m->src);
-                free(m->dst);
-                p->mounts[i] = p->mounts[--p->n_mounts];
-                i--;
-                break;
-            }
-    }
-    n = p->n_mounts;
-    for (size_t k = 0; k < n_own; k++) {
-        /* A store not made yet is guarded where it will be (main makes it first when a bind
-         * could show it; --dry-run shows the plan as it would run). */
-        _cleanup_free_ char *own_real = !own[k] ? NULL
-                                        : k >= 2 ? sbox_path_resolve_to_be(own[k], resolve)
-                                                 : resolve(own[k]);
-        const char *kind = what[k < 2 ? k : 2];
-        if (!own_real)
-            continue;
-        for (size_t i = 0; i < n; i++) {
-            const struct sbox_mount *m = &p->mounts[i];
-            _cleanup_free_ char *src = NULL;
-            struct sbox_mount *h;
-            const char *rel;
-            char where[512];
-            if (m->kind == SBOX_MOUNT_CAPTURE && k >= 2 && (src = resolve(m->src)) &&
-                (sbox_path_is_under(src, own_real) || sbox_path_is_under(own_real, src))) {
-                /* The overlay's upper would lie in its own lower (the kernel refuses it). */
-                sbox_origin_format(&m->origin, m->key, where, sizeof where);
-                return sbox_error(err, 0,
-                                  "%s: `%s` and sbox's capture store `%s` overlap (set "
-                                  "XDG_STATE_HOME to keep captures elsewhere)",
-                                  where, m->src, own[k]);
-            }
-            if (m->kind != SBOX_MOUNT_BIND || !(src = resolve(m->src)))
-                continue;
-            if (sbox_path_is_under(src, own_real) && (k >= 1 || strcmp(m->key, "cwd") == 0)) {
-                /* A writable view into the upper layer under a running overlay, or the current
-                 * directory inside the image: refused rather than half hidden. */
-                sbox_origin_format(&m->origin, m->key, where, sizeof where);
-                return sbox_error(
-                    err, 0, "%s: `%s` lies in %s `%s`, which the sandbox may not write%s",
-                    m->origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, m->src, kind, own[k],
-                    strcmp(m->key, "cwd") == 0 ? " (cd elsewhere, or --cwd none)" : "");
-            }
-            if (!sbox_path_is_under(own_real, src))
-                continue;
-            rel = own_real + (strcmp(src, "/") == 0 ? 0 : strlen(src));
-            if (k >= 2) {
-                /* A hide can be moved aside with the directory that holds it, and a forged
-                 * store put in its place: each directory on the way is pinned by a bind onto
-                 * itself (a mount point cannot be renamed or removed). */
-                _cleanup_free_ char *way = sbox_xstrdup(rel);
-                for (char *c = strchr(way + 1, '/'); c; c = strchr(c + 1, '/')) {
-                    struct sbox_mount *pin;
-                    *c = '\0';
-                    pin = add_mount(p, SBOX_MOUNT_BIND, "pin-own", &builtin);
-                    pin->src = sbox_xasprintf("%s%s", strcmp(src, "/") ? src : "", way);
-                    pin->dst = sbox_path_resolve(p->mounts[i].dst, way + 1);
-                    *c = '/';
-                }
-            }
-            h = add_mount(p, SBOX_MOUNT_HIDE, "hide-own", &builtin);
-            h->dst = sbox_path_resolve(p->mounts[i].dst, rel[0] == '/' ? rel + 1 : rel);
-        }
-    }
+    return add_mount(p, kind, key, o);
+}
+
+void sbox_plan_sort_mounts(struct sbox_plan *p)
+{
     sort_mounts(p);
-    return 0;
+}
+
+bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
+{
+    return cwd_is_shared(p, path);
+}
+
+bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path)
+{
+    return under_a_home(p, path);
 }
 
 static bool any_address(const char *ip)

@@ -258,12 +258,16 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
 /* Validates and derives what the settings leave open (working directory, mount order). */
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
 
-/* After finish: the image and the kept overlay directory stay sbox's. A writable bind that shows
- * either gets a hide over it inside; a writable bind inside the overlay directory, or the current
- * directory inside the image, is an error. resolve returns a path with symlinks resolved
- * (allocated) or NULL, so any spelling is caught: main passes realpath. */
-int sbox_plan_protect_own(struct sbox_plan *p, char *(*resolve)(const char *path),
-                          struct sbox_error *err);
+/* For guard.c, which writes the plan last (sbox_guard_plan), after finish: a mount added
+ * at the end (mode 0755, the rest zero), and the mounts put in order again, as finish does. */
+struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
+                                       const char *key, const struct sbox_origin *o);
+void sbox_plan_sort_mounts(struct sbox_plan *p);
+
+/* Whether path is a directory shared with other programs or users (a home or one holding it,
+ * /tmp, /usr, ...), never a project to bind or capture; and whether it is a home or holds one. */
+bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path);
+bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path);
 
 /* Applies one key of a policy file's [seccomp] section (base, deny, allow, errno, action): the
  * file's rules go before the profiles', its errno and action count where no profile set one. */
@@ -322,5 +326,14 @@ bool sbox_plan_captures(const struct sbox_plan *p);
 
 /* "--bind" or "FILE:LINE" or "built-in", for messages. */
 void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size);
+
+/* Puts where the setting came from in front of err's message; returns -err->err. */
+static inline int sbox_origin_error(struct sbox_error *err, const struct sbox_origin *o,
+                                    const char *key)
+{
+    char where[512];
+    sbox_origin_format(o, key, where, sizeof where);
+    return sbox_error_prefix(err, "%s", where);
+}
 
 #endif

@@ -347,7 +347,7 @@ int main(int argc, char **argv)
             p.limits[SBOX_LIMIT_PIDS] = (struct sbox_limit_value){.set = true, .value = 100};
             p.limits[SBOX_LIMIT_NOFILE] = (struct sbox_limit_value){.set = true, .value = 33};
             p.limits[SBOX_LIMIT_CORE] = (struct sbox_limit_value){.set = true, .value = 0};
-            if (sbox_limits_apply(&p, 0, &err) < 0)
+            if (sbox_limits_apply(&p, 0, NULL, &err) < 0)
                 _exit(2);
             getrlimit(RLIMIT_DATA, &data);
             getrlimit(RLIMIT_NPROC, &nproc);
@@ -368,7 +368,7 @@ int main(int argc, char **argv)
             getrlimit(RLIMIT_DATA, &before);
             memset(&p, 0, sizeof p);
             p.limits[SBOX_LIMIT_MEMORY] = (struct sbox_limit_value){.set = true, .value = 64 << 20};
-            if (sbox_limits_apply(&p, SBOX_CG_MEMORY, &err) < 0)
+            if (sbox_limits_apply(&p, SBOX_CG_MEMORY, NULL, &err) < 0)
                 _exit(2);
             getrlimit(RLIMIT_DATA, &data);
             _exit(data.rlim_max == before.rlim_max ? 0 : 3);

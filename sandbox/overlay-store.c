@@ -1,0 +1,177 @@
+/* overlay-store.c: the kept overlay directory: made private, marked with its kind and locked for
+ * the run. Never takes a directory of another user's or one holding files that are not sbox's. */
+#include "overlay-store.h"
+#include "cleanup.h"
+#include "files.h"
+#include "overlay.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+/* Errors name the setting. */
+static int store_error(const struct sbox_plan *p, struct sbox_error *err)
+{
+    return sbox_origin_error(err, &p->overlay_origin, "overlay");
+}
+
+/* What the upper layer holds changes to: an image (by its resolved path) or the host's own
+ * directories. Changes to one must not be laid over the other. */
+static char *store_kind(const struct sbox_plan *p)
+{
+    char real[PATH_MAX];
+    if (!p->rootfs)
+        return sbox_xstrdup("host\n");
+    return sbox_xasprintf("rootfs %s\n", realpath(p->rootfs, real) ? real : p->rootfs);
+}
+
+/* A kept overlay: DIR (made if missing, kept mode 0700: the upper layer holds set-uid files and
+ * world-writable directories of the sandbox's ids), DIR/upper and DIR/work, DIR/kind (what the
+ * upper layer belongs to), and DIR/lock, held for the whole run so that two sandboxes never
+ * share an upper layer. The lock file says which sbox holds it. *created is set when DIR was
+ * made by this run. */
+static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created,
+                         struct sbox_error *err)
+{
+    const char *dir = p->overlay_dir;
+    _cleanup_close_ int dfd = -1, lock = -1, kfd = -1;
+    _cleanup_free_ char *kind = store_kind(p);
+    struct statfs sfs;
+    struct stat st;
+    const char *why;
+    char pid[32], old[PATH_MAX + 16];
+    ssize_t n;
+
+    *created = mkdir(dir, 0700) == 0;
+    if (!*created && errno != EEXIST) {
+        sbox_error(err, errno, "overlay directory `%s`", dir);
+        return store_error(p, err);
+    }
+    dfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0 || fstat(dfd, &st) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`", dir);
+        return store_error(p, err);
+    }
+    if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
+        sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir, why);
+        return store_error(p, err);
+    }
+    if (st.st_uid != p->host_uid) {
+        sbox_error(err, 0, "overlay directory `%s` belongs to another user", dir);
+        return store_error(p, err);
+    }
+    if ((st.st_mode & 077) && fchmod(dfd, st.st_mode & 0700) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: make it private", dir);
+        return store_error(p, err);
+    }
+    lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (lock < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
+        return store_error(p, err);
+    }
+    if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+        n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (n > 0)
+            sbox_error(err, 0, "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
+                       dir, pid);
+        else
+            sbox_error(err, errno, "overlay directory `%s`: lock", dir);
+        return store_error(p, err);
+    }
+    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
+        return store_error(p, err);
+    }
+    if (!*created && faccessat(dfd, "kind", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+        /* An existing directory without sbox's mark: empty but for the lock just made, or
+         * someone else's files that must not become an upper layer. */
+        _cleanup_close_ int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+        bool empty = d != NULL;
+        if (d) {
+            dup = -1;
+            for (struct dirent *e; empty && (e = readdir(d));)
+                empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+                        !strcmp(e->d_name, "lock");
+            closedir(d);
+        }
+        if (!empty) {
+            sbox_error(err, 0,
+                       "overlay directory `%s` holds other files: give a new or empty directory",
+                       dir);
+            return store_error(p, err);
+        }
+    }
+    kfd = openat(dfd, "kind", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0) {
+        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
+        return store_error(p, err);
+    }
+    old[n] = '\0';
+    if (n == 0 && pwrite(kfd, kind, strlen(kind), 0) != (ssize_t)strlen(kind)) {
+        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
+        return store_error(p, err);
+    }
+    if (n > 0 && strcmp(old, kind) != 0) {
+        old[strcspn(old, "\n")] = '\0';
+        sbox_error(err, 0,
+                   "overlay directory `%s` holds changes to %s%s, not to %s: use another "
+                   "directory (or remove its `kind` file to reuse it anyway)",
+                   dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
+                   strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
+                   p->rootfs ? "this image" : "the host's system");
+        return store_error(p, err);
+    }
+    for (int i = 0; i < 2; i++) {
+        const char *sub = i ? "work" : "upper";
+        if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST) {
+            sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
+            return store_error(p, err);
+        }
+        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            sbox_error(err, errno, "overlay directory `%s`: %s/", dir, sub);
+            return store_error(p, err);
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            sbox_error(err, 0, "overlay directory `%s`: %s/ is not a directory", dir, sub);
+            return store_error(p, err);
+        }
+    }
+    *ret_lock = steal_fd(&lock);
+    return 0;
+}
+
+int sbox_overlay_store_prepare(const struct sbox_plan *p, struct sbox_overlay_store *store,
+                               struct sbox_error *err)
+{
+    int r;
+    store->dir = p->overlay_dir;
+    r = prepare_store(p, &store->lock, &store->created, err);
+    /* Only what this run made goes: the lock file in a directory someone else made stays. */
+    if (r < 0)
+        sbox_overlay_store_discard(store);
+    return r;
+}
+
+void sbox_overlay_store_discard(struct sbox_overlay_store *store)
+{
+    if (store->created)
+        sbox_remove_tree(store->dir);
+}
+
+void sbox_overlay_store_close(struct sbox_overlay_store *store)
+{
+    sbox_closep(&store->lock);
+}
