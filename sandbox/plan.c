@@ -29,8 +29,8 @@ void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf,
     }
 }
 
-static struct sbox_mount *add_mount(struct sbox_plan *p, enum sbox_mount_kind kind, const char *key,
-                                    const struct sbox_origin *o)
+struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
+                                       const char *key, const struct sbox_origin *o)
 {
     struct sbox_mount *m;
     p->mounts = sbox_xrealloc(p->mounts, (p->n_mounts + 1) * sizeof *p->mounts);
@@ -198,8 +198,8 @@ static const char *const capture_deny_default[] = {
     ".husky/**",             ".githooks/**",
 };
 
-static void add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
-                        const struct sbox_origin *o)
+void sbox_plan_add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
+                           const struct sbox_origin *o)
 {
     *v = sbox_xrealloc(*v, (*n + 1) * sizeof **v);
     (*v)[(*n)++] = (struct sbox_pattern){.glob = sbox_xstrdup(glob), .origin = *o};
@@ -237,7 +237,8 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
-        add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i], &builtin);
+        sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
+                              &builtin);
     p->capture_deny_builtin = true;
     p->capture_store = h->state_home ? sbox_xasprintf("%s/sbox/captures", h->state_home)
                                      : sbox_xasprintf("%s/.local/state/sbox/captures",
@@ -352,8 +353,8 @@ static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const c
     } else {
         dst = sbox_xstrdup(src);
     }
-    m = add_mount(p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND, s->key,
-                  o);
+    m = sbox_plan_add_mount(
+        p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND, s->key, o);
     m->try_missing = strstr(s->key, "-try") != NULL;
     m->src = steal_ptr(&src);
     m->dst = steal_ptr(&dst);
@@ -382,7 +383,7 @@ static int apply_cache(struct sbox_plan *p, const struct sbox_setting *s, const 
     if (!dst || dst[0] != '/')
         return sbox_error(err, 0, "`%s`: NAME:DST with DST an absolute path (e.g. %s:/cache)",
                           value, name);
-    m = add_mount(p, SBOX_MOUNT_BIND, s->key, o);
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_BIND, s->key, o);
     m->src = sbox_xasprintf("%s/sbox/%s", strcmp(p->cache_home, "/") ? p->cache_home : "", name);
     m->dst = sbox_path_normalize(dst);
     return 0;
@@ -423,7 +424,7 @@ static int apply_tmpfs(struct sbox_plan *p, const struct sbox_setting *s, const 
             }
         }
     }
-    slot = add_mount(p, SBOX_MOUNT_TMPFS, s->key, o);
+    slot = sbox_plan_add_mount(p, SBOX_MOUNT_TMPFS, s->key, o);
     m.kind = slot->kind;
     m.key = slot->key;
     m.origin = slot->origin;
@@ -437,7 +438,7 @@ static int apply_hide(struct sbox_plan *p, const struct sbox_setting *s, const c
 {
     if (value[0] != '/')
         return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
-    add_mount(p, SBOX_MOUNT_HIDE, s->key, o)->dst = sbox_path_normalize(value);
+    sbox_plan_add_mount(p, SBOX_MOUNT_HIDE, s->key, o)->dst = sbox_path_normalize(value);
     return 0;
 }
 
@@ -540,7 +541,7 @@ static int apply_mirror(struct sbox_plan *p, const struct sbox_setting *s, const
     struct sbox_mount *m;
     if (value[0] != '/')
         return sbox_error(err, 0, "`%s` must be an absolute path", value);
-    m = add_mount(p, SBOX_MOUNT_MIRROR, s->key, o);
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_MIRROR, s->key, o);
     m->dst = sbox_path_normalize(value);
     m->src = sbox_xstrdup(m->dst);
     return 0;
@@ -556,7 +557,7 @@ static int apply_capture(struct sbox_plan *p, const struct sbox_setting *s, cons
         return r;
     if (strcmp(path, "/") == 0)
         return sbox_error(err, 0, "capture `/`: name a project directory, not the root");
-    m = add_mount(p, SBOX_MOUNT_CAPTURE, s->key, o);
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_CAPTURE, s->key, o);
     m->dst = sbox_xstrdup(path);
     m->src = steal_ptr(&path);
     return 0;
@@ -583,7 +584,7 @@ static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s,
             break;
         c += n + 1;
     }
-    add_pattern(&p->capture_deny, &p->n_capture_deny, value, o);
+    sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, value, o);
     return 0;
 }
 
@@ -592,8 +593,9 @@ static int apply_special(struct sbox_plan *p, const struct sbox_setting *s, cons
 {
     if (value[0] != '/')
         return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
-    add_mount(p, strcmp(s->key, "proc") == 0 ? SBOX_MOUNT_PROC : SBOX_MOUNT_DEV, s->key, o)->dst =
-        sbox_path_normalize(value);
+    sbox_plan_add_mount(p, strcmp(s->key, "proc") == 0 ? SBOX_MOUNT_PROC : SBOX_MOUNT_DEV, s->key,
+                        o)
+        ->dst = sbox_path_normalize(value);
     return 0;
 }
 
@@ -1117,8 +1119,7 @@ const struct sbox_setting *sbox_setting_find(const char *section, const char *ke
     return NULL;
 }
 
-/* Removes the mounts made by setting key (when not NULL) or of kind (when >= 0). */
-static void drop_mounts(struct sbox_plan *p, const char *key, int kind)
+void sbox_plan_drop_mounts(struct sbox_plan *p, const char *key, int kind)
 {
     size_t o = 0;
     for (size_t i = 0; i < p->n_mounts; i++) {
@@ -1182,7 +1183,7 @@ static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
         p->n_env_ops = o;
         return;
     }
-    drop_mounts(p, s->key, -1);
+    sbox_plan_drop_mounts(p, s->key, -1);
 }
 
 int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
@@ -1273,8 +1274,8 @@ static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
     }
     if (via[0])
         sbox_strv_push(&p->notes, sbox_xasprintf("the current directory is %s%s", p->cwd, via));
-    m = add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND, "cwd",
-                  &p->cwd_origin);
+    m = sbox_plan_add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND,
+                            "cwd", &p->cwd_origin);
     m->src = sbox_xstrdup(p->cwd);
     m->dst = sbox_xstrdup(p->cwd);
     return 0;
@@ -1294,13 +1295,13 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
  * /bin/sh rather than the caller's shell. */
 static void adapt_to_image(struct sbox_plan *p)
 {
-    drop_mounts(p, NULL, SBOX_MOUNT_MIRROR);
+    sbox_plan_drop_mounts(p, NULL, SBOX_MOUNT_MIRROR);
     if (!has_mount_at(p, "/proc"))
-        add_mount(p, SBOX_MOUNT_PROC, "proc", &builtin)->dst = sbox_xstrdup("/proc");
+        sbox_plan_add_mount(p, SBOX_MOUNT_PROC, "proc", &builtin)->dst = sbox_xstrdup("/proc");
     if (!has_mount_at(p, "/dev"))
-        add_mount(p, SBOX_MOUNT_DEV, "dev", &builtin)->dst = sbox_xstrdup("/dev");
+        sbox_plan_add_mount(p, SBOX_MOUNT_DEV, "dev", &builtin)->dst = sbox_xstrdup("/dev");
     if (!has_mount_at(p, "/tmp")) {
-        struct sbox_mount *m = add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
+        struct sbox_mount *m = sbox_plan_add_mount(p, SBOX_MOUNT_TMPFS, "tmpfs", &builtin);
         m->dst = sbox_xstrdup("/tmp");
         m->mode = 01777;
     }
@@ -1336,12 +1337,6 @@ static void sort_mounts(struct sbox_plan *p)
     }
     free(p->mounts);
     p->mounts = sorted;
-}
-
-struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
-                                       const char *key, const struct sbox_origin *o)
-{
-    return add_mount(p, kind, key, o);
 }
 
 void sbox_plan_sort_mounts(struct sbox_plan *p)
@@ -2117,9 +2112,9 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     fputs("\n[limits]\n", f);
     for (int l = 0; l < SBOX_N_LIMITS; l++)
         if (p->limits[l].set)
-            print_kv(f, limit_keys[l], p->limits[l].text, NULL, false, &p->limits[l].origin);
+            print_kv(f, sbox_limit_key(l), p->limits[l].text, NULL, false, &p->limits[l].origin);
         else if (p->limits[l].origin.kind != SBOX_ORIGIN_BUILTIN)
-            print_kv(f, limit_keys[l], "unlimited", NULL, false, &p->limits[l].origin);
+            print_kv(f, sbox_limit_key(l), "unlimited", NULL, false, &p->limits[l].origin);
     if (p->limits_strict || p->limits_strict_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "limits-strict", p->limits_strict ? "yes" : "no", NULL, false,
                  &p->limits_strict_origin);

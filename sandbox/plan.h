@@ -258,11 +258,19 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
 /* Validates and derives what the settings leave open (working directory, mount order). */
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);
 
-/* For guard.c, which writes the plan last (sbox_guard_plan), after finish: a mount added
- * at the end (mode 0755, the rest zero), and the mounts put in order again, as finish does. */
+/* A mount added at the end (mode 0755, the rest zero): for the settings' parsers, finish, and
+ * guard.c, which writes the plan last (sbox_guard_plan); and the mounts put in order again,
+ * as finish does. */
 struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
                                        const char *key, const struct sbox_origin *o);
 void sbox_plan_sort_mounts(struct sbox_plan *p);
+
+/* Removes the mounts made by setting key (when not NULL) or of kind (when >= 0). */
+void sbox_plan_drop_mounts(struct sbox_plan *p, const char *key, int kind);
+
+/* Appends a pattern (capture-deny's, built in or set). */
+void sbox_plan_add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
+                           const struct sbox_origin *o);
 
 /* Whether path is a directory shared with other programs or users (a home or one holding it,
  * /tmp, /usr, ...), never a project to bind or capture; and whether it is a home or holds one. */
