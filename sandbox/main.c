@@ -12,6 +12,7 @@
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
+#include "settings.h"
 #include "sys.h"
 #include "util.h"
 

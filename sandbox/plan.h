@@ -222,30 +222,10 @@ struct sbox_plan {
     bool verbose; /* main's -v: launch reports the choices it makes (driver, id map) */
 };
 
-enum sbox_setting_type { SBOX_SETTING_LIST, SBOX_SETTING_SCALAR, SBOX_SETTING_FLAG };
-
-struct sbox_setting {
-    const char *section;
-    const char *key;
-    enum sbox_setting_type type;
-    const char *arg; /* argument name in --help, NULL for flags */
-    const char *help;
-    const char
-        *pending; /* set for keys parsed and checked now, implemented later: what brings them */
-    int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
-                 const struct sbox_origin *o, struct sbox_error *err);
-    bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
-};
-
-extern const struct sbox_setting sbox_settings[];
-extern const size_t sbox_n_settings;
-
 /* An empty plan (no mounts, hostname sbox, the caller's ids) with host facts copied in. The
  * embedded default is a profile (profiles/default.ini), applied by profile.c. */
 void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *host);
 void sbox_plan_free(struct sbox_plan *p);
-
-const struct sbox_setting *sbox_setting_find(const char *section, const char *key);
 
 /* Applies one setting. section may be NULL to find the key in any section (command line).
  * Errors name the origin: "--bind: ..." or "FILE:LINE: ...". */

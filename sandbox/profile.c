@@ -3,6 +3,7 @@
  * untrusted checkout controls it) and never ignore a line it does not understand. */
 #include "profile.h"
 #include "cleanup.h"
+#include "settings.h"
 #include "util.h"
 
 #include <dirent.h>

@@ -2,6 +2,7 @@
  * fails when a setting is missing from man/sbox.1 (as a flag) or man/sbox.ini.5 (as a key). */
 #include "cleanup.h"
 #include "plan.h"
+#include "settings.h"
 #include "tap.h"
 #include "util.h"
 

@@ -1,0 +1,879 @@
+/* settings.c: the settings vocabulary (sbox_settings[]), one row per flag and profile key, and
+ * the parser of each. Must never make a system call: a parser checks a value and writes it. */
+#include "settings.h"
+#include "cleanup.h"
+#include "plan.h"
+#include "util.h"
+#include "value.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_keep_env(struct sbox_plan *p, const char *glob, const struct sbox_origin *o)
+{
+    p->keep_env = sbox_xrealloc(p->keep_env, (p->n_keep_env + 1) * sizeof *p->keep_env);
+    p->keep_env[p->n_keep_env].glob = sbox_xstrdup(glob);
+    p->keep_env[p->n_keep_env].origin = *o;
+    p->n_keep_env++;
+}
+
+/* An absolute path for a setting: relative paths are taken from the caller's directory only on
+ * the command line, where the user typed them; a profile must say what it means. */
+static int setting_path(const struct sbox_plan *p, const char *value, const struct sbox_origin *o,
+                        const char *what, char **ret, struct sbox_error *err)
+{
+    char *r;
+    if (value[0] == '\0')
+        return sbox_error(err, 0, "empty %s path", what);
+    if (value[0] != '/' && o->kind != SBOX_ORIGIN_CMDLINE)
+        return sbox_error(err, 0, "%s `%s` must be an absolute path", what, value);
+    if (value[0] != '/' && !p->cwd)
+        return sbox_error(err, 0, "%s `%s` is relative and the current directory is gone", what,
+                          value);
+    r = sbox_path_resolve(p->cwd, value);
+    if (!r)
+        return sbox_error(err, 0, "%s `%s` is not a valid path", what, value);
+    *ret = r;
+    return 0;
+}
+
+static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *left = NULL, *right = NULL, *src = NULL, *dst = NULL;
+    struct sbox_mount *m;
+    int r = sbox_value_split(value, &left, &right, err);
+    if (r < 0)
+        return r;
+    r = setting_path(p, left, o, "source", &src, err);
+    if (r < 0)
+        return r;
+    if (right) {
+        if (right[0] != '/')
+            return sbox_error(err, 0, "destination `%s` must be an absolute path", right);
+        dst = sbox_path_normalize(right);
+    } else {
+        dst = sbox_xstrdup(src);
+    }
+    m = sbox_plan_add_mount(
+        p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND, s->key, o);
+    m->try_missing = strstr(s->key, "-try") != NULL;
+    m->src = steal_ptr(&src);
+    m->dst = steal_ptr(&dst);
+    return 0;
+}
+
+/* cache = NAME:DST: CACHE_HOME/sbox/NAME, sbox's own (made private when missing, by
+ * sbox_cache_prepare), read-write at DST. Never the host's own cache: what a build leaves there
+ * is read by sandboxes only, where the host's npm or pip would run it outside. NAME is one
+ * plain component, so every cache lies directly in CACHE_HOME/sbox. */
+static int apply_cache(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *name = NULL, *dst = NULL;
+    struct sbox_mount *m;
+    int r = sbox_value_split(value, &name, &dst, err);
+    if (r < 0)
+        return r;
+    if (!name[0] || name[0] == '.' ||
+        strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+            strlen(name))
+        return sbox_error(err, 0,
+                          "cache name `%s`: letters, digits, `.`, `_` and `-`, not starting with "
+                          "`.` (e.g. npm:${HOME}/.npm)",
+                          name);
+    if (!dst || dst[0] != '/')
+        return sbox_error(err, 0, "`%s`: NAME:DST with DST an absolute path (e.g. %s:/cache)",
+                          value, name);
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_BIND, s->key, o);
+    m->src = sbox_xasprintf("%s/sbox/%s", strcmp(p->cache_home, "/") ? p->cache_home : "", name);
+    m->dst = sbox_path_normalize(dst);
+    return 0;
+}
+
+static int apply_tmpfs(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *left = NULL, *opts = NULL, *dst = NULL;
+    struct sbox_mount m = {.mode = 0755};
+    struct sbox_mount *slot;
+    int r = sbox_value_split(value, &left, &opts, err);
+    if (r < 0)
+        return r;
+    if (left[0] != '/')
+        return sbox_error(err, 0, "destination `%s` must be an absolute path", left);
+    dst = sbox_path_normalize(left);
+    if (opts) {
+        char *save = NULL;
+        for (char *opt = strtok_r(opts, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+            if (strncmp(opt, "size=", 5) == 0) {
+                r = sbox_value_size(opt + 5, &m.size, err);
+                if (r < 0)
+                    return r;
+                if (m.size == 0)
+                    return sbox_error(err, 0, "tmpfs size must be more than 0");
+                m.has_size = true;
+            } else if (strncmp(opt, "mode=", 5) == 0) {
+                r = sbox_value_mode(opt + 5, &m.mode, err);
+                if (r < 0)
+                    return r;
+            } else if (strcmp(opt, "noexec") == 0) {
+                m.noexec = true;
+            } else {
+                return sbox_error(
+                    err, 0, "unknown tmpfs option `%s` (known: size=SIZE, mode=OCTAL, noexec)",
+                    opt);
+            }
+        }
+    }
+    slot = sbox_plan_add_mount(p, SBOX_MOUNT_TMPFS, s->key, o);
+    m.kind = slot->kind;
+    m.key = slot->key;
+    m.origin = slot->origin;
+    m.dst = steal_ptr(&dst);
+    *slot = m;
+    return 0;
+}
+
+static int apply_hide(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
+    sbox_plan_add_mount(p, SBOX_MOUNT_HIDE, s->key, o)->dst = sbox_path_normalize(value);
+    return 0;
+}
+
+static int apply_chdir(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
+    free(p->chdir);
+    p->chdir = sbox_path_normalize(value);
+    p->chdir_origin = *o;
+    return 0;
+}
+
+static int apply_hostname(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r = sbox_value_hostname(value, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    free(p->hostname);
+    p->hostname = sbox_xstrdup(value);
+    p->hostname_origin = *o;
+    return 0;
+}
+
+static void add_env_op(struct sbox_plan *p, enum sbox_env_op_kind op, char *name, char *value,
+                       const struct sbox_origin *o)
+{
+    p->env_ops = sbox_xrealloc(p->env_ops, (p->n_env_ops + 1) * sizeof *p->env_ops);
+    p->env_ops[p->n_env_ops++] =
+        (struct sbox_env_op){.op = op, .name = name, .value = value, .origin = *o};
+}
+
+static int apply_setenv(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    const char *eq = strchr(value, '=');
+    _cleanup_free_ char *name = NULL;
+    (void)s;
+    if (!eq)
+        return sbox_error(err, 0, "`%s` is not NAME=VALUE", value);
+    name = sbox_xstrndup(value, (size_t)(eq - value));
+    if (!sbox_value_env_name(name))
+        return sbox_error(err, 0, "`%s` is not a valid variable name", name);
+    add_env_op(p, SBOX_ENV_SET, steal_ptr(&name), sbox_xstrdup(eq + 1), o);
+    return 0;
+}
+
+static int apply_unsetenv(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (!sbox_value_env_name(value))
+        return sbox_error(err, 0, "`%s` is not a valid variable name", value);
+    add_env_op(p, SBOX_ENV_UNSET, sbox_xstrdup(value), NULL, o);
+    return 0;
+}
+
+static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    size_t n = strlen(value);
+    (void)s;
+    /* Beyond C names: npm reads variables such as npm_config_//host:8080/path/:_authToken,
+     * which can only pass named exactly. */
+    if (strspn(value,
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_*?[]!-./:@") != n)
+        return sbox_error(err, 0, "`%s` is not a variable name or pattern", value);
+    add_keep_env(p, value, o);
+    return 0;
+}
+
+static void clear_keep_env(struct sbox_plan *p)
+{
+    for (size_t i = 0; i < p->n_keep_env; i++)
+        free(p->keep_env[i].glob);
+    p->n_keep_env = 0;
+}
+
+/* clearenv forgets every keep-env so far, the default allowlist included: only keep-env given
+ * after it, and setenv, reach the payload. */
+static int apply_clearenv(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    bool on;
+    int r = sbox_value_bool(value, &on, err);
+    (void)s;
+    (void)o;
+    if (r >= 0 && on)
+        clear_keep_env(p);
+    return r;
+}
+
+static int apply_mirror(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    struct sbox_mount *m;
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path", value);
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_MIRROR, s->key, o);
+    m->dst = sbox_path_normalize(value);
+    m->src = sbox_xstrdup(m->dst);
+    return 0;
+}
+
+static int apply_capture(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *path = NULL;
+    struct sbox_mount *m;
+    int r = setting_path(p, value, o, "capture", &path, err);
+    if (r < 0)
+        return r;
+    if (strcmp(path, "/") == 0)
+        return sbox_error(err, 0, "capture `/`: name a project directory, not the root");
+    m = sbox_plan_add_mount(p, SBOX_MOUNT_CAPTURE, s->key, o);
+    m->dst = sbox_xstrdup(path);
+    m->src = steal_ptr(&path);
+    return 0;
+}
+
+static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s,
+                              const char *value, const struct sbox_origin *o,
+                              struct sbox_error *err)
+{
+    const char *c = value[0] == '/' ? value + 1 : value;
+    (void)s;
+    /* Relative to the captured directory, component by component: "." and ".." would name
+     * nothing there, and "**" stands for whole components only. */
+    for (;;) {
+        size_t n = strcspn(c, "/");
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return sbox_error(err, 0,
+                              "pattern `%s`: components may not be empty, `.` or `..` (a path "
+                              "inside the captured directory, e.g. .git/hooks/**)",
+                              value);
+        if (memmem(c, n, "**", 2) && n != 2)
+            return sbox_error(err, 0, "pattern `%s`: `**` must be a whole component", value);
+        if (!c[n])
+            break;
+        c += n + 1;
+    }
+    sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, value, o);
+    return 0;
+}
+
+static int apply_special(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
+    sbox_plan_add_mount(p, strcmp(s->key, "proc") == 0 ? SBOX_MOUNT_PROC : SBOX_MOUNT_DEV, s->key,
+                        o)
+        ->dst = sbox_path_normalize(value);
+    return 0;
+}
+
+static int apply_cwd(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (strcmp(value, "bind") == 0)
+        p->cwd_mode = SBOX_CWD_BIND;
+    else if (strcmp(value, "ro-bind") == 0)
+        p->cwd_mode = SBOX_CWD_RO_BIND;
+    else if (strcmp(value, "none") == 0)
+        p->cwd_mode = SBOX_CWD_NONE;
+    else
+        return sbox_error(err, 0, "`%s` is not one of bind, ro-bind, none", value);
+    p->cwd_origin = *o;
+    return 0;
+}
+
+/* One of a fixed set of words. */
+static int one_of(const char *value, const char *const *words, struct sbox_error *err)
+{
+    char list[256] = "";
+    for (size_t i = 0; words[i]; i++) {
+        if (strcmp(value, words[i]) == 0)
+            return (int)i;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", words[i]);
+    }
+    return sbox_error(err, 0, "`%s` is not one of %s", value, list);
+}
+
+static const char *const limit_keys[SBOX_N_LIMITS] = {
+    "memory", "memory-swap", "cpus", "pids", "nofile", "fsize", "cpu-time", "core",
+};
+
+const char *sbox_limit_key(enum sbox_limit l)
+{
+    return limit_keys[l];
+}
+
+/* [limits] memory = SIZE, cpus = N, pids = N, ...; `unlimited` takes back a limit an included
+ * profile set (core's default 0 too). */
+static int apply_limit(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    int l = 0;
+    uint64_t n = 0;
+    int r;
+    while (l < SBOX_N_LIMITS && strcmp(limit_keys[l], s->key) != 0)
+        l++;
+    if (l == SBOX_N_LIMITS)
+        return sbox_error(err, EINVAL, "unknown limit `%s`", s->key);
+    if (strcmp(value, "unlimited") == 0) {
+        free(p->limits[l].text);
+        p->limits[l] = (struct sbox_limit_value){.origin = *o};
+        return 0;
+    }
+    switch (l) {
+    case SBOX_LIMIT_MEMORY:
+    case SBOX_LIMIT_MEMORY_SWAP:
+    case SBOX_LIMIT_FSIZE:
+    case SBOX_LIMIT_CORE:
+        r = sbox_value_size(value, &n, err);
+        break;
+    case SBOX_LIMIT_CPUS:
+        r = sbox_value_cpus(value, &n, err);
+        /* cpu.max's quota is at least 1 ms in each 100 ms. */
+        if (r == 0 && n < 10)
+            return sbox_error(err, 0, "`cpus = %s`: the least is 0.01", value);
+        break;
+    case SBOX_LIMIT_PIDS:
+        /* The kernel's most (PID_MAX_LIMIT). */
+        r = sbox_value_uint(value, 4194304, &n, err);
+        break;
+    default:
+        r = sbox_value_uint(value, UINT32_MAX, &n, err);
+        break;
+    }
+    if (r < 0)
+        return r;
+    if (n == 0 && (l == SBOX_LIMIT_MEMORY || l == SBOX_LIMIT_PIDS || l == SBOX_LIMIT_NOFILE ||
+                   l == SBOX_LIMIT_CPU_TIME))
+        return sbox_error(err, 0, "`%s = 0` would let nothing run (`unlimited` for no limit)",
+                          s->key);
+    if (l == SBOX_LIMIT_MEMORY && n < (1u << 20))
+        return sbox_error(err, 0, "`memory = %s` is below 1M: nothing would start", value);
+    free(p->limits[l].text);
+    p->limits[l] = (struct sbox_limit_value){
+        .set = true, .value = n, .text = sbox_xstrdup(value), .origin = *o};
+    return 0;
+}
+
+static int apply_limits_strict(struct sbox_plan *p, const struct sbox_setting *s,
+                               const char *value, const struct sbox_origin *o,
+                               struct sbox_error *err)
+{
+    /* A flag: `--limits-strict` comes as "true", the key as yes or no. */
+    int r = sbox_value_bool(value, &p->limits_strict, err);
+    (void)s;
+    if (r == 0)
+        p->limits_strict_origin = *o;
+    return r;
+}
+
+/* rootfs = DIR | none */
+static int apply_rootfs(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *dir = NULL;
+    (void)s;
+    if (strcmp(value, "none") != 0) {
+        int r = setting_path(p, value, o, "image root", &dir, err);
+        if (r < 0)
+            return r;
+    }
+    free(p->rootfs);
+    p->rootfs = dir;
+    p->rootfs_origin = *o;
+    return 0;
+}
+
+/* overlay = none | tmpfs | DIR */
+static int apply_overlay(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *dir = NULL;
+    enum sbox_overlay_kind kind = SBOX_OVERLAY_DIR;
+    (void)s;
+    if (strcmp(value, "none") == 0) {
+        kind = SBOX_OVERLAY_NONE;
+    } else if (strcmp(value, "tmpfs") == 0) {
+        kind = SBOX_OVERLAY_TMPFS;
+    } else {
+        int r = setting_path(p, value, o, "overlay directory", &dir, err);
+        if (r < 0)
+            return r;
+    }
+    free(p->overlay_dir);
+    p->overlay_dir = dir;
+    p->overlay = kind;
+    p->overlay_origin = *o;
+    return 0;
+}
+
+/* overlay-size = SIZE | default: the tmpfs that takes overlay = tmpfs's writes. */
+static int apply_overlay_size(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t size = 0;
+    (void)s;
+    if (strcmp(value, "default") != 0) {
+        int r = sbox_value_size(value, &size, err);
+        if (r < 0)
+            return r;
+        if (size == 0)
+            return sbox_error(err, 0,
+                              "the overlay's size must be more than 0 (`default` for "
+                              "the default)");
+    }
+    p->overlay_size = size;
+    p->overlay_size_origin = *o;
+    return 0;
+}
+
+static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const drivers[] = {"auto", "native", "fuse", NULL};
+    static const char *const userns[] = {"auto", "single", "subuid", NULL};
+    bool is_driver = strcmp(s->key, "overlay-driver") == 0;
+    int r = one_of(value, is_driver ? drivers : userns, err);
+    if (r < 0)
+        return r;
+    if (is_driver) {
+        p->overlay_driver = (enum sbox_overlay_driver)r;
+        p->overlay_driver_origin = *o;
+    } else {
+        p->userns = (enum sbox_userns)r;
+        p->userns_origin = *o;
+    }
+    return 0;
+}
+
+/* seccomp = default | strict | none | PATH (a policy file, read by profile.c later) */
+static int apply_seccomp(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *file = NULL;
+    int r = -1;
+    (void)s;
+    for (size_t i = 0; sbox_seccomp_base_names[i]; i++)
+        if (strcmp(value, sbox_seccomp_base_names[i]) == 0)
+            r = (int)i;
+    if (r < 0) {
+        /* A file is a path with a slash, so a mistyped name is not looked for as a file. */
+        if (!strchr(value, '/'))
+            return sbox_error(err, 0,
+                              "`%s` is not one of default, strict, none, or a policy file's "
+                              "path (./FILE on the command line)",
+                              value);
+        r = setting_path(p, value, o, "policy file", &file, err);
+        if (r < 0)
+            return r;
+        r = SBOX_SECCOMP_DEFAULT;
+    }
+    free(p->seccomp_file);
+    p->seccomp_file = file;
+    p->seccomp = (enum sbox_seccomp_base)r;
+    p->seccomp_origin = *o;
+    return 0;
+}
+
+static void add_syscall_rule(struct sbox_plan *p, const char *name, bool allow, bool from_file,
+                             const struct sbox_origin *o)
+{
+    size_t at = from_file ? p->n_file_rules : p->n_syscall_rules;
+    size_t n = p->n_syscall_rules + 1;
+    p->syscall_rules = sbox_xrealloc(p->syscall_rules, n * sizeof *p->syscall_rules);
+    p->syscall_origins = sbox_xrealloc(p->syscall_origins, n * sizeof *p->syscall_origins);
+    memmove(p->syscall_rules + at + 1, p->syscall_rules + at,
+            (p->n_syscall_rules - at) * sizeof *p->syscall_rules);
+    memmove(p->syscall_origins + at + 1, p->syscall_origins + at,
+            (p->n_syscall_rules - at) * sizeof *p->syscall_origins);
+    p->syscall_rules[at] = (struct sbox_seccomp_rule){.name = sbox_xstrdup(name), .allow = allow};
+    p->syscall_origins[at] = *o;
+    p->n_syscall_rules = n;
+    if (from_file)
+        p->n_file_rules++;
+}
+
+/* Calls one value names, separated by spaces or commas, each checked before any is added. */
+static int syscall_rules(struct sbox_plan *p, const char *key, const char *value, bool from_file,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(value);
+    char *save = NULL;
+    int r = sbox_value_names(value, sbox_value_is_syscall, "system call", err);
+    if (r < 0)
+        return r;
+    for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save))
+        add_syscall_rule(p, w, strcmp(key, "allow") == 0, from_file, o);
+    return 0;
+}
+
+static int apply_syscalls(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    return syscall_rules(p, s->key, value, false, o, err);
+}
+
+static int apply_seccomp_errno(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                               const struct sbox_origin *o, struct sbox_error *err)
+{
+    int e;
+    int r = sbox_value_errno(value, &e, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->seccomp_errno = e;
+    p->seccomp_errno_origin = *o;
+    return 0;
+}
+
+static int apply_seccomp_action(struct sbox_plan *p, const struct sbox_setting *s,
+                                const char *value, const struct sbox_origin *o,
+                                struct sbox_error *err)
+{
+    int r = one_of(value, sbox_seccomp_action_names, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->seccomp_action = (enum sbox_seccomp_action)r;
+    p->seccomp_action_set = true;
+    p->seccomp_action_origin = *o;
+    return 0;
+}
+
+int sbox_plan_set_policy(struct sbox_plan *p, const char *key, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r;
+    if (strcmp(key, "base") == 0) {
+        r = one_of(value, sbox_seccomp_base_names, err);
+        if (r >= 0)
+            p->file_base = (enum sbox_seccomp_base)r;
+    } else if (strcmp(key, "deny") == 0 || strcmp(key, "allow") == 0) {
+        r = syscall_rules(p, key, value, true, o, err);
+    } else if (strcmp(key, "errno") == 0) {
+        r = sbox_value_errno(value, &p->file_errno, err);
+    } else if (strcmp(key, "action") == 0) {
+        r = one_of(value, sbox_seccomp_action_names, err);
+        if (r >= 0) {
+            p->file_action = (enum sbox_seccomp_action)r;
+            p->file_action_set = true;
+        }
+    } else {
+        return sbox_error(err, 0,
+                          "unknown key `%s` in a policy file (known: base, deny, allow, errno, "
+                          "action)",
+                          key);
+    }
+    return r < 0 ? r : 0;
+}
+
+/* cap-add = CAP... */
+static int apply_caps(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(value);
+    char *save = NULL;
+    int r = sbox_value_names(value, sbox_value_is_capability, "capability", err);
+    (void)s;
+    if (r < 0)
+        return r;
+    for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+        int c = 0;
+        sbox_value_capability(w, &c);
+        p->caps = sbox_xrealloc(p->caps, (p->n_caps + 1) * sizeof *p->caps);
+        p->caps[p->n_caps++] = (struct sbox_cap){.cap = c, .origin = *o};
+    }
+    return 0;
+}
+
+/* net = none | host | slirp | pasta (the last two: user-mode networking, see usernet.c) */
+static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const nets[] = {"none", "host", "slirp", "pasta", NULL};
+    int r = one_of(value, nets, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->net = (enum sbox_net)r;
+    p->net_origin = *o;
+    return 0;
+}
+
+/* publish = [IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp] */
+static int apply_publish(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    struct sbox_publish_spec spec;
+    int r = sbox_value_publish(value, &spec, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->publish = sbox_xrealloc(p->publish, (p->n_publish + 1) * sizeof *p->publish);
+    p->publish[p->n_publish++] = (struct sbox_publish){.spec = spec, .origin = *o};
+    return 0;
+}
+
+/* host-loopback, ipv6 = yes | no */
+static int apply_net_flag(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    bool on;
+    int r = sbox_value_bool(value, &on, err);
+    if (r < 0)
+        return r;
+    if (strcmp(s->key, "ipv6") == 0) {
+        p->ipv6 = on;
+        p->ipv6_origin = *o;
+    } else {
+        p->host_loopback = on;
+        p->host_loopback_origin = *o;
+    }
+    return 0;
+}
+
+static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r = sbox_value_ip(value, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    free(p->dns);
+    p->dns = sbox_xstrdup(value);
+    p->dns_origin = *o;
+    return 0;
+}
+
+static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                    const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t v;
+    /* (uint32_t)-1 is the kernel's "no id" and cannot be mapped. */
+    int r = sbox_value_uint(value, UINT32_MAX - 1, &v, err);
+    if (r < 0)
+        return r;
+    if (strcmp(s->key, "uid") == 0) {
+        p->uid = (uint32_t)v;
+        p->uid_origin = *o;
+    } else {
+        p->gid = (uint32_t)v;
+        p->gid_origin = *o;
+    }
+    return 0;
+}
+
+#define NET "networking beyond none comes in a later version"
+
+const struct sbox_setting sbox_settings[] = {
+    {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
+     "bind SRC read-only (recursively) at DST", NULL, apply_bind, true},
+    {"filesystem", "bind", SBOX_SETTING_LIST, "SRC[:DST]", "bind SRC read-write at DST", NULL,
+     apply_bind, true},
+    {"filesystem", "ro-bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
+     "like ro-bind, skipped when SRC is missing", NULL, apply_bind, true},
+    {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
+     "like bind, skipped when SRC is missing", NULL, apply_bind, true},
+    {"filesystem", "cache", SBOX_SETTING_LIST, "NAME:DST",
+     "sbox's private cache XDG_CACHE_HOME/sbox/NAME, read-write at DST", NULL, apply_cache,
+     true},
+    {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
+     "the host's PATH as it is, read-only (a symlink stays one)", NULL, apply_mirror},
+    {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
+     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", NULL, apply_tmpfs, true},
+    {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
+     "show PATH as an empty, unwritable directory or file", NULL, apply_hide},
+    {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", NULL, apply_special},
+    {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST", NULL,
+     apply_special},
+    {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
+     "show the current directory: bind, ro-bind or none", NULL, apply_cwd},
+    {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", NULL,
+     apply_chdir},
+    {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
+     "an image root instead of the host's system", NULL, apply_rootfs},
+    {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
+     "make the root writable: thrown away (tmpfs) or kept in DIR", NULL, apply_overlay},
+    {"filesystem", "overlay-size", SBOX_SETTING_SCALAR, "SIZE",
+     "the size of overlay = tmpfs's writes (default: as a tmpfs's)", NULL, apply_overlay_size},
+    {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
+     "kernel overlayfs or fuse-overlayfs", NULL, apply_choice},
+    {"filesystem", "capture", SBOX_SETTING_LIST, "DIR",
+     "show DIR writable, keep the writes apart for sbox diff/apply", NULL, apply_capture},
+    {"filesystem", "capture-deny", SBOX_SETTING_LIST, "PATTERN",
+     "paths in a capture sbox apply leaves out (glob, ** too)", NULL, apply_capture_deny},
+    {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", NULL, apply_setenv},
+    {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", NULL, apply_unsetenv},
+    {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
+     "pass host variables matching PATTERN (a glob passes no credential)", NULL, apply_keep_env},
+    {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
+     "forget the keep-env patterns so far, the default allowlist included", NULL, apply_clearenv},
+    {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)", NULL,
+     apply_hostname},
+    {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
+     "loopback only, the host's, or user-mode NAT", NULL, apply_net},
+    {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
+     "forward a host port in (on 127.0.0.1 unless IP)", NULL, apply_publish},
+    {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
+     "reach the host's 127.0.0.1 via the gateway (no)", NULL, apply_net_flag},
+    {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no",
+     "IPv6 through the user-mode NAT (default: no)", NULL, apply_net_flag},
+    {"network", "dns", SBOX_SETTING_SCALAR, "IP",
+     "the resolver inside (default: the NAT's)", NULL, apply_dns},
+    {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit (a cgroup's, else per process)",
+     NULL, apply_limit},
+    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit (a cgroup's)", NULL,
+     apply_limit},
+    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit, e.g. 1.5 (a cgroup's)", NULL,
+     apply_limit},
+    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process and thread limit", NULL, apply_limit},
+    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", NULL, apply_limit},
+    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "largest file written", NULL, apply_limit},
+    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time per process", NULL,
+     apply_limit},
+    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size (default: 0)", NULL,
+     apply_limit},
+    {"limits", "limits-strict", SBOX_SETTING_FLAG, NULL,
+     "fail when a limit cannot be enforced exactly", NULL, apply_limits_strict},
+    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
+     NULL, apply_id},
+    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
+     NULL, apply_id},
+    {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
+     "id mapping: your id alone, or with your subordinate ranges", NULL, apply_choice},
+    {"security", "cap-add", SBOX_SETTING_LIST, "CAP...",
+     "keep these capabilities (in the sandbox's user namespace only)", NULL, apply_caps},
+    {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|FILE",
+     "the system call filter's base policy, or a policy file", NULL, apply_seccomp},
+    {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny these calls, over the policy", NULL,
+     apply_syscalls},
+    {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow these calls, over the policy",
+     NULL, apply_syscalls},
+    {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO",
+     "what denied calls fail with (default: EPERM)", NULL, apply_seccomp_errno},
+    {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log",
+     "what a denied call does (default: errno)", NULL, apply_seccomp_action},
+};
+const size_t sbox_n_settings = sizeof sbox_settings / sizeof *sbox_settings;
+
+const struct sbox_setting *sbox_setting_find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < sbox_n_settings; i++)
+        if ((!section || strcmp(section, sbox_settings[i].section) == 0) &&
+            strcmp(key, sbox_settings[i].key) == 0)
+            return &sbox_settings[i];
+    return NULL;
+}
+
+/* An empty value resets a list: everything the key added so far, the built-in entries too. */
+static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    size_t o = 0;
+    if (s->apply == apply_caps) {
+        p->n_caps = 0;
+        return;
+    }
+    if (s->apply == apply_publish) {
+        p->n_publish = 0;
+        return;
+    }
+    if (s->apply == apply_syscalls) {
+        /* The profiles' rules of this kind; a policy file's are read later, kept apart. */
+        bool allow = strcmp(s->key, "allow") == 0;
+        for (size_t i = o = p->n_file_rules; i < p->n_syscall_rules; i++) {
+            if (p->syscall_rules[i].allow == allow) {
+                free(p->syscall_rules[i].name);
+            } else {
+                p->syscall_origins[o] = p->syscall_origins[i];
+                p->syscall_rules[o++] = p->syscall_rules[i];
+            }
+        }
+        p->n_syscall_rules = o;
+        return;
+    }
+    if (s->apply == apply_keep_env) {
+        clear_keep_env(p);
+        return;
+    }
+    if (s->apply == apply_capture_deny) {
+        for (size_t i = 0; i < p->n_capture_deny; i++)
+            free(p->capture_deny[i].glob);
+        p->n_capture_deny = 0;
+        p->capture_deny_builtin = false;
+        return;
+    }
+    if (s->apply == apply_setenv || s->apply == apply_unsetenv) {
+        enum sbox_env_op_kind k = s->apply == apply_setenv ? SBOX_ENV_SET : SBOX_ENV_UNSET;
+        for (size_t i = 0; i < p->n_env_ops; i++) {
+            if (p->env_ops[i].op == k) {
+                free(p->env_ops[i].name);
+                free(p->env_ops[i].value);
+            } else {
+                p->env_ops[o++] = p->env_ops[i];
+            }
+        }
+        p->n_env_ops = o;
+        return;
+    }
+    sbox_plan_drop_mounts(p, s->key, -1);
+}
+
+int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
+                  const struct sbox_origin *o, struct sbox_error *err)
+{
+    const struct sbox_setting *s = sbox_setting_find(section, key);
+    char where[512];
+    int r;
+
+    if (!s)
+        return sbox_error(err, 0, "unknown setting `%s`", key);
+    sbox_origin_format(o, s->key, where, sizeof where);
+    if (value[0] == '\0') {
+        if (s->type == SBOX_SETTING_LIST) {
+            reset_list(p, s);
+            return 0;
+        }
+        sbox_error(err, 0, "needs a value");
+        return sbox_error_prefix(err, "%s", where);
+    }
+    r = s->apply(p, s, value, o, err);
+    if (r < 0)
+        return sbox_error_prefix(err, "%s", where);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* settings.h: the settings vocabulary shared by flags (main.c) and profile keys (profile.c):
+ * one row per setting, whose parser applies a value to a plan. */
+#ifndef SBOX_SETTINGS_H
+#define SBOX_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "plan.h"
+
+enum sbox_setting_type { SBOX_SETTING_LIST, SBOX_SETTING_SCALAR, SBOX_SETTING_FLAG };
+
+struct sbox_setting {
+    const char *section;
+    const char *key;
+    enum sbox_setting_type type;
+    const char *arg; /* argument name in --help, NULL for flags */
+    const char *help;
+    const char
+        *pending; /* set for keys parsed and checked now, implemented later: what brings them */
+    int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                 const struct sbox_origin *o, struct sbox_error *err);
+    bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
+};
+
+extern const struct sbox_setting sbox_settings[];
+extern const size_t sbox_n_settings;
+
+const struct sbox_setting *sbox_setting_find(const char *section, const char *key);
+
+#endif
