@@ -1,0 +1,304 @@
+/* plan-print.c: the plan as a profile (--dry-run, -v, `sbox profile show`), each value with
+ * where it came from. Must never write to the plan, nor a line a profile could not read back. */
+#include "plan.h"
+#include "value.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What a profile line can hold: valid UTF-8 without control characters, no ";" after white
+ * space (a comment to inih), no white space at either end (inih trims it). */
+static bool printable(const char *s)
+{
+    size_t n = strlen(s);
+    if (!sbox_utf8_valid(s))
+        return false;
+    for (const char *c = s; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f ||
+            (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t')))
+            return false;
+    return n == 0 || (s[0] != ' ' && s[0] != '\t' && s[n - 1] != ' ' && s[n - 1] != '\t');
+}
+
+/* "$" doubled (profiles expand ${VAR}); in split values ":" and "\" escaped. */
+static void print_value(FILE *f, const char *s, bool spec)
+{
+    for (; *s; s++) {
+        if (*s == '$')
+            fputc('$', f);
+        else if (spec && (*s == ':' || *s == '\\'))
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+}
+
+static void format_origin(const struct sbox_origin *o, char *buf, size_t size)
+{
+    char file[512];
+    switch (o->kind) {
+    case SBOX_ORIGIN_BUILTIN:
+        snprintf(buf, size, "; built-in");
+        break;
+    case SBOX_ORIGIN_CMDLINE:
+        snprintf(buf, size, "; from command line");
+        break;
+    case SBOX_ORIGIN_FILE:
+        sbox_escape(file, sizeof file, o->file); /* a newline in a file name must not end it */
+        snprintf(buf, size, "; from %s:%u", file, o->line);
+        break;
+    }
+}
+
+/* key = value with its origin as a comment: on the same line when the whole fits in the INI
+ * parser's line buffer, else on the line before. A value no line can hold becomes a comment. */
+static void print_kv(FILE *f, const char *key, const char *a, const char *b, bool spec,
+                     const struct sbox_origin *o)
+{
+    char origin[600];
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m;
+    format_origin(o, origin, sizeof origin);
+    if (!printable(a) || (b && !printable(b))) {
+        fprintf(f,
+                "; %s: this value cannot be written in a profile (a newline, a control "
+                "character, invalid UTF-8, or `;` after a space)  %s\n",
+                key, origin);
+        return;
+    }
+    m = open_memstream(&line, &len);
+    fprintf(m, "%s = ", key);
+    print_value(m, a, spec);
+    if (b) {
+        fputc(spec ? ':' : '=', m);
+        print_value(m, b, spec);
+    }
+    fclose(m);
+    if (len + 2 + strlen(origin) <= SBOX_PLAN_LINE_MAX)
+        fprintf(f, "%s  %s\n", line, origin);
+    else if (len <= SBOX_PLAN_LINE_MAX)
+        fprintf(f, "%s\n%s\n", origin, line);
+    else
+        fprintf(f, "; %s: this value is longer than a profile line may be  %s\n", key, origin);
+    free(line);
+}
+
+/* What a tmpfs's size is and why, for --dry-run: "64M (the default: memory = 64M)". */
+static void describe_size(const struct sbox_plan *p, bool written, uint64_t size, uint64_t eff,
+                          char *buf, size_t n)
+{
+    const struct sbox_limit_value *mem = &p->limits[SBOX_LIMIT_MEMORY];
+    char e[32], w[32];
+    sbox_value_size_format(eff, e, sizeof e);
+    sbox_value_size_format(size, w, sizeof w);
+    if (eff == 0)
+        snprintf(buf, n,
+                 "the kernel's default, half the machine's memory (sbox could not "
+                 "read how much there is)");
+    else if (written && size == eff)
+        snprintf(buf, n, "%s (as written)", e);
+    else if (written)
+        snprintf(buf, n, "%s (size %s lowered to memory = %s)", e, w, mem->text);
+    else if (mem->set && eff == mem->value)
+        snprintf(buf, n, "%s (the default: memory = %s)", e, mem->text);
+    else
+        snprintf(buf, n, "%s (the default: a quarter of the machine's memory)", e);
+}
+
+static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mount *m)
+{
+    char size[160], own[32];
+    char opts[96];
+    switch (m->kind) {
+    case SBOX_MOUNT_BIND:
+    case SBOX_MOUNT_RO_BIND:
+        if (strcmp(m->key, "cwd") == 0)
+            return; /* printed as the cwd setting it comes from */
+        if (strcmp(m->key, "pin-own") == 0) {
+            fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
+            return;
+        }
+        if (strcmp(m->key, "cache") == 0) {
+            print_kv(f, m->key, strrchr(m->src, '/') + 1, m->dst, true, &m->origin);
+            break;
+        }
+        print_kv(f, m->key, m->src, strcmp(m->src, m->dst) ? m->dst : NULL, true, &m->origin);
+        break;
+    case SBOX_MOUNT_TMPFS: {
+        int n = snprintf(opts, sizeof opts, "mode=%04o", (unsigned)m->mode);
+        if (m->has_size)
+            n += snprintf(opts + n, sizeof opts - (size_t)n, ",size=%llu",
+                          (unsigned long long)m->size);
+        if (m->noexec)
+            snprintf(opts + n, sizeof opts - (size_t)n, ",noexec");
+        print_kv(f, "tmpfs", m->dst, opts, true, &m->origin);
+        describe_size(p, m->has_size, m->size, m->eff_size, size, sizeof size);
+        fprintf(f, ";   size %s\n", size);
+        break;
+    }
+    case SBOX_MOUNT_HIDE:
+        if (strcmp(m->key, "hide-own") == 0) {
+            /* derived again from rootfs and overlay when the plan is loaded */
+            fprintf(f, "; hidden: %s (sbox's own: under a writable bind)\n", m->dst);
+            return;
+        }
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        break;
+    case SBOX_MOUNT_DEV:
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        describe_size(p, false, 0, p->tmpfs_size, size, sizeof size);
+        sbox_value_size_format(SBOX_TMPFS_OWN_SIZE, own, sizeof own);
+        fprintf(f, ";   a %s tmpfs, read-only; its shm: size %s\n", own, size);
+        break;
+    case SBOX_MOUNT_PROC:
+    case SBOX_MOUNT_MIRROR:
+    case SBOX_MOUNT_CAPTURE:
+        print_kv(f, m->key, m->dst, NULL, false, &m->origin);
+        break;
+    }
+}
+
+/* The profiles' [seccomp] rules, then the effective policy as comments. */
+static void print_seccomp(const struct sbox_plan *p, FILE *f)
+{
+    struct sbox_seccomp_policy pol;
+    bool section = false;
+    for (size_t i = p->n_file_rules; i < p->n_syscall_rules; i++) {
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        section = true;
+        print_kv(f, p->syscall_rules[i].allow ? "allow" : "deny", p->syscall_rules[i].name, NULL,
+                 false, &p->syscall_origins[i]);
+    }
+    if (p->seccomp_errno) {
+        const char *name = strerrorname_np(p->seccomp_errno);
+        char num[16];
+        snprintf(num, sizeof num, "%d", p->seccomp_errno);
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        section = true;
+        print_kv(f, "errno", name ? name : num, NULL, false, &p->seccomp_errno_origin);
+    }
+    if (p->seccomp_action_set) {
+        if (!section)
+            fputs("\n[seccomp]\n", f);
+        print_kv(f, "action", sbox_seccomp_action_names[p->seccomp_action], NULL, false,
+                 &p->seccomp_action_origin);
+    }
+    sbox_plan_seccomp_policy(p, &pol);
+    sbox_seccomp_describe(&pol, f, 100);
+}
+
+void sbox_plan_print(const struct sbox_plan *p, FILE *f)
+{
+    static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
+    static const char *const drivers[] = {"auto", "native", "fuse"};
+    static const char *const userns[] = {"auto", "single", "subuid"};
+    static const char *const nets[] = {"none", "host", "slirp", "pasta"};
+    char id[16];
+
+    fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
+    for (size_t i = 0; i < p->n_mounts; i++)
+        print_mount(p, f, &p->mounts[i]);
+    print_kv(f, "cwd", cwd_modes[p->cwd_mode], NULL, false, &p->cwd_origin);
+    if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "chdir", p->chdir, NULL, false, &p->chdir_origin);
+    else
+        fprintf(f, "; chdir: %s (the default)\n", p->chdir);
+
+    if (p->rootfs)
+        print_kv(f, "rootfs", p->rootfs, NULL, false, &p->rootfs_origin);
+    if (p->overlay != SBOX_OVERLAY_NONE)
+        print_kv(f, "overlay", p->overlay == SBOX_OVERLAY_TMPFS ? "tmpfs" : p->overlay_dir, NULL,
+                 false, &p->overlay_origin);
+    if (p->overlay_size) {
+        char size[32];
+        sbox_value_size_format(p->overlay_size, size, sizeof size);
+        print_kv(f, "overlay-size", size, NULL, false, &p->overlay_size_origin);
+    } else if (p->overlay_size_origin.kind != SBOX_ORIGIN_BUILTIN) {
+        print_kv(f, "overlay-size", "default", NULL, false, &p->overlay_size_origin);
+    }
+    if (p->overlay == SBOX_OVERLAY_TMPFS) {
+        char size[160];
+        describe_size(p, p->overlay_size != 0, p->overlay_size, p->overlay_eff_size, size,
+                      sizeof size);
+        fprintf(f, ";   the upper layer's tmpfs: size %s\n", size);
+    }
+    print_kv(f, "overlay-driver", drivers[p->overlay_driver], NULL, false,
+             &p->overlay_driver_origin);
+    /* The built-in patterns come back by themselves when the plan is loaded: shown as a
+     * comment, unless the list was reset. */
+    if (!p->capture_deny_builtin)
+        fputs("capture-deny =  ; the built-in patterns reset\n", f);
+    for (size_t i = 0; i < p->n_capture_deny; i++)
+        if (p->capture_deny[i].origin.kind == SBOX_ORIGIN_BUILTIN)
+            fprintf(f, "; capture-deny = %s  (built in)\n", p->capture_deny[i].glob);
+        else
+            print_kv(f, "capture-deny", p->capture_deny[i].glob, NULL, false,
+                     &p->capture_deny[i].origin);
+
+    fputs("\n[env]\n", f);
+    for (size_t i = 0; i < p->n_keep_env; i++)
+        print_kv(f, "keep-env", p->keep_env[i].glob, NULL, false, &p->keep_env[i].origin);
+    for (size_t i = 0; i < p->n_env_ops; i++) {
+        const struct sbox_env_op *e = &p->env_ops[i];
+        if (e->op == SBOX_ENV_SET)
+            print_kv(f, "setenv", e->name, e->value, false, &e->origin);
+        else
+            print_kv(f, "unsetenv", e->name, NULL, false, &e->origin);
+    }
+
+    fputs("\n[network]\n", f);
+    print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
+    print_kv(f, "net", nets[p->net], NULL, false, &p->net_origin);
+    for (size_t i = 0; i < p->n_publish; i++) {
+        const struct sbox_publish_spec *ps = &p->publish[i].spec;
+        char spec[96];
+        snprintf(spec, sizeof spec, strchr(ps->host_ip, ':') ? "[%s]:%u:%u/%s" : "%s:%u:%u/%s",
+                 ps->host_ip, ps->host_port, ps->port, ps->udp ? "udp" : "tcp");
+        print_kv(f, "publish", spec, NULL, false, &p->publish[i].origin);
+    }
+    if (sbox_net_usermode(p->net) || p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "host-loopback", p->host_loopback ? "yes" : "no", NULL, false,
+                 &p->host_loopback_origin);
+    if (sbox_net_usermode(p->net) || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "ipv6", p->ipv6 ? "yes" : "no", NULL, false, &p->ipv6_origin);
+    if (p->dns)
+        print_kv(f, "dns", p->dns, NULL, false, &p->dns_origin);
+
+    fputs("\n[limits]\n", f);
+    for (int l = 0; l < SBOX_N_LIMITS; l++)
+        if (p->limits[l].set)
+            print_kv(f, sbox_limit_key(l), p->limits[l].text, NULL, false, &p->limits[l].origin);
+        else if (p->limits[l].origin.kind != SBOX_ORIGIN_BUILTIN)
+            print_kv(f, sbox_limit_key(l), "unlimited", NULL, false, &p->limits[l].origin);
+    if (p->limits_strict || p->limits_strict_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "limits-strict", p->limits_strict ? "yes" : "no", NULL, false,
+                 &p->limits_strict_origin);
+
+    fputs("\n[security]\n", f);
+    snprintf(id, sizeof id, "%u", p->uid);
+    print_kv(f, "uid", id, NULL, false, &p->uid_origin);
+    snprintf(id, sizeof id, "%u", p->gid);
+    print_kv(f, "gid", id, NULL, false, &p->gid_origin);
+    print_kv(f, "userns", userns[p->userns], NULL, false, &p->userns_origin);
+    for (size_t i = 0; i < p->n_caps; i++) {
+        char name[64];
+        sbox_value_capability_name(p->caps[i].cap, name, sizeof name);
+        print_kv(f, "cap-add", name, NULL, false, &p->caps[i].origin);
+    }
+    print_kv(f, "seccomp", p->seccomp_file ? p->seccomp_file : sbox_seccomp_base_names[p->seccomp],
+             NULL, false, &p->seccomp_origin);
+    print_seccomp(p, f);
+
+    if (p->argv) {
+        fputs("\n; command:", f);
+        for (size_t i = 0; p->argv[i]; i++)
+            fprintf(f, " %s", p->argv[i]);
+        fputs(!p->argv_default ? "\n"
+              : p->rootfs      ? "  (the image's shell)\n"
+                               : "  (your shell)\n",
+              f);
+    }
+}
