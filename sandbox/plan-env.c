@@ -1,0 +1,199 @@
+/* plan-env.c: the payload's environment from the plan (keep-env, setenv, unsetenv) and what
+ * looks like a credential. Must never pass a credential that a pattern, not a name, matched. */
+#include "cleanup.h"
+#include "plan.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Words a credential's name is made of, compared case-insensitively: anywhere in the name
+ * (NPM_TOKEN, npm_config_//host/:_authToken, TWINE_PASSWORD, AWS_SECRET_ACCESS_KEY). */
+static const char *const secret_parts[] = {
+    "TOKEN", "SECRET", "PASSW", "PASSPHRASE", "CREDENTIAL", "COOKIE", "PRIVATE", "APIKEY",
+};
+
+/* Formats whose first characters say what the value is: GitHub's, GitLab's, npm's, PyPI's,
+ * Slack's tokens and AWS's access key ids. */
+static const char *const token_prefixes[] = {
+    "ghp_",   "gho_", "ghu_",  "ghs_",  "ghr_",  "github_pat_",
+    "glpat-", "npm_", "pypi-", "xoxb-", "xoxp-", "AKIA",
+};
+
+/* The word of name that starts at or holds position at: words are split at any character
+ * but a letter or digit, and where a lower-case letter meets an upper-case one (camelCase). */
+static void word_at(const char *name, size_t at, size_t *ret_start, size_t *ret_len)
+{
+    size_t a = at, b = at;
+    while (a > 0 && isalnum((unsigned char)name[a - 1]) &&
+           !(islower((unsigned char)name[a - 1]) && isupper((unsigned char)name[a])))
+        a--;
+    while (isalnum((unsigned char)name[b]) &&
+           !(b > a && islower((unsigned char)name[b - 1]) && isupper((unsigned char)name[b])))
+        b++;
+    *ret_start = a;
+    *ret_len = b - a;
+}
+
+static bool word_is(const char *name, size_t start, size_t len, const char *word)
+{
+    return len == strlen(word) && strncasecmp(name + start, word, len) == 0;
+}
+
+/* A URL with user information somewhere in value: "://", then before the next `/`, `?`, `#`,
+ * white space or the end, an `@` (https://user:secret@host/, https://TOKEN@host/). */
+static bool has_userinfo_url(const char *value)
+{
+    for (const char *s = strstr(value, "://"); s; s = strstr(s + 3, "://")) {
+        size_t n = strcspn(s + 3, "/?# \t\n");
+        if (memchr(s + 3, '@', n))
+            return true;
+    }
+    return false;
+}
+
+const char *sbox_env_credential(const char *name, const char *value)
+{
+    for (size_t i = 0; i < sizeof secret_parts / sizeof *secret_parts; i++)
+        if (strcasestr(name, secret_parts[i]))
+            return "its name looks like a credential's";
+    /* AUTH anywhere (_auth, NODE_AUTH_TOKEN, OAUTH_...), but not in the word AUTHOR(S):
+     * GIT_AUTHOR_NAME is no secret. */
+    for (const char *s = strcasestr(name, "AUTH"); s; s = strcasestr(s + 1, "AUTH")) {
+        size_t start, len;
+        word_at(name, (size_t)(s - name), &start, &len);
+        if (!word_is(name, start, len, "AUTHOR") && !word_is(name, start, len, "AUTHORS"))
+            return "its name looks like a credential's";
+    }
+    /* KEY as a whole word (npm_config_key, API_KEY, apiKey), not KEYBOARD or KEYRING. */
+    for (const char *s = strcasestr(name, "KEY"); s; s = strcasestr(s + 1, "KEY")) {
+        size_t start, len;
+        word_at(name, (size_t)(s - name), &start, &len);
+        if (word_is(name, start, len, "KEY"))
+            return "its name looks like a credential's";
+    }
+    if (has_userinfo_url(value))
+        return "its value holds a URL with a user name or password";
+    if (strstr(value, "-----BEGIN") && strstr(value, "PRIVATE KEY"))
+        return "its value holds a private key";
+    for (size_t i = 0; i < sizeof token_prefixes / sizeof *token_prefixes; i++) {
+        size_t n = strlen(token_prefixes[i]), rest;
+        if (strncmp(value, token_prefixes[i], n) != 0)
+            continue;
+        rest =
+            strspn(value + n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-");
+        if (rest >= 16 && value[n + rest] == '\0')
+            return "its value has the form of a known token";
+    }
+    return NULL;
+}
+
+/* A keep-env entry without glob characters names one variable: what the user asked for by
+ * name passes as it is. */
+static bool glob_is_exact(const char *glob)
+{
+    return strpbrk(glob, "*?[\\") == NULL;
+}
+
+enum env_keep { ENV_DROPPED, ENV_BY_PATTERN, ENV_BY_NAME };
+
+/* How name passes, and through which pattern (*ret_glob) when only a pattern matches. */
+static enum env_keep env_kept(const struct sbox_plan *p, const char *name, const char **ret_glob)
+{
+    enum env_keep k = ENV_DROPPED;
+    for (size_t i = 0; i < p->n_keep_env; i++) {
+        if (fnmatch(p->keep_env[i].glob, name, 0) != 0)
+            continue;
+        if (glob_is_exact(p->keep_env[i].glob))
+            return ENV_BY_NAME;
+        if (k == ENV_DROPPED && ret_glob)
+            *ret_glob = p->keep_env[i].glob;
+        k = ENV_BY_PATTERN;
+    }
+    return k;
+}
+
+static bool env_has(char **env, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+            return true;
+    return false;
+}
+
+static void env_remove(char **env, const char *name)
+{
+    size_t n = strlen(name), o = 0;
+    for (size_t i = 0; env && env[i]; i++) {
+        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+            free(env[i]);
+        else
+            env[o++] = env[i];
+    }
+    if (env)
+        env[o] = NULL;
+}
+
+/* An image's own PATH: the caller's names the host's directories (~/.local/bin, /snap/bin) and
+ * may lack /bin on a merged-/usr host. */
+#define SBOX_IMAGE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The variables of host_env that pass. A pattern never passes one that looks like a
+ * credential (sbox_env_credential): those go to *withheld (when not NULL), one line each
+ * saying which and why, unless a setenv or unsetenv names them anyway. */
+static char **kept_environ(const struct sbox_plan *p, char *const *host_env, char ***withheld)
+{
+    char **env = NULL;
+    sbox_strv_push(&env, NULL);
+    env[0] = NULL;
+    for (size_t i = 0; host_env && host_env[i]; i++) {
+        const char *eq = strchr(host_env[i], '=');
+        _cleanup_free_ char *name = NULL;
+        const char *glob = NULL, *why;
+        enum env_keep k;
+        bool named = false;
+        if (!eq || eq == host_env[i])
+            continue;
+        name = sbox_xstrndup(host_env[i], (size_t)(eq - host_env[i]));
+        /* A name defined twice: the first definition wins, as getenv() sees it. */
+        if (env_has(env, name))
+            continue;
+        k = env_kept(p, name, &glob);
+        if (k == ENV_BY_PATTERN && (why = sbox_env_credential(name, eq + 1))) {
+            for (size_t j = 0; j < p->n_env_ops && !named; j++)
+                named = strcmp(p->env_ops[j].name, name) == 0;
+            if (withheld && !named)
+                sbox_strv_push(withheld,
+                               sbox_xasprintf("%s not passed: %s (keep-env %s matched it; "
+                                              "name it to pass it: --keep-env %s)",
+                                              name, why, glob, name));
+            continue;
+        }
+        if (k != ENV_DROPPED)
+            sbox_strv_push(&env, p->rootfs && strcmp(name, "PATH") == 0
+                                     ? sbox_xstrdup("PATH=" SBOX_IMAGE_PATH)
+                                     : sbox_xstrdup(host_env[i]));
+    }
+    return env;
+}
+
+char **sbox_plan_env_withheld(const struct sbox_plan *p, char *const *host_env)
+{
+    char **lines = NULL;
+    sbox_strv_free(kept_environ(p, host_env, &lines));
+    return lines;
+}
+
+char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
+{
+    char **env = kept_environ(p, host_env, NULL);
+    for (size_t i = 0; i < p->n_env_ops; i++) {
+        env_remove(env, p->env_ops[i].name);
+        if (p->env_ops[i].op == SBOX_ENV_SET)
+            sbox_strv_push(&env, sbox_xasprintf("%s=%s", p->env_ops[i].name, p->env_ops[i].value));
+    }
+    return env;
+}
