@@ -1,4 +1,4 @@
-/* plan.c: the settings vocabulary, the embedded default, validation and the printed plan.
+/* plan.c: plans made, finished (checks, derived mounts, sizes, working directory) and queried.
  * Must never make a system call: host facts come in through struct sbox_host. */
 #include "plan.h"
 #include "cleanup.h"

@@ -1,5 +1,5 @@
-/* plan.h: struct sbox_plan, the settings vocabulary shared by flags and profiles, validation and
- * the --dry-run printout. Building a plan makes no system calls; nothing after it writes to it. */
+/* plan.h: struct sbox_plan, set (settings.c), finished (plan.c), printed (plan-print.c), and its
+ * environment (plan-env.c). Building one makes no system calls; nothing after it writes to it. */
 #ifndef SBOX_PLAN_H
 #define SBOX_PLAN_H
 
