@@ -31,8 +31,6 @@ extern char **environ;
 
 static void usage(FILE *f)
 {
-    size_t col = 0;
-    bool any_pending = false;
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
@@ -60,33 +58,12 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sbox_n_settings; i++) {
         const struct sbox_setting *s = &sbox_settings[i];
         char left[64];
-        if (s->pending)
-            continue;
         snprintf(left, sizeof left, "--%s%s%s", s->key, s->arg ? " " : "", s->arg ? s->arg : "");
         if (strlen(left) > 28)
             fprintf(f, "  %s\n  %-28s %s\n", left, "", s->help);
         else
             fprintf(f, "  %-28s %s\n", left, s->help);
     }
-    for (size_t i = 0; i < sbox_n_settings && !any_pending; i++)
-        any_pending = sbox_settings[i].pending != NULL;
-    if (any_pending)
-        fputs("\nAccepted and checked, not supported yet (an error until a later version):\n ", f);
-    for (size_t i = 0; i < sbox_n_settings; i++) {
-        const struct sbox_setting *s = &sbox_settings[i];
-        size_t n;
-        if (!s->pending)
-            continue;
-        n = strlen(s->key) + 3;
-        if (col + n > 78) {
-            fputs("\n ", f);
-            col = 0;
-        }
-        fprintf(f, " --%s", s->key);
-        col += n;
-    }
-    if (any_pending)
-        fputc('\n', f);
     fputs("\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
           "  -v, --verbose                print the plan, then the id map and overlay\n"

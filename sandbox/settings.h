@@ -17,8 +17,6 @@ struct sbox_setting {
     enum sbox_setting_type type;
     const char *arg; /* argument name in --help, NULL for flags */
     const char *help;
-    const char
-        *pending; /* set for keys parsed and checked now, implemented later: what brings them */
     int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                  const struct sbox_origin *o, struct sbox_error *err);
     bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
