@@ -6,7 +6,6 @@
 #include "util.h"
 #include "value.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,12 +55,17 @@ static int apply_bind(struct sbox_plan *p, const struct sbox_setting *s, const c
     } else {
         dst = sbox_xstrdup(src);
     }
-    m = sbox_plan_add_mount(
-        p, strstr(s->key, "ro-") == s->key ? SBOX_MOUNT_RO_BIND : SBOX_MOUNT_BIND, s->key, o);
-    m->try_missing = strstr(s->key, "-try") != NULL;
+    m = sbox_plan_add_mount(p, s->mount.kind, s->key, o);
+    m->try_missing = s->mount.try_missing;
     m->src = steal_ptr(&src);
     m->dst = steal_ptr(&dst);
     return 0;
+}
+
+/* Every mount the row's key made so far, built-in ones too. */
+static void reset_mounts(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    sbox_plan_drop_mounts(p, s->key, -1);
 }
 
 /* cache = NAME:DST: CACHE_HOME/sbox/NAME, sbox's own (made private when missing, by
@@ -203,6 +207,21 @@ static int apply_unsetenv(struct sbox_plan *p, const struct sbox_setting *s, con
     return 0;
 }
 
+/* The setenv (or unsetenv) operations so far; the other kind stays. */
+static void reset_env_ops(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < p->n_env_ops; i++) {
+        if (p->env_ops[i].op == s->env_op) {
+            free(p->env_ops[i].name);
+            free(p->env_ops[i].value);
+        } else {
+            p->env_ops[o++] = p->env_ops[i];
+        }
+    }
+    p->n_env_ops = o;
+}
+
 static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                           const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -217,8 +236,9 @@ static int apply_keep_env(struct sbox_plan *p, const struct sbox_setting *s, con
     return 0;
 }
 
-static void clear_keep_env(struct sbox_plan *p)
+static void reset_keep_env(struct sbox_plan *p, const struct sbox_setting *s)
 {
+    (void)s;
     for (size_t i = 0; i < p->n_keep_env; i++)
         free(p->keep_env[i].glob);
     p->n_keep_env = 0;
@@ -231,10 +251,9 @@ static int apply_clearenv(struct sbox_plan *p, const struct sbox_setting *s, con
 {
     bool on;
     int r = sbox_value_bool(value, &on, err);
-    (void)s;
     (void)o;
     if (r >= 0 && on)
-        clear_keep_env(p);
+        reset_keep_env(p, s);
     return r;
 }
 
@@ -291,14 +310,21 @@ static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s,
     return 0;
 }
 
+static void reset_capture_deny(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    (void)s;
+    for (size_t i = 0; i < p->n_capture_deny; i++)
+        free(p->capture_deny[i].glob);
+    p->n_capture_deny = 0;
+    p->capture_deny_builtin = false;
+}
+
 static int apply_special(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
     if (value[0] != '/')
         return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
-    sbox_plan_add_mount(p, strcmp(s->key, "proc") == 0 ? SBOX_MOUNT_PROC : SBOX_MOUNT_DEV, s->key,
-                        o)
-        ->dst = sbox_path_normalize(value);
+    sbox_plan_add_mount(p, s->mount.kind, s->key, o)->dst = sbox_path_normalize(value);
     return 0;
 }
 
@@ -344,13 +370,9 @@ const char *sbox_limit_key(enum sbox_limit l)
 static int apply_limit(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                        const struct sbox_origin *o, struct sbox_error *err)
 {
-    int l = 0;
+    const enum sbox_limit l = s->limit;
     uint64_t n = 0;
     int r;
-    while (l < SBOX_N_LIMITS && strcmp(limit_keys[l], s->key) != 0)
-        l++;
-    if (l == SBOX_N_LIMITS)
-        return sbox_error(err, EINVAL, "unknown limit `%s`", s->key);
     if (strcmp(value, "unlimited") == 0) {
         free(p->limits[l].text);
         p->limits[l] = (struct sbox_limit_value){.origin = *o};
@@ -463,22 +485,32 @@ static int apply_overlay_size(struct sbox_plan *p, const struct sbox_setting *s,
     return 0;
 }
 
-static int apply_choice(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
-                        const struct sbox_origin *o, struct sbox_error *err)
+/* overlay-driver = auto | native | fuse */
+static int apply_overlay_driver(struct sbox_plan *p, const struct sbox_setting *s,
+                                const char *value, const struct sbox_origin *o,
+                                struct sbox_error *err)
 {
     static const char *const drivers[] = {"auto", "native", "fuse", NULL};
-    static const char *const userns[] = {"auto", "single", "subuid", NULL};
-    bool is_driver = strcmp(s->key, "overlay-driver") == 0;
-    int r = one_of(value, is_driver ? drivers : userns, err);
+    int r = one_of(value, drivers, err);
+    (void)s;
     if (r < 0)
         return r;
-    if (is_driver) {
-        p->overlay_driver = (enum sbox_overlay_driver)r;
-        p->overlay_driver_origin = *o;
-    } else {
-        p->userns = (enum sbox_userns)r;
-        p->userns_origin = *o;
-    }
+    p->overlay_driver = (enum sbox_overlay_driver)r;
+    p->overlay_driver_origin = *o;
+    return 0;
+}
+
+/* userns = auto | single | subuid */
+static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const userns[] = {"auto", "single", "subuid", NULL};
+    int r = one_of(value, userns, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->userns = (enum sbox_userns)r;
+    p->userns_origin = *o;
     return 0;
 }
 
@@ -530,7 +562,7 @@ static void add_syscall_rule(struct sbox_plan *p, const char *name, bool allow, 
 }
 
 /* Calls one value names, separated by spaces or commas, each checked before any is added. */
-static int syscall_rules(struct sbox_plan *p, const char *key, const char *value, bool from_file,
+static int syscall_rules(struct sbox_plan *p, bool allow, const char *value, bool from_file,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
     _cleanup_free_ char *copy = sbox_xstrdup(value);
@@ -539,14 +571,29 @@ static int syscall_rules(struct sbox_plan *p, const char *key, const char *value
     if (r < 0)
         return r;
     for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save))
-        add_syscall_rule(p, w, strcmp(key, "allow") == 0, from_file, o);
+        add_syscall_rule(p, w, allow, from_file, o);
     return 0;
 }
 
 static int apply_syscalls(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                           const struct sbox_origin *o, struct sbox_error *err)
 {
-    return syscall_rules(p, s->key, value, false, o, err);
+    return syscall_rules(p, s->allow, value, false, o, err);
+}
+
+/* The profiles' rules of the row's kind; a policy file's are read later, kept apart. */
+static void reset_syscalls(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    size_t o = p->n_file_rules;
+    for (size_t i = p->n_file_rules; i < p->n_syscall_rules; i++) {
+        if (p->syscall_rules[i].allow == s->allow) {
+            free(p->syscall_rules[i].name);
+        } else {
+            p->syscall_origins[o] = p->syscall_origins[i];
+            p->syscall_rules[o++] = p->syscall_rules[i];
+        }
+    }
+    p->n_syscall_rules = o;
 }
 
 static int apply_seccomp_errno(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
@@ -585,7 +632,7 @@ int sbox_plan_set_policy(struct sbox_plan *p, const char *key, const char *value
         if (r >= 0)
             p->file_base = (enum sbox_seccomp_base)r;
     } else if (strcmp(key, "deny") == 0 || strcmp(key, "allow") == 0) {
-        r = syscall_rules(p, key, value, true, o, err);
+        r = syscall_rules(p, strcmp(key, "allow") == 0, value, true, o, err);
     } else if (strcmp(key, "errno") == 0) {
         r = sbox_value_errno(value, &p->file_errno, err);
     } else if (strcmp(key, "action") == 0) {
@@ -622,6 +669,12 @@ static int apply_caps(struct sbox_plan *p, const struct sbox_setting *s, const c
     return 0;
 }
 
+static void reset_caps(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    (void)s;
+    p->n_caps = 0;
+}
+
 /* net = none | host | slirp | pasta (the last two: user-mode networking, see usernet.c) */
 static int apply_net(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                      const struct sbox_origin *o, struct sbox_error *err)
@@ -650,22 +703,37 @@ static int apply_publish(struct sbox_plan *p, const struct sbox_setting *s, cons
     return 0;
 }
 
-/* host-loopback, ipv6 = yes | no */
-static int apply_net_flag(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
-                          const struct sbox_origin *o, struct sbox_error *err)
+static void reset_publish(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    (void)s;
+    p->n_publish = 0;
+}
+
+/* yes | no, into one of the plan's flags and its origin */
+static int set_flag(const char *value, const struct sbox_origin *o, bool *ret,
+                    struct sbox_origin *ret_origin, struct sbox_error *err)
 {
     bool on;
     int r = sbox_value_bool(value, &on, err);
     if (r < 0)
         return r;
-    if (strcmp(s->key, "ipv6") == 0) {
-        p->ipv6 = on;
-        p->ipv6_origin = *o;
-    } else {
-        p->host_loopback = on;
-        p->host_loopback_origin = *o;
-    }
+    *ret = on;
+    *ret_origin = *o;
     return 0;
+}
+
+static int apply_host_loopback(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                               const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_flag(value, o, &p->host_loopback, &p->host_loopback_origin, err);
+}
+
+static int apply_ipv6(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_flag(value, o, &p->ipv6, &p->ipv6_origin, err);
 }
 
 static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
@@ -681,44 +749,61 @@ static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const ch
     return 0;
 }
 
-static int apply_id(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
-                    const struct sbox_origin *o, struct sbox_error *err)
+/* A user or group id inside, into the plan's uid or gid and its origin */
+static int set_id(const char *value, const struct sbox_origin *o, uint32_t *ret,
+                  struct sbox_origin *ret_origin, struct sbox_error *err)
 {
     uint64_t v;
     /* (uint32_t)-1 is the kernel's "no id" and cannot be mapped. */
     int r = sbox_value_uint(value, UINT32_MAX - 1, &v, err);
     if (r < 0)
         return r;
-    if (strcmp(s->key, "uid") == 0) {
-        p->uid = (uint32_t)v;
-        p->uid_origin = *o;
-    } else {
-        p->gid = (uint32_t)v;
-        p->gid_origin = *o;
-    }
+    *ret = (uint32_t)v;
+    *ret_origin = *o;
     return 0;
+}
+
+static int apply_uid(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_id(value, o, &p->uid, &p->uid_origin, err);
+}
+
+static int apply_gid(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                     const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_id(value, o, &p->gid, &p->gid_origin, err);
 }
 
 const struct sbox_setting sbox_settings[] = {
     {"filesystem", "ro-bind", SBOX_SETTING_LIST, "SRC[:DST]",
-     "bind SRC read-only (recursively) at DST", apply_bind, true},
+     "bind SRC read-only (recursively) at DST", apply_bind, .reset = reset_mounts, .split = true,
+     .mount = {SBOX_MOUNT_RO_BIND, false}},
     {"filesystem", "bind", SBOX_SETTING_LIST, "SRC[:DST]", "bind SRC read-write at DST", apply_bind,
-     true},
+     .reset = reset_mounts, .split = true, .mount = {SBOX_MOUNT_BIND, false}},
     {"filesystem", "ro-bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like ro-bind, skipped when SRC is missing", apply_bind, true},
+     "like ro-bind, skipped when SRC is missing", apply_bind, .reset = reset_mounts, .split = true,
+     .mount = {SBOX_MOUNT_RO_BIND, true}},
     {"filesystem", "bind-try", SBOX_SETTING_LIST, "SRC[:DST]",
-     "like bind, skipped when SRC is missing", apply_bind, true},
+     "like bind, skipped when SRC is missing", apply_bind, .reset = reset_mounts, .split = true,
+     .mount = {SBOX_MOUNT_BIND, true}},
     {"filesystem", "cache", SBOX_SETTING_LIST, "NAME:DST",
-     "sbox's private cache XDG_CACHE_HOME/sbox/NAME, read-write at DST", apply_cache, true},
+     "sbox's private cache XDG_CACHE_HOME/sbox/NAME, read-write at DST", apply_cache,
+     .reset = reset_mounts, .split = true},
     {"filesystem", "mirror", SBOX_SETTING_LIST, "PATH",
-     "the host's PATH as it is, read-only (a symlink stays one)", apply_mirror},
+     "the host's PATH as it is, read-only (a symlink stays one)", apply_mirror,
+     .reset = reset_mounts},
     {"filesystem", "tmpfs", SBOX_SETTING_LIST, "DST[:OPTS]",
-     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", apply_tmpfs, true},
+     "empty tmpfs at DST; OPTS: size=SIZE,mode=OCTAL,noexec", apply_tmpfs, .reset = reset_mounts,
+     .split = true},
     {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
-     "show PATH as an empty, unwritable directory or file", apply_hide},
-    {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", apply_special},
+     "show PATH as an empty, unwritable directory or file", apply_hide, .reset = reset_mounts},
+    {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", apply_special,
+     .reset = reset_mounts, .mount = {SBOX_MOUNT_PROC, false}},
     {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST",
-     apply_special},
+     apply_special, .reset = reset_mounts, .mount = {SBOX_MOUNT_DEV, false}},
     {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
      "show the current directory: bind, ro-bind or none", apply_cwd},
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
@@ -729,15 +814,20 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "overlay-size", SBOX_SETTING_SCALAR, "SIZE",
      "the size of overlay = tmpfs's writes (default: as a tmpfs's)", apply_overlay_size},
     {"filesystem", "overlay-driver", SBOX_SETTING_SCALAR, "auto|native|fuse",
-     "kernel overlayfs or fuse-overlayfs", apply_choice},
+     "kernel overlayfs or fuse-overlayfs", apply_overlay_driver},
     {"filesystem", "capture", SBOX_SETTING_LIST, "DIR",
-     "show DIR writable, keep the writes apart for sbox diff/apply", apply_capture},
+     "show DIR writable, keep the writes apart for sbox diff/apply", apply_capture,
+     .reset = reset_mounts},
     {"filesystem", "capture-deny", SBOX_SETTING_LIST, "PATTERN",
-     "paths in a capture sbox apply leaves out (glob, ** too)", apply_capture_deny},
-    {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", apply_setenv},
-    {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv},
+     "paths in a capture sbox apply leaves out (glob, ** too)", apply_capture_deny,
+     .reset = reset_capture_deny},
+    {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", apply_setenv,
+     .reset = reset_env_ops, .env_op = SBOX_ENV_SET},
+    {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv,
+     .reset = reset_env_ops, .env_op = SBOX_ENV_UNSET},
     {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
-     "pass host variables matching PATTERN (a glob passes no credential)", apply_keep_env},
+     "pass host variables matching PATTERN (a glob passes no credential)", apply_keep_env,
+     .reset = reset_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
      "forget the keep-env patterns so far, the default allowlist included", apply_clearenv},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)",
@@ -745,38 +835,46 @@ const struct sbox_setting sbox_settings[] = {
     {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",
      "loopback only, the host's, or user-mode NAT", apply_net},
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
-     "forward a host port in (on 127.0.0.1 unless IP)", apply_publish},
+     "forward a host port in (on 127.0.0.1 unless IP)", apply_publish, .reset = reset_publish},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
-     "reach the host's 127.0.0.1 via the gateway (no)", apply_net_flag},
+     "reach the host's 127.0.0.1 via the gateway (no)", apply_host_loopback},
     {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no",
-     "IPv6 through the user-mode NAT (default: no)", apply_net_flag},
+     "IPv6 through the user-mode NAT (default: no)", apply_ipv6},
     {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside (default: the NAT's)",
      apply_dns},
     {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit (a cgroup's, else per process)",
-     apply_limit},
-    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit (a cgroup's)", apply_limit},
-    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit, e.g. 1.5 (a cgroup's)", apply_limit},
-    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process and thread limit", apply_limit},
-    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", apply_limit},
-    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "largest file written", apply_limit},
-    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time per process", apply_limit},
-    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size (default: 0)", apply_limit},
+     apply_limit, .limit = SBOX_LIMIT_MEMORY},
+    {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit (a cgroup's)", apply_limit,
+     .limit = SBOX_LIMIT_MEMORY_SWAP},
+    {"limits", "cpus", SBOX_SETTING_SCALAR, "N", "CPU limit, e.g. 1.5 (a cgroup's)", apply_limit,
+     .limit = SBOX_LIMIT_CPUS},
+    {"limits", "pids", SBOX_SETTING_SCALAR, "N", "process and thread limit", apply_limit,
+     .limit = SBOX_LIMIT_PIDS},
+    {"limits", "nofile", SBOX_SETTING_SCALAR, "N", "open file limit", apply_limit,
+     .limit = SBOX_LIMIT_NOFILE},
+    {"limits", "fsize", SBOX_SETTING_SCALAR, "SIZE", "largest file written", apply_limit,
+     .limit = SBOX_LIMIT_FSIZE},
+    {"limits", "cpu-time", SBOX_SETTING_SCALAR, "SECONDS", "CPU time per process", apply_limit,
+     .limit = SBOX_LIMIT_CPU_TIME},
+    {"limits", "core", SBOX_SETTING_SCALAR, "SIZE", "core dump size (default: 0)", apply_limit,
+     .limit = SBOX_LIMIT_CORE},
     {"limits", "limits-strict", SBOX_SETTING_FLAG, NULL,
      "fail when a limit cannot be enforced exactly", apply_limits_strict},
     {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
-     apply_id},
+     apply_uid},
     {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
-     apply_id},
+     apply_gid},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
-     "id mapping: your id alone, or with your subordinate ranges", apply_choice},
+     "id mapping: your id alone, or with your subordinate ranges", apply_userns},
     {"security", "cap-add", SBOX_SETTING_LIST, "CAP...",
-     "keep these capabilities (in the sandbox's user namespace only)", apply_caps},
+     "keep these capabilities (in the sandbox's user namespace only)", apply_caps,
+     .reset = reset_caps},
     {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|FILE",
      "the system call filter's base policy, or a policy file", apply_seccomp},
     {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny these calls, over the policy",
-     apply_syscalls},
+     apply_syscalls, .reset = reset_syscalls, .allow = false},
     {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow these calls, over the policy",
-     apply_syscalls},
+     apply_syscalls, .reset = reset_syscalls, .allow = true},
     {"seccomp", "errno", SBOX_SETTING_SCALAR, "ERRNO",
      "what denied calls fail with (default: EPERM)", apply_seccomp_errno},
     {"seccomp", "action", SBOX_SETTING_SCALAR, "errno|kill|log",
@@ -793,59 +891,6 @@ const struct sbox_setting *sbox_setting_find(const char *section, const char *ke
     return NULL;
 }
 
-/* An empty value resets a list: everything the key added so far, the built-in entries too. */
-static void reset_list(struct sbox_plan *p, const struct sbox_setting *s)
-{
-    size_t o = 0;
-    if (s->apply == apply_caps) {
-        p->n_caps = 0;
-        return;
-    }
-    if (s->apply == apply_publish) {
-        p->n_publish = 0;
-        return;
-    }
-    if (s->apply == apply_syscalls) {
-        /* The profiles' rules of this kind; a policy file's are read later, kept apart. */
-        bool allow = strcmp(s->key, "allow") == 0;
-        for (size_t i = o = p->n_file_rules; i < p->n_syscall_rules; i++) {
-            if (p->syscall_rules[i].allow == allow) {
-                free(p->syscall_rules[i].name);
-            } else {
-                p->syscall_origins[o] = p->syscall_origins[i];
-                p->syscall_rules[o++] = p->syscall_rules[i];
-            }
-        }
-        p->n_syscall_rules = o;
-        return;
-    }
-    if (s->apply == apply_keep_env) {
-        clear_keep_env(p);
-        return;
-    }
-    if (s->apply == apply_capture_deny) {
-        for (size_t i = 0; i < p->n_capture_deny; i++)
-            free(p->capture_deny[i].glob);
-        p->n_capture_deny = 0;
-        p->capture_deny_builtin = false;
-        return;
-    }
-    if (s->apply == apply_setenv || s->apply == apply_unsetenv) {
-        enum sbox_env_op_kind k = s->apply == apply_setenv ? SBOX_ENV_SET : SBOX_ENV_UNSET;
-        for (size_t i = 0; i < p->n_env_ops; i++) {
-            if (p->env_ops[i].op == k) {
-                free(p->env_ops[i].name);
-                free(p->env_ops[i].value);
-            } else {
-                p->env_ops[o++] = p->env_ops[i];
-            }
-        }
-        p->n_env_ops = o;
-        return;
-    }
-    sbox_plan_drop_mounts(p, s->key, -1);
-}
-
 int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
                   const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -858,7 +903,7 @@ int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, con
     sbox_origin_format(o, s->key, where, sizeof where);
     if (value[0] == '\0') {
         if (s->type == SBOX_SETTING_LIST) {
-            reset_list(p, s);
+            s->reset(p, s);
             return 0;
         }
         sbox_error(err, 0, "needs a value");

@@ -19,7 +19,20 @@ struct sbox_setting {
     const char *help;
     int (*apply)(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                  const struct sbox_origin *o, struct sbox_error *err);
+    /* Lists only: what an empty value does, that is forget everything the key added so far,
+     * the built-in entries too. */
+    void (*reset)(struct sbox_plan *p, const struct sbox_setting *s);
     bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
+    /* What tells apart rows that share a parser, which reads it instead of the key. */
+    union {
+        struct {
+            enum sbox_mount_kind kind;
+            bool try_missing;
+        } mount;                      /* bind, ro-bind and their -try rows; proc, dev */
+        enum sbox_limit limit;        /* [limits] but limits-strict */
+        enum sbox_env_op_kind env_op; /* setenv, unsetenv */
+        bool allow;                   /* [seccomp] allow, deny */
+    };
 };
 
 extern const struct sbox_setting sbox_settings[];

@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "plan.h"
 #include "profile.h"
+#include "settings.h"
 #include "tap.h"
 #include "util.h"
 
@@ -169,6 +170,59 @@ static void test_settings(void)
                strncmp(err.msg, "p.ini:7: ", 9) == 0,
            "a profile's relative path is an error naming file:line (%s)", err.msg);
     }
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+/* The rows carry what their parsers need: every list can be reset, by itself alone. */
+static void test_table(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    bool resets = true;
+    for (size_t i = 0; i < sbox_n_settings; i++)
+        resets &= (sbox_settings[i].type == SBOX_SETTING_LIST) == (sbox_settings[i].reset != NULL);
+    ok(resets, "every list row, and no other, has a reset");
+    for (int l = 0; l < SBOX_N_LIMITS; l++) {
+        const struct sbox_setting *s = sbox_setting_find("limits", sbox_limit_key(l));
+        ok(s && s->limit == (enum sbox_limit)l, "limit %s is its row's", sbox_limit_key(l));
+    }
+
+    fake_host(&h, "/work/p");
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "setenv", "A=1", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "unsetenv", "B", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "setenv", "", &cli, &err) == 0,
+       "setenv, unsetenv, setenv reset");
+    ok(p.n_env_ops == 1 && p.env_ops[0].op == SBOX_ENV_UNSET, "the unsetenv stays");
+    ok(sbox_plan_set(&p, NULL, "deny", "ptrace", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "allow", "mount", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "allow", "", &cli, &err) == 0,
+       "deny, allow, allow reset");
+    ok(p.n_syscall_rules == 1 && !p.syscall_rules[0].allow, "the deny stays");
+    ok(sbox_plan_set(&p, NULL, "proc", "/proc", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "dev", "/dev", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "bind-try", "/x", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "proc", "", &cli, &err) == 0,
+       "proc, dev, bind-try, proc reset");
+    ok(p.n_mounts == 2 && p.mounts[0].kind == SBOX_MOUNT_DEV &&
+           p.mounts[1].kind == SBOX_MOUNT_BIND && p.mounts[1].try_missing,
+       "the dev and the bind-try stay, as their rows say");
+    ok(sbox_plan_set(&p, NULL, "cap-add", "NET_RAW", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "keep-env", "X*", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "cap-add", "", &cli, &err) == 0,
+       "cap-add, keep-env, cap-add reset");
+    ok(p.n_caps == 0 && p.n_keep_env == 1, "the keep-env stays");
+    ok(sbox_plan_set(&p, NULL, "ipv6", "yes", &cli, &err) == 0 && p.ipv6 && !p.host_loopback &&
+           p.ipv6_origin.kind == SBOX_ORIGIN_CMDLINE,
+       "ipv6 sets ipv6 alone");
+    ok(sbox_plan_set(&p, NULL, "gid", "7", &cli, &err) == 0 && p.gid == 7 && p.uid == 1000 &&
+           p.gid_origin.kind == SBOX_ORIGIN_CMDLINE,
+       "gid sets gid alone");
+    ok(sbox_plan_set(&p, NULL, "userns", "driver", &cli, &err) < 0 &&
+           strcmp(err.msg, "--userns: `driver` is not one of auto, single, subuid") == 0,
+       "userns names its own words (%s)", err.msg);
     sbox_plan_free(&p);
     sbox_host_free(&h);
 }
@@ -764,6 +818,7 @@ int main(void)
     test_cwd_shared("/tmp");
     test_cwd_physical_home();
     test_settings();
+    test_table();
     test_environ();
     test_env_credential();
     test_env_withheld();
