@@ -49,7 +49,6 @@ int sbox_cache_prepare(const struct sbox_plan *p, struct sbox_error *err)
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         _cleanup_close_ int fd = -1;
-        char where[512];
         int r = 0;
         if (m->kind != SBOX_MOUNT_BIND || strcmp(m->key, "cache") != 0)
             continue;
@@ -67,8 +66,7 @@ int sbox_cache_prepare(const struct sbox_plan *p, struct sbox_error *err)
             r = private_dir(root, strrchr(m->src, '/') + 1, m->src, p->host_uid, &fd, err);
         if (r == 0)
             continue;
-        sbox_origin_format(&m->origin, m->key, where, sizeof where);
-        return sbox_error_prefix(err, "%s", where);
+        return sbox_origin_error(err, &m->origin, m->key);
     }
     return 0;
 }

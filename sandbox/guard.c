@@ -87,7 +87,6 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         struct stat st;
-        char where[512];
         int r = 0;
         if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND &&
             m->kind != SBOX_MOUNT_MIRROR && m->kind != SBOX_MOUNT_CAPTURE)
@@ -104,8 +103,7 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
         }
         if (r == 0)
             continue;
-        sbox_origin_format(&m->origin, m->key, where, sizeof where);
-        return sbox_error_prefix(err, "%s", where);
+        return sbox_origin_error(err, &m->origin, m->key);
     }
     return 0;
 }
@@ -169,24 +167,23 @@ static int captures_at_real_paths(struct sbox_plan *p, char *(*resolve)(const ch
 {
     for (size_t i = 0; i < p->n_mounts; i++) {
         struct sbox_mount *m = &p->mounts[i];
-        char *real, where[512], because[512];
+        char *real, because[512];
         const char *why;
         if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
             continue;
         if (sbox_plan_shared_dir(p, real)) {
             /* as in sbox_plan_finish, for a spelling through a symlink */
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            sbox_error(err, 0, "%s: `%s` is `%s`, %s: capture a project directory", where, m->src,
-                       real,
-                       sbox_plan_holds_a_home(p, real) ? "your home or one holding it"
-                                                       : "a shared system directory");
+            sbox_origin_errorf(err, &m->origin, m->key,
+                               "`%s` is `%s`, %s: capture a project directory", m->src, real,
+                               sbox_plan_holds_a_home(p, real) ? "your home or one holding it"
+                                                               : "a shared system directory");
             free(real);
             return -EINVAL;
         }
         if ((why = sbox_plan_hidden(p, real, because, sizeof because))) {
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            sbox_error(err, 0, "%s: `%s` is `%s`, %s, which the sandbox must not see", where,
-                       m->src, real, why);
+            sbox_origin_errorf(err, &m->origin, m->key,
+                               "`%s` is `%s`, %s, which the sandbox must not see", m->src, real,
+                               why);
             free(real);
             return -EINVAL;
         }
@@ -211,17 +208,15 @@ static int refuse_capture_views(const struct sbox_plan *p, char *(*resolve)(cons
             continue;
         for (size_t j = 0; j < p->n_mounts; j++) {
             const struct sbox_mount *c = &p->mounts[j];
-            char where[512];
             if (c->kind != SBOX_MOUNT_CAPTURE)
                 continue;
             if (!sbox_path_is_under(src, c->src) &&
                 !(sbox_path_is_under(c->src, src) && strcmp(src, m->dst) != 0))
                 continue;
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            return sbox_error(err, 0,
-                              "%s: `%s` would show the captured directory `%s` writable beside "
-                              "its capture (use ro-bind, or capture it alone)",
-                              where, m->src, c->src);
+            return sbox_origin_errorf(err, &m->origin, m->key,
+                                      "`%s` would show the captured directory `%s` writable "
+                                      "beside its capture (use ro-bind, or capture it alone)",
+                                      m->src, c->src);
         }
     }
     return 0;
@@ -277,11 +272,10 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
             if (m->kind == SBOX_MOUNT_CAPTURE && k >= 2 && (src = resolve(m->src)) &&
                 (sbox_path_is_under(src, own_real) || sbox_path_is_under(own_real, src))) {
                 /* The overlay's upper would lie in its own lower (the kernel refuses it). */
-                sbox_origin_format(&m->origin, m->key, where, sizeof where);
-                return sbox_error(err, 0,
-                                  "%s: `%s` and sbox's capture store `%s` overlap (set "
-                                  "XDG_STATE_HOME to keep captures elsewhere)",
-                                  where, m->src, own[k]);
+                return sbox_origin_errorf(err, &m->origin, m->key,
+                                          "`%s` and sbox's capture store `%s` overlap (set "
+                                          "XDG_STATE_HOME to keep captures elsewhere)",
+                                          m->src, own[k]);
             }
             if (m->kind != SBOX_MOUNT_BIND || !(src = resolve(m->src)))
                 continue;

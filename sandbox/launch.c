@@ -286,11 +286,9 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     if (p->net == SBOX_NET_NONE && sbox_net_loopback_up(&err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (chdir(p->chdir) < 0) {
-        char where[512];
         sbox_error(&err, errno, "working directory `%s`", p->chdir);
-        sbox_origin_format(&p->chdir_origin, "chdir", where, sizeof where);
         if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
-            sbox_error_prefix(&err, "%s", where);
+            sbox_origin_error(&err, &p->chdir_origin, "chdir");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     /* The network helper started beside this setup; the payload waits until it is ready. */
@@ -425,14 +423,10 @@ static int prepare_fuse(struct launch *l, struct sbox_error *err)
     struct sbox_error why = {0};
     if (p->overlay != SBOX_OVERLAY_NONE || sbox_plan_captures(p)) {
         l->fuse_program = sbox_find_program("fuse-overlayfs");
-        if (!l->fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE) {
-            char where[512];
-            sbox_origin_format(&p->overlay_driver_origin, "overlay-driver", where, sizeof where);
-            return sbox_error(err, 0,
-                              "%s: overlay-driver = fuse, but fuse-overlayfs is not installed "
-                              "(package fuse-overlayfs)",
-                              where);
-        }
+        if (!l->fuse_program && p->overlay_driver == SBOX_OVERLAY_FUSE)
+            return sbox_origin_errorf(err, &p->overlay_driver_origin, "overlay-driver",
+                                      "overlay-driver = fuse, but fuse-overlayfs is not "
+                                      "installed (package fuse-overlayfs)");
         l->env.fuse_program = l->fuse_program;
     }
     l->env.overlayd_chan = -1;

@@ -604,11 +604,10 @@ static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_e
                 r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
         }
         if (r < 0) {
-            char where[512];
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
             if (m->origin.kind == SBOX_ORIGIN_BUILTIN)
                 return sbox_error_prefix(err, "built-in mirror %s with overlay", m->dst);
-            return sbox_error_prefix(err, "%s: with overlay", where);
+            sbox_error_prefix(err, "with overlay");
+            return sbox_origin_error(err, &m->origin, m->key);
         }
     }
     return 0;
@@ -627,7 +626,6 @@ static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
         char lower[64], up[64], wk[64];
-        char where[512];
         if (m->kind != SBOX_MOUNT_CAPTURE)
             continue;
         snprintf(lower, sizeof lower, STAGE "/clower/%zu", i);
@@ -655,10 +653,8 @@ static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_
         }
         if (r == 0 && sys_mount_setattr(c->layers[i], "", AT_EMPTY_PATH, &safe) < 0)
             r = sbox_error(err, errno, "set mount flags on `%s`", m->src);
-        if (r < 0) {
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            return sbox_error_prefix(err, "%s", where);
-        }
+        if (r < 0)
+            return sbox_origin_error(err, &m->origin, m->key);
     }
     return 0;
 }
@@ -923,14 +919,12 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     for (size_t i = 0; i < p->n_mounts; i++) {
         r = apply(&c, p, &p->mounts[i], err);
         if (r < 0) {
-            char where[512];
-            sbox_origin_format(&p->mounts[i].origin, p->mounts[i].key, where, sizeof where);
             if (strcmp(p->mounts[i].key, "cwd") == 0)
                 r = sbox_error_prefix(err, "cwd");
             else if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
                 r = sbox_error_prefix(err, "built-in %s %s", p->mounts[i].key, p->mounts[i].dst);
             else
-                r = sbox_error_prefix(err, "%s", where);
+                r = sbox_origin_error(err, &p->mounts[i].origin, p->mounts[i].key);
             goto out;
         }
     }

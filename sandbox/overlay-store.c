@@ -18,12 +18,6 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-/* Errors name the setting. */
-static int store_error(const struct sbox_plan *p, struct sbox_error *err)
-{
-    return sbox_origin_error(err, &p->overlay_origin, "overlay");
-}
-
 /* What the upper layer holds changes to: an image (by its resolved path) or the host's own
  * directories. Changes to one must not be laid over the other. */
 static char *store_kind(const struct sbox_plan *p)
@@ -52,48 +46,34 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     ssize_t n;
 
     *created = mkdir(dir, 0700) == 0;
-    if (!*created && errno != EEXIST) {
-        sbox_error(err, errno, "overlay directory `%s`", dir);
-        return store_error(p, err);
-    }
+    if (!*created && errno != EEXIST)
+        return sbox_error(err, errno, "overlay directory `%s`", dir);
     dfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0 || fstat(dfd, &st) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`", dir);
-        return store_error(p, err);
-    }
-    if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type))) {
-        sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir, why);
-        return store_error(p, err);
-    }
-    if (st.st_uid != p->host_uid) {
-        sbox_error(err, 0, "overlay directory `%s` belongs to another user", dir);
-        return store_error(p, err);
-    }
-    if ((st.st_mode & 077) && fchmod(dfd, st.st_mode & 0700) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: make it private", dir);
-        return store_error(p, err);
-    }
+    if (dfd < 0 || fstat(dfd, &st) < 0)
+        return sbox_error(err, errno, "overlay directory `%s`", dir);
+    if (fstatfs(dfd, &sfs) == 0 && (why = sbox_overlay_upper_unsupported((long)sfs.f_type)))
+        return sbox_error(err, 0, "overlay directory `%s` cannot hold an upper layer: %s", dir,
+                          why);
+    if (st.st_uid != p->host_uid)
+        return sbox_error(err, 0, "overlay directory `%s` belongs to another user", dir);
+    if ((st.st_mode & 077) && fchmod(dfd, st.st_mode & 0700) < 0)
+        return sbox_error(err, errno, "overlay directory `%s`: make it private", dir);
     lock = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (lock < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return store_error(p, err);
-    }
+    if (lock < 0)
+        return sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
     if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
         n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
         pid[n > 0 ? n : 0] = '\0';
         pid[strcspn(pid, "\n")] = '\0';
         if (n > 0)
-            sbox_error(err, 0, "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
-                       dir, pid);
-        else
-            sbox_error(err, errno, "overlay directory `%s`: lock", dir);
-        return store_error(p, err);
+            return sbox_error(err, 0,
+                              "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
+                              dir, pid);
+        return sbox_error(err, errno, "overlay directory `%s`: lock", dir);
     }
     snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
-        return store_error(p, err);
-    }
+    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0)
+        return sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
     if (!*created && faccessat(dfd, "kind", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
         /* An existing directory without sbox's mark: empty but for the lock just made, or
          * someone else's files that must not become an upper layer. */
@@ -107,47 +87,34 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
                         !strcmp(e->d_name, "lock");
             closedir(d);
         }
-        if (!empty) {
-            sbox_error(err, 0,
-                       "overlay directory `%s` holds other files: give a new or empty directory",
-                       dir);
-            return store_error(p, err);
-        }
+        if (!empty)
+            return sbox_error(
+                err, 0, "overlay directory `%s` holds other files: give a new or empty directory",
+                dir);
     }
     kfd = openat(dfd, "kind", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0) {
-        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
-        return store_error(p, err);
-    }
+    if (kfd < 0 || (n = pread(kfd, old, sizeof old - 1, 0)) < 0)
+        return sbox_error(err, errno, "overlay directory `%s`: kind", dir);
     old[n] = '\0';
-    if (n == 0 && pwrite(kfd, kind, strlen(kind), 0) != (ssize_t)strlen(kind)) {
-        sbox_error(err, errno, "overlay directory `%s`: kind", dir);
-        return store_error(p, err);
-    }
+    if (n == 0 && pwrite(kfd, kind, strlen(kind), 0) != (ssize_t)strlen(kind))
+        return sbox_error(err, errno, "overlay directory `%s`: kind", dir);
     if (n > 0 && strcmp(old, kind) != 0) {
         old[strcspn(old, "\n")] = '\0';
-        sbox_error(err, 0,
-                   "overlay directory `%s` holds changes to %s%s, not to %s: use another "
-                   "directory (or remove its `kind` file to reuse it anyway)",
-                   dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
-                   strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
-                   p->rootfs ? "this image" : "the host's system");
-        return store_error(p, err);
+        return sbox_error(err, 0,
+                          "overlay directory `%s` holds changes to %s%s, not to %s: use another "
+                          "directory (or remove its `kind` file to reuse it anyway)",
+                          dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
+                          strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
+                          p->rootfs ? "this image" : "the host's system");
     }
     for (int i = 0; i < 2; i++) {
         const char *sub = i ? "work" : "upper";
-        if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST) {
-            sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
-            return store_error(p, err);
-        }
-        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-            sbox_error(err, errno, "overlay directory `%s`: %s/", dir, sub);
-            return store_error(p, err);
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            sbox_error(err, 0, "overlay directory `%s`: %s/ is not a directory", dir, sub);
-            return store_error(p, err);
-        }
+        if (mkdirat(dfd, sub, 0755) < 0 && errno != EEXIST)
+            return sbox_error(err, errno, "overlay directory `%s`: create %s/", dir, sub);
+        if (fstatat(dfd, sub, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return sbox_error(err, errno, "overlay directory `%s`: %s/", dir, sub);
+        if (!S_ISDIR(st.st_mode))
+            return sbox_error(err, 0, "overlay directory `%s`: %s/ is not a directory", dir, sub);
     }
     *ret_lock = steal_fd(&lock);
     return 0;
@@ -159,10 +126,13 @@ int sbox_overlay_store_prepare(const struct sbox_plan *p, struct sbox_overlay_st
     int r;
     store->dir = p->overlay_dir;
     r = prepare_store(p, &store->lock, &store->created, err);
-    /* Only what this run made goes: the lock file in a directory someone else made stays. */
-    if (r < 0)
+    if (r < 0) {
+        /* Only what this run made goes: the lock file in a directory someone else made stays. */
         sbox_overlay_store_discard(store);
-    return r;
+        /* Errors name the setting. */
+        return sbox_origin_error(err, &p->overlay_origin, "overlay");
+    }
+    return 0;
 }
 
 void sbox_overlay_store_discard(struct sbox_overlay_store *store)

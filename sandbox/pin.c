@@ -120,22 +120,21 @@ int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sb
     pins.rootfs = -1;
     if (p->rootfs) {
         /* The image root too: the child lays its overlay over this very directory. */
-        const struct sbox_mount image = {.kind = SBOX_MOUNT_RO_BIND, .key = "rootfs",
-                                         .src = p->rootfs, .origin = p->rootfs_origin};
-        char where[512];
+        const struct sbox_mount image = {.kind = SBOX_MOUNT_RO_BIND,
+                                         .key = "rootfs",
+                                         .src = p->rootfs,
+                                         .origin = p->rootfs_origin};
         int r;
         pins.rootfs = open(p->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         r = pins.rootfs < 0 ? sbox_error(err, errno, "image root `%s`", p->rootfs)
                             : check_pinned(p, &image, pins.rootfs, err);
         if (r < 0) {
             sbox_pins_close(&pins);
-            sbox_origin_format(&p->rootfs_origin, "rootfs", where, sizeof where);
-            return sbox_error_prefix(err, "%s", where);
+            return sbox_origin_error(err, &p->rootfs_origin, "rootfs");
         }
     }
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *m = &p->mounts[i];
-        char where[512];
         int fd, r;
         if (m->kind != SBOX_MOUNT_BIND && m->kind != SBOX_MOUNT_RO_BIND)
             continue;
@@ -150,8 +149,7 @@ int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sb
             sbox_pins_close(&pins);
             if (m->origin.kind == SBOX_ORIGIN_BUILTIN)
                 return sbox_error_prefix(err, "%s", strcmp(m->key, "cwd") == 0 ? "cwd" : m->key);
-            sbox_origin_format(&m->origin, m->key, where, sizeof where);
-            return sbox_error_prefix(err, "%s", where);
+            return sbox_origin_error(err, &m->origin, m->key);
         }
         pins.fds[i] = fd;
     }

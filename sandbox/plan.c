@@ -5,6 +5,7 @@
 #include "util.h"
 #include "value.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -24,6 +25,25 @@ void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf,
         snprintf(buf, size, "%s:%u", o->file, o->line);
         break;
     }
+}
+
+int sbox_origin_error(struct sbox_error *err, const struct sbox_origin *o, const char *key)
+{
+    char where[512];
+    sbox_origin_format(o, key, where, sizeof where);
+    return sbox_error_prefix(err, "%s", where);
+}
+
+int sbox_origin_errorf(struct sbox_error *err, const struct sbox_origin *o, const char *key,
+                       const char *fmt, ...)
+{
+    char where[512], msg[SBOX_ERROR_MAX];
+    va_list ap;
+    sbox_origin_format(o, key, where, sizeof where);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sbox_error(err, 0, "%s: %s", where, msg);
 }
 
 struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind kind,
@@ -493,27 +513,27 @@ static bool any_address(const char *ip)
 static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
 {
     const char *net = p->net == SBOX_NET_SLIRP ? "slirp" : "pasta";
-    char where[512];
     for (size_t i = 0; i < p->n_publish; i++) {
         const struct sbox_publish_spec *a = &p->publish[i].spec;
+        const struct sbox_origin *o = &p->publish[i].origin;
         const bool v6 = strchr(a->host_ip, ':') != NULL;
-        sbox_origin_format(&p->publish[i].origin, "publish", where, sizeof where);
         if (v6 && p->net == SBOX_NET_SLIRP)
-            return sbox_error(err, 0,
-                              "%s: slirp4netns publishes on IPv4 addresses only, not [%s] (net = "
-                              "pasta with ipv6 = yes does)",
-                              where, a->host_ip);
+            return sbox_origin_errorf(err, o, "publish",
+                                      "slirp4netns publishes on IPv4 addresses only, not [%s] "
+                                      "(net = pasta with ipv6 = yes does)",
+                                      a->host_ip);
         if (v6 && !p->ipv6)
-            return sbox_error(err, 0, "%s: the IPv6 address [%s] needs ipv6 = yes", where,
-                              a->host_ip);
+            return sbox_origin_errorf(err, o, "publish", "the IPv6 address [%s] needs ipv6 = yes",
+                                      a->host_ip);
         for (size_t j = 0; j < i; j++) {
             const struct sbox_publish_spec *b = &p->publish[j].spec;
             if (a->udp == b->udp && a->host_port == b->host_port &&
                 (strchr(b->host_ip, ':') != NULL) == v6 &&
                 (strcmp(a->host_ip, b->host_ip) == 0 || any_address(a->host_ip) ||
                  any_address(b->host_ip)))
-                return sbox_error(err, 0, "%s: %s port %u on %s is already published", where,
-                                  a->udp ? "udp" : "tcp", a->host_port, a->host_ip);
+                return sbox_origin_errorf(err, o, "publish",
+                                          "%s port %u on %s is already published",
+                                          a->udp ? "udp" : "tcp", a->host_port, a->host_ip);
         }
     }
     /* The helper forwards whatever the sandbox sends it, to any address: the wall around the
@@ -522,13 +542,12 @@ static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
     for (size_t i = 0; !p->host_loopback && i < p->n_caps; i++)
         if (p->caps[i].cap == CAP_NET_ADMIN || p->caps[i].cap == CAP_NET_RAW) {
             char name[64];
-            sbox_origin_format(&p->caps[i].origin, "cap-add", where, sizeof where);
             sbox_value_capability_name(p->caps[i].cap, name, sizeof name);
-            return sbox_error(err, 0,
-                              "%s: %s with net = %s would let the sandbox reach your "
-                              "loopback through the helper; to accept that, set "
-                              "host-loopback = yes",
-                              where, name, net);
+            return sbox_origin_errorf(err, &p->caps[i].origin, "cap-add",
+                                      "%s with net = %s would let the sandbox reach your "
+                                      "loopback through the helper; to accept that, set "
+                                      "host-loopback = yes",
+                                      name, net);
         }
     return 0;
 }
@@ -553,19 +572,17 @@ static int bound_size(struct sbox_plan *p, const char *what, uint64_t size,
                       struct sbox_error *err)
 {
     const struct sbox_limit_value *mem = &p->limits[SBOX_LIMIT_MEMORY];
-    char where[512], given[32];
+    char given[32];
     if (!mem->set || size <= mem->value) {
         *ret = size;
         return 0;
     }
     sbox_value_size_format(size, given, sizeof given);
-    if (p->limits_strict) {
-        sbox_origin_format(o, key, where, sizeof where);
-        return sbox_error(err, 0,
-                          "%s: %s: size %s is more than memory = %s (with limits-strict, no "
-                          "tmpfs may be larger)",
-                          where, what, given, mem->text);
-    }
+    if (p->limits_strict)
+        return sbox_origin_errorf(err, o, key,
+                                  "%s: size %s is more than memory = %s (with limits-strict, no "
+                                  "tmpfs may be larger)",
+                                  what, given, mem->text);
     sbox_strv_push(&p->notes,
                    sbox_xasprintf("%s: size %s lowered to memory = %s", what, given, mem->text));
     *ret = mem->value;
@@ -577,13 +594,11 @@ static int size_tmpfs(struct sbox_plan *p, struct sbox_error *err)
 {
     p->tmpfs_size = default_tmpfs_size(p);
     p->overlay_eff_size = 0;
-    if (p->overlay_size && p->overlay != SBOX_OVERLAY_TMPFS) {
+    if (p->overlay_size && p->overlay != SBOX_OVERLAY_TMPFS)
         /* Said, never ignored: a kept overlay's writes go to its directory's file system. */
-        char where[512];
-        sbox_origin_format(&p->overlay_size_origin, "overlay-size", where, sizeof where);
-        return sbox_error(err, 0, "%s: `overlay-size` needs overlay = tmpfs (the overlay is %s)",
-                          where, p->overlay == SBOX_OVERLAY_NONE ? "none" : "a directory");
-    }
+        return sbox_origin_errorf(err, &p->overlay_size_origin, "overlay-size",
+                                  "`overlay-size` needs overlay = tmpfs (the overlay is %s)",
+                                  p->overlay == SBOX_OVERLAY_NONE ? "none" : "a directory");
     if (p->overlay == SBOX_OVERLAY_TMPFS && !p->overlay_size)
         p->overlay_eff_size = p->tmpfs_size;
     else if (p->overlay == SBOX_OVERLAY_TMPFS) {
@@ -615,7 +630,6 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     int r;
     if (!sbox_net_usermode(p->net)) {
         /* Settings of user-mode networking mean nothing without it: say so, never ignore. */
-        char where[512];
         const char *key = NULL;
         const struct sbox_origin *o = NULL;
         if (p->n_publish)
@@ -626,12 +640,10 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
             key = "ipv6", o = &p->ipv6_origin;
         else if (p->dns)
             key = "dns", o = &p->dns_origin;
-        if (key) {
-            sbox_origin_format(o, key, where, sizeof where);
-            return sbox_error(err, 0, "%s: `%s` needs net = slirp or pasta (the network is %s)",
-                              where, key,
-                              p->net == SBOX_NET_HOST ? "the host's" : "none");
-        }
+        if (key)
+            return sbox_origin_errorf(err, o, key,
+                                      "`%s` needs net = slirp or pasta (the network is %s)", key,
+                                      p->net == SBOX_NET_HOST ? "the host's" : "none");
     }
     if (sbox_net_usermode(p->net)) {
         r = check_usernet(p, err);
@@ -681,38 +693,32 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         return r;
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *a = &p->mounts[i];
-        char where[512], because[512];
+        char because[512];
         const char *why;
         if (a->kind != SBOX_MOUNT_CAPTURE)
             continue;
         /* As for the current directory: a capture shows the tree to the sandbox, so a shared
          * one (the home with its keys, /tmp with others' sockets) is a mistake, most often
          * `sbox -p build` started in the wrong place. */
-        if (cwd_is_shared(p, a->src)) {
-            sbox_origin_format(&a->origin, a->key, where, sizeof where);
-            return sbox_error(err, 0, "%s: `%s` is %s: capture a project directory", where,
-                              a->src,
-                              under_a_home(p, a->src) ? "your home or contains it"
-                                                      : "a shared system directory");
-        }
-        if ((why = sbox_plan_hidden(p, a->src, because, sizeof because))) {
-            sbox_origin_format(&a->origin, a->key, where, sizeof where);
-            return sbox_error(err, 0, "%s: `%s` is %s, which the sandbox must not see%s", where,
-                              a->src, why,
-                              p->pwd && strcmp(a->src, p->cwd) == 0
-                                  ? " (the current directory, reached through a symlink)"
-                                  : "");
-        }
+        if (cwd_is_shared(p, a->src))
+            return sbox_origin_errorf(
+                err, &a->origin, a->key, "`%s` is %s: capture a project directory", a->src,
+                under_a_home(p, a->src) ? "your home or contains it" : "a shared system directory");
+        if ((why = sbox_plan_hidden(p, a->src, because, sizeof because)))
+            return sbox_origin_errorf(err, &a->origin, a->key,
+                                      "`%s` is %s, which the sandbox must not see%s", a->src, why,
+                                      p->pwd && strcmp(a->src, p->cwd) == 0
+                                          ? " (the current directory, reached through a symlink)"
+                                          : "");
         for (size_t j = 0; j < p->n_mounts; j++) {
             const struct sbox_mount *b = &p->mounts[j];
             if (j == i || b->kind != SBOX_MOUNT_CAPTURE || !sbox_path_is_under(a->src, b->src))
                 continue;
-            sbox_origin_format(&a->origin, a->key, where, sizeof where);
-            return sbox_error(err, 0, "%s: `%s` is %s `%s`: capture one or the other", where,
-                              a->src,
-                              strcmp(a->src, b->src) == 0 ? "already captured as"
-                                                          : "inside the captured directory",
-                              b->src);
+            return sbox_origin_errorf(err, &a->origin, a->key,
+                                      "`%s` is %s `%s`: capture one or the other", a->src,
+                                      strcmp(a->src, b->src) == 0 ? "already captured as"
+                                                                  : "inside the captured directory",
+                                      b->src);
         }
     }
     r = size_tmpfs(p, err);

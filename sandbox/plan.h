@@ -315,13 +315,12 @@ bool sbox_plan_captures(const struct sbox_plan *p);
 /* "--bind" or "FILE:LINE" or "built-in", for messages. */
 void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf, size_t size);
 
-/* Puts where the setting came from in front of err's message; returns -err->err. */
-static inline int sbox_origin_error(struct sbox_error *err, const struct sbox_origin *o,
-                                    const char *key)
-{
-    char where[512];
-    sbox_origin_format(o, key, where, sizeof where);
-    return sbox_error_prefix(err, "%s", where);
-}
+/* The one way an error names the setting it is about, by where its value came from (as
+ * sbox_origin_format says it): sbox_origin_error puts that in front of the message err holds
+ * ("WHERE: old message") and returns -err->err; sbox_origin_errorf records "WHERE: message"
+ * and returns -EINVAL. */
+int sbox_origin_error(struct sbox_error *err, const struct sbox_origin *o, const char *key);
+int sbox_origin_errorf(struct sbox_error *err, const struct sbox_origin *o, const char *key,
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

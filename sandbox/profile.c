@@ -603,18 +603,21 @@ int sbox_profile_load(struct sbox_profiles *ps, struct sbox_plan *p, const char 
 int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p, struct sbox_error *err)
 {
     _cleanup_free_ char *text = NULL;
-    char real[PATH_MAX], where[512];
+    char real[PATH_MAX];
     struct load L = {.ps = ps, .p = p, .policy = true, .err = err};
     size_t len;
     if (!p->seccomp_file)
         return 0;
-    sbox_origin_format(&p->seccomp_origin, "seccomp", where, sizeof where);
     if (ps->no_files)
-        return sbox_error(err, 0, "%s: policy files are off", where);
-    if (read_file(p->seccomp_file, &text, &len, err) < 0)
-        return sbox_error_prefix(err, "%s: seccomp policy", where);
-    if (!realpath(p->seccomp_file, real))
-        return sbox_error(err, errno, "%s: seccomp policy %s", where, p->seccomp_file);
+        return sbox_origin_errorf(err, &p->seccomp_origin, "seccomp", "policy files are off");
+    if (read_file(p->seccomp_file, &text, &len, err) < 0) {
+        sbox_error_prefix(err, "seccomp policy");
+        return sbox_origin_error(err, &p->seccomp_origin, "seccomp");
+    }
+    if (!realpath(p->seccomp_file, real)) {
+        sbox_error(err, errno, "seccomp policy %s", p->seccomp_file);
+        return sbox_origin_error(err, &p->seccomp_origin, "seccomp");
+    }
     remember(&L, sbox_xstrdup(p->seccomp_file), real);
     if (load_text(&L, text, len) < 0)
         return -EINVAL;

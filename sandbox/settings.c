@@ -895,22 +895,17 @@ int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, con
                   const struct sbox_origin *o, struct sbox_error *err)
 {
     const struct sbox_setting *s = sbox_setting_find(section, key);
-    char where[512];
-    int r;
 
     if (!s)
         return sbox_error(err, 0, "unknown setting `%s`", key);
-    sbox_origin_format(o, s->key, where, sizeof where);
     if (value[0] == '\0') {
         if (s->type == SBOX_SETTING_LIST) {
             s->reset(p, s);
             return 0;
         }
-        sbox_error(err, 0, "needs a value");
-        return sbox_error_prefix(err, "%s", where);
+        return sbox_origin_errorf(err, o, s->key, "needs a value");
     }
-    r = s->apply(p, s, value, o, err);
-    if (r < 0)
-        return sbox_error_prefix(err, "%s", where);
+    if (s->apply(p, s, value, o, err) < 0)
+        return sbox_origin_error(err, o, s->key);
     return 0;
 }

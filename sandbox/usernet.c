@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +26,6 @@
 
 #define READY_TIMEOUT_MS 10000
 #define API_TIMEOUT_MS 5000
-
-static int where_err(struct sbox_error *err, const struct sbox_origin *o, const char *key,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int where_err(struct sbox_error *err, const struct sbox_origin *o, const char *key,
-                     const char *fmt, ...)
-{
-    char where[512], msg[SBOX_ERROR_MAX];
-    va_list ap;
-    sbox_origin_format(o, key, where, sizeof where);
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return sbox_error(err, 0, "%s: %s", where, msg);
-}
 
 /* A published port must be free on the host: checked here, so a taken one is a clear error
  * before anything starts (the helpers' own answers name no file or line). */
@@ -75,13 +60,14 @@ static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
     if (bind(fd, (struct sockaddr *)&ss, len) == 0)
         return 0;
     if (errno == EADDRINUSE)
-        return where_err(err, &pub->origin, "publish", "%s is taken", what);
+        return sbox_origin_errorf(err, &pub->origin, "publish", "%s is taken", what);
     if (errno == EADDRNOTAVAIL)
-        return where_err(err, &pub->origin, "publish", "%s: no such address on this host", what);
+        return sbox_origin_errorf(err, &pub->origin, "publish", "%s: no such address on this host",
+                                  what);
     if (errno == EACCES)
-        return where_err(err, &pub->origin, "publish",
-                         "%s: ports below net.ipv4.ip_unprivileged_port_start need privileges",
-                         what);
+        return sbox_origin_errorf(
+            err, &pub->origin, "publish",
+            "%s: ports below net.ipv4.ip_unprivileged_port_start need privileges", what);
     return sbox_error(err, errno, "publish: bind %s", what);
 }
 
@@ -203,7 +189,7 @@ static int add_forward(const char *sock, const struct sbox_publish *pub, struct 
         char shown[600];
         sbox_escape(shown, sizeof shown, answer);
         snprintf(msg, sizeof msg, "slirp4netns refused to forward %s (%s)", what, shown);
-        return where_err(err, &pub->origin, "publish", "%s", msg);
+        return sbox_origin_errorf(err, &pub->origin, "publish", "%s", msg);
     }
 }
 
@@ -509,13 +495,13 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
     *u = (struct sbox_usernet){.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1,
                                .pasta = pasta};
     if (!program)
-        return where_err(err, &p->net_origin, "net",
-                         "net = %s needs %s, which is not installed (package %s)", net, helper,
-                         pasta ? "passt" : "slirp4netns");
+        return sbox_origin_errorf(err, &p->net_origin, "net",
+                                  "net = %s needs %s, which is not installed (package %s)", net,
+                                  helper, pasta ? "passt" : "slirp4netns");
     if (pasta && !default_route(p->ipv6))
-        return where_err(err, &p->net_origin, "net",
-                         "net = pasta needs a default route on the host (pasta copies its "
-                         "address); net = slirp works without one");
+        return sbox_origin_errorf(err, &p->net_origin, "net",
+                                  "net = pasta needs a default route on the host (pasta copies its "
+                                  "address); net = slirp works without one");
     for (size_t i = 0; i < p->n_publish; i++) {
         r = check_port(&p->publish[i], err);
         if (r < 0)
