@@ -60,16 +60,16 @@ struct sbox_mount *sbox_plan_add_mount(struct sbox_plan *p, enum sbox_mount_kind
     return m;
 }
 
-/* Directories whose contents are shared with other programs or users: binding one of them as the
- * working directory would hand the sandbox far more than a project. */
-static bool under_a_home(const struct sbox_plan *p, const char *cwd)
+bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path)
 {
-    return sbox_path_is_under(p->home, cwd) ||
-           (p->home_real && sbox_path_is_under(p->home_real, cwd)) ||
-           (p->home_passwd && sbox_path_is_under(p->home_passwd, cwd));
+    return sbox_path_is_under(p->home, path) ||
+           (p->home_real && sbox_path_is_under(p->home_real, path)) ||
+           (p->home_passwd && sbox_path_is_under(p->home_passwd, path));
 }
 
-static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
+/* Directories whose contents are shared with other programs or users: binding one of them as the
+ * working directory would hand the sandbox far more than a project. */
+bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
 {
     static const char *const shared[] = {"/tmp",  "/var/tmp", "/dev/shm", "/run", "/run/user",
                                          "/home", "/var",     "/usr",     "/etc"};
@@ -78,16 +78,16 @@ static bool cwd_is_shared(const struct sbox_plan *p, const char *cwd)
 
     /* Home itself or an ancestor of it, such as "/"; the current directory is a physical path,
      * so a home reached through a symlink (/home -> /data/home) is compared resolved too. */
-    if (under_a_home(p, cwd))
+    if (sbox_plan_holds_a_home(p, path))
         return true;
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
-        if (strcmp(cwd, shared[i]) == 0)
+        if (strcmp(path, shared[i]) == 0)
             return true;
     for (size_t i = 0; i < sizeof virtual_trees / sizeof *virtual_trees; i++)
-        if (sbox_path_is_under(cwd, virtual_trees[i]))
+        if (sbox_path_is_under(path, virtual_trees[i]))
             return true;
     snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)p->host_uid);
-    return strcmp(cwd, runtime) == 0;
+    return strcmp(path, runtime) == 0;
 }
 
 /* A hidden directory of the home: the first name below it starts with a dot (~/.ssh,
@@ -140,7 +140,7 @@ const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool 
     char runtime[64];
     if (hidden(p, path, mounts, buf, size))
         return buf;
-    if (under_a_home(p, path)) {
+    if (sbox_plan_holds_a_home(p, path)) {
         snprintf(buf, size, "your home or a directory holding it");
         return buf;
     }
@@ -401,8 +401,8 @@ static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
             sbox_plan_hidden(p, c->dst, because, sizeof because))
             return 0;
     }
-    if (cwd_is_shared(p, p->cwd)) {
-        bool home = under_a_home(p, p->cwd);
+    if (sbox_plan_shared_dir(p, p->cwd)) {
+        bool home = sbox_plan_holds_a_home(p, p->cwd);
         sbox_strv_push(
             &p->notes,
             sbox_xasprintf("not binding the current directory %s (it is %s); running "
@@ -467,7 +467,7 @@ static void adapt_to_image(struct sbox_plan *p)
 
 /* Hides go last so they cover whatever the other mounts put there; otherwise parents before
  * children, so a bind inside a tmpfs is not buried by it; equal depths keep the order given. */
-static void sort_mounts(struct sbox_plan *p)
+void sbox_plan_sort_mounts(struct sbox_plan *p)
 {
     struct sbox_mount *sorted = sbox_xmalloc((p->n_mounts + 1) * sizeof *sorted);
     size_t n = 0;
@@ -486,21 +486,6 @@ static void sort_mounts(struct sbox_plan *p)
     }
     free(p->mounts);
     p->mounts = sorted;
-}
-
-void sbox_plan_sort_mounts(struct sbox_plan *p)
-{
-    sort_mounts(p);
-}
-
-bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
-{
-    return cwd_is_shared(p, path);
-}
-
-bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path)
-{
-    return under_a_home(p, path);
 }
 
 static bool any_address(const char *ip)
@@ -700,10 +685,11 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         /* As for the current directory: a capture shows the tree to the sandbox, so a shared
          * one (the home with its keys, /tmp with others' sockets) is a mistake, most often
          * `sbox -p build` started in the wrong place. */
-        if (cwd_is_shared(p, a->src))
+        if (sbox_plan_shared_dir(p, a->src))
             return sbox_origin_errorf(
                 err, &a->origin, a->key, "`%s` is %s: capture a project directory", a->src,
-                under_a_home(p, a->src) ? "your home or contains it" : "a shared system directory");
+                sbox_plan_holds_a_home(p, a->src) ? "your home or contains it"
+                                                  : "a shared system directory");
         if ((why = sbox_plan_hidden(p, a->src, because, sizeof because)))
             return sbox_origin_errorf(err, &a->origin, a->key,
                                       "`%s` is %s, which the sandbox must not see%s", a->src, why,
@@ -739,7 +725,7 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         return sbox_error(err, 0,
                           "the plan shows nothing at all (no mounts): profiles replace "
                           "the default, so most start with `include = default`");
-    sort_mounts(p);
+    sbox_plan_sort_mounts(p);
 
     if (!p->chdir) {
         /* The caller's directory when the sandbox shows it at the same path, else home. */
