@@ -610,31 +610,29 @@ static int size_tmpfs(struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
+/* Settings of user-mode networking mean nothing without it: said, never ignored. */
+static int check_usernet_unused(const struct sbox_plan *p, struct sbox_error *err)
 {
-    int r;
-    if (!sbox_net_usermode(p->net)) {
-        /* Settings of user-mode networking mean nothing without it: say so, never ignore. */
-        const char *key = NULL;
-        const struct sbox_origin *o = NULL;
-        if (p->n_publish)
-            key = "publish", o = &p->publish[0].origin;
-        else if (p->host_loopback)
-            key = "host-loopback", o = &p->host_loopback_origin;
-        else if (p->ipv6)
-            key = "ipv6", o = &p->ipv6_origin;
-        else if (p->dns)
-            key = "dns", o = &p->dns_origin;
-        if (key)
-            return sbox_origin_errorf(err, o, key,
-                                      "`%s` needs net = slirp or pasta (the network is %s)", key,
-                                      p->net == SBOX_NET_HOST ? "the host's" : "none");
-    }
-    if (sbox_net_usermode(p->net)) {
-        r = check_usernet(p, err);
-        if (r < 0)
-            return r;
-    }
+    const char *key = NULL;
+    const struct sbox_origin *o = NULL;
+    if (p->n_publish)
+        key = "publish", o = &p->publish[0].origin;
+    else if (p->host_loopback)
+        key = "host-loopback", o = &p->host_loopback_origin;
+    else if (p->ipv6)
+        key = "ipv6", o = &p->ipv6_origin;
+    else if (p->dns)
+        key = "dns", o = &p->dns_origin;
+    if (key)
+        return sbox_origin_errorf(err, o, key,
+                                  "`%s` needs net = slirp or pasta (the network is %s)", key,
+                                  p->net == SBOX_NET_HOST ? "the host's" : "none");
+    return 0;
+}
+
+/* What the network will do that the settings do not say: a note each, once. */
+static void note_network(struct sbox_plan *p)
+{
     for (size_t i = 0; p->net == SBOX_NET_SLIRP && !p->host_loopback && i < p->n_publish; i++)
         if (p->publish[i].spec.udp && strncmp(p->publish[i].spec.host_ip, "127.", 4) == 0) {
             /* libslirp answers a UDP client on the host's loopback through the same path it
@@ -666,25 +664,19 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                        sbox_xstrdup("net = host: the sandbox shares your network; services on "
                                     "your loopback and abstract UNIX sockets (X11, D-Bus, ...) are "
                                     "reachable from it"));
-    /* Root inside means group root too, unless a gid is given. */
-    if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
-        p->gid = 0;
-    if (!p->argv)
-        sbox_plan_set_command(p, NULL);
-    if (p->rootfs)
-        adapt_to_image(p);
-    r = add_cwd(p, err);
-    if (r < 0)
-        return r;
+}
+
+/* As for the current directory: a capture shows the tree to the sandbox, so a shared one (the
+ * home with its keys, /tmp with others' sockets) is a mistake, most often `sbox -p build`
+ * started in the wrong place; so are a hidden one and two captures of one tree. */
+static int check_captures(const struct sbox_plan *p, struct sbox_error *err)
+{
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *a = &p->mounts[i];
         char because[512];
         const char *why;
         if (a->kind != SBOX_MOUNT_CAPTURE)
             continue;
-        /* As for the current directory: a capture shows the tree to the sandbox, so a shared
-         * one (the home with its keys, /tmp with others' sockets) is a mistake, most often
-         * `sbox -p build` started in the wrong place. */
         if (sbox_plan_shared_dir(p, a->src))
             return sbox_origin_errorf(
                 err, &a->origin, a->key, "`%s` is %s: capture a project directory", a->src,
@@ -707,41 +699,70 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                                       b->src);
         }
     }
-    r = size_tmpfs(p, err);
+    return 0;
+}
+
+/* With ranges, a uid other than 0 inside is a subordinate id outside, which owns none of the
+ * caller's files: a writable bind then cannot be written, which the user should hear first. */
+static void note_subuid_binds(struct sbox_plan *p)
+{
+    if (p->userns != SBOX_USERNS_SUBUID || p->uid == 0)
+        return;
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
+            sbox_strv_push(&p->notes,
+                           sbox_xasprintf("with userns = subuid, uid %u inside is one of your "
+                                          "subordinate ids outside: it cannot write your "
+                                          "files (use uid 0 for that)",
+                                          p->uid));
+            return;
+        }
+}
+
+/* The working directory when no chdir is given: the caller's directory when the sandbox shows
+ * it at the same path, else home. */
+static char *default_chdir(const struct sbox_plan *p)
+{
+    const struct sbox_mount *cover = NULL;
+    for (size_t i = 0; p->cwd && i < p->n_mounts; i++)
+        if (p->mounts[i].kind != SBOX_MOUNT_HIDE && sbox_path_is_under(p->cwd, p->mounts[i].dst))
+            cover = &p->mounts[i];
+    if (cover &&
+        (cover->kind == SBOX_MOUNT_BIND || cover->kind == SBOX_MOUNT_RO_BIND ||
+         cover->kind == SBOX_MOUNT_CAPTURE) &&
+        strcmp(cover->src, cover->dst) == 0)
+        return sbox_xstrdup(p->cwd);
+    return sbox_xstrdup(p->home);
+}
+
+int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
+{
+    int r = sbox_net_usermode(p->net) ? check_usernet(p, err) : check_usernet_unused(p, err);
     if (r < 0)
         return r;
-    if (p->userns == SBOX_USERNS_SUBUID && p->uid != 0) {
-        for (size_t i = 0; i < p->n_mounts; i++)
-            if (p->mounts[i].kind == SBOX_MOUNT_BIND) {
-                sbox_strv_push(&p->notes,
-                               sbox_xasprintf("with userns = subuid, uid %u inside is one of your "
-                                              "subordinate ids outside: it cannot write your "
-                                              "files (use uid 0 for that)",
-                                              p->uid));
-                break;
-            }
-    }
+    note_network(p);
+    /* Root inside means group root too, unless a gid is given. */
+    if (p->uid == 0 && p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        p->gid = 0;
+    if (!p->argv)
+        sbox_plan_set_command(p, NULL);
+    if (p->rootfs)
+        adapt_to_image(p);
+    r = add_cwd(p, err);
+    if (r == 0)
+        r = check_captures(p, err);
+    if (r == 0)
+        r = size_tmpfs(p, err);
+    if (r < 0)
+        return r;
+    note_subuid_binds(p);
     if (p->n_mounts == 0)
         return sbox_error(err, 0,
                           "the plan shows nothing at all (no mounts): profiles replace "
                           "the default, so most start with `include = default`");
     sbox_plan_sort_mounts(p);
-
-    if (!p->chdir) {
-        /* The caller's directory when the sandbox shows it at the same path, else home. */
-        const struct sbox_mount *cover = NULL;
-        for (size_t i = 0; p->cwd && i < p->n_mounts; i++)
-            if (p->mounts[i].kind != SBOX_MOUNT_HIDE &&
-                sbox_path_is_under(p->cwd, p->mounts[i].dst))
-                cover = &p->mounts[i];
-        if (cover &&
-            (cover->kind == SBOX_MOUNT_BIND || cover->kind == SBOX_MOUNT_RO_BIND ||
-             cover->kind == SBOX_MOUNT_CAPTURE) &&
-            strcmp(cover->src, cover->dst) == 0)
-            p->chdir = sbox_xstrdup(p->cwd);
-        else
-            p->chdir = sbox_xstrdup(p->home);
-    }
+    if (!p->chdir)
+        p->chdir = default_chdir(p);
     return 0;
 }
 
