@@ -254,7 +254,52 @@ static int profile_command(int argc, char **argv, struct sbox_profiles *ps, stru
     return fail("profile: expected `sbox profile list` or `sbox profile show NAME`");
 }
 
-int main(int argc, char **argv)
+/* `sbox check [--json]`. */
+static int check_command(int argc, char **argv, const struct sbox_host *host)
+{
+    bool json = argc >= 3 && !strcmp(argv[2], "--json");
+    if (argc > (json ? 3 : 2))
+        return fail("check: `%s`: the only option is --json", argv[json ? 3 : 2]);
+    return sbox_check(stdout, host->user, host->uid, host->gid, json);
+}
+
+/* Runs the command word argv[1] names, if it is one, into *ret_status. */
+static bool subcommand(int argc, char **argv, const struct sbox_host *host,
+                       struct sbox_profiles *ps, struct sbox_plan *plan, int *ret_status)
+{
+    const char *cmd = argc >= 2 ? argv[1] : "";
+    if (!strcmp(cmd, "check"))
+        *ret_status = check_command(argc, argv, host);
+    else if (!strcmp(cmd, "import") || !strcmp(cmd, "image"))
+        *ret_status = import_command(argc, argv, host);
+    else if (!strcmp(cmd, "captures") || !strcmp(cmd, "diff") || !strcmp(cmd, "apply") ||
+             !strcmp(cmd, "discard"))
+        *ret_status = capture_command(argc, argv, plan, host);
+    else if (!strcmp(cmd, "profiles") || !strcmp(cmd, "profile"))
+        *ret_status = profile_command(argc, argv, ps, plan);
+    else
+        return false;
+    return true;
+}
+
+/* What the command line asks for besides the command. */
+struct options {
+    char **names;  /* -p, in order */
+    int *flags;    /* settings given as flags (their rows), in order ... */
+    char **values; /* ... and their values */
+    size_t n_flags;
+    bool dry_run, verbose;
+};
+
+static void options_free(struct options *o)
+{
+    sbox_strv_free(o->names);
+    free(o->flags);
+    sbox_strv_free(o->values);
+}
+
+/* getopt_long's table: a row for each setting (its index + OPT_SETTING), then sbox's own. */
+static struct option *option_table(void)
 {
     static const struct option extra[] = {
         {"profile", required_argument, NULL, 'p'}, {"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -262,20 +307,148 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
     };
     const size_t n_extra = sizeof extra / sizeof *extra;
-    _cleanup_free_ struct option *opts = NULL;
+    struct option *opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
+    for (size_t i = 0; i < sbox_n_settings; i++)
+        opts[i] = (struct option){sbox_settings[i].key,
+                                  sbox_settings[i].type == SBOX_SETTING_FLAG ? no_argument
+                                                                             : required_argument,
+                                  NULL, OPT_SETTING + (int)i};
+    memcpy(opts + sbox_n_settings, extra, sizeof extra);
+    memset(&opts[sbox_n_settings + n_extra], 0, sizeof *opts);
+    return opts;
+}
+
+/* The option getopt_long refused (unknown, or given an argument it takes none of), said. */
+static int unknown_option(char **argv, const struct option *opts)
+{
+    const char *bad = argv[optind - 1];
+    _cleanup_free_ char *name = NULL;
+    const char *hint;
+    /* A short option (maybe inside a cluster such as -xv, where optind has not moved on): name
+     * the character, not whatever argv[optind - 1] happens to be. */
+    if (optopt > 0 && optopt < OPT_DRY_RUN)
+        return fail("-%c: unknown option (see sbox --help)", optopt);
+    if (strncmp(bad, "--", 2) != 0)
+        return fail("%s: unknown option (see sbox --help)", bad);
+    name = sbox_xstrndup(bad + 2, strcspn(bad + 2, "="));
+    hint = suggest(name, opts);
+    if (optopt >= OPT_SETTING || optopt == OPT_DRY_RUN)
+        return fail("%s: takes no argument", bad);
+    if (hint)
+        return fail("%s: unknown option (did you mean --%s?)", bad, hint);
+    return fail("%s: unknown option (see sbox --help)", bad);
+}
+
+/* Reads the options before the command into *o. Returns -1 to go on, else the exit status
+ * (--help, --version, or a mistake, said). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    _cleanup_free_ struct option *opts = option_table();
+    int c;
+    o->flags = sbox_xmalloc((size_t)argc * sizeof *o->flags);
+    opterr = 0;
+    /* "+": options end at the first command word, so `sbox ls -l` needs no "--". */
+    while ((c = getopt_long(argc, argv, "+:p:vhV", opts, NULL)) != -1) {
+        if (c >= OPT_SETTING) {
+            /* Applied after every profile: the command line is the last word. */
+            o->flags[o->n_flags++] = c - OPT_SETTING;
+            sbox_strv_push(&o->values, sbox_xstrdup(optarg ? optarg : "true"));
+            continue;
+        }
+        switch (c) {
+        case 'p':
+            sbox_strv_push(&o->names, sbox_xstrdup(optarg));
+            break;
+        case OPT_DRY_RUN:
+            o->dry_run = true;
+            break;
+        case 'v':
+            o->verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("sbox %s\n", PACKAGE_VERSION);
+            return 0;
+        case ':':
+            return fail("%s: needs an argument (see sbox --help)", argv[optind - 1]);
+        default:
+            return unknown_option(argv, opts);
+        }
+    }
+    return -1;
+}
+
+/* The plan to run: profiles replace the embedded default (which they may include), then the
+ * flags, a policy file, the command; finished, its stores made unless --dry-run, guarded. */
+static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const struct options *o,
+                     char **command, struct sbox_error *err)
+{
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
+    if (!o->names && sbox_profile_load_default(ps, plan, err) < 0)
+        return -1;
+    for (size_t i = 0; o->names && o->names[i]; i++)
+        if (sbox_profile_load(ps, plan, o->names[i], err) < 0)
+            return -1;
+    for (size_t i = 0; i < o->n_flags; i++) {
+        const struct sbox_setting *s = &sbox_settings[o->flags[i]];
+        if (sbox_plan_set(plan, s->section, s->key, o->values[i], &cmdline, err) < 0)
+            return -1;
+    }
+    if (sbox_profile_load_policy(ps, plan, err) < 0)
+        return -1;
+    sbox_plan_set_command(plan, command);
+    if (sbox_plan_finish(plan, err) < 0)
+        return -1;
+    plan->verbose = o->verbose;
+    if (!o->dry_run) {
+        sbox_capture_store_prepare(plan);
+        /* Before the plan is guarded, as the capture store: what they are must be known. */
+        if (sbox_cache_prepare(plan, err) < 0)
+            return -1;
+    }
+    /* The plan's last writer: nothing changes it after the guard. */
+    return sbox_guard_plan(plan, resolve_path, err);
+}
+
+/* --dry-run: the notes, the variables withheld, the plan as a profile. */
+static int dry_run(struct sbox_plan *plan)
+{
+    print_notes(plan);
+    print_withheld(plan);
+    sbox_plan_print(plan, stdout);
+    return fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
+}
+
+/* The plan's command in its sandbox (-v: the plan first): its exit status. */
+static int run(struct sbox_plan *plan, char **argv)
+{
     const struct sbox_notes notes = {.line = print_note};
+    _cleanup_strv_ char **envp = NULL;
+    struct sbox_error err = {0};
+    int status = EXIT_SBOX;
+    if (plan->verbose) {
+        sbox_plan_print(plan, stderr);
+        print_withheld(plan);
+    }
+    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
+    if (sbox_cgroup_scope_run(plan, argv, &status))
+        return status;
+    envp = sbox_plan_environ(plan, environ);
+    if (sbox_launch(plan, envp, &notes, print_notes, plan, &status, &err) < 0)
+        fail("%s", err.msg);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o = {0};
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
     struct sbox_profiles profiles;
-    _cleanup_strv_ char **envp = NULL;
-    _cleanup_strv_ char **names = NULL;  /* -p, in order */
-    _cleanup_free_ int *flags = NULL;    /* settings given as flags, in order ... */
-    _cleanup_strv_ char **values = NULL; /* ... and their values */
-    size_t n_flags = 0;
-    bool dry_run = false, verbose = false;
-    int status = EXIT_SBOX, c;
+    int status;
 
     /* A closed 0, 1 or 2 would be taken by the next open() and receive whatever was meant for
      * it; /dev/null stands in, as most tools arrange. */
@@ -285,162 +458,18 @@ int main(int argc, char **argv)
     /* The second run in a systemd scope (see cgroup.c) says so to the first. */
     sbox_cgroup_scope_confirm();
 
-    opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
-    for (size_t i = 0; i < sbox_n_settings; i++)
-        opts[i] = (struct option){sbox_settings[i].key,
-                                  sbox_settings[i].type == SBOX_SETTING_FLAG ? no_argument
-                                                                             : required_argument,
-                                  NULL, OPT_SETTING + (int)i};
-    memcpy(opts + sbox_n_settings, extra, sizeof extra);
-    memset(&opts[sbox_n_settings + n_extra], 0, sizeof *opts);
-    flags = sbox_xmalloc((size_t)argc * sizeof *flags);
-
     if (sbox_host_probe(&host, environ, &err) < 0)
         return fail("%s", err.msg);
     sbox_plan_init(&plan, &host);
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
-
-    if (argc >= 2 && !strcmp(argv[1], "check")) {
-        bool json = argc >= 3 && !strcmp(argv[2], "--json");
-        if (argc > (json ? 3 : 2)) {
-            status = fail("check: `%s`: the only option is --json", argv[json ? 3 : 2]);
-            goto out;
-        }
-        status = sbox_check(stdout, host.user, host.uid, host.gid, json);
-        goto out;
-    }
-    if (argc >= 2 && (!strcmp(argv[1], "import") || !strcmp(argv[1], "image"))) {
-        status = import_command(argc, argv, &host);
-        goto out;
-    }
-    if (argc >= 2 && (!strcmp(argv[1], "captures") || !strcmp(argv[1], "diff") ||
-                      !strcmp(argv[1], "apply") || !strcmp(argv[1], "discard"))) {
-        status = capture_command(argc, argv, &plan, &host);
-        goto out;
-    }
-    if (argc >= 2 && (!strcmp(argv[1], "profiles") || !strcmp(argv[1], "profile"))) {
-        status = profile_command(argc, argv, &profiles, &plan);
-        goto out;
-    }
-
-    opterr = 0;
-    /* "+": options end at the first command word, so `sbox ls -l` needs no "--". */
-    while ((c = getopt_long(argc, argv, "+:p:vhV", opts, NULL)) != -1) {
-        if (c >= OPT_SETTING) {
-            /* Applied after every profile: the command line is the last word. */
-            flags[n_flags++] = c - OPT_SETTING;
-            sbox_strv_push(&values, sbox_xstrdup(optarg ? optarg : "true"));
-            continue;
-        }
-        switch (c) {
-        case 'p':
-            sbox_strv_push(&names, sbox_xstrdup(optarg));
-            break;
-        case OPT_DRY_RUN:
-            dry_run = true;
-            break;
-        case 'v':
-            verbose = true;
-            break;
-        case 'h':
-            usage(stdout);
-            status = 0;
-            goto out;
-        case 'V':
-            printf("sbox %s\n", PACKAGE_VERSION);
-            status = 0;
-            goto out;
-        case ':':
-            status = fail("%s: needs an argument (see sbox --help)", argv[optind - 1]);
-            goto out;
-        default: {
-            const char *bad = argv[optind - 1];
-            _cleanup_free_ char *name = NULL;
-            const char *hint;
-            /* A short option (maybe inside a cluster such as -xv, where optind has not moved
-             * on): name the character, not whatever argv[optind - 1] happens to be. */
-            if (optopt > 0 && optopt < OPT_DRY_RUN) {
-                status = fail("-%c: unknown option (see sbox --help)", optopt);
-                goto out;
-            }
-            if (strncmp(bad, "--", 2) != 0) {
-                status = fail("%s: unknown option (see sbox --help)", bad);
-                goto out;
-            }
-            name = sbox_xstrndup(bad + 2, strcspn(bad + 2, "="));
-            hint = suggest(name, opts);
-            if (optopt >= OPT_SETTING || optopt == OPT_DRY_RUN)
-                status = fail("%s: takes no argument", bad);
-            else if (hint)
-                status = fail("%s: unknown option (did you mean --%s?)", bad, hint);
-            else
-                status = fail("%s: unknown option (see sbox --help)", bad);
-            goto out;
-        }
-        }
-    }
-
-    /* Profiles replace the embedded default (which they may include); then the flags. */
-    if (!names && sbox_profile_load_default(&profiles, &plan, &err) < 0) {
-        status = fail("%s", err.msg);
-        goto out;
-    }
-    for (size_t i = 0; names && names[i]; i++) {
-        if (sbox_profile_load(&profiles, &plan, names[i], &err) < 0) {
+    if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
+        status = parse_options(argc, argv, &o);
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)
             status = fail("%s", err.msg);
-            goto out;
-        }
+        else if (status < 0)
+            status = o.dry_run ? dry_run(&plan) : run(&plan, argv);
     }
-    for (size_t i = 0; i < n_flags; i++) {
-        const struct sbox_setting *s = &sbox_settings[flags[i]];
-        if (sbox_plan_set(&plan, s->section, s->key, values[i], &cmdline, &err) < 0) {
-            status = fail("%s", err.msg);
-            goto out;
-        }
-    }
-
-    if (sbox_profile_load_policy(&profiles, &plan, &err) < 0) {
-        status = fail("%s", err.msg);
-        goto out;
-    }
-    sbox_plan_set_command(&plan, argv + optind);
-    if (sbox_plan_finish(&plan, &err) < 0) {
-        status = fail("%s", err.msg);
-        goto out;
-    }
-    plan.verbose = verbose;
-    if (!dry_run) {
-        sbox_capture_store_prepare(&plan);
-        /* Before the plan is guarded, as the capture store: what they are must be known. */
-        if (sbox_cache_prepare(&plan, &err) < 0) {
-            status = fail("%s", err.msg);
-            goto out;
-        }
-    }
-    /* The plan's last writer: nothing changes it after the guard. */
-    if (sbox_guard_plan(&plan, resolve_path, &err) < 0) {
-        status = fail("%s", err.msg);
-        goto out;
-    }
-    if (dry_run) {
-        print_notes(&plan);
-        print_withheld(&plan);
-        sbox_plan_print(&plan, stdout);
-        status = fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
-        goto out;
-    }
-    if (verbose) {
-        sbox_plan_print(&plan, stderr);
-        print_withheld(&plan);
-    }
-
-    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
-    if (sbox_cgroup_scope_run(&plan, argv, &status))
-        goto out;
-    envp = sbox_plan_environ(&plan, environ);
-    if (sbox_launch(&plan, envp, &notes, print_notes, &plan, &status, &err) < 0)
-        fail("%s", err.msg);
-out:
+    options_free(&o);
     sbox_plan_free(&plan);
     sbox_profiles_free(&profiles);
     sbox_host_free(&host);
