@@ -71,8 +71,11 @@ void sbox_profiles_free(struct sbox_profiles *ps)
 
 /* --- ${VAR} expansion --- */
 
-int sbox_profile_expand(const char *in, const char *(*lookup)(void *ctx, const char *name),
-                        void *ctx, bool escape_spec, char **ret, struct sbox_error *err)
+/* Expands ${HOME} ${PWD} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${PROFILE_DIR} and "$$".
+ * lookup returns NULL for an undefined name. With escape_spec, ':' and '\' in substituted text
+ * are escaped, for SRC:DST values. */
+static int expand(const char *in, const char *(*lookup)(void *ctx, const char *name), void *ctx,
+                  bool escape_spec, char **ret, struct sbox_error *err)
 {
     size_t cap = strlen(in) + 1, o = 0;
     _cleanup_free_ char *out = sbox_xmalloc(cap);
@@ -486,7 +489,7 @@ static int handler(void *user, const char *section, const char *name, const char
     if (!strcmp(section, "profile") && !strcmp(name, "description"))
         return 1; /* free text: not expanded, so "costs $5" is fine */
     s = sbox_setting_find(section, name);
-    if (sbox_profile_expand(value, lookup_var, L, s && s->split, &expanded, L->err) < 0) {
+    if (expand(value, lookup_var, L, s && s->split, &expanded, L->err) < 0) {
         L->failed = true;
         sbox_error_prefix(L->err, "%s:%u", L->file, L->line);
         return 0;

@@ -52,10 +52,4 @@ int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p,
 /* Prints each profile on the search path (the first of a name wins) with its description. */
 void sbox_profile_list(struct sbox_profiles *ps, FILE *out);
 
-/* Expands ${HOME} ${PWD} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${PROFILE_DIR} and "$$".
- * lookup returns NULL for an undefined name. With escape_spec, ':' and '\' in substituted text
- * are escaped, for SRC:DST values. */
-int sbox_profile_expand(const char *in, const char *(*lookup)(void *ctx, const char *name),
-                        void *ctx, bool escape_spec, char **ret, struct sbox_error *err);
-
 #endif
