@@ -798,31 +798,18 @@ static int host_resolv(struct ctx *c, const char *resolv, struct sbox_error *err
     return 0;
 }
 
-int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
-                     size_t size, struct sbox_error *err)
+/* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
+ * mount_setattr, the last piece, with 5.12: probed once for a clear message. Then the copy of
+ * the host's mount table becomes ours alone, both ways: nothing we mount travels back, and
+ * nothing the host mounts later (under /usr, say, with its own flags) shows up inside a
+ * read-only tree. */
+static int make_private(struct sbox_error *err)
 {
-    struct ctx c = {
-        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1, .lock_fd = -1,
-        .capture_src = -1};
     struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    bool staged_root = false;
-    char root_opts[64];
-    int r = 0, fd;
-
-    note[0] = '\0';
-    c.ovl.driver = p->overlay_driver;
-    c.ovl.fuse_program = env->fuse_program;
-    c.ovl.daemon_chan = env->overlayd_chan;
-    c.lock_fd = env->lock_fd;
-    /* The file-descriptor mount API (open_tree, move_mount, fsopen) came with Linux 5.2 and
-     * mount_setattr, the last piece, with 5.12: probe once for a clear message. */
     if (sys_mount_setattr(-1, "", 0, &ro) < 0 && errno == ENOSYS)
         return sbox_error(err, 0,
                           "this kernel lacks mount_setattr(2): sbox needs Linux 5.12 or "
                           "later");
-    /* The copy of the host's mount table is ours alone, both ways: nothing we mount travels
-     * back, and nothing the host mounts later (under /usr, say, with its own flags) shows up
-     * inside a read-only tree. */
     if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0) {
         if (errno == EPERM)
             return sbox_error(err, 0,
@@ -830,135 +817,163 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
                               "such as AppArmor restricts user namespaces here)");
         return sbox_error(err, errno, "make the mount namespace private");
     }
-    /* The overlays' host directories, opened while the host's /tmp is still in view: the staging
-     * tmpfs is mounted over it next. Errors are reported where they are used. */
-    c.layers = sbox_xmalloc((p->n_mounts + 1) * sizeof *c.layers);
-    c.binds = sbox_xmalloc((p->n_mounts + 1) * sizeof *c.binds);
+    return 0;
+}
+
+/* The overlays' host directories and the binds' sources, opened while the host's /tmp is still
+ * in view: the staging tmpfs is mounted over it next. Errors are reported where they are used. */
+static void open_sources(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount_env *env)
+{
+    c->layers = sbox_xmalloc((p->n_mounts + 1) * sizeof *c->layers);
+    c->binds = sbox_xmalloc((p->n_mounts + 1) * sizeof *c->binds);
     for (size_t i = 0; i < p->n_mounts; i++) {
-        c.layers[i] = -1;
-        c.binds[i] = env->bind_fds && env->bind_fds[i] >= 0 ? sbox_pin_reopen(env->bind_fds[i])
-                                                             : -ENOENT;
+        c->layers[i] = -1;
+        c->binds[i] =
+            env->bind_fds && env->bind_fds[i] >= 0 ? sbox_pin_reopen(env->bind_fds[i]) : -ENOENT;
         if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
-            c.layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
-                                      RESOLVE_NO_MAGICLINKS);
+            c->layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                       RESOLVE_NO_MAGICLINKS);
         if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && env->capture_fds)
-            c.layers[i] = sbox_pin_reopen(env->capture_fds[i]);
+            c->layers[i] = sbox_pin_reopen(env->capture_fds[i]);
     }
     if (env->capture_store_fd >= 0)
-        c.capture_src = sbox_pin_reopen(env->capture_store_fd);
+        c->capture_src = sbox_pin_reopen(env->capture_store_fd);
     if (p->rootfs)
-        c.image_src = env->rootfs_fd >= 0 ? sbox_pin_reopen(env->rootfs_fd) : -ESTALE;
+        c->image_src = env->rootfs_fd >= 0 ? sbox_pin_reopen(env->rootfs_fd) : -ESTALE;
     if (p->overlay == SBOX_OVERLAY_DIR)
-        c.store_src = open_dir(p->overlay_dir);
+        c->store_src = open_dir(p->overlay_dir);
+}
 
-    if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0) {
-        r = sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
-        goto out;
-    }
-    if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0) {
-        r = sbox_error(err, errno, "prepare the staging tmpfs");
-        goto out;
-    }
-
-    /* Overlays are made before the host's tree moves, from sbox's own staging paths. */
-    c.host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (c.host < 0) {
-        r = sbox_error(err, errno, "open the host's root");
-        goto out;
-    }
+/* The staging tmpfs over /tmp, and on it the overlays, made before the host's tree moves, from
+ * sbox's own staging paths: an image's root, the mirrors', the captures'. */
+static int stage(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount_env *env,
+                 struct sbox_error *err)
+{
+    int r = 0;
+    if (mount("tmpfs", STAGE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0)
+        return sbox_error(err, errno, "mount the staging tmpfs on `%s`", STAGE);
+    if (chdir(STAGE) < 0 || mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0)
+        return sbox_error(err, errno, "prepare the staging tmpfs");
+    c->host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->host < 0)
+        return sbox_error(err, errno, "open the host's root");
     if (p->rootfs) {
-        r = stage_image(&c, p, err);
-        staged_root = true;
+        r = stage_image(c, p, err);
     } else if (p->overlay != SBOX_OVERLAY_NONE) {
-        c.ovl.host_files = true;
-        r = stage_mirrors(&c, p, err);
+        c->ovl.host_files = true;
+        r = stage_mirrors(c, p, err);
     }
     if (r == 0 && env->capture_store_fd >= 0) {
         /* A captured directory is the caller's own (launch checks): the kernel's overlay
          * serves it, and its whiteouts are the ones sbox diff reads first. */
-        bool host_files = c.ovl.host_files;
-        c.ovl.host_files = false;
-        r = stage_captures(&c, p, err);
-        c.ovl.host_files = host_files;
+        bool host_files = c->ovl.host_files;
+        c->ovl.host_files = false;
+        r = stage_captures(c, p, err);
+        c->ovl.host_files = host_files;
     }
-    if (r < 0)
-        goto out;
-    snprintf(note, size, "%s", c.ovl.note);
-    sbox_closep(&c.host);
+    if (r == 0)
+        sbox_closep(&c->host);
+    return r;
+}
 
-    if (sys_pivot_root(".", "oldroot") < 0) {
-        r = sbox_error(err, errno, "pivot into the staging tmpfs");
-        goto out;
-    }
-    if (chdir("/") < 0) {
-        r = sbox_error(err, errno, "chdir /");
-        goto out;
-    }
+/* Into the staging tmpfs, with the host's tree at /oldroot and the new root (an image's
+ * overlay, staged already, or a tmpfs of mount points) at /newroot. */
+static int enter_stage(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    char root_opts[64];
+    int fd;
+    if (sys_pivot_root(".", "oldroot") < 0)
+        return sbox_error(err, errno, "pivot into the staging tmpfs");
+    if (chdir("/") < 0)
+        return sbox_error(err, errno, "chdir /");
     snprintf(root_opts, sizeof root_opts, "mode=0755,size=%u,nr_inodes=%llu", SBOX_TMPFS_OWN_SIZE,
              (unsigned long long)sbox_tmpfs_inodes(SBOX_TMPFS_OWN_SIZE));
-    if (!staged_root && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0) {
-        r = sbox_error(err, errno, "mount the new root");
-        goto out;
-    }
+    if (!p->rootfs && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0)
+        return sbox_error(err, errno, "mount the new root");
     fd = open("/empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
-    if (fd < 0) {
-        r = sbox_error(err, errno, "create the stand-in for hidden files");
-        goto out;
-    }
+    if (fd < 0)
+        return sbox_error(err, errno, "create the stand-in for hidden files");
     close(fd);
+    c->host = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c->root = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    c->empty = open("/empty", O_PATH | O_CLOEXEC);
+    if (c->host < 0 || c->root < 0 || c->empty < 0)
+        return sbox_error(err, errno, "open the staging roots");
+    own_mount(c, c->root);
+    return 0;
+}
 
-    c.host = open("/oldroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    c.root = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    c.empty = open("/empty", O_PATH | O_CLOEXEC);
-    if (c.host < 0 || c.root < 0 || c.empty < 0) {
-        r = sbox_error(err, errno, "open the staging roots");
-        goto out;
-    }
-    own_mount(&c, c.root);
-
+/* Every mount of the plan, in order, then the generated /etc files; /dev read-only last. */
+static int apply_mounts(struct ctx *c, const struct sbox_plan *p, const struct sbox_mount_env *env,
+                        struct sbox_error *err)
+{
+    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
+    int r = 0;
     for (size_t i = 0; i < p->n_mounts; i++) {
-        r = apply(&c, p, &p->mounts[i], err);
+        r = apply(c, p, &p->mounts[i], err);
         if (r < 0) {
             if (strcmp(p->mounts[i].key, "cwd") == 0)
-                r = sbox_error_prefix(err, "cwd");
-            else if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
-                r = sbox_error_prefix(err, "built-in %s %s", p->mounts[i].key, p->mounts[i].dst);
-            else
-                r = sbox_origin_error(err, &p->mounts[i].origin, p->mounts[i].key);
-            goto out;
+                return sbox_error_prefix(err, "cwd");
+            if (p->mounts[i].origin.kind == SBOX_ORIGIN_BUILTIN)
+                return sbox_error_prefix(err, "built-in %s %s", p->mounts[i].key, p->mounts[i].dst);
+            return sbox_origin_error(err, &p->mounts[i].origin, p->mounts[i].key);
         }
     }
     /* An image's own files, and the host's resolver, wrong behind user-mode NAT. */
-    if (p->rootfs || sbox_net_usermode(p->net)) {
-        r = generate_etc(&c, p, env->resolv_conf, err);
-        if (r < 0)
-            goto out;
-    } else if (p->net == SBOX_NET_HOST) {
-        r = host_resolv(&c, env->resolv_conf, err);
-        if (r < 0)
-            goto out;
-    }
-
+    if (p->rootfs || sbox_net_usermode(p->net))
+        r = generate_etc(c, p, env->resolv_conf, err);
+    else if (p->net == SBOX_NET_HOST)
+        r = host_resolv(c, env->resolv_conf, err);
+    if (r < 0)
+        return r;
     /* Nothing more is created in /dev: the payload cannot add entries to it. */
-    for (size_t i = 0; i < c.n_devs; i++) {
-        if (sys_mount_setattr(c.devs[i], "", AT_EMPTY_PATH, &ro) < 0) {
-            r = sbox_error(err, errno, "make /dev read-only");
-            goto out;
-        }
-    }
+    for (size_t i = 0; i < c->n_devs; i++)
+        if (sys_mount_setattr(c->devs[i], "", AT_EMPTY_PATH, &ro) < 0)
+            return sbox_error(err, errno, "make /dev read-only");
+    return 0;
+}
 
-    /* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is
-     * stacked on top by pivot_root(".", ".") and detached. */
+/* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is stacked
+ * on top by pivot_root(".", ".") and detached. */
+static int enter_root(const struct ctx *c, struct sbox_error *err)
+{
+    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
     if (chdir("/newroot") < 0 || sys_pivot_root(".", ".") < 0 || umount2(".", MNT_DETACH) < 0 ||
-        chdir("/") < 0) {
-        r = sbox_error(err, errno, "pivot into the new root");
-        goto out;
-    }
+        chdir("/") < 0)
+        return sbox_error(err, errno, "pivot into the new root");
     /* The root only holds mount points (or is a read-only image): nothing may be created in it,
      * unless it is the overlay the plan asked for. */
-    if (!c.root_writable && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
-        r = sbox_error(err, errno, "make the new root read-only");
-out:
+    if (!c->root_writable && sys_mount_setattr(AT_FDCWD, "/", 0, &ro) < 0)
+        return sbox_error(err, errno, "make the new root read-only");
+    return 0;
+}
+
+int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
+                     size_t size, struct sbox_error *err)
+{
+    struct ctx c = {
+        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1, .lock_fd = -1,
+        .capture_src = -1};
+    int r;
+
+    note[0] = '\0';
+    c.ovl.driver = p->overlay_driver;
+    c.ovl.fuse_program = env->fuse_program;
+    c.ovl.daemon_chan = env->overlayd_chan;
+    c.lock_fd = env->lock_fd;
+    r = make_private(err);
+    if (r < 0)
+        return r;
+    open_sources(&c, p, env);
+    r = stage(&c, p, env, err);
+    if (r == 0) {
+        snprintf(note, size, "%s", c.ovl.note);
+        r = enter_stage(&c, p, err);
+    }
+    if (r == 0)
+        r = apply_mounts(&c, p, env, err);
+    if (r == 0)
+        r = enter_root(&c, err);
     free(c.own);
     for (size_t i = 0; i < c.n_devs; i++)
         sbox_closep(&c.devs[i]);
