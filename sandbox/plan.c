@@ -69,7 +69,7 @@ bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path)
 
 /* Directories whose contents are shared with other programs or users: binding one of them as the
  * working directory would hand the sandbox far more than a project. */
-bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
+const char *sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
 {
     static const char *const shared[] = {"/tmp",  "/var/tmp", "/dev/shm", "/run", "/run/user",
                                          "/home", "/var",     "/usr",     "/etc"};
@@ -79,15 +79,15 @@ bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
     /* Home itself or an ancestor of it, such as "/"; the current directory is a physical path,
      * so a home reached through a symlink (/home -> /data/home) is compared resolved too. */
     if (sbox_plan_holds_a_home(p, path))
-        return true;
+        return "your home or contains it";
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
         if (strcmp(path, shared[i]) == 0)
-            return true;
+            return "a shared system directory";
     for (size_t i = 0; i < sizeof virtual_trees / sizeof *virtual_trees; i++)
         if (sbox_path_is_under(path, virtual_trees[i]))
-            return true;
+            return "a shared system directory";
     snprintf(runtime, sizeof runtime, "/run/user/%u", (unsigned)p->host_uid);
-    return strcmp(path, runtime) == 0;
+    return strcmp(path, runtime) == 0 ? "a shared system directory" : NULL;
 }
 
 /* A hidden directory of the home: the first name below it starts with a dot (~/.ssh,
@@ -401,14 +401,10 @@ static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
             sbox_plan_hidden(p, c->dst, because, sizeof because))
             return 0;
     }
-    if (sbox_plan_shared_dir(p, p->cwd)) {
-        bool home = sbox_plan_holds_a_home(p, p->cwd);
-        sbox_strv_push(
-            &p->notes,
-            sbox_xasprintf("not binding the current directory %s (it is %s); running "
-                           "in the empty home",
-                           p->cwd,
-                           home ? "your home or contains it" : "a shared system directory"));
+    if ((why = sbox_plan_shared_dir(p, p->cwd))) {
+        sbox_strv_push(&p->notes, sbox_xasprintf("not binding the current directory %s (it is "
+                                                 "%s); running in the empty home",
+                                                 p->cwd, why));
         return 0;
     }
     why = sbox_plan_hidden(p, p->cwd, because, sizeof because);
@@ -677,11 +673,9 @@ static int check_captures(const struct sbox_plan *p, struct sbox_error *err)
         const char *why;
         if (a->kind != SBOX_MOUNT_CAPTURE)
             continue;
-        if (sbox_plan_shared_dir(p, a->src))
-            return sbox_origin_errorf(
-                err, &a->origin, a->key, "`%s` is %s: capture a project directory", a->src,
-                sbox_plan_holds_a_home(p, a->src) ? "your home or contains it"
-                                                  : "a shared system directory");
+        if ((why = sbox_plan_shared_dir(p, a->src)))
+            return sbox_origin_errorf(err, &a->origin, a->key,
+                                      "`%s` is %s: capture a project directory", a->src, why);
         if ((why = sbox_plan_hidden(p, a->src, because, sizeof because)))
             return sbox_origin_errorf(err, &a->origin, a->key,
                                       "`%s` is %s, which the sandbox must not see%s", a->src, why,

@@ -252,9 +252,10 @@ void sbox_plan_drop_mounts(struct sbox_plan *p, const char *key, int kind);
 void sbox_plan_add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
                            const struct sbox_origin *o);
 
-/* Whether path is a directory shared with other programs or users (a home or one holding it,
- * /tmp, /usr, ...), never a project to bind or capture; and whether it is a home or holds one. */
-bool sbox_plan_shared_dir(const struct sbox_plan *p, const char *path);
+/* Why path is a directory shared with other programs or users, never a project to bind or
+ * capture ("your home or contains it", "a shared system directory": /tmp, /usr, ...), or NULL;
+ * and whether it is a home or holds one. */
+const char *sbox_plan_shared_dir(const struct sbox_plan *p, const char *path);
 bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path);
 
 /* Applies one key of a policy file's [seccomp] section (base, deny, allow, errno, action): the
