@@ -75,14 +75,15 @@ struct sbox_cgroup {
     bool no_swap; /* memory.swap.max is missing: the kernel does not account swap */
 };
 
-/* For the unit test's fake tree: the limit files are created when missing. */
-extern bool sbox_cgroup_fake_tree;
-
 /* Makes parent/sbox-PID-N with the plan's limits of the covered controllers written
- * (memory.max, memory.swap.max, pids.max, cpu.max). With alone, moves the process me into parent/sbox-PID-supervisor and
- * enables the controllers in parent first. On failure nothing is left. */
+ * (memory.max, memory.swap.max, pids.max, cpu.max). With alone, moves the process me into
+ * parent/sbox-PID-supervisor and enables the controllers in parent first. On failure nothing is
+ * left. write_at writes text to a cgroup's file (0 or -errno): NULL for a real cgroup, whose
+ * files the kernel made with it; the unit test's tree of plain directories passes one that
+ * creates them. */
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
-                       unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err);
+                       unsigned covered, int (*write_at)(const char *path, const char *text),
+                       struct sbox_cgroup *cg, struct sbox_error *err);
 
 /* Whether the kernel killed a process in it for memory (memory.events oom_kill). */
 bool sbox_cgroup_oom_killed(const struct sbox_cgroup *cg);
