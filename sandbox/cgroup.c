@@ -206,8 +206,9 @@ char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs,
     return found;
 }
 
-char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
-                         size_t why_size)
+/* sbox_cgroup_find_best for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
+ * cgroup first when it is the second sbox, in its scope). */
+static char *locate(unsigned needs, unsigned *covered, bool *alone, char *why, size_t why_size)
 {
     _cleanup_free_ char *mountinfo = sbox_read_text("/proc/self/mountinfo");
     _cleanup_free_ char *self_text = sbox_read_text("/proc/self/cgroup");
@@ -274,7 +275,7 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
     unsigned covered;
     if (!scope_possible(needs))
         return false;
-    parent = sbox_cgroup_locate(needs, &covered, &alone, why, sizeof why);
+    parent = locate(needs, &covered, &alone, why, sizeof why);
     program = sbox_find_program("systemd-run");
     if (parent || !program)
         return false;
@@ -634,7 +635,7 @@ int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigne
     *covered = 0;
     if (!needs)
         return 0;
-    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
+    parent = locate(needs, covered, &alone, why, sizeof why);
     if (parent) {
         struct sbox_error cerr = {0};
         if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, NULL, cg, &cerr) < 0) {

@@ -45,11 +45,6 @@ char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs,
  * $XDG_RUNTIME_DIR/systemd. */
 bool sbox_cgroup_user_manager(void);
 
-/* sbox_cgroup_find_best for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
- * cgroup first when it is the second sbox, in its scope). */
-char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
-                         size_t why_size);
-
 /* Limits that need a cgroup, none to be had, a hierarchy with the controllers, and a systemd
  * user manager running for the caller (its private socket in $XDG_RUNTIME_DIR/systemd): sbox
  * runs itself again, with the same arguments, through `systemd-run --user --scope
