@@ -482,7 +482,8 @@ int sbox_apply_judge(struct sbox_apply *a, bool include_denied, const char *home
 
 /* ---- landing ----------------------------------------------------------------------------- */
 
-void sbox_apply_list(const struct sbox_apply *a, FILE *out)
+/* --dry-run: the changes that land, as sbox diff --stat lines. */
+static void list_landing(const struct sbox_apply *a, FILE *out)
 {
     for (size_t i = 0; i < a->n; i++)
         if (a->v[i].verdict == SBOX_VERDICT_LANDS)
@@ -500,7 +501,9 @@ static int pending_stop(const sigset_t *stop)
     return 0;
 }
 
-int sbox_apply_land(const struct sbox_apply *a, FILE *msg)
+/* Writes the changes that land, in order, and one line on msg saying what was done. Returns
+ * the exit status. */
+static int land(const struct sbox_apply *a, FILE *msg)
 {
     unsigned long applied = 0, added = 0, deleted = 0, kept_dirs = 0;
     size_t denied = count_verdicts(a, SBOX_VERDICT_DENIED);
@@ -571,10 +574,10 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         return status;
     status = sbox_apply_judge(&a, include_denied, home, stderr);
     if (status == 0 && dry_run) {
-        sbox_apply_list(&a, out);
+        list_landing(&a, out);
         status = count_verdicts(&a, SBOX_VERDICT_REFUSED) ? 1 : 0;
     } else if (status == 0) {
-        status = sbox_apply_land(&a, stderr);
+        status = land(&a, stderr);
     }
     sbox_apply_free(&a);
     return status;

@@ -57,13 +57,6 @@ int sbox_apply_open(struct sbox_apply *a, const char *store, const char *id, cha
  * written (after a line saying so). Reads the directories, writes nothing. */
 int sbox_apply_judge(struct sbox_apply *a, bool include_denied, const char *home, FILE *msg);
 
-/* --dry-run: the changes that land, as sbox diff --stat lines. */
-void sbox_apply_list(const struct sbox_apply *a, FILE *out);
-
-/* Writes the changes that land, in order, and one line on msg saying what was done. Returns
- * the exit status. */
-int sbox_apply_land(const struct sbox_apply *a, FILE *msg);
-
 void sbox_apply_free(struct sbox_apply *a);
 
 #endif

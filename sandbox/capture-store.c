@@ -240,10 +240,13 @@ static int make_capture_dir(const struct sbox_plan *p, struct sbox_capture_run *
 /* Held for the whole run: apply and discard leave a capture alone while it is written. */
 static int lock_run(struct sbox_capture_run *run, int dfd, struct sbox_error *err)
 {
+    int r;
     run->lock_fd = openat(dfd, "lock", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (run->lock_fd < 0 || flock(run->lock_fd, LOCK_EX | LOCK_NB) < 0 ||
-        dprintf(run->lock_fd, "%d\n", (int)getpid()) < 0)
+    if (run->lock_fd < 0 || flock(run->lock_fd, LOCK_EX | LOCK_NB) < 0)
         return sbox_error(err, errno, "capture store `%s`: lock", run->store);
+    r = sbox_pid_lock_mark(run->lock_fd);
+    if (r < 0)
+        return sbox_error(err, -r, "capture store `%s`: lock", run->store);
     return 0;
 }
 
@@ -493,29 +496,25 @@ int sbox_capture_find(const char *store, const char *id, struct sbox_capture *re
 int sbox_capture_take_lock(const struct sbox_capture *c, int *fd)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/lock", c->path);
-    char pid[32];
-    ssize_t n;
+    pid_t holder;
     *fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0)
         return -1; /* no lock file: nobody can hold it */
     if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
         return -1;
-    n = pread(*fd, pid, sizeof pid - 1, 0);
-    pid[n > 0 ? n : 0] = '\0';
+    holder = sbox_pid_lock_holder(*fd);
     sbox_closep(fd);
-    return atoi(pid) > 0 ? atoi(pid) : 0;
+    return (int)holder;
 }
 
 /* Holds the capture's lock for this apply (or discard): free, then marked with this pid. */
 int sbox_capture_hold_lock(const struct sbox_capture *cap, int *lock)
 {
     int holder = sbox_capture_take_lock(cap, lock);
-    char pid[32];
     if (holder >= 0)
         return holder;
-    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-    if (*lock >= 0 && ftruncate(*lock, 0) == 0)
-        (void)!pwrite(*lock, pid, strlen(pid), 0);
+    if (*lock >= 0)
+        (void)sbox_pid_lock_mark(*lock);
     return -1;
 }
 

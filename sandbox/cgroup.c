@@ -22,8 +22,6 @@
 
 #define EMPTY_WAIT_MS 5000
 
-bool sbox_cgroup_fake_tree;
-
 static const char *const controller_names[] = {"memory", "pids", "cpu"};
 #define N_CONTROLLERS (sizeof controller_names / sizeof *controller_names)
 
@@ -208,8 +206,9 @@ char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs,
     return found;
 }
 
-char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
-                         size_t why_size)
+/* sbox_cgroup_find_best for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
+ * cgroup first when it is the second sbox, in its scope). */
+static char *locate(unsigned needs, unsigned *covered, bool *alone, char *why, size_t why_size)
 {
     _cleanup_free_ char *mountinfo = sbox_read_text("/proc/self/mountinfo");
     _cleanup_free_ char *self_text = sbox_read_text("/proc/self/cgroup");
@@ -276,7 +275,7 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
     unsigned covered;
     if (!scope_possible(needs))
         return false;
-    parent = sbox_cgroup_locate(needs, &covered, &alone, why, sizeof why);
+    parent = locate(needs, &covered, &alone, why, sizeof why);
     program = sbox_find_program("systemd-run");
     if (parent || !program)
         return false;
@@ -371,15 +370,24 @@ bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status)
     return true;
 }
 
+/* A cgroup's files are the kernel's, made with its directory: opened, never created. */
+static int write_kernel_file(const char *path, const char *text)
+{
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    size_t n = strlen(text);
+    ssize_t w;
+    if (fd < 0 || (w = write(fd, text, n)) < 0)
+        return -errno;
+    return w == (ssize_t)n ? 0 : -EIO;
+}
+
 static int write_file(const char *dir, const char *name, const char *text,
-                      struct sbox_error *err)
+                      int (*write_at)(const char *path, const char *text), struct sbox_error *err)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
-    _cleanup_close_ int fd =
-        open(path, O_WRONLY | O_CLOEXEC | (sbox_cgroup_fake_tree ? O_CREAT : 0), 0644);
-    size_t n = strlen(text);
-    if (fd < 0 || write(fd, text, n) != (ssize_t)n)
-        return sbox_error(err, errno, "write `%s` to %s", text, path);
+    int r = write_at(path, text);
+    if (r < 0)
+        return sbox_error(err, -r, "write `%s` to %s", text, path);
     return 0;
 }
 
@@ -397,9 +405,11 @@ static void sweep(const char *parent)
 }
 
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
-                       unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err)
+                       unsigned covered, int (*write_at)(const char *path, const char *text),
+                       struct sbox_cgroup *cg, struct sbox_error *err)
 {
     const struct sbox_limit_value *l = p->limits;
+    int (*const w)(const char *, const char *) = write_at ? write_at : write_kernel_file;
     char text[64], enable[64] = "";
     int r = 0;
     cg->path = NULL;
@@ -411,13 +421,13 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
         snprintf(text, sizeof text, "%d", (int)me);
         if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
             return sbox_error(err, errno, "create the cgroup %s", leaf);
-        r = write_file(leaf, "cgroup.procs", text, err);
+        r = write_file(leaf, "cgroup.procs", text, w, err);
         for (size_t i = 0; i < N_CONTROLLERS; i++)
             if (needs & (1u << i))
                 snprintf(enable + strlen(enable), sizeof enable - strlen(enable), "%s+%s",
                          enable[0] ? " " : "", controller_names[i]);
         if (r >= 0)
-            r = write_file(parent, "cgroup.subtree_control", enable, err);
+            r = write_file(parent, "cgroup.subtree_control", enable, w, err);
         if (r < 0)
             return r;
     }
@@ -435,16 +445,16 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
     cg->no_swap = false;
     if ((covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set) {
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_MEMORY].value);
-        r = write_file(cg->path, "memory.max", text, err);
+        r = write_file(cg->path, "memory.max", text, w, err);
         /* Out of memory ends the whole sandbox, not one process of it at random. */
         if (r >= 0)
-            r = write_file(cg->path, "memory.oom.group", "1", err);
+            r = write_file(cg->path, "memory.oom.group", "1", w, err);
     }
     if (r >= 0 && (covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY_SWAP].set) {
         struct sbox_error swap_err;
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_MEMORY_SWAP].value);
         /* No such file: the kernel does not account swap (swapaccount=0). */
-        if (write_file(cg->path, "memory.swap.max", text, &swap_err) < 0) {
+        if (write_file(cg->path, "memory.swap.max", text, w, &swap_err) < 0) {
             if (swap_err.err != ENOENT)
                 r = sbox_error(err, swap_err.err, "%s", swap_err.msg);
             cg->no_swap = true;
@@ -452,13 +462,13 @@ int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sb
     }
     if (r >= 0 && (covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set) {
         snprintf(text, sizeof text, "%llu", (unsigned long long)l[SBOX_LIMIT_PIDS].value);
-        r = write_file(cg->path, "pids.max", text, err);
+        r = write_file(cg->path, "pids.max", text, w, err);
     }
     if (r >= 0 && (covered & SBOX_CG_CPU) && l[SBOX_LIMIT_CPUS].set) {
         /* Thousandths of a CPU, as microseconds in each 100 ms period. */
         snprintf(text, sizeof text, "%llu 100000",
                  (unsigned long long)l[SBOX_LIMIT_CPUS].value * 100);
-        r = write_file(cg->path, "cpu.max", text, err);
+        r = write_file(cg->path, "cpu.max", text, w, err);
     }
     if (r >= 0) {
         cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -625,10 +635,10 @@ int sbox_limits_setup(const struct sbox_plan *p, struct sbox_cgroup *cg, unsigne
     *covered = 0;
     if (!needs)
         return 0;
-    parent = sbox_cgroup_locate(needs, covered, &alone, why, sizeof why);
+    parent = locate(needs, covered, &alone, why, sizeof why);
     if (parent) {
         struct sbox_error cerr = {0};
-        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, cg, &cerr) < 0) {
+        if (sbox_cgroup_create(parent, alone, getpid(), p, *covered, NULL, cg, &cerr) < 0) {
             snprintf(why, sizeof why, "no cgroup could be made (%.200s)", cerr.msg);
             *covered = 0;
         } else if (cg->no_swap && p->limits[SBOX_LIMIT_MEMORY_SWAP].set) {

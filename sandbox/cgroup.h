@@ -45,11 +45,6 @@ char *sbox_cgroup_find_best(const char *mount, const char *self, unsigned needs,
  * $XDG_RUNTIME_DIR/systemd. */
 bool sbox_cgroup_user_manager(void);
 
-/* sbox_cgroup_find_best for this process, from /proc/self/mountinfo and /proc/self/cgroup (its own
- * cgroup first when it is the second sbox, in its scope). */
-char *sbox_cgroup_locate(unsigned needs, unsigned *covered, bool *alone, char *why,
-                         size_t why_size);
-
 /* Limits that need a cgroup, none to be had, a hierarchy with the controllers, and a systemd
  * user manager running for the caller (its private socket in $XDG_RUNTIME_DIR/systemd): sbox
  * runs itself again, with the same arguments, through `systemd-run --user --scope
@@ -75,14 +70,15 @@ struct sbox_cgroup {
     bool no_swap; /* memory.swap.max is missing: the kernel does not account swap */
 };
 
-/* For the unit test's fake tree: the limit files are created when missing. */
-extern bool sbox_cgroup_fake_tree;
-
 /* Makes parent/sbox-PID-N with the plan's limits of the covered controllers written
- * (memory.max, memory.swap.max, pids.max, cpu.max). With alone, moves the process me into parent/sbox-PID-supervisor and
- * enables the controllers in parent first. On failure nothing is left. */
+ * (memory.max, memory.swap.max, pids.max, cpu.max). With alone, moves the process me into
+ * parent/sbox-PID-supervisor and enables the controllers in parent first. On failure nothing is
+ * left. write_at writes text to a cgroup's file (0 or -errno): NULL for a real cgroup, whose
+ * files the kernel made with it; the unit test's tree of plain directories passes one that
+ * creates them. */
 int sbox_cgroup_create(const char *parent, bool alone, pid_t me, const struct sbox_plan *p,
-                       unsigned covered, struct sbox_cgroup *cg, struct sbox_error *err);
+                       unsigned covered, int (*write_at)(const char *path, const char *text),
+                       struct sbox_cgroup *cg, struct sbox_error *err);
 
 /* Whether the kernel killed a process in it for memory (memory.events oom_kill). */
 bool sbox_cgroup_oom_killed(const struct sbox_cgroup *cg);

@@ -1,51 +1,23 @@
 /* error.c: recording failures as one printable line, handing notes to main.
  * Never prints, never allocates: it must work in a child that is about to _exit. */
 #include "error.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence starting at s, or 0 when it is invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    unsigned int cp;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        n = 2;
-        cp = s[0] & 0x1f;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        n = 3;
-        cp = s[0] & 0x0f;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        n = 4;
-        cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 bool sbox_utf8_valid(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n = utf8_len(p);
+    size_t left = strlen(s);
+    while (left) {
+        size_t n = sbox_text_utf8_len(p, left);
         if (n == 0)
             return false;
         p += n;
+        left -= n;
     }
     return true;
 }
@@ -54,10 +26,11 @@ void sbox_escape(char *dst, size_t size, const char *src)
 {
     size_t o = 0;
     const unsigned char *s = (const unsigned char *)src;
+    size_t left = strlen(src);
     if (size == 0)
         return;
-    while (*s) {
-        size_t n = utf8_len(s);
+    while (left) {
+        size_t n = sbox_text_utf8_len(s, left);
         if (n == 1 && (*s < 0x20 || *s == 0x7f))
             n = 0;
         if (n == 0) {
@@ -66,6 +39,7 @@ void sbox_escape(char *dst, size_t size, const char *src)
             snprintf(dst + o, size - o, "\\x%02x", *s);
             o += 4;
             s++;
+            left--;
             continue;
         }
         if (o + n >= size)
@@ -73,6 +47,7 @@ void sbox_escape(char *dst, size_t size, const char *src)
         memcpy(dst + o, s, n);
         o += n;
         s += n;
+        left -= n;
     }
     dst[o] = '\0';
 }

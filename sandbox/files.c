@@ -108,6 +108,25 @@ int sbox_remove_tree(const char *path)
     return access(path, F_OK) == 0 ? -1 : 0;
 }
 
+pid_t sbox_pid_lock_holder(int fd)
+{
+    char text[32];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    int pid;
+    text[n > 0 ? n : 0] = '\0';
+    pid = atoi(text);
+    return pid > 0 ? pid : 0;
+}
+
+int sbox_pid_lock_mark(int fd)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, text, strlen(text), 0) < 0)
+        return -errno;
+    return 0;
+}
+
 int sbox_fd_path(int fd, char *buf, size_t size)
 {
     char link[64];

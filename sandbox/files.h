@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
  * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
@@ -23,6 +24,13 @@ int sbox_mkdir_parents(const char *path);
  * leaves work/work mode 000) are opened up first, and trees too deep for nftw go to rm(1).
  * 0, or -1 when something is left. */
 int sbox_remove_tree(const char *path);
+
+/* A lock file (a capture's, a kept overlay directory's) is held with flock by the sbox using
+ * what it guards, which writes its pid in it so that another can say who holds it. */
+/* The pid written in the lock file fd, or 0 when it holds none. */
+pid_t sbox_pid_lock_holder(int fd);
+/* Writes this process's pid in the lock file fd, in place of what it held. 0 or -errno. */
+int sbox_pid_lock_mark(int fd);
 
 /* The path the kernel has for an open file (its /proc/self/fd link), in buf. 0, or -1 with
  * errno set (ENAMETOOLONG when it does not fit). */

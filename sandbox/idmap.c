@@ -106,8 +106,9 @@ size_t sbox_idmap_parse_ranges(const char *text, const char *user, uint32_t id,
     return n;
 }
 
-size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
-                              struct sbox_idrange *out, size_t max)
+/* Reads path and parses it as sbox_idmap_parse_ranges does; a missing file is no ranges. */
+static size_t read_ranges(const char *path, const char *user, uint32_t id, struct sbox_idrange *out,
+                          size_t max)
 {
     _cleanup_fclose_ FILE *f = fopen(path, "re");
     _cleanup_free_ char *text = NULL;
@@ -259,8 +260,8 @@ static int finish_helper(struct helper *h, struct sbox_error *err)
 const char *sbox_idmap_load(struct sbox_idranges *r, const char *user, uint32_t uid)
 {
     memset(r, 0, sizeof *r);
-    r->n_uids = sbox_idmap_read_ranges("/etc/subuid", user, uid, r->uids, SBOX_IDMAP_MAX_RANGES);
-    r->n_gids = sbox_idmap_read_ranges("/etc/subgid", user, uid, r->gids, SBOX_IDMAP_MAX_RANGES);
+    r->n_uids = read_ranges("/etc/subuid", user, uid, r->uids, SBOX_IDMAP_MAX_RANGES);
+    r->n_gids = read_ranges("/etc/subgid", user, uid, r->gids, SBOX_IDMAP_MAX_RANGES);
     r->newuidmap = sbox_find_program("newuidmap");
     r->newgidmap = sbox_find_program("newgidmap");
     if (r->n_uids == 0 || r->n_gids == 0)

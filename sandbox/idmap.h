@@ -26,10 +26,6 @@ struct sbox_idrange {
 size_t sbox_idmap_parse_ranges(const char *text, const char *user, uint32_t id,
                                struct sbox_idrange *out, size_t max);
 
-/* Reads path and parses it as above; a missing file is no ranges. */
-size_t sbox_idmap_read_ranges(const char *path, const char *user, uint32_t id,
-                              struct sbox_idrange *out, size_t max);
-
 /* The first id after every range in text (the /etc/subuid format), and at least 100000: where
  * a new user's range can start without overlapping anyone's. */
 uint64_t sbox_idmap_free_start(const char *text);

@@ -3,6 +3,7 @@
  * over a pipe: its stats, then an error message if it failed. */
 #include "import.h"
 #include "cleanup.h"
+#include "files.h"
 #include "idmap.h"
 #include "util.h"
 
@@ -499,12 +500,11 @@ int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, c
     /* A kept overlay in use by a sandbox is left alone. */
     lock = openat(dfd, "lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
-        char pid[32];
-        ssize_t n = pread(lock, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
-        return sbox_error(err, 0, "image rm: `%s` is in use by a sandbox (sbox pid %s)", dir,
-                          pid[0] ? pid : "?");
+        pid_t holder = sbox_pid_lock_holder(lock);
+        char pid[16] = "?";
+        if (holder > 0)
+            snprintf(pid, sizeof pid, "%d", (int)holder);
+        return sbox_error(err, 0, "image rm: `%s` is in use by a sandbox (sbox pid %s)", dir, pid);
     }
     r = run_child(-1, dfd, user, uid, gid, NULL, &rep, err);
     if (r < 0)

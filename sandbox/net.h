@@ -1,5 +1,5 @@
-/* net.h: the sandbox's network. This issue's part: a private namespace with loopback only.
- * Never touches an interface outside the sandbox's own namespace. */
+/* net.h: the loopback interface of the sandbox's own network namespace (net = none; slirp and
+ * pasta are usernet.h's). Never touches an interface outside the sandbox's own namespace. */
 #ifndef SBOX_NET_H
 #define SBOX_NET_H
 

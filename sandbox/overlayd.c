@@ -119,6 +119,45 @@ static int clone_ro(const char *path)
     return t;
 }
 
+/* The daemon's root: a tmpfs too small to hold anything but its mount points. */
+static int root_tmpfs(void)
+{
+    static const char *const opts_tmpfs[][2] = {
+        {"mode", "0755"}, {"size", "64k"}, {"nr_inodes", "64"}};
+    _cleanup_close_ int fs = sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
+    int root;
+    if (fs < 0)
+        die("its root");
+    for (size_t i = 0; i < 3; i++)
+        if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, opts_tmpfs[i][0], opts_tmpfs[i][1], 0) < 0)
+            die("its root");
+    if (sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (root = sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0)
+        die("its root");
+    return root;
+}
+
+/* The names must lead to the directories the sandbox opened (fds[3], fds[4]), with no symlink:
+ * another sandbox writing a kept overlay's directory could swap them, and whatever it swaps in
+ * now can only lead into this root, which holds nothing of the home. */
+static void check_layer_names(const struct omsg *m, const int *fds)
+{
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        struct stat a, b;
+        int fd;
+        snprintf(path, sizeof path, "/store/%s", i == 0 ? m->upper : m->work);
+        fd = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 || fstat(fd, &a) < 0 || fstat(fds[3 + i], &b) < 0 || a.st_dev != b.st_dev ||
+            a.st_ino != b.st_ino) {
+            errno = ESTALE;
+            die("the overlay's directories moved or were replaced while the sandbox started");
+        }
+        close(fd);
+    }
+}
+
 /* Runs in the sandbox's user and mount namespaces (the keeper's), before the sandbox pivots:
  * the system's directories are cloned here, then the daemon leaves for a mount namespace of its
  * own whose root is a small tmpfs holding only them and its proc; its layers it holds only as
@@ -169,20 +208,7 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
     }
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0)
         die("a mount namespace of its own");
-    {
-        static const char *const opts_tmpfs[][2] = {
-            {"mode", "0755"}, {"size", "64k"}, {"nr_inodes", "64"}};
-        _cleanup_close_ int fs = sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
-        if (fs < 0)
-            die("its root");
-        for (size_t i = 0; i < 3; i++)
-            if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, opts_tmpfs[i][0], opts_tmpfs[i][1],
-                             0) < 0)
-                die("its root");
-        if (sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-            (root = sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0)
-            die("its root");
-    }
+    root = root_tmpfs();
     /* Attached over /tmp of its own copy of the namespace, filled, and made the root. */
     if (sys_move_mount(root, "", AT_FDCWD, "/tmp", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
         chdir("/tmp") < 0)
@@ -235,23 +261,7 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
         fcntl(lock_fd, F_SETFD, 0); /* held until the daemon is gone */
     dup2(d->devnull, 0);
     dup2(d->devnull, 1);
-    /* The names must lead to the directories the sandbox opened, with no symlink: another
-     * sandbox writing a kept overlay's directory could swap them, and whatever it swaps in
-     * now can only lead into this root, which holds nothing of the home. */
-    for (int i = 0; i < 2; i++) {
-        char path[300];
-        struct stat a, b;
-        int fd;
-        snprintf(path, sizeof path, "/store/%s", i == 0 ? m->upper : m->work);
-        fd = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
-                         RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-        if (fd < 0 || fstat(fd, &a) < 0 || fstat(fds[3 + i], &b) < 0 || a.st_dev != b.st_dev ||
-            a.st_ino != b.st_ino) {
-            errno = ESTALE;
-            die("the overlay's directories moved or were replaced while the sandbox started");
-        }
-        close(fd);
-    }
+    check_layer_names(m, fds);
     opts = sbox_xasprintf("lowerdir=/lower,upperdir=/store/%s,workdir=/store/%s", up, wk);
     fdarg = sbox_xasprintf("/dev/fd/%d", dev);
     argv[0] = "fuse-overlayfs";

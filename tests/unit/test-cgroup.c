@@ -30,6 +30,18 @@ static void put(const char *rel, const char *text)
     }
 }
 
+/* The fake tree is plain directories: a cgroup's files, which the kernel makes with it, are made
+ * when written. */
+static int fake_write(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ssize_t n = fd < 0 ? -1 : write(fd, text, strlen(text));
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -(e ? e : EIO);
+}
+
 static void dir(const char *rel)
 {
     char path[512];
@@ -160,7 +172,6 @@ int main(int argc, char **argv)
 
     if (!mkdtemp(root))
         return 1;
-    sbox_cgroup_fake_tree = true;
     chmod(root, 0755);
     /* root: the hierarchy; user@1000.service: delegated (the user's, controllers handed down);
      * app.slice: the user's, none handed down; term.scope: where the caller is. */
@@ -251,7 +262,8 @@ int main(int argc, char **argv)
         p.limits[SBOX_LIMIT_MEMORY_SWAP] =
             (struct sbox_limit_value){.set = true, .value = 0, .text = (char *)"0"};
         dir("user.slice/user@1000.service/sbox-999999999-0"); /* a killed sbox's, empty */
-        ok(sbox_cgroup_create(parent, false, 777, &p, all, &cg, &err) == 0, "create %s", err.msg);
+        ok(sbox_cgroup_create(parent, false, 777, &p, all, fake_write, &cg, &err) == 0, "create %s",
+           err.msg);
         {
             char left[600];
             snprintf(left, sizeof left, "%s/user.slice/user@1000.service/sbox-999999999-0", root);
@@ -276,7 +288,7 @@ int main(int argc, char **argv)
         ok(sbox_cgroup_oom_killed(&cg), "oom_kill 1: killed for memory");
         sbox_cgroup_remove(&cg);
         ok(cg.path == NULL && cg.fd < 0, "removed: forgotten (the fake one keeps its files)");
-        ok(sbox_cgroup_create(parent, false, 777, &p, all, &cg, &err) == 0 &&
+        ok(sbox_cgroup_create(parent, false, 777, &p, all, fake_write, &cg, &err) == 0 &&
                strstr(cg.path, "/sbox-777-1") != NULL,
            "a second one gets a name of its own: %s", cg.path ? cg.path : err.msg);
         sbox_cgroup_remove(&cg);
@@ -288,8 +300,8 @@ int main(int argc, char **argv)
         snprintf(parent, sizeof parent, "%s/user.slice/user@1000.service/app.slice/term.scope",
                  root);
         plan_with(&p, NULL, "10", NULL);
-        ok(sbox_cgroup_create(parent, true, 4242, &p, SBOX_CG_PIDS, &cg, &err) == 0, "create, alone: %s",
-           err.msg);
+        ok(sbox_cgroup_create(parent, true, 4242, &p, SBOX_CG_PIDS, fake_write, &cg, &err) == 0,
+           "create, alone: %s", err.msg);
         is_str(get("user.slice/user@1000.service/app.slice/term.scope/sbox-4242-supervisor/"
                    "cgroup.procs"),
                "4242", "alone: sbox moves into a leaf of its own");
@@ -305,8 +317,8 @@ int main(int argc, char **argv)
         char parent[512];
         snprintf(parent, sizeof parent, "%s/nonexistent", root);
         plan_with(&p, "64", NULL, NULL);
-        ok(sbox_cgroup_create(parent, false, 1, &p, SBOX_CG_MEMORY, &cg, &err) < 0 && cg.path == NULL &&
-               strstr(err.msg, "create a cgroup in") != NULL,
+        ok(sbox_cgroup_create(parent, false, 1, &p, SBOX_CG_MEMORY, fake_write, &cg, &err) < 0 &&
+               cg.path == NULL && strstr(err.msg, "create a cgroup in") != NULL,
            "a parent that is gone: an error, nothing made: %s", err.msg);
     }
 

@@ -1,4 +1,4 @@
-/* Unit tests for seccomp.c: policies compile (none to nothing), and once loaded in a forked
+/* Unit tests for seccomp*.c: policies compile (none to nothing), and once loaded in a forked
  * child deny what they say with the errno they say, including by argument (TIOCSTI with the
  * upper bits set, socket families, personality values, namespace flags), while the rest works;
  * profile rules override the base both ways; the description names what holds. */

@@ -1,10 +1,14 @@
-/* Unit tests for util.c: lexical paths and edit distance. */
+/* Unit tests for util.c (lexical paths and edit distance) and files.c's pid lock files. */
 #include "cleanup.h"
+#include "files.h"
 #include "tap.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void norm(const char *in, const char *want)
 {
@@ -60,6 +64,23 @@ int main(void)
         sbox_strv_push(&v, sbox_xstrdup("b"));
         ok(sbox_strv_len(v) == 2 && v[2] == NULL, "string vector grows and stays terminated");
         sbox_strv_free(v);
+    }
+    {
+        /* A lock file: the pid its holder wrote, replaced by the next holder's. */
+        FILE *f = tmpfile();
+        int fd = f ? fileno(f) : -1;
+        ok(fd >= 0 && sbox_pid_lock_holder(fd) == 0, "an empty lock file names no holder");
+        char mine[32];
+        struct stat st;
+        snprintf(mine, sizeof mine, "%d\n", (int)getpid());
+        ok(fd >= 0 && pwrite(fd, "123456789\n", 10, 0) == 10 && sbox_pid_lock_mark(fd) == 0 &&
+               sbox_pid_lock_holder(fd) == getpid() && fstat(fd, &st) == 0 &&
+               st.st_size == (off_t)strlen(mine),
+           "a lock file marked names this process, and only it");
+        ok(fd >= 0 && pwrite(fd, "x\n", 2, 0) == 2 && sbox_pid_lock_holder(fd) == 0,
+           "a lock file holding no number names no holder");
+        if (f)
+            fclose(f);
     }
     return tap_done();
 }
