@@ -125,8 +125,7 @@ static bool domain(const char *dir)
     return !type || strncmp(type, "domain\n", 7) == 0 || strcmp(type, "domain") == 0;
 }
 
-static char *find_self(const char *mount, const char *self, unsigned needs, pid_t me,
-                       bool *alone)
+static char *find_self(const char *mount, const char *self, unsigned needs, pid_t me, bool *alone)
 {
     _cleanup_free_ char *dir = sbox_xasprintf("%s%s", mount, strcmp(self, "/") == 0 ? "" : self);
     if (strcmp(self, "/") != 0 && may_write(dir, NULL) && may_write(dir, "cgroup.procs") &&
@@ -221,8 +220,8 @@ static char *locate(unsigned needs, unsigned *covered, bool *alone, char *why, s
 bool sbox_cgroup_user_manager(void)
 {
     const char *run = getenv("XDG_RUNTIME_DIR");
-    _cleanup_free_ char *sock = run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run)
-                                                     : NULL;
+    _cleanup_free_ char *sock =
+        run && run[0] == '/' ? sbox_xasprintf("%s/systemd/private", run) : NULL;
     struct stat st;
     return sock && lstat(sock, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_uid == getuid();
 }
@@ -524,8 +523,7 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
     if (l[SBOX_LIMIT_PIDS].set && !(covered & SBOX_CG_PIDS))
         snprintf(approx + strlen(approx), sizeof approx - strlen(approx),
                  "%spids %s for the sandbox's user (RLIMIT_NPROC%s)", approx[0] ? " and " : "",
-                 l[SBOX_LIMIT_PIDS].text,
-                 p->host_uid == 0 ? ", which does not bind root" : "");
+                 l[SBOX_LIMIT_PIDS].text, p->host_uid == 0 ? ", which does not bind root" : "");
     if (l[SBOX_LIMIT_CPUS].set && !(covered & SBOX_CG_CPU))
         snprintf(none, sizeof none, "cpus");
     if (l[SBOX_LIMIT_MEMORY_SWAP].set && !(covered & SBOX_CG_MEMORY))
@@ -536,7 +534,9 @@ char *sbox_limits_fallback_note(const struct sbox_plan *p, unsigned covered, con
     return sbox_xasprintf("limits: %s, so %s%s%s%s%s%s (see sbox check)", why,
                           approx[0] ? "approximated: " : "", approx,
                           approx[0] && none[0] ? "; " : "", none,
-                          !none[0] ? "" : strchr(none, ' ') ? " are" : " is",
+                          !none[0]            ? ""
+                          : strchr(none, ' ') ? " are"
+                                              : " is",
                           none[0] ? " not enforced" : "");
 }
 
@@ -550,8 +550,8 @@ static int set_limit(const struct sbox_plan *p, int resource, const char *name, 
     if (getrlimit(resource, &old) == 0 && old.rlim_max != RLIM_INFINITY &&
         rl.rlim_max > old.rlim_max) {
         if (p->limits_strict)
-            return sbox_error(err, 0, "limits-strict: %s %llu is above your hard limit, %llu",
-                              name, (unsigned long long)soft, (unsigned long long)old.rlim_max);
+            return sbox_error(err, 0, "limits-strict: %s %llu is above your hard limit, %llu", name,
+                              (unsigned long long)soft, (unsigned long long)old.rlim_max);
         if (soft > old.rlim_max)
             sbox_note(notes, "limits: %s %llu is above your hard limit: %llu instead", name,
                       (unsigned long long)soft, (unsigned long long)old.rlim_max);
@@ -581,14 +581,14 @@ int sbox_limits_apply(const struct sbox_plan *p, unsigned covered, const struct 
         r = set_limit(p, RLIMIT_CPU, "cpu-time", l[SBOX_LIMIT_CPU_TIME].value,
                       l[SBOX_LIMIT_CPU_TIME].value + 1, notes, err);
     if (r >= 0 && l[SBOX_LIMIT_CORE].set)
-        r = set_limit(p, RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value,
-                      l[SBOX_LIMIT_CORE].value, notes, err);
+        r = set_limit(p, RLIMIT_CORE, "core", l[SBOX_LIMIT_CORE].value, l[SBOX_LIMIT_CORE].value,
+                      notes, err);
     if (r >= 0 && !(covered & SBOX_CG_MEMORY) && l[SBOX_LIMIT_MEMORY].set)
         r = set_limit(p, RLIMIT_DATA, "memory", l[SBOX_LIMIT_MEMORY].value,
                       l[SBOX_LIMIT_MEMORY].value, notes, err);
     if (r >= 0 && !(covered & SBOX_CG_PIDS) && l[SBOX_LIMIT_PIDS].set)
-        r = set_limit(p, RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value,
-                      l[SBOX_LIMIT_PIDS].value, notes, err);
+        r = set_limit(p, RLIMIT_NPROC, "pids", l[SBOX_LIMIT_PIDS].value, l[SBOX_LIMIT_PIDS].value,
+                      notes, err);
     return r;
 }
 

@@ -13,8 +13,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -206,7 +206,8 @@ static void userns_sysctls(struct report *r, int userns)
 {
     _cleanup_free_ char *max = read_line(r, "/proc/sys/user/max_user_namespaces");
     _cleanup_free_ char *clone = read_line(r, "/proc/sys/kernel/unprivileged_userns_clone");
-    _cleanup_free_ char *aa = read_line(r, "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+    _cleanup_free_ char *aa =
+        read_line(r, "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
     if (max)
         add(r, "max_user_namespaces", atol(max) > 0 ? OK : MISSING, true,
             "as root: `sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep "
@@ -225,7 +226,7 @@ static void userns_sysctls(struct report *r, int userns)
             "flags=(unconfined) { userns, }` to /etc/apparmor.d/sbox (with sbox's real path), "
             "then `apparmor_parser -r /etc/apparmor.d/sbox`",
             "kernel.apparmor_restrict_unprivileged_userns = %s%s", aa,
-            !restricted         ? ""
+            !restricted   ? ""
             : userns == 0 ? " (an AppArmor profile lets sbox through)"
                           : " (Ubuntu's restriction, and no AppArmor profile lifts it for sbox)");
     }
@@ -249,8 +250,8 @@ static void cgroups(struct report *r)
         if (text)
             snprintf(have, sizeof have, "%.*s", (int)strcspn(text, "\n"), text);
     }
-    parent = sbox_cgroup_find_best(at, self, all, getpid(), false, &covered, &alone, why,
-                                   sizeof why);
+    parent =
+        sbox_cgroup_find_best(at, self, all, getpid(), false, &covered, &alone, why, sizeof why);
     if (parent && !alone && covered != all) {
         /* Part of the controllers handed down is part of the limits exact. */
         char list[32] = "";
@@ -297,8 +298,8 @@ static void seccomp_and_landlock(struct report *r)
 {
     _cleanup_free_ char *actions = read_line(r, "/proc/sys/kernel/seccomp/actions_avail");
     long abi;
-    bool filters = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && actions &&
-                   strstr(actions, "errno") && strstr(actions, "kill_process");
+    bool filters = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0 && actions && strstr(actions, "errno") &&
+                   strstr(actions, "kill_process");
     add(r, "seccomp", filters ? OK : MISSING, true,
         "a kernel built with CONFIG_SECCOMP_FILTER=y (every distribution kernel is)",
         "seccomp filters (actions: %s)", actions ? actions : "unknown");
@@ -329,21 +330,28 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
         u.release);
 
     userns = in_userns(probe_mount, uid, gid);
-    add(&r, "userns", userns >= 0 ? OK : MISSING, true,
-        "see the user namespace settings below", "unprivileged user namespaces%s",
-        userns >= 0 ? "" : ": creating one is refused");
+    add(&r, "userns", userns >= 0 ? OK : MISSING, true, "see the user namespace settings below",
+        "unprivileged user namespaces%s", userns >= 0 ? "" : ": creating one is refused");
     add(&r, "mount_in_userns", userns == 0 ? OK : MISSING, true,
         "a security module (AppArmor, SELinux) refuses mounts in user namespaces: see below",
         "mount namespaces in a user namespace%s",
-        userns == 0 ? " (tried)" : userns < 0 ? ": untried" : ": mounting is refused");
+        userns == 0  ? " (tried)"
+        : userns < 0 ? ": untried"
+                     : ": mounting is refused");
     userns_sysctls(&r, userns);
 
     rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
-    add(&r, "overlay_native", rc == 0 ? OK : fuse ? DEGRADED : MISSING, false,
+    add(&r, "overlay_native",
+        rc == 0 ? OK
+        : fuse  ? DEGRADED
+                : MISSING,
+        false,
         "the kernel's overlay in a user namespace needs Linux 5.11 or later; install "
         "fuse-overlayfs to stand in",
         "the kernel's overlayfs in a user namespace (tried)%s",
-        rc == 0 ? "" : fuse ? ": refused, fuse-overlayfs stands in" : ": refused");
+        rc == 0 ? ""
+        : fuse  ? ": refused, fuse-overlayfs stands in"
+                : ": refused");
 
     sbox_idmap_load(&ids, user, uid);
     {
@@ -357,8 +365,9 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
         "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
         (unsigned long long)sbox_idmap_count(ids.uids, ids.n_uids),
         (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
-    add(&r, "newuidmap", setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap) ? OK : MISSING,
-        false, "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
+    add(&r, "newuidmap",
+        setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap) ? OK : MISSING, false,
+        "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
         "newuidmap and newgidmap, set-uid or with file capabilities%s",
         ids.newuidmap && ids.newgidmap ? "" : ": not installed");
 
@@ -388,8 +397,8 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
                 can_run ? "true" : "false");
         for (size_t i = 0; i < r.n; i++) {
             static const char *const names[] = {"ok", "degraded", "missing"};
-            fprintf(out, "%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"detail\": ",
-                    i ? "," : "", r.e[i].name, names[r.e[i].status]);
+            fprintf(out, "%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"detail\": ", i ? "," : "",
+                    r.e[i].name, names[r.e[i].status]);
             json_string(out, r.e[i].detail);
             fputs(", \"fix\": ", out);
             if (r.e[i].fix)

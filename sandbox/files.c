@@ -3,14 +3,14 @@
 #include "cleanup.h"
 #include "util.h"
 
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -73,8 +73,7 @@ bool sbox_name_of_gone_pid(const char *name, const char *prefix)
     if (strncmp(name, prefix, n) != 0)
         return false;
     pid = strtol(name + n, &end, 10);
-    return end != name + n && *end == '-' && pid > 0 && kill((pid_t)pid, 0) < 0 &&
-           errno == ESRCH;
+    return end != name + n && *end == '-' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

@@ -257,7 +257,7 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
     for (size_t k = 0; k < n_own; k++) {
         /* A store not made yet is guarded where it will be (main makes it first when a bind
          * could show it; --dry-run shows the plan as it would run). */
-        _cleanup_free_ char *own_real = !own[k] ? NULL
+        _cleanup_free_ char *own_real = !own[k]  ? NULL
                                         : k >= 2 ? sbox_path_resolve_to_be(own[k], resolve)
                                                  : resolve(own[k]);
         const char *kind = what[k < 2 ? k : 2];

@@ -63,9 +63,9 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
     }
 
     v = getenv("XDG_STATE_HOME");
-    h->state_home = v && v[0] == '/' ? sbox_path_normalize(v)
-                                     : sbox_xasprintf("%s/.local/state",
-                                                      strcmp(h->home, "/") ? h->home : "");
+    h->state_home = v && v[0] == '/'
+                        ? sbox_path_normalize(v)
+                        : sbox_xasprintf("%s/.local/state", strcmp(h->home, "/") ? h->home : "");
 
     v = getenv("XDG_CACHE_HOME");
     h->cache_home = v && v[0] == '/'

@@ -12,18 +12,18 @@
 struct sbox_host {
     uid_t uid;
     gid_t gid;
-    char *user;        /* login name, or the uid in decimal */
-    char *home;        /* $HOME, else the passwd entry; normalised, absolute */
-    char *home_real;   /* home with symlinks resolved (the cwd is a physical path), or NULL */
-    char *home_passwd; /* the passwd entry's home, resolved, when HOME says otherwise, or NULL */
-    char *cwd;         /* normalised, NULL when the current directory is gone */
-    char *pwd;         /* $PWD when it names the same directory by another path (a symlink) */
-    char *shell;       /* $SHELL when it is absolute, else /bin/sh */
-    char **environ;    /* the caller's environment (borrowed) */
-    char *tty;         /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
-    char *state_home;  /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
+    char *user;         /* login name, or the uid in decimal */
+    char *home;         /* $HOME, else the passwd entry; normalised, absolute */
+    char *home_real;    /* home with symlinks resolved (the cwd is a physical path), or NULL */
+    char *home_passwd;  /* the passwd entry's home, resolved, when HOME says otherwise, or NULL */
+    char *cwd;          /* normalised, NULL when the current directory is gone */
+    char *pwd;          /* $PWD when it names the same directory by another path (a symlink) */
+    char *shell;        /* $SHELL when it is absolute, else /bin/sh */
+    char **environ;     /* the caller's environment (borrowed) */
+    char *tty;          /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
+    char *state_home;   /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
     uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown: sizes tmpfs */
-    char *cache_home;  /* $XDG_CACHE_HOME when absolute, else HOME/.cache */
+    char *cache_home;   /* $XDG_CACHE_HOME when absolute, else HOME/.cache */
 };
 
 int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err);

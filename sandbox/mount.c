@@ -5,8 +5,8 @@
 #include "cleanup.h"
 #include "overlay.h"
 #include "pin.h"
-#include "usernet.h"
 #include "sys.h"
+#include "usernet.h"
 #include "util.h"
 
 #include <errno.h>
@@ -265,8 +265,8 @@ static int do_bind(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
 /* A device node of the host's /dev (or the caller's terminal), missing ones skipped. */
 static int bind_node(struct ctx *c, const char *src, const char *dst, struct sbox_error *err)
 {
-    const struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = (char *)src,
-                                    .dst = (char *)dst};
+    const struct sbox_mount node = {
+        .kind = SBOX_MOUNT_BIND, .src = (char *)src, .dst = (char *)dst};
     _cleanup_close_ int fd = sys_openat2(c->host, src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
     if (fd < 0)
         return errno == ENOENT ? 0 : sbox_error(err, errno, "source `%s`", src);
@@ -327,8 +327,7 @@ static int do_mirror(struct ctx *c, const struct sbox_mount *m, struct sbox_erro
         return r;
     }
     if (!S_ISLNK(st.st_mode))
-        return bind_tree(c, m, src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY,
-                         err);
+        return bind_tree(c, m, src, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RDONLY, err);
     n = readlinkat(src, "", target, sizeof target - 1);
     if (n < 0)
         return sbox_error(err, errno, "read the symlink `%s`", m->src);
@@ -495,9 +494,10 @@ static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sb
     if (p->overlay == SBOX_OVERLAY_DIR) {
         /* The directory the parent locked, not whatever its path leads to now: the lock file
          * in it must be the one the parent holds. */
-        _cleanup_close_ int lock = c->store_src < 0 ? -1
-                                   : sys_openat2(c->store_src, "lock", O_PATH | O_CLOEXEC,
-                                                 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        _cleanup_close_ int lock = c->store_src < 0
+                                       ? -1
+                                       : sys_openat2(c->store_src, "lock", O_PATH | O_CLOEXEC,
+                                                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
         struct stat a, b;
         if (lock < 0 || c->lock_fd < 0 || fstat(lock, &a) < 0 || fstat(c->lock_fd, &b) < 0 ||
             a.st_dev != b.st_dev || a.st_ino != b.st_ino)
@@ -527,10 +527,10 @@ static int stage_image(struct ctx *c, const struct sbox_plan *p, struct sbox_err
                                           .work = STAGE "/store/work",
                                           .what = p->rootfs};
     _cleanup_close_ int mnt = -1;
-    int r = c->image_src == -ESTALE
-                ? sbox_error(err, 0, "`%s` moved or was replaced while the sandbox started",
-                             p->rootfs)
-                : stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
+    int r =
+        c->image_src == -ESTALE
+            ? sbox_error(err, 0, "`%s` moved or was replaced while the sandbox started", p->rootfs)
+            : stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
     if (r < 0)
         return sbox_error_prefix(err, "image root");
     r = stage_store(c, p, err);
@@ -750,9 +750,10 @@ static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *re
     _cleanup_free_ char *hostname = sbox_xasprintf("%s\n", p->hostname);
     _cleanup_free_ char *nat = NULL;
     if (sbox_net_usermode(p->net))
-        resolv = nat = sbox_xasprintf(
-            "nameserver %s\n",
-            p->dns ? p->dns : p->net == SBOX_NET_SLIRP ? SBOX_SLIRP_DNS : SBOX_PASTA_DNS);
+        resolv = nat =
+            sbox_xasprintf("nameserver %s\n", p->dns                     ? p->dns
+                                              : p->net == SBOX_NET_SLIRP ? SBOX_SLIRP_DNS
+                                                                         : SBOX_PASTA_DNS);
     else if (!resolv)
         resolv = p->net == SBOX_NET_HOST
                      ? "# net = host, but the host's /etc/resolv.conf was unreadable\n"
@@ -951,9 +952,14 @@ static int enter_root(const struct ctx *c, struct sbox_error *err)
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
                      size_t size, struct sbox_error *err)
 {
-    struct ctx c = {
-        .plan = p, .host = -1, .root = -1, .empty = -1, .image_src = -1, .store_src = -1, .lock_fd = -1,
-        .capture_src = -1};
+    struct ctx c = {.plan = p,
+                    .host = -1,
+                    .root = -1,
+                    .empty = -1,
+                    .image_src = -1,
+                    .store_src = -1,
+                    .lock_fd = -1,
+                    .capture_src = -1};
     int r;
 
     note[0] = '\0';

@@ -3,8 +3,8 @@
  * (started outside the sandbox's pid namespace by overlayd.c) is handed the open /dev/fuse as
  * /dev/fd/N: it never mounts anything and never needs a path to the sandbox. */
 #include "overlay.h"
-#include "overlayd.h"
 #include "cleanup.h"
+#include "overlayd.h"
 #include "sys.h"
 #include "util.h"
 
@@ -167,8 +167,8 @@ static int open_layers(const struct sbox_overlay_layers *l, struct layer_fds *f,
         f->fd[i] = sys_openat2(AT_FDCWD, paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
                                RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if (f->fd[i] < 0)
-            return sbox_error(err, errno == ELOOP ? 0 : errno, "overlay layer of `%s`%s",
-                              l->what, errno == ELOOP ? ": a symlink was put in its way" : "");
+            return sbox_error(err, errno == ELOOP ? 0 : errno, "overlay layer of `%s`%s", l->what,
+                              errno == ELOOP ? ": a symlink was put in its way" : "");
         snprintf(f->path[i], sizeof f->path[i], "/proc/self/fd/%d", f->fd[i]);
     }
     f->l = (struct sbox_overlay_layers){

@@ -45,8 +45,7 @@ static const int daemon_caps[] = {CAP_CHOWN,  CAP_DAC_OVERRIDE, CAP_DAC_READ_SEA
                                   CAP_FOWNER, CAP_FSETID,       CAP_MKNOD};
 
 /* The system's directories the daemon's dynamic loader and libraries come from, read-only. */
-static const char *const system_dirs[] = {"usr",   "lib",  "lib32", "lib64",
-                                          "libx32", "bin", "sbin"};
+static const char *const system_dirs[] = {"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin"};
 
 int sbox_overlayd_prepare(struct sbox_overlayd *d, const char *program, struct sbox_error *err)
 {
@@ -109,8 +108,8 @@ static void limit_caps(void)
 
 static int clone_ro(const char *path)
 {
-    struct sbox_mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-                                             MOUNT_ATTR_NODEV};
+    struct sbox_mount_attr ro = {.attr_set =
+                                     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
     int t = sys_open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (t >= 0 && sys_mount_setattr(t, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro) < 0) {
         close(t);
@@ -184,10 +183,10 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
     /* fuse-overlayfs wants layer paths it can resolve in its root: the lower layer and the
      * directory holding upper and work (a copy-up is renamed from one to the other, which
      * works only within one mount), cloned from the descriptors the sandbox sent. */
-    lower_t = sys_open_tree(fds[1], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                            AT_EMPTY_PATH);
-    store_t = sys_open_tree(fds[2], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
-                                            AT_EMPTY_PATH);
+    lower_t = sys_open_tree(fds[1], "",
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+    store_t = sys_open_tree(fds[2], "",
+                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
     if (lower_t < 0 || store_t < 0)
         die("copy the layers");
     for (size_t i = 0; i < n_sys; i++) {
@@ -288,8 +287,8 @@ static ssize_t recv_fds(int chan, struct omsg *m, int *fds, size_t n_fds)
 {
     char cbuf[CMSG_SPACE(5 * sizeof(int))];
     struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
-    struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof cbuf};
+    struct msghdr h = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
     ssize_t r;
     for (size_t i = 0; i < n_fds; i++)
         fds[i] = -1;
@@ -381,8 +380,7 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
         reply(chan, FAILED, 0, "could not run fuse-overlayfs");
     else {
         char text[512];
-        snprintf(text, sizeof text, "fuse-overlayfs failed to start%s%s", out[0] ? ": " : "",
-                 out);
+        snprintf(text, sizeof text, "fuse-overlayfs failed to start%s%s", out[0] ? ": " : "", out);
         reply(chan, FAILED, out[0] ? 0 : m.err, text);
     }
 out:
@@ -481,8 +479,7 @@ static _Noreturn void keeper_main(struct sbox_overlayd *d, pid_t parent, int use
     }
 }
 
-int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd,
-                        struct sbox_error *err)
+int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd, struct sbox_error *err)
 {
     char path[64];
     _cleanup_close_ int userns = -1, mntns = -1;
@@ -504,16 +501,16 @@ int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd,
 
 /* --- the sandbox's side --- */
 
-int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work,
-                        const int layers[3], struct sbox_error *err)
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int layers[3],
+                        struct sbox_error *err)
 {
     _cleanup_free_ char *store = sbox_xstrdup(upper);
     _cleanup_close_ int store_fd = -1;
     struct omsg m = {.type = SPAWN};
     char cbuf[CMSG_SPACE(5 * sizeof(int))] = {0};
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-    struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                       .msg_controllen = sizeof cbuf};
+    struct msghdr h = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
     struct cmsghdr *c = CMSG_FIRSTHDR(&h);
     size_t n = 0;
     int fds[5];

@@ -14,10 +14,10 @@
 #include "seccomp.h"
 
 struct sbox_overlayd {
-    pid_t pid;      /* the keeper, or -1 */
-    int chan[2];    /* SOCK_SEQPACKET: [0] the keeper's end, [1] the sandbox's; -1 when closed */
-    int program;    /* fuse-overlayfs, opened to be run (fexecve), or -1 */
-    int devnull;    /* the daemons' standard input and output */
+    pid_t pid;   /* the keeper, or -1 */
+    int chan[2]; /* SOCK_SEQPACKET: [0] the keeper's end, [1] the sandbox's; -1 when closed */
+    int program; /* fuse-overlayfs, opened to be run (fexecve), or -1 */
+    int devnull; /* the daemons' standard input and output */
     struct sbox_seccomp filter; /* the default policy, for the daemons */
 };
 
@@ -38,8 +38,8 @@ void sbox_overlayd_stop(struct sbox_overlayd *d);
  * followed), where upper and work are those staging paths, in one directory tree. The daemon is
  * started when this returns 0; the caller then waits for its first answer and reports with
  * sbox_overlayd_settle(). */
-int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work,
-                        const int layers[3], struct sbox_error *err);
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int layers[3],
+                        struct sbox_error *err);
 
 /* answered: the first request was answered. When it was not, the keeper's account of why (the
  * daemon's own message, or its silence) becomes the error, and -1 is returned. */

@@ -16,8 +16,7 @@
 
 /* The nearest other writable bind whose source holds src: an earlier run's payload could have
  * planted symlinks below it, so none is followed there. */
-static const struct sbox_mount *writable_base(const struct sbox_plan *p,
-                                              const struct sbox_mount *m)
+static const struct sbox_mount *writable_base(const struct sbox_plan *p, const struct sbox_mount *m)
 {
     const struct sbox_mount *rw = NULL;
     for (size_t i = 0; i < p->n_mounts; i++) {
@@ -100,9 +99,8 @@ static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, i
     /* The image is hidden from the sandbox's writable binds by the plan itself: only the
      * host's places count for it. */
     mounts = strcmp(m->key, "rootfs") != 0;
-    why = strcmp(real, m->src) != 0
-              ? sbox_plan_exposes(p, real, mounts, because, sizeof because)
-              : NULL;
+    why = strcmp(real, m->src) != 0 ? sbox_plan_exposes(p, real, mounts, because, sizeof because)
+                                    : NULL;
     if (why && !sbox_plan_exposes(p, m->src, mounts, spelt_because, sizeof spelt_because))
         return sbox_error(err, 0,
                           "source `%s` leads to `%s`, %s, which the sandbox must not see (name "

@@ -133,8 +133,8 @@ static bool under_alias(const struct sbox_plan *p, const char *path, const char 
 static const char *hidden(const struct sbox_plan *p, const char *path, bool mounts, char *buf,
                           size_t size);
 
-const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts,
-                              char *buf, size_t size)
+const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts, char *buf,
+                              size_t size)
 {
     static const char *const kernel[] = {"/proc", "/sys", "/dev"};
     char runtime[64];
@@ -157,8 +157,7 @@ const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool 
     return NULL;
 }
 
-const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
-                             size_t size)
+const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf, size_t size)
 {
     return hidden(p, path, true, buf, size);
 }
@@ -171,8 +170,8 @@ static const char *hidden(const struct sbox_plan *p, const char *path, bool moun
     for (size_t i = 0; i < 3; i++) {
         const char *rel = dot_dir_of(homes[i], path);
         if (rel) {
-            snprintf(buf, size, "a hidden directory of your home (~/%.*s)",
-                     (int)strcspn(rel, "/"), rel);
+            snprintf(buf, size, "a hidden directory of your home (~/%.*s)", (int)strcspn(rel, "/"),
+                     rel);
             return buf;
         }
     }
@@ -201,10 +200,17 @@ static const char *hidden(const struct sbox_plan *p, const char *path, bool moun
  * workflows; hook directories named by core.hooksPath). A pattern without a leading / matches
  * at any depth. changes.c also denies whatever lies in a git directory of any name. */
 static const char *const capture_deny_default[] = {
-    ".git/hooks/**",         ".git/config",          ".git",
-    ".git/**",               ".envrc",               ".vscode/tasks.json",
-    ".vscode/settings.json", ".vscode/launch.json",  ".github/workflows/**",
-    ".husky/**",             ".githooks/**",
+    ".git/hooks/**",
+    ".git/config",
+    ".git",
+    ".git/**",
+    ".envrc",
+    ".vscode/tasks.json",
+    ".vscode/settings.json",
+    ".vscode/launch.json",
+    ".github/workflows/**",
+    ".husky/**",
+    ".githooks/**",
 };
 
 void sbox_plan_add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
@@ -414,8 +420,8 @@ static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
         return sbox_error(err, 0,
                           "%s: the current directory `%s` is %s, which the sandbox must not "
                           "see%s; cd elsewhere, use --cwd none, or --bind it by name",
-                          p->cwd_origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, p->cwd,
-                          why, via);
+                          p->cwd_origin.kind == SBOX_ORIGIN_BUILTIN ? "cwd" : where, p->cwd, why,
+                          via);
     }
     if (via[0])
         sbox_strv_push(&p->notes, sbox_xasprintf("the current directory is %s%s", p->cwd, via));
@@ -648,9 +654,8 @@ static void note_network(struct sbox_plan *p)
                                           "sent to another port inside; if it stays silent, "
                                           "listen on %u inside and publish %u:%u/udp, or use "
                                           "net = slirp",
-                                          p->publish[i].spec.host_ip,
-                                          p->publish[i].spec.host_port, p->publish[i].spec.port,
-                                          p->publish[i].spec.host_port,
+                                          p->publish[i].spec.host_ip, p->publish[i].spec.host_port,
+                                          p->publish[i].spec.port, p->publish[i].spec.host_port,
                                           p->publish[i].spec.host_port,
                                           p->publish[i].spec.host_port));
             break;

@@ -48,9 +48,9 @@ enum sbox_mount_kind {
     SBOX_MOUNT_RO_BIND,
     SBOX_MOUNT_TMPFS,
     SBOX_MOUNT_HIDE,
-    SBOX_MOUNT_PROC,   /* a fresh proc */
-    SBOX_MOUNT_DEV,    /* the minimal /dev */
-    SBOX_MOUNT_MIRROR, /* the host's path as it is: a symlink stays one, else read-only */
+    SBOX_MOUNT_PROC,    /* a fresh proc */
+    SBOX_MOUNT_DEV,     /* the minimal /dev */
+    SBOX_MOUNT_MIRROR,  /* the host's path as it is: a symlink stays one, else read-only */
     SBOX_MOUNT_CAPTURE, /* the host's directory under an overlay whose upper is kept apart */
 };
 
@@ -113,9 +113,9 @@ enum sbox_limit {
     SBOX_LIMIT_CPUS, /* in thousandths of a CPU */
     SBOX_LIMIT_PIDS,
     SBOX_LIMIT_NOFILE,
-    SBOX_LIMIT_FSIZE,   /* bytes */
+    SBOX_LIMIT_FSIZE,    /* bytes */
     SBOX_LIMIT_CPU_TIME, /* seconds */
-    SBOX_LIMIT_CORE,    /* bytes; 0 by default */
+    SBOX_LIMIT_CORE,     /* bytes; 0 by default */
     SBOX_N_LIMITS
 };
 
@@ -216,10 +216,10 @@ struct sbox_plan {
     char *cwd; /* the caller's directory, NULL when gone */
     char *pwd; /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
     char *shell;
-    char *tty;    /* the caller's terminal, shown as /dev/console */
+    char *tty;          /* the caller's terminal, shown as /dev/console */
     uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown */
-    char **notes; /* one-line remarks main prints before running */
-    bool verbose; /* main's -v: launch reports the choices it makes (driver, id map) */
+    char **notes;       /* one-line remarks main prints before running */
+    bool verbose;       /* main's -v: launch reports the choices it makes (driver, id map) */
 };
 
 /* An empty plan (no mounts, hostname sbox, the caller's ids) with host facts copied in. The
@@ -301,14 +301,13 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f);
  * directory of the home (a name starting with `.`: ~/.ssh, ~/.config, ...), the runtime
  * directory, a hide, or a tmpfs the profile lays there (not the home, /tmp or /var/tmp, where
  * projects live). The text goes into messages ("a hidden directory of your home"). */
-const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf,
-                             size_t size);
+const char *sbox_plan_hidden(const struct sbox_plan *p, const char *path, char *buf, size_t size);
 
 /* sbox_plan_hidden (with the plan's hides and tmpfs when mounts is true), or a directory
  * holding the home or the runtime directory (`/` among them), or /proc, /sys or /dev: what a
  * bind source or image root reached through a symlink must never turn out to be. */
-const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts,
-                              char *buf, size_t size);
+const char *sbox_plan_exposes(const struct sbox_plan *p, const char *path, bool mounts, char *buf,
+                              size_t size);
 
 /* Whether the plan captures any directory. */
 bool sbox_plan_captures(const struct sbox_plan *p);

@@ -46,8 +46,7 @@ int sbox_profile_load_text(struct sbox_profiles *ps, struct sbox_plan *p, const 
 /* Reads the policy file seccomp = names, if any: a [seccomp] section whose base (default,
  * strict, none) and rules come before the profiles' own. Errors name FILE:LINE, or the setting
  * for a file that cannot be read. */
-int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p,
-                             struct sbox_error *err);
+int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p, struct sbox_error *err);
 
 /* Prints each profile on the search path (the first of a name wins) with its description. */
 void sbox_profile_list(struct sbox_profiles *ps, FILE *out);

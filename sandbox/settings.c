@@ -285,9 +285,8 @@ static int apply_capture(struct sbox_plan *p, const struct sbox_setting *s, cons
     return 0;
 }
 
-static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s,
-                              const char *value, const struct sbox_origin *o,
-                              struct sbox_error *err)
+static int apply_capture_deny(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
 {
     const char *c = value[0] == '/' ? value + 1 : value;
     (void)s;
@@ -413,9 +412,8 @@ static int apply_limit(struct sbox_plan *p, const struct sbox_setting *s, const 
     return 0;
 }
 
-static int apply_limits_strict(struct sbox_plan *p, const struct sbox_setting *s,
-                               const char *value, const struct sbox_origin *o,
-                               struct sbox_error *err)
+static int apply_limits_strict(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                               const struct sbox_origin *o, struct sbox_error *err)
 {
     /* A flag: `--limits-strict` comes as "true", the key as yes or no. */
     int r = sbox_value_bool(value, &p->limits_strict, err);

@@ -492,8 +492,8 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
     _cleanup_free_ char *logpath = NULL;
     int r = 0;
 
-    *u = (struct sbox_usernet){.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1,
-                               .pasta = pasta};
+    *u = (struct sbox_usernet){
+        .exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1, .pasta = pasta};
     if (!program)
         return sbox_origin_errorf(err, &p->net_origin, "net",
                                   "net = %s needs %s, which is not installed (package %s)", net,
