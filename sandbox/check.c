@@ -310,6 +310,52 @@ static void seccomp_and_landlock(struct report *r)
         abi > 0 ? abi : (long)errno);
 }
 
+static void print_json(FILE *out, const struct report *r, const char *user, uid_t uid, bool can_run)
+{
+    fputs("{\"user\": ", out);
+    json_string(out, user);
+    fprintf(out, ", \"uid\": %u, \"can_run\": %s, \"checks\": [", (unsigned)uid,
+            can_run ? "true" : "false");
+    for (size_t i = 0; i < r->n; i++) {
+        static const char *const names[] = {"ok", "degraded", "missing"};
+        fprintf(out, "%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"detail\": ", i ? "," : "",
+                r->e[i].name, names[r->e[i].status]);
+        json_string(out, r->e[i].detail);
+        fputs(", \"fix\": ", out);
+        if (r->e[i].fix)
+            json_string(out, r->e[i].fix);
+        else
+            fputs("null", out);
+        fputc('}', out);
+    }
+    fputs("\n]}\n", out);
+}
+
+static void print_text(FILE *out, const struct report *r, const char *user, uid_t uid, bool can_run)
+{
+    int missing = 0, degraded = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        missing += r->e[i].status == MISSING;
+        degraded += r->e[i].status == DEGRADED;
+    }
+    fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user, (unsigned)uid);
+    for (size_t i = 0; i < r->n; i++) {
+        static const char *const names[] = {"ok", "degraded", "missing"};
+        fprintf(out, "  %-8s %s\n", names[r->e[i].status], r->e[i].detail);
+        if (r->e[i].fix)
+            fprintf(out, "  %-8s fix: %s\n", "", r->e[i].fix);
+    }
+    if (!can_run)
+        fprintf(out, "sandboxes cannot run here: fix what is missing above.\n");
+    else if (missing || degraded)
+        fprintf(out,
+                "sandboxes run here (the default profile works); %d missing, %d degraded: "
+                "see above for how to fix each.\n",
+                missing, degraded);
+    else
+        fprintf(out, "everything sbox can use is here.\n");
+}
+
 int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
 {
     struct report r = {.root = getenv("SBOX_CHECK_ROOT") ? getenv("SBOX_CHECK_ROOT") : ""};
@@ -320,7 +366,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
     _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
     _cleanup_free_ char *pasta = sbox_find_program("pasta");
     char fix[512];
-    int userns, rc, missing = 0, degraded = 0;
+    int userns, rc;
     bool can_run = true;
 
     if (uname(&u) == 0)
@@ -384,49 +430,12 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
     cgroups(&r);
     seccomp_and_landlock(&r);
 
-    for (size_t i = 0; i < r.n; i++) {
-        missing += r.e[i].status == MISSING;
-        degraded += r.e[i].status == DEGRADED;
-        if (r.e[i].fatal)
-            can_run = false;
-    }
-    if (json) {
-        fputs("{\"user\": ", out);
-        json_string(out, user);
-        fprintf(out, ", \"uid\": %u, \"can_run\": %s, \"checks\": [", (unsigned)uid,
-                can_run ? "true" : "false");
-        for (size_t i = 0; i < r.n; i++) {
-            static const char *const names[] = {"ok", "degraded", "missing"};
-            fprintf(out, "%s\n  {\"name\": \"%s\", \"status\": \"%s\", \"detail\": ", i ? "," : "",
-                    r.e[i].name, names[r.e[i].status]);
-            json_string(out, r.e[i].detail);
-            fputs(", \"fix\": ", out);
-            if (r.e[i].fix)
-                json_string(out, r.e[i].fix);
-            else
-                fputs("null", out);
-            fputc('}', out);
-        }
-        fputs("\n]}\n", out);
-    } else {
-        fprintf(out, "sbox check: what this host offers sbox (user %s, uid %u)\n", user,
-                (unsigned)uid);
-        for (size_t i = 0; i < r.n; i++) {
-            static const char *const names[] = {"ok", "degraded", "missing"};
-            fprintf(out, "  %-8s %s\n", names[r.e[i].status], r.e[i].detail);
-            if (r.e[i].fix)
-                fprintf(out, "  %-8s fix: %s\n", "", r.e[i].fix);
-        }
-        if (!can_run)
-            fprintf(out, "sandboxes cannot run here: fix what is missing above.\n");
-        else if (missing || degraded)
-            fprintf(out,
-                    "sandboxes run here (the default profile works); %d missing, %d degraded: "
-                    "see above for how to fix each.\n",
-                    missing, degraded);
-        else
-            fprintf(out, "everything sbox can use is here.\n");
-    }
+    for (size_t i = 0; i < r.n; i++)
+        can_run = can_run && !r.e[i].fatal;
+    if (json)
+        print_json(out, &r, user, uid, can_run);
+    else
+        print_text(out, &r, user, uid, can_run);
     for (size_t i = 0; i < r.n; i++) {
         free(r.e[i].detail);
         free(r.e[i].fix);

@@ -1,6 +1,7 @@
 /* files.c: see files.h. */
 #include "files.h"
 #include "cleanup.h"
+#include "sys.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -35,6 +36,30 @@ int sbox_mkdir_parents(const char *path)
             if (!c)
                 break;
         }
+    }
+    return 0;
+}
+
+int sbox_mkdirs_beneath(int base, const char *rel)
+{
+    _cleanup_free_ char *copy = sbox_xstrdup(rel);
+    _cleanup_close_ int cur = fcntl(base, F_DUPFD_CLOEXEC, 3);
+    char *save = NULL;
+    if (cur < 0)
+        return -errno;
+    for (char *name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
+        int fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        if (fd < 0 && errno == ENOENT) {
+            if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
+                return -errno;
+            fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+        }
+        if (fd < 0)
+            return -errno;
+        sbox_closep(&cur);
+        cur = fd;
     }
     return 0;
 }

@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Creates rel (and its parents, mode 0755) below the directory base, following no symlink:
+ * for directories of the user's that an earlier payload may have written into (a kept
+ * overlay's store). 0 or -errno. */
+int sbox_mkdirs_beneath(int base, const char *rel);
+
 /* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
  * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
 char *sbox_read_text(const char *path);

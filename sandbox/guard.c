@@ -108,21 +108,9 @@ static int check_sources(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-/* path resolved, or, when it does not exist yet, its parent resolved and its name added. */
-static bool resolve_new(const char *path, char out[PATH_MAX])
+static char *resolve_alloc(const char *path)
 {
-    _cleanup_free_ char *parent = NULL;
-    const char *name;
-    char real[PATH_MAX];
-    if (realpath(path, out))
-        return true;
-    if (errno != ENOENT || !strrchr(path, '/'))
-        return false;
-    name = strrchr(path, '/') + 1;
-    parent = sbox_xstrndup(path, (size_t)(name - path));
-    if (!realpath(parent[0] ? parent : "/", real))
-        return false;
-    return snprintf(out, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "", name) < PATH_MAX;
+    return realpath(path, NULL);
 }
 
 /* The image must be a directory, with a shell when no command is given: checked before anything
@@ -130,11 +118,12 @@ static bool resolve_new(const char *path, char out[PATH_MAX])
 static int check_image(const struct sbox_plan *p, struct sbox_error *err)
 {
     _cleanup_close_ int dir = -1, sh = -1;
-    char image[PATH_MAX], store[PATH_MAX];
+    _cleanup_free_ char *store = NULL;
+    char image[PATH_MAX];
     if (!p->rootfs)
         return 0;
     if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
-        resolve_new(p->overlay_dir, store) &&
+        (store = sbox_path_resolve_to_be(p->overlay_dir, resolve_alloc)) &&
         (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
         sbox_error(err, 0,
                    "overlay directory `%s` and image root `%s` overlap: keep the changes "

@@ -3,6 +3,7 @@
  * never leaves a writable path the plan did not ask for. */
 #include "mount.h"
 #include "cleanup.h"
+#include "files.h"
 #include "overlay.h"
 #include "pin.h"
 #include "sys.h"
@@ -428,32 +429,6 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     return 0;
 }
 
-/* Creates rel (and its parents) below base, following no symlink: the persistent store is the
- * user's directory, and an earlier payload may have written into it. */
-static int mkdirs_beneath(int base, const char *rel, struct sbox_error *err)
-{
-    _cleanup_free_ char *copy = sbox_xstrdup(rel);
-    _cleanup_close_ int cur = fcntl(base, F_DUPFD_CLOEXEC, 3);
-    char *save = NULL;
-    if (cur < 0)
-        return sbox_error(err, errno, "open the overlay store");
-    for (char *name = strtok_r(copy, "/", &save); name; name = strtok_r(NULL, "/", &save)) {
-        int fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
-                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        if (fd < 0 && errno == ENOENT) {
-            if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
-                return sbox_error(err, errno, "create `%s` in the overlay store", rel);
-            fd = sys_openat2(cur, name, O_PATH | O_DIRECTORY | O_CLOEXEC,
-                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-        }
-        if (fd < 0)
-            return sbox_error(err, errno, "`%s` in the overlay store", rel);
-        sbox_closep(&cur);
-        cur = fd;
-    }
-    return 0;
-}
-
 /* A directory opened as the caller would name it; -errno on failure. */
 static int open_dir(const char *path)
 {
@@ -591,10 +566,9 @@ static int stage_mirrors(struct ctx *c, const struct sbox_plan *p, struct sbox_e
         r = stage_bind(c->layers[i], m->src, lower, true, err);
         sbox_closep(&c->layers[i]);
         c->layers[i] = -1;
-        if (r == 0)
-            r = mkdirs_beneath(upper, m->dst + 1, err);
-        if (r == 0)
-            r = mkdirs_beneath(work, m->dst + 1, err);
+        if (r == 0 && ((r = sbox_mkdirs_beneath(upper, m->dst + 1)) < 0 ||
+                       (r = sbox_mkdirs_beneath(work, m->dst + 1)) < 0))
+            r = sbox_error(err, -r, "create `%s` in the overlay store", m->dst + 1);
         up = sbox_xasprintf(STAGE "/store/upper%s", m->dst);
         wk = sbox_xasprintf(STAGE "/store/work%s", m->dst);
         {
