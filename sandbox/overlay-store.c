@@ -42,7 +42,7 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     struct statfs sfs;
     struct stat st;
     const char *why;
-    char pid[32], old[PATH_MAX + 16];
+    char old[PATH_MAX + 16];
     ssize_t n;
 
     *created = mkdir(dir, 0700) == 0;
@@ -62,18 +62,17 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     if (lock < 0)
         return sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
     if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
-        n = errno == EWOULDBLOCK ? pread(lock, pid, sizeof pid - 1, 0) : -1;
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
-        if (n > 0)
+        pid_t holder = errno == EWOULDBLOCK ? sbox_pid_lock_holder(lock) : 0;
+        if (holder > 0)
             return sbox_error(err, 0,
-                              "overlay directory `%s` is in use by another sandbox (sbox pid %s)",
-                              dir, pid);
+                              "overlay directory `%s` is in use by another sandbox (sbox pid %d)",
+                              dir, (int)holder);
+        if (errno == EWOULDBLOCK)
+            return sbox_error(err, 0, "overlay directory `%s` is in use by another sandbox", dir);
         return sbox_error(err, errno, "overlay directory `%s`: lock", dir);
     }
-    snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-    if (ftruncate(lock, 0) < 0 || pwrite(lock, pid, strlen(pid), 0) < 0)
-        return sbox_error(err, errno, "overlay directory `%s`: lock file", dir);
+    if ((n = sbox_pid_lock_mark(lock)) < 0)
+        return sbox_error(err, (int)-n, "overlay directory `%s`: lock file", dir);
     if (!*created && faccessat(dfd, "kind", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
         /* An existing directory without sbox's mark: empty but for the lock just made, or
          * someone else's files that must not become an upper layer. */
