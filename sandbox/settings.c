@@ -803,7 +803,7 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST",
      apply_special, .reset = reset_mounts, .mount = {SBOX_MOUNT_DEV, false}},
     {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
-     "show the current directory: bind, ro-bind or none", apply_cwd},
+     "show the current directory: bind, ro-bind or none (never a hidden one: sbox(1))", apply_cwd},
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
     {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
      "an image root instead of the host's system", apply_rootfs},
