@@ -7,6 +7,7 @@
 #include "capture.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "coverage.h"
 #include "files.h"
 #include "guard.h"
 #include "idmap.h"
@@ -121,6 +122,7 @@ static _Noreturn void child_fail(int chan, enum msg_type type, int status,
                                  const struct sbox_error *err)
 {
     (void)msg_send(chan, type, status, err);
+    sbox_coverage_dump();
     _exit(status);
 }
 
@@ -198,8 +200,10 @@ static _Noreturn void payload_exec(const struct launch *l, int chan)
     /* Last before exec: nothing after it may need a system call the filter could deny. */
     if (sbox_seccomp_load(&l->filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    sbox_coverage_dump();
+    /* The payload's PATH is searched (execvpe reads environ): set first. */
     environ = l->envp;
-    execvp(p->argv[0], p->argv);
+    execvpe(p->argv[0], p->argv, l->envp);
     e = errno;
     if (e == ENOENT) {
         sbox_error(&err, 0, "%s: command not found", p->argv[0]);
@@ -233,8 +237,9 @@ static _Noreturn void child_main(const struct launch *l, int chan)
      * directories and the capture store stay until the mounts are made. */
     {
         size_t n = 0;
-        int *keep = sbox_xmalloc((2 * p->n_mounts + 6) * sizeof *keep);
+        int *keep = sbox_xmalloc((2 * p->n_mounts + 7) * sizeof *keep);
         keep[n++] = chan;
+        keep[n++] = sbox_coverage_fd();
         keep[n++] = env->lock_fd;
         keep[n++] = env->capture_lock_fd;
         keep[n++] = env->capture_store_fd;
@@ -304,7 +309,11 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     if (payload == 0)
         payload_exec(l, chan);
     (void)msg_send(chan, MSG_READY, 0, NULL);
-    _exit(sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan));
+    {
+        int status = sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan);
+        sbox_coverage_dump();
+        _exit(status);
+    }
 }
 
 /* Kills the sandbox's pid 1 (the kernel then kills everything in its pid namespace) and reaps

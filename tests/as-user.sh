@@ -65,8 +65,18 @@ chmod -R a+rX "$stage"
 
 home=$(getent passwd "$user" | cut -d: -f6)
 cd "$stage"
+# Coverage builds (scripts/coverage): the counts go to a directory of the user's own, named by
+# a descriptor the sandbox keeps (sandbox/coverage.h).
+cov_env=""
+if [ -n "${SBOX_COVERAGE_DIR:-}" ]; then
+    mkdir -p "$SBOX_COVERAGE_DIR/$user"
+    chown "$user" "$SBOX_COVERAGE_DIR/$user"
+    exec 9<"$SBOX_COVERAGE_DIR/$user"
+    cov_env="GCOV_PREFIX=/proc/self/fd/9 GCOV_PREFIX_STRIP=0"
+fi
 set +e
-runuser -u "$user" -- env -i \
+# shellcheck disable=SC2086
+runuser -u "$user" -- env -i $cov_env \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME="$home" USER="$user" LOGNAME="$user" SHELL=/bin/sh LANG=C.UTF-8 \
     SBOX="$stage/sbox" SBOX_TESTS="$stage" SBOX_MUST_WORK="${SBOX_MUST_WORK:-}" \
