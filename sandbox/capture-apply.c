@@ -239,7 +239,7 @@ static int check_dirs(const struct sbox_apply *a, const char *home, FILE *msg)
         if (strcmp(a->cap.dirs[i].path, "/") == 0 ||
             (home && sbox_path_is_under(home, a->cap.dirs[i].path))) {
             fprintf(msg,
-                    "sbox: apply: capture %s names `%s`, your home or one holding it: "
+                    "sbox: apply: capture %s names `%s`, your home or a directory holding it: "
                     "refused\n",
                     a->cap.id, sbox_text_shown(a->cap.dirs[i].path, buf, sizeof buf));
             return 125;

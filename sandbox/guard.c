@@ -160,12 +160,10 @@ static int captures_at_real_paths(struct sbox_plan *p, char *(*resolve)(const ch
         const char *why;
         if (m->kind != SBOX_MOUNT_CAPTURE || !(real = resolve(m->src)))
             continue;
-        if (sbox_plan_shared_dir(p, real)) {
+        if ((why = sbox_plan_shared_dir(p, real))) {
             /* as in sbox_plan_finish, for a spelling through a symlink */
             sbox_origin_errorf(err, &m->origin, m->key,
-                               "`%s` is `%s`, %s: capture a project directory", m->src, real,
-                               sbox_plan_holds_a_home(p, real) ? "your home or one holding it"
-                                                               : "a shared system directory");
+                               "`%s` is `%s`, %s: capture a project directory", m->src, real, why);
             free(real);
             return -EINVAL;
         }

@@ -79,7 +79,7 @@ const char *sbox_plan_shared_dir(const struct sbox_plan *p, const char *path)
     /* Home itself or an ancestor of it, such as "/"; the current directory is a physical path,
      * so a home reached through a symlink (/home -> /data/home) is compared resolved too. */
     if (sbox_plan_holds_a_home(p, path))
-        return "your home or contains it";
+        return "your home or a directory holding it";
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++)
         if (strcmp(path, shared[i]) == 0)
             return "a shared system directory";

@@ -253,8 +253,8 @@ void sbox_plan_add_pattern(struct sbox_pattern **v, size_t *n, const char *glob,
                            const struct sbox_origin *o);
 
 /* Why path is a directory shared with other programs or users, never a project to bind or
- * capture ("your home or contains it", "a shared system directory": /tmp, /usr, ...), or NULL;
- * and whether it is a home or holds one. */
+ * capture ("your home or a directory holding it", "a shared system directory": /tmp, /usr, ...), or
+ * NULL; and whether it is a home or holds one. */
 const char *sbox_plan_shared_dir(const struct sbox_plan *p, const char *path);
 bool sbox_plan_holds_a_home(const struct sbox_plan *p, const char *path);
 

@@ -564,8 +564,8 @@ refuses "--capture $WORK/nonexistent|nonexistent" \
     "--capture $WORK/plainfile|Not a directory" \
     "--capture /|not the root" \
     "--capture /tmp|a shared system directory" \
-    "--capture $HOME|your home or contains it" \
-    "--capture $WORK/homelink|your home or one holding it" \
+    "--capture $HOME|your home or a directory holding it" \
+    "--capture $WORK/homelink|your home or a directory holding it" \
     "--capture $proj --capture $proj/src|inside the captured directory" \
     "--capture $proj --capture $proj|already captured" \
     "--capture-deny a/../b|components may not be" \
