@@ -6,8 +6,10 @@
 #ifndef SBOX_COVERAGE_H
 #define SBOX_COVERAGE_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #ifdef SBOX_COVERAGE
 void __gcov_dump(void);
@@ -26,7 +28,26 @@ static inline int sbox_coverage_fd(void)
     int fd;
     return v && sscanf(v, "/proc/self/fd/%d", &fd) == 1 ? fd : -1;
 }
+
+/* A program between the test and sbox (script(1)) may have closed that descriptor: it is
+ * opened again from SBOX_COVERAGE_PATH, the same directory by name (on the host's side). */
+static inline void sbox_coverage_init(void)
+{
+    const char *path = getenv("SBOX_COVERAGE_PATH");
+    int fd = sbox_coverage_fd(), d;
+    if (fd < 0 || fcntl(fd, F_GETFD) >= 0 || !path)
+        return;
+    d = open(path, O_RDONLY | O_DIRECTORY);
+    if (d >= 0 && d != fd) {
+        dup2(d, fd);
+        close(d);
+    }
+}
 #else
+static inline void sbox_coverage_init(void)
+{
+}
+
 static inline void sbox_coverage_dump(void)
 {
 }

@@ -5,6 +5,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cleanup.h"
+#include "coverage.h"
 #include "error.h"
 #include "guard.h"
 #include "host.h"
@@ -450,6 +451,7 @@ int main(int argc, char **argv)
     struct sbox_profiles profiles;
     int status;
 
+    sbox_coverage_init();
     /* A closed 0, 1 or 2 would be taken by the next open() and receive whatever was meant for
      * it; /dev/null stands in, as most tools arrange. */
     for (int fd = 0; fd < 3; fd++)

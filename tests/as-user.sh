@@ -72,7 +72,7 @@ if [ -n "${SBOX_COVERAGE_DIR:-}" ]; then
     mkdir -p "$SBOX_COVERAGE_DIR/$user"
     chown "$user" "$SBOX_COVERAGE_DIR/$user"
     exec 9<"$SBOX_COVERAGE_DIR/$user"
-    cov_env="GCOV_PREFIX=/proc/self/fd/9 GCOV_PREFIX_STRIP=0"
+    cov_env="GCOV_PREFIX=/proc/self/fd/9 GCOV_PREFIX_STRIP=0 SBOX_COVERAGE_PATH=$SBOX_COVERAGE_DIR/$user"
 fi
 set +e
 # shellcheck disable=SC2086
