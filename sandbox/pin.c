@@ -95,9 +95,8 @@ static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, i
         return 0;
     }
     /* Named as it is, a hidden directory (or the home, or /) is the profile's choice; reached
-     * through a symlink, it is where someone else's link leads. */
-    /* The image is hidden from the sandbox's writable binds by the plan itself: only the
-     * host's places count for it. */
+     * through a symlink, it is where someone else's link leads. The image root is hidden from
+     * the writable binds by the plan itself, so only the host's places count for it. */
     mounts = strcmp(m->key, "rootfs") != 0;
     why = strcmp(real, m->src) != 0 ? sbox_plan_exposes(p, real, mounts, because, sizeof because)
                                     : NULL;
