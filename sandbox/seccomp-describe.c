@@ -151,7 +151,8 @@ void sbox_seccomp_describe(const struct sbox_seccomp_policy *pol, FILE *f, size_
     if (sbox_seccomp_base_checks(pol, SBOX_SECCOMP_L_DEFAULT, "unshare"))
         fprintf(f, ";   unshare: denied with a namespace flag\n");
     if (sbox_seccomp_base_checks(pol, SBOX_SECCOMP_L_DEFAULT, "ioctl"))
-        fprintf(f, ";   ioctl: TIOCSTI and TIOCLINUX denied (the low 32 bits compared)\n");
+        fprintf(f, ";   ioctl: TIOCSTI, TIOCLINUX, TIOCSETD, TIOCCONS, TIOCEXCL, TIOCVHANGUP and\n"
+                   ";     TIOCSCTTY taking a terminal denied (the low 32 bits compared)\n");
     for (size_t k = 0; k < SBOX_SECCOMP_N_ONLY; k++) {
         const struct sbox_seccomp_only *o = &sbox_seccomp_only_rules[k];
         if (!sbox_seccomp_base_checks(pol, SBOX_SECCOMP_L_DEFAULT, o->name))

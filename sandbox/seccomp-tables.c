@@ -200,11 +200,24 @@ const struct sbox_seccomp_when sbox_seccomp_conditional[] = {
     /* Any of the flags: (flags & NS_FLAGS) != 0. */
     {SBOX_SECCOMP_L_DEFAULT, "clone", 1, {{CLONE_FLAGS_ARG, NS_FLAGS, 0, true}}},
     {SBOX_SECCOMP_L_DEFAULT, "unshare", 1, {{0, NS_FLAGS | 0x80 /* CLONE_NEWTIME */, 0, true}}},
-    /* TIOCSTI pushes bytes into a terminal's input queue and TIOCLINUX can read and paste the
-     * console's screen: a payload holding the caller's terminal could type commands into the
-     * caller's shell after sbox exits. The kernel's ioctl command is 32 bits. */
+    /* What acts on a terminal's line rather than on the screen, a second wall behind the
+     * pseudo-terminal sbox gives an interactive payload (terminal.c): the payload of a run with
+     * terminal = none holds the caller's terminal itself. TIOCSTI pushes bytes into its input
+     * queue and TIOCLINUX can read and paste the console's screen (commands typed into the
+     * caller's shell after sbox exits); TIOCSETD changes its line discipline (N_NULL leaves it
+     * dead); TIOCCONS takes the console's output; TIOCEXCL makes every later open of it fail
+     * (the shell's /dev/tty, a password prompt); TIOCVHANGUP hangs it up; TIOCSCTTY with 1
+     * steals it from another session. The kernel's ioctl command is 32 bits. */
     {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCSTI, false}}},
     {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCLINUX, false}}},
+    {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCSETD, false}}},
+    {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCCONS, false}}},
+    {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCEXCL, false}}},
+    {SBOX_SECCOMP_L_DEFAULT, "ioctl", 1, {{1, SBOX_SECCOMP_LO32, TIOCVHANGUP, false}}},
+    {SBOX_SECCOMP_L_DEFAULT,
+     "ioctl",
+     2,
+     {{1, SBOX_SECCOMP_LO32, TIOCSCTTY, false}, {2, SBOX_SECCOMP_LO32, 0, true}}},
     /* i386 programs reach socket() through socketcall(), whose arguments are in memory the
      * filter cannot read: its socket and socketpair are denied rather than left unchecked. */
     {SBOX_SECCOMP_L_DEFAULT,

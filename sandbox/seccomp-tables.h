@@ -39,7 +39,7 @@ struct sbox_seccomp_when {
 #define SBOX_SECCOMP_LO32 0xffffffffU
 
 /* The counts are constants for the compiler's arrays; seccomp-tables.c checks them. */
-#define SBOX_SECCOMP_N_CONDITIONAL 14
+#define SBOX_SECCOMP_N_CONDITIONAL 19
 extern const struct sbox_seccomp_when sbox_seccomp_conditional[];
 
 /* Calls allowed only with one of a few values in the low 32 bits of one argument. */

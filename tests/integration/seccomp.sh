@@ -238,7 +238,7 @@ like "$OUT" "allow = getppid" "--dry-run shows the profile's rules"
 run_sbox --dry-run --allow ptrace --deny getpid -- true
 like "$OUT" "seccomp = default" "--dry-run: the base policy"
 like "$OUT" "clone3: ENOSYS" "--dry-run: clone3's ENOSYS"
-like "$OUT" "TIOCSTI and TIOCLINUX" "--dry-run: the terminal rules"
+like "$OUT" "TIOCSTI, TIOCLINUX, TIOCSETD" "--dry-run: the terminal rules"
 like "$OUT" "allowed by the profile: ptrace" "--dry-run: what the profile allows"
 like "$OUT" "denied by the profile: getpid" "--dry-run: what the profile denies"
 printf '%s\n' "$OUT" | grep '^; *denied:' -A3 >"$WORK/.denied"
