@@ -77,6 +77,9 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
 
     if (ttyname_r(STDIN_FILENO, buf, sizeof buf) == 0 && buf[0] == '/')
         h->tty = sbox_xstrdup(buf);
+    for (int fd = 0; fd < 3; fd++)
+        if (isatty(fd))
+            h->ttys |= 1U << fd;
 
     {
         struct sysinfo si;

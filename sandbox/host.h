@@ -21,6 +21,7 @@ struct sbox_host {
     char *shell;        /* $SHELL when it is absolute, else /bin/sh */
     char **environ;     /* the caller's environment (borrowed) */
     char *tty;          /* the terminal on stdin (e.g. /dev/pts/3), NULL when none */
+    unsigned ttys;      /* bit N: descriptor N (0, 1, 2) is a terminal */
     char *state_home;   /* $XDG_STATE_HOME when absolute, else HOME/.local/state */
     uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown: sizes tmpfs */
     char *cache_home;   /* $XDG_CACHE_HOME when absolute, else HOME/.cache */

@@ -190,6 +190,24 @@ static void print_seccomp(const struct sbox_plan *p, FILE *f)
     sbox_seccomp_describe(&pol, f, 100);
 }
 
+/* [process]: the terminal and the exit status. */
+static void print_process(FILE *f, const struct sbox_plan *p)
+{
+    static const char *const terminals[] = {"relay", "raw", "plain", "none"};
+    fputs("\n[process]\n", f);
+    print_kv(f, "terminal", terminals[p->terminal], NULL, false, &p->terminal_origin);
+    if (p->pty)
+        fprintf(f, ";   a pseudo-terminal of its own for descriptors%s%s%s%s\n",
+                p->ttys & 1 ? " 0" : "", p->ttys & 2 ? " 1" : "", p->ttys & 4 ? " 2" : "",
+                p->interactive ? " (interactive: it has the terminal from the start)"
+                               : " (the terminal is read only once it asks for input)");
+    else if (p->terminal != SBOX_TERMINAL_NONE && p->ttys)
+        fputs(";   no pseudo-terminal: the plan has no /dev of sbox's own\n", f);
+    if (p->exit_code_only || p->exit_code_only_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "exit-code-only", p->exit_code_only ? "yes" : "no", NULL, false,
+                 &p->exit_code_only_origin);
+}
+
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
@@ -276,6 +294,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     if (p->limits_strict || p->limits_strict_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "limits-strict", p->limits_strict ? "yes" : "no", NULL, false,
                  &p->limits_strict_origin);
+
+    print_process(f, p);
 
     fputs("\n[security]\n", f);
     snprintf(id, sizeof id, "%u", p->uid);

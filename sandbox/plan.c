@@ -236,6 +236,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->pwd = h->pwd ? sbox_xstrdup(h->pwd) : NULL;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
+    p->ttys = h->ttys;
     p->mem_total = h->mem_total;
     p->hostname = sbox_xstrdup("sbox");
     p->hostname_origin = builtin;
@@ -251,6 +252,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].set = true;
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
+    p->terminal_origin = p->exit_code_only_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -734,6 +736,20 @@ static char *default_chdir(const struct sbox_plan *p)
     return sbox_xstrdup(p->home);
 }
 
+/* A pseudo-terminal of the payload's own whenever one of its descriptors 0-2 would be the
+ * caller's terminal: holding that terminal, a payload could read what the user types to the
+ * shell once it is in the background (after setsid(), no job control stops it), or change its
+ * line. It is made in the sandbox's /dev/pts, so a plan without the /dev sbox makes has none. */
+static void decide_pty(struct sbox_plan *p)
+{
+    bool dev = false;
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_DEV && strcmp(p->mounts[i].dst, "/dev") == 0)
+            dev = true;
+    p->pty = p->terminal != SBOX_TERMINAL_NONE && p->ttys != 0 && dev;
+    p->interactive = p->pty && (p->ttys & 3) == 3;
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     int r = sbox_net_usermode(p->net) ? check_usernet(p, err) : check_usernet_unused(p, err);
@@ -762,6 +778,7 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     sbox_plan_sort_mounts(p);
     if (!p->chdir)
         p->chdir = default_chdir(p);
+    decide_pty(p);
     return 0;
 }
 

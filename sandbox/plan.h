@@ -11,6 +11,7 @@
 #include "error.h"
 #include "host.h"
 #include "seccomp.h"
+#include "ttyfilter.h"
 #include "value.h"
 
 /* The longest profile line --dry-run writes: what Debian's inih reads (its buffer is 200 bytes,
@@ -195,6 +196,14 @@ struct sbox_plan {
     struct sbox_limit_value limits[SBOX_N_LIMITS];
     bool limits_strict; /* a limit that cannot be enforced exactly is an error */
     struct sbox_origin limits_strict_origin;
+    enum sbox_terminal terminal; /* what the payload's terminal output may do (ttyfilter.h) */
+    struct sbox_origin terminal_origin;
+    bool exit_code_only; /* 128+N for a payload killed by signal N, never N re-raised */
+    struct sbox_origin exit_code_only_origin;
+    /* After finish: the payload gets a pseudo-terminal of its own in place of each of its
+     * descriptors 0-2 that is the caller's terminal (terminal.c); interactive: 0 and 1 both
+     * are, and the payload has its terminal from the start. */
+    bool pty, interactive;
     /* capture-deny: paths in a captured directory that `sbox apply` leaves out unless told
      * (capture-apply.c); built-in ones first, until an empty value resets the list. */
     struct sbox_pattern *capture_deny;
@@ -216,7 +225,8 @@ struct sbox_plan {
     char *cwd; /* the caller's directory, NULL when gone */
     char *pwd; /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
     char *shell;
-    char *tty;          /* the caller's terminal, shown as /dev/console */
+    char *tty;          /* the caller's terminal, shown as /dev/console without a pty */
+    unsigned ttys;      /* bit N: the caller's descriptor N (0, 1, 2) is a terminal */
     uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown */
     char **notes;       /* one-line remarks main prints before running */
     bool verbose;       /* main's -v: launch reports the choices it makes (driver, id map) */

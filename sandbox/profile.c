@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const sections[] = {"profile", "filesystem", "env",     "network",
-                                       "limits",  "security",   "seccomp", NULL};
+static const char *const sections[] = {"profile", "filesystem", "env",     "network", "limits",
+                                       "process", "security",   "seccomp", NULL};
 
 /* One file being read; chains to the file that included it. */
 struct load {
@@ -340,7 +340,7 @@ static int prescan(struct load *L, const char *text, size_t len)
                                        hint);
                     return fail_at(L, line,
                                    "unknown section [%s] (known: profile, filesystem, env, "
-                                   "network, limits, security, seccomp)",
+                                   "network, limits, process, security, seccomp)",
                                    name);
                 }
             }

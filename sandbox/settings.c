@@ -498,6 +498,45 @@ static int apply_overlay_driver(struct sbox_plan *p, const struct sbox_setting *
     return 0;
 }
 
+/* terminal = relay | raw | plain | none */
+static int apply_terminal(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const modes[] = {"relay", "raw", "plain", "none", NULL};
+    int r = one_of(value, modes, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->terminal = (enum sbox_terminal)r;
+    p->terminal_origin = *o;
+    return 0;
+}
+
+/* no-tty: terminal = none, as a flag. */
+static int apply_no_tty(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    bool on;
+    int r = sbox_value_bool(value, &on, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->terminal = on ? SBOX_TERMINAL_NONE : SBOX_TERMINAL_RELAY;
+    p->terminal_origin = *o;
+    return 0;
+}
+
+static int apply_exit_code_only(struct sbox_plan *p, const struct sbox_setting *s,
+                                const char *value, const struct sbox_origin *o,
+                                struct sbox_error *err)
+{
+    int r = sbox_value_bool(value, &p->exit_code_only, err);
+    (void)s;
+    if (r == 0)
+        p->exit_code_only_origin = *o;
+    return r;
+}
+
 /* userns = auto | single | subuid */
 static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
@@ -858,6 +897,14 @@ const struct sbox_setting sbox_settings[] = {
      .limit = SBOX_LIMIT_CORE},
     {"limits", "limits-strict", SBOX_SETTING_FLAG, NULL,
      "fail when a limit cannot be enforced exactly", apply_limits_strict},
+    {"process", "terminal", SBOX_SETTING_SCALAR, "relay|raw|plain|none",
+     "the payload's own pseudo-terminal, and what its output may do to yours", apply_terminal},
+    {"process", "no-tty", SBOX_SETTING_FLAG, NULL,
+     "no pseudo-terminal: the payload gets your terminal's descriptors (terminal = none)",
+     apply_no_tty},
+    {"process", "exit-code-only", SBOX_SETTING_FLAG, NULL,
+     "exit 128+N when the command dies of signal N, instead of dying of N too",
+     apply_exit_code_only},
     {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
      apply_uid},
     {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
