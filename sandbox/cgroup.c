@@ -265,7 +265,8 @@ static bool scope_possible(unsigned needs)
     return program != NULL;
 }
 
-bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status)
+bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status,
+                           int *ret_signal)
 {
     const unsigned needs = sbox_cgroup_needs(p);
     _cleanup_free_ char *parent = NULL, *program = NULL;
@@ -278,10 +279,11 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
     program = sbox_find_program("systemd-run");
     if (parent || !program)
         return false;
-    return sbox_cgroup_run_in_scope(program, argv, ret_status);
+    return sbox_cgroup_run_in_scope(program, argv, ret_status, ret_signal);
 }
 
-bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status)
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status,
+                              int *ret_signal)
 {
     _cleanup_free_ char *marker = NULL;
     char self[4096];
@@ -366,6 +368,7 @@ bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status)
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
     *ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    *ret_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return true;
 }
 

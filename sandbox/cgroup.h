@@ -51,12 +51,15 @@ bool sbox_cgroup_user_manager(void);
  * --property=Delegate=yes`, in a scope of its own it may manage (sbox_cgroup_find's alone
  * case), and waits for it: true, with its status, when that second sbox ran (it says so on a
  * pipe named in SBOX_IN_SCOPE); false when it is not to be or systemd-run failed, and this sbox
- * goes on without a cgroup. Signals are passed on; a stop is shared. */
-bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status);
+ * goes on without a cgroup. Signals are passed on; a stop is shared. *ret_signal is N when the
+ * second died of signal N, else 0. */
+bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status,
+                           int *ret_signal);
 
 /* Its second half: runs this program again with argv's arguments through program (systemd-run)
  * and waits for it, as described above. */
-bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status);
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status,
+                              int *ret_signal);
 
 /* In the second sbox, first thing: tells the first that it runs. */
 void sbox_cgroup_scope_confirm(void);

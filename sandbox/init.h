@@ -12,11 +12,19 @@ void sbox_init_forward_set(sigset_t *set);
 /* Exit status for a wait() status: the code, or 128+N for signal N. */
 int sbox_init_status_code(int wstatus);
 
-/* Runs pid 1's loop until payload exits; returns its exit status code. The signals in
- * sbox_init_forward_set() and SIGCHLD must already be blocked. Signals in early (pending before
- * the payload was forked) are forwarded whatever their origin. on_stop, when not NULL, is told
- * when the payload stops (^Z), so sbox can hand the terminal back and stop too. */
-int sbox_init_run(pid_t payload, const sigset_t *early, void (*on_stop)(void *ctx, int sig),
-                  void *ctx);
+struct sbox_init {
+    pid_t payload;
+    int tty; /* the payload's pseudo-terminal (a slave, pid 1's controlling terminal), or -1 */
+    /* Told when the payload stops (^Z, a read from the background, its own SIGSTOP), so sbox
+     * can stop too, hand it the terminal, or continue it. */
+    void (*on_stop)(void *ctx, int sig);
+    void *ctx;
+};
+
+/* Runs pid 1's loop until the payload exits; returns its exit status code and its wait status
+ * in *ret_wstatus. The signals in sbox_init_forward_set(), SIGCHLD, SIGTSTP and SBOX_SIG_RESUME
+ * must already be blocked. Signals in early (pending before the payload was forked) are
+ * forwarded whatever their origin. */
+int sbox_init_run(const struct sbox_init *in, const sigset_t *early, int *ret_wstatus);
 
 #endif

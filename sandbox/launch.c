@@ -43,8 +43,9 @@
  * maps are written, then NET_UP (user-mode networks only) once the helper is ready; the child
  * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops;
  * the payload sends a PAYLOAD_NOTE (answered by NOTED) or SETUP_FAILED or EXEC_FAILED before
- * its exec. End of file: pid 1 is gone (its descriptors close before its namespaces are torn
- * down). */
+ * its exec. GO's status says whether the payload may have its pseudo-terminal at once (PTY, sent
+ * before READY); EXITED is pid 1's last word. End of file: pid 1 is gone (its descriptors close
+ * before its namespaces are torn down). */
 enum msg_type {
     MSG_GO = 1,
     MSG_NET_UP,
@@ -55,6 +56,8 @@ enum msg_type {
     MSG_NOTE,
     MSG_PAYLOAD_NOTE,
     MSG_NOTED,
+    MSG_PTY,
+    MSG_EXITED,
     MSG_END
 };
 
@@ -83,36 +86,79 @@ static const struct msg_kind {
     [MSG_PAYLOAD_NOTE] = {0},
     /* parent: the payload's note is printed; the payload goes on */
     [MSG_NOTED] = {.to_child = true},
+    /* pid 1: the payload's pseudo-terminal, its master travelling with it (SCM_RIGHTS) */
+    [MSG_PTY] = {0},
+    /* pid 1: the payload ended; status is its wait status (a signal stays a signal) */
+    [MSG_EXITED] = {0},
 };
 
 struct msg {
     int type;
     int status;
     struct sbox_error err;
+    int fd; /* on receipt: the descriptor that came with it, or -1 */
 };
 
-/* MSG_NOSIGNAL: a peer that already died must not take the sender down with SIGPIPE. 0, or -1
- * with errno set. */
-static int msg_send(int chan, enum msg_type type, int status, const struct sbox_error *err)
+/* MSG_NOSIGNAL: a peer that already died must not take the sender down with SIGPIPE. fd, when
+ * not -1, travels with the message. 0, or -1 with errno set. */
+static int msg_send_fd(int chan, enum msg_type type, int status, const struct sbox_error *err,
+                       int fd)
 {
     struct msg m = {.type = type, .status = status};
+    struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u = {0};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
     if (err)
         m.err = *err;
-    return send(chan, &m, sizeof m, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
+    if (fd >= 0) {
+        struct cmsghdr *c;
+        mh.msg_control = u.buf;
+        mh.msg_controllen = sizeof u.buf;
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    return sendmsg(chan, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof m ? 0 : -1;
 }
 
-/* One message for this side (to_child: the child reads): 1, with m's text ended; 0 at end of
- * file; -1 when nothing waits (MSG_DONTWAIT in flags) or it is none of this table's for this
- * side. */
+static int msg_send(int chan, enum msg_type type, int status, const struct sbox_error *err)
+{
+    return msg_send_fd(chan, type, status, err, -1);
+}
+
+/* One message for this side (to_child: the child reads): 1, with m's text ended and a
+ * descriptor that came with it in m->fd (close-on-exec; -1 for none); 0 at end of file; -1
+ * when nothing waits (MSG_DONTWAIT in flags) or it is none of this table's for this side. */
 static int msg_recv(int chan, bool to_child, struct msg *m, int flags)
 {
-    ssize_t n = recv(chan, m, sizeof *m, flags);
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    ssize_t n = recvmsg(chan, &mh, flags | MSG_CMSG_CLOEXEC);
+    int fd = -1;
+    for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+            memcpy(&fd, CMSG_DATA(c), sizeof fd);
     if (n == 0)
         return 0;
     if (n != (ssize_t)sizeof *m || m->type <= 0 || m->type >= MSG_END ||
-        msg_kinds[m->type].to_child != to_child)
+        msg_kinds[m->type].to_child != to_child || (fd >= 0 && m->type != MSG_PTY)) {
+        if (fd >= 0)
+            close(fd);
         return -1;
+    }
     m->err.msg[sizeof m->err.msg - 1] = '\0';
+    m->fd = fd;
     return 1;
 }
 
@@ -133,7 +179,7 @@ struct launch {
     const struct sbox_notes *notes;
     void (*on_ready)(void *ctx);
     void *ready_ctx;
-    int tty; /* the caller's terminal, when the sandbox holds it: see child_main() */
+    struct sbox_relay relay; /* the payload's pseudo-terminal and the caller's terminal */
 
     /* prepare(): what the sandbox is made of, made or opened before it exists */
     struct sbox_pins pins;
@@ -159,6 +205,9 @@ struct launch {
     bool chan_open;
     bool have_report;
     struct msg report;
+    bool have_exit;   /* pid 1 said how the payload ended: */
+    int exit_wstatus; /* its wait status */
+    bool stop_noted;  /* a stop nothing could continue was said once */
     int status;
 };
 
@@ -174,7 +223,22 @@ static void note_to_parent(void *ctx, const char *text)
         (void)msg_recv(chan, true, &m, 0);
 }
 
-static _Noreturn void payload_exec(const struct launch *l, int chan)
+/* The payload's side of its pseudo-terminal: a process group of its own, the terminal's
+ * foreground when sbox gave it (fg), and the slave in place of each descriptor 0-2 that was
+ * the caller's terminal. Before the caller's signal mask is back: SIGTTOU is still blocked. */
+static void take_pty(const struct sbox_plan *p, int slave, bool fg)
+{
+    setpgid(0, 0);
+    if (fg)
+        tcsetpgrp(slave, getpid());
+    for (int fd = 0; fd < 3; fd++)
+        if (p->ttys & (1U << fd))
+            dup2(slave, fd);
+    if (slave > 2)
+        close(slave);
+}
+
+static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, bool fg)
 {
     const struct sbox_plan *p = l->p;
     const bool ranged = l->map.ranged;
@@ -183,6 +247,8 @@ static _Noreturn void payload_exec(const struct launch *l, int chan)
     const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
     int e;
 
+    if (slave >= 0)
+        take_pty(p, slave, fg);
     sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
     if (sbox_idmap_nested(p, ranged) && sbox_idmap_nest(p, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -219,15 +285,57 @@ static void report_stop(void *ctx, int sig)
     (void)msg_send(*(int *)ctx, MSG_STOPPED, sig, NULL);
 }
 
+/* pid 1 with the payload's pseudo-terminal: its controlling terminal (so it can give the
+ * terminal to the payload or take it back), set up as the caller's (modes, window size), owned
+ * by the payload's user; the master goes to sbox. */
+static int setup_pty(const struct sbox_plan *p, int chan, int pty[2], struct sbox_error *err)
+{
+    struct termios mode;
+    struct winsize ws;
+    if (ioctl(pty[1], TIOCSCTTY, 0) < 0)
+        return sbox_error(err, errno, "make the pseudo-terminal the sandbox's");
+    for (int fd = 0; fd < 3; fd++)
+        if ((p->ttys & (1U << fd)) && tcgetattr(fd, &mode) == 0) {
+            tcsetattr(pty[1], TCSANOW, &mode);
+            break;
+        }
+    for (int fd = 1; fd < 4; fd++)
+        if ((p->ttys & (1U << (fd % 3))) && ioctl(fd % 3, TIOCGWINSZ, &ws) == 0) {
+            ioctl(pty[1], TIOCSWINSZ, &ws);
+            break;
+        }
+    if (fchown(pty[1], p->uid, p->gid) < 0)
+        return sbox_error(err, errno, "give the pseudo-terminal to uid %u", p->uid);
+    if (msg_send_fd(chan, MSG_PTY, 0, NULL, pty[0]) < 0)
+        return sbox_error(err, errno, "send the pseudo-terminal");
+    sbox_closep(&pty[0]);
+    return 0;
+}
+
+/* pid 1 keeps none of the caller's terminal: only sbox may touch it. */
+static void drop_terminal(const struct sbox_plan *p)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3; fd++)
+        if (p->ttys & (1U << fd)) {
+            if (null >= 0)
+                dup2(null, fd);
+            else
+                close(fd);
+        }
+    if (null > 2)
+        close(null);
+}
+
 static _Noreturn void child_main(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
     const struct sbox_mount_env *env = &l->env;
-    const bool on_tty = l->tty >= 0;
     struct sbox_error err = {0}, note = {0};
     struct msg go;
     sigset_t early;
     pid_t payload;
+    int pty[2] = {-1, -1}, wstatus = -1;
 
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
      * that dies earlier shows up as end-of-file on the channel instead. */
@@ -254,18 +362,18 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     }
     if (msg_recv(chan, true, &go, 0) != 1 || go.type != MSG_GO)
         _exit(125);
-    /* The sandbox never shares the caller's process group: kill(0, ...) and setpriority() on
-     * the group inside must not reach the caller's shell or pipeline. When it holds the caller's
-     * terminal it gets a group of its own in the caller's session, so the terminal's job control
-     * still applies (a background sandbox reading it is stopped, not fed the user's keys); sbox
-     * hands it the terminal while sbox is in the foreground. With no terminal at all, a session
-     * of its own. */
-    if (on_tty ? setpgid(0, 0) < 0 : setsid() < 0) {
-        sbox_error(&err, errno, "leave the caller's process group");
+    /* A session of its own: kill(0, ...) and setpriority() on the group inside must not reach
+     * the caller's shell or pipeline, and the caller's terminal is not the sandbox's: with a
+     * pseudo-terminal the payload never holds it; without one (terminal = none) it cannot make
+     * itself the terminal's foreground (tcsetpgrp) to read what the user types to the shell. */
+    if (setsid() < 0) {
+        sbox_error(&err, errno, "leave the caller's session");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p, env, note.msg, sizeof note.msg, &err) < 0)
+    if (sbox_mount_setup(p, env, note.msg, sizeof note.msg, pty, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (pty[1] >= 0 && setup_pty(p, chan, pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     /* The real directories under the captures are not pid 1's to keep, nor is the way to the
      * fuse daemons' keeper (its end of file tells it the setup is over). */
@@ -307,10 +415,19 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     if (payload == 0)
-        payload_exec(l, chan);
+        payload_exec(l, chan, pty[1], go.status != 0);
+    if (pty[1] >= 0) {
+        /* Both sides set the group, as shells do, so neither order of events races. */
+        setpgid(payload, payload);
+        drop_terminal(p);
+    }
     (void)msg_send(chan, MSG_READY, 0, NULL);
     {
-        int status = sbox_init_run(payload, &early, on_tty ? report_stop : NULL, &chan);
+        const struct sbox_init in = {
+            .payload = payload, .tty = pty[1], .on_stop = report_stop, .ctx = &chan};
+        int status = sbox_init_run(&in, &early, &wstatus);
+        if (wstatus != -1)
+            (void)msg_send(chan, MSG_EXITED, wstatus, NULL);
         sbox_coverage_dump();
         _exit(status);
     }
@@ -372,6 +489,8 @@ enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
  * died, and is reaped into l->status (its report, if any, in l->report). CANCELLED: a signal
  * told sbox to stop before the command ran; the child is gone and l->status is the signal.
  * HELPER_FAILED: err says why; the child is gone, with no report of its own. */
+static void on_signal(struct launch *l, int sig);
+
 static enum net_start await_network(struct launch *l, struct sbox_error *err)
 {
     for (;;) {
@@ -390,6 +509,10 @@ static enum net_start await_network(struct launch *l, struct sbox_error *err)
                 sbox_note(l->notes, "%s", m.err.msg);
                 continue;
             }
+            if (n == 1 && m.type == MSG_PTY) {
+                sbox_relay_attach(&l->relay, m.fd);
+                continue;
+            }
             if (n == 1) {
                 l->report = m;
                 l->have_report = true;
@@ -405,8 +528,12 @@ static enum net_start await_network(struct launch *l, struct sbox_error *err)
                     return CHILD_ENDED;
                 continue;
             }
-            if (si.ssi_signo == SIGTSTP)
+            /* A stop, a window resized, a continue: nothing to cancel. */
+            if (si.ssi_signo == SIGTSTP || si.ssi_signo == SIGWINCH || si.ssi_signo == SIGCONT) {
+                if (l->p->pty && si.ssi_signo != SIGTSTP)
+                    on_signal(l, (int)si.ssi_signo);
                 continue;
+            }
             kill_and_reap(l->pid, NULL);
             l->status = (int)si.ssi_signo;
             return CANCELLED;
@@ -559,9 +686,13 @@ static int start(struct launch *l, struct sbox_error *err)
     sbox_init_forward_set(&relay);
     sigaddset(&relay, SIGCHLD);
     sigaddset(&relay, SIGTSTP);
-    /* SIGTTOU blocked too: taking the terminal back from the background must not stop us. */
+    /* SIGTTOU and SIGTTIN blocked too: putting the caller's terminal mode back from the
+     * background must not stop sbox, and a read there is EIO, never the user's keys. pid 1
+     * inherits the mask: SBOX_SIG_RESUME must wait for it from the start. */
     blocked = relay;
     sigaddset(&blocked, SIGTTOU);
+    sigaddset(&blocked, SIGTTIN);
+    sigaddset(&blocked, SBOX_SIG_RESUME);
     sigprocmask(SIG_BLOCK, &blocked, &l->caller_mask);
     l->sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
     if (l->sfd < 0) {
@@ -578,11 +709,6 @@ static int start(struct launch *l, struct sbox_error *err)
     if (r < 0)
         return r;
     sbox_closep(&l->overlayd.chan[1]);
-    if (l->tty >= 0) {
-        /* Both sides set the group, as shells do, so neither order of events races. */
-        setpgid(l->pid, l->pid);
-        sbox_terminal_give(l->tty, l->pid);
-    }
 
     r = sbox_idmap_write(p, &l->map, l->pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
@@ -593,11 +719,50 @@ static int start(struct launch *l, struct sbox_error *err)
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
         r = sbox_usernet_start(p, l->pid, &l->usernet, err);
-    if (r >= 0 && msg_send(l->chan, MSG_GO, 0, NULL) < 0)
+    /* The payload has its terminal from the start when the run is interactive and sbox is in
+     * the foreground; otherwise once it asks for input then (stop_payload()). */
+    if (r >= 0 && msg_send(l->chan, MSG_GO,
+                           l->relay.interactive && sbox_terminal_foreground(l->relay.in), NULL) < 0)
         r = sbox_error(err, errno, "release the sandbox");
     if (r < 0)
         kill_and_reap(l->pid, NULL);
     return r;
+}
+
+/* sbox tells pid 1 to continue the payload, and whether it may have its terminal now. */
+static void resume_payload(const struct launch *l, bool fg)
+{
+    union sigval v = {.sival_int = fg};
+    sigqueue(l->pid, SBOX_SIG_RESUME, v);
+}
+
+/* The payload stopped (pid 1 saw it, sig is why). It asked for input while sbox is in the
+ * foreground: it gets its terminal. Otherwise sbox stops too, like a job (when the shell
+ * continues sbox, SIGCONT in wait_sandbox() goes on); with no job control to continue sbox,
+ * the payload is continued at once, once with a note: a silent hang helps no one. */
+static void stop_payload(struct launch *l, int sig)
+{
+    struct sbox_relay *r = &l->relay;
+    if (l->p->pty && (sig == SIGTTIN || sig == SIGTTOU) && sbox_terminal_foreground(r->in)) {
+        sbox_relay_hand(r);
+        resume_payload(l, true);
+        return;
+    }
+    if (sbox_terminal_job_control()) {
+        if (!l->p->pty) {
+            sbox_terminal_suspend(l->pid);
+            return;
+        }
+        sbox_relay_cooked(r);
+        kill(getpid(), SIGSTOP);
+        return;
+    }
+    if (!l->stop_noted)
+        sbox_note(l->notes, "the command stopped (%s) and nothing here can continue it: "
+                  "sbox continued it",
+                  sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal");
+    l->stop_noted = true;
+    resume_payload(l, l->p->pty && sbox_relay_settle(r));
 }
 
 /* Every message waiting, read before SIGCHLD is looked at: none is left unread when pid 1 is
@@ -611,13 +776,21 @@ static void read_messages(struct launch *l)
             l->started = true;
             if (l->on_ready)
                 l->on_ready(l->ready_ctx);
+        } else if (m.type == MSG_PTY) {
+            if (m.fd >= 0 && l->relay.master < 0)
+                sbox_relay_attach(&l->relay, m.fd);
+            else if (m.fd >= 0)
+                close(m.fd);
         } else if (m.type == MSG_NOTE) {
             sbox_note(l->notes, "%s", m.err.msg);
         } else if (m.type == MSG_PAYLOAD_NOTE) {
             sbox_note(l->notes, "%s", m.err.msg);
             (void)msg_send(l->chan, MSG_NOTED, 0, NULL);
         } else if (m.type == MSG_STOPPED) {
-            sbox_terminal_suspend(l->pid, l->tty);
+            stop_payload(l, m.status);
+        } else if (m.type == MSG_EXITED) {
+            l->have_exit = true;
+            l->exit_wstatus = m.status;
         } else if (msg_kinds[m.type].report && !l->have_report) {
             l->report = m;
             l->have_report = true;
@@ -632,23 +805,52 @@ static void read_messages(struct launch *l)
     }
 }
 
-/* Until pid 1 is gone (reaped into l->status): its messages, and the signals sbox receives,
- * relayed. */
+/* A signal sbox received, while the sandbox runs. With a pseudo-terminal the window size is
+ * its kernel's to announce, a stop is the payload's job's (pid 1 stops it and reports), and a
+ * continue (fg or bg in the shell) settles who has the terminal. */
+static void on_signal(struct launch *l, int sig)
+{
+    if (l->p->pty && sig == SIGWINCH) {
+        sbox_relay_resize(&l->relay);
+    } else if (l->p->pty && sig == SIGCONT) {
+        resume_payload(l, sbox_relay_settle(&l->relay));
+    } else if (sig == SIGTSTP && !l->p->pty) {
+        sbox_terminal_suspend(l->pid);
+    } else {
+        /* The sandbox is in a session of its own, so whatever reaches sbox (a ^C typed while
+         * sbox has the terminal, a kill) is relayed, once. */
+        kill(l->pid, sig);
+    }
+}
+
+/* Until pid 1 is gone (reaped into l->status): its messages, the payload's terminal relayed,
+ * and the signals sbox receives. */
 static int wait_sandbox(struct launch *l, struct sbox_error *err)
 {
+    struct sbox_relay *r = &l->relay;
+    bool master_open = true;
     for (;;) {
-        struct pollfd fds[2] = {{.fd = l->sfd, .events = POLLIN},
-                                {.fd = l->chan, .events = POLLIN}};
+        struct pollfd fds[4] = {{.fd = l->sfd, .events = POLLIN},
+                                {.fd = l->chan_open ? l->chan : -1, .events = POLLIN},
+                                {.fd = master_open ? r->master : -1,
+                                 .events = POLLIN | (r->n_pending ? POLLOUT : 0)},
+                                {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
         struct signalfd_siginfo si;
-        if (poll(fds, l->chan_open ? 2 : 1, -1) < 0) {
-            int r;
+        if (poll(fds, 4, -1) < 0) {
+            int e;
             if (errno == EINTR)
                 continue;
-            r = sbox_error(err, errno, "wait for the sandbox");
+            e = sbox_error(err, errno, "wait for the sandbox");
             kill_and_reap(l->pid, NULL);
-            return r;
+            return e;
         }
-        if (l->chan_open && (fds[1].revents & (POLLIN | POLLHUP)))
+        if (fds[2].revents & POLLOUT)
+            sbox_relay_flush(r);
+        if ((fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && !sbox_relay_output(r))
+            master_open = false;
+        if ((fds[3].revents & (POLLIN | POLLHUP | POLLERR)) && !sbox_relay_input(r))
+            kill(l->pid, SIGHUP); /* the caller's terminal is gone */
+        if (fds[1].revents & (POLLIN | POLLHUP))
             read_messages(l);
         if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
             continue;
@@ -657,47 +859,60 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
                 return 0;
             continue;
         }
-        if (si.ssi_signo == SIGTSTP) {
-            sbox_terminal_suspend(l->pid, l->tty);
-            continue;
-        }
-        /* The sandbox is not in our process group, so whatever reaches sbox (a ^C typed while
-         * sbox has the terminal, a kill) is relayed, once. */
-        kill(l->pid, (int)si.ssi_signo);
+        on_signal(l, (int)si.ssi_signo);
     }
 }
 
 /* pid 1 is gone: its report (left on the channel, or read before) is sbox's error and status;
  * otherwise the status is the payload's, or 137 with a note when the cgroup killed it for
  * memory. */
-static int collect(struct launch *l, int *ret_status, struct sbox_error *err)
+static int collect(struct launch *l, int *ret_status, int *ret_signal, struct sbox_error *err)
 {
     const struct sbox_plan *p = l->p;
-    for (struct msg m; !l->have_report && msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1;) {
-        if (msg_kinds[m.type].report) {
+    int ws;
+    for (struct msg m; msg_recv(l->chan, false, &m, MSG_DONTWAIT) == 1;) {
+        if (msg_kinds[m.type].report && !l->have_report) {
             l->report = m;
             l->have_report = true;
+        } else if (m.type == MSG_EXITED) {
+            l->have_exit = true;
+            l->exit_wstatus = m.status;
+        } else if (m.fd >= 0) {
+            close(m.fd);
         }
     }
-    *ret_status = sbox_init_status_code(l->status);
     if (l->have_report) {
         *err = l->report.err;
         err->msg[sizeof err->msg - 1] = '\0';
         *ret_status = l->report.status;
         return -(err->err ? err->err : EINVAL);
     }
+    ws = l->have_exit ? l->exit_wstatus : l->status;
+    *ret_status = sbox_init_status_code(ws);
     if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) &&
-        WIFSIGNALED(l->status) && WTERMSIG(l->status) == SIGKILL &&
-        sbox_cgroup_oom_killed(&l->cg)) {
+        WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && sbox_cgroup_oom_killed(&l->cg)) {
         sbox_note(l->notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
+        return 0;
     }
+    /* pid 1 never dies of a signal from inside its namespace: someone outside killed the
+     * sandbox, and the command did not end by itself. Said, and not passed on as the command's
+     * own death. */
+    if (!l->have_exit && WIFSIGNALED(l->status)) {
+        sbox_note(l->notes,
+                  "the sandbox was killed from outside: its pid 1 (%d here) got %s, and the "
+                  "command did not end by itself",
+                  (int)l->pid, sigabbrev_np(WTERMSIG(l->status)) ?: "a signal");
+        return 0;
+    }
+    if (WIFSIGNALED(ws))
+        *ret_signal = WTERMSIG(ws);
     return 0;
 }
 
 /* From the release to the end: the network's start (user-mode networks), then the sandbox's
  * messages and sbox's signals until pid 1 is gone. */
-static int supervise(struct launch *l, int *ret_status, struct sbox_error *err)
+static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct sbox_error *err)
 {
     int r;
     if (sbox_net_usermode(l->p->net)) {
@@ -705,7 +920,7 @@ static int supervise(struct launch *l, int *ret_status, struct sbox_error *err)
         case NET_UP:
             break;
         case CHILD_ENDED:
-            return collect(l, ret_status, err);
+            return collect(l, ret_status, ret_signal, err);
         case CANCELLED:
             *ret_status = 128 + l->status;
             return 0;
@@ -716,7 +931,7 @@ static int supervise(struct launch *l, int *ret_status, struct sbox_error *err)
     r = wait_sandbox(l, err);
     if (r < 0)
         return r;
-    return collect(l, ret_status, err);
+    return collect(l, ret_status, ret_signal, err);
 }
 
 /* After start(), whatever happened: the caller's signal mask and terminal back, and what the
@@ -732,7 +947,10 @@ static void finish(struct launch *l, int status)
         while (read(l->sfd, &si, sizeof si) == (ssize_t)sizeof si)
             ;
     }
-    sbox_terminal_take(l->tty, l->pid); /* SIGTTOU is still blocked here */
+    /* The payload's last output, the terminal reset after it and its mode back, before any
+     * line of sbox's own: SIGTTOU is still blocked here. */
+    if (l->relay.master >= 0)
+        sbox_relay_end(&l->relay);
     if (!l->started)
         sbox_overlay_store_discard(&l->store);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
@@ -763,11 +981,12 @@ static void launch_free(struct launch *l)
     sbox_closep(&l->sfd);
     sbox_closep(&l->child_chan);
     sbox_closep(&l->chan);
+    sbox_closep(&l->relay.master);
 }
 
 int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
-                void (*on_ready)(void *ctx), void *ready_ctx, int *ret_status,
-                struct sbox_error *err)
+                void (*on_ready)(void *ctx), void *ready_ctx, struct sbox_tty_restore *restore,
+                int *ret_status, int *ret_signal, struct sbox_error *err)
 {
     _cleanup_(launch_free) struct launch l = {
         .p = p,
@@ -775,7 +994,6 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .notes = notes,
         .on_ready = on_ready,
         .ready_ctx = ready_ctx,
-        .tty = sbox_terminal_find(),
         .cg = {.fd = -1},
         .overlayd = {.pid = -1, .chan = {-1, -1}, .program = -1, .devnull = -1},
         .store = {.lock = -1},
@@ -791,12 +1009,14 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
     int r;
 
     *ret_status = 125;
+    *ret_signal = 0;
+    sbox_relay_init(&l.relay, p->pty ? p->ttys : 0, p->interactive, p->terminal, restore);
     r = prepare(&l, err);
     if (r < 0)
         return r;
     r = start(&l, err);
     if (r >= 0)
-        r = supervise(&l, ret_status, err);
+        r = supervise(&l, ret_status, ret_signal, err);
     finish(&l, *ret_status);
     return r;
 }

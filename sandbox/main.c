@@ -19,16 +19,31 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <termios.h>
 
 #define EXIT_SBOX 125
 
 enum { OPT_DRY_RUN = 0x100, OPT_SETTING = 0x200 };
 
 extern char **environ;
+
+/* The caller's terminal mode while the payload's pseudo-terminal has it raw (launch.c keeps it
+ * up to date): what a crash of sbox puts back, and how sbox's own lines end meanwhile. The one
+ * piece of state a signal handler reads. */
+static struct sbox_tty_restore tty_restore = {.fd = -1};
+
+/* A line of sbox's own: "\r\n" while the terminal is raw, which would not return the cursor. */
+static const char *eol(void)
+{
+    return tty_restore.active ? "\r\n" : "\n";
+}
 
 static void usage(FILE *f)
 {
@@ -113,7 +128,7 @@ static void print_notes(void *ctx)
     for (size_t i = 0; p->notes && p->notes[i]; i++) {
         char line[SBOX_ERROR_MAX];
         sbox_escape(line, sizeof line, p->notes[i]);
-        fprintf(stderr, "sbox: %s\n", line);
+        fprintf(stderr, "sbox: %s%s", line, eol());
     }
 }
 
@@ -121,7 +136,36 @@ static void print_notes(void *ctx)
 static void print_note(void *ctx, const char *text)
 {
     (void)ctx;
-    fprintf(stderr, "sbox: %s\n", text);
+    fprintf(stderr, "sbox: %s%s", text, eol());
+}
+
+/* sbox crashed while the caller's terminal was raw: its mode back, then the crash goes on. */
+static void crashed(int sig)
+{
+    if (tty_restore.active)
+        tcsetattr(tty_restore.fd, TCSANOW, &tty_restore.mode);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* The payload died of sig: so does sbox, after its terminal and notes, so that a shell sees
+ * what it would see without sbox (bash prints "Segmentation fault", a loop stops at ^C). Any
+ * core was the payload's, none is sbox's. Returns only for a signal that does not end a
+ * process by default. */
+static int die_like(int sig, int status)
+{
+    const struct rlimit none = {0, 0};
+    sigset_t set;
+    fflush(NULL);
+    sbox_coverage_dump();
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    setrlimit(RLIMIT_CORE, &none);
+    signal(sig, SIG_DFL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    return status;
 }
 
 /* Under -v and --dry-run: the variables a keep-env pattern matched but that were withheld as
@@ -422,9 +466,11 @@ static int dry_run(struct sbox_plan *plan)
     return fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
 }
 
-/* The plan's command in its sandbox (-v: the plan first): its exit status. */
-static int run(struct sbox_plan *plan, char **argv)
+/* The plan's command in its sandbox (-v: the plan first): its exit status, and in *ret_signal
+ * the signal it died of (0: none). */
+static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
 {
+    static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
     const struct sbox_notes notes = {.line = print_note};
     _cleanup_strv_ char **envp = NULL;
     struct sbox_error err = {0};
@@ -434,10 +480,14 @@ static int run(struct sbox_plan *plan, char **argv)
         print_withheld(plan);
     }
     /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
-    if (sbox_cgroup_scope_run(plan, argv, &status))
+    if (sbox_cgroup_scope_run(plan, argv, &status, ret_signal))
         return status;
     envp = sbox_plan_environ(plan, environ);
-    if (sbox_launch(plan, envp, &notes, print_notes, plan, &status, &err) < 0)
+    if (plan->pty)
+        for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
+            signal(crashes[i], crashed);
+    if (sbox_launch(plan, envp, &notes, print_notes, plan, &tty_restore, &status, ret_signal,
+                    &err) < 0)
         fail("%s", err.msg);
     return status;
 }
@@ -449,7 +499,8 @@ int main(int argc, char **argv)
     struct sbox_host host;
     struct sbox_plan plan;
     struct sbox_profiles profiles;
-    int status;
+    int status, sig = 0;
+    bool exit_code_only;
 
     sbox_coverage_init();
     /* A closed 0, 1 or 2 would be taken by the next open() and receive whatever was meant for
@@ -469,11 +520,12 @@ int main(int argc, char **argv)
         if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)
             status = fail("%s", err.msg);
         else if (status < 0)
-            status = o.dry_run ? dry_run(&plan) : run(&plan, argv);
+            status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);
     }
+    exit_code_only = plan.exit_code_only;
     options_free(&o);
     sbox_plan_free(&plan);
     sbox_profiles_free(&profiles);
     sbox_host_free(&host);
-    return status;
+    return sig && !exit_code_only ? die_like(sig, status) : status;
 }

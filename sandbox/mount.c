@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ struct ctx {
     int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
     int lock_fd;        /* the kept overlay's lock, held by the parent: names the store */
     bool root_writable; /* the root is an overlay the plan asked for */
+    int pty[2];         /* the payload's pseudo-terminal: master, slave (plan->pty), or -1 */
     struct sbox_overlay_ctx ovl;
 };
 
@@ -378,6 +380,30 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
     return 0;
 }
 
+/* The payload's pseudo-terminal, made in the sandbox's own devpts (pts: its root), so that
+ * inside it is /dev/pts/N, its own /dev/console too. The slave is opened from the master
+ * (TIOCGPTPEER), never by a name. */
+static int make_pty(struct ctx *c, const struct sbox_mount *m, int pts, struct sbox_error *err)
+{
+    const int unlock = 0;
+    unsigned n = 0;
+    char name[64];
+    c->pty[0] = openat(pts, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (c->pty[0] < 0)
+        return sbox_error(err, errno, "open `%s/pts/ptmx`", m->dst);
+    if (ioctl(c->pty[0], TIOCSPTLCK, &unlock) < 0 || ioctl(c->pty[0], TIOCGPTN, &n) < 0)
+        return sbox_error(err, errno, "unlock a pseudo-terminal");
+    c->pty[1] = ioctl(c->pty[0], TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (c->pty[1] < 0)
+        return sbox_error(err, errno, "open a pseudo-terminal's slave");
+    snprintf(name, sizeof name, "%s/pts/%u", m->dst, n);
+    {
+        _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
+        const struct sbox_mount node = {.kind = SBOX_MOUNT_BIND, .src = name, .dst = dst};
+        return bind_tree(c, &node, c->pty[1], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+    }
+}
+
 static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
                   struct sbox_error *err)
 {
@@ -402,7 +428,7 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
         if (r < 0)
             return r;
     }
-    if (tty) {
+    if (tty && !(c->plan->pty && strcmp(m->dst, "/dev") == 0)) {
         /* The caller's terminal, so programs that look up their tty's name find it. */
         _cleanup_free_ char *dst = sbox_xasprintf("%s/console", m->dst);
         r = bind_node(c, tty, dst, err);
@@ -416,6 +442,11 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     r = attach(c, pts, path, true, err);
     if (r < 0)
         return r;
+    if (c->plan->pty && strcmp(m->dst, "/dev") == 0 && c->pty[0] < 0) {
+        r = make_pty(c, m, pts, err);
+        if (r < 0)
+            return r;
+    }
     snprintf(path, sizeof path, "%s/shm", m->dst);
     r = do_tmpfs(c, path, 01777, c->plan->tmpfs_size, 0, NULL, err);
     if (r < 0)
@@ -924,9 +955,10 @@ static int enter_root(const struct ctx *c, struct sbox_error *err)
 }
 
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
-                     size_t size, struct sbox_error *err)
+                     size_t size, int ret_pty[2], struct sbox_error *err)
 {
     struct ctx c = {.plan = p,
+                    .pty = {-1, -1},
                     .host = -1,
                     .root = -1,
                     .empty = -1,
@@ -971,5 +1003,12 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     sbox_closep(&c.image_src);
     sbox_closep(&c.store_src);
     sbox_closep(&c.capture_src);
+    if (r == 0) {
+        ret_pty[0] = c.pty[0];
+        ret_pty[1] = c.pty[1];
+    } else {
+        sbox_closep(&c.pty[0]);
+        sbox_closep(&c.pty[1]);
+    }
     return r;
 }

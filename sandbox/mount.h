@@ -21,8 +21,9 @@ struct sbox_mount_env {
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.
  * On return the working directory is "/" of the new root. note (size bytes) receives a line
- * for -v about the overlay driver used, or "". */
+ * for -v about the overlay driver used, or "". ret_pty receives the payload's pseudo-terminal
+ * (master, slave; close-on-exec) when the plan has one, else -1 and -1. */
 int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env, char *note,
-                     size_t size, struct sbox_error *err);
+                     size_t size, int ret_pty[2], struct sbox_error *err);
 
 #endif

@@ -1,48 +1,205 @@
-/* terminal.c: hands the caller's terminal to the sandbox's process group and back, and stops
- * with the sandbox like a job. Never takes the terminal from a live job of the caller's. */
+/* terminal.c: the payload's pseudo-terminal relayed to the caller's terminal (raw mode while the
+ * payload has it, window size, output through ttyfilter.c, the mode put back exactly), and job
+ * control around a sandbox. Never reads the caller's terminal from the background, nor before
+ * the payload asked for input: a pager in the same pipeline owns it. */
 #include "terminal.h"
 
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
-/* The caller's terminal among descriptors 0-2, or -1. */
-int sbox_terminal_find(void)
+/* A descriptor that reads: a terminal opened write-only cannot give keys. */
+static bool readable(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && (fl & O_ACCMODE) != O_WRONLY;
+}
+
+void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive,
+                     enum sbox_terminal mode, struct sbox_tty_restore *restore)
+{
+    r->in = r->out = r->master = -1;
+    /* Keys from standard input when it is the terminal, else from the terminal the output
+     * goes to (a pager reading /dev/tty: `echo x | sbox -- less`). */
+    for (int fd = 0; fd < 3 && r->in < 0; fd++)
+        if ((ttys & (1U << fd)) && readable(fd))
+            r->in = fd;
+    for (int fd = 1; fd < 4 && r->out < 0; fd++)
+        if (ttys & (1U << (fd % 3)))
+            r->out = fd % 3;
+    r->interactive = interactive;
+    r->handed = interactive;
+    r->raw = r->wrote = false;
+    r->restore = restore;
+    r->n_pending = 0;
+    sbox_ttyfilter_init(&r->filter, mode);
+}
+
+bool sbox_terminal_foreground(int fd)
+{
+    return fd >= 0 && tcgetpgrp(fd) == getpgrp();
+}
+
+bool sbox_terminal_job_control(void)
 {
     for (int fd = 0; fd < 3; fd++)
-        if (isatty(fd))
-            return fd;
-    return -1;
+        if (isatty(fd) && tcgetsid(fd) == getsid(0))
+            return getpgrp() != getsid(0);
+    return false;
 }
 
-/* Hands the terminal to the sandbox's group, but only while sbox's own group has it: a
- * background sbox never takes the terminal from the shell. */
-void sbox_terminal_give(int tty, pid_t sandbox)
+void sbox_relay_attach(struct sbox_relay *r, int master)
 {
-    if (tty >= 0 && tcgetpgrp(tty) == getpgrp())
-        tcsetpgrp(tty, sandbox);
+    r->master = master;
+    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+    sbox_relay_settle(r);
 }
 
-/* Takes the terminal back, but only from the sandbox: from its group, or from a group made
- * inside it that died with it (an inner shell's job). Never from a live job of the caller's. */
-void sbox_terminal_take(int tty, pid_t sandbox)
+bool sbox_relay_wants_input(const struct sbox_relay *r)
 {
-    pid_t fg;
-    if (tty < 0 || sandbox <= 0)
+    return r->master >= 0 && r->in >= 0 && r->handed && r->n_pending == 0 &&
+           sbox_terminal_foreground(r->in);
+}
+
+bool sbox_relay_input(struct sbox_relay *r)
+{
+    /* SIGTTIN is blocked: in the background this is EIO, never the user's keys. */
+    ssize_t n = read(r->in, r->pending, sizeof r->pending);
+    if (n <= 0) {
+        if (n < 0 && (errno == EINTR || errno == EAGAIN ||
+                      (errno == EIO && !sbox_terminal_foreground(r->in))))
+            return true;
+        r->in = -1;
+        return false;
+    }
+    r->n_pending = (size_t)n;
+    sbox_relay_flush(r);
+    return true;
+}
+
+void sbox_relay_flush(struct sbox_relay *r)
+{
+    ssize_t n;
+    if (r->n_pending == 0 || r->master < 0)
         return;
-    fg = tcgetpgrp(tty);
-    if (fg > 0 && fg != getpgrp() && (fg == sandbox || (kill(-fg, 0) < 0 && errno == ESRCH)))
-        tcsetpgrp(tty, getpgrp());
+    n = write(r->master, r->pending, r->n_pending);
+    if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
+            r->n_pending = 0; /* the payload's side is gone */
+        return;
+    }
+    r->n_pending -= (size_t)n;
+    memmove(r->pending, r->pending + n, r->n_pending);
 }
 
-/* ^Z (or a background read): stop the sandbox's group, give the terminal back to our own group
- * and stop like a job; when the shell continues us, take the terminal again if we are in the
- * foreground (fg, not bg), and continue the sandbox. */
-void sbox_terminal_suspend(pid_t sandbox, int tty)
+/* All of it, or until the terminal is gone. */
+static void write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0 && fd >= 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+/* One read's worth: >0 relayed, 0 nothing waiting, -1 every slave is closed (EIO). */
+static ssize_t pump(struct sbox_relay *r)
+{
+    char in[16384], out[sizeof in + SBOX_TTYFILTER_HOLD];
+    ssize_t n = read(r->master, in, sizeof in);
+    size_t m;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    if (n <= 0)
+        return -1;
+    m = sbox_ttyfilter_feed(&r->filter, in, (size_t)n, out);
+    if (m > 0) {
+        r->wrote = true;
+        write_all(r->out, out, m);
+    }
+    return n;
+}
+
+bool sbox_relay_output(struct sbox_relay *r)
+{
+    return pump(r) >= 0;
+}
+
+void sbox_relay_resize(struct sbox_relay *r)
+{
+    struct winsize ws;
+    if (r->master >= 0 && r->out >= 0 && ioctl(r->out, TIOCGWINSZ, &ws) == 0)
+        ioctl(r->master, TIOCSWINSZ, &ws);
+}
+
+void sbox_relay_hand(struct sbox_relay *r)
+{
+    r->handed = true;
+    sbox_relay_settle(r);
+}
+
+static void raw_mode(struct sbox_relay *r)
+{
+    struct termios saved, raw;
+    if (r->raw || r->in < 0 || tcgetattr(r->in, &saved) < 0)
+        return;
+    raw = saved;
+    cfmakeraw(&raw);
+    /* Published before the change: a crash in between restores what was there anyway. */
+    if (r->restore) {
+        r->restore->fd = r->in;
+        r->restore->mode = saved;
+        r->restore->active = 1;
+    }
+    if (tcsetattr(r->in, TCSADRAIN, &raw) == 0)
+        r->raw = true;
+    else if (r->restore)
+        r->restore->active = 0;
+}
+
+void sbox_relay_cooked(struct sbox_relay *r)
+{
+    if (!r->raw)
+        return;
+    /* SIGTTOU is blocked: this works from the background too, where a stopped sbox must not
+     * leave the shell a raw terminal. */
+    tcsetattr(r->in, TCSADRAIN, &r->restore->mode);
+    r->raw = false;
+    r->restore->active = 0;
+}
+
+bool sbox_relay_settle(struct sbox_relay *r)
+{
+    bool fg = r->in >= 0 && sbox_terminal_foreground(r->in);
+    if (r->handed && fg && r->restore)
+        raw_mode(r);
+    else
+        sbox_relay_cooked(r);
+    return r->handed && fg;
+}
+
+void sbox_relay_end(struct sbox_relay *r)
+{
+    /* Every process that held a slave is gone: what is left is read to its end (EIO). */
+    while (r->master >= 0 && pump(r) > 0)
+        ;
+    if (r->wrote) {
+        char reset[128];
+        size_t n = sbox_ttyfilter_reset(&r->filter, reset, sizeof reset);
+        write_all(r->out, reset, n);
+    }
+    sbox_relay_cooked(r);
+}
+
+void sbox_terminal_suspend(pid_t sandbox)
 {
     kill(-sandbox, SIGSTOP);
-    sbox_terminal_take(tty, sandbox);
     kill(getpid(), SIGSTOP);
-    sbox_terminal_give(tty, sandbox);
     kill(-sandbox, SIGCONT);
 }

@@ -118,7 +118,7 @@ static void scope_tests(void)
 {
     char fake[600], fail[600];
     char *argv[] = {(char *)"test-cgroup", (char *)"inner", (char *)"7", NULL};
-    int status = -1;
+    int status = -1, sig = 0;
     FILE *f;
     snprintf(fake, sizeof fake, "%s/systemd-run", root);
     snprintf(fail, sizeof fail, "%s/systemd-run-fails", root);
@@ -131,14 +131,14 @@ static void scope_tests(void)
     fclose(f);
     chmod(fail, 0755);
     fflush(stdout);
-    ok(sbox_cgroup_run_in_scope(fake, argv, &status) && status == 7,
+    ok(sbox_cgroup_run_in_scope(fake, argv, &status, &sig) && status == 7,
        "through systemd-run: the second run starts, says so, and its status is returned (%d)",
        status);
     argv[2] = (char *)"0";
-    ok(sbox_cgroup_run_in_scope(fake, argv, &status) && status == 0,
+    ok(sbox_cgroup_run_in_scope(fake, argv, &status, &sig) && status == 0,
        "... (the second run knows it is the second, and the marker is gone from its environment)");
     status = -1;
-    ok(!sbox_cgroup_run_in_scope(fail, argv, &status) && status == -1,
+    ok(!sbox_cgroup_run_in_scope(fail, argv, &status, &sig) && status == -1,
        "systemd-run failing: not run there, and this run goes on");
 }
 
