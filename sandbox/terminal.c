@@ -31,7 +31,7 @@ void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive,
             r->out = fd % 3;
     r->interactive = interactive;
     r->handed = interactive;
-    r->raw = r->wrote = false;
+    r->raw = r->dirty = false;
     r->restore = restore;
     r->n_pending = 0;
     sbox_ttyfilter_init(&r->filter, mode);
@@ -119,10 +119,10 @@ static ssize_t pump(struct sbox_relay *r)
     if (n <= 0)
         return -1;
     m = sbox_ttyfilter_feed(&r->filter, in, (size_t)n, out);
-    if (m > 0) {
-        r->wrote = true;
-        write_all(r->out, out, m);
-    }
+    /* Text alone changes nothing a reset would put back; an escape or a shift-out might. */
+    if (memchr(out, 0x1b, m) || memchr(out, 0x0e, m))
+        r->dirty = true;
+    write_all(r->out, out, m);
     return n;
 }
 
@@ -189,7 +189,7 @@ void sbox_relay_end(struct sbox_relay *r)
     /* Every process that held a slave is gone: what is left is read to its end (EIO). */
     while (r->master >= 0 && pump(r) > 0)
         ;
-    if (r->wrote) {
+    if (r->dirty) {
         char reset[128];
         size_t n = sbox_ttyfilter_reset(&r->filter, reset, sizeof reset);
         write_all(r->out, reset, n);

@@ -29,7 +29,7 @@ struct sbox_relay {
     bool interactive; /* 0 and 1 are the terminal: the payload has it from the start */
     bool handed;      /* the payload has its terminal: keys are read while in the foreground */
     bool raw;         /* in is in raw mode */
-    bool wrote;       /* output went to out: the terminal may need a reset at the end */
+    bool dirty;       /* an escape went to out: the terminal may need a reset at the end */
     struct sbox_tty_restore *restore; /* main's, or NULL */
     struct sbox_ttyfilter filter;
     size_t n_pending;     /* keys read, not yet taken by the pseudo-terminal */

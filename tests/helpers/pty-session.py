@@ -77,6 +77,9 @@ check(expect("got-hello") and expect("PROMPT> "), "it has the terminal again and
 send(f"{sbox} -- sh -c 'echo slee\"\"ping; exec sleep 100'\n")
 check(expect("sleeping"), "a long command starts")
 send(b"\x03")  # ^C
+# Keys typed before the prompt is back would go to the sandbox's terminal, as with any relay
+# (script, ssh): a person waits for the prompt.
+check(expect("PROMPT> "), "^C gives the prompt back", buf.decode(errors="replace"))
 # Each later command ends by echoing a marker, split in the typed text: seeing the marker means
 # everything before it has run.
 send("echo status=$?-\"\"done\n")
