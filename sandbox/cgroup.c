@@ -265,8 +265,7 @@ static bool scope_possible(unsigned needs)
     return program != NULL;
 }
 
-bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status,
-                           int *ret_signal)
+bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_status, int *ret_signal)
 {
     const unsigned needs = sbox_cgroup_needs(p);
     _cleanup_free_ char *parent = NULL, *program = NULL;
@@ -282,8 +281,7 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
     return sbox_cgroup_run_in_scope(program, argv, ret_status, ret_signal);
 }
 
-bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status,
-                              int *ret_signal)
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status, int *ret_signal)
 {
     _cleanup_free_ char *marker = NULL;
     char self[4096];

@@ -58,8 +58,7 @@ bool sbox_cgroup_scope_run(const struct sbox_plan *p, char **argv, int *ret_stat
 
 /* Its second half: runs this program again with argv's arguments through program (systemd-run)
  * and waits for it, as described above. */
-bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status,
-                              int *ret_signal);
+bool sbox_cgroup_run_in_scope(const char *program, char **argv, int *ret_status, int *ret_signal);
 
 /* In the second sbox, first thing: tells the first that it runs. */
 void sbox_cgroup_scope_confirm(void);

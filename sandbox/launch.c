@@ -758,7 +758,8 @@ static void stop_payload(struct launch *l, int sig)
         return;
     }
     if (!l->stop_noted)
-        sbox_note(l->notes, "the command stopped (%s) and nothing here can continue it: "
+        sbox_note(l->notes,
+                  "the command stopped (%s) and nothing here can continue it: "
                   "sbox continued it",
                   sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal");
     l->stop_noted = true;
@@ -830,11 +831,11 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
     struct sbox_relay *r = &l->relay;
     bool master_open = true;
     for (;;) {
-        struct pollfd fds[4] = {{.fd = l->sfd, .events = POLLIN},
-                                {.fd = l->chan_open ? l->chan : -1, .events = POLLIN},
-                                {.fd = master_open ? r->master : -1,
-                                 .events = POLLIN | (r->n_pending ? POLLOUT : 0)},
-                                {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
+        struct pollfd fds[4] = {
+            {.fd = l->sfd, .events = POLLIN},
+            {.fd = l->chan_open ? l->chan : -1, .events = POLLIN},
+            {.fd = master_open ? r->master : -1, .events = POLLIN | (r->n_pending ? POLLOUT : 0)},
+            {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
         struct signalfd_siginfo si;
         if (poll(fds, 4, -1) < 0) {
             int e;
@@ -889,8 +890,8 @@ static int collect(struct launch *l, int *ret_status, int *ret_signal, struct sb
     }
     ws = l->have_exit ? l->exit_wstatus : l->status;
     *ret_status = sbox_init_status_code(ws);
-    if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) &&
-        WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && sbox_cgroup_oom_killed(&l->cg)) {
+    if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) && WIFSIGNALED(ws) &&
+        WTERMSIG(ws) == SIGKILL && sbox_cgroup_oom_killed(&l->cg)) {
         sbox_note(l->notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
         *ret_status = 137;
         return 0;

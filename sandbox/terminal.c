@@ -17,8 +17,8 @@ static bool readable(int fd)
     return fl >= 0 && (fl & O_ACCMODE) != O_WRONLY;
 }
 
-void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive,
-                     enum sbox_terminal mode, struct sbox_tty_restore *restore)
+void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive, enum sbox_terminal mode,
+                     struct sbox_tty_restore *restore)
 {
     r->in = r->out = r->master = -1;
     /* Keys from standard input when it is the terminal, else from the terminal the output

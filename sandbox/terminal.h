@@ -32,13 +32,13 @@ struct sbox_relay {
     bool dirty;       /* an escape went to out: the terminal may need a reset at the end */
     struct sbox_tty_restore *restore; /* main's, or NULL */
     struct sbox_ttyfilter filter;
-    size_t n_pending;     /* keys read, not yet taken by the pseudo-terminal */
+    size_t n_pending; /* keys read, not yet taken by the pseudo-terminal */
     char pending[4096];
 };
 
 /* The caller's terminal among descriptors 0-2 (ttys: bit N for descriptor N), the relay idle. */
-void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive,
-                     enum sbox_terminal mode, struct sbox_tty_restore *restore);
+void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive, enum sbox_terminal mode,
+                     struct sbox_tty_restore *restore);
 
 /* sbox's process group has the caller's terminal (fd). */
 bool sbox_terminal_foreground(int fd);
