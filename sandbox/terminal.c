@@ -191,8 +191,13 @@ void sbox_relay_end(struct sbox_relay *r)
         ;
     if (r->dirty) {
         char reset[128];
+        /* Then what the filter does not track: line drawing left in G0 or shifted in (SO)
+         * garbles the shell's prompt, and the keyboard protocols (modifyOtherKeys, kitty's)
+         * would send the shell encoded keys. Terminals that know none of these ignore them. */
+        static const char more[] = "\x0f\x1b(B\x1b[>4m\x1b[<99u";
         size_t n = sbox_ttyfilter_reset(&r->filter, reset, sizeof reset);
         write_all(r->out, reset, n);
+        write_all(r->out, more, sizeof more - 1);
     }
     sbox_relay_cooked(r);
 }
