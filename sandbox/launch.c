@@ -759,9 +759,9 @@ static void stop_payload(struct launch *l, int sig)
     }
     if (!l->stop_noted)
         sbox_note(l->notes,
-                  "the command stopped (%s) and nothing here can continue it: "
+                  "the command stopped (SIG%s) and nothing here can continue it: "
                   "sbox continued it",
-                  sigabbrev_np(sig) ? sigabbrev_np(sig) : "a signal");
+                  sigabbrev_np(sig) ?: "?");
     l->stop_noted = true;
     resume_payload(l, l->p->pty && sbox_relay_settle(r));
 }
@@ -901,9 +901,9 @@ static int collect(struct launch *l, int *ret_status, int *ret_signal, struct sb
      * own death. */
     if (!l->have_exit && WIFSIGNALED(l->status)) {
         sbox_note(l->notes,
-                  "the sandbox was killed from outside: its pid 1 (%d here) got %s, and the "
+                  "the sandbox was killed from outside: its pid 1 (%d here) got SIG%s, and the "
                   "command did not end by itself",
-                  (int)l->pid, sigabbrev_np(WTERMSIG(l->status)) ?: "a signal");
+                  (int)l->pid, sigabbrev_np(WTERMSIG(l->status)) ?: "?");
         return 0;
     }
     if (WIFSIGNALED(ws))
