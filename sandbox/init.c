@@ -54,11 +54,16 @@ static void continue_payload(const struct sbox_init *in)
 /* sbox says whether the payload may have its terminal (sbox is in the foreground) or not. Not:
  * pid 1's own group takes it, so a read stops the payload (SIGTTIN) as a background job's
  * would, and the group that had it is parked until sbox is in the foreground again. */
-static void resume(const struct sbox_init *in, pid_t *parked, bool fg)
+static void resume(const struct sbox_init *in, pid_t *parked, int how)
 {
     if (in->tty >= 0) {
         pid_t cur = tcgetpgrp(in->tty);
-        if (fg) {
+        if (how == SBOX_RESUME_HAND) {
+            /* It stopped reading or setting its terminal from the background of it: its own
+             * group gets it, or it would only stop again. */
+            tcsetpgrp(in->tty, getpgid(in->payload));
+            *parked = 0;
+        } else if (how == SBOX_RESUME_FOREGROUND) {
             pid_t to = *parked > 0 ? *parked : cur;
             if (to <= 0 || to == getpgrp() || tcsetpgrp(in->tty, to) < 0)
                 tcsetpgrp(in->tty, getpgid(in->payload));
@@ -125,7 +130,7 @@ int sbox_init_run(const struct sbox_init *in, const sigset_t *early, int *ret_ws
         /* Only sbox, outside the sandbox's pid namespace (a sender there is pid 0 here). */
         if (sig == SBOX_SIG_RESUME) {
             if (si.si_pid == 0 && si.si_code == SI_QUEUE)
-                resume(in, &parked, si.si_value.sival_int != 0);
+                resume(in, &parked, si.si_value.sival_int);
             continue;
         }
         if (!sent_by_process(&si))

@@ -729,10 +729,11 @@ static int start(struct launch *l, struct sbox_error *err)
     return r;
 }
 
-/* sbox tells pid 1 to continue the payload, and whether it may have its terminal now. */
-static void resume_payload(const struct launch *l, bool fg)
+/* sbox tells pid 1 to continue the payload, and whether it may have its terminal now (how:
+ * SBOX_RESUME_*). */
+static void resume_payload(const struct launch *l, int how)
 {
-    union sigval v = {.sival_int = fg};
+    union sigval v = {.sival_int = how};
     sigqueue(l->pid, SBOX_SIG_RESUME, v);
 }
 
@@ -745,7 +746,7 @@ static void stop_payload(struct launch *l, int sig)
     struct sbox_relay *r = &l->relay;
     if (l->p->pty && (sig == SIGTTIN || sig == SIGTTOU) && sbox_terminal_foreground(r->in)) {
         sbox_relay_hand(r);
-        resume_payload(l, true);
+        resume_payload(l, SBOX_RESUME_HAND);
         return;
     }
     if (sbox_terminal_job_control()) {
@@ -763,7 +764,8 @@ static void stop_payload(struct launch *l, int sig)
                   "sbox continued it",
                   sigabbrev_np(sig) ?: "?");
     l->stop_noted = true;
-    resume_payload(l, l->p->pty && sbox_relay_settle(r));
+    resume_payload(l, l->p->pty && sbox_relay_settle(r) ? SBOX_RESUME_FOREGROUND
+                                                        : SBOX_RESUME_BACKGROUND);
 }
 
 /* Every message waiting, read before SIGCHLD is looked at: none is left unread when pid 1 is
@@ -814,7 +816,8 @@ static void on_signal(struct launch *l, int sig)
     if (l->p->pty && sig == SIGWINCH) {
         sbox_relay_resize(&l->relay);
     } else if (l->p->pty && sig == SIGCONT) {
-        resume_payload(l, sbox_relay_settle(&l->relay));
+        resume_payload(l, sbox_relay_settle(&l->relay) ? SBOX_RESUME_FOREGROUND
+                                                       : SBOX_RESUME_BACKGROUND);
     } else if (sig == SIGTSTP && !l->p->pty) {
         sbox_terminal_suspend(l->pid);
     } else {

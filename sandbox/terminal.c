@@ -39,7 +39,9 @@ void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive, enum
 
 bool sbox_terminal_foreground(int fd)
 {
-    return fd >= 0 && tcgetpgrp(fd) == getpgrp();
+    /* A terminal that is not sbox's controlling terminal has no job control over sbox (a
+     * service started with one as its input): sbox is as good as in the foreground. */
+    return fd >= 0 && (tcgetpgrp(fd) == getpgrp() || tcgetsid(fd) != getsid(0));
 }
 
 bool sbox_terminal_job_control(void)

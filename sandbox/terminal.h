@@ -12,8 +12,11 @@
 #include <termios.h>
 
 /* sbox to pid 1, by sigqueue: continue the payload; the value says whether it may have its
- * terminal (1: sbox is in the foreground) or not (0: reads stop it, as a background job's). */
+ * terminal: SBOX_RESUME_BACKGROUND (no: a read stops it, as a background job's),
+ * SBOX_RESUME_FOREGROUND (yes, as it had it), SBOX_RESUME_HAND (yes, its own group: it asked for
+ * input). */
 #define SBOX_SIG_RESUME (SIGRTMIN + 2)
+enum { SBOX_RESUME_BACKGROUND, SBOX_RESUME_FOREGROUND, SBOX_RESUME_HAND };
 
 /* What main's crash handler puts back: the caller's terminal mode while sbox holds it raw. */
 struct sbox_tty_restore {
@@ -40,7 +43,8 @@ struct sbox_relay {
 void sbox_relay_init(struct sbox_relay *r, unsigned ttys, bool interactive, enum sbox_terminal mode,
                      struct sbox_tty_restore *restore);
 
-/* sbox's process group has the caller's terminal (fd). */
+/* sbox's process group has the caller's terminal (fd), or it is not sbox's controlling
+ * terminal at all. */
 bool sbox_terminal_foreground(int fd);
 
 /* sbox has a controlling terminal, so a shell's job control can continue it once stopped. */
