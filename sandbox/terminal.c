@@ -68,7 +68,14 @@ bool sbox_relay_wants_input(const struct sbox_relay *r)
 bool sbox_relay_input(struct sbox_relay *r)
 {
     /* SIGTTIN is blocked: in the background this is EIO, never the user's keys. */
+    struct termios mode;
     ssize_t n = read(r->in, r->pending, sizeof r->pending);
+    if (n == 0 && tcgetattr(r->in, &mode) == 0) {
+        /* ^D typed while the terminal was still cooked (before the payload asked for input):
+         * the end of file it meant, for the payload's terminal to see. */
+        r->pending[0] = (char)mode.c_cc[VEOF];
+        n = 1;
+    }
     if (n <= 0) {
         if (n < 0 && (errno == EINTR || errno == EAGAIN ||
                       (errno == EIO && !sbox_terminal_foreground(r->in))))
