@@ -482,6 +482,8 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
     return pid;
 }
 
+static void on_signal(struct launch *l, int sig);
+
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
 /* The network helper's start, waited for while the child sets the sandbox up; then pid 1 may
@@ -489,8 +491,6 @@ enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
  * died, and is reaped into l->status (its report, if any, in l->report). CANCELLED: a signal
  * told sbox to stop before the command ran; the child is gone and l->status is the signal.
  * HELPER_FAILED: err says why; the child is gone, with no report of its own. */
-static void on_signal(struct launch *l, int sig);
-
 static enum net_start await_network(struct launch *l, struct sbox_error *err)
 {
     for (;;) {

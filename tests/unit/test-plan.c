@@ -737,8 +737,7 @@ static void test_hidden(void)
     sbox_plan_set(&p, NULL, "hide", "/srv/p/vault", &cli, &err);
     sbox_plan_set(&p, NULL, "tmpfs", "/opt/empty", &cli, &err);
     ok(sbox_plan_hidden(&p, "/home/u/.ssh", buf, sizeof buf) != NULL, "~/.ssh is hidden");
-    ok(sbox_plan_hidden(&p, "/home/u/.local/share/x", buf, sizeof buf) &&
-           strstr(buf, "~/.local"),
+    ok(sbox_plan_hidden(&p, "/home/u/.local/share/x", buf, sizeof buf) && strstr(buf, "~/.local"),
        "below ~/.local is hidden, named by its first component");
     ok(!sbox_plan_hidden(&p, "/home/u/proj/.git", buf, sizeof buf),
        "a dot directory inside a project is not");
@@ -804,6 +803,65 @@ static void test_cache(void)
     sbox_host_free(&h);
 }
 
+/* A pseudo-terminal of the payload's own whenever one of its descriptors 0-2 is the caller's
+ * terminal; interactive when 0 and 1 both are; never with terminal = none or no /dev of sbox's. */
+static void test_pty(void)
+{
+    static const struct {
+        unsigned ttys;
+        const char *terminal, *dev;
+        bool pty, interactive;
+    } cases[] = {
+        {0, NULL, NULL, false, false},
+        {3, NULL, NULL, true, true},
+        {7, "plain", NULL, true, true},
+        {1, NULL, NULL, true, false},
+        {6, NULL, NULL, true, false},
+        {4, "raw", NULL, true, false},
+        {7, "none", NULL, false, false},
+        {7, NULL, "", false, false},
+        {7, NULL, "/sandbox-dev", false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct sbox_host h;
+        struct sbox_plan p;
+        struct sbox_error err = {0};
+        bool set = true;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        fake_host(&h, "/work/p");
+        h.ttys = cases[i].ttys;
+        default_plan(&p, &h);
+        if (cases[i].terminal)
+            set = sbox_plan_set(&p, NULL, "terminal", cases[i].terminal, &cli, &err) == 0;
+        if (set && cases[i].dev) {
+            set = sbox_plan_set(&p, NULL, "dev", "", &cli, &err) == 0;
+            if (set && cases[i].dev[0])
+                set = sbox_plan_set(&p, NULL, "dev", cases[i].dev, &cli, &err) == 0;
+        }
+        ok(set && sbox_plan_finish(&p, &err) == 0 && p.pty == cases[i].pty &&
+               p.interactive == cases[i].interactive,
+           "descriptors %u are terminals, terminal = %s, dev %s: %s%s", cases[i].ttys,
+           cases[i].terminal ? cases[i].terminal : "(relay)",
+           cases[i].dev ? (cases[i].dev[0] ? cases[i].dev : "none") : "/dev",
+           cases[i].pty ? "a pseudo-terminal" : "none",
+           cases[i].interactive ? ", interactive" : "");
+        f = open_memstream(&buf, &len);
+        sbox_plan_print(&p, f);
+        fclose(f);
+        ok(strstr(buf, "\n[process]\nterminal = ") != NULL &&
+               (strstr(buf, "a pseudo-terminal of its own") != NULL) == cases[i].pty,
+           "... and --dry-run says so");
+        free(buf);
+        sbox_plan_free(&p);
+        free(h.user);
+        free(h.home);
+        free(h.cwd);
+        free(h.shell);
+    }
+}
+
 int main(void)
 {
     test_hidden();
@@ -825,5 +883,6 @@ int main(void)
     test_cache();
     test_print();
     test_tmpfs_sizes();
+    test_pty();
     return tap_done();
 }
