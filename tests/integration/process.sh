@@ -109,9 +109,9 @@ if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     control=$(timeout 60 script -qec "python3 $WORK/tiocsti.py" /dev/null </dev/null 2>&1 | tr -d '\r')
     # (Kernels with dev.tty.legacy_tiocsti=0 refuse it outside too; then the control says so.)
     ok "TIOCSTI control outside: $control" test "$control" = "#injected" -o "$control" = PermissionError
-    # (script(1) sends its terminal a byte when its input ends, which the sandbox's terminal
-    # echoes: NULs are not the payload's words.)
-    out=$(timeout 60 script -qec "$SBOX -- python3 $WORK/tiocsti.py; $SBOX -- python3 $WORK/tiocsti.py high; $SBOX --no-tty -- python3 $WORK/tiocsti.py" /dev/null </dev/null 2>&1 | tr -d '\r\000')
+    # (script(1) sends its terminal a NUL when its input ends, which the sandbox's terminal
+    # echoes as ^@: not the payload's words.)
+    out=$(timeout 60 script -qec "$SBOX -- python3 $WORK/tiocsti.py; $SBOX -- python3 $WORK/tiocsti.py high; $SBOX --no-tty -- python3 $WORK/tiocsti.py" /dev/null </dev/null 2>&1 | tr -d '\r\000' | sed 's/\^@//g')
     is "$(echo $out)" "PermissionError PermissionError PermissionError" \
         "TIOCSTI is refused inside, upper bits set or not, with a pseudo-terminal or without"
 else
