@@ -161,7 +161,7 @@ static void run_free(struct sbox_capture_run *run)
 
 void sbox_capture_abort(struct sbox_capture_run *run)
 {
-    if (run->store)
+    if (run->store && !run->resumed)
         sbox_remove_tree(run->store);
     run_free(run);
 }
@@ -322,6 +322,163 @@ static int write_meta(const struct sbox_plan *p, const struct sbox_capture_run *
     return 0;
 }
 
+/* Whether a capture's directories are exactly this run's (by the paths their descriptors
+ * have), and the run's mount index for each of its slots in map. */
+static bool same_dirs(const struct sbox_plan *p, const struct sbox_capture_run *run,
+                      const struct sbox_capture *c, size_t *map)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        char real[PATH_MAX];
+        bool found = false;
+        if (run->src_fds[i] < 0)
+            continue;
+        n++;
+        if (sbox_fd_path(run->src_fds[i], real, sizeof real) < 0)
+            return false;
+        for (size_t k = 0; k < c->n_dirs; k++)
+            if (strcmp(c->dirs[k].path, real) == 0) {
+                map[k] = i;
+                found = true;
+            }
+        if (!found)
+            return false;
+    }
+    return n == c->n_dirs;
+}
+
+/* capture-on: the capture this run goes on writing, loaded into *c with the run's mount index
+ * for each of its slots in *ret_map; 0 when there is none to go on with (last: the newest
+ * capture of these directories was applied, or there is none), or -errno. */
+static int pending_capture(const struct sbox_plan *p, const struct sbox_capture_run *run,
+                           struct sbox_capture *c, size_t **ret_map, struct sbox_error *err)
+{
+    const bool last = strcmp(p->capture_on, "last") == 0;
+    struct sbox_capture *all;
+    size_t n, *map = NULL;
+    int r = 0;
+
+    all = sbox_capture_load_all(p->capture_store, &n);
+    for (size_t i = n; i-- > 0 && r == 0;) {
+        struct sbox_capture *x = &all[i];
+        _cleanup_free_ char *applied = sbox_xasprintf("%s/applied", x->path);
+        if (!last && strncmp(x->id, p->capture_on, strlen(p->capture_on)) != 0)
+            continue;
+        free(map);
+        map = sbox_xmalloc((x->n_dirs + 1) * sizeof *map);
+        if (!same_dirs(p, run, x, map)) {
+            if (!last)
+                r = sbox_origin_errorf(err, &p->capture_on_origin, "capture-on",
+                                       "capture %s holds other directories than this run "
+                                       "captures",
+                                       x->id);
+            continue;
+        }
+        if (faccessat(AT_FDCWD, applied, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (!last)
+                r = sbox_origin_errorf(err, &p->capture_on_origin, "capture-on",
+                                       "capture %s was applied already: start a new one", x->id);
+            break; /* last: the newest of these directories is applied, nothing is pending */
+        }
+        *c = *x;
+        memset(x, 0, sizeof *x);
+        *ret_map = steal_ptr(&map);
+        r = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        sbox_capture_free(&all[i]);
+    free(all);
+    free(map);
+    if (r == 0 && !last)
+        r = sbox_origin_errorf(err, &p->capture_on_origin, "capture-on",
+                               "no capture `%s` (see sbox captures)", p->capture_on);
+    return r;
+}
+
+/* The directory of the capture to go on with, ready for this run: its lock held, each slot
+ * renamed to this run's mount index, fresh work directories, the records of its last run
+ * gone (this run's end writes them again), its meta made this run's. Its descriptor, or
+ * -errno. */
+static int resume_capture(const struct sbox_plan *p, struct sbox_capture_run *run,
+                          const struct sbox_capture *c, const size_t *map, struct sbox_error *err)
+{
+    _cleanup_close_ int dfd = -1, mfd = -1;
+    _cleanup_free_ char *meta = NULL;
+    size_t len = 0;
+    FILE *f;
+    int holder;
+
+    run->id = sbox_xstrdup(c->id);
+    run->store = sbox_xstrdup(c->path);
+    holder = sbox_capture_take_lock(c, &run->lock_fd);
+    if (holder >= 0 || run->lock_fd < 0)
+        return sbox_error(err, 0, "capture %s is in use (sbox pid %d): capture-on waits for no one",
+                          c->id, holder);
+    (void)sbox_pid_lock_mark(run->lock_fd);
+    dfd = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return sbox_error(err, errno, "capture store `%s`", c->path);
+    for (size_t k = 0; k < c->n_dirs; k++) {
+        char from[32], to[32], fuse[48];
+        bool fused;
+        snprintf(from, sizeof from, "%zu", c->dirs[k].slot);
+        snprintf(to, sizeof to, "%zu.next", map[k]);
+        snprintf(fuse, sizeof fuse, "%zu/fuse", c->dirs[k].slot);
+        /* A layer fuse-overlayfs wrote keeps its whiteouts as .wh. files, which the kernel's
+         * overlay would show as files: it goes on with the driver that made it. */
+        fused = faccessat(dfd, fuse, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+        if (fused != (p->overlay_driver == SBOX_OVERLAY_FUSE))
+            return sbox_error(err, 0,
+                              "capture %s was made %s fuse-overlayfs: go on with "
+                              "overlay-driver = %s, or start a new capture",
+                              c->id, fused ? "by" : "without", fused ? "fuse" : "auto");
+        if (renameat(dfd, from, dfd, to) < 0)
+            return sbox_error(err, errno, "capture store `%s/%s`", c->path, from);
+    }
+    for (size_t k = 0; k < c->n_dirs; k++) {
+        char from[32], to[32], work[40];
+        snprintf(from, sizeof from, "%zu.next", map[k]);
+        snprintf(to, sizeof to, "%zu", map[k]);
+        snprintf(work, sizeof work, "%zu/work", map[k]);
+        if (renameat(dfd, from, dfd, to) < 0)
+            return sbox_error(err, errno, "capture store `%s/%s`", c->path, to);
+        if (mkdirat(dfd, work, 0700) < 0 && errno != EEXIST)
+            return sbox_error(err, errno, "capture store `%s/%s`", c->path, work);
+    }
+    if (unlinkat(dfd, "records", 0) < 0 && errno != ENOENT)
+        return sbox_error(err, errno, "capture store `%s/records`", c->path);
+    /* One command for the steps, the first start (what the records' times are held against
+     * is the run's end, not its start). */
+    f = open_memstream(&meta, &len);
+    fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid %d\ncommand ", (long long)c->started.tv_sec,
+            c->started.tv_nsec, (int)getpid());
+    put_escaped(f, c->command ? c->command : "?");
+    fputs(" ; ", f);
+    for (size_t i = 0; p->argv && p->argv[i]; i++) {
+        _cleanup_free_ char *q = quote_arg(p->argv[i]);
+        if (i)
+            fputc(' ', f);
+        put_escaped(f, q);
+    }
+    fputc('\n', f);
+    for (size_t k = 0; k < c->n_dirs; k++) {
+        fprintf(f, "dir %zu ", map[k]);
+        put_escaped(f, c->dirs[k].path);
+        fputc('\n', f);
+    }
+    for (size_t i = 0; i < p->n_capture_deny; i++) {
+        fputs("deny ", f);
+        put_escaped(f, p->capture_deny[i].glob);
+        fputc('\n', f);
+    }
+    fclose(f);
+    mfd = openat(dfd, "meta.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len || fsync(mfd) < 0 ||
+        renameat(dfd, "meta.new", dfd, "meta") < 0)
+        return sbox_error(err, errno, "capture store `%s`: meta", c->path);
+    return steal_fd(&dfd);
+}
+
 int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
                        struct sbox_error *err)
 {
@@ -337,6 +494,26 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
     r = open_dirs(p, run, err);
     if (r < 0)
         goto fail;
+    if (p->capture_on) {
+        struct sbox_capture c;
+        _cleanup_free_ size_t *map = NULL;
+        r = pending_capture(p, run, &c, &map, err);
+        if (r < 0)
+            goto fail;
+        if (r > 0) {
+            dfd = resume_capture(p, run, &c, map, err);
+            sbox_capture_free(&c);
+            if (dfd < 0) {
+                /* What went on the way is the capture's: only the lock goes. */
+                r = dfd;
+                free(run->store);
+                run->store = NULL;
+                goto fail;
+            }
+            run->resumed = true;
+            goto opened;
+        }
+    }
     dfd = make_capture_dir(p, run, err);
     if (dfd < 0) {
         r = dfd;
@@ -348,6 +525,7 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
     r = write_meta(p, run, dfd, err);
     if (r < 0)
         goto fail;
+opened:
     run->store_fd = open(run->store, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (run->store_fd < 0) {
         r = sbox_error(err, errno, "capture store `%s`", run->store);
@@ -644,6 +822,13 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
      * it finds, to tell a file changed since. */
     /* Written aside and renamed: a sbox killed meanwhile leaves no half record, which would
      * read as conflicts. */
+    /* The overlay did not sync what the run wrote (volatile): once, here, before anything says
+     * the capture is complete. */
+    fd = open(run->store, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        syncfs(fd);
+        close(fd);
+    }
     records_path = sbox_xasprintf("%s/records", run->store);
     records_tmp = sbox_xasprintf("%s/records.new", run->store);
     records = fopen(records_tmp, "wxe");
@@ -669,12 +854,23 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         }
         if (n[0]) {
             _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
+            _cleanup_free_ char *left = NULL;
             char buf[PATH_MAX * 4];
+            unsigned long denied = 0, refused = 0;
+            for (size_t k = 0; k < ch.n; k++) {
+                denied += ch.v[k].denied != NULL;
+                refused += ch.v[k].refused != NULL;
+            }
+            /* What apply would leave out is said now, not first at apply. */
+            if (denied || refused)
+                left = sbox_xasprintf(" (%lu denied, %lu refused: apply leaves them out)", denied,
+                                      refused);
             sbox_strv_push(&lines,
-                           sbox_xasprintf("%lu %s changed, %lu added, %lu deleted in %s; review: "
-                                          "sbox diff %s",
+                           sbox_xasprintf("%lu %s changed, %lu added, %lu deleted in %s%s; "
+                                          "review: sbox diff %s",
                                           n[0], sbox_text_plural(n[0], "file", "files"), n[1], n[2],
-                                          sbox_text_shown(where, buf, sizeof buf), run->id));
+                                          sbox_text_shown(where, buf, sizeof buf),
+                                          left ? left : "", run->id));
         }
         sbox_changes_free(&ch);
     }
@@ -682,6 +878,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
         sbox_capture_free(&cap);
         sbox_fclosep(&records);
         records = NULL;
+        run->resumed = false; /* a capture the steps left empty goes too */
         sbox_capture_abort(run);
         sbox_strv_free(lines);
         return NULL; /* nothing written: nothing to keep */

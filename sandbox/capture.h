@@ -19,10 +19,13 @@ struct sbox_capture_run {
     int lock_fd;  /* held while the sandbox runs */
     int *src_fds; /* per plan mount: O_PATH of a captured directory, or -1 */
     size_t n_mounts;
+    bool resumed; /* capture-on: an earlier run's capture, which a failure must not remove */
 };
 
 /* Makes the capture's directory under p->capture_store (ID/meta, ID/lock, ID/N/{upper,work}
- * for the plan's mount N) and opens the captured directories. Nothing is left on failure. */
+ * for the plan's mount N) and opens the captured directories. Nothing is left on failure.
+ * With capture-on, readies the pending capture instead (its lock held, its layers renamed to
+ * the plan's mounts), which a failure leaves as it is. */
 int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
                        struct sbox_error *err);
 

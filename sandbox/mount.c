@@ -639,8 +639,9 @@ static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_
         r = stage_bind(c->layers[i], m->src, lower, true, err);
         sbox_closep(&c->layers[i]);
         if (r == 0) {
+            /* Unsynced: the capture's end syncs the store once (capture-store.c). */
             const struct sbox_overlay_layers l = {
-                .lower = lower, .upper = up, .work = wk, .what = m->src};
+                .lower = lower, .upper = up, .work = wk, .what = m->src, .unsynced = true};
             int daemons = c->ovl.daemons;
             r = sbox_overlay_mount(&c->ovl, &l, &c->layers[i], err);
             /* fuse-overlayfs may write whiteouts as .wh.NAME files, which are ordinary names
@@ -649,7 +650,8 @@ static int stage_captures(struct ctx *c, const struct sbox_plan *p, struct sbox_
                 char mark[64];
                 int fd;
                 snprintf(mark, sizeof mark, STAGE "/capture/%zu/fuse", i);
-                fd = open(mark, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+                /* (There already when capture-on goes on with a capture fuse-overlayfs made.) */
+                fd = open(mark, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
                     r = sbox_error(err, errno, "mark the capture of `%s`", m->src);
                 else

@@ -15,6 +15,9 @@ struct sbox_overlay_layers {
     const char *upper; /* writes (same file system as work) */
     const char *work;  /* overlayfs's scratch directory */
     const char *what;  /* for messages: the image or directory being overlaid */
+    /* The kernel's overlay skips its syncs (volatile): whoever reads the upper layer after
+     * the run syncs its file system once (a capture's end). */
+    bool unsynced;
 };
 
 struct sbox_overlay_ctx {

@@ -255,6 +255,9 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         else
             print_kv(f, "capture-deny", p->capture_deny[i].glob, NULL, false,
                      &p->capture_deny[i].origin);
+    if (p->capture_on || p->capture_on_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "capture-on", p->capture_on ? p->capture_on : "new", NULL, false,
+                 &p->capture_on_origin);
 
     fputs("\n[env]\n", f);
     for (size_t i = 0; i < p->n_keep_env; i++)

@@ -252,7 +252,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].set = true;
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
-    p->terminal_origin = p->exit_code_only_origin = builtin;
+    p->terminal_origin = p->exit_code_only_origin = p->capture_on_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -328,6 +328,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->pwd);
     free(p->shell);
     free(p->tty);
+    free(p->capture_on);
     sbox_strv_free(p->notes);
     memset(p, 0, sizeof *p);
 }
@@ -674,6 +675,10 @@ static void note_network(struct sbox_plan *p)
  * started in the wrong place; so are a hidden one and two captures of one tree. */
 static int check_captures(const struct sbox_plan *p, struct sbox_error *err)
 {
+    if (p->capture_on && !sbox_plan_captures(p))
+        return sbox_origin_errorf(err, &p->capture_on_origin, "capture-on",
+                                  "capture-on = %s, but nothing is captured (capture = DIR)",
+                                  p->capture_on);
     for (size_t i = 0; i < p->n_mounts; i++) {
         const struct sbox_mount *a = &p->mounts[i];
         char because[512];

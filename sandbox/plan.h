@@ -209,9 +209,13 @@ struct sbox_plan {
     struct sbox_pattern *capture_deny;
     size_t n_capture_deny;
     bool capture_deny_builtin; /* the built-in patterns are still the list's first */
-    char *capture_store;       /* where captures are kept: STATE_HOME/sbox/captures */
-    char *cache_home;          /* CACHE_HOME: `cache` directories are its sbox/NAME */
-    char **capture_stores;     /* every store sbox guards: this one, and the home's default */
+    /* capture-on: the pending capture a run goes on writing ("last", or an id), so a build in
+     * steps is reviewed and applied once; NULL: a new capture each run. */
+    char *capture_on;
+    struct sbox_origin capture_on_origin;
+    char *capture_store;   /* where captures are kept: STATE_HOME/sbox/captures */
+    char *cache_home;      /* CACHE_HOME: `cache` directories are its sbox/NAME */
+    char **capture_stores; /* every store sbox guards: this one, and the home's default */
     char **argv;
     bool argv_default; /* no command given: the caller's shell */
 

@@ -498,6 +498,21 @@ static int apply_overlay_driver(struct sbox_plan *p, const struct sbox_setting *
     return 0;
 }
 
+/* capture-on = last | ID | new */
+static int apply_capture_on(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                            const struct sbox_origin *o, struct sbox_error *err)
+{
+    size_t n = strlen(value);
+    (void)s;
+    if (strcmp(value, "last") != 0 && strcmp(value, "new") != 0 &&
+        (n == 0 || n > 32 || strspn(value, "0123456789abcdef") != n))
+        return sbox_error(err, 0, "`%s` is not last, new or a capture id (sbox captures)", value);
+    free(p->capture_on);
+    p->capture_on = strcmp(value, "new") == 0 ? NULL : sbox_xstrdup(value);
+    p->capture_on_origin = *o;
+    return 0;
+}
+
 /* terminal = relay | raw | plain | none */
 static int apply_terminal(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                           const struct sbox_origin *o, struct sbox_error *err)
@@ -858,6 +873,8 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "capture-deny", SBOX_SETTING_LIST, "PATTERN",
      "paths in a capture sbox apply leaves out (glob, ** too)", apply_capture_deny,
      .reset = reset_capture_deny},
+    {"filesystem", "capture-on", SBOX_SETTING_SCALAR, "last|ID|new",
+     "go on writing a pending capture of the same directory", apply_capture_on},
     {"env", "setenv", SBOX_SETTING_LIST, "NAME=VALUE", "set a variable", apply_setenv,
      .reset = reset_env_ops, .env_op = SBOX_ENV_SET},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv,
