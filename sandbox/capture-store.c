@@ -411,9 +411,12 @@ static int resume_capture(const struct sbox_plan *p, struct sbox_capture_run *ru
     run->id = sbox_xstrdup(c->id);
     run->store = sbox_xstrdup(c->path);
     holder = sbox_capture_take_lock(c, &run->lock_fd);
-    if (holder >= 0 || run->lock_fd < 0)
-        return sbox_error(err, 0, "capture %s is in use (sbox pid %d): capture-on waits for no one",
-                          c->id, holder);
+    if (holder >= 0 || run->lock_fd < 0) {
+        snprintf(run->note, sizeof run->note,
+                 "capture %s is in use (sbox pid %d): this run makes a capture of its own", c->id,
+                 holder);
+        return sbox_error(err, EBUSY, "capture %s is in use (sbox pid %d)", c->id, holder);
+    }
     (void)sbox_pid_lock_mark(run->lock_fd);
     dfd = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)
@@ -503,15 +506,20 @@ int sbox_capture_begin(const struct sbox_plan *p, struct sbox_capture_run *run,
         if (r > 0) {
             dfd = resume_capture(p, run, &c, map, err);
             sbox_capture_free(&c);
-            if (dfd < 0) {
-                /* What went on the way is the capture's: only the lock goes. */
-                r = dfd;
-                free(run->store);
-                run->store = NULL;
-                goto fail;
+            if (dfd >= 0) {
+                run->resumed = true;
+                goto opened;
             }
-            run->resumed = true;
-            goto opened;
+            /* What went on the way is the capture's: only the lock goes. */
+            r = dfd;
+            free(run->store);
+            free(run->id);
+            run->store = run->id = NULL;
+            sbox_closep(&run->lock_fd);
+            /* Another run is writing it (two builds at once): last makes a capture of its
+             * own, and says so; an id asked for is an error. */
+            if (r != -EBUSY || strcmp(p->capture_on, "last") != 0)
+                goto fail;
         }
     }
     dfd = make_capture_dir(p, run, err);
@@ -1043,6 +1051,26 @@ const char *sbox_capture_conflict(const struct sbox_capture *cap,
 }
 
 /* ---- discarding -------------------------------------------------------------------------- */
+
+bool sbox_capture_applied(const struct sbox_capture *c)
+{
+    _cleanup_free_ char *mark = sbox_xasprintf("%s/applied", c->path);
+    return faccessat(AT_FDCWD, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+char **sbox_capture_ids(const char *store, bool applied_only)
+{
+    size_t n;
+    struct sbox_capture *all = sbox_capture_load_all(store, &n);
+    char **ids = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!applied_only || sbox_capture_applied(&all[i]))
+            sbox_strv_push(&ids, sbox_xstrdup(all[i].id));
+        sbox_capture_free(&all[i]);
+    }
+    free(all);
+    return ids;
+}
 
 int sbox_capture_discard(const char *store, char *const *ids, const char *user, uid_t uid,
                          gid_t gid, const char *home)

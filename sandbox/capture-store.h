@@ -54,6 +54,9 @@ struct sbox_capture_records {
     size_t n;
 };
 
+/* A capture sbox apply landed whole (its `applied` file says what was left out, if anything). */
+bool sbox_capture_applied(const struct sbox_capture *c);
+
 /* The walks hold a descriptor per level of a tree: as many as the caller may have. */
 void sbox_capture_raise_nofile(void);
 void sbox_capture_free(struct sbox_capture *c);

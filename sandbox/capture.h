@@ -20,6 +20,7 @@ struct sbox_capture_run {
     int *src_fds; /* per plan mount: O_PATH of a captured directory, or -1 */
     size_t n_mounts;
     bool resumed; /* capture-on: an earlier run's capture, which a failure must not remove */
+    char note[256]; /* a line for the user from sbox_capture_begin, or "" */
 };
 
 /* Makes the capture's directory under p->capture_store (ID/meta, ID/lock, ID/N/{upper,work}
@@ -40,6 +41,10 @@ void sbox_capture_abort(struct sbox_capture_run *run);
  * goes: a store that does not exist yet cannot be guarded (sbox_guard_plan hides it and
  * pins the way to it), and the sandbox could make one of its own. */
 void sbox_capture_store_prepare(const struct sbox_plan *p);
+
+/* The ids of every capture in the store, oldest first, or of the applied ones only (NULL for
+ * none). */
+char **sbox_capture_ids(const char *store, bool applied_only);
 
 /* The subcommands. Each prints its own lines (stdout for what was asked, stderr for errors)
  * and returns the exit status. store is the capture store; home abbreviates paths. */

@@ -629,6 +629,8 @@ static int prepare(struct launch *l, struct sbox_error *err)
             sbox_overlay_store_discard(&l->store);
             return r;
         }
+        if (l->capture.note[0])
+            sbox_note(l->notes, "%s", l->capture.note);
         l->env.capture_lock_fd = l->capture.lock_fd;
         l->env.capture_store_fd = l->capture.store_fd;
         l->env.capture_fds = l->capture.src_fds;

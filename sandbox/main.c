@@ -56,7 +56,7 @@ static void usage(FILE *f)
           "       sbox diff ID [--stat] [PATH...]   show a capture's changes\n"
           "       sbox apply ID [--include-denied] [--dry-run] [PATH...]\n"
           "                                 land a capture's changes (or PATH's) in the directory\n"
-          "       sbox discard ID...        delete captures\n"
+          "       sbox discard ID... | --applied | --all   delete captures\n"
           "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox. A command named\n"
           "like one of the words above runs after --: `sbox -- diff a b`.\n"
           "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
@@ -234,6 +234,7 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
 {
     const char *cmd = argv[1], *id = NULL;
     bool stat = false, include_denied = false, dry_run = false, dashdash = false;
+    int every = -1; /* discard --all (0) or --applied (1) */
     _cleanup_strv_ char **paths = NULL;
     const char *home = host->home;
     int status = 0;
@@ -252,6 +253,9 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
             include_denied = true;
         } else if (!dashdash && !strcmp(cmd, "apply") && !strcmp(a, "--dry-run")) {
             dry_run = true;
+        } else if (!dashdash && !strcmp(cmd, "discard") &&
+                   (!strcmp(a, "--all") || !strcmp(a, "--applied"))) {
+            every = !strcmp(a, "--applied");
         } else if (!dashdash && a[0] == '-' && a[1]) {
             return fail("%s: unknown option `%s` (see sbox --help)", cmd, a);
         } else if (!id) {
@@ -259,6 +263,17 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
         } else {
             sbox_strv_push(&paths, sbox_xstrdup(a));
         }
+    }
+    if (every >= 0 && id)
+        return fail("discard: --all and --applied take no capture id");
+    if (every >= 0) {
+        _cleanup_strv_ char **ids = sbox_capture_ids(plan->capture_store, every == 1);
+        if (!ids) {
+            fprintf(stderr, "sbox: discard: no %scapture to discard\n", every ? "applied " : "");
+            return 0;
+        }
+        return sbox_capture_discard(plan->capture_store, ids, host->user, host->uid, host->gid,
+                                    host->home_real ? host->home_real : home);
     }
     if (!id)
         return fail("%s: expected a capture id (see sbox captures)", cmd);
