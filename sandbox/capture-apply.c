@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The directory that holds rel, opened beneath real with no symlink followed; *name is rel's
@@ -565,6 +566,18 @@ out:
     return status;
 }
 
+/* ID/applied: when, and how many changes were left out. */
+static void mark_applied(const struct sbox_apply *a)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/applied", a->cap.path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    dprintf(fd, "applied %lld\nleft-out %zu\n", (long long)time(NULL),
+            count_verdicts(a, SBOX_VERDICT_DENIED) + count_verdicts(a, SBOX_VERDICT_REFUSED));
+    close(fd);
+}
+
 int sbox_capture_apply(const char *store, const char *id, bool include_denied, bool dry_run,
                        char *const *paths, const char *cwd, const char *home, FILE *out)
 {
@@ -578,6 +591,10 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         status = count_verdicts(&a, SBOX_VERDICT_REFUSED) ? 1 : 0;
     } else if (status == 0) {
         status = land(&a, stderr);
+        /* Landed whole (no PATH chose a part): capture-on starts a new capture after it, and
+         * sbox discard --applied may take it. */
+        if (status == 0 && !paths)
+            mark_applied(&a);
     }
     sbox_apply_free(&a);
     return status;

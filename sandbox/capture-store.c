@@ -877,8 +877,8 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
                            sbox_xasprintf("%lu %s changed, %lu added, %lu deleted in %s%s; "
                                           "review: sbox diff %s",
                                           n[0], sbox_text_plural(n[0], "file", "files"), n[1], n[2],
-                                          sbox_text_shown(where, buf, sizeof buf),
-                                          left ? left : "", run->id));
+                                          sbox_text_shown(where, buf, sizeof buf), left ? left : "",
+                                          run->id));
         }
         sbox_changes_free(&ch);
     }

@@ -19,7 +19,7 @@ struct sbox_capture_run {
     int lock_fd;  /* held while the sandbox runs */
     int *src_fds; /* per plan mount: O_PATH of a captured directory, or -1 */
     size_t n_mounts;
-    bool resumed; /* capture-on: an earlier run's capture, which a failure must not remove */
+    bool resumed;   /* capture-on: an earlier run's capture, which a failure must not remove */
     char note[256]; /* a line for the user from sbox_capture_begin, or "" */
 };
 

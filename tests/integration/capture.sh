@@ -67,7 +67,7 @@ changed" "the build reads back what it wrote"
 is "$(snapshot "$proj")" "$before" "the real directory is not written"
 id=$(capture_id)
 ok "one summary line names the capture ($ERR)" test -n "$id" -a "$(lines "$ERR")" = 1
-like "$ERR" "9 files changed, 4 added, 2 deleted in ~/$(basename "$proj"); review: sbox diff $id" \
+like "$ERR" "9 files changed, 4 added, 2 deleted in ~/$(basename "$proj") (2 denied, 0 refused: apply leaves them out); review: sbox diff $id" \
     "the summary counts the changes"
 ok "the capture is kept in XDG_STATE_HOME" test -d "$store/$id"
 
@@ -592,6 +592,78 @@ for bad in "diff|expected a capture id" "diff nosuchid|is not a capture id" \
     is "$RC/$(lines "$ERR")" "125/1" "sbox ${bad%%|*}: one line, status 125"
     like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
 done
+
+# Captures that chain: capture-on = last goes on writing the pending capture of the same
+# directory, so a build in steps is seen whole, reviewed and applied once.
+new_project
+run_sbox --capture-on last --capture "$proj" -- sh -c 'printf "all:\n\techo built >out\n" >Makefile'
+id1=$(capture_id)
+ok "capture-on = last: a first step makes a capture ($id1)" test -n "$id1"
+run_sbox --capture-on last --capture "$proj" -- sh -c 'test -f Makefile && echo saw-make""file; echo built >out'
+like "$OUT" "saw-makefile" "... the next step sees what the first wrote"
+is "$(capture_id)" "$id1" "... and goes on writing the same capture"
+ok "... while the directory stays untouched" test ! -e "$proj/Makefile" -a ! -e "$proj/out"
+run_sbox diff "$id1" --stat
+like "$OUT" "A Makefile" "... diff shows the first step's file"
+like "$OUT" "A out" "... and the second's"
+run_sbox captures
+like "$OUT" ">Makefile' ; sh -c 'test -f Makefile" "... sbox captures names both steps"
+run_sbox apply "$id1"
+ok "... one apply lands both" test -f "$proj/Makefile" -a -f "$proj/out"
+run_sbox --capture-on last --capture "$proj" -- sh -c 'echo again >again'
+id2=$(capture_id)
+ok "... after apply, the next step makes a new capture ($id2)" test -n "$id2" -a "$id2" != "$id1"
+run_sbox --capture-on "$id2" --capture "$proj" -- sh -c 'echo more >more'
+is "$(capture_id)" "$id2" "capture-on = ID goes on writing that capture"
+run_sbox diff "$id2" --stat
+like "$OUT" "A again" "... which holds both steps"
+like "$OUT" "A more" "... (the second too)"
+run_sbox -p "$SBOX_PROFILES/build.ini" -- sh -c 'echo conf >config.status'
+id3=$(capture_id)
+run_sbox -p "$SBOX_PROFILES/build.ini" -- sh -c 'cat config.status'
+is "$OUT" "conf" "-p build: a second step sees the first's output (capture-on = last)"
+is "$(capture_id)" "$id3" "... in one capture"
+run_sbox discard "$id3"
+for bad in "--capture-on last -- true|nothing is captured" \
+    "--capture-on 0123abcd --capture $proj -- true|no capture" \
+    "--capture-on bogus! --capture $proj -- true|is not last, new or a capture id"; do
+    # shellcheck disable=SC2086
+    run_sbox ${bad%%|*}
+    is "$RC/$(lines "$ERR")" "125/1" "sbox ${bad%%|*}: one line, status 125"
+    like "$ERR" "${bad#*|}" "... saying: ${bad#*|}"
+    like "$ERR" "--capture-on" "... naming the flag"
+done
+# A pending capture another run is writing: last makes a capture of its own, and says so.
+start_build 'echo first >first'
+running=$id
+run_sbox --capture-on last --capture "$proj" -- sh -c 'echo second >second'
+like "$ERR" "capture $running is in use (sbox pid $bg_sbox): this run makes a capture of its own" \
+    "capture-on = last while another run writes the capture: a capture of its own, said"
+ok "... a new one" test -n "$(capture_id)" -a "$(capture_id)" != "$running"
+echo go >"$WORK/go"
+wait "$bg"
+# The end of a run counts what apply would leave out.
+run_sbox --capture "$proj" -- sh -c 'echo "export X=1" >.envrc; echo ok >fine'
+like "$ERR" "2 files changed, 2 added, 0 deleted in" "the end line counts the changes"
+like "$ERR" "(1 denied, 0 refused: apply leaves them out); review: sbox diff" \
+    "... and says what apply would leave out"
+# discard --applied and --all
+run_sbox apply "$(capture_id)"
+run_sbox captures
+n_before=$(printf '%s\n' "$OUT" | grep -c '^[0-9a-f]')
+run_sbox discard --applied
+is "$RC" 0 "sbox discard --applied"
+run_sbox captures
+n_after=$(printf '%s\n' "$OUT" | grep -c '^[0-9a-f]')
+ok "... discards the applied captures only ($n_before, then $n_after)" test "$n_after" -lt "$n_before" -a "$n_after" -gt 0
+run_sbox discard --all
+run_sbox captures
+is "$(printf '%s\n' "$OUT" | grep -c '^[0-9a-f]')" 0 "sbox discard --all leaves none"
+run_sbox discard --all x
+is "$RC/$(lines "$ERR")" "125/1" "discard --all with an id: one line, 125"
+# The overlay of a capture does not sync each file it copies up: the end syncs once.
+run_sbox --capture "$proj" -- grep -c "fsync=volatile" /proc/self/mountinfo
+is "$OUT" 1 "a capture's overlay is volatile (synced once, at the end)"
 
 # The kernel's overlay keeps holes when it copies a file up: appending to a 256M sparse file
 # stores a few blocks in the capture, not 256M.
