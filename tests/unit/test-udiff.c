@@ -1,8 +1,9 @@
-/* Unit tests for udiff.c (the unified diff sbox diff writes). The diff is held against diff(1)
- * itself, run by its absolute path only here, on generated edits: byte for byte where the
- * shortest edit is unique, and otherwise as a patch that turns one text into the other with as
- * few changed lines as diff's. */
+/* Unit tests for udiff.c (the unified diff sbox diff writes) and sha256.c (the hash it names
+ * binary files by). The diff is held against diff(1) itself, run by its absolute path only
+ * here, on generated edits: byte for byte where the shortest edit is unique, and otherwise as
+ * a patch that turns one text into the other with as few changed lines as diff's. */
 #include "cleanup.h"
+#include "sha256.h"
 #include "tap.h"
 #include "udiff.h"
 #include "util.h"
@@ -288,9 +289,58 @@ static void put_nul(FILE *out, const char *s, size_t n)
 
 /* ---- main --------------------------------------------------------------------------------- */
 
+static void sha(const char *in, size_t n, const char *want, const char *what)
+{
+    struct sbox_sha256 s;
+    char hex[65];
+    sbox_sha256_init(&s);
+    sbox_sha256_add(&s, in, n);
+    sbox_sha256_hex(&s, hex);
+    is_str(hex, want, "sha256 of %s", what);
+}
+
+static void sha256_tests(void)
+{
+    struct sbox_sha256 s, t;
+    char hex[65], hex2[65];
+    _cleanup_free_ char *million = sbox_xmalloc(1000000);
+    _cleanup_free_ char *noise = sbox_xmalloc(100000);
+    bool same_hash = true;
+    memset(million, 'a', 1000000);
+    /* FIPS 180-4's examples (and NIST's long message). */
+    sha("", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "nothing");
+    sha("abc", 3, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "abc");
+    sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", "the 448-bit message");
+    sha(million, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+        "a million a");
+    /* Fed in pieces of any size, and with or without the processor's instructions. */
+    for (size_t i = 0; i < sizeof noise; i++)
+        noise[i] = (char)rnd(256);
+    for (unsigned round = 0; round < 300; round++) {
+        size_t n = rnd(sizeof noise), at = 0;
+        sbox_sha256_init(&s);
+        sbox_sha256_init(&t);
+        t.ni = false;
+        while (at < n) {
+            size_t k = rnd(300);
+            k = k > n - at ? n - at : k;
+            sbox_sha256_add(&s, noise + at, k);
+            at += k;
+        }
+        sbox_sha256_add(&t, noise, n);
+        sbox_sha256_hex(&s, hex);
+        sbox_sha256_hex(&t, hex2);
+        same_hash = same_hash && strcmp(hex, hex2) == 0;
+    }
+    ok(same_hash, "the same hash fed in pieces, and by both ways of computing it");
+}
+
 int main(void)
 {
     char dir[] = "/tmp/test-udiff.XXXXXX";
+    sha256_tests();
+
     same("a\nb\n", "a\nb\n", "", "the same text: no diff");
     same("", "", "", "two empty texts: no diff");
     same("", "x\n", "--- a\n+++ b\n@@ -0,0 +1 @@\n+x\n", "one line added to nothing: +1, -0,0");
