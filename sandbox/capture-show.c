@@ -482,6 +482,18 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
     show_bytes(out, ch->rel, name, a, b);
 }
 
+/* What marks a change in one line of --stat: denied, refused. */
+static void stat_marks(FILE *out, const struct sbox_change *ch)
+{
+    char t[PATH_MAX * 4];
+    if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
+        fprintf(out, "   !! denied (in a git directory)");
+    else if (ch->denied)
+        fprintf(out, "   !! denied (capture-deny %s)", sbox_text_shown(ch->denied, t, sizeof t));
+    if (ch->refused)
+        fprintf(out, "   !! refused: %s", ch->refused);
+}
+
 void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch)
 {
     char name[PATH_MAX * 4], t[PATH_MAX * 4];
@@ -490,13 +502,92 @@ void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch)
             S_ISDIR(m) ? "/" : "");
     if (ch->kind != SBOX_DELETED && S_ISLNK(m))
         fprintf(out, " -> %s", sbox_text_shown(ch->target ? ch->target : "?", t, sizeof t));
-    if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
-        fprintf(out, "   !! denied (in a git directory)");
-    else if (ch->denied)
-        fprintf(out, "   !! denied (capture-deny %s)", sbox_text_shown(ch->denied, t, sizeof t));
-    if (ch->refused)
-        fprintf(out, "   !! refused: %s", ch->refused);
+    stat_marks(out, ch);
     fputc('\n', out);
+}
+
+/* ---- what is reviewed -------------------------------------------------------------------- */
+
+/* Whether an --exclude pattern matches rel or a directory holding it. *last is the directory
+ * (or path) found excluded last: the walk lists a directory's changes right after it. */
+static bool excluded(char *const *patterns, const char *rel, char **last)
+{
+    _cleanup_free_ char *part = NULL;
+    size_t depth = 0;
+    if (!patterns || !patterns[0])
+        return false;
+    if (*last && sbox_capture_names_or_holds(*last, rel) && (*last)[0])
+        return true;
+    for (const char *c = rel; (c = strchr(c, '/')); c++)
+        depth++;
+    if (depth >= 250)
+        return false; /* deeper than the matcher tells apart: shown, the safe side here */
+    part = sbox_xstrdup(rel);
+    for (char *end = part;; end++) {
+        char keep = *end;
+        if (keep != '/' && keep != '\0')
+            continue;
+        *end = '\0';
+        for (size_t k = 0; patterns[k]; k++)
+            if (sbox_changes_match(patterns[k], part)) {
+                free(*last);
+                *last = sbox_xstrdup(part);
+                return true;
+            }
+        *end = keep;
+        if (!keep)
+            return false;
+    }
+}
+
+/* Whether change i is a directory that is wholly new (nothing of it was there, nothing in it
+ * changed but additions) with more than a few entries, which --stat shows as one line;
+ * *ret_end: the first change past it. *ret_named: a PATH argument (sels) names it or
+ * something in it, so it and every directory in it are shown whole. */
+static bool collapses(const struct sbox_changes *ch, size_t i, char *const *sels, size_t *ret_end,
+                      bool *ret_named)
+{
+    const struct sbox_change *d = &ch->v[i];
+    size_t end = i + 1;
+    *ret_named = false;
+    if (d->kind != SBOX_ADDED || !S_ISDIR(d->now.st_mode) ||
+        (d->real_present && S_ISDIR(d->real.st_mode)))
+        return false;
+    for (; end < ch->n && sbox_capture_names_or_holds(d->rel, ch->v[end].rel); end++)
+        if (ch->v[end].kind != SBOX_ADDED)
+            return false;
+    *ret_end = end;
+    for (size_t k = 0; sels && sels[k]; k++)
+        if (sbox_capture_names_or_holds(d->rel, sels[k]))
+            *ret_named = true;
+    return !*ret_named && end - i - 1 > 3;
+}
+
+/* The --stat lines of the wholly new directory at i (its changes up to end): one for it, with
+ * how many files and bytes it holds, then one for each entry in it that must not hide in a
+ * count: denied, refused, or with a name shown escaped. */
+static void stat_collapsed(FILE *out, const struct sbox_changes *ch, size_t i, size_t end,
+                           const bool *hide)
+{
+    char name[PATH_MAX * 4], size[32];
+    unsigned long files = 0;
+    unsigned long long bytes = 0;
+    for (size_t k = i + 1; k < end; k++) {
+        if (hide[k] || S_ISDIR(ch->v[k].now.st_mode))
+            continue;
+        files++;
+        if (S_ISREG(ch->v[k].now.st_mode))
+            bytes += (unsigned long long)ch->v[k].now.st_size;
+    }
+    fprintf(out, "  A %s/ (%lu %s, %s)", sbox_text_shown(ch->v[i].rel, name, sizeof name), files,
+            sbox_text_plural(files, "file", "files"), sbox_text_size(bytes, size, sizeof size));
+    stat_marks(out, &ch->v[i]);
+    fputc('\n', out);
+    for (size_t k = i + 1; k < end; k++)
+        if (!hide[k] &&
+            (ch->v[k].denied || ch->v[k].refused || sbox_text_needs_escape(ch->v[k].rel) ||
+             (ch->v[k].target && sbox_text_needs_escape(ch->v[k].target))))
+            sbox_capture_stat_line(out, &ch->v[k]);
 }
 
 /* The first line of the review when the capture may still change under it: its run goes on
@@ -521,8 +612,64 @@ static void say_in_use(FILE *out, const struct sbox_capture *cap)
                 cap->id, pid);
 }
 
-int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
-                      const char *cwd, const char *home, FILE *out)
+static void review_dir(FILE *out, const struct sbox_capture *cap, struct sbox_changes *ch,
+                       int upper, int real, const struct sbox_diff_options *o, char *const *sels,
+                       const char *where)
+{
+    char buf[PATH_MAX * 4];
+    _cleanup_free_ bool *hide = calloc(ch->n + 1, sizeof *hide);
+    _cleanup_free_ char *last = NULL;
+    unsigned long n[3] = {0, 0, 0}, left_out = 0, collapsed = 0;
+    if (!hide)
+        abort();
+    for (size_t k = 0; k < ch->n; k++) {
+        if (!ch->v[k].selected)
+            continue;
+        n[0]++;
+        n[1] += ch->v[k].kind == SBOX_ADDED;
+        n[2] += ch->v[k].kind == SBOX_DELETED;
+        hide[k] = excluded(o->exclude, ch->v[k].rel, &last);
+        left_out += hide[k];
+    }
+    if (o->stat)
+        fprintf(out, "capture %s of %s:\n", cap->id, sbox_text_shown(where, buf, sizeof buf));
+    for (size_t k = 0, whole_to = 0; k < ch->n; k++) {
+        size_t end;
+        bool named;
+        if (!ch->v[k].selected || hide[k])
+            continue;
+        if (!o->stat) {
+            show_change(out, &ch->v[k], upper, real);
+        } else if (o->expand || k < whole_to) {
+            sbox_capture_stat_line(out, &ch->v[k]);
+        } else if (!collapses(ch, k, sels, &end, &named)) {
+            whole_to = named ? end : whole_to;
+            sbox_capture_stat_line(out, &ch->v[k]);
+        } else {
+            stat_collapsed(out, ch, k, end, hide);
+            collapsed++;
+            k = end - 1;
+        }
+    }
+    if (ch->error)
+        fprintf(out, "!!! %s could not be read in the capture: %s\n",
+                sbox_text_shown(ch->error_at, buf, sizeof buf), strerror(ch->error));
+    if (o->stat)
+        fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
+    if (collapsed)
+        fprintf(out,
+                "(%lu new %s shown as one line: --expand, or the directory as a PATH, lists "
+                "what %s)\n",
+                collapsed, sbox_text_plural(collapsed, "directory", "directories"),
+                sbox_text_plural(collapsed, "it holds", "they hold"));
+    if (left_out)
+        fprintf(out, "(%lu %s left out by --exclude: sbox apply still lands %s)\n", left_out,
+                sbox_text_plural(left_out, "change", "changes"),
+                sbox_text_plural(left_out, "it", "them"));
+}
+
+int sbox_capture_show(const char *store, const char *id, const struct sbox_diff_options *o,
+                      char *const *paths, const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
     struct sbox_capture cap;
@@ -538,43 +685,38 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
     say_in_use(out, &cap);
     here = sbox_capture_cwd_in(&cap, cwd);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
+    if (!used)
+        abort();
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
-        unsigned long n[3] = {0, 0, 0};
+        _cleanup_strv_ char **sels = NULL;
         if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
             fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
             sbox_capture_free(&cap);
             return 125;
         }
         sbox_capture_choose(&cap.dirs[i], &ch, paths, here, used);
-        for (size_t k = 0; k < ch.n; k++)
-            if (ch.v[k].selected) {
-                n[0]++;
-                n[1] += ch.v[k].kind == SBOX_ADDED;
-                n[2] += ch.v[k].kind == SBOX_DELETED;
-            }
-        if (stat)
-            fprintf(out, "capture %s of %s:\n", cap.id, sbox_text_shown(where, buf, sizeof buf));
-        for (size_t k = 0; k < ch.n; k++) {
-            if (!ch.v[k].selected)
-                continue;
-            if (stat)
-                sbox_capture_stat_line(out, &ch.v[k]);
-            else
-                show_change(out, &ch.v[k], upper, real);
+        for (size_t k = 0; paths && paths[k]; k++) {
+            char *sel = relative_to(cap.dirs[i].path, paths[k], here);
+            if (sel)
+                sbox_strv_push(&sels, sel);
         }
-        if (ch.error)
-            fprintf(out, "!!! %s could not be read in the capture: %s\n",
-                    sbox_text_shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
-        if (stat)
-            fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
+        review_dir(out, &cap, &ch, upper, real, o, sels, where);
         sbox_changes_free(&ch);
     }
     r = sbox_capture_check_paths(&cap, paths, here, used, stderr);
     sbox_capture_free(&cap);
     return r;
+}
+
+/* capture.h's form, without the options sbox_capture_show takes. */
+int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
+                      const char *cwd, const char *home, FILE *out)
+{
+    const struct sbox_diff_options o = {.stat = stat};
+    return sbox_capture_show(store, id, &o, paths, cwd, home, out);
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */

@@ -614,7 +614,8 @@ like "$OUT" "; capture-deny = .git/hooks/**  (built in)" "... and the built-in d
 
 # Review: what diff shows
 # Every byte apply would land is shown, or named with its size and hash; what a terminal would
-# hide is escaped; diff(1) is never run; a capture still being written says so.
+# hide is escaped; diff(1) is never run; a capture still being written says so; a review of a
+# big build stays readable (wholly new directories as one line, --expand, --exclude).
 
 # shown_bytes LABEL: the bytes of the new file LABEL (b/PATH) as the diff in $OUT shows them,
 # its escapes read back: the + lines of its hunk.
@@ -756,6 +757,48 @@ echo go >"$WORK/go"
 wait "$bg"
 run_sbox diff "$id"
 unlike "$OUT" "still going" "once the run ended, it does not"
+run_sbox discard "$id"
+
+# A wholly new directory is one line of --stat; what must not hide in it is listed.
+new_project
+run_sbox --capture "$proj" -- sh -c 'mkdir -p node_modules/pkg/lib node_modules/pkg/bin dist &&
+    i=0; while [ $i -lt 40 ]; do printf "%099d\n" $i >node_modules/pkg/lib/f$i.js; i=$((i + 1)); done &&
+    ln -s /etc/passwd node_modules/pkg/bin/link && echo 1 >"node_modules/pkg/x$(printf "\342\200\213").js" &&
+    echo 3 >node_modules/pkg/.envrc && echo built >dist/index.js && echo more >>src/main.c'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "  A node_modules/ (43 files, 4.0 kB)" "--stat: a wholly new directory is one line"
+unlike "$OUT" "node_modules/pkg/lib/f1.js" "... not a line per file"
+like "$OUT" "  A node_modules/pkg/bin/link -> /etc/passwd   !! refused: an absolute symlink" \
+    "... but a refused entry in it is listed"
+like "$OUT" "  A node_modules/pkg/.envrc   !! denied (capture-deny .envrc)" "... a denied one"
+like "$OUT" '  A node_modules/pkg/x\u{200B}.js' "... and a name shown escaped"
+like "$OUT" "  A dist/
+  A dist/index.js" "a new directory of one file is shown as it is"
+like "$OUT" "  M src/main.c" "... and changes elsewhere too"
+like "$OUT" "50 changed, 49 added, 0 deleted" "the counts count every change"
+like "$OUT" "(1 new directory shown as one line: --expand, or the directory as a PATH, lists what it holds)" \
+    "... and the review says how to see them"
+run_sbox diff "$id" --stat --expand
+like "$OUT" "  A node_modules/pkg/lib/f39.js" "--expand lists every file"
+is "$(printf '%s\n' "$OUT" | grep -c '^  A node_modules')" 47 "... all 47 entries"
+run_sbox diff "$id" --stat node_modules
+like "$OUT" "  A node_modules/pkg/lib/f0.js" "the directory as a PATH lists what it holds"
+is "$(printf '%s\n' "$OUT" | grep -c '^  A node_modules')" 47 "... all of it"
+run_sbox diff "$id" --stat node_modules/pkg/lib
+like "$OUT" "  A node_modules/pkg/lib/f7.js" "... and so does a directory in it"
+unlike "$OUT" "dist" "... and nothing else"
+run_sbox diff "$id" --stat --exclude node_modules
+unlike "$OUT" "node_modules" "--exclude leaves a directory out of --stat"
+like "$OUT" "(47 changes left out by --exclude: sbox apply still lands them)" "... saying so"
+run_sbox diff "$id" --exclude='*.js' --exclude .envrc
+unlike "$OUT" "+++ b/dist/index.js" "--exclude=PATTERN leaves paths out of the diff"
+unlike "$OUT" ".envrc" "... more than one pattern"
+like "$OUT" "+more" "... and shows the rest"
+run_sbox diff "$id" --exclude
+is "$RC/$(lines "$ERR")" "125/1" "--exclude without a pattern: one line, status 125"
+run_sbox apply "$id"
+ok "apply still lands what --exclude left out of the review" test -f "$proj/node_modules/pkg/lib/f1.js"
 run_sbox discard "$id"
 
 done_testing
