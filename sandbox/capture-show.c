@@ -1,13 +1,16 @@
 /* capture-show.c: sbox diff and sbox captures, and the PATH arguments that choose changes. Reads a
- * capture as hostile; never writes to a captured directory, nor a capture's bytes unescaped. */
+ * capture as hostile; never writes to a captured directory, never runs a program, never shows a
+ * capture's bytes unescaped nor leaves out a byte apply would land without saying so. */
 #include "capture-show.h"
 #include "capture-store.h"
 #include "capture.h"
 #include "changes.h"
 #include "cleanup.h"
 #include "files.h"
+#include "sha256.h"
 #include "sys.h"
 #include "text.h"
+#include "udiff.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,9 +18,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +135,153 @@ void sbox_capture_deny_text(const struct sbox_change *ch, char *buf, size_t size
         snprintf(buf, size, "matches capture-deny `%s`", sbox_text_shown(ch->denied, p, sizeof p));
 }
 
+/* ---- a file's bytes ------------------------------------------------------------------------ */
+
+/* Files up to this size are read whole at once; a larger one is first only counted and hashed
+ * as it streams by, and read whole again only when its lines are shown. */
+#define HOLD_MAX ((size_t)64 << 20)
+
+/* A file of the capture or of the directory, as read for showing. */
+struct content {
+    char *s;  /* the bytes, when held */
+    size_t n; /* how many there are */
+    bool held, script;
+    struct sbox_text_tally tally;
+    bool hashed;
+    char hash[65];
+};
+
+static void content_free(struct content *c)
+{
+    free(c->s);
+    memset(c, 0, sizeof *c);
+}
+
+/* rel below dir, as a regular file: the walk saw one, but a build still running may have put a
+ * fifo in its place since, which a read would wait on for ever. */
+static int open_file(int dir, const char *rel)
+{
+    struct stat st;
+    int fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, BENEATH);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = errno ? errno : EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+/* Up to size bytes of fd from offset 0, into *ret (allocated); the count read, or -1. */
+static ssize_t read_whole(int fd, size_t size, char **ret)
+{
+    char *buf = malloc(size + 1);
+    size_t got = 0;
+    if (!buf)
+        abort();
+    while (got < size) {
+        ssize_t r = pread(fd, buf + got, size - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(buf);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    *ret = buf;
+    return (ssize_t)got;
+}
+
+/* How many bytes at the end of buf (n bytes) start a UTF-8 sequence they do not finish: the
+ * next read's bytes finish it, and tallied apart it would count as invalid. */
+static size_t unfinished(const char *buf, size_t n)
+{
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char u = (unsigned char)buf[n - back];
+        size_t want = (u & 0xe0) == 0xc0 ? 2 : (u & 0xf0) == 0xe0 ? 3 : (u & 0xf8) == 0xf0 ? 4 : 0;
+        if ((u & 0xc0) == 0x80)
+            continue;
+        return want > back ? back : 0;
+    }
+    return 0;
+}
+
+/* Reads fd into c: held whole when small, else counted and hashed on the way. */
+static int read_content(int fd, struct content *c)
+{
+    struct stat st;
+    memset(c, 0, sizeof *c);
+    if (fstat(fd, &st) < 0)
+        return -1;
+    if ((size_t)st.st_size <= HOLD_MAX) {
+        ssize_t n = read_whole(fd, (size_t)st.st_size, &c->s);
+        if (n < 0)
+            return -1;
+        c->n = (size_t)n;
+        c->held = true;
+        sbox_text_tally(c->s, c->n, &c->tally);
+    } else {
+        _cleanup_free_ char *buf = sbox_xmalloc(1 << 20);
+        struct sbox_sha256 h;
+        size_t keep = 0;
+        sbox_sha256_init(&h);
+        for (;;) {
+            ssize_t r = pread(fd, buf + keep, (1 << 20) - keep, (off_t)(c->n + keep));
+            size_t have, done;
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0)
+                return -1;
+            have = keep + (size_t)r;
+            done = r == 0 ? have : have - unfinished(buf, have);
+            if (c->n == 0 && have >= 2)
+                c->script = buf[0] == '#' && buf[1] == '!';
+            sbox_text_tally(buf, done, &c->tally);
+            sbox_sha256_add(&h, buf, done);
+            c->n += done;
+            keep = have - done;
+            memmove(buf, buf + done, keep);
+            if (r == 0)
+                break;
+        }
+        sbox_sha256_hex(&h, c->hash);
+        c->hashed = true;
+    }
+    if (c->held)
+        c->script = c->n >= 2 && c->s[0] == '#' && c->s[1] == '!';
+    return 0;
+}
+
+/* The bytes of a file read only in passing, read whole now that its lines are shown. */
+static int hold(int fd, struct content *c)
+{
+    ssize_t n;
+    if (c->held)
+        return 0;
+    n = read_whole(fd, c->n, &c->s);
+    if (n < 0)
+        return -1;
+    c->n = (size_t)n;
+    c->held = true;
+    return 0;
+}
+
+static const char *hash_of(struct content *c)
+{
+    if (!c->hashed) {
+        struct sbox_sha256 h;
+        sbox_sha256_init(&h);
+        sbox_sha256_add(&h, c->s, c->n);
+        sbox_sha256_hex(&h, c->hash);
+        c->hashed = true;
+    }
+    return c->hash;
+}
+
 /* ---- showing ----------------------------------------------------------------------------- */
 
 static const char *type_name(mode_t m)
@@ -153,135 +302,118 @@ static const char *type_name(mode_t m)
     }
 }
 
-/* Copies a diff's output with what could drive a terminal made visible, whether or not the
- * output is one: `| less -R` would pass it on. The output is for reading; apply lands the
- * bytes themselves. */
-static void copy_shown(int from, FILE *out)
+/* Whether a program would still run what is in a file of this name: the shells, make, node,
+ * python and the other interpreters read on past a NUL byte, and so do C compilers (with a
+ * warning) and the tools that read configuration a build runs from. Such a file is shown
+ * whole, however binary its bytes look. */
+static bool runnable_name(const char *rel)
 {
-    FILE *in = fdopen(dup(from), "r");
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    if (!in)
-        return;
-    while ((n = getline(&line, &cap, in)) > 0)
-        sbox_text_put(out, line, (size_t)n, SBOX_AS_LINE);
-    free(line);
-    fclose(in);
+    static const char *const names[] = {
+        "Makefile",    "makefile",  "GNUmakefile", "Dockerfile",  "Containerfile",
+        "Rakefile",    "Gemfile",   "Jenkinsfile", "Vagrantfile", "CMakeLists.txt",
+        "meson.build", "configure", ".envrc",      ".bashrc",     ".profile",
+        ".zshrc",      ".npmrc",    ".yarnrc",     NULL,
+    };
+    static const char *const exts[] = {
+        "sh",   "bash", "zsh", "js",  "mjs", "cjs",    "ts",  "mts", "cts",   "jsx", "tsx",
+        "py",   "pyw",  "rb",  "pl",  "pm",  "php",    "lua", "ps1", "bat",   "cmd", "json",
+        "toml", "yaml", "yml", "cfg", "ini", "gradle", "kts", "mk",  "cmake", "m4",  "ac",
+        "am",   "c",    "h",   "cc",  "cpp", "cxx",    "hh",  "hpp", "s",     NULL,
+    };
+    const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+    const char *dot = strrchr(base, '.');
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(base, names[i]) == 0)
+            return true;
+    for (size_t i = 0; dot && dot != base && exts[i]; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0)
+            return true;
+    return false;
 }
 
-static bool binary(int fd)
+/* Whether a file's lines are shown (else one line names it, with its size and hash): text, a
+ * file a program would still run, or a text file made binary. What the lines hold that a
+ * terminal would hide or act on is escaped, so nothing apply lands is out of sight. */
+static bool shown_as_lines(const char *rel, const struct content *c, const struct content *was)
 {
-    char buf[8192];
-    ssize_t n = fd < 0 ? 0 : pread(fd, buf, sizeof buf, 0);
-    return n > 0 && memchr(buf, '\0', (size_t)n) != NULL;
+    return !sbox_text_binary(&c->tally, c->n) || c->script || runnable_name(rel) ||
+           (was && !sbox_text_binary(&was->tally, was->n));
 }
 
-/* diff -u of two open files (-1: empty), labelled. */
-static void run_diff(FILE *out, int a, int b, const char *la, const char *lb)
+/* Says what the shown lines of a file hold escaped, so "\x00" in a line reads as a NUL byte
+ * that is there, not as four characters. */
+static void say_escaped(FILE *out, const char *label, const struct content *c)
 {
-    int p[2];
-    pid_t pid;
-    int status;
-    fflush(out);
-    if (pipe2(p, O_CLOEXEC) < 0)
+    const struct sbox_text_tally *t = &c->tally;
+    const struct {
+        size_t n;
+        const char *one, *many;
+    } part[] = {
+        {t->nul, "NUL byte", "NUL bytes"},
+        {t->control + t->in_text, "control byte", "control bytes"},
+        {t->invisible, "invisible or reordering character", "invisible or reordering characters"},
+        {t->invalid, "byte of invalid UTF-8", "bytes of invalid UTF-8"},
+    };
+    const char *sep = "";
+    if (!t->nul && !t->control && !t->in_text && !t->invisible && !t->invalid)
         return;
-    pid = fork();
-    if (pid == 0) {
-        int na = a >= 0 ? fcntl(a, F_DUPFD, 10) : -1, nb = b >= 0 ? fcntl(b, F_DUPFD, 10) : -1;
-        if (dup2(p[1], 1) < 0 || (na >= 0 && dup2(na, 3) < 0) || (nb >= 0 && dup2(nb, 4) < 0))
-            _exit(127);
-        execlp("diff", "diff", "-u", "--label", la, "--label", lb,
-               na >= 0 ? "/dev/fd/3" : "/dev/null", nb >= 0 ? "/dev/fd/4" : "/dev/null",
-               (char *)NULL);
-        _exit(127);
+    fprintf(out, "!!! %s holds ", label);
+    for (size_t i = 0; i < sizeof part / sizeof part[0]; i++) {
+        if (!part[i].n)
+            continue;
+        fprintf(out, "%s%zu %s", sep, part[i].n,
+                sbox_text_plural(part[i].n, part[i].one, part[i].many));
+        sep = ", ";
     }
-    close(p[1]);
-    if (pid > 0)
-        copy_shown(p[0], out);
-    close(p[0]);
-    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-        WEXITSTATUS(status) == 127)
-        fputs("(the lines are not shown: diff(1), from diffutils, is not installed)\n", out);
+    fputs(": shown escaped, bytes as \\xNN and characters as \\u{XXXX}\n", out);
 }
 
-/* The unified diff of a file against nothing, written here rather than by diff(1): a build
- * that adds 40,000 files would otherwise fork 40,000 times. sign is '+' (added) or '-'. */
-static void one_sided(FILE *out, int fd, char sign, const char *la, const char *lb)
+static void put_line(FILE *out, const char *s, size_t n)
 {
-    FILE *in = lseek(fd, 0, SEEK_SET) == 0 ? fdopen(dup(fd), "r") : NULL;
-    char *line = NULL;
-    size_t cap = 0, lines = 0;
-    ssize_t n;
-    bool newline = true;
-    if (!in)
-        return;
-    while ((n = getline(&line, &cap, in)) > 0) {
-        lines++;
-        newline = line[n - 1] == '\n';
-    }
-    if (lines == 0) {
-        free(line);
-        fclose(in);
-        return; /* an empty file: diff shows no lines either */
-    }
-    fprintf(out, "--- %s\n+++ %s\n", la, lb);
-    /* As diff writes them: "+1" for one line, "+1,N" for more. */
-    if (lines == 1)
-        fprintf(out, sign == '+' ? "@@ -0,0 +1 @@\n" : "@@ -1 +0,0 @@\n");
-    else if (sign == '+')
-        fprintf(out, "@@ -0,0 +1,%zu @@\n", lines);
-    else
-        fprintf(out, "@@ -1,%zu +0,0 @@\n", lines);
-    rewind(in);
-    while ((n = getline(&line, &cap, in)) > 0) {
-        fputc(sign, out);
-        sbox_text_put(out, line, (size_t)n, SBOX_AS_LINE);
-    }
-    if (!newline)
-        fputs("\n\\ No newline at end of file\n", out);
-    free(line);
-    fclose(in);
+    sbox_text_put(out, s, n, SBOX_AS_LINE);
 }
 
-/* A file with a NUL byte is shown as binary, which could hide a script: text followed by NULs
- * still runs. When the file was text, or starts as a script does, its text up to the first NUL
- * is shown too. */
-static void text_before_nul(FILE *out, int old, int now, const char *la, const char *lb)
+static void show_lines(FILE *out, const struct content *a, const struct content *b, const char *la,
+                       const char *lb)
 {
-    char buf[65536];
-    ssize_t n = pread(now, buf, sizeof buf, 0);
-    const char *nul = n > 0 ? memchr(buf, '\0', (size_t)n) : NULL;
-    size_t len = nul ? (size_t)(nul - buf) : n > 0 ? (size_t)n : 0;
-    _cleanup_close_ int mem = -1;
-    bool script = len >= 2 && buf[0] == '#' && buf[1] == '!';
-    bool text = len >= 2;
-    /* Text: valid UTF-8 with no control character but tab, newline and carriage return
-     * (which an executable's or an image's first bytes are not). */
-    for (size_t i = 0; text && i < len;) {
-        size_t l = sbox_text_utf8_len((const unsigned char *)buf + i, len - i);
-        text = l && !((unsigned char)buf[i] < 0x20 && !strchr("\t\n\r", buf[i]));
-        i += l ? l : 1;
+    struct sbox_udiff how = {.label_a = la, .label_b = lb, .context = 3, .put = put_line};
+    sbox_udiff_write(out, a ? a->s : "", a ? a->n : 0, b ? b->s : "", b ? b->n : 0, &how);
+}
+
+/* A regular file's bytes: old (the directory's, -1 when none) against now (the capture's, -1
+ * for a deletion). */
+static void show_bytes(FILE *out, const char *rel, const char *name, int old, int now)
+{
+    struct content a = {0}, b = {0};
+    _cleanup_free_ char *la = old >= 0 ? sbox_xasprintf("a/%s", name) : sbox_xstrdup("/dev/null");
+    _cleanup_free_ char *lb = now >= 0 ? sbox_xasprintf("b/%s", name) : sbox_xstrdup("/dev/null");
+    if ((old >= 0 && read_content(old, &a) < 0) || (now >= 0 && read_content(now, &b) < 0)) {
+        fprintf(out, "(%s cannot be read: %s)\n", name, strerror(errno));
+    } else if (now < 0) {
+        if (shown_as_lines(rel, &a, NULL) && hold(old, &a) == 0)
+            show_lines(out, &a, NULL, la, lb);
+        else
+            fprintf(out, "Binary file %s deleted (%zu bytes, sha256 %s)\n", la, a.n, hash_of(&a));
+    } else if (shown_as_lines(rel, &b, old >= 0 ? &a : NULL)) {
+        if ((old >= 0 && hold(old, &a) < 0) || hold(now, &b) < 0) {
+            fprintf(out, "(%s cannot be read: %s)\n", name, strerror(errno));
+        } else {
+            say_escaped(out, lb, &b);
+            show_lines(out, old >= 0 ? &a : NULL, &b, la, lb);
+        }
+    } else if (old >= 0) {
+        fprintf(out, "Binary file %s differs (%zu -> %zu bytes, sha256 %s -> %s)\n", lb, a.n, b.n,
+                hash_of(&a), hash_of(&b));
+    } else {
+        fprintf(out, "Binary file %s added (%zu bytes, sha256 %s)\n", lb, b.n, hash_of(&b));
     }
-    if (len == 0 || !((old >= 0 && !binary(old)) || script || text))
-        return;
-    mem = memfd_create("text", MFD_CLOEXEC);
-    if (mem < 0 || write(mem, buf, len) != (ssize_t)len)
-        return;
-    fprintf(out, "!!! %s is binary, but %s: its text before the first NUL byte:\n", lb,
-            script                     ? "starts as a script does"
-            : old >= 0 && !binary(old) ? "was text"
-                                       : "starts as text");
-    if (old >= 0 && !binary(old))
-        run_diff(out, old, mem, la, lb);
-    else
-        one_sided(out, mem, '+', "/dev/null", lb);
+    content_free(&a);
+    content_free(&b);
 }
 
 static void show_change(FILE *out, const struct sbox_change *ch, int upper, int real)
 {
     char name[PATH_MAX * 4], t1[PATH_MAX * 4], t2[PATH_MAX * 4];
-    _cleanup_free_ char *la = NULL, *lb = NULL;
     _cleanup_close_ int a = -1, b = -1;
     sbox_text_shown(ch->rel, name, sizeof name);
     if (ch->denied) {
@@ -293,13 +425,12 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
         fprintf(out, "!!! REFUSED: %s is %s: sbox apply never writes it\n", name, ch->refused);
     if (ch->kind == SBOX_DELETED) {
         if (S_ISREG(ch->real.st_mode)) {
-            a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-            la = sbox_xasprintf("a/%s", name);
-            if (binary(a))
-                fprintf(out, "Binary file %s deleted (%lld bytes)\n", la,
-                        (long long)ch->real.st_size);
-            else if (a >= 0)
-                one_sided(out, a, '-', la, "/dev/null");
+            fprintf(out, "deleted file %s (mode %04o)\n", name, ch->real.st_mode & 07777);
+            a = open_file(real, ch->rel);
+            if (a < 0)
+                fprintf(out, "(%s cannot be read in the directory: %s)\n", name, strerror(errno));
+            else
+                show_bytes(out, ch->rel, name, a, -1);
         } else if (S_ISLNK(ch->real.st_mode)) {
             fprintf(out, "deleted symlink %s -> %s\n", name,
                     sbox_text_shown(ch->old_target ? ch->old_target : "?", t1, sizeof t1));
@@ -341,22 +472,26 @@ static void show_change(FILE *out, const struct sbox_change *ch, int upper, int 
                 ch->now.st_mode & 07777);
     if (ch->kind == SBOX_MODIFIED && S_ISREG(ch->real.st_mode) && !ch->content)
         return;
-    b = sys_openat2(upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-    if (ch->kind == SBOX_MODIFIED && S_ISREG(ch->real.st_mode))
-        a = sys_openat2(real, ch->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-    la = a >= 0 ? sbox_xasprintf("a/%s", name) : sbox_xstrdup("/dev/null");
-    lb = sbox_xasprintf("b/%s", name);
-    if (b < 0)
+    b = open_file(upper, ch->rel);
+    if (b < 0) {
         fprintf(out, "(%s cannot be read in the capture: %s)\n", name, strerror(errno));
-    else if (binary(a) || binary(b)) {
-        fprintf(out, "Binary file %s %s (%lld bytes)\n", lb, a >= 0 ? "differs" : "added",
-                (long long)ch->now.st_size);
-        if (binary(b))
-            text_before_nul(out, a, b, la, lb);
-    } else if (a < 0)
-        one_sided(out, b, '+', la, lb);
-    else
-        run_diff(out, a, b, la, lb);
+        return;
+    }
+    if (ch->kind == SBOX_MODIFIED && S_ISREG(ch->real.st_mode))
+        a = open_file(real, ch->rel);
+    show_bytes(out, ch->rel, name, a, b);
+}
+
+/* What marks a change in one line of --stat: denied, refused. */
+static void stat_marks(FILE *out, const struct sbox_change *ch)
+{
+    char t[PATH_MAX * 4];
+    if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
+        fprintf(out, "   !! denied (in a git directory)");
+    else if (ch->denied)
+        fprintf(out, "   !! denied (capture-deny %s)", sbox_text_shown(ch->denied, t, sizeof t));
+    if (ch->refused)
+        fprintf(out, "   !! refused: %s", ch->refused);
 }
 
 void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch)
@@ -367,17 +502,174 @@ void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch)
             S_ISDIR(m) ? "/" : "");
     if (ch->kind != SBOX_DELETED && S_ISLNK(m))
         fprintf(out, " -> %s", sbox_text_shown(ch->target ? ch->target : "?", t, sizeof t));
-    if (ch->denied && strcmp(ch->denied, SBOX_DENIED_GIT) == 0)
-        fprintf(out, "   !! denied (in a git directory)");
-    else if (ch->denied)
-        fprintf(out, "   !! denied (capture-deny %s)", sbox_text_shown(ch->denied, t, sizeof t));
-    if (ch->refused)
-        fprintf(out, "   !! refused: %s", ch->refused);
+    stat_marks(out, ch);
     fputc('\n', out);
 }
 
-int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
-                      const char *cwd, const char *home, FILE *out)
+/* ---- what is reviewed -------------------------------------------------------------------- */
+
+/* Whether an --exclude pattern matches rel or a directory holding it. *last is the directory
+ * (or path) found excluded last: the walk lists a directory's changes right after it. */
+static bool excluded(char *const *patterns, const char *rel, char **last)
+{
+    _cleanup_free_ char *part = NULL;
+    size_t depth = 0;
+    if (!patterns || !patterns[0])
+        return false;
+    if (*last && sbox_capture_names_or_holds(*last, rel) && (*last)[0])
+        return true;
+    for (const char *c = rel; (c = strchr(c, '/')); c++)
+        depth++;
+    if (depth >= 250)
+        return false; /* deeper than the matcher tells apart: shown, the safe side here */
+    part = sbox_xstrdup(rel);
+    for (char *end = part;; end++) {
+        char keep = *end;
+        if (keep != '/' && keep != '\0')
+            continue;
+        *end = '\0';
+        for (size_t k = 0; patterns[k]; k++)
+            if (sbox_changes_match(patterns[k], part)) {
+                free(*last);
+                *last = sbox_xstrdup(part);
+                return true;
+            }
+        *end = keep;
+        if (!keep)
+            return false;
+    }
+}
+
+/* Whether change i is a directory that is wholly new (nothing of it was there, nothing in it
+ * changed but additions) with more than a few entries, which --stat shows as one line;
+ * *ret_end: the first change past it. *ret_named: a PATH argument (sels) names it or
+ * something in it, so it and every directory in it are shown whole. */
+static bool collapses(const struct sbox_changes *ch, size_t i, char *const *sels, size_t *ret_end,
+                      bool *ret_named)
+{
+    const struct sbox_change *d = &ch->v[i];
+    size_t end = i + 1;
+    *ret_named = false;
+    if (d->kind != SBOX_ADDED || !S_ISDIR(d->now.st_mode) ||
+        (d->real_present && S_ISDIR(d->real.st_mode)))
+        return false;
+    for (; end < ch->n && sbox_capture_names_or_holds(d->rel, ch->v[end].rel); end++)
+        if (ch->v[end].kind != SBOX_ADDED)
+            return false;
+    *ret_end = end;
+    for (size_t k = 0; sels && sels[k]; k++)
+        if (sbox_capture_names_or_holds(d->rel, sels[k]))
+            *ret_named = true;
+    return !*ret_named && end - i - 1 > 3;
+}
+
+/* The --stat lines of the wholly new directory at i (its changes up to end): one for it, with
+ * how many files and bytes it holds, then one for each entry in it that must not hide in a
+ * count: denied, refused, or with a name shown escaped. */
+static void stat_collapsed(FILE *out, const struct sbox_changes *ch, size_t i, size_t end,
+                           const bool *hide)
+{
+    char name[PATH_MAX * 4], size[32];
+    unsigned long files = 0;
+    unsigned long long bytes = 0;
+    for (size_t k = i + 1; k < end; k++) {
+        if (hide[k] || S_ISDIR(ch->v[k].now.st_mode))
+            continue;
+        files++;
+        if (S_ISREG(ch->v[k].now.st_mode))
+            bytes += (unsigned long long)ch->v[k].now.st_size;
+    }
+    fprintf(out, "  A %s/ (%lu %s, %s)", sbox_text_shown(ch->v[i].rel, name, sizeof name), files,
+            sbox_text_plural(files, "file", "files"), sbox_text_size(bytes, size, sizeof size));
+    stat_marks(out, &ch->v[i]);
+    fputc('\n', out);
+    for (size_t k = i + 1; k < end; k++)
+        if (!hide[k] &&
+            (ch->v[k].denied || ch->v[k].refused || sbox_text_needs_escape(ch->v[k].rel) ||
+             (ch->v[k].target && sbox_text_needs_escape(ch->v[k].target))))
+            sbox_capture_stat_line(out, &ch->v[k]);
+}
+
+/* The first line of the review when the capture may still change under it: its run goes on
+ * (the build can still write what is shown), or an apply or discard holds it. */
+static void say_in_use(FILE *out, const struct sbox_capture *cap)
+{
+    int lock = -1, holder = sbox_capture_take_lock(cap, &lock);
+    char pid[32] = "";
+    /* Held for no longer than the look: an apply started meanwhile must find it free. */
+    sbox_closep(&lock);
+    if (holder < 0)
+        return;
+    if (holder > 0)
+        snprintf(pid, sizeof pid, " (sbox pid %d)", holder);
+    if (!cap->ended)
+        fprintf(out,
+                "!!! the run that makes capture %s is still going%s: what this shows may still "
+                "change\n",
+                cap->id, pid);
+    else
+        fprintf(out, "!!! capture %s is being applied or discarded%s: what this shows may change\n",
+                cap->id, pid);
+}
+
+static void review_dir(FILE *out, const struct sbox_capture *cap, struct sbox_changes *ch,
+                       int upper, int real, const struct sbox_diff_options *o, char *const *sels,
+                       const char *where)
+{
+    char buf[PATH_MAX * 4];
+    _cleanup_free_ bool *hide = calloc(ch->n + 1, sizeof *hide);
+    _cleanup_free_ char *last = NULL;
+    unsigned long n[3] = {0, 0, 0}, left_out = 0, collapsed = 0;
+    if (!hide)
+        abort();
+    for (size_t k = 0; k < ch->n; k++) {
+        if (!ch->v[k].selected)
+            continue;
+        n[0]++;
+        n[1] += ch->v[k].kind == SBOX_ADDED;
+        n[2] += ch->v[k].kind == SBOX_DELETED;
+        hide[k] = excluded(o->exclude, ch->v[k].rel, &last);
+        left_out += hide[k];
+    }
+    if (o->stat)
+        fprintf(out, "capture %s of %s:\n", cap->id, sbox_text_shown(where, buf, sizeof buf));
+    for (size_t k = 0, whole_to = 0; k < ch->n; k++) {
+        size_t end;
+        bool named;
+        if (!ch->v[k].selected || hide[k])
+            continue;
+        if (!o->stat) {
+            show_change(out, &ch->v[k], upper, real);
+        } else if (o->expand || k < whole_to) {
+            sbox_capture_stat_line(out, &ch->v[k]);
+        } else if (!collapses(ch, k, sels, &end, &named)) {
+            whole_to = named ? end : whole_to;
+            sbox_capture_stat_line(out, &ch->v[k]);
+        } else {
+            stat_collapsed(out, ch, k, end, hide);
+            collapsed++;
+            k = end - 1;
+        }
+    }
+    if (ch->error)
+        fprintf(out, "!!! %s could not be read in the capture: %s\n",
+                sbox_text_shown(ch->error_at, buf, sizeof buf), strerror(ch->error));
+    if (o->stat)
+        fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
+    if (collapsed)
+        fprintf(out,
+                "(%lu new %s shown as one line: --expand, or the directory as a PATH, lists "
+                "what %s)\n",
+                collapsed, sbox_text_plural(collapsed, "directory", "directories"),
+                sbox_text_plural(collapsed, "it holds", "they hold"));
+    if (left_out)
+        fprintf(out, "(%lu %s left out by --exclude: sbox apply still lands %s)\n", left_out,
+                sbox_text_plural(left_out, "change", "changes"),
+                sbox_text_plural(left_out, "it", "them"));
+}
+
+int sbox_capture_show(const char *store, const char *id, const struct sbox_diff_options *o,
+                      char *const *paths, const char *cwd, const char *home, FILE *out)
 {
     struct sbox_error err = {0};
     struct sbox_capture cap;
@@ -390,45 +682,41 @@ int sbox_capture_diff(const char *store, const char *id, bool stat, char *const 
         fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
         return 125;
     }
+    say_in_use(out, &cap);
     here = sbox_capture_cwd_in(&cap, cwd);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
+    if (!used)
+        abort();
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
-        unsigned long n[3] = {0, 0, 0};
+        _cleanup_strv_ char **sels = NULL;
         if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
             fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
             sbox_capture_free(&cap);
             return 125;
         }
         sbox_capture_choose(&cap.dirs[i], &ch, paths, here, used);
-        for (size_t k = 0; k < ch.n; k++)
-            if (ch.v[k].selected) {
-                n[0]++;
-                n[1] += ch.v[k].kind == SBOX_ADDED;
-                n[2] += ch.v[k].kind == SBOX_DELETED;
-            }
-        if (stat)
-            fprintf(out, "capture %s of %s:\n", cap.id, sbox_text_shown(where, buf, sizeof buf));
-        for (size_t k = 0; k < ch.n; k++) {
-            if (!ch.v[k].selected)
-                continue;
-            if (stat)
-                sbox_capture_stat_line(out, &ch.v[k]);
-            else
-                show_change(out, &ch.v[k], upper, real);
+        for (size_t k = 0; paths && paths[k]; k++) {
+            char *sel = relative_to(cap.dirs[i].path, paths[k], here);
+            if (sel)
+                sbox_strv_push(&sels, sel);
         }
-        if (ch.error)
-            fprintf(out, "!!! %s could not be read in the capture: %s\n",
-                    sbox_text_shown(ch.error_at, buf, sizeof buf), strerror(ch.error));
-        if (stat)
-            fprintf(out, "%lu changed, %lu added, %lu deleted\n", n[0], n[1], n[2]);
+        review_dir(out, &cap, &ch, upper, real, o, sels, where);
         sbox_changes_free(&ch);
     }
     r = sbox_capture_check_paths(&cap, paths, here, used, stderr);
     sbox_capture_free(&cap);
     return r;
+}
+
+/* capture.h's form, without the options sbox_capture_show takes. */
+int sbox_capture_diff(const char *store, const char *id, bool stat, char *const *paths,
+                      const char *cwd, const char *home, FILE *out)
+{
+    const struct sbox_diff_options o = {.stat = stat};
+    return sbox_capture_show(store, id, &o, paths, cwd, home, out);
 }
 
 /* ---- listing ----------------------------------------------------------------------------- */

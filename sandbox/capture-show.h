@@ -1,5 +1,5 @@
-/* capture-show.h: what sbox apply shares with sbox diff: the PATH arguments that choose
- * changes, and the one-line form of a change. */
+/* capture-show.h: sbox diff's options, and what sbox apply shares with it: the PATH arguments
+ * that choose changes, and the one-line form of a change. */
 #ifndef SBOX_CAPTURE_SHOW_H
 #define SBOX_CAPTURE_SHOW_H
 
@@ -26,5 +26,18 @@ int sbox_capture_check_paths(const struct sbox_capture *cap, char *const *paths,
 void sbox_capture_deny_text(const struct sbox_change *ch, char *buf, size_t size);
 /* A change as one line of sbox diff --stat. */
 void sbox_capture_stat_line(FILE *out, const struct sbox_change *ch);
+
+/* How sbox diff shows a capture. */
+struct sbox_diff_options {
+    bool stat;            /* one line per change, then the counts */
+    bool expand;          /* --stat: every entry of a wholly new directory, not one line */
+    char *const *exclude; /* patterns (as capture-deny's) of paths left out of what is shown;
+                           * never out of what apply lands */
+};
+
+/* sbox diff: a capture's changes (those PATH arguments choose, relative to cwd when it lies in
+ * a captured directory) against the directories as they are now, on out; the exit status. */
+int sbox_capture_show(const char *store, const char *id, const struct sbox_diff_options *o,
+                      char *const *paths, const char *cwd, const char *home, FILE *out);
 
 #endif

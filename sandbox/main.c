@@ -1,6 +1,7 @@
 /* main.c: the command line, one plan, one run, one exit status.
  * The only place that prints errors and the only place that exits. */
 #include "cache.h"
+#include "capture-show.h"
 #include "capture.h"
 #include "cgroup.h"
 #include "check.h"
@@ -53,7 +54,8 @@ static void usage(FILE *f)
           "       sbox image rm DIR...      remove an image or a kept overlay directory\n"
           "       sbox check                what this host offers sbox, and how to fix the rest\n"
           "       sbox captures             list what captured runs wrote (capture = DIR)\n"
-          "       sbox diff ID [--stat] [PATH...]   show a capture's changes\n"
+          "       sbox diff ID [--stat] [--expand] [--exclude PATTERN]... [PATH...]\n"
+          "                                 show a capture's changes\n"
           "       sbox apply ID [--include-denied] [--dry-run] [PATH...]\n"
           "                                 land a capture's changes (or PATH's) in the directory\n"
           "       sbox discard ID... | --applied | --all   delete captures\n"
@@ -233,9 +235,9 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
                            const struct sbox_host *host)
 {
     const char *cmd = argv[1], *id = NULL;
-    bool stat = false, include_denied = false, dry_run = false, dashdash = false;
+    bool stat = false, expand = false, include_denied = false, dry_run = false, dashdash = false;
     int every = -1; /* discard --all (0) or --applied (1) */
-    _cleanup_strv_ char **paths = NULL;
+    _cleanup_strv_ char **paths = NULL, **exclude = NULL;
     const char *home = host->home;
     int status = 0;
     if (!strcmp(cmd, "captures")) {
@@ -249,6 +251,14 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
             dashdash = true;
         } else if (!dashdash && !strcmp(cmd, "diff") && !strcmp(a, "--stat")) {
             stat = true;
+        } else if (!dashdash && !strcmp(cmd, "diff") && !strcmp(a, "--expand")) {
+            expand = true;
+        } else if (!dashdash && !strcmp(cmd, "diff") &&
+                   (!strcmp(a, "--exclude") || !strncmp(a, "--exclude=", 10))) {
+            const char *pattern = a[9] == '=' ? a + 10 : i + 1 < argc ? argv[++i] : NULL;
+            if (!pattern || !pattern[0])
+                return fail("diff: --exclude: expected a pattern");
+            sbox_strv_push(&exclude, sbox_xstrdup(pattern));
         } else if (!dashdash && !strcmp(cmd, "apply") && !strcmp(a, "--include-denied")) {
             include_denied = true;
         } else if (!dashdash && !strcmp(cmd, "apply") && !strcmp(a, "--dry-run")) {
@@ -277,8 +287,10 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
     }
     if (!id)
         return fail("%s: expected a capture id (see sbox captures)", cmd);
-    if (!strcmp(cmd, "diff"))
-        return sbox_capture_diff(plan->capture_store, id, stat, paths, host->cwd, home, stdout);
+    if (!strcmp(cmd, "diff")) {
+        const struct sbox_diff_options o = {.stat = stat, .expand = expand, .exclude = exclude};
+        return sbox_capture_show(plan->capture_store, id, &o, paths, host->cwd, home, stdout);
+    }
     if (!strcmp(cmd, "apply"))
         return sbox_capture_apply(plan->capture_store, id, include_denied, dry_run, paths,
                                   host->cwd, home, stdout);

@@ -318,7 +318,7 @@ run_sbox --capture "$proj" -- sh -c 'printf "echo pwned\n# \000\000\000" >build.
     printf "a \033[2J b\n" >esc.txt && touch "name\\x0awith"'
 id=$(capture_id)
 run_sbox diff "$id"
-like "$OUT" "its text before the first NUL byte" "a text file made binary shows its text"
+like "$OUT" "!!! b/build.sh holds 3 NUL bytes" "a text file made binary is shown whole, saying so"
 like "$OUT" "+echo pwned" "... the script included"
 like "$OUT" '+a \x1b[2J b' "control bytes in a file are escaped, even in a pipe"
 run_sbox diff "$id" --stat
@@ -371,7 +371,7 @@ run_sbox --capture "$proj" -- sh -c 'echo new >aaa.txt && rm c.txt && echo z >zz
     truncate -s 1G sparse.bin && printf "echo PWNED-hidden\n\000\000\000" >setup.sh && echo one >one.txt'
 id=$(capture_id)
 run_sbox diff "$id"
-like "$OUT" "!!! b/setup.sh is binary, but starts as text" "a script without #! behind NUL bytes is shown"
+like "$OUT" "!!! b/setup.sh holds 3 NUL bytes" "a script without #! behind NUL bytes is shown"
 like "$OUT" "+echo PWNED-hidden" "... with its text"
 like "$OUT" "--- /dev/null
 +++ b/one.txt
@@ -683,5 +683,194 @@ like "$OUT" "diff" "after --, diff is a program to run, not sbox's subcommand"
 run_sbox --dry-run --capture "$proj" -- true
 like "$OUT" "capture = $proj" "--dry-run shows the capture"
 like "$OUT" "; capture-deny = .git/hooks/**  (built in)" "... and the built-in deny patterns"
+
+# Review: what diff shows
+# Every byte apply would land is shown, or named with its size and hash; what a terminal would
+# hide is escaped; diff(1) is never run; a capture still being written says so; a review of a
+# big build stays readable (wholly new directories as one line, --expand, --exclude).
+
+# shown_bytes LABEL: the bytes of the new file LABEL (b/PATH) as the diff in $OUT shows them,
+# its escapes read back: the + lines of its hunk.
+shown_bytes() {
+    printf '%s\n' "$OUT" | python3 -c '
+import re, sys
+label, out, take, lines = sys.argv[1], sys.stdout.buffer, False, []
+for l in sys.stdin.read().split("\n"):
+    if l == "+++ " + label:
+        take = True
+    elif take and l.startswith("@@"):
+        continue
+    elif take and l.startswith("+"):
+        lines.append(l[1:] + "\n")
+    elif take and l == "\\ No newline at end of file":
+        lines[-1] = lines[-1][:-1]
+    elif take:
+        break
+text = "".join(lines)
+def unescape(m):
+    if m.group(1):
+        return bytes([int(m.group(1), 16)])
+    return chr(int(m.group(2), 16)).encode()
+pieces = re.split(r"(\\x[0-9a-f]{2}|\\u\{[0-9A-F]+\})", text)
+for p in pieces:
+    m = re.fullmatch(r"\\x([0-9a-f]{2})|\\u\{([0-9A-F]+)\}", p)
+    out.write(unescape(m) if m else p.encode())
+' "$1"
+}
+
+new_project
+printf 'all:\n\techo all\n' >"$proj/Makefile"
+printf 'console.log("hi")\n' >"$proj/src/index.js"
+head -c 3000 /dev/urandom >"$WORK/img.png"
+blob_was=$(sha256sum <"$proj/blob.bin" | cut -d' ' -f1)
+run_sbox --capture "$proj" --ro-bind "$WORK" -- sh -c "mkdir scripts &&
+    printf '#!/bin/sh\necho setting up\n\000\necho HIDDEN\n' >scripts/setup.sh &&
+    printf '\000\nevil:\n\techo EVIL\n' >>Makefile &&
+    printf '//\000\nrequire(\"child_process\").exec(\"evil\")\n' >>src/index.js &&
+    printf '\000\000\000 hidden words\n' >>a.txt &&
+    cp '$WORK/img.png' img.png && cp '$WORK/img.png' blob.bin &&
+    { printf 'echo hidden\n'; head -c 4096 /dev/zero; } >notes.dat &&
+    { printf 'echo padded\n'; head -c 4096 /dev/zero; } >padded.sh &&
+    { printf '#!/bin/sh\necho tool\n'; head -c 4096 /dev/zero; } >tool"
+id=$(capture_id)
+run_sbox diff "$id"
+diff_out=$OUT
+like "$OUT" "!!! b/scripts/setup.sh holds 1 NUL byte: shown escaped" \
+    "a script with a NUL byte is shown whole, saying what it holds"
+like "$OUT" '+#!/bin/sh
++echo setting up
++\x00
++echo HIDDEN' "... every line of it, the NUL escaped"
+like "$OUT" " all:
+ 	echo all
++\x00
++evil:
++	echo EVIL" "a Makefile's recipe behind a NUL byte is shown"
+like "$OUT" '+//\x00
++require("child_process").exec("evil")' "JavaScript behind // and a NUL byte is shown"
+like "$OUT" '+\x00\x00\x00 hidden words' "a text file made binary is shown whole"
+img=$(sha256sum <"$WORK/img.png" | cut -d' ' -f1)
+like "$OUT" "Binary file b/img.png added (3000 bytes, sha256 $img)" \
+    "a new binary file is named with its size and sha256"
+like "$OUT" "Binary file b/blob.bin differs (8 -> 3000 bytes, sha256 $blob_was -> $img)" \
+    "a changed binary file with both sizes and hashes"
+notes=$( (printf 'echo hidden\n'; head -c 4096 /dev/zero) | sha256sum | cut -d' ' -f1)
+like "$OUT" "Binary file b/notes.dat added (4108 bytes, sha256 $notes)" \
+    "text hidden behind many NUL bytes in a file nothing runs is named, sized and hashed"
+like "$OUT" "!!! b/padded.sh holds 4096 NUL bytes" "a .sh file is shown whole, however many NUL bytes"
+like "$OUT" "+echo padded" "... with its code"
+like "$OUT" "!!! b/tool holds 4096 NUL bytes" "so is a file that starts with #!"
+like "$OUT" "+echo tool" "... with its code"
+run_sbox diff "$id" --stat
+stat_out=$OUT
+for line in "M Makefile" "A scripts/setup.sh" "M src/index.js" "A img.png" "M blob.bin" \
+    "A notes.dat" "M a.txt"; do
+    like "$stat_out" "  $line" "--stat keeps its form: $line"
+done
+OUT=$diff_out
+run_sbox apply "$id"
+is "$RC" 0 "apply lands them"
+OUT=$diff_out
+shown_bytes b/scripts/setup.sh >"$WORK/shown"
+ok "the script diff showed is, byte for byte, the one apply landed" \
+    cmp -s "$WORK/shown" "$proj/scripts/setup.sh"
+is "$(sha256sum <"$proj/img.png" | cut -d' ' -f1)" "$img" "... and the hash diff gave is the landed file's"
+
+# Invisible and reordering characters, in names and lines.
+new_project
+run_sbox --capture "$proj" -- sh -c "printf 'if (x\343\205\244 == 1) {\342\200\256 evil \342\200\254}\n\302\255soft\342\200\213hyphen \363\240\201\201\363\240\201\202\n' >\"\$(printf 'a\343\205\244b.js')\" &&
+    touch \"\$(printf 'zero\342\200\213width')\" \"\$(printf 'c1\302\233x')\""
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" '  A a\u{3164}b.js' "--stat escapes a Hangul filler in a name"
+like "$OUT" '  A zero\u{200B}width' "... a zero-width space"
+like "$OUT" '  A c1\u{009B}x' "... a C1 control"
+run_sbox diff "$id"
+like "$OUT" '+++ b/a\u{3164}b.js' "the diff's header escapes the name"
+like "$OUT" '+if (x\u{3164} == 1) {\u{202E} evil \u{202C}}' \
+    "a line shows a Hangul filler and a bidirectional override escaped"
+like "$OUT" '+\u{00AD}soft\u{200B}hyphen \u{E0041}\u{E0042}' "... a soft hyphen, a zero width, tags"
+like "$OUT" "!!! b/a\\u{3164}b.js holds 7 invisible or reordering characters" \
+    "... and the file is said to hold them"
+run_sbox apply "$id" --dry-run
+like "$OUT" 'A a\u{3164}b.js' "apply --dry-run escapes them too"
+run_sbox discard "$id"
+
+# diff(1) is not run, from the PATH or anywhere: a planted one in a relative PATH entry.
+new_project
+mkdir -p "$WORK/planted"
+printf '#!/bin/sh\ntouch "%s/planted-ran"\necho PLANTED\n' "$WORK" >"$WORK/planted/diff"
+chmod +x "$WORK/planted/diff"
+run_sbox --capture "$proj" -- sh -c 'echo changed >>a.txt'
+id=$(capture_id)
+(cd "$WORK/planted" && PATH=.:$PATH && export PATH && run_sbox diff "$id" &&
+    printf '%s\n' "$OUT" >"$WORK/planted.out")
+ok "a diff(1) planted in a relative PATH entry is not run" test ! -e "$WORK/planted-ran"
+like "$(cat "$WORK/planted.out")" " hello
++changed" "... and the diff is still shown"
+env PATH=/nonexistent "$SBOX" diff "$id" >"$WORK/nopath.out" 2>&1
+is "$(cat "$WORK/nopath.out")" "--- a/a.txt
++++ b/a.txt
+@@ -1 +1,2 @@
+ hello
++changed" "with no PATH at all, the diff is the same"
+run_sbox discard "$id"
+
+# A capture whose run is still going says so first.
+new_project
+start_build 'echo build >>a.txt'
+run_sbox diff "$id"
+is "$(printf '%s\n' "$OUT" | head -n 1)" \
+    "!!! the run that makes capture $id is still going (sbox pid $bg_sbox): what this shows may still change" \
+    "diff of a capture still being written says so in its first line"
+run_sbox diff "$id" --stat
+like "$(printf '%s\n' "$OUT" | head -n 1)" "is still going (sbox pid $bg_sbox)" "... and so does --stat"
+echo go >"$WORK/go"
+wait "$bg"
+run_sbox diff "$id"
+unlike "$OUT" "still going" "once the run ended, it does not"
+run_sbox discard "$id"
+
+# A wholly new directory is one line of --stat; what must not hide in it is listed.
+new_project
+run_sbox --capture "$proj" -- sh -c 'mkdir -p node_modules/pkg/lib node_modules/pkg/bin dist &&
+    i=0; while [ $i -lt 40 ]; do printf "%099d\n" $i >node_modules/pkg/lib/f$i.js; i=$((i + 1)); done &&
+    ln -s /etc/passwd node_modules/pkg/bin/link && echo 1 >"node_modules/pkg/x$(printf "\342\200\213").js" &&
+    echo 3 >node_modules/pkg/.envrc && echo built >dist/index.js && echo more >>src/main.c'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "  A node_modules/ (43 files, 4.0 kB)" "--stat: a wholly new directory is one line"
+unlike "$OUT" "node_modules/pkg/lib/f1.js" "... not a line per file"
+like "$OUT" "  A node_modules/pkg/bin/link -> /etc/passwd   !! refused: an absolute symlink" \
+    "... but a refused entry in it is listed"
+like "$OUT" "  A node_modules/pkg/.envrc   !! denied (capture-deny .envrc)" "... a denied one"
+like "$OUT" '  A node_modules/pkg/x\u{200B}.js' "... and a name shown escaped"
+like "$OUT" "  A dist/
+  A dist/index.js" "a new directory of one file is shown as it is"
+like "$OUT" "  M src/main.c" "... and changes elsewhere too"
+like "$OUT" "50 changed, 49 added, 0 deleted" "the counts count every change"
+like "$OUT" "(1 new directory shown as one line: --expand, or the directory as a PATH, lists what it holds)" \
+    "... and the review says how to see them"
+run_sbox diff "$id" --stat --expand
+like "$OUT" "  A node_modules/pkg/lib/f39.js" "--expand lists every file"
+is "$(printf '%s\n' "$OUT" | grep -c '^  A node_modules')" 47 "... all 47 entries"
+run_sbox diff "$id" --stat node_modules
+like "$OUT" "  A node_modules/pkg/lib/f0.js" "the directory as a PATH lists what it holds"
+is "$(printf '%s\n' "$OUT" | grep -c '^  A node_modules')" 47 "... all of it"
+run_sbox diff "$id" --stat node_modules/pkg/lib
+like "$OUT" "  A node_modules/pkg/lib/f7.js" "... and so does a directory in it"
+unlike "$OUT" "dist" "... and nothing else"
+run_sbox diff "$id" --stat --exclude node_modules
+unlike "$OUT" "node_modules" "--exclude leaves a directory out of --stat"
+like "$OUT" "(47 changes left out by --exclude: sbox apply still lands them)" "... saying so"
+run_sbox diff "$id" --exclude='*.js' --exclude .envrc
+unlike "$OUT" "+++ b/dist/index.js" "--exclude=PATTERN leaves paths out of the diff"
+unlike "$OUT" ".envrc" "... more than one pattern"
+like "$OUT" "+more" "... and shows the rest"
+run_sbox diff "$id" --exclude
+is "$RC/$(lines "$ERR")" "125/1" "--exclude without a pattern: one line, status 125"
+run_sbox apply "$id"
+ok "apply still lands what --exclude left out of the review" test -f "$proj/node_modules/pkg/lib/f1.js"
+run_sbox discard "$id"
 
 done_testing
