@@ -277,6 +277,7 @@ int sbox_apply_open(struct sbox_apply *a, const char *store, const char *id, cha
     struct sbox_error err = {0};
     char buf[PATH_MAX * 4];
     int holder, status;
+    bool run;
 
     memset(a, 0, sizeof *a);
     a->lock = -1;
@@ -285,15 +286,34 @@ int sbox_apply_open(struct sbox_apply *a, const char *store, const char *id, cha
         fprintf(msg, "sbox: apply: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
         return 125;
     }
-    holder = sbox_capture_hold_lock(&a->cap, &a->lock);
+    if (a->cap.damaged) {
+        fprintf(msg, "sbox: apply: capture %s cannot be applied: %s (sbox discard %s removes it)\n",
+                a->cap.id, a->cap.damaged, a->cap.id);
+        sbox_apply_free(a);
+        return 125;
+    }
+    holder = sbox_capture_hold(&a->cap, &a->lock, &run);
+    if (holder > 0)
+        fprintf(msg, "sbox: apply: capture %s is in use (sbox pid %d): %s\n", a->cap.id, holder,
+                run ? "its run is still going; apply it once the run has ended"
+                    : "another sbox applies or discards it");
+    else if (holder == 0)
+        fprintf(msg, "sbox: apply: capture %s is in use by another sbox\n", a->cap.id);
     if (holder >= 0) {
-        fprintf(msg, "sbox: apply: capture %s is in use (sbox pid %d)\n", a->cap.id, holder);
         sbox_apply_free(a);
         return 125;
     }
     status = check_dirs(a, home, msg);
     if (status == 0) {
         sbox_capture_load_records(&a->cap, &a->recs);
+        if (a->recs.error) {
+            fprintf(msg,
+                    "sbox: apply: capture %s cannot be applied: %s (sbox discard %s removes "
+                    "it)\n",
+                    a->cap.id, a->recs.error, a->cap.id);
+            sbox_apply_free(a);
+            return 125;
+        }
         a->dirs = sbox_xmalloc((a->cap.n_dirs + 1) * sizeof *a->dirs);
         for (size_t i = 0; i < a->cap.n_dirs; i++)
             a->dirs[i] = (struct sbox_apply_dir){.upper = -1, .real = -1};

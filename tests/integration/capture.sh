@@ -612,4 +612,45 @@ run_sbox --dry-run --capture "$proj" -- true
 like "$OUT" "capture = $proj" "--dry-run shows the capture"
 like "$OUT" "; capture-deny = .git/hooks/**  (built in)" "... and the built-in deny patterns"
 
+# Apply: what lands and what is kept
+# sbox run under a time limit: a planted FIFO must not hang it (124 would say it did).
+run_timed() {
+    RC=0
+    timeout 20 "$SBOX" "$@" >"$WORK/.out" 2>"$WORK/.err" </dev/null || RC=$?
+    OUT=$(cat "$WORK/.out")
+    ERR=$(cat "$WORK/.err")
+}
+
+# A capture whose run goes on is refused, naming its sbox.
+new_project
+start_build 'echo build >>a.txt'
+run_sbox apply "$id"
+is "$RC" 125 "apply while the run goes on: status 125"
+like "$ERR" "is in use (sbox pid $bg_sbox): its run is still going" "... naming the run's sbox"
+echo go >"$WORK/go"
+wait "$bg"
+
+# FIFOs in the store hang nothing, and what cannot be read is kept, with how to discard it.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo x >x.txt'
+id=$(capture_id)
+for f in records lock meta; do
+    mv "$store/$id/$f" "$WORK/saved-$f"
+    mkfifo "$store/$id/$f"
+    run_timed apply "$id"
+    is "$RC" 125 "a fifo as $f: apply ends with status 125, not hanging"
+    like "$ERR" "its $f file is not a regular file (sbox discard $id removes it)" "... saying why"
+    run_timed diff last --stat
+    ok "... and diff last does not hang ($RC)" test "$RC" != 124
+    rm "$store/$id/$f"
+    mv "$WORK/saved-$f" "$store/$id/$f"
+done
+printf 'sbox-capture 1\nstarted 1.0\ncommand make\n' >"$store/$id/meta"
+run_sbox apply "$id"
+like "$ERR" "its meta file names no captured directory (sbox discard $id removes it)" \
+    "a meta file naming no directory: the capture is damaged"
+ok "... and kept, the build's output with it" test -f "$(find "$store/$id" -path '*/upper/x.txt')"
+run_sbox discard "$id"
+ok "sbox discard removes it" test "$RC" = 0 -a ! -e "$store/$id"
+
 done_testing

@@ -3,6 +3,7 @@
  * change (sbox_apply_judge), then what lands, what is left out or refused, and conflicts that
  * stop everything. */
 #include "capture-apply.h"
+#include "capture-store.h"
 #include "capture.h"
 #include "cleanup.h"
 #include "tap.h"
@@ -14,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,6 +455,135 @@ static void test_unended(void)
     result_free(&r);
 }
 
+/* What the store holds is read as hostile: nothing hangs, nothing is deleted by reading. */
+static void test_damaged(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj8", base);
+    _cleanup_free_ char *upper = NULL, *meta = NULL, *path = NULL;
+    struct sbox_capture *all;
+    struct sbox_capture c;
+    struct sbox_error err = {0};
+    struct result r;
+    size_t n;
+    const char *why = NULL;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000012", proj, NULL);
+    put(upper, "build.o", "object\n");
+    meta = sbox_xasprintf("%s/00000012/meta", store);
+    put(store, "00000012/meta", "sbox-capture 1\nstarted 1.0\ncommand make\n"); /* no dir line */
+    all = sbox_capture_load_all(store, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].id, "00000012") == 0)
+            why = all[i].damaged;
+        sbox_capture_free(&all[i]);
+    }
+    free(all);
+    is_str(why, "its meta file names no captured directory",
+           "a capture whose meta names no directory is listed as damaged");
+    ok(sbox_capture_find(store, "00000012", &c, &err) == 0 && c.damaged, "... and found");
+    sbox_capture_free(&c);
+    r = apply("00000012", false, false, NULL);
+    ok(r.status == 125, "apply of it: status 125 (%d)", r.status);
+    has(r.err,
+        "sbox: apply: capture 00000012 cannot be applied: its meta file names no captured "
+        "directory (sbox discard 00000012 removes it)\n",
+        "... saying why and how to discard it");
+    ok(exists(upper, "build.o"), "... and the build's output is still there");
+    result_free(&r);
+
+    /* FIFOs in place of the store's files: alarm ends a hang as a failure. */
+    alarm(20);
+    unlink(meta);
+    ok(mkfifo(meta, 0600) == 0, "a fifo as meta");
+    r = apply("00000012", false, false, NULL);
+    has(r.err, "its meta file is not a regular file", "apply says so, without hanging");
+    result_free(&r);
+    unlink(meta);
+    put(store, "00000012/meta", "");
+    upper = (free(upper), make_capture("00000013", proj, NULL));
+    put(upper, "x", "x\n");
+    end_capture("00000013");
+    path = sbox_xasprintf("%s/00000013/records", store);
+    unlink(path);
+    ok(mkfifo(path, 0600) == 0, "a fifo as records");
+    r = apply("00000013", false, false, NULL);
+    ok(r.status == 125, "apply of it: status 125 (%d)", r.status);
+    has(r.err, "its records file is not a regular file", "... saying so, without hanging");
+    result_free(&r);
+    unlink(path);
+    free(path);
+    path = sbox_xasprintf("%s/00000013/lock", store);
+    unlink(path);
+    ok(mkfifo(path, 0600) == 0, "a fifo as lock");
+    r = apply("00000013", false, false, NULL);
+    has(r.err, "its lock file is not a regular file", "... saying so, without hanging");
+    result_free(&r);
+    alarm(0);
+    ok(exists(store, "00000012") && exists(store, "00000013"), "nothing was deleted");
+}
+
+/* The pid that holds a capture, even while it is only taking the lock. */
+static void test_lock(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj9", base);
+    _cleanup_free_ char *upper = NULL, *lock = NULL, *want = NULL;
+    int p[2];
+    pid_t pid;
+    struct result r;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000014", proj, NULL);
+    put(upper, "x", "x\n");
+    end_capture("00000014");
+    lock = sbox_xasprintf("%s/00000014/lock", store);
+    /* The pid of the last holder, gone. */
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    {
+        _cleanup_free_ char *gone = sbox_xasprintf("%d\n", (int)pid);
+        put(store, "00000014/lock", gone);
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        int held[2];
+        char c;
+        if (pipe(p) < 0 || pipe(held) < 0)
+            return;
+        pid = fork();
+        if (pid == 0) {
+            int fd = open(lock, O_RDWR | O_CLOEXEC);
+            char text[32];
+            flock(fd, LOCK_EX);
+            close(p[1]);
+            close(held[0]);
+            close(held[1]); /* taken */
+            /* Marked a moment after it is taken, as sbox does. */
+            usleep(50000);
+            snprintf(text, sizeof text, kind ? "%d hold\n" : "%d\n", (int)getpid());
+            if (ftruncate(fd, 0) < 0 || pwrite(fd, text, strlen(text), 0) < 0)
+                _exit(1);
+            if (read(p[0], text, 1) < 0)
+                _exit(1);
+            _exit(0);
+        }
+        close(p[0]);
+        close(held[1]);
+        ok(read(held[0], &c, 1) == 0, "another process takes the lock");
+        close(held[0]);
+        r = apply("00000014", false, false, NULL);
+        close(p[1]);
+        waitpid(pid, NULL, 0);
+        want = (free(want), sbox_xasprintf("is in use (sbox pid %d): %s", (int)pid,
+                                           kind ? "another sbox applies or discards it"
+                                                : "its run is still going"));
+        ok(r.status == 125, "apply of a capture held by another: status 125 (%d)", r.status);
+        has(r.err, want, kind ? "... naming the apply holding it" : "... naming the run's pid");
+        result_free(&r);
+    }
+}
+
 int main(void)
 {
     char tmp[] = "/tmp/sbox-test-apply.XXXXXX";
@@ -467,6 +599,8 @@ int main(void)
     test_conflicts();
     test_blocked();
     test_unended();
+    test_damaged();
+    test_lock();
     cmd = sbox_xasprintf("rm -rf '%s'", base);
     ok(system(cmd) == 0, "clean up");
     return tap_done();
