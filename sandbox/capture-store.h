@@ -71,8 +71,9 @@ int sbox_capture_find(const char *store, const char *id, struct sbox_capture *re
 /* The lock of a capture: -1 when free (taken, *fd holds it), else the pid writing it. */
 int sbox_capture_take_lock(const struct sbox_capture *c, int *fd);
 /* The changes of one captured directory: the upper layer against the directory as it is now;
- * the layer's and the directory's descriptors in *ret_upper and *ret_real when asked. An error
- * for a damaged capture. */
+ * the layer's and the directory's descriptors in *ret_upper and *ret_real when asked. The
+ * directory's own .git/config adds the denial of its core.hooksPath (sbox_changes_walk). An
+ * error for a damaged capture. */
 int sbox_capture_changes(const struct sbox_capture *cap, const struct sbox_capture_dir *d,
                          struct sbox_changes *out, int *ret_upper, int *ret_real,
                          struct sbox_error *err);

@@ -351,7 +351,7 @@ run_sbox --capture "$proj" -- sh -c 'mkdir -p editor/cfg ci/workflows tools/gen 
     ln -s /usr/bin/env venv-env && ln -s /etc/passwd etc-link'
 id=$(capture_id)
 run_sbox diff "$id" --stat
-like "$OUT" "A .vscode -> editor/cfg   !! denied (capture-deny .vscode/tasks.json)" \
+like "$OUT" "A .vscode -> editor/cfg   !! denied (capture-deny .vscode/**)" \
     "a symlink in place of a denied path's directory is denied"
 like "$OUT" "A .github -> ci   !! denied" "... .github too"
 like "$OUT" "A tools/gen/commondir   !! denied (in a git directory)" \
@@ -620,6 +620,37 @@ run_timed() {
     OUT=$(cat "$WORK/.out")
     ERR=$(cat "$WORK/.err")
 }
+
+# The built-in deny list reaches what each tool reads, in a subdirectory too, and the hooks
+# directory the repository's own core.hooksPath names.
+new_project
+printf '[Core]\n\tHooksPath = "tools/hooks" # shared hooks\n' >"$proj/.git/config"
+run_sbox --capture "$proj" -- sh -c 'mkdir -p pkg/web .vscode .idea .devcontainer tools/hooks &&
+    echo registry=x >.npmrc && echo "//evil/:_authToken=x" >pkg/web/.npmrc &&
+    echo "yarnPath: x.cjs" >.yarnrc.yml && echo "module.exports = {}" >.pnpmfile.cjs &&
+    echo "repos: []" >.pre-commit-config.yaml && echo "[tools]" >.mise.toml &&
+    echo "nodejs 20" >pkg/web/.tool-versions && echo "{}" >.vscode/extensions.json &&
+    echo x >.idea/workspace.xml && echo "{}" >.devcontainer/devcontainer.json &&
+    echo A=1 >.env && echo B=2 >pkg/web/.env.local && echo "* filter=x" >.gitattributes &&
+    printf "#!/bin/sh\necho pwned\n" >tools/hooks/pre-commit && echo fine >fine.txt'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+for p in .npmrc pkg/web/.npmrc .yarnrc.yml .pnpmfile.cjs .pre-commit-config.yaml .mise.toml \
+    pkg/web/.tool-versions .vscode/extensions.json .idea/workspace.xml \
+    .devcontainer/devcontainer.json .env pkg/web/.env.local .gitattributes; do
+    like "$OUT" "  A $p   !! denied (capture-deny " "diff marks $p denied"
+done
+hooks='/tools/hooks/** (core.hooksPath)'
+like "$OUT" "  A tools/hooks/pre-commit   !! denied (capture-deny $hooks)" \
+    "diff marks the hooks directory of core.hooksPath denied"
+run_sbox apply "$id"
+is "$RC" 0 "apply of them: status 0"
+like "$ERR" "left out tools/hooks/pre-commit: matches capture-deny \`$hooks\`" \
+    "... leaving the hook out, saying why"
+is "$(cd "$proj" && find . -newer .git/config -type f | LC_ALL=C sort | tr '\n' ' ')" \
+    "./fine.txt " \
+    "... and landing none of those files"
+run_sbox discard "$id"
 
 # A capture whose run goes on is refused, naming its sbox.
 new_project
