@@ -898,9 +898,33 @@ static char *view_link(const struct view *v, const char *path)
     return NULL;
 }
 
+/* An absolute target in the host's read-only system directories, as a virtualenv's python
+ * links are: it leads nowhere the build could have written, nor to anyone's data. */
+static bool system_target(const char *target)
+{
+    static const char *const system[] = {"/usr",   "/bin",   "/sbin",   "/lib",
+                                         "/lib32", "/lib64", "/libx32", "/opt"};
+    _cleanup_free_ char *norm = sbox_path_normalize(target);
+    for (size_t i = 0; norm && i < sizeof system / sizeof *system; i++)
+        if (sbox_path_is_under(norm, system[i]) && strcmp(norm, system[i]) != 0)
+            return true;
+    return false;
+}
+
+/* Whether one of the components still to resolve (names, last first) climbs with "..". */
+static bool climbs(const struct names *queue)
+{
+    for (size_t i = 0; i < queue->n; i++)
+        if (strcmp(queue->v[i], "..") == 0)
+            return true;
+    return false;
+}
+
 /* Whether a symlink at rel with this target, resolved as the kernel would in one view, stays
  * in the directory: every symlink met on the way (the capture's own included) is followed,
- * up to 40 of them. */
+ * up to 40 of them. A way that reaches an absolute symlink into the system's directories, and
+ * only goes down from there, is accepted as that symlink itself is (a virtualenv's
+ * bin/python -> python3 -> /usr/bin/python3). */
 static bool stays_inside(const struct view *v, const char *rel, const char *target)
 {
     char *stack[PATH_MAX / 2];
@@ -960,8 +984,12 @@ static bool stays_inside(const struct view *v, const char *rel, const char *targ
         link = view_link(v, path);
         if (!link)
             continue;
-        if (++hops > 40 || link[0] == '/') {
+        if (++hops > 40) {
             inside = false;
+            break;
+        }
+        if (link[0] == '/') {
+            inside = system_target(link) && !climbs(&queue);
             break;
         }
         free(stack[--depth]);
@@ -978,19 +1006,6 @@ static bool stays_inside(const struct view *v, const char *rel, const char *targ
         free(stack[--depth]);
     names_free(&queue);
     return inside;
-}
-
-/* An absolute target in the host's read-only system directories, as a virtualenv's python
- * links are: it leads nowhere the build could have written, nor to anyone's data. */
-static bool system_target(const char *target)
-{
-    static const char *const system[] = {"/usr",   "/bin",   "/sbin",   "/lib",
-                                         "/lib32", "/lib64", "/libx32", "/opt"};
-    _cleanup_free_ char *norm = sbox_path_normalize(target);
-    for (size_t i = 0; norm && i < sizeof system / sizeof *system; i++)
-        if (sbox_path_is_under(norm, system[i]) && strcmp(norm, system[i]) != 0)
-            return true;
-    return false;
 }
 
 /* Why apply must never write this change, or NULL. */

@@ -684,4 +684,22 @@ ok "... and kept, the build's output with it" test -f "$(find "$store/$id" -path
 run_sbox discard "$id"
 ok "sbox discard removes it" test "$RC" = 0 -a ! -e "$store/$id"
 
+# A virtualenv made in a captured build works once applied: its links chain through each
+# other to /usr/bin/python3.
+new_project
+if python3 -c 'import venv' 2>/dev/null; then
+    run_sbox -p "$SBOX_PROFILES/build.ini" -- python3 -m venv --without-pip venv
+else
+    run_sbox -p "$SBOX_PROFILES/build.ini" -- sh -c 'mkdir -p venv/bin venv/lib &&
+        ln -s python3 venv/bin/python && ln -s /usr/bin/python3 venv/bin/python3 &&
+        ln -s lib venv/lib64'
+fi
+id=$(capture_id)
+run_sbox apply "$id"
+is "$RC" 0 "a virtualenv's capture applies: status 0"
+unlike "$ERR" "refused" "... refusing none of its links"
+is "$("$proj/venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)" "$proj/venv" \
+    "... and its python runs as the virtualenv's"
+run_sbox discard "$id"
+
 done_testing

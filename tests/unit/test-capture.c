@@ -377,6 +377,65 @@ static void test_hooks_path(void)
     ok(system(path) == 0, "clean up");
 }
 
+/* A virtualenv's links: a chain that ends in the system's directories lands, others do not. */
+static void test_venv_links(void)
+{
+    char base[] = "/tmp/sbox-test-venv.XXXXXX", path[600];
+    static const struct {
+        const char *rel, *target;
+    } links[] = {
+        {"venv/bin/python", "python3"},      {"venv/bin/python3", "/usr/bin/python3"},
+        {"venv/bin/py", "python"},           {"venv/lib64", "lib"},
+        {"venv/bin/evil", "evil2"},          {"venv/bin/evil2", "/etc/passwd"},
+        {"venv/bin/sys", "/usr/lib"},        {"venv/bin/climb", "sys/../../etc"},
+        {"venv/bin/down", "sys/python3/os.py"},
+    };
+    struct sbox_changes c;
+    int u, r;
+    if (!mkdtemp(base)) {
+        ok(0, "a temporary directory");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/real", base);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/upper", base);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/upper/venv", base);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/upper/venv/bin", base);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/upper/venv/lib", base);
+    mkdir(path, 0755);
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(path, sizeof path, "%s/upper/%s", base, links[i].rel);
+        if (symlink(links[i].target, path) < 0)
+            ok(0, "symlink %s", links[i].rel);
+    }
+    snprintf(path, sizeof path, "%s/upper", base);
+    u = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    snprintf(path, sizeof path, "%s/real", base);
+    r = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sbox_changes_walk(&c, u, r, false, NULL);
+    {
+        _cleanup_free_ char *got = listed(&c);
+        is_str(got,
+               "A venv;A venv/bin;A venv/bin/climb refused;A venv/bin/down;A venv/bin/evil "
+               "refused;A venv/bin/evil2 refused;A venv/bin/py;A venv/bin/python;"
+               "A venv/bin/python3;A venv/bin/sys;A venv/lib;A venv/lib64;",
+               "links through others to /usr land; through them to /etc or up out of /usr not");
+    }
+    for (size_t i = 0; i < c.n; i++)
+        if (!strcmp(c.v[i].rel, "venv/bin/evil"))
+            is_str(c.v[i].refused, "a symlink leading out of the directory through other symlinks",
+                   "... saying why");
+    ok(sbox_changes_link_lands_inside(&c, 7, u, r), "apply's view agrees (bin/python)");
+    sbox_changes_free(&c);
+    close(u);
+    close(r);
+    snprintf(path, sizeof path, "rm -rf '%s'", base);
+    ok(system(path) == 0, "clean up");
+}
+
 static void test_plan(void)
 {
     struct sbox_host h = {.uid = 1000, .gid = 1000};
@@ -433,6 +492,7 @@ int main(void)
     test_walk();
     test_default_deny();
     test_hooks_path();
+    test_venv_links();
     test_plan();
     return tap_done();
 }
