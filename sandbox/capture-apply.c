@@ -354,6 +354,7 @@ static void judge_left_out(struct sbox_apply *a, size_t i, bool include_denied, 
 {
     const struct sbox_changes *c = &a->dirs[i].ch;
     char buf[PATH_MAX * 4], why[PATH_MAX * 4];
+    const char *altered;
     for (size_t k = 0; k < c->n; k++) {
         struct sbox_apply_verdict *v = verdict_on(a, i, k);
         if (!v->change->selected)
@@ -367,6 +368,12 @@ static void judge_left_out(struct sbox_apply *a, size_t i, bool include_denied, 
             fprintf(msg, "sbox: apply: refused %s: %s\n",
                     sbox_text_shown(v->change->rel, buf, sizeof buf), v->change->refused);
             leave_out(v, SBOX_VERDICT_REFUSED, sbox_xstrdup(v->change->refused));
+        } else if ((altered = sbox_capture_altered(&a->recs, a->cap.dirs[i].slot, v->change,
+                                                   a->dirs[i].upper))) {
+            /* Not what a review of the ended run could have seen. */
+            fprintf(msg, "sbox: apply: refused %s: %s\n",
+                    sbox_text_shown(v->change->rel, buf, sizeof buf), altered);
+            leave_out(v, SBOX_VERDICT_REFUSED, sbox_xstrdup(altered));
         }
     }
     for (size_t k = 0; k < c->n; k++) {

@@ -738,26 +738,49 @@ static bool after(const struct timespec *t, const struct timespec *start)
 /* The largest file whose bytes the records keep a hash of. */
 #define HASHED_MAX (8 << 20)
 
+#define FNV_START 14695981039346656037ULL
+
+/* FNV-1a over n more bytes. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+    return h;
+}
+
 /* FNV-1a of a regular file's bytes below dir, as 16 hex digits in out; "-" when it is not a
  * regular file, too large or unreadable. A file written back with the same bytes (a checkout,
  * then a checkout back) is the same file to apply. */
 static void hash_of(int dir, const char *rel, const struct stat *st, char out[17])
 {
     _cleanup_close_ int fd = -1;
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FNV_START;
     char buf[65536];
+    struct stat now;
+    off_t total = 0;
     ssize_t n;
     strcpy(out, "-");
     if (!S_ISREG(st->st_mode) || st->st_size > HASHED_MAX)
         return;
-    fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-    if (fd < 0)
+    /* O_NONBLOCK: the entry may be a FIFO by now, which must not hang apply. */
+    fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, BENEATH);
+    if (fd < 0 || fstat(fd, &now) < 0 || !S_ISREG(now.st_mode))
         return;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        for (ssize_t i = 0; i < n; i++)
-            h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && (total += n) <= HASHED_MAX)
+        h = fnv(h, buf, (size_t)n);
     if (n == 0)
         snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The hash the records keep of the capture's entry: a file's bytes, a symlink's target. */
+static void capture_hash(int upper, const struct sbox_change *ch, char out[17])
+{
+    strcpy(out, "-");
+    if (S_ISREG(ch->now.st_mode))
+        hash_of(upper, ch->rel, &ch->now, out);
+    else if (S_ISLNK(ch->now.st_mode) && ch->target)
+        snprintf(out, 17, "%016llx",
+                 (unsigned long long)fnv(FNV_START, ch->target, strlen(ch->target)));
 }
 
 /* An entry the run copied up from the directory, which the directory no longer holds there,
@@ -769,8 +792,12 @@ static bool moved_by_run(const struct sbox_change *ch, const struct timespec *st
            !after(&ch->parent_ctime, started);
 }
 
+/* One line of records: the change's kind and whether the run moved it; the directory's entry
+ * at the end of the run (inode, size, times, hash) or "-"; after "=", the capture's own entry
+ * then (mode, size, change time, hash), or "=-" for a deletion; a tab and the path. Records
+ * written before the "=" field was added load as before, without it. */
 static void put_record(FILE *f, const struct sbox_change *ch, const struct timespec *started,
-                       int real)
+                       int real, int upper)
 {
     char hash[17] = "-";
     /* m: an entry the run moved here (see moved_by_run). */
@@ -778,12 +805,21 @@ static void put_record(FILE *f, const struct sbox_change *ch, const struct times
     if (ch->real_present)
         hash_of(real, ch->rel, &ch->real, hash);
     if (ch->real_present)
-        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld %s\t", (unsigned long long)ch->real.st_ino,
+        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld %s", (unsigned long long)ch->real.st_ino,
                 (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
                 ch->real.st_mtim.tv_nsec, (long long)ch->real.st_ctim.tv_sec,
                 ch->real.st_ctim.tv_nsec, hash);
     else
-        fputs("-\t", f);
+        fputc('-', f);
+    if (ch->kind == SBOX_DELETED) {
+        fputs(" =-", f);
+    } else {
+        capture_hash(upper, ch, hash);
+        fprintf(f, " =%o %llu %lld.%09ld %s", (unsigned)ch->now.st_mode,
+                (unsigned long long)ch->now.st_size, (long long)ch->now.st_ctim.tv_sec,
+                ch->now.st_ctim.tv_nsec, hash);
+    }
+    fputc('\t', f);
     put_escaped(f, ch->rel);
     fputc('\n', f);
 }
@@ -819,10 +855,10 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         unsigned long n[3];
-        _cleanup_close_ int real = -1;
+        _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         sbox_remove_tree(work); /* overlayfs's scratch space, needed no more */
-        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, NULL, &real, &err) < 0) {
+        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
             continue;
@@ -834,7 +870,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
             total[k] += n[k];
         for (size_t k = 0; records && k < ch.n; k++) {
             fprintf(records, "%zu ", cap.dirs[i].slot);
-            put_record(records, &ch.v[k], &cap.started, real);
+            put_record(records, &ch.v[k], &cap.started, real, upper);
         }
         if (n[0]) {
             _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
@@ -893,10 +929,11 @@ static int by_record(const void *a, const void *b)
     return c ? c : x->kind - y->kind;
 }
 
-/* One line of records into r; false when it is not one. */
+/* One line of records into r (its path still escaped, after the tab); false when it is not
+ * one. */
 static bool record_line(char *line, struct sbox_capture_record *r)
 {
-    char *tab = strchr(line, '\t');
+    char *tab = strchr(line, '\t'), *eq;
     unsigned long slot;
     long long ms, cs;
     long mn, cn;
@@ -905,6 +942,22 @@ static bool record_line(char *line, struct sbox_capture_record *r)
         return false;
     *tab = '\0';
     memset(r, 0, sizeof *r);
+    eq = strstr(line, " =");
+    if (eq) {
+        /* The capture's entry at the end of the run (see put_record). */
+        unsigned mode;
+        unsigned long long size;
+        *eq = '\0';
+        if (strcmp(eq + 2, "-") == 0) {
+            r->frozen = true;
+        } else if (sscanf(eq + 2, "%o %llu %lld.%ld %16s", &mode, &size, &cs, &cn, r->up_hash) ==
+                   5) {
+            r->frozen = true;
+            r->up_mode = mode;
+            r->up_size = size;
+            r->up_ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
+        }
+    }
     if (sscanf(line, "%lu %c %c %c", &slot, &r->kind, &flag, &dash) == 4 && dash == '-' &&
         strchr("AMD", r->kind)) {
         r->present = false;
@@ -1024,6 +1077,32 @@ const char *sbox_capture_conflict(const struct sbox_capture *cap,
         return NULL;
     return r->ino != (unsigned long long)ch->real.st_ino ? "replaced since the run ended"
                                                          : "changed since the run ended";
+}
+
+const char *sbox_capture_altered(const struct sbox_capture_records *recs, size_t slot,
+                                 const struct sbox_change *ch, int upper)
+{
+    const struct sbox_capture_record *r;
+    char hash[17];
+    if (ch->kind == SBOX_DELETED || !recs->loaded || !(r = find_record(recs, slot, ch)) ||
+        !r->frozen)
+        return NULL; /* nothing to tell it by (sbox_capture_conflict speaks of the rest) */
+    if (r->up_mode != (unsigned)ch->now.st_mode)
+        return "changed in the capture since its run ended";
+    if (S_ISREG(ch->now.st_mode)) {
+        /* Every write moves a file's change time, which no one can set back. */
+        if (r->up_size == (unsigned long long)ch->now.st_size &&
+            same_time(&r->up_ctime, &ch->now.st_ctim))
+            return NULL;
+        hash_of(upper, ch->rel, &ch->now, hash);
+    } else if (S_ISLNK(ch->now.st_mode)) {
+        capture_hash(upper, ch, hash);
+    } else {
+        return NULL;
+    }
+    return strcmp(r->up_hash, "-") != 0 && strcmp(hash, r->up_hash) == 0
+               ? NULL
+               : "changed in the capture since its run ended";
 }
 
 /* ---- discarding -------------------------------------------------------------------------- */

@@ -30,6 +30,14 @@ struct sbox_capture_record {
     bool present;
     unsigned long long ino, size;
     struct timespec mtime, ctime;
+    /* The capture's entry at the end of the run (not in records written before sbox kept it):
+     * its mode, size, change time and hash (of a file's bytes up to 8 MiB, of a symlink's
+     * target, or "-"). */
+    bool frozen;
+    unsigned up_mode;
+    unsigned long long up_size;
+    struct timespec up_ctime;
+    char up_hash[17];
 };
 
 /* A capture as its meta file tells it. */
@@ -92,5 +100,11 @@ void sbox_capture_records_free(struct sbox_capture_records *r);
 const char *sbox_capture_conflict(const struct sbox_capture *cap,
                                   const struct sbox_capture_records *recs, size_t slot,
                                   const struct sbox_change *ch, int real);
+/* Why the capture's entry for a change is not what its run left, by the records of the run's
+ * end (its mode; a file's size and change time, else the hash of its bytes; a symlink's
+ * target), or NULL: apply lands only what a review of the ended run saw. upper: the layer's
+ * descriptor. NULL when the records tell nothing of it (written before sbox kept it). */
+const char *sbox_capture_altered(const struct sbox_capture_records *recs, size_t slot,
+                                 const struct sbox_change *ch, int upper);
 
 #endif

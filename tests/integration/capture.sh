@@ -652,7 +652,8 @@ is "$(cd "$proj" && find . -newer .git/config -type f | LC_ALL=C sort | tr '\n' 
     "... and landing none of those files"
 run_sbox discard "$id"
 
-# A capture whose run goes on is refused, naming its sbox.
+# A capture whose run goes on is refused, naming its sbox; the capture's layer changed after
+# its run ended lands nothing of what changed.
 new_project
 start_build 'echo build >>a.txt'
 run_sbox apply "$id"
@@ -660,6 +661,16 @@ is "$RC" 125 "apply while the run goes on: status 125"
 like "$ERR" "is in use (sbox pid $bg_sbox): its run is still going" "... naming the run's sbox"
 echo go >"$WORK/go"
 wait "$bg"
+run_sbox --capture "$proj" -- sh -c 'echo shown >shown.txt && echo shown >later.txt'
+id=$(capture_id)
+upper=$(dirname "$(find "$store/$id" -path '*/upper/later.txt')")
+echo HIDDEN >"$upper/later.txt"
+run_sbox apply "$id"
+is "$RC" 1 "apply of a capture written after its run: status 1"
+like "$ERR" "refused later.txt: changed in the capture since its run ended" "... refusing that file"
+ok "... which does not land, while the rest does" \
+    test ! -e "$proj/later.txt" -a "$(cat "$proj/shown.txt")" = shown
+run_sbox discard "$id"
 
 # FIFOs in the store hang nothing, and what cannot be read is kept, with how to discard it.
 new_project

@@ -47,6 +47,12 @@ static void dir_at(const char *dir, const char *name)
     mkdir(path, 0755);
 }
 
+static void chmod_at(const char *dir, const char *name, mode_t mode)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    chmod(path, mode);
+}
+
 /* The text of dir/name, or "(none)". */
 static char *text_of(const char *dir, const char *name)
 {
@@ -455,6 +461,53 @@ static void test_unended(void)
     result_free(&r);
 }
 
+/* The capture's layer changed after its run ended: that file is refused, the rest lands. */
+static void test_altered(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj7", base);
+    _cleanup_free_ char *upper = NULL, *rec = NULL, *old = NULL, *path = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000010", proj, NULL);
+    put(upper, "shown.txt", "shown\n");
+    put(upper, "later.txt", "shown\n");
+    put(upper, "mode.txt", "m\n");
+    link_at(upper, "link", "shown.txt");
+    end_capture("00000010");
+    put(upper, "later.txt", "HIDDEN\n");
+    chmod_at(upper, "mode.txt", 0755);
+    path = sbox_xasprintf("%s/link", upper);
+    unlink(path);
+    link_at(upper, "link", "later.txt");
+    r = apply("00000010", false, false, NULL);
+    ok(r.status == 1, "apply of a capture changed after its run: status 1 (%d)", r.status);
+    has(r.err, "sbox: apply: refused later.txt: changed in the capture since its run ended\n",
+        "a file written after the run is refused");
+    has(r.err, "refused mode.txt: changed in the capture", "... one whose mode changed");
+    has(r.err, "refused link: changed in the capture", "... a symlink pointed elsewhere");
+    ok(!exists(proj, "later.txt") && !exists(proj, "mode.txt") && !exists(proj, "link"),
+       "... and none of them lands");
+    file_is(proj, "shown.txt", "shown\n", "what the run left lands");
+    result_free(&r);
+
+    /* Records written before they held the capture's side still load. */
+    proj[0] = proj[0];
+    upper = (free(upper), make_capture("00000011", proj, NULL));
+    put(upper, "old.txt", "old format\n");
+    rec = sbox_xasprintf("%s/00000011/records", store);
+    {
+        FILE *f = fopen(rec, "w");
+        fprintf(f, "0 A - -\told.txt\n");
+        fclose(f);
+    }
+    r = apply("00000011", false, false, NULL);
+    ok(r.status == 0, "a capture recorded by an earlier sbox applies (%d)", r.status);
+    file_is(proj, "old.txt", "old format\n", "... and lands");
+    result_free(&r);
+    (void)old;
+}
+
 /* What the store holds is read as hostile: nothing hangs, nothing is deleted by reading. */
 static void test_damaged(void)
 {
@@ -599,6 +652,7 @@ int main(void)
     test_conflicts();
     test_blocked();
     test_unended();
+    test_altered();
     test_damaged();
     test_lock();
     cmd = sbox_xasprintf("rm -rf '%s'", base);
