@@ -1105,6 +1105,29 @@ const char *sbox_capture_altered(const struct sbox_capture_records *recs, size_t
                : "changed in the capture since its run ended";
 }
 
+bool sbox_capture_is_checked(const struct sbox_capture_records *recs, size_t slot,
+                             const struct sbox_change *ch, int parent, const char *name,
+                             const struct stat *now, const struct timespec *checked_at)
+{
+    const struct sbox_capture_record *r;
+    struct timespec recent = *checked_at;
+    const struct stat st = *now;
+    char hash[17];
+    if ((st.st_mode & S_IFMT) != (ch->real.st_mode & S_IFMT) || st.st_ino != ch->real.st_ino ||
+        st.st_size != ch->real.st_size || !same_time(&st.st_mtim, &ch->real.st_mtim))
+        return false;
+    /* The kernel stamps a write with a coarse clock (a tick of some milliseconds): a write
+     * right after the one that gave ch->real its time may leave the time as it was. */
+    recent.tv_sec--;
+    if (!S_ISREG(st.st_mode) || !after(&st.st_mtim, &recent))
+        return true;
+    r = recs->loaded ? find_record(recs, slot, ch) : NULL;
+    if (!r)
+        return true; /* no hash to tell it by: the times alone */
+    hash_of(parent, name, &st, hash);
+    return strcmp(r->hash, "-") == 0 || strcmp(hash, r->hash) == 0;
+}
+
 /* ---- discarding -------------------------------------------------------------------------- */
 
 int sbox_capture_discard(const char *store, char *const *ids, const char *user, uid_t uid,

@@ -106,5 +106,12 @@ const char *sbox_capture_conflict(const struct sbox_capture *cap,
  * descriptor. NULL when the records tell nothing of it (written before sbox kept it). */
 const char *sbox_capture_altered(const struct sbox_capture_records *recs, size_t slot,
                                  const struct sbox_change *ch, int upper);
+/* Whether the entry name in parent, of stat now (put aside by apply as it lands a change), is
+ * the very entry apply checked for it, ch->real: type, inode, size and modification time; and
+ * when that time is within a second of checked_at (a write then may keep it), a file's bytes
+ * by the records' hash. */
+bool sbox_capture_is_checked(const struct sbox_capture_records *recs, size_t slot,
+                             const struct sbox_change *ch, int parent, const char *name,
+                             const struct stat *now, const struct timespec *checked_at);
 
 #endif

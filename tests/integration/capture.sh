@@ -713,4 +713,80 @@ is "$("$proj/venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)" "$proj/v
     "... and its python runs as the virtualenv's"
 run_sbox discard "$id"
 
+# Saves made while apply runs are never overwritten: editors' (a new file renamed over the
+# old) and in-place writes, against applies of a capture that would change the file.
+new_project
+printf 'base\n' >"$proj/race.txt"
+run_sbox --capture "$proj" -- sh -c 'echo build >race.txt'
+id=$(capture_id)
+python3 - "$SBOX" "$id" "$proj/race.txt" 1800 >"$WORK/race.out" 2>&1 <<'EOF'
+import os, random, re, subprocess, sys, threading, time
+sbox, cid, path, want = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stats = {"runs": 0, "landed": 0, "late": 0}
+reported = set()  # versions apply said it kept beside the file
+done = threading.Event()
+
+def applies():
+    while not done.is_set():
+        r = subprocess.run([sbox, "apply", cid], capture_output=True, text=True)
+        stats["runs"] += 1
+        stats["late"] += "while apply ran" in r.stderr
+        stats["landed"] += r.returncode == 0
+        reported.update(re.findall(r"is kept as (\S+)", r.stderr))
+
+def save(text, renamed):
+    if renamed:
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(path + ".tmp", path)
+    else:
+        with open(path, "w") as f:
+            f.write(text)
+
+def read(p=path):
+    with open(p) as f:
+        return f.read()
+
+def kept():
+    d = os.path.dirname(path)
+    return [os.path.join(d, n) for n in os.listdir(d) if n.startswith(".sbox-apply-")]
+
+threads = [threading.Thread(target=applies) for _ in range(2)]
+for t in threads:
+    t.start()
+lost = displaced = saves = 0
+deadline = time.time() + 90
+try:
+    for i in range(want):
+        if time.time() > deadline:
+            break
+        save("base\n", random.random() < 0.5)  # as it was: apply's checks pass again
+        time.sleep(random.uniform(0, 0.004))
+        mine = "user %d\n" % i
+        save(mine, i % 2 == 0)
+        saves += 1
+        time.sleep(random.uniform(0, 0.004))
+        if read() != mine:
+            time.sleep(0.12)  # apply puts a save back once it has watched it a moment
+            if read() != mine:
+                if any(read(k) == mine for k in kept()):
+                    displaced += 1  # kept beside it, and said so
+                else:
+                    lost += 1
+finally:
+    done.set()
+    for t in threads:
+        t.join()
+unreported = [k for k in kept() if os.path.basename(k) not in reported]
+print("saves %d lost %d displaced %d unreported %d applies %d landed %d late %d"
+      % (saves, lost, displaced, len(unreported), stats["runs"], stats["landed"], stats["late"]))
+EOF
+race=$(cat "$WORK/race.out")
+diag "racing saves: $race"
+like "$race" "saves 1800 lost 0 " "1800 saves while apply ran over and over: none lost"
+like "$race" " unreported 0 " "... and every version apply kept aside was said"
+landed=$(echo "$race" | sed -n 's/.* landed \([0-9]*\).*/\1/p')
+ok "... while applies did land between them ($landed)" test "${landed:-0}" -gt 0
+run_sbox discard "$id"
+
 done_testing

@@ -461,6 +461,81 @@ static void test_unended(void)
     result_free(&r);
 }
 
+/* An editor saves a file between apply's checks and its writes: the save is kept. */
+static void test_late(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj6", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *a_path = NULL, *tmp = NULL;
+    struct sbox_apply a;
+    struct timespec t0;
+    size_t n = 0;
+    FILE *mf;
+    int r;
+
+    mkdir(proj, 0755);
+    put(proj, "renamed.txt", "one\n");
+    put(proj, "inplace.txt", "two\n");
+    put(proj, "gone.txt", "three\n");
+    put(proj, "kept.txt", "four\n");
+    put(proj, "fine.txt", "five\n");
+    upper = make_capture("0000000f", proj, NULL);
+    put(upper, "renamed.txt", "build\n");
+    put(upper, "inplace.txt", "buil\n"); /* the size the user's save has too */
+    put(upper, ".wh.gone.txt", "");
+    put(upper, "kept.txt", "build\n");
+    put(upper, "fine.txt", "build\n");
+    put(upper, "new.txt", "build\n");
+    dir_at(upper, "newdir");
+    put(upper, "newdir/f", "build\n");
+    end_capture("0000000f");
+
+    mf = open_memstream(&msg, &n);
+    clock_gettime(CLOCK_REALTIME, &t0);
+    r = sbox_apply_open(&a, store, "0000000f", NULL, NULL, base, mf);
+    ok(r == 0 && sbox_apply_judge(&a, false, base, mf) == 0, "the capture is checked");
+    /* Now, as editors do: a new file renamed over one, a file written in place (same size, in
+     * the same clock tick: only its bytes tell), a file to delete saved, a new file made. */
+    put(proj, "renamed.txt.tmp", "mine\n");
+    a_path = sbox_xasprintf("%s/renamed.txt", proj);
+    tmp = sbox_xasprintf("%s/renamed.txt.tmp", proj);
+    rename(tmp, a_path);
+    {
+        _cleanup_free_ char *path = sbox_xasprintf("%s/inplace.txt", proj);
+        struct stat st;
+        int fd;
+        stat(path, &st);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        ok(fd >= 0 && pwrite(fd, "mine", 4, 0) == 4, "a file saved in place");
+        futimens(fd, (struct timespec[]){st.st_atim, st.st_mtim});
+        close(fd);
+    }
+    put(proj, "gone.txt", "three, and mine\n");
+    put(proj, "new.txt", "mine\n");
+    if (r == 0)
+        r = sbox_apply_land(&a, &t0, base, mf);
+    fclose(mf);
+    ok(r == 1, "apply over saves made while it ran: status 1 (%d)", r);
+    file_is(proj, "renamed.txt", "mine\n", "a file renamed over the checked one stays");
+    file_is(proj, "inplace.txt", "mine", "a file saved in place stays");
+    file_is(proj, "gone.txt", "three, and mine\n", "a file saved before its deletion stays");
+    file_is(proj, "new.txt", "mine\n", "a file made where a new one lands stays");
+    file_is(proj, "kept.txt", "build\n", "the others land");
+    file_is(proj, "newdir/f", "build\n", "... new directories too");
+    has(msg,
+        "sbox: apply: conflict: renamed.txt in ~/proj6 was changed while apply ran: left as it "
+        "is\n",
+        "a line for each");
+    has(msg, "conflict: inplace.txt in ~/proj6 was changed while apply ran", "... in place too");
+    has(msg, "conflict: gone.txt in ~/proj6 was changed while apply ran", "... a deletion");
+    has(msg, "conflict: new.txt in ~/proj6 was made while apply ran", "... a new file");
+    has(msg, "4 paths changed while it wrote, left as they are", "... and the summary counts them");
+    {
+        _cleanup_free_ char *left = snapshot(proj);
+        ok(!strstr(left, ".sbox-apply-"), "no temporary file is left");
+    }
+    sbox_apply_free(&a);
+}
+
 /* The capture's layer changed after its run ended: that file is refused, the rest lands. */
 static void test_altered(void)
 {
@@ -637,6 +712,71 @@ static void test_lock(void)
     }
 }
 
+/* A program that opened a file before apply moved it, and writes into it a moment later: the
+ * write is seen, and the file put back with it, for a replaced file and a deleted one. */
+static void test_settle(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj10", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *r_path = NULL, *d_path = NULL;
+    struct sbox_apply a;
+    struct timespec t0;
+    size_t n = 0;
+    int ready[2], status = -1, r;
+    pid_t pid;
+    FILE *mf;
+
+    mkdir(proj, 0755);
+    put(proj, "r.txt", "one\n");
+    put(proj, "d.txt", "two\n");
+    upper = make_capture("00000015", proj, NULL);
+    put(upper, "r.txt", "build\n");
+    put(upper, ".wh.d.txt", "");
+    end_capture("00000015");
+    r_path = sbox_xasprintf("%s/r.txt", proj);
+    d_path = sbox_xasprintf("%s/d.txt", proj);
+    if (pipe(ready) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        int fr = open(r_path, O_WRONLY | O_CLOEXEC), fd = open(d_path, O_WRONLY | O_CLOEXEC);
+        struct stat st0, st;
+        bool wr = false, wd = false;
+        fstat(fr, &st0);
+        close(ready[0]);
+        close(ready[1]);
+        for (int i = 0; i < 5000 && !(wr && wd); i++) {
+            if (!wr && stat(r_path, &st) == 0 && st.st_ino != st0.st_ino)
+                wr = pwrite(fr, "mine-r\n", 7, 0) == 7;
+            if (!wd && stat(d_path, &st) < 0 && errno == ENOENT)
+                wd = pwrite(fd, "mine-d\n", 7, 0) == 7;
+            usleep(1000);
+        }
+        _exit(wr && wd ? 0 : 1);
+    }
+    close(ready[1]);
+    ok(read(ready[0], &(char){0}, 1) == 0, "a program holds both files open");
+    close(ready[0]);
+    mf = open_memstream(&msg, &n);
+    clock_gettime(CLOCK_REALTIME, &t0);
+    r = sbox_apply_open(&a, store, "00000015", NULL, NULL, base, mf);
+    if (r == 0 && sbox_apply_judge(&a, false, base, mf) == 0)
+        r = sbox_apply_land(&a, &t0, base, mf);
+    if (r != 125)
+        sbox_apply_free(&a);
+    fclose(mf);
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "... and writes into each once it moved");
+    ok(r == 1, "apply: status 1 (%d)", r);
+    file_is(proj, "r.txt", "mine-r\n", "the replaced file written into is put back");
+    file_is(proj, "d.txt", "mine-d\n", "the deleted file written into is put back");
+    has(msg, "conflict: r.txt in ~/proj10 was changed while apply ran", "... each a conflict");
+    has(msg, "conflict: d.txt in ~/proj10 was changed while apply ran", "... both");
+    {
+        _cleanup_free_ char *left = snapshot(proj);
+        ok(!strstr(left, ".sbox-apply-"), "no temporary file is left");
+    }
+}
+
 int main(void)
 {
     char tmp[] = "/tmp/sbox-test-apply.XXXXXX";
@@ -652,9 +792,11 @@ int main(void)
     test_conflicts();
     test_blocked();
     test_unended();
+    test_late();
     test_altered();
     test_damaged();
     test_lock();
+    test_settle();
     cmd = sbox_xasprintf("rm -rf '%s'", base);
     ok(system(cmd) == 0, "clean up");
     return tap_done();
