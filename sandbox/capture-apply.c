@@ -137,12 +137,34 @@ struct outcome {
     struct moved m;
 };
 
-/* The permission bits a change lands with: the capture's; set-group-id stays on a directory
- * (inherited from a shared directory, it is no privilege), never on a file (such a file is
- * refused). */
-static mode_t landed_mode(const struct sbox_change *ch)
+/* The permission bits a change lands with: the capture's, but write for group or others and
+ * the sticky bit only where the entry there had them already, so that no other user may
+ * rewrite what lands; never a file's set-id bits (such a file is refused). *ret_taken: the
+ * bits taken off. */
+static mode_t landed_mode(const struct sbox_change *ch, mode_t *ret_taken)
 {
-    return ch->now.st_mode & (S_ISDIR(ch->now.st_mode) ? 03777 : 0777);
+    bool dir = S_ISDIR(ch->now.st_mode);
+    mode_t now = ch->now.st_mode & (dir ? 03777 : 01777);
+    mode_t had = ch->real_present && (ch->real.st_mode & S_IFMT) == (ch->now.st_mode & S_IFMT)
+                     ? ch->real.st_mode & 07777
+                     : 0;
+    if (S_ISLNK(ch->now.st_mode)) {
+        *ret_taken = 0; /* a symlink's mode means nothing */
+        return now;
+    }
+    *ret_taken = now & (S_IWGRP | S_IWOTH | S_ISVTX) & ~had;
+    return now & ~*ret_taken;
+}
+
+/* Execute bits a file gains that the file it replaces did not have. */
+static mode_t gained_exec(const struct sbox_change *ch)
+{
+    mode_t taken, mode = landed_mode(ch, &taken);
+    if (!S_ISREG(ch->now.st_mode) || ch->kind == SBOX_DELETED)
+        return 0;
+    if (ch->real_present && S_ISREG(ch->real.st_mode))
+        return mode & 0111 & ~(ch->real.st_mode & 0111);
+    return mode & 0111;
 }
 
 /* A version kept under a temporary name, named for the report (relative to the directory). */
@@ -357,7 +379,7 @@ static int write_dir(const struct sbox_change *ch, int parent, const char *name,
 {
     _cleanup_close_ int dir = -1;
     struct stat st;
-    mode_t mode = landed_mode(ch);
+    mode_t taken, mode = landed_mode(ch, &taken);
     if (!ch->real_present && mkdirat(parent, name, 0700) < 0) {
         if (errno != EEXIST)
             return -errno;
@@ -396,7 +418,7 @@ static int copy_in(struct landing *l, const struct sbox_change *ch, int parent, 
     _cleanup_close_ int src = -1, dst = -1;
     struct timespec times[2];
     struct stat st, end;
-    mode_t mode = landed_mode(ch);
+    mode_t taken, mode = landed_mode(ch, &taken);
     src = sys_openat2(l->upper, ch->rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, BENEATH);
     if (src < 0 || fstat(src, &st) < 0)
         return -errno;
@@ -895,12 +917,68 @@ int sbox_apply_judge(struct sbox_apply *a, bool include_denied, const char *home
 
 /* ---- landing ----------------------------------------------------------------------------- */
 
-/* --dry-run: the changes that land, as sbox diff --stat lines. */
-static void list_landing(const struct sbox_apply *a, FILE *out)
+/* Names (shown, at most NAMED_MAX) and a count, for one line about many paths. */
+#define NAMED_MAX 10
+
+struct named {
+    unsigned long n;
+    char *text;
+    size_t len;
+    FILE *f;
+};
+
+static void named_add(struct named *l, const char *rel, bool dir)
 {
+    char buf[PATH_MAX * 4];
+    if (!l->f)
+        l->f = open_memstream(&l->text, &l->len);
+    if (l->n++ < NAMED_MAX)
+        fprintf(l->f, "%s%s%s", l->n > 1 ? ", " : "", sbox_text_shown(rel, buf, sizeof buf),
+                dir ? "/" : "");
+}
+
+static void named_print(struct named *l, FILE *msg, const char *what)
+{
+    if (!l->f)
+        return;
+    fclose(l->f);
+    if (l->n)
+        fprintf(msg, "sbox: apply: %s %lu %s: %s%s\n", what, l->n,
+                sbox_text_plural(l->n, "path", "paths"), l->text, l->n > NAMED_MAX ? ", ..." : "");
+    free(l->text);
+    memset(l, 0, sizeof *l);
+}
+
+/* What a change does to modes, said as it lands (or, under --dry-run, would): a file made
+ * executable, a new executable file, write bits that do not land. */
+static void note_modes(const struct sbox_change *ch, bool dry_run, struct named *taken_from,
+                       FILE *msg)
+{
+    char buf[PATH_MAX * 4];
+    mode_t taken;
+    landed_mode(ch, &taken);
+    if (taken)
+        named_add(taken_from, ch->rel, S_ISDIR(ch->now.st_mode));
+    if (!gained_exec(ch))
+        return;
+    sbox_text_shown(ch->rel, buf, sizeof buf);
+    if (ch->real_present && S_ISREG(ch->real.st_mode))
+        fprintf(msg, "sbox: apply: %s executable: %s\n", dry_run ? "would make" : "made", buf);
+    else
+        fprintf(msg, "sbox: apply: new executable: %s\n", buf);
+}
+
+/* --dry-run: the changes that land, as sbox diff --stat lines, and what they do to modes. */
+static void list_landing(const struct sbox_apply *a, FILE *out, FILE *msg)
+{
+    struct named taken = {0};
     for (size_t i = 0; i < a->n; i++)
-        if (a->v[i].verdict == SBOX_VERDICT_LANDS)
+        if (a->v[i].verdict == SBOX_VERDICT_LANDS) {
             sbox_capture_stat_line(out, a->v[i].change);
+            if (a->v[i].change->kind != SBOX_DELETED)
+                note_modes(a->v[i].change, true, &taken, msg);
+        }
+    named_print(&taken, msg, "would take write for group or others (or the sticky bit) off");
 }
 
 /* The first of the signals in stop that is pending, or 0. */
@@ -927,7 +1005,8 @@ struct land {
     struct landing *dirs;
     const char *home;
     FILE *msg;
-    unsigned long applied, added, deleted, kept_dirs, late;
+    struct named taken;
+    unsigned long applied, added, modified, deleted, modes, kept_dirs, late;
     struct unsettled *q; /* oldest first, from q[head] */
     size_t head, n, cap;
     size_t max;       /* the most unsettled at once: each holds two descriptors */
@@ -959,12 +1038,19 @@ static void note_outcome(struct land *l, const struct sbox_apply_verdict *v,
                 sbox_text_shown(o->kept, kept, sizeof kept));
 }
 
-/* A change landed: counted. */
+/* A change landed: counted, and what it did to modes said. */
 static void landed(struct land *l, const struct sbox_change *ch)
 {
+    mode_t taken, mode = landed_mode(ch, &taken);
+    if (ch->kind != SBOX_DELETED)
+        note_modes(ch, false, &l->taken, l->msg);
     l->applied++;
     l->added += ch->kind == SBOX_ADDED;
+    l->modified += ch->kind == SBOX_MODIFIED;
     l->deleted += ch->kind == SBOX_DELETED;
+    l->modes += ch->kind == SBOX_MODIFIED &&
+                (ch->real.st_mode & S_IFMT) == (ch->now.st_mode & S_IFMT) &&
+                (ch->real.st_mode & 07777) != mode;
 }
 
 /* A change left as it is: what needs it, or lies in it, is left too. */
@@ -1030,8 +1116,14 @@ static void summary(struct land *l)
     size_t denied = count_verdicts(l->a, SBOX_VERDICT_DENIED);
     size_t refused = count_verdicts(l->a, SBOX_VERDICT_REFUSED);
     FILE *msg = l->msg;
-    fprintf(msg, "sbox: applied %lu %s from capture %s (%lu added, %lu deleted)", l->applied,
-            sbox_text_plural(l->applied, "change", "changes"), l->a->cap.id, l->added, l->deleted);
+    named_print(&l->taken, msg, "took write for group or others (or the sticky bit) off");
+    fprintf(msg, "sbox: applied %lu %s from capture %s (%lu added, %lu modified, %lu deleted",
+            l->applied, sbox_text_plural(l->applied, "change", "changes"), l->a->cap.id, l->added,
+            l->modified, l->deleted);
+    if (l->modes)
+        fprintf(msg, "; %lu %s", l->modes,
+                sbox_text_plural(l->modes, "mode changed", "modes changed"));
+    fputc(')', msg);
     if (denied || refused)
         fprintf(msg, "; left out %zu denied, %zu refused", denied, refused);
     if (l->late)
@@ -1113,6 +1205,7 @@ int sbox_apply_land(const struct sbox_apply *a, const struct timespec *checked_a
     }
     if (l.late)
         status = 1;
+    named_print(&l.taken, msg, "took write for group or others (or the sticky bit) off");
     free(l.q);
     free(l.dirs);
     /* A signal held back ends sbox now, as it would have (the status says so too). */
@@ -1134,7 +1227,7 @@ int sbox_capture_apply(const char *store, const char *id, bool include_denied, b
         return status;
     status = sbox_apply_judge(&a, include_denied, home, stderr);
     if (status == 0 && dry_run) {
-        list_landing(&a, out);
+        list_landing(&a, out, stderr);
         status = count_verdicts(&a, SBOX_VERDICT_REFUSED) ? 1 : 0;
     } else if (status == 0) {
         status = sbox_apply_land(&a, &checked_at, home, stderr);

@@ -652,6 +652,26 @@ is "$(cd "$proj" && find . -newer .git/config -type f | LC_ALL=C sort | tr '\n' 
     "... and landing none of those files"
 run_sbox discard "$id"
 
+# Modes: write for group or others lands only where it was; what becomes executable is said.
+new_project
+printf 'echo run\n' >"$proj/run.sh"
+chmod 644 "$proj/run.sh"
+run_sbox --capture "$proj" -- sh -c 'echo "all:" >Makefile && chmod 666 Makefile &&
+    chmod +x run.sh && printf "#!/bin/sh\n" >tool && chmod 755 tool && mkdir open && chmod 777 open'
+id=$(capture_id)
+run_sbox apply "$id"
+is "$RC" 0 "apply of world-writable modes: status 0"
+is "$(cd "$proj" && stat -c '%n %a' Makefile open tool run.sh | tr '\n' ' ')" \
+    "Makefile 644 open 755 tool 755 run.sh 755 " "... which land without write for others"
+like "$ERR" \
+    "sbox: apply: took write for group or others (or the sticky bit) off 2 paths: Makefile, open/" \
+    "... saying so, in one line"
+like "$ERR" "sbox: apply: made executable: run.sh" "a file made executable is said"
+like "$ERR" "sbox: apply: new executable: tool" "... and a new executable named"
+like "$ERR" "(3 added, 1 modified, 0 deleted; 1 mode changed)" \
+    "the summary counts modified files and mode changes"
+run_sbox discard "$id"
+
 # A capture whose run goes on is refused, naming its sbox; the capture's layer changed after
 # its run ended lands nothing of what changed.
 new_project

@@ -320,8 +320,8 @@ static void test_hostile(void)
     ok(r.status == 1, "apply of a capture with refused paths: status 1 (%d)", r.status);
     is_str(r.out, "", "apply prints nothing on standard output");
     has(r.err,
-        "sbox: applied 7 changes from capture 0000000a (5 added, 1 deleted); left out 3 "
-        "denied, 4 refused\n",
+        "sbox: applied 7 changes from capture 0000000a (5 added, 1 modified, 1 deleted); left "
+        "out 3 denied, 4 refused\n",
         "apply counts what it did");
     file_is(proj, "a.txt", "two\n", "a changed file lands");
     file_is(proj, "new.txt", "new\n", "a new file lands");
@@ -455,9 +455,82 @@ static void test_unended(void)
     put(upper, "d/n", "n\n");
     r = apply("0000000c", false, false, NULL);
     ok(r.status == 0, "apply of an interrupted run's capture: status 0 (%d)", r.status);
-    has(r.err, "sbox: applied 3 changes from capture 0000000c (2 added, 0 deleted)\n",
+    has(r.err, "sbox: applied 3 changes from capture 0000000c (2 added, 1 modified, 0 deleted)\n",
         "... counting what it did");
     file_is(proj, "d/n", "n\n", "... and it lands");
+    result_free(&r);
+}
+
+static mode_t mode_of(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* Modes: write for group or others and the sticky bit land only where they were; a file made
+ * executable, or a new executable file, is said. */
+static void test_modes(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj5", base);
+    _cleanup_free_ char *upper = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    put(proj, "script.sh", "echo old\n");
+    chmod_at(proj, "script.sh", 0644);
+    put(proj, "shared.txt", "old\n");
+    chmod_at(proj, "shared.txt", 0664);
+    put(proj, "tool", "old\n");
+    chmod_at(proj, "tool", 0755);
+    upper = make_capture("0000000e", proj, NULL);
+    put(upper, "Makefile", "all:\n");
+    chmod_at(upper, "Makefile", 0666);
+    put(upper, "script.sh", "echo new\n");
+    chmod_at(upper, "script.sh", 0755);
+    put(upper, "shared.txt", "new\n");
+    chmod_at(upper, "shared.txt", 0664);
+    put(upper, "new-tool", "#!/bin/sh\n");
+    chmod_at(upper, "new-tool", 0775);
+    put(upper, "tool", "new\n");
+    chmod_at(upper, "tool", 0755);
+    put(upper, "sticky", "s\n");
+    chmod_at(upper, "sticky", 01644);
+    dir_at(upper, "open");
+    chmod_at(upper, "open", 0777);
+    end_capture("0000000e");
+
+    r = apply("0000000e", false, true, NULL);
+    has(r.err, "sbox: apply: would make executable: script.sh\n",
+        "--dry-run says which file would be made executable");
+    has(r.err, "sbox: apply: would take write for group or others (or the sticky bit) off 4 paths",
+        "... and which modes would lose write for others");
+    ok(mode_of(proj, "script.sh") == 0644, "... and changes nothing");
+    result_free(&r);
+
+    r = apply("0000000e", false, false, NULL);
+    ok(r.status == 0, "apply with modes to adjust: status 0 (%d)", r.status);
+    ok(mode_of(proj, "Makefile") == 0644, "a new world-writable file lands 0644 (%04o)",
+       mode_of(proj, "Makefile"));
+    ok(mode_of(proj, "open") == 0755, "a new world-writable directory lands 0755 (%04o)",
+       mode_of(proj, "open"));
+    ok(mode_of(proj, "sticky") == 0644, "a file's sticky bit does not land (%04o)",
+       mode_of(proj, "sticky"));
+    ok(mode_of(proj, "new-tool") == 0755, "a new executable keeps its execute bits (%04o)",
+       mode_of(proj, "new-tool"));
+    ok(mode_of(proj, "shared.txt") == 0664, "group write the file had stays (%04o)",
+       mode_of(proj, "shared.txt"));
+    ok(mode_of(proj, "script.sh") == 0755, "an execute bit added lands (%04o)",
+       mode_of(proj, "script.sh"));
+    has(r.err, "sbox: apply: made executable: script.sh\n", "... with a line saying so");
+    ok(!strstr(r.err, "executable: tool"), "... and none for a file that was executable");
+    has(r.err, "sbox: apply: new executable: new-tool\n", "a new executable file is named");
+    has(r.err,
+        "sbox: apply: took write for group or others (or the sticky bit) off 4 paths: "
+        "Makefile, new-tool, open/, sticky\n",
+        "the modes that lost write for others, in one line");
+    has(r.err, "(4 added, 3 modified, 0 deleted; 1 mode changed)",
+        "the summary counts modified files and mode changes");
     result_free(&r);
 }
 
@@ -792,6 +865,7 @@ int main(void)
     test_conflicts();
     test_blocked();
     test_unended();
+    test_modes();
     test_late();
     test_altered();
     test_damaged();
