@@ -641,10 +641,8 @@ static int take(const struct sbox_capture *c, int *fd, bool *ret_run)
     *ret_run = false;
     r = dir < 0 ? -errno : sbox_open_regular(dir, "lock", O_RDWR, 4096, NULL);
     *fd = r < 0 ? -1 : r;
-    if (r == -ENOENT)
-        return -1; /* no lock file: nobody can hold it */
     if (r < 0)
-        return 0; /* not sbox's lock: nobody can take it */
+        return -1; /* no lock file sbox made (none, or a FIFO...): nobody can hold it */
     if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
         return -1;
     holder = lock_holder(*fd, &run);

@@ -722,6 +722,10 @@ static void test_damaged(void)
     result_free(&r);
     alarm(0);
     ok(exists(store, "00000012") && exists(store, "00000013"), "nothing was deleted");
+    ok(sbox_capture_discard(store, (char *const[]){"00000013", NULL}, "u", getuid(), getgid(),
+                            base) == 0 &&
+           !exists(store, "00000013"),
+       "sbox discard removes a capture whose lock is a fifo, as it says");
 }
 
 /* The pid that holds a capture, even while it is only taking the lock. */
