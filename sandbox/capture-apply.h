@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "capture-store.h"
 #include "changes.h"
@@ -56,6 +57,13 @@ int sbox_apply_open(struct sbox_apply *a, const char *store, const char *id, cha
  * not land. 0, or 1 when a conflict or a change that cannot land whole means nothing may be
  * written (after a line saying so). Reads the directories, writes nothing. */
 int sbox_apply_judge(struct sbox_apply *a, bool include_denied, const char *home, FILE *msg);
+
+/* Writes the changes that land, in order; a change whose path changed since the checks (an
+ * editor saved it meanwhile) is left as it is, with a line, and so is what lies at or below it.
+ * One line on msg at the end says what was done. checked_at: the time before sbox_apply_open
+ * read the directories. Returns the exit status. */
+int sbox_apply_land(const struct sbox_apply *a, const struct timespec *checked_at, const char *home,
+                    FILE *msg);
 
 void sbox_apply_free(struct sbox_apply *a);
 

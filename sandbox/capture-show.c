@@ -13,6 +13,7 @@
 #include "udiff.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -682,6 +683,12 @@ int sbox_capture_show(const char *store, const char *id, const struct sbox_diff_
         fprintf(stderr, "sbox: diff: %s\n", sbox_text_shown(err.msg, buf, sizeof buf));
         return 125;
     }
+    if (cap.damaged) {
+        fprintf(stderr, "sbox: diff: capture %s is damaged: %s (sbox discard %s removes it)\n",
+                cap.id, cap.damaged, cap.id);
+        sbox_capture_free(&cap);
+        return 125;
+    }
     say_in_use(out, &cap);
     here = sbox_capture_cwd_in(&cap, cwd);
     used = calloc(sbox_strv_len(paths) + 1, sizeof *used);
@@ -743,6 +750,43 @@ static bool count_now(const struct sbox_capture *c, unsigned long counts[3])
     return true;
 }
 
+/* What the capture's layers hold on disk, in bytes (what can be read of it: files a run made
+ * as another of its ids may be out of reach). */
+static unsigned long long layer_bytes(int dir, int depth)
+{
+    unsigned long long total = 0;
+    DIR *d = fdopendir(dir);
+    struct dirent *e;
+    if (!d) {
+        close(dir);
+        return 0;
+    }
+    while ((e = readdir(d))) {
+        struct stat st;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        total += (unsigned long long)st.st_blocks * 512;
+        if (S_ISDIR(st.st_mode) && depth < 256) {
+            int sub = openat(dirfd(d), e->d_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            if (sub >= 0)
+                total += layer_bytes(sub, depth + 1);
+        }
+    }
+    closedir(d);
+    return total;
+}
+
+/* The applied file's count of what was left out, or -1 when it says none. */
+static long left_out(const struct sbox_capture *c)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/applied", c->path);
+    _cleanup_free_ char *text = sbox_read_text(path);
+    const char *l = text ? strstr(text, "left-out ") : NULL;
+    return l ? strtol(l + 9, NULL, 10) : -1;
+}
+
 int sbox_capture_list(const char *store, const char *home, FILE *out)
 {
     size_t n, shown_n = 0;
@@ -751,41 +795,51 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
     all = sbox_capture_load_all(store, &n);
     for (size_t i = 0; i < n; i++) {
         struct sbox_capture *c = &all[i];
-        char when[32], status[32], changes[64], buf[PATH_MAX * 4];
+        char when[32], status[48], changes[64], size[32], buf[PATH_MAX * 4];
         time_t t = c->started.tv_sec;
         struct tm tm;
         int lock = -1, holder = sbox_capture_take_lock(c, &lock);
         _cleanup_free_ char *where =
             c->n_dirs ? sbox_text_tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
-        if (holder < 0 && !c->ended) {
-            /* A run killed before its end was counted: counted now, and gone if empty (as the
-             * run itself would have removed it). */
+        /* A run killed before its end was counted is counted now. Listing never removes: an
+         * empty or damaged capture is shown, and sbox discard takes it. */
+        if (holder < 0 && !c->ended && !c->damaged)
             c->counted = count_now(c, c->counts);
-            if (c->counted && c->counts[0] == 0) {
-                sbox_remove_tree(c->path);
-                sbox_closep(&lock);
-                sbox_capture_free(c);
-                continue;
-            }
-        }
         if (shown_n++ == 0)
-            fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s\n", "ID", "STARTED", "STATUS", "CHANGES",
-                    "DIRECTORY: COMMAND");
+            fprintf(out, "%-8s  %-16s  %-22s  %-8s  %-30s  %s\n", "ID", "STARTED", "STATUS", "SIZE",
+                    "CHANGES", "DIRECTORY: COMMAND");
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
-        if (holder >= 0)
+        if (c->damaged)
+            snprintf(status, sizeof status, "damaged");
+        else if (holder >= 0)
             snprintf(status, sizeof status, "running (%d)", holder);
+        else if (sbox_capture_applied(c) && left_out(c) > 0)
+            snprintf(status, sizeof status, "applied, %ld left out", left_out(c));
+        else if (sbox_capture_applied(c))
+            snprintf(status, sizeof status, "applied");
         else if (c->ended)
             snprintf(status, sizeof status, "exit %d", c->status);
         else
             snprintf(status, sizeof status, "interrupted");
         sbox_closep(&lock);
-        if (c->counted)
+        if (c->damaged)
+            snprintf(changes, sizeof changes, "(sbox discard %s)", c->id);
+        else if (c->counted)
             snprintf(changes, sizeof changes, "%lu changed, %lu added, %lu del", c->counts[0],
                      c->counts[1], c->counts[2]);
         else
             snprintf(changes, sizeof changes, "(sbox diff --stat %s)", c->id);
-        fprintf(out, "%-8s  %-16s  %-16s  %-30s  %s%s: ", c->id, when, status, changes,
+        {
+            int dir = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            sbox_text_size(dir >= 0 ? layer_bytes(dir, 0) : 0, size, sizeof size);
+        }
+        fprintf(out, "%-8s  %-16s  %-22s  %-8s  %-30s  %s%s: ", c->id, when, status, size, changes,
                 sbox_text_shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "");
+        if (c->damaged) {
+            fprintf(out, "damaged: %s\n", c->damaged);
+            sbox_capture_free(c);
+            continue;
+        }
         sbox_text_put(out, c->command ? c->command : "", strlen(c->command ? c->command : ""),
                       SBOX_AS_TEXT);
         fputc('\n', out);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -362,7 +363,7 @@ static int pending_capture(const struct sbox_plan *p, const struct sbox_capture_
     for (size_t i = n; i-- > 0 && r == 0;) {
         struct sbox_capture *x = &all[i];
         _cleanup_free_ char *applied = sbox_xasprintf("%s/applied", x->path);
-        if (!last && strncmp(x->id, p->capture_on, strlen(p->capture_on)) != 0)
+        if (x->damaged || (!last && strncmp(x->id, p->capture_on, strlen(p->capture_on)) != 0))
             continue;
         free(map);
         map = sbox_xmalloc((x->n_dirs + 1) * sizeof *map);
@@ -559,64 +560,174 @@ void sbox_capture_free(struct sbox_capture *c)
     memset(c, 0, sizeof *c);
 }
 
-static int load(const char *store, const char *id, struct sbox_capture *c, struct sbox_error *err)
+/* The most of a store file read whole: meta holds a command line and deny patterns; records a
+ * line per change, and a build may change a million files. */
+#define META_MAX (16 << 20)
+#define RECORDS_MAX (1LL << 30)
+
+/* The whole of the regular file at fd (at most max bytes, however it grows meanwhile),
+ * NUL-ended; NULL when it cannot be read. */
+static char *slurp(int fd, size_t max, size_t *ret_len)
 {
-    _cleanup_free_ char *path = sbox_xasprintf("%s/%s/meta", store, id);
-    _cleanup_fclose_ FILE *f = NULL;
-    _cleanup_free_ char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
+    size_t len = 0, size = 4096;
+    char *buf = sbox_xmalloc(size);
+    for (;;) {
+        ssize_t n;
+        if (len + 1 == size) {
+            if (size > max)
+                break;
+            buf = sbox_xrealloc(buf, size *= 2);
+        }
+        n = read(fd, buf + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len < max ? len : max] = '\0';
+    *ret_len = len < max ? len : max;
+    return buf;
+}
+
+/* A capture's directory in the store, never through a symlink in its place. */
+static int open_capture_dir(const char *path)
+{
+    return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* Why a store file (meta, records) cannot be read, from sbox_open_regular's answer r. */
+static const char *unreadable(int r, bool meta)
+{
+    switch (-r) {
+    case ENOENT:
+        return meta ? "it has no meta file" : "it has no records file";
+    case ELOOP:
+        return meta ? "its meta file is a symlink" : "its records file is a symlink";
+    case EINVAL:
+        return meta ? "its meta file is not a regular file"
+                    : "its records file is not a regular file";
+    case EFBIG:
+        return meta ? "its meta file is too large" : "its records file is too large";
+    default:
+        return meta ? "its meta file cannot be read" : "its records file cannot be read";
+    }
+}
+
+/* One line of meta, its key cut off at the first space; false when the capture it tells is
+ * damaged. */
+static bool meta_line(struct sbox_capture *c, char *line, bool *started)
+{
+    char *v = strchr(line, ' ');
+    if (!v)
+        return true;
+    *v++ = '\0';
+    if (!strcmp(line, "started")) {
+        long long s = 0;
+        long ns = 0;
+        *started = sscanf(v, "%lld.%ld", &s, &ns) == 2 && ns >= 0 && ns < 1000000000;
+        c->started = (struct timespec){.tv_sec = s, .tv_nsec = ns};
+    } else if (!strcmp(line, "command")) {
+        free(c->command);
+        c->command = unescape(v);
+    } else if (!strcmp(line, "dir")) {
+        char *sp = strchr(v, ' '), *end;
+        size_t slot;
+        if (!sp)
+            return false;
+        *sp = '\0';
+        slot = strtoul(v, &end, 10);
+        if (end == v || *end || slot > 100000 || sp[1] != '/')
+            return false;
+        for (size_t i = 0; i < c->n_dirs; i++)
+            if (c->dirs[i].slot == slot)
+                return false; /* two directories would get the same layer */
+        c->dirs = sbox_xrealloc(c->dirs, (c->n_dirs + 1) * sizeof *c->dirs);
+        c->dirs[c->n_dirs].slot = slot;
+        c->dirs[c->n_dirs++].path = unescape(sp + 1);
+    } else if (!strcmp(line, "deny")) {
+        sbox_strv_push(&c->deny, unescape(v));
+    } else if (!strcmp(line, "status")) {
+        c->ended = true;
+        c->status = atoi(v);
+    } else if (!strcmp(line, "changes")) {
+        c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1], &c->counts[2]) == 3;
+    }
+    return true;
+}
+
+/* Reads capture id of the store. What is not as sbox writes it (no meta file, or one that is
+ * not a regular file of the caller's, too large, naming no directory, or one not absolute) is
+ * no error: c->damaged says why, so that the capture is listed as damaged, and can be
+ * discarded, rather than taken for an empty one. Never blocks on a FIFO planted in the store. */
+static void read_meta(const char *store, const char *id, struct sbox_capture *c)
+{
+    _cleanup_free_ char *text = NULL;
+    _cleanup_close_ int dir = -1, fd = -1;
     struct stat st;
-    int fd;
+    bool started = false;
+    size_t len = 0;
 
     memset(c, 0, sizeof *c);
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid()) {
-        if (fd >= 0)
-            close(fd);
-        return sbox_error(err, errno ? errno : EINVAL, "capture %s: unreadable", id);
-    }
-    f = fdopen(fd, "r");
     c->id = sbox_xstrdup(id);
     c->path = sbox_xasprintf("%s/%s", store, id);
-    while ((n = getline(&line, &cap, f)) > 0) {
-        char *v;
-        if (line[n - 1] == '\n')
-            line[n - 1] = '\0';
-        v = strchr(line, ' ');
-        if (!v)
-            continue;
-        *v++ = '\0';
-        if (!strcmp(line, "started")) {
-            long long s = 0;
-            long ns = 0;
-            sscanf(v, "%lld.%ld", &s, &ns);
-            c->started = (struct timespec){.tv_sec = s, .tv_nsec = ns};
-        } else if (!strcmp(line, "command")) {
-            free(c->command);
-            c->command = unescape(v);
-        } else if (!strcmp(line, "dir")) {
-            char *sp = strchr(v, ' ');
-            if (!sp)
-                continue;
-            *sp = '\0';
-            c->dirs = sbox_xrealloc(c->dirs, (c->n_dirs + 1) * sizeof *c->dirs);
-            c->dirs[c->n_dirs].slot = strtoul(v, NULL, 10);
-            c->dirs[c->n_dirs++].path = unescape(sp + 1);
-        } else if (!strcmp(line, "deny")) {
-            sbox_strv_push(&c->deny, unescape(v));
-        } else if (!strcmp(line, "status")) {
-            c->ended = true;
-            c->status = atoi(v);
-        } else if (!strcmp(line, "changes")) {
-            c->counted = sscanf(v, "%lu %lu %lu", &c->counts[0], &c->counts[1], &c->counts[2]) == 3;
+    dir = open_capture_dir(c->path);
+    if (dir < 0) {
+        c->damaged = errno == ENOTDIR || errno == ELOOP ? "it is not a directory"
+                                                        : "its directory cannot be read";
+        /* Listed where it was made, among the others. */
+        if (lstat(c->path, &st) == 0)
+            c->started = st.st_mtim;
+        return;
+    }
+    if (fstat(dir, &st) == 0)
+        c->started = st.st_mtim;
+    fd = sbox_open_regular(dir, "meta", O_RDONLY, META_MAX, &st);
+    if (fd < 0) {
+        c->damaged = unreadable(fd, true);
+        return;
+    }
+    if (st.st_uid != getuid()) {
+        c->damaged = "its meta file belongs to another user";
+        return;
+    }
+    text = slurp(fd, META_MAX, &len);
+    if (!text) {
+        c->damaged = unreadable(-EIO, true);
+        return;
+    }
+    for (char *line = text, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!meta_line(c, line, &started)) {
+            c->damaged = "its meta file names a captured directory wrongly";
+            return;
         }
     }
-    for (size_t i = 0; i < c->n_dirs; i++)
-        if (c->dirs[i].path[0] != '/' || c->dirs[i].slot > 100000) {
-            sbox_capture_free(c);
-            return sbox_error(err, 0, "capture %s: its meta file is damaged", id);
-        }
+    if (!started)
+        c->damaged = "its meta file has no start time";
+    else if (c->n_dirs == 0)
+        c->damaged = "its meta file names no captured directory";
+    else if (fstatat(dir, "lock", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+        c->damaged = "its lock file is not a regular file";
+    else if (fstatat(dir, "records", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+        c->damaged = "its records file is not a regular file";
+}
+
+/* A capture to write the end of its run in: a damaged one is an error. */
+static int load(const char *store, const char *id, struct sbox_capture *c, struct sbox_error *err)
+{
+    read_meta(store, id, c);
+    if (c->damaged) {
+        int r = sbox_error(err, 0, "capture %s: %s", id, c->damaged);
+        sbox_capture_free(c);
+        return r;
+    }
     return 0;
 }
 
@@ -628,7 +739,7 @@ static int by_started(const void *a, const void *b)
     return (x->started.tv_nsec > y->started.tv_nsec) - (x->started.tv_nsec < y->started.tv_nsec);
 }
 
-/* Every capture in the store, oldest first. */
+/* Every capture in the store, oldest first, the damaged ones (c->damaged) included. */
 struct sbox_capture *sbox_capture_load_all(const char *store, size_t *ret_n)
 {
     struct sbox_capture *v = NULL;
@@ -636,12 +747,10 @@ struct sbox_capture *sbox_capture_load_all(const char *store, size_t *ret_n)
     DIR *d = opendir(store);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        struct sbox_error ignored;
-        struct sbox_capture c;
-        if (!valid_id(e->d_name) || load(store, e->d_name, &c, &ignored) < 0)
+        if (!valid_id(e->d_name))
             continue;
         v = sbox_xrealloc(v, (n + 1) * sizeof *v);
-        v[n++] = c;
+        read_meta(store, e->d_name, &v[n++]);
     }
     if (d)
         closedir(d);
@@ -651,7 +760,8 @@ struct sbox_capture *sbox_capture_load_all(const char *store, size_t *ret_n)
     return v;
 }
 
-/* id as given: a whole id, a prefix of exactly one, or "last". */
+/* id as given: a whole id, a prefix of exactly one, or "last". A damaged capture is found too
+ * (c->damaged): discard must reach it; what would read it refuses it. */
 int sbox_capture_find(const char *store, const char *id, struct sbox_capture *ret,
                       struct sbox_error *err)
 {
@@ -678,30 +788,82 @@ int sbox_capture_find(const char *store, const char *id, struct sbox_capture *re
     return 0;
 }
 
-/* The lock of a capture: -1 when free (taken, *fd holds it), else the pid writing it. */
-int sbox_capture_take_lock(const struct sbox_capture *c, int *fd)
+/* What an apply or a discard writes in a capture's lock after its pid; the run writes its pid
+ * alone. */
+#define HOLD_MARK " hold"
+
+/* Who holds the lock at fd, which flock refused: the pid written in it. A holder writes its pid
+ * right after it takes the lock, so an empty file, or the pid of a process gone (the last
+ * holder's), is read again for a moment (two applies at once read 0 otherwise); a holder that
+ * let go meanwhile leaves the lock to this caller (-1). 0 when no pid could be told. */
+static int lock_holder(int fd, bool *ret_run)
 {
-    _cleanup_free_ char *path = sbox_xasprintf("%s/lock", c->path);
-    pid_t holder;
-    *fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (*fd < 0)
-        return -1; /* no lock file: nobody can hold it */
+    for (int tries = 0; tries < 100; tries++) {
+        char text[64];
+        ssize_t n = pread(fd, text, sizeof text - 1, 0);
+        struct timespec pause = {.tv_nsec = 2000000};
+        int pid;
+        text[n > 0 ? n : 0] = '\0';
+        pid = atoi(text);
+        if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) {
+            *ret_run = strstr(text, HOLD_MARK) == NULL;
+            return pid;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return -1;
+        nanosleep(&pause, NULL);
+    }
+    *ret_run = false;
+    return 0;
+}
+
+/* The lock of a capture: -1 when free (taken, *fd holds it), else the pid holding it (0 when it
+ * cannot be told) and, in *ret_run, whether that is the run writing the capture. */
+static int take(const struct sbox_capture *c, int *fd, bool *ret_run)
+{
+    _cleanup_close_ int dir = open_capture_dir(c->path);
+    bool run = false;
+    int holder, r;
+    *ret_run = false;
+    r = dir < 0 ? -errno : sbox_open_regular(dir, "lock", O_RDWR, 4096, NULL);
+    *fd = r < 0 ? -1 : r;
+    if (r < 0)
+        return -1; /* no lock file sbox made (none, or a FIFO...): nobody can hold it */
     if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
         return -1;
-    holder = sbox_pid_lock_holder(*fd);
-    sbox_closep(fd);
-    return (int)holder;
+    holder = lock_holder(*fd, &run);
+    if (holder >= 0) {
+        sbox_closep(fd);
+        *ret_run = run;
+    }
+    return holder;
+}
+
+int sbox_capture_take_lock(const struct sbox_capture *c, int *fd)
+{
+    bool run;
+    return take(c, fd, &run);
+}
+
+int sbox_capture_hold(const struct sbox_capture *cap, int *lock, bool *ret_run)
+{
+    int holder = take(cap, lock, ret_run);
+    char text[32];
+    int n;
+    if (holder >= 0 || *lock < 0)
+        return holder;
+    /* The pid written over the old one before the rest is cut: the file never reads empty. */
+    n = snprintf(text, sizeof text, "%d" HOLD_MARK "\n", (int)getpid());
+    if (pwrite(*lock, text, (size_t)n, 0) == n)
+        (void)!ftruncate(*lock, n);
+    return -1;
 }
 
 /* Holds the capture's lock for this apply (or discard): free, then marked with this pid. */
 int sbox_capture_hold_lock(const struct sbox_capture *cap, int *lock)
 {
-    int holder = sbox_capture_take_lock(cap, lock);
-    if (holder >= 0)
-        return holder;
-    if (*lock >= 0)
-        (void)sbox_pid_lock_mark(*lock);
-    return -1;
+    bool run;
+    return sbox_capture_hold(cap, lock, &run);
 }
 
 /* The changes of one captured directory: the upper layer against the directory as it is now. */
@@ -709,12 +871,18 @@ int sbox_capture_changes(const struct sbox_capture *cap, const struct sbox_captu
                          struct sbox_changes *out, int *ret_upper, int *ret_real,
                          struct sbox_error *err)
 {
-    _cleanup_free_ char *upper_path = sbox_xasprintf("%s/%zu/upper", cap->path, d->slot);
-    _cleanup_close_ int upper = -1, real = -1;
+    _cleanup_close_ int dir = -1, upper = -1, real = -1;
+    char sub[64];
     memset(out, 0, sizeof *out);
-    upper = open(upper_path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (cap->damaged)
+        return sbox_error(err, 0, "capture %s: %s (sbox discard %s removes it)", cap->id,
+                          cap->damaged, cap->id);
+    /* The layer below the capture's directory, no symlink followed on the way. */
+    dir = open_capture_dir(cap->path);
+    snprintf(sub, sizeof sub, "%zu/upper", d->slot);
+    upper = dir < 0 ? -1 : sys_openat2(dir, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC, BENEATH);
     if (upper < 0)
-        return sbox_error(err, errno, "capture %s: `%s`", cap->id, upper_path);
+        return sbox_error(err, errno, "capture %s: `%s/%s`", cap->id, cap->path, sub);
     /* The directory by the path it had when captured, no symlink followed on the way. */
     real = sys_openat2(AT_FDCWD, d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
                        RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
@@ -723,10 +891,9 @@ int sbox_capture_changes(const struct sbox_capture *cap, const struct sbox_captu
                           errno == ELOOP ? "capture %s: `%s` is now reached through a symlink"
                                          : "capture %s: `%s`",
                           cap->id, d->path);
-    {
-        _cleanup_free_ char *mark = sbox_xasprintf("%s/%zu/fuse", cap->path, d->slot);
-        sbox_changes_walk(out, upper, real, access(mark, F_OK) == 0, cap->deny);
-    }
+    snprintf(sub, sizeof sub, "%zu/fuse", d->slot);
+    sbox_changes_walk(out, upper, real, faccessat(dir, sub, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
+                      cap->deny);
     if (ret_upper)
         *ret_upper = steal_fd(&upper);
     if (ret_real)
@@ -755,26 +922,49 @@ static bool after(const struct timespec *t, const struct timespec *start)
 /* The largest file whose bytes the records keep a hash of. */
 #define HASHED_MAX (8 << 20)
 
+#define FNV_START 14695981039346656037ULL
+
+/* FNV-1a over n more bytes. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+    return h;
+}
+
 /* FNV-1a of a regular file's bytes below dir, as 16 hex digits in out; "-" when it is not a
  * regular file, too large or unreadable. A file written back with the same bytes (a checkout,
  * then a checkout back) is the same file to apply. */
 static void hash_of(int dir, const char *rel, const struct stat *st, char out[17])
 {
     _cleanup_close_ int fd = -1;
-    uint64_t h = 14695981039346656037ULL;
+    uint64_t h = FNV_START;
     char buf[65536];
+    struct stat now;
+    off_t total = 0;
     ssize_t n;
     strcpy(out, "-");
     if (!S_ISREG(st->st_mode) || st->st_size > HASHED_MAX)
         return;
-    fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, BENEATH);
-    if (fd < 0)
+    /* O_NONBLOCK: the entry may be a FIFO by now, which must not hang apply. */
+    fd = sys_openat2(dir, rel, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, BENEATH);
+    if (fd < 0 || fstat(fd, &now) < 0 || !S_ISREG(now.st_mode))
         return;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        for (ssize_t i = 0; i < n; i++)
-            h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+    while ((n = read(fd, buf, sizeof buf)) > 0 && (total += n) <= HASHED_MAX)
+        h = fnv(h, buf, (size_t)n);
     if (n == 0)
         snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The hash the records keep of the capture's entry: a file's bytes, a symlink's target. */
+static void capture_hash(int upper, const struct sbox_change *ch, char out[17])
+{
+    strcpy(out, "-");
+    if (S_ISREG(ch->now.st_mode))
+        hash_of(upper, ch->rel, &ch->now, out);
+    else if (S_ISLNK(ch->now.st_mode) && ch->target)
+        snprintf(out, 17, "%016llx",
+                 (unsigned long long)fnv(FNV_START, ch->target, strlen(ch->target)));
 }
 
 /* An entry the run copied up from the directory, which the directory no longer holds there,
@@ -786,8 +976,12 @@ static bool moved_by_run(const struct sbox_change *ch, const struct timespec *st
            !after(&ch->parent_ctime, started);
 }
 
+/* One line of records: the change's kind and whether the run moved it; the directory's entry
+ * at the end of the run (inode, size, times, hash) or "-"; after "=", the capture's own entry
+ * then (mode, size, change time, hash), or "=-" for a deletion; a tab and the path. Records
+ * written before the "=" field was added load as before, without it. */
 static void put_record(FILE *f, const struct sbox_change *ch, const struct timespec *started,
-                       int real)
+                       int real, int upper)
 {
     char hash[17] = "-";
     /* m: an entry the run moved here (see moved_by_run). */
@@ -795,12 +989,21 @@ static void put_record(FILE *f, const struct sbox_change *ch, const struct times
     if (ch->real_present)
         hash_of(real, ch->rel, &ch->real, hash);
     if (ch->real_present)
-        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld %s\t", (unsigned long long)ch->real.st_ino,
+        fprintf(f, "%llu %llu %lld.%09ld %lld.%09ld %s", (unsigned long long)ch->real.st_ino,
                 (unsigned long long)ch->real.st_size, (long long)ch->real.st_mtim.tv_sec,
                 ch->real.st_mtim.tv_nsec, (long long)ch->real.st_ctim.tv_sec,
                 ch->real.st_ctim.tv_nsec, hash);
     else
-        fputs("-\t", f);
+        fputc('-', f);
+    if (ch->kind == SBOX_DELETED) {
+        fputs(" =-", f);
+    } else {
+        capture_hash(upper, ch, hash);
+        fprintf(f, " =%o %llu %lld.%09ld %s", (unsigned)ch->now.st_mode,
+                (unsigned long long)ch->now.st_size, (long long)ch->now.st_ctim.tv_sec,
+                ch->now.st_ctim.tv_nsec, hash);
+    }
+    fputc('\t', f);
     put_escaped(f, ch->rel);
     fputc('\n', f);
 }
@@ -843,10 +1046,10 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
     for (size_t i = 0; i < cap.n_dirs; i++) {
         struct sbox_changes ch;
         unsigned long n[3];
-        _cleanup_close_ int real = -1;
+        _cleanup_close_ int real = -1, upper = -1;
         _cleanup_free_ char *work = sbox_xasprintf("%s/%zu/work", run->store, cap.dirs[i].slot);
         sbox_remove_tree(work); /* overlayfs's scratch space, needed no more */
-        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, NULL, &real, &err) < 0) {
+        if (sbox_capture_changes(&cap, &cap.dirs[i], &ch, &upper, &real, &err) < 0) {
             sbox_strv_push(&lines, sbox_xasprintf("%s (kept: sbox diff %s)", err.msg, run->id));
             total[0]++;
             continue;
@@ -858,7 +1061,7 @@ char **sbox_capture_end(struct sbox_capture_run *run, int status, const char *ho
             total[k] += n[k];
         for (size_t k = 0; records && k < ch.n; k++) {
             fprintf(records, "%zu ", cap.dirs[i].slot);
-            put_record(records, &ch.v[k], &cap.started, real);
+            put_record(records, &ch.v[k], &cap.started, real, upper);
         }
         if (n[0]) {
             _cleanup_free_ char *where = sbox_text_tilde(cap.dirs[i].path, home);
@@ -929,46 +1132,75 @@ static int by_record(const void *a, const void *b)
     return c ? c : x->kind - y->kind;
 }
 
+/* One line of records into r (its path still escaped, after the tab); false when it is not
+ * one. */
+static bool record_line(char *line, struct sbox_capture_record *r)
+{
+    char *tab = strchr(line, '\t'), *eq;
+    unsigned long slot;
+    long long ms, cs;
+    long mn, cn;
+    char dash, flag;
+    if (!tab)
+        return false;
+    *tab = '\0';
+    memset(r, 0, sizeof *r);
+    eq = strstr(line, " =");
+    if (eq) {
+        /* The capture's entry at the end of the run (see put_record). */
+        unsigned mode;
+        unsigned long long size;
+        *eq = '\0';
+        if (strcmp(eq + 2, "-") == 0) {
+            r->frozen = true;
+        } else if (sscanf(eq + 2, "%o %llu %lld.%ld %16s", &mode, &size, &cs, &cn, r->up_hash) ==
+                   5) {
+            r->frozen = true;
+            r->up_mode = mode;
+            r->up_size = size;
+            r->up_ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
+        }
+    }
+    if (sscanf(line, "%lu %c %c %c", &slot, &r->kind, &flag, &dash) == 4 && dash == '-' &&
+        strchr("AMD", r->kind)) {
+        r->present = false;
+    } else if (sscanf(line, "%lu %c %c %llu %llu %lld.%ld %lld.%ld %16s", &slot, &r->kind, &flag,
+                      &r->ino, &r->size, &ms, &mn, &cs, &cn, r->hash) == 10 &&
+               strchr("AMD", r->kind)) {
+        r->present = true;
+        r->mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
+        r->ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
+    } else {
+        return false;
+    }
+    r->rel = unescape(tab + 1);
+    r->slot = slot;
+    r->moved = flag == 'm';
+    return true;
+}
+
 void sbox_capture_load_records(const struct sbox_capture *cap, struct sbox_capture_records *out)
 {
-    _cleanup_free_ char *path = sbox_xasprintf("%s/records", cap->path);
-    _cleanup_fclose_ FILE *f = NULL;
-    _cleanup_free_ char *line = NULL;
-    size_t cap_n = 0, cap_v = 0;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    _cleanup_close_ int dir = -1, fd = -1;
+    size_t len = 0, cap_v = 0;
     memset(out, 0, sizeof *out);
-    if (fd < 0)
+    dir = open_capture_dir(cap->path);
+    fd = dir < 0 ? -errno : sbox_open_regular(dir, "records", O_RDONLY, RECORDS_MAX, NULL);
+    if (fd == -ENOENT)
+        return; /* a run sbox did not see end */
+    if (fd < 0 || !(text = slurp(fd, RECORDS_MAX, &len))) {
+        out->error = unreadable(fd < 0 ? fd : -EIO, false);
         return;
-    f = fdopen(fd, "r");
+    }
     out->loaded = true;
-    while ((n = getline(&line, &cap_n, f)) > 0) {
-        struct sbox_capture_record r = {0};
-        char *tab = strchr(line, '\t');
-        unsigned long slot;
-        long long ms, cs;
-        long mn, cn;
-        char dash, flag;
-        if (line[n - 1] == '\n')
-            line[n - 1] = '\0';
-        if (!tab)
+    for (char *line = text, *next; line && *line; line = next) {
+        struct sbox_capture_record r;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (!record_line(line, &r))
             continue;
-        *tab = '\0';
-        if (sscanf(line, "%lu %c %c %c", &slot, &r.kind, &flag, &dash) == 4 && dash == '-' &&
-            strchr("AMD", r.kind)) {
-            r.present = false;
-        } else if (sscanf(line, "%lu %c %c %llu %llu %lld.%ld %lld.%ld %16s", &slot, &r.kind, &flag,
-                          &r.ino, &r.size, &ms, &mn, &cs, &cn, r.hash) == 10 &&
-                   strchr("AMD", r.kind)) {
-            r.present = true;
-            r.mtime = (struct timespec){.tv_sec = ms, .tv_nsec = mn};
-            r.ctime = (struct timespec){.tv_sec = cs, .tv_nsec = cn};
-        } else {
-            continue;
-        }
-        r.rel = unescape(tab + 1);
-        r.slot = slot;
-        r.moved = flag == 'm';
         if (out->n == cap_v) {
             cap_v = cap_v ? 2 * cap_v : 256;
             out->v = sbox_xrealloc(out->v, cap_v * sizeof *out->v);
@@ -1048,6 +1280,55 @@ const char *sbox_capture_conflict(const struct sbox_capture *cap,
         return NULL;
     return r->ino != (unsigned long long)ch->real.st_ino ? "replaced since the run ended"
                                                          : "changed since the run ended";
+}
+
+const char *sbox_capture_altered(const struct sbox_capture_records *recs, size_t slot,
+                                 const struct sbox_change *ch, int upper)
+{
+    const struct sbox_capture_record *r;
+    char hash[17];
+    if (ch->kind == SBOX_DELETED || !recs->loaded || !(r = find_record(recs, slot, ch)) ||
+        !r->frozen)
+        return NULL; /* nothing to tell it by (sbox_capture_conflict speaks of the rest) */
+    if (r->up_mode != (unsigned)ch->now.st_mode)
+        return "changed in the capture since its run ended";
+    if (S_ISREG(ch->now.st_mode)) {
+        /* Every write moves a file's change time, which no one can set back. */
+        if (r->up_size == (unsigned long long)ch->now.st_size &&
+            same_time(&r->up_ctime, &ch->now.st_ctim))
+            return NULL;
+        hash_of(upper, ch->rel, &ch->now, hash);
+    } else if (S_ISLNK(ch->now.st_mode)) {
+        capture_hash(upper, ch, hash);
+    } else {
+        return NULL;
+    }
+    return strcmp(r->up_hash, "-") != 0 && strcmp(hash, r->up_hash) == 0
+               ? NULL
+               : "changed in the capture since its run ended";
+}
+
+bool sbox_capture_is_checked(const struct sbox_capture_records *recs, size_t slot,
+                             const struct sbox_change *ch, int parent, const char *name,
+                             const struct stat *now, const struct timespec *checked_at)
+{
+    const struct sbox_capture_record *r;
+    struct timespec recent = *checked_at;
+    const struct stat st = *now;
+    char hash[17];
+    if ((st.st_mode & S_IFMT) != (ch->real.st_mode & S_IFMT) || st.st_ino != ch->real.st_ino ||
+        st.st_size != ch->real.st_size || !same_time(&st.st_mtim, &ch->real.st_mtim))
+        return false;
+    /* The kernel stamps a write with a coarse clock (a tick of some milliseconds): a write
+     * right after the one that gave ch->real its time may leave the time as it was. */
+    recent.tv_sec--;
+    if (!S_ISREG(st.st_mode) || !after(&st.st_mtim, &recent))
+        return true;
+    r = recs->loaded ? find_record(recs, slot, ch) : NULL;
+    if (!r)
+        return true; /* no hash to tell it by: the times alone */
+    hash_of(parent, name, &st, hash);
+    return strcmp(r->hash, "-") == 0 || strcmp(hash, r->hash) == 0;
 }
 
 /* ---- discarding -------------------------------------------------------------------------- */

@@ -3,14 +3,17 @@
  * trees as hostile (no symlink followed, nothing written) and never decides what to do. */
 #include "changes.h"
 #include "cleanup.h"
+#include "files.h"
 #include "sys.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,6 +94,318 @@ bool sbox_changes_link_inside(const char *rel, const char *target)
     return true;
 }
 
+/* ---- core.hooksPath ---------------------------------------------------------------------- */
+
+/* The most of a .git/config read: the user's own, but read as any file in the directory. */
+#define GIT_CONFIG_MAX (1 << 20)
+
+/* A git config file's text as git's own parser reads it (config.c): a character at a time,
+ * "\r\n" as "\n", the end as a last "\n". */
+struct config_text {
+    const char *p, *end;
+    bool eof;
+};
+
+static int config_char(struct config_text *t)
+{
+    int c;
+    if (t->p >= t->end) {
+        t->eof = true;
+        return '\n';
+    }
+    c = (unsigned char)*t->p++;
+    if (c == '\r' && t->p < t->end && *t->p == '\n')
+        c = (unsigned char)*t->p++;
+    return c;
+}
+
+static bool config_key_char(int c)
+{
+    return isalnum(c) || c == '-';
+}
+
+/* A section header after its "[": whether it is [core] itself (any case, no subsection);
+ * -1 when git would refuse it. */
+static int config_section(struct config_text *t)
+{
+    char name[64];
+    size_t n = 0;
+    for (;;) {
+        int c = config_char(t);
+        if (t->eof)
+            return -1;
+        if (c == ']')
+            break;
+        if (isspace(c)) {
+            /* [section "subsection"]: not [core], but read as git reads it. */
+            do {
+                if (c == '\n')
+                    return -1;
+                c = config_char(t);
+            } while (isspace(c));
+            if (c != '"')
+                return -1;
+            while ((c = config_char(t)) != '"') {
+                if (c == '\n')
+                    return -1;
+                if (c == '\\' && config_char(t) == '\n')
+                    return -1;
+            }
+            return config_char(t) == ']' ? 0 : -1;
+        }
+        if (!config_key_char(c) && c != '.')
+            return -1;
+        if (n < sizeof name - 1)
+            name[n++] = (char)tolower(c);
+    }
+    name[n] = '\0';
+    return strcmp(name, "core") == 0;
+}
+
+/* A value after its "=": quotes, the escapes git knows, a comment outside quotes, spaces
+ * trimmed at both ends but kept inside. NULL when git would refuse it. */
+static char *config_value(struct config_text *t)
+{
+    char *out = NULL;
+    size_t n = 0, trim = 0;
+    bool quote = false, comment = false;
+    FILE *f = open_memstream(&out, &n);
+    for (;;) {
+        int c = config_char(t);
+        if (c == '\n') {
+            fclose(f);
+            if (quote) {
+                free(out);
+                return NULL;
+            }
+            if (trim)
+                out[trim] = '\0';
+            return out;
+        }
+        if (comment)
+            continue;
+        if (isspace(c) && !quote) {
+            fflush(f);
+            if (!trim)
+                trim = n;
+            if (n)
+                fputc(c, f);
+            continue;
+        }
+        if (!quote && (c == ';' || c == '#')) {
+            comment = true;
+            continue;
+        }
+        trim = 0;
+        if (c == '\\') {
+            c = config_char(t);
+            if (c == '\n')
+                continue; /* a line continued */
+            if (c == 't')
+                c = '\t';
+            else if (c == 'b')
+                c = '\b';
+            else if (c == 'n')
+                c = '\n';
+            else if (c != '\\' && c != '"') {
+                fclose(f);
+                free(out);
+                return NULL;
+            }
+            fputc(c, f);
+            continue;
+        }
+        if (c == '"') {
+            quote = !quote;
+            continue;
+        }
+        fputc(c, f);
+    }
+}
+
+/* core.hooksPath in a git config file's text, the last one, as git reads it; NULL when there is
+ * none. Include directives are not followed: only the repository's own file is read. What git
+ * would refuse to read ends the reading (git then runs no hook at all). */
+static char *config_hooks_path(const char *text, size_t len)
+{
+    struct config_text t = {.p = text, .end = text + len};
+    char *found = NULL;
+    bool core = false, comment = false;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        t.p += 3; /* git skips a UTF-8 byte order mark */
+    for (;;) {
+        char key[32];
+        size_t n = 0;
+        int c = config_char(&t);
+        char *value;
+        if (c == '\n') {
+            if (t.eof)
+                return found;
+            comment = false;
+            continue;
+        }
+        if (comment || isspace(c))
+            continue;
+        if (c == '#' || c == ';') {
+            comment = true;
+            continue;
+        }
+        if (c == '[') {
+            int r = config_section(&t);
+            if (r < 0)
+                return found;
+            core = r;
+            continue;
+        }
+        if (!isalpha(c))
+            return found;
+        do {
+            if (n < sizeof key - 1)
+                key[n++] = (char)tolower(c);
+        } while (config_key_char(c = config_char(&t)));
+        key[n] = '\0';
+        while (c == ' ' || c == '\t')
+            c = config_char(&t);
+        if (c == '\n') {
+            if (t.eof)
+                return found;
+            continue; /* a boolean: no path */
+        }
+        if (c != '=' || !(value = config_value(&t)))
+            return found;
+        if (core && strcmp(key, "hookspath") == 0) {
+            free(found);
+            found = value;
+        } else {
+            free(value);
+        }
+        if (t.eof)
+            return found;
+    }
+}
+
+/* The names git runs hooks by (githooks(5)): what a hooks directory that is the captured
+ * directory itself would run. */
+static const char *const hook_names[] = {
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "post-commit",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "pre-receive",
+    "update",
+    "proc-receive",
+    "post-receive",
+    "post-update",
+    "reference-transaction",
+    "push-to-checkout",
+    "pre-auto-gc",
+    "post-rewrite",
+    "sendemail-validate",
+    "fsmonitor-watchman",
+    "p4-changelist",
+    "p4-prepare-changelist",
+    "p4-post-changelist",
+    "p4-pre-submit",
+    "post-index-change",
+};
+
+/* A path below the directory as a deny pattern: anchored, its glob characters escaped. */
+static char *literal_pattern(const char *rel, const char *tail)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    fputc('/', f);
+    for (const char *c = rel; *c; c++) {
+        if (strchr("*?[]\\", *c))
+            fputc('\\', f);
+        fputc(*c, f);
+    }
+    fputs(tail, f);
+    fclose(f);
+    return out;
+}
+
+static void deny_push(struct sbox_changes *c, char *pattern)
+{
+    for (size_t i = 0; c->implied && c->implied[i]; i++)
+        if (strcmp(c->implied[i], pattern) == 0) {
+            free(pattern);
+            return;
+        }
+    sbox_strv_push(&c->implied, pattern);
+    sbox_strv_push(&c->implied_why, sbox_xasprintf("%s (core.hooksPath)", pattern));
+}
+
+/* Denies what lies in hooks directory rel (normalised, below the directory; "" for the
+ * directory itself, where only the hooks' own names are denied). */
+static void deny_hooks_at(struct sbox_changes *c, const char *rel)
+{
+    if (rel[0]) {
+        deny_push(c, literal_pattern(rel, "/**"));
+        return;
+    }
+    for (size_t i = 0; i < sizeof hook_names / sizeof *hook_names; i++)
+        deny_push(c, literal_pattern(hook_names[i], ""));
+}
+
+/* rel as a path inside the directory at dir_path (value absolute, relative, or ~/ for the
+ * home as git reads it); NULL when it lies elsewhere. */
+static char *inside_path(const char *dir_path, const char *value)
+{
+    _cleanup_free_ char *full = NULL;
+    const char *home = getenv("HOME");
+    if (strncmp(value, "~/", 2) == 0 || strcmp(value, "~") == 0)
+        full = home && home[0] == '/' ? sbox_path_resolve(home, value[1] ? value + 2 : ".") : NULL;
+    else if (value[0] == '~' || strncmp(value, "%(prefix)/", 10) == 0)
+        return NULL; /* another user's home, git's own prefix: not the directory */
+    else
+        full = sbox_path_resolve(dir_path, value[0] ? value : ".");
+    if (!full || !sbox_path_is_under(full, dir_path))
+        return NULL;
+    return sbox_xstrdup(full[strlen(dir_path)] ? full + strlen(dir_path) + 1 : "");
+}
+
+/* The directory's own repository (.git/config, read beneath real with no symlink followed, a
+ * regular file of bounded size) may name a hooks directory inside it: git runs what lies there,
+ * later, outside any sandbox. Denied by its path and by where the directory's symlinks lead
+ * it. A .git file (a worktree's, a submodule's) points outside: not read. */
+static void deny_hooks_path(struct sbox_changes *c, int real)
+{
+    _cleanup_close_ int fd = -1, at = -1;
+    _cleanup_free_ char *value = NULL, *rel = NULL, *text = NULL;
+    char dir_path[PATH_MAX], where[PATH_MAX];
+    struct stat st;
+    ssize_t n;
+    fd = sys_openat2(real, ".git/config", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        sbox_fd_path(real, dir_path, sizeof dir_path) < 0)
+        return;
+    text = sbox_xmalloc(GIT_CONFIG_MAX);
+    n = pread(fd, text, GIT_CONFIG_MAX, 0);
+    if (n <= 0 || !(value = config_hooks_path(text, (size_t)n)) ||
+        !(rel = inside_path(dir_path, value)))
+        return;
+    deny_hooks_at(c, rel);
+    /* Where git will find it: through the directory's symlinks, never out of it. */
+    at = sys_openat2(real, rel[0] ? rel : ".", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                     RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    if (at >= 0 && sbox_fd_path(at, where, sizeof where) == 0) {
+        _cleanup_free_ char *resolved = inside_path(dir_path, where);
+        if (resolved && strcmp(resolved, rel) != 0)
+            deny_hooks_at(c, resolved);
+    }
+}
+
 /* ---- the walk --------------------------------------------------------------------------- */
 
 void sbox_changes_free(struct sbox_changes *c)
@@ -103,6 +418,8 @@ void sbox_changes_free(struct sbox_changes *c)
     free(c->v);
     free(c->by_rel);
     free(c->error_at);
+    sbox_strv_free(c->implied);
+    sbox_strv_free(c->implied_why);
     memset(c, 0, sizeof *c);
 }
 
@@ -581,9 +898,33 @@ static char *view_link(const struct view *v, const char *path)
     return NULL;
 }
 
+/* An absolute target in the host's read-only system directories, as a virtualenv's python
+ * links are: it leads nowhere the build could have written, nor to anyone's data. */
+static bool system_target(const char *target)
+{
+    static const char *const system[] = {"/usr",   "/bin",   "/sbin",   "/lib",
+                                         "/lib32", "/lib64", "/libx32", "/opt"};
+    _cleanup_free_ char *norm = sbox_path_normalize(target);
+    for (size_t i = 0; norm && i < sizeof system / sizeof *system; i++)
+        if (sbox_path_is_under(norm, system[i]) && strcmp(norm, system[i]) != 0)
+            return true;
+    return false;
+}
+
+/* Whether one of the components still to resolve (names, last first) climbs with "..". */
+static bool climbs(const struct names *queue)
+{
+    for (size_t i = 0; i < queue->n; i++)
+        if (strcmp(queue->v[i], "..") == 0)
+            return true;
+    return false;
+}
+
 /* Whether a symlink at rel with this target, resolved as the kernel would in one view, stays
  * in the directory: every symlink met on the way (the capture's own included) is followed,
- * up to 40 of them. */
+ * up to 40 of them. A way that reaches an absolute symlink into the system's directories, and
+ * only goes down from there, is accepted as that symlink itself is (a virtualenv's
+ * bin/python -> python3 -> /usr/bin/python3). */
 static bool stays_inside(const struct view *v, const char *rel, const char *target)
 {
     char *stack[PATH_MAX / 2];
@@ -643,8 +984,12 @@ static bool stays_inside(const struct view *v, const char *rel, const char *targ
         link = view_link(v, path);
         if (!link)
             continue;
-        if (++hops > 40 || link[0] == '/') {
+        if (++hops > 40) {
             inside = false;
+            break;
+        }
+        if (link[0] == '/') {
+            inside = system_target(link) && !climbs(&queue);
             break;
         }
         free(stack[--depth]);
@@ -661,19 +1006,6 @@ static bool stays_inside(const struct view *v, const char *rel, const char *targ
         free(stack[--depth]);
     names_free(&queue);
     return inside;
-}
-
-/* An absolute target in the host's read-only system directories, as a virtualenv's python
- * links are: it leads nowhere the build could have written, nor to anyone's data. */
-static bool system_target(const char *target)
-{
-    static const char *const system[] = {"/usr",   "/bin",   "/sbin",   "/lib",
-                                         "/lib32", "/lib64", "/libx32", "/opt"};
-    _cleanup_free_ char *norm = sbox_path_normalize(target);
-    for (size_t i = 0; norm && i < sizeof system / sizeof *system; i++)
-        if (sbox_path_is_under(norm, system[i]) && strcmp(norm, system[i]) != 0)
-            return true;
-    return false;
 }
 
 /* Why apply must never write this change, or NULL. */
@@ -716,12 +1048,17 @@ void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse,
     memset(out, 0, sizeof *out);
     out->fuse = fuse;
     walk(out, upper, real, "", git_dir(upper, real), opaque(upper, fuse));
+    deny_hooks_path(out, real);
     for (size_t i = 0; i < out->n; i++) {
         struct sbox_change *ch = &out->v[i];
+        bool link = ch->kind != SBOX_DELETED && S_ISLNK(ch->now.st_mode);
         ch->refused = refusal(ch, upper, real);
         for (size_t k = 0; deny && deny[k] && !ch->denied; k++)
-            if (match(deny[k], ch->rel, ch->kind != SBOX_DELETED && S_ISLNK(ch->now.st_mode)))
+            if (match(deny[k], ch->rel, link))
                 ch->denied = deny[k];
+        for (size_t k = 0; out->implied && out->implied[k] && !ch->denied; k++)
+            if (match(out->implied[k], ch->rel, link))
+                ch->denied = out->implied_why[k];
         if (!ch->denied && ch->in_git)
             ch->denied = SBOX_DENIED_GIT;
     }

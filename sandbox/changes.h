@@ -36,14 +36,19 @@ struct sbox_changes {
     bool fuse;      /* the layer was made by fuse-overlayfs: .wh.NAME is a whiteout */
     int error;      /* errno of the first entry that could not be read */
     char *error_at;
+    /* Deny patterns the directory itself implies (its repository's core.hooksPath), and the
+     * text a change they deny gets in denied: "PATTERN (core.hooksPath)". */
+    char **implied, **implied_why;
 };
 
 /* Walks the upper layer at upper (a directory descriptor) against the directory at real, as it
  * is now. Each change is listed once; a directory's changes come right after its own, and a
  * deleted directory is one deletion per entry, children first. fuse: the layer was made by
  * fuse-overlayfs (.wh.NAME files are whiteouts). Entries apply must never write get a reason
- * in refused; those matching one of the deny patterns get it in denied. Entries that cannot be
- * read are not listed: out->error says so. */
+ * in refused; those matching one of the deny patterns get it in denied, and so do those in the
+ * hooks directory that the directory's own .git/config names (core.hooksPath, when it lies in
+ * the directory; read as git reads it, includes not followed). Entries that cannot be read are
+ * not listed: out->error says so. */
 void sbox_changes_walk(struct sbox_changes *out, int upper, int real, bool fuse, char *const *deny);
 
 void sbox_changes_free(struct sbox_changes *c);

@@ -90,6 +90,29 @@ char *sbox_read_text(const char *path)
     return buf;
 }
 
+int sbox_open_regular(int dir, const char *path, int flags, off_t max, struct stat *ret_st)
+{
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    int fl;
+    /* O_NONBLOCK: opening a FIFO for reading waits for a writer, a device may never answer. */
+    fd = openat(dir, path, flags | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    if (max >= 0 && st.st_size > max)
+        return -EFBIG;
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return -errno;
+    if (ret_st)
+        *ret_st = st;
+    return steal_fd(&fd);
+}
+
 bool sbox_name_of_gone_pid(const char *name, const char *prefix)
 {
     const size_t n = strlen(prefix);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Creates rel (and its parents, mode 0755) below the directory base, following no symlink:
@@ -16,6 +17,14 @@ int sbox_mkdirs_beneath(int base, const char *rel);
 /* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
  * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
 char *sbox_read_text(const char *path);
+
+/* Opens path (below dir, a directory's descriptor or AT_FDCWD) as a regular file of at most max
+ * bytes, with flags (O_RDONLY, O_RDWR...): never a symlink in its last component, never blocking on
+ * a FIFO or taking a terminal, so a FIFO, a device or a symlink planted where sbox keeps its own
+ * files cannot hang it or lead it elsewhere. The descriptor, which then blocks as usual, and its
+ * stat in *ret_st when asked; or -errno: ELOOP for a symlink, EINVAL for what is not a regular
+ * file, EFBIG for a larger one. */
+int sbox_open_regular(int dir, const char *path, int flags, off_t max, struct stat *ret_st);
 
 /* name is PREFIX, a pid, then '-' and more (as sbox names its private directories and
  * cgroups), and that process is gone: what it made may be removed. */

@@ -195,19 +195,43 @@ static const char *hidden(const struct sbox_plan *p, const char *path, bool moun
 }
 
 /* What a build may write but should not land in the project unreviewed: files that run code
- * later, outside any sandbox (git's hooks, its config and anything else of the repository,
- * including a .git file or symlink that points git elsewhere; direnv; editor tasks; CI
- * workflows; hook directories named by core.hooksPath). A pattern without a leading / matches
- * at any depth. changes.c also denies whatever lies in a git directory of any name. */
+ * later, outside any sandbox, or point a tool that does at the build's choice: git's hooks,
+ * its config and anything else of the repository (a .git file or symlink that points git
+ * elsewhere included), filters and diff drivers chosen by .gitattributes; direnv's and dotenv's
+ * files; npm's, yarn's and pnpm's settings and hooks; pre-commit's, mise's and asdf's
+ * configurations; editors' and dev containers' settings and tasks; CI workflows and hook
+ * managers. Without a leading / a pattern matches at any depth, as each of these tools reads
+ * its file from a subdirectory too (a package of a monorepo, a folder opened alone). The hooks
+ * directory the repository's own core.hooksPath names is denied where the changes are read
+ * (changes.c), and whatever lies in a git directory of any name. sbox.ini(5) lists these
+ * under capture-deny: keep the two the same. */
 static const char *const capture_deny_default[] = {
+    /* git: the repository, and the filters and drivers .gitattributes chooses */
     ".git/hooks/**",
     ".git/config",
     ".git",
     ".git/**",
+    ".gitattributes",
+    /* what a shell or a program loads into its environment */
     ".envrc",
-    ".vscode/tasks.json",
-    ".vscode/settings.json",
-    ".vscode/launch.json",
+    ".env*",
+    /* package managers' settings and hooks */
+    ".npmrc",
+    ".yarnrc*",
+    ".pnpmfile.cjs",
+    ".pnpmfile.mjs",
+    /* tool managers and pre-commit */
+    ".pre-commit-config.yaml",
+    ".mise.toml",
+    ".mise.*.toml",
+    "mise.toml",
+    "mise.*.toml",
+    ".tool-versions",
+    /* editors and dev containers */
+    ".vscode/**",
+    ".idea/**",
+    ".devcontainer/**",
+    /* CI and hook managers */
     ".github/workflows/**",
     ".husky/**",
     ".githooks/**",

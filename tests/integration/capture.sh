@@ -228,14 +228,43 @@ run_sbox apply "$id" new.txt
 ok "... and apply lands it" test "$RC" = 0 -a "$(cat "$proj/new.txt")" = partial
 run_sbox discard "$id"
 
-# A run killed before it wrote anything leaves nothing that sbox captures keeps showing.
+# A run killed before it wrote anything: listing shows its capture as empty, and never
+# removes it (a capture read wrong must not take the build's output with it); discard does.
 new_project
 start_build ':'
 kill -9 "$bg_sbox"
 ok "after kill -9 the sandbox ends" timeout 60 flock -x "$store/$id/lock" true
 run_sbox captures
-unlike "$OUT" "$id" "sbox captures drops an interrupted run's empty capture"
-ok "... and removes it" test ! -e "$store/$id"
+like "$OUT" "$id" "sbox captures lists an interrupted run's empty capture"
+like "$OUT" "0 changed, 0 added, 0 del" "... as empty"
+ok "... and leaves it" test -e "$store/$id"
+run_sbox discard "$id"
+ok "sbox discard removes it" test ! -e "$store/$id"
+# A damaged capture (its meta file naming no directory) is listed as such, and kept.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo x >x'
+id=$(capture_id)
+grep -v '^dir ' "$store/$id/meta" >"$WORK/meta" && cat "$WORK/meta" >"$store/$id/meta"
+run_sbox captures
+like "$OUT" "$id" "sbox captures lists a damaged capture"
+like "$OUT" "damaged" "... as damaged"
+like "$OUT" "sbox discard $id" "... with how to discard it"
+ok "... and never removes it" test -n "$(find "$store/$id" -path '*/upper/x')"
+run_sbox diff "$id"
+is "$RC/$(lines "$ERR")" "125/1" "sbox diff of a damaged capture: one line, 125"
+like "$ERR" "damaged" "... saying it is damaged"
+run_sbox discard "$id"
+ok "... which sbox discard removes" test ! -e "$store/$id"
+# sbox captures says what was applied, and the size.
+run_sbox --capture "$proj" -- sh -c 'head -c 300000 /dev/zero >big.bin'
+id=$(capture_id)
+run_sbox captures
+like "$OUT" "exit 0" "sbox captures: a capture not applied says how its run ended"
+like "$OUT" " kB " "... and its size"
+run_sbox apply "$id"
+run_sbox captures
+like "$OUT" "applied" "... and once applied, says so"
+run_sbox discard "$id"
 
 # The repository is the build's to read, not to change: whatever points git elsewhere, and a
 # git directory of any name, is denied.
@@ -351,7 +380,7 @@ run_sbox --capture "$proj" -- sh -c 'mkdir -p editor/cfg ci/workflows tools/gen 
     ln -s /usr/bin/env venv-env && ln -s /etc/passwd etc-link'
 id=$(capture_id)
 run_sbox diff "$id" --stat
-like "$OUT" "A .vscode -> editor/cfg   !! denied (capture-deny .vscode/tasks.json)" \
+like "$OUT" "A .vscode -> editor/cfg   !! denied (capture-deny .vscode/**)" \
     "a symlink in place of a denied path's directory is denied"
 like "$OUT" "A .github -> ci   !! denied" "... .github too"
 like "$OUT" "A tools/gen/commondir   !! denied (in a git directory)" \
@@ -871,6 +900,202 @@ run_sbox diff "$id" --exclude
 is "$RC/$(lines "$ERR")" "125/1" "--exclude without a pattern: one line, status 125"
 run_sbox apply "$id"
 ok "apply still lands what --exclude left out of the review" test -f "$proj/node_modules/pkg/lib/f1.js"
+
+# Apply: what lands and what is kept
+# sbox run under a time limit: a planted FIFO must not hang it (124 would say it did).
+run_timed() {
+    RC=0
+    timeout 20 "$SBOX" "$@" >"$WORK/.out" 2>"$WORK/.err" </dev/null || RC=$?
+    OUT=$(cat "$WORK/.out")
+    ERR=$(cat "$WORK/.err")
+}
+
+# The built-in deny list reaches what each tool reads, in a subdirectory too, and the hooks
+# directory the repository's own core.hooksPath names.
+new_project
+printf '[Core]\n\tHooksPath = "tools/hooks" # shared hooks\n' >"$proj/.git/config"
+run_sbox --capture "$proj" -- sh -c 'mkdir -p pkg/web .vscode .idea .devcontainer tools/hooks &&
+    echo registry=x >.npmrc && echo "//evil/:_authToken=x" >pkg/web/.npmrc &&
+    echo "yarnPath: x.cjs" >.yarnrc.yml && echo "module.exports = {}" >.pnpmfile.cjs &&
+    echo "repos: []" >.pre-commit-config.yaml && echo "[tools]" >.mise.toml &&
+    echo "nodejs 20" >pkg/web/.tool-versions && echo "{}" >.vscode/extensions.json &&
+    echo x >.idea/workspace.xml && echo "{}" >.devcontainer/devcontainer.json &&
+    echo A=1 >.env && echo B=2 >pkg/web/.env.local && echo "* filter=x" >.gitattributes &&
+    printf "#!/bin/sh\necho pwned\n" >tools/hooks/pre-commit && echo fine >fine.txt'
+id=$(capture_id)
+run_sbox diff "$id" --stat
+for p in .npmrc pkg/web/.npmrc .yarnrc.yml .pnpmfile.cjs .pre-commit-config.yaml .mise.toml \
+    pkg/web/.tool-versions .vscode/extensions.json .idea/workspace.xml \
+    .devcontainer/devcontainer.json .env pkg/web/.env.local .gitattributes; do
+    like "$OUT" "  A $p   !! denied (capture-deny " "diff marks $p denied"
+done
+hooks='/tools/hooks/** (core.hooksPath)'
+like "$OUT" "  A tools/hooks/pre-commit   !! denied (capture-deny $hooks)" \
+    "diff marks the hooks directory of core.hooksPath denied"
+run_sbox apply "$id"
+is "$RC" 0 "apply of them: status 0"
+like "$ERR" "left out tools/hooks/pre-commit: matches capture-deny \`$hooks\`" \
+    "... leaving the hook out, saying why"
+is "$(cd "$proj" && find . -newer .git/config -type f | LC_ALL=C sort | tr '\n' ' ')" \
+    "./fine.txt " \
+    "... and landing none of those files"
+run_sbox discard "$id"
+
+# Modes: write for group or others lands only where it was; what becomes executable is said.
+new_project
+printf 'echo run\n' >"$proj/run.sh"
+chmod 644 "$proj/run.sh"
+run_sbox --capture "$proj" -- sh -c 'echo "all:" >Makefile && chmod 666 Makefile &&
+    chmod +x run.sh && printf "#!/bin/sh\n" >tool && chmod 755 tool && mkdir open && chmod 777 open'
+id=$(capture_id)
+run_sbox apply "$id"
+is "$RC" 0 "apply of world-writable modes: status 0"
+is "$(cd "$proj" && stat -c '%n %a' Makefile open tool run.sh | tr '\n' ' ')" \
+    "Makefile 644 open 755 tool 755 run.sh 755 " "... which land without write for others"
+like "$ERR" \
+    "sbox: apply: took write for group or others (or the sticky bit) off 2 paths: Makefile, open/" \
+    "... saying so, in one line"
+like "$ERR" "sbox: apply: made executable: run.sh" "a file made executable is said"
+like "$ERR" "sbox: apply: new executable: tool" "... and a new executable named"
+like "$ERR" "(3 added, 1 modified, 0 deleted; 1 mode changed)" \
+    "the summary counts modified files and mode changes"
+run_sbox discard "$id"
+
+# A capture whose run goes on is refused, naming its sbox; the capture's layer changed after
+# its run ended lands nothing of what changed.
+new_project
+start_build 'echo build >>a.txt'
+run_sbox apply "$id"
+is "$RC" 125 "apply while the run goes on: status 125"
+like "$ERR" "is in use (sbox pid $bg_sbox): its run is still going" "... naming the run's sbox"
+echo go >"$WORK/go"
+wait "$bg"
+run_sbox --capture "$proj" -- sh -c 'echo shown >shown.txt && echo shown >later.txt'
+id=$(capture_id)
+upper=$(dirname "$(find "$store/$id" -path '*/upper/later.txt')")
+echo HIDDEN >"$upper/later.txt"
+run_sbox apply "$id"
+is "$RC" 1 "apply of a capture written after its run: status 1"
+like "$ERR" "refused later.txt: changed in the capture since its run ended" "... refusing that file"
+ok "... which does not land, while the rest does" \
+    test ! -e "$proj/later.txt" -a "$(cat "$proj/shown.txt")" = shown
+run_sbox discard "$id"
+
+# FIFOs in the store hang nothing, and what cannot be read is kept, with how to discard it.
+new_project
+run_sbox --capture "$proj" -- sh -c 'echo x >x.txt'
+id=$(capture_id)
+for f in records lock meta; do
+    mv "$store/$id/$f" "$WORK/saved-$f"
+    mkfifo "$store/$id/$f"
+    run_timed apply "$id"
+    is "$RC" 125 "a fifo as $f: apply ends with status 125, not hanging"
+    like "$ERR" "its $f file is not a regular file (sbox discard $id removes it)" "... saying why"
+    run_timed diff last --stat
+    ok "... and diff last does not hang ($RC)" test "$RC" != 124
+    rm "$store/$id/$f"
+    mv "$WORK/saved-$f" "$store/$id/$f"
+done
+printf 'sbox-capture 1\nstarted 1.0\ncommand make\n' >"$store/$id/meta"
+run_sbox apply "$id"
+like "$ERR" "its meta file names no captured directory (sbox discard $id removes it)" \
+    "a meta file naming no directory: the capture is damaged"
+ok "... and kept, the build's output with it" test -f "$(find "$store/$id" -path '*/upper/x.txt')"
+run_sbox discard "$id"
+ok "sbox discard removes it" test "$RC" = 0 -a ! -e "$store/$id"
+
+# A virtualenv made in a captured build works once applied: its links chain through each
+# other to /usr/bin/python3.
+new_project
+if python3 -c 'import venv' 2>/dev/null; then
+    run_sbox -p "$SBOX_PROFILES/build.ini" -- python3 -m venv --without-pip venv
+else
+    run_sbox -p "$SBOX_PROFILES/build.ini" -- sh -c 'mkdir -p venv/bin venv/lib &&
+        ln -s python3 venv/bin/python && ln -s /usr/bin/python3 venv/bin/python3 &&
+        ln -s lib venv/lib64'
+fi
+id=$(capture_id)
+run_sbox apply "$id"
+is "$RC" 0 "a virtualenv's capture applies: status 0"
+unlike "$ERR" "refused" "... refusing none of its links"
+is "$("$proj/venv/bin/python" -c 'import sys; print(sys.prefix)' 2>&1)" "$proj/venv" \
+    "... and its python runs as the virtualenv's"
+run_sbox discard "$id"
+
+# Saves made while apply runs are never overwritten: editors' (a new file renamed over the
+# old) and in-place writes, against applies of a capture that would change the file.
+new_project
+printf 'base\n' >"$proj/race.txt"
+run_sbox --capture "$proj" -- sh -c 'echo build >race.txt'
+id=$(capture_id)
+python3 - "$SBOX" "$id" "$proj/race.txt" 1800 >"$WORK/race.out" 2>&1 <<'EOF'
+import os, random, re, subprocess, sys, threading, time
+sbox, cid, path, want = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+stats = {"runs": 0, "landed": 0, "late": 0}
+reported = set()  # versions apply said it kept beside the file
+done = threading.Event()
+
+def applies():
+    while not done.is_set():
+        r = subprocess.run([sbox, "apply", cid], capture_output=True, text=True)
+        stats["runs"] += 1
+        stats["late"] += "while apply ran" in r.stderr
+        stats["landed"] += r.returncode == 0
+        reported.update(re.findall(r"is kept as (\S+)", r.stderr))
+
+def save(text, renamed):
+    if renamed:
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(path + ".tmp", path)
+    else:
+        with open(path, "w") as f:
+            f.write(text)
+
+def read(p=path):
+    with open(p) as f:
+        return f.read()
+
+def kept():
+    d = os.path.dirname(path)
+    return [os.path.join(d, n) for n in os.listdir(d) if n.startswith(".sbox-apply-")]
+
+threads = [threading.Thread(target=applies) for _ in range(2)]
+for t in threads:
+    t.start()
+lost = displaced = saves = 0
+deadline = time.time() + 90
+try:
+    for i in range(want):
+        if time.time() > deadline:
+            break
+        save("base\n", random.random() < 0.5)  # as it was: apply's checks pass again
+        time.sleep(random.uniform(0, 0.004))
+        mine = "user %d\n" % i
+        save(mine, i % 2 == 0)
+        saves += 1
+        time.sleep(random.uniform(0, 0.004))
+        if read() != mine:
+            time.sleep(0.12)  # apply puts a save back once it has watched it a moment
+            if read() != mine:
+                if any(read(k) == mine for k in kept()):
+                    displaced += 1  # kept beside it, and said so
+                else:
+                    lost += 1
+finally:
+    done.set()
+    for t in threads:
+        t.join()
+unreported = [k for k in kept() if os.path.basename(k) not in reported]
+print("saves %d lost %d displaced %d unreported %d applies %d landed %d late %d"
+      % (saves, lost, displaced, len(unreported), stats["runs"], stats["landed"], stats["late"]))
+EOF
+race=$(cat "$WORK/race.out")
+diag "racing saves: $race"
+like "$race" "saves 1800 lost 0 " "1800 saves while apply ran over and over: none lost"
+like "$race" " unreported 0 " "... and every version apply kept aside was said"
+landed=$(echo "$race" | sed -n 's/.* landed \([0-9]*\).*/\1/p')
+ok "... while applies did land between them ($landed)" test "${landed:-0}" -gt 0
 run_sbox discard "$id"
 
 done_testing

@@ -3,6 +3,7 @@
  * change (sbox_apply_judge), then what lands, what is left out or refused, and conflicts that
  * stop everything. */
 #include "capture-apply.h"
+#include "capture-store.h"
 #include "capture.h"
 #include "cleanup.h"
 #include "tap.h"
@@ -14,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +45,12 @@ static void dir_at(const char *dir, const char *name)
 {
     _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
     mkdir(path, 0755);
+}
+
+static void chmod_at(const char *dir, const char *name, mode_t mode)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    chmod(path, mode);
 }
 
 /* The text of dir/name, or "(none)". */
@@ -311,8 +320,8 @@ static void test_hostile(void)
     ok(r.status == 1, "apply of a capture with refused paths: status 1 (%d)", r.status);
     is_str(r.out, "", "apply prints nothing on standard output");
     has(r.err,
-        "sbox: applied 7 changes from capture 0000000a (5 added, 1 deleted); left out 3 "
-        "denied, 4 refused\n",
+        "sbox: applied 7 changes from capture 0000000a (5 added, 1 modified, 1 deleted); left "
+        "out 3 denied, 4 refused\n",
         "apply counts what it did");
     file_is(proj, "a.txt", "two\n", "a changed file lands");
     file_is(proj, "new.txt", "new\n", "a new file lands");
@@ -446,10 +455,403 @@ static void test_unended(void)
     put(upper, "d/n", "n\n");
     r = apply("0000000c", false, false, NULL);
     ok(r.status == 0, "apply of an interrupted run's capture: status 0 (%d)", r.status);
-    has(r.err, "sbox: applied 3 changes from capture 0000000c (2 added, 0 deleted)\n",
+    has(r.err, "sbox: applied 3 changes from capture 0000000c (2 added, 1 modified, 0 deleted)\n",
         "... counting what it did");
     file_is(proj, "d/n", "n\n", "... and it lands");
     result_free(&r);
+}
+
+static mode_t mode_of(const char *dir, const char *name)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/%s", dir, name);
+    struct stat st;
+    return lstat(path, &st) == 0 ? st.st_mode & 07777 : (mode_t)-1;
+}
+
+/* Modes: write for group or others and the sticky bit land only where they were; a file made
+ * executable, or a new executable file, is said. */
+static void test_modes(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj5", base);
+    _cleanup_free_ char *upper = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    put(proj, "script.sh", "echo old\n");
+    chmod_at(proj, "script.sh", 0644);
+    put(proj, "shared.txt", "old\n");
+    chmod_at(proj, "shared.txt", 0664);
+    put(proj, "tool", "old\n");
+    chmod_at(proj, "tool", 0755);
+    upper = make_capture("0000000e", proj, NULL);
+    put(upper, "Makefile", "all:\n");
+    chmod_at(upper, "Makefile", 0666);
+    put(upper, "script.sh", "echo new\n");
+    chmod_at(upper, "script.sh", 0755);
+    put(upper, "shared.txt", "new\n");
+    chmod_at(upper, "shared.txt", 0664);
+    put(upper, "new-tool", "#!/bin/sh\n");
+    chmod_at(upper, "new-tool", 0775);
+    put(upper, "tool", "new\n");
+    chmod_at(upper, "tool", 0755);
+    put(upper, "sticky", "s\n");
+    chmod_at(upper, "sticky", 01644);
+    dir_at(upper, "open");
+    chmod_at(upper, "open", 0777);
+    end_capture("0000000e");
+
+    r = apply("0000000e", false, true, NULL);
+    has(r.err, "sbox: apply: would make executable: script.sh\n",
+        "--dry-run says which file would be made executable");
+    has(r.err, "sbox: apply: would take write for group or others (or the sticky bit) off 4 paths",
+        "... and which modes would lose write for others");
+    ok(mode_of(proj, "script.sh") == 0644, "... and changes nothing");
+    result_free(&r);
+
+    r = apply("0000000e", false, false, NULL);
+    ok(r.status == 0, "apply with modes to adjust: status 0 (%d)", r.status);
+    ok(mode_of(proj, "Makefile") == 0644, "a new world-writable file lands 0644 (%04o)",
+       mode_of(proj, "Makefile"));
+    ok(mode_of(proj, "open") == 0755, "a new world-writable directory lands 0755 (%04o)",
+       mode_of(proj, "open"));
+    ok(mode_of(proj, "sticky") == 0644, "a file's sticky bit does not land (%04o)",
+       mode_of(proj, "sticky"));
+    ok(mode_of(proj, "new-tool") == 0755, "a new executable keeps its execute bits (%04o)",
+       mode_of(proj, "new-tool"));
+    ok(mode_of(proj, "shared.txt") == 0664, "group write the file had stays (%04o)",
+       mode_of(proj, "shared.txt"));
+    ok(mode_of(proj, "script.sh") == 0755, "an execute bit added lands (%04o)",
+       mode_of(proj, "script.sh"));
+    has(r.err, "sbox: apply: made executable: script.sh\n", "... with a line saying so");
+    ok(!strstr(r.err, "executable: tool"), "... and none for a file that was executable");
+    has(r.err, "sbox: apply: new executable: new-tool\n", "a new executable file is named");
+    has(r.err,
+        "sbox: apply: took write for group or others (or the sticky bit) off 4 paths: "
+        "Makefile, new-tool, open/, sticky\n",
+        "the modes that lost write for others, in one line");
+    has(r.err, "(4 added, 3 modified, 0 deleted; 1 mode changed)",
+        "the summary counts modified files and mode changes");
+    result_free(&r);
+}
+
+/* An editor saves a file between apply's checks and its writes: the save is kept. */
+static void test_late(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj6", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *a_path = NULL, *tmp = NULL;
+    struct sbox_apply a;
+    struct timespec t0;
+    size_t n = 0;
+    FILE *mf;
+    int r;
+
+    mkdir(proj, 0755);
+    put(proj, "renamed.txt", "one\n");
+    put(proj, "inplace.txt", "two\n");
+    put(proj, "gone.txt", "three\n");
+    put(proj, "kept.txt", "four\n");
+    put(proj, "fine.txt", "five\n");
+    upper = make_capture("0000000f", proj, NULL);
+    put(upper, "renamed.txt", "build\n");
+    put(upper, "inplace.txt", "buil\n"); /* the size the user's save has too */
+    put(upper, ".wh.gone.txt", "");
+    put(upper, "kept.txt", "build\n");
+    put(upper, "fine.txt", "build\n");
+    put(upper, "new.txt", "build\n");
+    dir_at(upper, "newdir");
+    put(upper, "newdir/f", "build\n");
+    end_capture("0000000f");
+
+    mf = open_memstream(&msg, &n);
+    clock_gettime(CLOCK_REALTIME, &t0);
+    r = sbox_apply_open(&a, store, "0000000f", NULL, NULL, base, mf);
+    ok(r == 0 && sbox_apply_judge(&a, false, base, mf) == 0, "the capture is checked");
+    /* Now, as editors do: a new file renamed over one, a file written in place (same size, in
+     * the same clock tick: only its bytes tell), a file to delete saved, a new file made. */
+    put(proj, "renamed.txt.tmp", "mine\n");
+    a_path = sbox_xasprintf("%s/renamed.txt", proj);
+    tmp = sbox_xasprintf("%s/renamed.txt.tmp", proj);
+    rename(tmp, a_path);
+    {
+        _cleanup_free_ char *path = sbox_xasprintf("%s/inplace.txt", proj);
+        struct stat st;
+        int fd;
+        stat(path, &st);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        ok(fd >= 0 && pwrite(fd, "mine", 4, 0) == 4, "a file saved in place");
+        futimens(fd, (struct timespec[]){st.st_atim, st.st_mtim});
+        close(fd);
+    }
+    put(proj, "gone.txt", "three, and mine\n");
+    put(proj, "new.txt", "mine\n");
+    if (r == 0)
+        r = sbox_apply_land(&a, &t0, base, mf);
+    fclose(mf);
+    ok(r == 1, "apply over saves made while it ran: status 1 (%d)", r);
+    file_is(proj, "renamed.txt", "mine\n", "a file renamed over the checked one stays");
+    file_is(proj, "inplace.txt", "mine", "a file saved in place stays");
+    file_is(proj, "gone.txt", "three, and mine\n", "a file saved before its deletion stays");
+    file_is(proj, "new.txt", "mine\n", "a file made where a new one lands stays");
+    file_is(proj, "kept.txt", "build\n", "the others land");
+    file_is(proj, "newdir/f", "build\n", "... new directories too");
+    has(msg,
+        "sbox: apply: conflict: renamed.txt in ~/proj6 was changed while apply ran: left as it "
+        "is\n",
+        "a line for each");
+    has(msg, "conflict: inplace.txt in ~/proj6 was changed while apply ran", "... in place too");
+    has(msg, "conflict: gone.txt in ~/proj6 was changed while apply ran", "... a deletion");
+    has(msg, "conflict: new.txt in ~/proj6 was made while apply ran", "... a new file");
+    has(msg, "4 paths changed while it wrote, left as they are", "... and the summary counts them");
+    {
+        _cleanup_free_ char *left = snapshot(proj);
+        ok(!strstr(left, ".sbox-apply-"), "no temporary file is left");
+    }
+    sbox_apply_free(&a);
+}
+
+/* The capture's layer changed after its run ended: that file is refused, the rest lands. */
+static void test_altered(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj7", base);
+    _cleanup_free_ char *upper = NULL, *rec = NULL, *old = NULL, *path = NULL;
+    struct result r;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000010", proj, NULL);
+    put(upper, "shown.txt", "shown\n");
+    put(upper, "later.txt", "shown\n");
+    put(upper, "mode.txt", "m\n");
+    link_at(upper, "link", "shown.txt");
+    end_capture("00000010");
+    put(upper, "later.txt", "HIDDEN\n");
+    chmod_at(upper, "mode.txt", 0755);
+    path = sbox_xasprintf("%s/link", upper);
+    unlink(path);
+    link_at(upper, "link", "later.txt");
+    r = apply("00000010", false, false, NULL);
+    ok(r.status == 1, "apply of a capture changed after its run: status 1 (%d)", r.status);
+    has(r.err, "sbox: apply: refused later.txt: changed in the capture since its run ended\n",
+        "a file written after the run is refused");
+    has(r.err, "refused mode.txt: changed in the capture", "... one whose mode changed");
+    has(r.err, "refused link: changed in the capture", "... a symlink pointed elsewhere");
+    ok(!exists(proj, "later.txt") && !exists(proj, "mode.txt") && !exists(proj, "link"),
+       "... and none of them lands");
+    file_is(proj, "shown.txt", "shown\n", "what the run left lands");
+    result_free(&r);
+
+    /* Records written before they held the capture's side still load. */
+    proj[0] = proj[0];
+    upper = (free(upper), make_capture("00000011", proj, NULL));
+    put(upper, "old.txt", "old format\n");
+    rec = sbox_xasprintf("%s/00000011/records", store);
+    {
+        FILE *f = fopen(rec, "w");
+        fprintf(f, "0 A - -\told.txt\n");
+        fclose(f);
+    }
+    r = apply("00000011", false, false, NULL);
+    ok(r.status == 0, "a capture recorded by an earlier sbox applies (%d)", r.status);
+    file_is(proj, "old.txt", "old format\n", "... and lands");
+    result_free(&r);
+    (void)old;
+}
+
+/* What the store holds is read as hostile: nothing hangs, nothing is deleted by reading. */
+static void test_damaged(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj8", base);
+    _cleanup_free_ char *upper = NULL, *meta = NULL, *path = NULL;
+    struct sbox_capture *all;
+    struct sbox_capture c;
+    struct sbox_error err = {0};
+    struct result r;
+    size_t n;
+    const char *why = NULL;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000012", proj, NULL);
+    put(upper, "build.o", "object\n");
+    meta = sbox_xasprintf("%s/00000012/meta", store);
+    put(store, "00000012/meta", "sbox-capture 1\nstarted 1.0\ncommand make\n"); /* no dir line */
+    all = sbox_capture_load_all(store, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(all[i].id, "00000012") == 0)
+            why = all[i].damaged;
+        sbox_capture_free(&all[i]);
+    }
+    free(all);
+    is_str(why, "its meta file names no captured directory",
+           "a capture whose meta names no directory is listed as damaged");
+    ok(sbox_capture_find(store, "00000012", &c, &err) == 0 && c.damaged, "... and found");
+    sbox_capture_free(&c);
+    r = apply("00000012", false, false, NULL);
+    ok(r.status == 125, "apply of it: status 125 (%d)", r.status);
+    has(r.err,
+        "sbox: apply: capture 00000012 cannot be applied: its meta file names no captured "
+        "directory (sbox discard 00000012 removes it)\n",
+        "... saying why and how to discard it");
+    ok(exists(upper, "build.o"), "... and the build's output is still there");
+    result_free(&r);
+
+    /* FIFOs in place of the store's files: alarm ends a hang as a failure. */
+    alarm(20);
+    unlink(meta);
+    ok(mkfifo(meta, 0600) == 0, "a fifo as meta");
+    r = apply("00000012", false, false, NULL);
+    has(r.err, "its meta file is not a regular file", "apply says so, without hanging");
+    result_free(&r);
+    unlink(meta);
+    put(store, "00000012/meta", "");
+    upper = (free(upper), make_capture("00000013", proj, NULL));
+    put(upper, "x", "x\n");
+    end_capture("00000013");
+    path = sbox_xasprintf("%s/00000013/records", store);
+    unlink(path);
+    ok(mkfifo(path, 0600) == 0, "a fifo as records");
+    r = apply("00000013", false, false, NULL);
+    ok(r.status == 125, "apply of it: status 125 (%d)", r.status);
+    has(r.err, "its records file is not a regular file", "... saying so, without hanging");
+    result_free(&r);
+    unlink(path);
+    free(path);
+    path = sbox_xasprintf("%s/00000013/lock", store);
+    unlink(path);
+    ok(mkfifo(path, 0600) == 0, "a fifo as lock");
+    r = apply("00000013", false, false, NULL);
+    has(r.err, "its lock file is not a regular file", "... saying so, without hanging");
+    result_free(&r);
+    alarm(0);
+    ok(exists(store, "00000012") && exists(store, "00000013"), "nothing was deleted");
+    ok(sbox_capture_discard(store, (char *const[]){"00000013", NULL}, "u", getuid(), getgid(),
+                            base) == 0 &&
+           !exists(store, "00000013"),
+       "sbox discard removes a capture whose lock is a fifo, as it says");
+}
+
+/* The pid that holds a capture, even while it is only taking the lock. */
+static void test_lock(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj9", base);
+    _cleanup_free_ char *upper = NULL, *lock = NULL, *want = NULL;
+    int p[2];
+    pid_t pid;
+    struct result r;
+
+    mkdir(proj, 0755);
+    upper = make_capture("00000014", proj, NULL);
+    put(upper, "x", "x\n");
+    end_capture("00000014");
+    lock = sbox_xasprintf("%s/00000014/lock", store);
+    /* The pid of the last holder, gone. */
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    waitpid(pid, NULL, 0);
+    {
+        _cleanup_free_ char *gone = sbox_xasprintf("%d\n", (int)pid);
+        put(store, "00000014/lock", gone);
+    }
+    for (int kind = 0; kind < 2; kind++) {
+        int held[2];
+        char c;
+        if (pipe(p) < 0 || pipe(held) < 0)
+            return;
+        pid = fork();
+        if (pid == 0) {
+            int fd = open(lock, O_RDWR | O_CLOEXEC);
+            char text[32];
+            flock(fd, LOCK_EX);
+            close(p[1]);
+            close(held[0]);
+            close(held[1]); /* taken */
+            /* Marked a moment after it is taken, as sbox does. */
+            usleep(50000);
+            snprintf(text, sizeof text, kind ? "%d hold\n" : "%d\n", (int)getpid());
+            if (ftruncate(fd, 0) < 0 || pwrite(fd, text, strlen(text), 0) < 0)
+                _exit(1);
+            if (read(p[0], text, 1) < 0)
+                _exit(1);
+            _exit(0);
+        }
+        close(p[0]);
+        close(held[1]);
+        ok(read(held[0], &c, 1) == 0, "another process takes the lock");
+        close(held[0]);
+        r = apply("00000014", false, false, NULL);
+        close(p[1]);
+        waitpid(pid, NULL, 0);
+        want = (free(want), sbox_xasprintf("is in use (sbox pid %d): %s", (int)pid,
+                                           kind ? "another sbox applies or discards it"
+                                                : "its run is still going"));
+        ok(r.status == 125, "apply of a capture held by another: status 125 (%d)", r.status);
+        has(r.err, want, kind ? "... naming the apply holding it" : "... naming the run's pid");
+        result_free(&r);
+    }
+}
+
+/* A program that opened a file before apply moved it, and writes into it a moment later: the
+ * write is seen, and the file put back with it, for a replaced file and a deleted one. */
+static void test_settle(void)
+{
+    _cleanup_free_ char *proj = sbox_xasprintf("%s/proj10", base);
+    _cleanup_free_ char *upper = NULL, *msg = NULL, *r_path = NULL, *d_path = NULL;
+    struct sbox_apply a;
+    struct timespec t0;
+    size_t n = 0;
+    int ready[2], status = -1, r;
+    pid_t pid;
+    FILE *mf;
+
+    mkdir(proj, 0755);
+    put(proj, "r.txt", "one\n");
+    put(proj, "d.txt", "two\n");
+    upper = make_capture("00000015", proj, NULL);
+    put(upper, "r.txt", "build\n");
+    put(upper, ".wh.d.txt", "");
+    end_capture("00000015");
+    r_path = sbox_xasprintf("%s/r.txt", proj);
+    d_path = sbox_xasprintf("%s/d.txt", proj);
+    if (pipe(ready) < 0)
+        return;
+    pid = fork();
+    if (pid == 0) {
+        int fr = open(r_path, O_WRONLY | O_CLOEXEC), fd = open(d_path, O_WRONLY | O_CLOEXEC);
+        struct stat st0, st;
+        bool wr = false, wd = false;
+        fstat(fr, &st0);
+        close(ready[0]);
+        close(ready[1]);
+        for (int i = 0; i < 5000 && !(wr && wd); i++) {
+            if (!wr && stat(r_path, &st) == 0 && st.st_ino != st0.st_ino)
+                wr = pwrite(fr, "mine-r\n", 7, 0) == 7;
+            if (!wd && stat(d_path, &st) < 0 && errno == ENOENT)
+                wd = pwrite(fd, "mine-d\n", 7, 0) == 7;
+            usleep(1000);
+        }
+        _exit(wr && wd ? 0 : 1);
+    }
+    close(ready[1]);
+    ok(read(ready[0], &(char){0}, 1) == 0, "a program holds both files open");
+    close(ready[0]);
+    mf = open_memstream(&msg, &n);
+    clock_gettime(CLOCK_REALTIME, &t0);
+    r = sbox_apply_open(&a, store, "00000015", NULL, NULL, base, mf);
+    if (r == 0 && sbox_apply_judge(&a, false, base, mf) == 0)
+        r = sbox_apply_land(&a, &t0, base, mf);
+    if (r != 125)
+        sbox_apply_free(&a);
+    fclose(mf);
+    waitpid(pid, &status, 0);
+    ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "... and writes into each once it moved");
+    ok(r == 1, "apply: status 1 (%d)", r);
+    file_is(proj, "r.txt", "mine-r\n", "the replaced file written into is put back");
+    file_is(proj, "d.txt", "mine-d\n", "the deleted file written into is put back");
+    has(msg, "conflict: r.txt in ~/proj10 was changed while apply ran", "... each a conflict");
+    has(msg, "conflict: d.txt in ~/proj10 was changed while apply ran", "... both");
+    {
+        _cleanup_free_ char *left = snapshot(proj);
+        ok(!strstr(left, ".sbox-apply-"), "no temporary file is left");
+    }
 }
 
 int main(void)
@@ -467,6 +869,12 @@ int main(void)
     test_conflicts();
     test_blocked();
     test_unended();
+    test_modes();
+    test_late();
+    test_altered();
+    test_damaged();
+    test_lock();
+    test_settle();
     cmd = sbox_xasprintf("rm -rf '%s'", base);
     ok(system(cmd) == 0, "clean up");
     return tap_done();
