@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -147,9 +148,21 @@ void sbox_relay_resize(struct sbox_relay *r)
         ioctl(r->master, TIOCSWINSZ, &ws);
 }
 
+/* The lines typed before the payload asked, read while the terminal is still cooked: its
+ * line discipline keeps a ^D as a NUL that raw mode would hand over as a byte. */
+static void drain_cooked(struct sbox_relay *r)
+{
+    struct pollfd in = {.fd = r->in, .events = POLLIN};
+    while (!r->raw && r->n_pending == 0 && sbox_terminal_foreground(r->in) &&
+           poll(&in, 1, 0) == 1 && (in.revents & POLLIN) && sbox_relay_input(r))
+        ;
+}
+
 void sbox_relay_hand(struct sbox_relay *r)
 {
     r->handed = true;
+    if (r->master >= 0 && r->in >= 0)
+        drain_cooked(r);
     sbox_relay_settle(r);
 }
 
