@@ -207,6 +207,7 @@ struct launch {
     int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
     pid_t pid;
     struct sbox_usernet usernet;
+    int snmp[2]; /* net = none: the sandbox's /proc/net/snmp and snmp6, read at the end */
 
     /* supervise(): what the sandbox said and how it ended */
     bool started; /* pid 1 forked the payload */
@@ -749,6 +750,16 @@ static int start(struct launch *l, struct sbox_error *err)
         return r;
     sbox_closep(&l->overlayd.chan[1]);
 
+    /* net = none: the namespace's counters, opened while it is sure to be the sandbox's (the
+     * child waits for GO), kept to the end: an open file keeps the namespace readable after
+     * pid 1 is gone. */
+    if (p->net == SBOX_NET_NONE && !p->n_allow_hosts) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/net/snmp", (int)l->pid);
+        l->snmp[0] = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/net/snmp6", (int)l->pid);
+        l->snmp[1] = open(path, O_RDONLY | O_CLOEXEC);
+    }
     r = sbox_idmap_write(p, &l->map, l->pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
@@ -984,6 +995,29 @@ static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct 
     return collect(l, ret_status, ret_signal, err);
 }
 
+/* The whole of a small /proc file opened before, into buf. */
+static const char *pread_text(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+    ssize_t n;
+    if (fd < 0)
+        return NULL;
+    while (len < size - 1 && (n = pread(fd, buf + len, size - 1 - len, (off_t)len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    return len ? buf : NULL;
+}
+
+/* net = none, the command failed: whether it tried to reach anything outside the sandbox (a
+ * connection with no route, a resolver asked on the sandbox's loopback, where none is), which
+ * is when saying the sandbox has no network helps, rather than after every failed test. */
+static bool tried_outside(const struct launch *l)
+{
+    char snmp[8192], snmp6[16384];
+    return sbox_net_tried_outside(pread_text(l->snmp[0], snmp, sizeof snmp),
+                                  pread_text(l->snmp[1], snmp6, sizeof snmp6));
+}
+
 /* After start(), whatever happened: the caller's signal mask and terminal back, and what the
  * run leaves (a kept overlay directory made for a sandbox that never started goes again; a
  * capture of one that did is kept when it holds anything). */
@@ -1002,6 +1036,10 @@ static void finish(struct launch *l, int status)
     if (l->relay.master >= 0)
         sbox_relay_end(&l->relay);
     sbox_proxy_end(&l->proxy);
+    if (l->started && status != 0 && !l->have_report && l->have_exit &&
+        WIFEXITED(l->exit_wstatus) && tried_outside(l))
+        sbox_note(l->notes, "the sandbox has no network (net = none); --allow-host HOST lets "
+                            "the command reach HOST");
     if (!l->started)
         sbox_overlay_store_discard(&l->store);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
@@ -1029,6 +1067,8 @@ static void launch_free(struct launch *l)
     sbox_cgroup_remove(&l->cg);
     sbox_usernet_stop(&l->usernet);
     sbox_proxy_free(&l->proxy);
+    sbox_closep(&l->snmp[0]);
+    sbox_closep(&l->snmp[1]);
     sbox_seccomp_free(&l->filter);
     sbox_closep(&l->sfd);
     sbox_closep(&l->child_chan);
@@ -1056,6 +1096,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .sfd = -1,
         .pid = -1,
         .usernet = {.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1},
+        .snmp = {-1, -1},
         .chan_open = true,
     };
     int r;
