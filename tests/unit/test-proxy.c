@@ -1,5 +1,7 @@
 /* Unit tests for proxy-parse.c: allow-host's patterns, what they allow, address classes, HTTP
- * heads and their forwarded form, SOCKS5 greetings and requests, hosts files. */
+ * heads and their forwarded form, SOCKS5 greetings and requests, hosts files; and net.c's reading
+ * of a namespace's counters, which tells an offline command that tried to reach out. */
+#include "net.h"
 #include "proxy.h"
 #include "tap.h"
 
@@ -426,6 +428,29 @@ static void test_verdicts(void)
            "a name not allowed: not in allow-host");
 }
 
+static void test_counters(void)
+{
+    const char *quiet = "Ip: Forwarding DefaultTTL InReceives OutRequests OutDiscards OutNoRoutes "
+                        "ReasmTimeout\nIp: 2 64 9 9 0 0 0\n"
+                        "Udp: InDatagrams NoPorts InErrors OutDatagrams\nUdp: 4 0 0 4\n";
+    const char *routeless = "Ip: Forwarding DefaultTTL OutNoRoutes ReasmTimeout\nIp: 2 64 3 0\n"
+                            "Udp: InDatagrams NoPorts\nUdp: 0 0\n";
+    const char *unanswered = "Ip: Forwarding OutNoRoutes\nIp: 2 0\n"
+                             "Udp: InDatagrams NoPorts InErrors\nUdp: 0 2 0\n";
+    const char *v6 = "Ip6InReceives                   \t0\nIp6OutNoRoutes                  \t1\n"
+                     "Udp6NoPorts                     \t0\n";
+    const char *v6_dns = "Ip6OutNoRoutes 0\nUdp6InDatagrams 0\nUdp6NoPorts 1\n";
+    const char *v6_quiet = "Ip6OutNoRoutes                  \t0\nUdp6NoPorts\t0\n"
+                           "UdpLite6NoPorts 5\n";
+    ok(!sbox_net_tried_outside(quiet, v6_quiet), "counters of a quiet sandbox: nothing tried");
+    ok(sbox_net_tried_outside(routeless, NULL), "a connection with no route (OutNoRoutes)");
+    ok(sbox_net_tried_outside(unanswered, NULL), "a datagram nothing received (NoPorts)");
+    ok(sbox_net_tried_outside(quiet, v6), "IPv6 with no route");
+    ok(sbox_net_tried_outside(NULL, v6_dns), "an IPv6 datagram nothing received");
+    ok(!sbox_net_tried_outside(NULL, NULL), "no counters: nothing said");
+    ok(!sbox_net_tried_outside("Ip: OutNoRoutes\n", "garbage"), "a broken file: nothing said");
+}
+
 int main(void)
 {
     test_rules();
@@ -435,5 +460,6 @@ int main(void)
     test_socks();
     test_hosts();
     test_verdicts();
+    test_counters();
     return tap_done();
 }
