@@ -344,23 +344,70 @@ static int reach(struct conn *c, const struct sbox_proxy_dest *d, int *ret_verdi
     return 0;
 }
 
+/* One way of a relay: from a socket into a pipe, from the pipe to the other socket. */
+struct half {
+    int from, to, pipe[2];
+    size_t queued, cap;
+    bool eof, shut;
+};
+
+/* Moves what can move now, without waiting: -1 when a side failed. */
+static int pump(struct half *x)
+{
+    for (;;) {
+        ssize_t in = 0, out = 0;
+        if (!x->eof && x->queued < x->cap) {
+            in = splice(x->from, NULL, x->pipe[1], NULL, x->cap - x->queued,
+                        SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (in > 0)
+                x->queued += (size_t)in;
+            else if (in == 0)
+                x->eof = true;
+            else if (errno != EAGAIN && errno != EINTR)
+                return -1;
+        }
+        if (x->queued) {
+            out =
+                splice(x->pipe[0], NULL, x->to, NULL, x->queued, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            if (out > 0)
+                x->queued -= (size_t)out;
+            else if (out < 0 && errno != EAGAIN && errno != EINTR)
+                return -1;
+        }
+        if (x->eof && !x->queued && !x->shut) {
+            shutdown(x->to, SHUT_WR);
+            x->shut = true;
+        }
+        if (in <= 0 && out <= 0)
+            return 0;
+    }
+}
+
 /* Both ways until both ends are done, through a pipe each way (splice: the bytes never come
- * up to this process). 0, or -1 when a side failed (the exit closes both). */
+ * up to this process). Each way moves until it would wait, then one poll for both. Pipes of
+ * 256 KiB move a download in steps four times the default's (a third faster here); not more:
+ * past a user's pipe-user-pages-soft (64 MiB) every new pipe of the user's gets 8 KiB, and 128
+ * connections at 512 KiB each stay within it. 0, or -1 when a side failed (the exit closes
+ * both). */
 static int relay(int a, int b)
 {
-    struct half {
-        int from, to, pipe[2];
-        size_t queued;
-        bool eof, shut;
-    } h[2] = {{a, b, {-1, -1}, 0, false, false}, {b, a, {-1, -1}, 0, false, false}};
-    const size_t cap = 1 << 16; /* a pipe's default size */
-    for (int i = 0; i < 2; i++)
+    struct half h[2] = {{a, b, {-1, -1}, 0, 0, false, false}, {b, a, {-1, -1}, 0, 0, false, false}};
+    for (int i = 0; i < 2; i++) {
+        int size;
         if (pipe2(h[i].pipe, O_CLOEXEC | O_NONBLOCK) < 0)
             return -1;
-    while (!h[0].shut || !h[1].shut) {
+        size = fcntl(h[i].pipe[1], F_SETPIPE_SZ, 1 << 18);
+        h[i].cap = size > 0 ? (size_t)size : (size_t)fcntl(h[i].pipe[1], F_GETPIPE_SZ);
+    }
+    for (;;) {
         struct pollfd fds[2] = {{.fd = a}, {.fd = b}};
+        for (int i = 0; i < 2; i++)
+            if (pump(&h[i]) < 0)
+                return -1;
+        if (h[0].shut && h[1].shut)
+            return 0;
         for (int i = 0; i < 2; i++) {
-            if (!h[i].eof && h[i].queued < cap)
+            if (!h[i].eof && h[i].queued < h[i].cap)
                 fds[i].events |= POLLIN;
             if (h[i].queued)
                 fds[1 - i].events |= POLLOUT;
@@ -373,34 +420,7 @@ static int relay(int a, int b)
             if ((fds[i].revents & POLLERR) ||
                 ((fds[i].revents & POLLHUP) && !fds[i].events && h[i].eof))
                 return -1;
-        for (int i = 0; i < 2; i++) {
-            struct half *x = &h[i];
-            ssize_t n;
-            if (!x->eof && x->queued < cap) {
-                n = splice(x->from, NULL, x->pipe[1], NULL, cap - x->queued,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-                if (n > 0)
-                    x->queued += (size_t)n;
-                else if (n == 0)
-                    x->eof = true;
-                else if (errno != EAGAIN && errno != EINTR)
-                    return -1;
-            }
-            if (x->queued) {
-                n = splice(x->pipe[0], NULL, x->to, NULL, x->queued,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-                if (n > 0)
-                    x->queued -= (size_t)n;
-                else if (n < 0 && errno != EAGAIN && errno != EINTR)
-                    return -1;
-            }
-            if (x->eof && !x->queued && !x->shut) {
-                shutdown(x->to, SHUT_WR);
-                x->shut = true;
-            }
-        }
     }
-    return 0;
 }
 
 /* What the client sent beyond its request (the start of a TLS handshake, a body) goes first. */
