@@ -17,6 +17,7 @@
 #include "overlay-store.h"
 #include "overlayd.h"
 #include "pin.h"
+#include "proxy.h"
 #include "seccomp.h"
 #include "sys.h"
 #include "terminal.h"
@@ -44,7 +45,8 @@
  * may send a NOTE, then SETUP_FAILED or READY, and pid 1 STOPPED whenever the payload stops;
  * the payload sends a PAYLOAD_NOTE (answered by NOTED) or SETUP_FAILED or EXEC_FAILED before
  * its exec. GO's status says whether the payload may have its pseudo-terminal at once (PTY, sent
- * before READY); EXITED is pid 1's last word. End of file: pid 1 is gone (its descriptors close
+ * before READY); with allow-host, pid 1 sends its two LISTENERs before READY; EXITED is
+ * pid 1's last word. End of file: pid 1 is gone (its descriptors close
  * before its namespaces are torn down). */
 enum msg_type {
     MSG_GO = 1,
@@ -57,15 +59,17 @@ enum msg_type {
     MSG_PAYLOAD_NOTE,
     MSG_NOTED,
     MSG_PTY,
+    MSG_LISTENER,
     MSG_EXITED,
     MSG_END
 };
 
-/* Who sends each message, and whether it is the child's last word (a report: err and status
- * are what sbox fails with). */
+/* Who sends each message, whether it is the child's last word (a report: err and status are
+ * what sbox fails with), and whether a descriptor travels with it (SCM_RIGHTS). */
 static const struct msg_kind {
     bool to_child;
     bool report;
+    bool fd;
 } msg_kinds[MSG_END] = {
     /* parent: the id maps are written; set the sandbox up */
     [MSG_GO] = {.to_child = true},
@@ -87,7 +91,10 @@ static const struct msg_kind {
     /* parent: the payload's note is printed; the payload goes on */
     [MSG_NOTED] = {.to_child = true},
     /* pid 1: the payload's pseudo-terminal, its master travelling with it (SCM_RIGHTS) */
-    [MSG_PTY] = {0},
+    [MSG_PTY] = {.fd = true},
+    /* pid 1: a listener of allow-host's proxy, made on the sandbox's loopback, with it; status
+     * is its kind (SBOX_PROXY_HTTP, SBOX_PROXY_SOCKS). pid 1 keeps no copy. */
+    [MSG_LISTENER] = {.fd = true},
     /* pid 1: the payload ended; status is its wait status (a signal stays a signal) */
     [MSG_EXITED] = {0},
 };
@@ -152,7 +159,7 @@ static int msg_recv(int chan, bool to_child, struct msg *m, int flags)
     if (n == 0)
         return 0;
     if (n != (ssize_t)sizeof *m || m->type <= 0 || m->type >= MSG_END ||
-        msg_kinds[m->type].to_child != to_child || (fd >= 0 && m->type != MSG_PTY)) {
+        msg_kinds[m->type].to_child != to_child || (fd >= 0 && !msg_kinds[m->type].fd)) {
         if (fd >= 0)
             close(fd);
         return -1;
@@ -191,6 +198,7 @@ struct launch {
     struct sbox_overlayd overlayd;
     struct sbox_overlay_store store; /* the kept overlay directory */
     struct sbox_capture_run capture;
+    struct sbox_proxy proxy;   /* allow-host's: the rules, the report pipe, later the listeners */
     struct sbox_mount_env env; /* the child's view of all the above */
     int chan, child_chan;      /* the setup channel: sbox's end, the child's (until clone) */
 
@@ -199,6 +207,7 @@ struct launch {
     int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
     pid_t pid;
     struct sbox_usernet usernet;
+    int snmp[2]; /* net = none: the sandbox's /proc/net/snmp and snmp6, read at the end */
 
     /* supervise(): what the sandbox said and how it ended */
     bool started; /* pid 1 forked the payload */
@@ -327,6 +336,29 @@ static void drop_terminal(const struct sbox_plan *p)
         close(null);
 }
 
+/* pid 1, with allow-host: the proxy's listeners on the sandbox's loopback, made before the
+ * payload exists (nothing else can have the ports) and sent to sbox, which accepts on them. pid
+ * 1 keeps no copy: the payload, whatever it becomes, can never accept a connection meant for
+ * the proxy. */
+static int send_listeners(int chan, struct sbox_error *err)
+{
+    static const struct {
+        enum sbox_proxy_kind kind;
+        uint16_t port;
+    } ports[] = {{SBOX_PROXY_HTTP, SBOX_PROXY_HTTP_PORT},
+                 {SBOX_PROXY_SOCKS, SBOX_PROXY_SOCKS_PORT}};
+    for (size_t i = 0; i < 2; i++) {
+        int fd = sbox_net_listen_loopback(ports[i].port, err), r;
+        if (fd < 0)
+            return fd;
+        r = msg_send_fd(chan, MSG_LISTENER, (int)ports[i].kind, NULL, fd);
+        close(fd);
+        if (r < 0)
+            return sbox_error(err, errno, "send allow-host's listener to sbox");
+    }
+    return 0;
+}
+
 static _Noreturn void child_main(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
@@ -397,6 +429,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     }
     /* The host's network is the host's: its loopback is up, and not sbox's to touch. */
     if (p->net == SBOX_NET_NONE && sbox_net_loopback_up(&err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    if (p->n_allow_hosts && send_listeners(chan, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (chdir(p->chdir) < 0) {
         sbox_error(&err, errno, "working directory `%s`", p->chdir);
@@ -611,6 +645,9 @@ static int prepare(struct launch *l, struct sbox_error *err)
     r = prepare_fuse(l, err);
     if (r < 0)
         return r;
+    r = sbox_proxy_prepare(&l->proxy, p, l->notes, err);
+    if (r < 0)
+        return r;
     /* Sharing the host's network means the host's resolver, read here, before the sandbox's
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
      * /run, which the sandbox has its own of. */
@@ -696,6 +733,7 @@ static int start(struct launch *l, struct sbox_error *err)
     sigaddset(&blocked, SIGTTIN);
     sigaddset(&blocked, SBOX_SIG_RESUME);
     sigprocmask(SIG_BLOCK, &blocked, &l->caller_mask);
+    l->proxy.child_mask = l->caller_mask;
     l->sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
     if (l->sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
@@ -712,6 +750,16 @@ static int start(struct launch *l, struct sbox_error *err)
         return r;
     sbox_closep(&l->overlayd.chan[1]);
 
+    /* net = none: the namespace's counters, opened while it is sure to be the sandbox's (the
+     * child waits for GO), kept to the end: an open file keeps the namespace readable after
+     * pid 1 is gone. */
+    if (p->net == SBOX_NET_NONE && !p->n_allow_hosts) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/net/snmp", (int)l->pid);
+        l->snmp[0] = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/net/snmp6", (int)l->pid);
+        l->snmp[1] = open(path, O_RDONLY | O_CLOEXEC);
+    }
     r = sbox_idmap_write(p, &l->map, l->pid, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
@@ -786,6 +834,9 @@ static void read_messages(struct launch *l)
                 sbox_relay_attach(&l->relay, m.fd);
             else if (m.fd >= 0)
                 close(m.fd);
+        } else if (m.type == MSG_LISTENER) {
+            if (m.fd >= 0)
+                sbox_proxy_listener(&l->proxy, m.status, m.fd);
         } else if (m.type == MSG_NOTE) {
             sbox_note(l->notes, "%s", m.err.msg);
         } else if (m.type == MSG_PAYLOAD_NOTE) {
@@ -836,13 +887,14 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
     struct sbox_relay *r = &l->relay;
     bool master_open = true;
     for (;;) {
-        struct pollfd fds[4] = {
+        struct pollfd fds[7] = {
             {.fd = l->sfd, .events = POLLIN},
             {.fd = l->chan_open ? l->chan : -1, .events = POLLIN},
             {.fd = master_open ? r->master : -1, .events = POLLIN | (r->n_pending ? POLLOUT : 0)},
             {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
         struct signalfd_siginfo si;
-        if (poll(fds, 4, -1) < 0) {
+        sbox_proxy_pollfds(&l->proxy, fds + 4);
+        if (poll(fds, 7, -1) < 0) {
             int e;
             if (errno == EINTR)
                 continue;
@@ -858,9 +910,12 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
             kill(l->pid, SIGHUP); /* the caller's terminal is gone */
         if (fds[1].revents & (POLLIN | POLLHUP))
             read_messages(l);
+        sbox_proxy_events(&l->proxy, fds + 4);
         if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
             continue;
         if (si.ssi_signo == SIGCHLD) {
+            /* The proxy's children by their pids: pid 1's wait below stays its own. */
+            sbox_proxy_reap(&l->proxy);
             if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
                 return 0;
             continue;
@@ -940,6 +995,29 @@ static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct 
     return collect(l, ret_status, ret_signal, err);
 }
 
+/* The whole of a small /proc file opened before, into buf. */
+static const char *pread_text(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+    ssize_t n;
+    if (fd < 0)
+        return NULL;
+    while (len < size - 1 && (n = pread(fd, buf + len, size - 1 - len, (off_t)len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    return len ? buf : NULL;
+}
+
+/* net = none, the command failed: whether it tried to reach anything outside the sandbox (a
+ * connection with no route, a resolver asked on the sandbox's loopback, where none is), which
+ * is when saying the sandbox has no network helps, rather than after every failed test. */
+static bool tried_outside(const struct launch *l)
+{
+    char snmp[8192], snmp6[16384];
+    return sbox_net_tried_outside(pread_text(l->snmp[0], snmp, sizeof snmp),
+                                  pread_text(l->snmp[1], snmp6, sizeof snmp6));
+}
+
 /* After start(), whatever happened: the caller's signal mask and terminal back, and what the
  * run leaves (a kept overlay directory made for a sandbox that never started goes again; a
  * capture of one that did is kept when it holds anything). */
@@ -957,6 +1035,11 @@ static void finish(struct launch *l, int status)
      * line of sbox's own: SIGTTOU is still blocked here. */
     if (l->relay.master >= 0)
         sbox_relay_end(&l->relay);
+    sbox_proxy_end(&l->proxy);
+    if (l->started && status != 0 && !l->have_report && l->have_exit &&
+        WIFEXITED(l->exit_wstatus) && tried_outside(l))
+        sbox_note(l->notes, "the sandbox has no network (net = none); --allow-host HOST lets "
+                            "the command reach HOST");
     if (!l->started)
         sbox_overlay_store_discard(&l->store);
     /* A capture of a run that started is kept when it holds anything (and said so); one that
@@ -983,6 +1066,9 @@ static void launch_free(struct launch *l)
     sbox_idmap_choice_free(&l->map);
     sbox_cgroup_remove(&l->cg);
     sbox_usernet_stop(&l->usernet);
+    sbox_proxy_free(&l->proxy);
+    sbox_closep(&l->snmp[0]);
+    sbox_closep(&l->snmp[1]);
     sbox_seccomp_free(&l->filter);
     sbox_closep(&l->sfd);
     sbox_closep(&l->child_chan);
@@ -1010,10 +1096,12 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .sfd = -1,
         .pid = -1,
         .usernet = {.exit_fd = -1, .ready_fd = -1, .pidfd = -1, .log_fd = -1},
+        .snmp = {-1, -1},
         .chan_open = true,
     };
     int r;
 
+    sbox_proxy_init(&l.proxy);
     *ret_status = 125;
     *ret_signal = 0;
     sbox_relay_init(&l.relay, p->pty ? p->ttys : 0, p->interactive, p->terminal, restore);

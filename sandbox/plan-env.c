@@ -187,9 +187,35 @@ char **sbox_plan_env_withheld(const struct sbox_plan *p, char *const *host_env)
     return lines;
 }
 
+#define STR_(n) #n
+#define STR(n) STR_(n)
+#define HTTP_PROXY_URL "http://" SBOX_PROXY_ADDR ":" STR(SBOX_PROXY_HTTP_PORT)
+#define SOCKS_PROXY_URL "socks5h://" SBOX_PROXY_ADDR ":" STR(SBOX_PROXY_SOCKS_PORT)
+
+/* Both cases: curl reads http_proxy only in lower case, other tools the upper case first.
+ * socks5h: the name goes to the proxy, as nothing inside can resolve it. npm reads its own. */
+const char *const sbox_proxy_environ[][2] = {
+    {"HTTP_PROXY", HTTP_PROXY_URL},
+    {"http_proxy", HTTP_PROXY_URL},
+    {"HTTPS_PROXY", HTTP_PROXY_URL},
+    {"https_proxy", HTTP_PROXY_URL},
+    {"ALL_PROXY", SOCKS_PROXY_URL},
+    {"all_proxy", SOCKS_PROXY_URL},
+    {"NO_PROXY", "localhost,127.0.0.1,::1"},
+    {"no_proxy", "localhost,127.0.0.1,::1"},
+    {"npm_config_proxy", HTTP_PROXY_URL},
+    {"npm_config_https_proxy", HTTP_PROXY_URL},
+    {NULL, NULL},
+};
+
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
 {
     char **env = kept_environ(p, host_env, NULL);
+    for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++) {
+        env_remove(env, sbox_proxy_environ[i][0]);
+        sbox_strv_push(&env,
+                       sbox_xasprintf("%s=%s", sbox_proxy_environ[i][0], sbox_proxy_environ[i][1]));
+    }
     for (size_t i = 0; i < p->n_env_ops; i++) {
         env_remove(env, p->env_ops[i].name);
         if (p->env_ops[i].op == SBOX_ENV_SET)

@@ -262,6 +262,10 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     fputs("\n[env]\n", f);
     for (size_t i = 0; i < p->n_keep_env; i++)
         print_kv(f, "keep-env", p->keep_env[i].glob, NULL, false, &p->keep_env[i].origin);
+    /* Set before setenv and unsetenv, which may change them. */
+    for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++)
+        fprintf(f, "; %s=%s  (set for allow-host's proxy)\n", sbox_proxy_environ[i][0],
+                sbox_proxy_environ[i][1]);
     for (size_t i = 0; i < p->n_env_ops; i++) {
         const struct sbox_env_op *e = &p->env_ops[i];
         if (e->op == SBOX_ENV_SET)
@@ -273,6 +277,18 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     fputs("\n[network]\n", f);
     print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
     print_kv(f, "net", nets[p->net], NULL, false, &p->net_origin);
+    for (size_t i = 0; i < p->n_allow_hosts; i++) {
+        char rule[300];
+        sbox_proxy_rule_format(&p->allow_hosts[i], rule, sizeof rule);
+        print_kv(f, "allow-host", rule, NULL, false, &p->allow_host_origins[i]);
+    }
+    if (p->n_allow_hosts)
+        fprintf(f,
+                ";   the only way out: sbox's proxy, on the sandbox's loopback at %s:%d (HTTP, "
+                "HTTPS through CONNECT) and %s:%d (SOCKS5)\n",
+                SBOX_PROXY_ADDR, SBOX_PROXY_HTTP_PORT, SBOX_PROXY_ADDR, SBOX_PROXY_SOCKS_PORT);
+    if (p->proxy_hosts)
+        print_kv(f, "proxy-hosts", p->proxy_hosts, NULL, false, &p->proxy_hosts_origin);
     for (size_t i = 0; i < p->n_publish; i++) {
         const struct sbox_publish_spec *ps = &p->publish[i].spec;
         char spec[96];
@@ -280,7 +296,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
                  ps->host_ip, ps->host_port, ps->port, ps->udp ? "udp" : "tcp");
         print_kv(f, "publish", spec, NULL, false, &p->publish[i].origin);
     }
-    if (sbox_net_usermode(p->net) || p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
+    if (sbox_net_usermode(p->net) || p->n_allow_hosts ||
+        p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "host-loopback", p->host_loopback ? "yes" : "no", NULL, false,
                  &p->host_loopback_origin);
     if (sbox_net_usermode(p->net) || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)

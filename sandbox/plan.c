@@ -270,6 +270,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
+    p->proxy_hosts_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
         p->limits[i].origin = builtin;
     /* No core dumps unless asked: a dump of a build can hold its secrets. */
@@ -342,6 +343,11 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->caps);
     free(p->publish);
     free(p->dns);
+    for (size_t i = 0; i < p->n_allow_hosts; i++)
+        sbox_proxy_rule_free(&p->allow_hosts[i]);
+    free(p->allow_hosts);
+    free(p->allow_host_origins);
+    free(p->proxy_hosts);
     free(p->chdir);
     sbox_strv_free(p->argv);
     free(p->user);
@@ -639,14 +645,35 @@ static int size_tmpfs(struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
-/* Settings of user-mode networking mean nothing without it: said, never ignored. */
+/* allow-host is a network of its own: the sandbox's loopback, and sbox's proxy as the only way
+ * out. Another network beside it would be a way around the proxy; proxy-hosts means nothing
+ * without it. */
+static int check_proxy(const struct sbox_plan *p, struct sbox_error *err)
+{
+    static const char *const nets[] = {"none", "host", "slirp", "pasta"};
+    char where[512];
+    if (!p->n_allow_hosts && p->proxy_hosts)
+        return sbox_origin_errorf(err, &p->proxy_hosts_origin, "proxy-hosts",
+                                  "`proxy-hosts` needs allow-host (it names the proxy's hosts)");
+    if (!p->n_allow_hosts || p->net == SBOX_NET_NONE)
+        return 0;
+    sbox_origin_format(&p->allow_host_origins[0], "allow-host", where, sizeof where);
+    return sbox_origin_errorf(err, &p->net_origin, "net",
+                              "net = %s and allow-host (%s) do not go together: with allow-host "
+                              "the sandbox has loopback alone and reaches the named hosts "
+                              "through sbox's proxy (leave net = none)",
+                              nets[p->net], where);
+}
+
+/* Settings of user-mode networking mean nothing without it: said, never ignored. host-loopback
+ * also lets allow-host's proxy reach names that resolve to the host's loopback. */
 static int check_usernet_unused(const struct sbox_plan *p, struct sbox_error *err)
 {
     const char *key = NULL;
     const struct sbox_origin *o = NULL;
     if (p->n_publish)
         key = "publish", o = &p->publish[0].origin;
-    else if (p->host_loopback)
+    else if (p->host_loopback && !p->n_allow_hosts)
         key = "host-loopback", o = &p->host_loopback_origin;
     else if (p->ipv6)
         key = "ipv6", o = &p->ipv6_origin;
@@ -654,8 +681,11 @@ static int check_usernet_unused(const struct sbox_plan *p, struct sbox_error *er
         key = "dns", o = &p->dns_origin;
     if (key)
         return sbox_origin_errorf(err, o, key,
-                                  "`%s` needs net = slirp or pasta (the network is %s)", key,
-                                  p->net == SBOX_NET_HOST ? "the host's" : "none");
+                                  "`%s` needs net = slirp or pasta%s (the network is %s)", key,
+                                  o == &p->host_loopback_origin ? ", or allow-host" : "",
+                                  p->n_allow_hosts          ? "allow-host's proxy"
+                                  : p->net == SBOX_NET_HOST ? "the host's"
+                                                            : "none");
     return 0;
 }
 
@@ -781,7 +811,9 @@ static void decide_pty(struct sbox_plan *p)
 
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
-    int r = sbox_net_usermode(p->net) ? check_usernet(p, err) : check_usernet_unused(p, err);
+    int r = check_proxy(p, err);
+    if (r == 0)
+        r = sbox_net_usermode(p->net) ? check_usernet(p, err) : check_usernet_unused(p, err);
     if (r < 0)
         return r;
     note_network(p);

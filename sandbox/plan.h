@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "host.h"
+#include "proxy.h"
 #include "seccomp.h"
 #include "ttyfilter.h"
 #include "value.h"
@@ -154,6 +155,13 @@ struct sbox_plan {
     struct sbox_origin host_loopback_origin, ipv6_origin;
     char *dns; /* the resolver inside, or NULL: the NAT's */
     struct sbox_origin dns_origin;
+    /* allow-host: what the sandbox reaches through sbox's proxy (proxy.h), in order; any makes
+     * the proxy's network (net = none's loopback, the proxy listening on it) */
+    struct sbox_proxy_rule *allow_hosts;
+    struct sbox_origin *allow_host_origins;
+    size_t n_allow_hosts;
+    char *proxy_hosts; /* for tests: the proxy's names from this hosts file, never DNS */
+    struct sbox_origin proxy_hosts_origin;
     char *chdir; /* NULL until finish: then the working directory inside */
     struct sbox_origin chdir_origin;
     enum sbox_cwd_mode cwd_mode; /* how the caller's directory is shown */
@@ -286,9 +294,14 @@ uint64_t sbox_plan_caps(const struct sbox_plan *p);
 /* The key of a limit ("memory", "cpu-time", ...). */
 const char *sbox_limit_key(enum sbox_limit l);
 
-/* The payload's environment: the allowlist and keep-env patterns applied to host_env, then the
- * setenv/unsetenv operations in order. A keep-env with glob characters never passes a variable
- * sbox_env_credential() calls a credential; one that names the variable exactly does. */
+/* The variables that point the payload at allow-host's proxy (NAME, VALUE pairs, NULL-ended):
+ * set after keep-env, before setenv and unsetenv. */
+extern const char *const sbox_proxy_environ[][2];
+
+/* The payload's environment: the allowlist and keep-env patterns applied to host_env, the
+ * proxy's variables when the plan has allow-host, then the setenv/unsetenv operations in order. A
+ * keep-env with glob characters never passes a variable sbox_env_credential() calls a credential;
+ * one that names the variable exactly does. */
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env);
 
 /* One line per variable of host_env a pattern matched but sbox_plan_environ() withholds as a

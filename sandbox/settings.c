@@ -801,6 +801,47 @@ static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const ch
     return 0;
 }
 
+/* allow-host = PATTERN[:PORT] (proxy-parse.c reads it) */
+static int apply_allow_host(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                            const struct sbox_origin *o, struct sbox_error *err)
+{
+    struct sbox_proxy_rule rule;
+    size_t n = p->n_allow_hosts + 1;
+    int r = sbox_proxy_rule_parse(value, &rule, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->allow_hosts = sbox_xrealloc(p->allow_hosts, n * sizeof *p->allow_hosts);
+    p->allow_host_origins = sbox_xrealloc(p->allow_host_origins, n * sizeof *p->allow_host_origins);
+    p->allow_hosts[p->n_allow_hosts] = rule;
+    p->allow_host_origins[p->n_allow_hosts] = *o;
+    p->n_allow_hosts = n;
+    return 0;
+}
+
+static void reset_allow_hosts(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    (void)s;
+    for (size_t i = 0; i < p->n_allow_hosts; i++)
+        sbox_proxy_rule_free(&p->allow_hosts[i]);
+    p->n_allow_hosts = 0;
+}
+
+/* proxy-hosts = FILE, for tests: the proxy reads names from a hosts file of the test's own. */
+static int apply_proxy_hosts(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                             const struct sbox_origin *o, struct sbox_error *err)
+{
+    char *path = NULL;
+    int r = setting_path(p, value, o, "hosts file", &path, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    free(p->proxy_hosts);
+    p->proxy_hosts = path;
+    p->proxy_hosts_origin = *o;
+    return 0;
+}
+
 /* A user or group id inside, into the plan's uid or gid and its origin */
 static int set_id(const char *value, const struct sbox_origin *o, uint32_t *ret,
                   struct sbox_origin *ret_origin, struct sbox_error *err)
@@ -890,12 +931,17 @@ const struct sbox_setting sbox_settings[] = {
      "loopback only, the host's, or user-mode NAT", apply_net},
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
      "forward a host port in (on 127.0.0.1 unless IP)", apply_publish, .reset = reset_publish},
+    {"network", "allow-host", SBOX_SETTING_LIST, "PATTERN[:PORT]",
+     "reach only these hosts, through sbox's proxy (ports 80, 443)", apply_allow_host,
+     .reset = reset_allow_hosts},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
-     "reach the host's 127.0.0.1 via the gateway (no)", apply_host_loopback},
+     "reach the host's loopback: via the gateway, or names on it (no)", apply_host_loopback},
     {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no",
      "IPv6 through the user-mode NAT (default: no)", apply_ipv6},
     {"network", "dns", SBOX_SETTING_SCALAR, "IP", "the resolver inside (default: the NAT's)",
      apply_dns},
+    {"network", "proxy-hosts", SBOX_SETTING_SCALAR, "FILE",
+     "for tests: allow-host's names from this hosts file, not DNS", apply_proxy_hosts},
     {"limits", "memory", SBOX_SETTING_SCALAR, "SIZE", "memory limit (a cgroup's, else per process)",
      apply_limit, .limit = SBOX_LIMIT_MEMORY},
     {"limits", "memory-swap", SBOX_SETTING_SCALAR, "SIZE", "swap limit (a cgroup's)", apply_limit,

@@ -803,6 +803,127 @@ static void test_cache(void)
     sbox_host_free(&h);
 }
 
+/* allow-host: its rules in the plan, the proxy's network alone, the payload's proxy variables,
+ * and --dry-run. */
+static void test_allow_host(void)
+{
+    const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "n.ini", .line = 3};
+    char *host_env[] = {"PATH=/usr/bin", "HTTP_PROXY=http://corp.example:8080",
+                        "http_proxy=http://corp.example:8080", NULL};
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    _cleanup_strv_ char **env = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    fake_host(&h, "/work/p");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, "network", "allow-host", "Example.org.", &file, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "allow-host", "*.example.net:8443", &cli, &err) == 0,
+       "allow-host from a profile and a flag");
+    ok(p.n_allow_hosts == 2 && strcmp(p.allow_hosts[0].name, "example.org") == 0 &&
+           p.allow_hosts[1].wildcard && p.allow_hosts[1].port == 8443 &&
+           p.allow_host_origins[0].kind == SBOX_ORIGIN_FILE,
+       "... two rules, normalised, each with its origin");
+    ok(sbox_plan_set(&p, NULL, "host-loopback", "yes", &cli, &err) == 0 &&
+           sbox_plan_finish(&p, &err) == 0,
+       "host-loopback goes with allow-host (%s)", err.msg);
+    ok(p.net == SBOX_NET_NONE, "the network stays the sandbox's own");
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "HTTP_PROXY"), "http://127.0.0.1:3128", "HTTP_PROXY is sbox's proxy");
+    is_str(env_get(env, "http_proxy"), "http://127.0.0.1:3128", "... http_proxy too");
+    is_str(env_get(env, "HTTPS_PROXY"), "http://127.0.0.1:3128", "HTTPS_PROXY");
+    is_str(env_get(env, "https_proxy"), "http://127.0.0.1:3128", "https_proxy");
+    is_str(env_get(env, "ALL_PROXY"), "socks5h://127.0.0.1:1080", "ALL_PROXY: SOCKS5, names");
+    is_str(env_get(env, "all_proxy"), "socks5h://127.0.0.1:1080", "all_proxy");
+    is_str(env_get(env, "NO_PROXY"), "localhost,127.0.0.1,::1", "NO_PROXY: the loopback");
+    is_str(env_get(env, "no_proxy"), "localhost,127.0.0.1,::1", "no_proxy");
+    is_str(env_get(env, "npm_config_proxy"), "http://127.0.0.1:3128", "npm_config_proxy");
+    is_str(env_get(env, "npm_config_https_proxy"), "http://127.0.0.1:3128",
+           "npm_config_https_proxy");
+    sbox_strv_free(env);
+    f = open_memstream(&buf, &len);
+    sbox_plan_print(&p, f);
+    fclose(f);
+    ok(strstr(buf, "\nallow-host = example.org  ; from n.ini:3\n") &&
+           strstr(buf, "\nallow-host = *.example.net:8443  ; from command line\n"),
+       "--dry-run prints the rules as allow-host reads them");
+    ok(strstr(buf, "\n; HTTP_PROXY=http://127.0.0.1:3128  (set for allow-host's proxy)\n") &&
+           strstr(buf, "\n; ALL_PROXY=socks5h://127.0.0.1:1080  (set for allow-host's proxy)\n"),
+       "... and the variables the payload gets");
+    ok(strstr(buf, "the only way out: sbox's proxy") && strstr(buf, "\nhost-loopback = yes"),
+       "... the proxy's addresses and host-loopback");
+    free(buf);
+    buf = NULL;
+    sbox_plan_free(&p);
+
+    /* A setenv says last; keep-env of the host's proxy is replaced; no allow-host, no proxy. */
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "keep-env", "*_PROXY", &cli, &err);
+    sbox_plan_set(&p, NULL, "allow-host", "example.org", &cli, &err);
+    sbox_plan_set(&p, NULL, "setenv", "ALL_PROXY=none", &cli, &err);
+    ok(sbox_plan_finish(&p, &err) == 0, "finishes");
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "HTTP_PROXY"), "http://127.0.0.1:3128", "the host's proxy is not passed");
+    is_str(env_get(env, "ALL_PROXY"), "none", "a setenv changes a proxy variable");
+    sbox_strv_free(env);
+    env = NULL;
+    ok(sbox_plan_set(&p, NULL, "allow-host", "", &cli, &err) == 0 && p.n_allow_hosts == 0,
+       "an empty value resets the list");
+    env = sbox_plan_environ(&p, host_env);
+    ok(!strcmp(env_get(env, "HTTP_PROXY"), "http://corp.example:8080") &&
+           !env_get(env, "NO_PROXY"),
+       "no allow-host, no proxy of sbox's (keep-env passes the host's)");
+    sbox_plan_free(&p);
+
+    /* Errors: one line, naming where. */
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, "network", "allow-host", "*", &file, &err) < 0 &&
+           strncmp(err.msg, "n.ini:3: `*` would let the sandbox reach every host", 51) == 0,
+       "allow-host = * is refused, naming FILE:LINE (%s)", err.msg);
+    ok(sbox_plan_set(&p, NULL, "allow-host", "example.org:99999", &cli, &err) < 0 &&
+           strncmp(err.msg, "--allow-host: ", 14) == 0,
+       "a bad port is refused, naming the flag (%s)", err.msg);
+    sbox_plan_set(&p, "network", "allow-host", "example.org", &file, &err);
+    sbox_plan_set(&p, NULL, "net", "host", &cli, &err);
+    ok(sbox_plan_finish(&p, &err) < 0 &&
+           strncmp(err.msg, "--net: net = host and allow-host (n.ini:3) do not go together", 61) ==
+               0,
+       "allow-host with net = host is refused (%s)", err.msg);
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "net", "slirp", &file, &err);
+    sbox_plan_set(&p, NULL, "allow-host", "example.org", &cli, &err);
+    ok(sbox_plan_finish(&p, &err) < 0 && strstr(err.msg, "net = slirp and allow-host"),
+       "... with net = slirp too (%s)", err.msg);
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "allow-host", "example.org", &cli, &err);
+    sbox_plan_set(&p, NULL, "publish", "8080:80", &cli, &err);
+    ok(sbox_plan_finish(&p, &err) < 0 && strstr(err.msg, "`publish` needs net = slirp or pasta"),
+       "publish is user-mode networking's (%s)", err.msg);
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "host-loopback", "yes", &cli, &err);
+    ok(sbox_plan_finish(&p, &err) < 0 &&
+           strstr(err.msg, "`host-loopback` needs net = slirp or pasta, or allow-host"),
+       "host-loopback alone is refused, naming allow-host (%s)", err.msg);
+    sbox_plan_free(&p);
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, "network", "proxy-hosts", "hosts", &file, &err) < 0,
+       "proxy-hosts in a profile must be absolute");
+    ok(sbox_plan_set(&p, NULL, "proxy-hosts", "hosts", &cli, &err) == 0 &&
+           strcmp(p.proxy_hosts, "/work/p/hosts") == 0,
+       "... on the command line it is the caller's");
+    ok(sbox_plan_finish(&p, &err) < 0 && strstr(err.msg, "--proxy-hosts: `proxy-hosts` needs "
+                                                         "allow-host"),
+       "proxy-hosts without allow-host is refused (%s)", err.msg);
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
 /* A pseudo-terminal of the payload's own whenever one of its descriptors 0-2 is the caller's
  * terminal; interactive when 0 and 1 both are; never with terminal = none or no /dev of sbox's. */
 static void test_pty(void)
@@ -881,6 +1002,7 @@ int main(void)
     test_env_credential();
     test_env_withheld();
     test_cache();
+    test_allow_host();
     test_print();
     test_tmpfs_sizes();
     test_pty();
