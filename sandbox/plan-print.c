@@ -300,6 +300,9 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         p->host_loopback_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "host-loopback", p->host_loopback ? "yes" : "no", NULL, false,
                  &p->host_loopback_origin);
+    if (p->n_allow_hosts || p->allow_private_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "allow-private", p->allow_private ? "yes" : "no", NULL, false,
+                 &p->allow_private_origin);
     if (sbox_net_usermode(p->net) || p->ipv6_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "ipv6", p->ipv6 ? "yes" : "no", NULL, false, &p->ipv6_origin);
     if (p->dns)

@@ -270,6 +270,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
+    p->allow_private_origin = builtin;
     p->proxy_hosts_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
         p->limits[i].origin = builtin;
@@ -675,6 +676,9 @@ static int check_usernet_unused(const struct sbox_plan *p, struct sbox_error *er
         key = "publish", o = &p->publish[0].origin;
     else if (p->host_loopback && !p->n_allow_hosts)
         key = "host-loopback", o = &p->host_loopback_origin;
+    else if (p->allow_private && !p->n_allow_hosts)
+        return sbox_origin_errorf(err, &p->allow_private_origin, "allow-private",
+                                  "allow-private needs allow-host (the hosts it lets through)");
     else if (p->ipv6)
         key = "ipv6", o = &p->ipv6_origin;
     else if (p->dns)

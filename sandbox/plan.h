@@ -153,6 +153,8 @@ struct sbox_plan {
     size_t n_publish;
     bool host_loopback, ipv6;
     struct sbox_origin host_loopback_origin, ipv6_origin;
+    bool allow_private; /* allow-host's names may resolve to private addresses (a mirror) */
+    struct sbox_origin allow_private_origin;
     char *dns; /* the resolver inside, or NULL: the NAT's */
     struct sbox_origin dns_origin;
     /* allow-host: what the sandbox reaches through sbox's proxy (proxy.h), in order; any makes

@@ -248,18 +248,19 @@ static enum sbox_addr_class class4(const unsigned char *a)
 {
     if (a[0] == 127)
         return SBOX_ADDR_LOOPBACK;
+    /* private, shared (100.64/10), documentation (192.0.2/24, 198.51.100/24, 203.0.113/24),
+     * benchmarking (198.18/15) */
     if (a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168) ||
-        (a[0] == 100 && (a[1] & 0xc0) == 64))
+        (a[0] == 100 && (a[1] & 0xc0) == 64) || (a[0] == 192 && a[1] == 0 && a[2] == 2) ||
+        (a[0] == 198 && (a[1] & 0xfe) == 18) || (a[0] == 198 && a[1] == 51 && a[2] == 100) ||
+        (a[0] == 203 && a[1] == 0 && a[2] == 113))
         return SBOX_ADDR_PRIVATE;
     if (a[0] == 169 && a[1] == 254)
         return SBOX_ADDR_LINK_LOCAL;
-    /* this network (0/8), the IETF's 192.0.0/24, documentation (192.0.2/24, 198.51.100/24,
-     * 203.0.113/24), the old 6to4 relays (192.88.99/24), benchmarking (198.18/15), multicast
-     * (224/4), reserved and broadcast (240/4) */
-    if (a[0] == 0 || (a[0] == 192 && a[1] == 0 && (a[2] == 0 || a[2] == 2)) ||
-        (a[0] == 192 && a[1] == 88 && a[2] == 99) || (a[0] == 198 && (a[1] & 0xfe) == 18) ||
-        (a[0] == 198 && a[1] == 51 && a[2] == 100) || (a[0] == 203 && a[1] == 0 && a[2] == 113) ||
-        a[0] >= 224)
+    /* this network (0/8), the IETF's 192.0.0/24, the old 6to4 relays (192.88.99/24),
+     * multicast (224/4), reserved and broadcast (240/4) */
+    if (a[0] == 0 || (a[0] == 192 && a[1] == 0 && a[2] == 0) ||
+        (a[0] == 192 && a[1] == 88 && a[2] == 99) || a[0] >= 224)
         return SBOX_ADDR_RESERVED;
     return SBOX_ADDR_PUBLIC;
 }
@@ -281,14 +282,15 @@ enum sbox_addr_class sbox_proxy_addr_class(const struct sbox_proxy_addr *addr)
         return class4(a + 2);
     if (memcmp(a, zero, 12) == 0) /* IPv4-compatible, long deprecated */
         return SBOX_ADDR_RESERVED;
+    /* unique local, site-local, local-use NAT64 (64:ff9b:1::/48), documentation (2001:db8::/32) */
     if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) ||
-        (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1))
-        return SBOX_ADDR_PRIVATE; /* unique local, site-local, local-use NAT64 (64:ff9b:1::/48) */
+        (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b && a[4] == 0 && a[5] == 1) ||
+        (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8))
+        return SBOX_ADDR_PRIVATE;
     if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
         return SBOX_ADDR_LINK_LOCAL;
-    /* multicast (ff00::/8), discard (100::/64), documentation (2001:db8::/32) */
-    if (a[0] == 0xff || (a[0] == 1 && memcmp(a + 1, zero, 7) == 0) ||
-        (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8))
+    /* multicast (ff00::/8), discard (100::/64) */
+    if (a[0] == 0xff || (a[0] == 1 && memcmp(a + 1, zero, 7) == 0))
         return SBOX_ADDR_RESERVED;
     return SBOX_ADDR_PUBLIC;
 }
@@ -312,7 +314,8 @@ const char *sbox_proxy_verdict_text(enum sbox_proxy_verdict v)
         [SBOX_PROXY_ADDRESS] = "an IP address allow-host does not name",
         [SBOX_PROXY_TO_LOOPBACK] =
             "it resolves to a loopback address; host-loopback = yes lets it through",
-        [SBOX_PROXY_TO_PRIVATE] = "it resolves to a private address",
+        [SBOX_PROXY_TO_PRIVATE] =
+            "it resolves to a private address; allow-private = yes lets it through",
         [SBOX_PROXY_TO_LINK_LOCAL] = "it resolves to a link-local address",
         [SBOX_PROXY_TO_RESERVED] = "it resolves to a reserved address",
         [SBOX_PROXY_MALFORMED] = "a malformed request",

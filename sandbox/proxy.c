@@ -47,6 +47,7 @@ int sbox_proxy_prepare(struct sbox_proxy *px, const struct sbox_plan *p,
     px->rules = p->allow_hosts;
     px->n_rules = p->n_allow_hosts;
     px->host_loopback = p->host_loopback;
+    px->allow_private = p->allow_private;
     px->verbose = p->verbose;
     px->notes = notes;
     if (p->proxy_hosts) {
@@ -268,7 +269,8 @@ static size_t judge(const struct sbox_proxy *px, const struct sbox_proxy_dest *d
      * (rebinding) cannot change where the connection goes. */
     for (size_t i = 0; i < n; i++) {
         enum sbox_addr_class k = sbox_proxy_addr_class(&found[i]);
-        if (k == SBOX_ADDR_PUBLIC || (k == SBOX_ADDR_LOOPBACK && px->host_loopback))
+        if (k == SBOX_ADDR_PUBLIC || (k == SBOX_ADDR_LOOPBACK && px->host_loopback) ||
+            (k == SBOX_ADDR_PRIVATE && px->allow_private))
             out[kept++] = found[i];
         else if (refused < 0)
             refused = k == SBOX_ADDR_LOOPBACK     ? SBOX_PROXY_TO_LOOPBACK

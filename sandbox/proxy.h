@@ -70,11 +70,13 @@ bool sbox_proxy_allowed(const struct sbox_proxy_rule *rules, size_t n,
                         const struct sbox_proxy_dest *d);
 
 /* What an address is, for the names the proxy resolves: only public ones are reached unless
- * host-loopback lets loopback ones through. */
+ * host-loopback lets loopback ones through, or allow-private private ones. */
 enum sbox_addr_class {
     SBOX_ADDR_PUBLIC,
     SBOX_ADDR_LOOPBACK,   /* 127/8, ::1 */
-    SBOX_ADDR_PRIVATE,    /* 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7 */
+    SBOX_ADDR_PRIVATE,    /* 10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7, and the
+                           * documentation and benchmarking ranges: unicast, not the
+                           * internet's, maybe a mirror of the site's */
     SBOX_ADDR_LINK_LOCAL, /* 169.254/16 (cloud metadata services), fe80::/10 */
     SBOX_ADDR_RESERVED,   /* this network, multicast, broadcast, documentation, benchmarking */
 };
@@ -154,7 +156,7 @@ struct sbox_proxy {
     const struct sbox_proxy_rule *rules;
     size_t n_rules;
     char *hosts; /* proxy-hosts' text, or NULL: names are resolved by DNS */
-    bool host_loopback, verbose;
+    bool host_loopback, allow_private, verbose;
     const struct sbox_notes *notes;
     sigset_t child_mask;                    /* the caller's mask, for the children */
     int listeners[2];                       /* per kind; -1 until pid 1 sends them */

@@ -774,6 +774,13 @@ static int set_flag(const char *value, const struct sbox_origin *o, bool *ret,
     return 0;
 }
 
+static int apply_allow_private(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                               const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_flag(value, o, &p->allow_private, &p->allow_private_origin, err);
+}
+
 static int apply_host_loopback(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                                const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -934,6 +941,8 @@ const struct sbox_setting sbox_settings[] = {
     {"network", "allow-host", SBOX_SETTING_LIST, "PATTERN[:PORT]",
      "reach only these hosts, through sbox's proxy (ports 80, 443)", apply_allow_host,
      .reset = reset_allow_hosts},
+    {"network", "allow-private", SBOX_SETTING_SCALAR, "yes|no",
+     "let allow-host's names resolve to private addresses (no)", apply_allow_private},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",
      "reach the host's loopback: via the gateway, or names on it (no)", apply_host_loopback},
     {"network", "ipv6", SBOX_SETTING_SCALAR, "yes|no",

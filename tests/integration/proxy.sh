@@ -18,7 +18,7 @@ SPID=$!
 exec 8>"$WORK/servers.in"
 read -r HP EP <"$WORK/servers.out"
 at_exit 'exec 8>&-; wait $SPID'
-printf '# the test'"'"'s names\n127.0.0.1 allowed.test other.test loop.test\n' >"$WORK/hosts"
+printf '# the test'"'"'s names\n127.0.0.1 allowed.test other.test loop.test\n10.255.255.1 mirror.test\n192.0.2.1 doc.test\n' >"$WORK/hosts"
 PX="--proxy-hosts $WORK/hosts --host-loopback yes --allow-host allowed.test:$HP --allow-host allowed.test:$EP"
 
 # A client that sends nothing is cut off after the request's deadline (30 s): started first,
@@ -85,6 +85,17 @@ run_sbox -v --proxy-hosts "$WORK/hosts" --allow-host "loop.test:$EP" -- sh -c "$
 is "$OUT" "403 sbox: loop.test:$EP: it resolves to a loopback address; host-loopback = yes lets it through
 2" "a name resolving to loopback is refused without host-loopback (CONNECT, SOCKS5)"
 like "$ERR" "refused loop.test:$EP (it resolves to a loopback address" "... and said so"
+# Names resolving to private (and documentation) addresses: refused before any connection is
+# tried, unless allow-private (never tried here: tests reach only loopback).
+run_sbox -v --proxy-hosts "$WORK/hosts" --allow-host "mirror.test:$EP" --allow-host "doc.test:$EP" -- sh -c "$(client connect mirror.test "$EP"); $(client connect doc.test "$EP")"
+like "$OUT" "403 sbox: mirror.test:$EP: it resolves to a private address; allow-private = yes lets it through" \
+    "a name resolving to a private address is refused without allow-private"
+like "$OUT" "403 sbox: doc.test:$EP: it resolves to a private address" "... a documentation address too"
+run_sbox --allow-private yes -- true
+is "$RC/$(lines "$ERR")" "125/1" "allow-private without allow-host: one line, status 125"
+like "$ERR" "--allow-private: allow-private needs allow-host" "... naming the flag"
+run_sbox --dry-run --allow-host example.org --allow-private yes -- true
+like "$OUT" "allow-private = yes  ; from command line" "--dry-run shows allow-private"
 run_sbox --proxy-hosts "$WORK/hosts" --allow-host "nowhere.test:$EP" -- sh -c "$(client connect nowhere.test "$EP")"
 is "$OUT" "502 sbox: nowhere.test:$EP: the name does not resolve" "a name the hosts file lacks: 502"
 
