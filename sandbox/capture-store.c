@@ -251,6 +251,28 @@ static int lock_run(struct sbox_capture_run *run, int dfd, struct sbox_error *er
     return 0;
 }
 
+/* meta's command line (after "command "), the plan's command quoted, and its end. */
+static void put_command(FILE *f, const struct sbox_plan *p)
+{
+    for (size_t i = 0; p->argv && p->argv[i]; i++) {
+        _cleanup_free_ char *q = quote_arg(p->argv[i]);
+        if (i)
+            fputc(' ', f);
+        put_escaped(f, q);
+    }
+    fputc('\n', f);
+}
+
+/* meta's deny lines: the plan's capture-deny patterns. */
+static void put_deny(FILE *f, const struct sbox_plan *p)
+{
+    for (size_t i = 0; i < p->n_capture_deny; i++) {
+        fputs("deny ", f);
+        put_escaped(f, p->capture_deny[i].glob);
+        fputc('\n', f);
+    }
+}
+
 /* N/, N/upper and N/work for the plan's mount N. */
 static int make_layers(const struct sbox_capture_run *run, int dfd, size_t i,
                        struct sbox_error *err)
@@ -290,13 +312,7 @@ static int write_meta(const struct sbox_plan *p, const struct sbox_capture_run *
     fprintf(f, "sbox-capture 1\nstarted %lld.%09ld\npid %d\n", (long long)now.tv_sec, now.tv_nsec,
             (int)getpid());
     fputs("command ", f);
-    for (size_t i = 0; p->argv && p->argv[i]; i++) {
-        _cleanup_free_ char *q = quote_arg(p->argv[i]);
-        if (i)
-            fputc(' ', f);
-        put_escaped(f, q);
-    }
-    fputc('\n', f);
+    put_command(f, p);
     for (size_t i = 0; i < p->n_mounts && r == 0; i++) {
         if (run->src_fds[i] < 0)
             continue;
@@ -309,11 +325,7 @@ static int write_meta(const struct sbox_plan *p, const struct sbox_capture_run *
         fputc('\n', f);
         r = make_layers(run, dfd, i, err);
     }
-    for (size_t i = 0; i < p->n_capture_deny; i++) {
-        fputs("deny ", f);
-        put_escaped(f, p->capture_deny[i].glob);
-        fputc('\n', f);
-    }
+    put_deny(f, p);
     fclose(f);
     if (r < 0)
         return r;
@@ -458,23 +470,13 @@ static int resume_capture(const struct sbox_plan *p, struct sbox_capture_run *ru
             c->started.tv_nsec, (int)getpid());
     put_escaped(f, c->command ? c->command : "?");
     fputs(" ; ", f);
-    for (size_t i = 0; p->argv && p->argv[i]; i++) {
-        _cleanup_free_ char *q = quote_arg(p->argv[i]);
-        if (i)
-            fputc(' ', f);
-        put_escaped(f, q);
-    }
-    fputc('\n', f);
+    put_command(f, p);
     for (size_t k = 0; k < c->n_dirs; k++) {
         fprintf(f, "dir %zu ", map[k]);
         put_escaped(f, c->dirs[k].path);
         fputc('\n', f);
     }
-    for (size_t i = 0; i < p->n_capture_deny; i++) {
-        fputs("deny ", f);
-        put_escaped(f, p->capture_deny[i].glob);
-        fputc('\n', f);
-    }
+    put_deny(f, p);
     fclose(f);
     mfd = openat(dfd, "meta.new", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (mfd < 0 || write(mfd, meta, len) != (ssize_t)len || fsync(mfd) < 0 ||
@@ -564,35 +566,6 @@ void sbox_capture_free(struct sbox_capture *c)
  * line per change, and a build may change a million files. */
 #define META_MAX (16 << 20)
 #define RECORDS_MAX (1LL << 30)
-
-/* The whole of the regular file at fd (at most max bytes, however it grows meanwhile),
- * NUL-ended; NULL when it cannot be read. */
-static char *slurp(int fd, size_t max, size_t *ret_len)
-{
-    size_t len = 0, size = 4096;
-    char *buf = sbox_xmalloc(size);
-    for (;;) {
-        ssize_t n;
-        if (len + 1 == size) {
-            if (size > max)
-                break;
-            buf = sbox_xrealloc(buf, size *= 2);
-        }
-        n = read(fd, buf + len, size - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            free(buf);
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len < max ? len : max] = '\0';
-    *ret_len = len < max ? len : max;
-    return buf;
-}
 
 /* A capture's directory in the store, never through a symlink in its place. */
 static int open_capture_dir(const char *path)
@@ -695,7 +668,7 @@ static void read_meta(const char *store, const char *id, struct sbox_capture *c)
         c->damaged = "its meta file belongs to another user";
         return;
     }
-    text = slurp(fd, META_MAX, &len);
+    text = sbox_read_fd(fd, META_MAX, &len);
     if (!text) {
         c->damaged = unreadable(-EIO, true);
         return;
@@ -1189,7 +1162,7 @@ void sbox_capture_load_records(const struct sbox_capture *cap, struct sbox_captu
     fd = dir < 0 ? -errno : sbox_open_regular(dir, "records", O_RDONLY, RECORDS_MAX, NULL);
     if (fd == -ENOENT)
         return; /* a run sbox did not see end */
-    if (fd < 0 || !(text = slurp(fd, RECORDS_MAX, &len))) {
+    if (fd < 0 || !(text = sbox_read_fd(fd, RECORDS_MAX, &len))) {
         out->error = unreadable(fd < 0 ? fd : -EIO, false);
         return;
     }

@@ -64,16 +64,20 @@ int sbox_mkdirs_beneath(int base, const char *rel)
     return 0;
 }
 
-char *sbox_read_text(const char *path)
+/* The whole of the regular file at fd (at most max bytes, however it grows meanwhile),
+ * NUL-ended; NULL when it cannot be read. */
+char *sbox_read_fd(int fd, size_t max, size_t *ret_len)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    size_t len = 0, size = 8192;
-    char *buf;
-    if (fd < 0)
-        return NULL;
-    buf = sbox_xmalloc(size);
-    while (len < READ_TEXT_MAX) {
-        ssize_t n = read(fd, buf + len, size - 1 - len);
+    size_t len = 0, size = 4096;
+    char *buf = sbox_xmalloc(size);
+    for (;;) {
+        ssize_t n;
+        if (len + 1 == size) {
+            if (size > max)
+                break;
+            buf = sbox_xrealloc(buf, size *= 2);
+        }
+        n = read(fd, buf + len, size - 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -83,11 +87,17 @@ char *sbox_read_text(const char *path)
         if (n == 0)
             break;
         len += (size_t)n;
-        if (len == size - 1)
-            buf = sbox_xrealloc(buf, size *= 2);
     }
-    buf[len] = '\0';
+    buf[len < max ? len : max] = '\0';
+    *ret_len = len < max ? len : max;
     return buf;
+}
+
+char *sbox_read_text(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    size_t len;
+    return fd < 0 ? NULL : sbox_read_fd(fd, READ_TEXT_MAX, &len);
 }
 
 int sbox_open_regular(int dir, const char *path, int flags, off_t max, struct stat *ret_st)

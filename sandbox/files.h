@@ -17,6 +17,9 @@ int sbox_mkdirs_beneath(int base, const char *rel);
 /* The whole of a small text file (at most 1 MiB: what is beyond is left unread), NUL-ended;
  * NULL when it cannot be opened or read. Never blocks on a FIFO or takes a terminal. */
 char *sbox_read_text(const char *path);
+/* The whole of the file at fd (at most max bytes, however it grows meanwhile), NUL-ended, its
+ * length in *ret_len; NULL when it cannot be read. */
+char *sbox_read_fd(int fd, size_t max, size_t *ret_len);
 
 /* Opens path (below dir, a directory's descriptor or AT_FDCWD) as a regular file of at most max
  * bytes, with flags (O_RDONLY, O_RDWR...): never a symlink in its last component, never blocking on
