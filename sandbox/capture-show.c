@@ -799,6 +799,7 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
         time_t t = c->started.tv_sec;
         struct tm tm;
         int lock = -1, holder = sbox_capture_take_lock(c, &lock);
+        long left;
         _cleanup_free_ char *where =
             c->n_dirs ? sbox_text_tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
         /* A run killed before its end was counted is counted now. Listing never removes: an
@@ -813,8 +814,8 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
             snprintf(status, sizeof status, "damaged");
         else if (holder >= 0)
             snprintf(status, sizeof status, "running (%d)", holder);
-        else if (sbox_capture_applied(c) && left_out(c) > 0)
-            snprintf(status, sizeof status, "applied, %ld left out", left_out(c));
+        else if (sbox_capture_applied(c) && (left = left_out(c)) > 0)
+            snprintf(status, sizeof status, "applied, %ld left out", left);
         else if (sbox_capture_applied(c))
             snprintf(status, sizeof status, "applied");
         else if (c->ended)
