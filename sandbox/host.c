@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -62,6 +63,8 @@ int sbox_host_probe(struct sbox_host *h, char **env, struct sbox_error *err)
             free(pwd);
     }
 
+    h->project = sbox_host_project(h, &h->project_marker);
+
     v = getenv("XDG_STATE_HOME");
     h->state_home = v && v[0] == '/'
                         ? sbox_path_normalize(v)
@@ -97,9 +100,98 @@ void sbox_host_free(struct sbox_host *h)
     free(h->home_passwd);
     free(h->cwd);
     free(h->pwd);
+    free(h->project);
     free(h->shell);
     free(h->tty);
     free(h->state_home);
     free(h->cache_home);
     memset(h, 0, sizeof *h);
+}
+
+/* A version control top: the project is all of it, wherever in it the command starts. */
+static const char *const vcs_markers[] = {".git", ".hg", ".svn", ".jj"};
+/* Without one, the nearest directory holding a project's own file. */
+static const char *const project_markers[] = {
+    "package.json", "deno.json",    "pyproject.toml", "setup.py",         "Cargo.toml",
+    "go.mod",       "pom.xml",      "build.gradle",   "build.gradle.kts", "CMakeLists.txt",
+    "meson.build",  "configure.ac", "Gemfile",        "composer.json"};
+
+static const char *holds(int dir, const char *const *names, size_t n)
+{
+    struct stat st;
+    for (size_t i = 0; i < n; i++)
+        if (fstatat(dir, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+            return names[i];
+    return NULL;
+}
+
+/* cwd with its last n components taken off. */
+static char *strip(const char *cwd, size_t n)
+{
+    char *s = sbox_xstrdup(cwd);
+    while (n-- > 0) {
+        char *slash = strrchr(s, '/');
+        if (!slash || slash == s) {
+            s[1] = '\0';
+            break;
+        }
+        *slash = '\0';
+    }
+    return s;
+}
+
+static bool home_or_above(const struct sbox_host *h, const char *dir)
+{
+    const char *homes[] = {h->home, h->home_real, h->home_passwd};
+    if (strcmp(dir, "/") == 0)
+        return true;
+    for (size_t i = 0; i < 3; i++)
+        if (homes[i] && sbox_path_is_under(homes[i], dir))
+            return true;
+    return false;
+}
+
+char *sbox_host_project(const struct sbox_host *h, const char **ret_marker)
+{
+    /* The walk goes by "..", from the directory the shell is in: the names it stats are in
+     * directories the caller reached, and a marker a sandbox planted where it could write can
+     * only make the project smaller (the top is the nearest), never reach above its bind. */
+    enum { MAX_UP = 64 };
+    _cleanup_close_ int fd = -1;
+    struct stat st;
+    const char *vcs = NULL, *file = NULL;
+    size_t at = 0;
+    if (!h->cwd)
+        return NULL;
+    fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return NULL;
+    for (size_t up = 0; up < MAX_UP; up++) {
+        _cleanup_free_ char *dir = strip(h->cwd, up);
+        struct stat parent_st;
+        int parent;
+        if (home_or_above(h, dir))
+            break;
+        if ((vcs = holds(fd, vcs_markers, sizeof vcs_markers / sizeof *vcs_markers))) {
+            at = up;
+            break;
+        }
+        if (!file &&
+            (file = holds(fd, project_markers, sizeof project_markers / sizeof *project_markers)))
+            at = up;
+        parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (parent < 0)
+            break;
+        if (fstat(parent, &parent_st) < 0 || parent_st.st_dev != st.st_dev) {
+            close(parent); /* another file system: a mount is no project's inside */
+            break;
+        }
+        close(fd);
+        fd = parent;
+        st = parent_st;
+    }
+    if (!vcs && !file)
+        return NULL;
+    *ret_marker = vcs ? vcs : file;
+    return strip(h->cwd, at);
 }

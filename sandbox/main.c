@@ -20,6 +20,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <termios.h>
 
 #define EXIT_SBOX 125
@@ -471,9 +473,9 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
     if (sbox_profile_load_policy(ps, plan, err) < 0)
         return -1;
     sbox_plan_set_command(plan, command);
+    plan->verbose = o->verbose;
     if (sbox_plan_finish(plan, err) < 0)
         return -1;
-    plan->verbose = o->verbose;
     if (!o->dry_run) {
         sbox_capture_store_prepare(plan);
         /* Before the plan is guarded, as the capture store: what they are must be known. */
@@ -519,6 +521,30 @@ static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
     return status;
 }
 
+/* The profiles of a build tree, for an sbox run where it was built (the README's `./sbox -p node`
+ * in a fresh clone): profiles/ beside the binary, when the binary is not the installed one. The
+ * binary's own directory is as trusted as the binary; the current directory is never looked at. */
+static char *profiles_beside(void)
+{
+    char exe[PATH_MAX], *slash, *dir;
+    struct stat st;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    if (strcmp(exe, SBOX_BINDIR "/sbox") == 0 || !(slash = strrchr(exe, '/')))
+        return NULL;
+    *slash = '\0';
+    dir = sbox_xasprintf("%s/profiles", exe);
+    {
+        _cleanup_free_ char *probe = sbox_xasprintf("%s/default.ini", dir);
+        if (stat(probe, &st) == 0 && S_ISREG(st.st_mode))
+            return dir;
+    }
+    free(dir);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {0};
@@ -528,6 +554,7 @@ int main(int argc, char **argv)
     struct sbox_profiles profiles;
     int status, sig = 0;
     bool exit_code_only;
+    _cleanup_free_ char *beside = NULL;
 
     sbox_coverage_init();
     /* A closed 0, 1 or 2 would be taken by the next open() and receive whatever was meant for
@@ -541,7 +568,8 @@ int main(int argc, char **argv)
     if (sbox_host_probe(&host, environ, &err) < 0)
         return fail("%s", err.msg);
     sbox_plan_init(&plan, &host);
-    sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
+    beside = profiles_beside();
+    sbox_profiles_init(&profiles, &host, beside, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
         if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)

@@ -35,9 +35,22 @@ static int open_source(const struct sbox_plan *p, const struct sbox_mount *m,
     _cleanup_close_ int base = -1;
     int fd;
     if (strcmp(m->key, "cwd") == 0) {
-        /* The directory the caller is in, not the one its name leads to now. */
+        /* The directory the caller is in, not the one its name leads to now; the project's
+         * top is reached from it by "..", as sbox_host_project found it. */
+        size_t up = 0;
         fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        return fd < 0 ? sbox_error(err, errno, "the current directory") : fd;
+        if (fd < 0)
+            return sbox_error(err, errno, "the current directory");
+        for (const char *c = p->cwd ? p->cwd + strlen(m->src) : ""; *c; c++)
+            up += *c == '/';
+        while (up-- > 0) {
+            int parent = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            close(fd);
+            if (parent < 0)
+                return sbox_error(err, errno, "the project's top `%s`", m->src);
+            fd = parent;
+        }
+        return fd;
     }
     if (strcmp(m->key, "cache") == 0) {
         /* A private cache (made by sbox_cache_prepare): sandboxes write in the caches, so

@@ -211,6 +211,7 @@ static void print_process(FILE *f, const struct sbox_plan *p)
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 {
     static const char *const cwd_modes[] = {"none", "bind", "ro-bind"};
+    static const char *const here_modes[] = {"none", "here", "ro-here"};
     static const char *const drivers[] = {"auto", "native", "fuse"};
     static const char *const userns[] = {"auto", "single", "subuid"};
     static const char *const nets[] = {"none", "host", "slirp", "pasta"};
@@ -219,7 +220,14 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     fputs("; the plan sbox would run, as a profile\n[filesystem]\n", f);
     for (size_t i = 0; i < p->n_mounts; i++)
         print_mount(p, f, &p->mounts[i]);
-    print_kv(f, "cwd", cwd_modes[p->cwd_mode], NULL, false, &p->cwd_origin);
+    print_kv(f, "cwd", (p->cwd_here ? here_modes : cwd_modes)[p->cwd_mode], NULL, false,
+             &p->cwd_origin);
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (strcmp(p->mounts[i].key, "cwd") == 0 && p->cwd && strcmp(p->mounts[i].src, p->cwd)) {
+            char top[4200];
+            sbox_escape(top, sizeof top, p->mounts[i].src); /* a comment ends at a newline */
+            fprintf(f, ";   shows the project's top %s (it holds %s)\n", top, p->project_marker);
+        }
     if (p->chdir_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "chdir", p->chdir, NULL, false, &p->chdir_origin);
     else

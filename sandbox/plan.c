@@ -258,6 +258,8 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->home_passwd = h->home_passwd ? sbox_xstrdup(h->home_passwd) : NULL;
     p->cwd = h->cwd ? sbox_xstrdup(h->cwd) : NULL;
     p->pwd = h->pwd ? sbox_xstrdup(h->pwd) : NULL;
+    p->project = h->project ? sbox_xstrdup(h->project) : NULL;
+    p->project_marker = h->project_marker;
     p->shell = sbox_xstrdup(h->shell);
     p->tty = h->tty ? sbox_xstrdup(h->tty) : NULL;
     p->ttys = h->ttys;
@@ -357,6 +359,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->home_passwd);
     free(p->cwd);
     free(p->pwd);
+    free(p->project);
     free(p->shell);
     free(p->tty);
     free(p->capture_on);
@@ -413,10 +416,39 @@ void sbox_plan_set_command(struct sbox_plan *p, char *const *argv)
 /* Shows the caller's directory as cwd = asks, unless that would hand over a shared tree, and
  * never a directory the plan keeps from the sandbox: a payload of an earlier run can replace a
  * project directory with a symlink to ~/.ssh, which the user's shell then follows. */
+/* The directory cwd = bind shows: the project's top (sbox_host_project) when the command starts
+ * below it, so `cd webapp/test && sbox -- npm test` finds webapp's package.json; the current
+ * directory itself when there is none, or when the top could not be shown. */
+static const char *cwd_top(struct sbox_plan *p)
+{
+    const char *why;
+    char because[512];
+    if (p->cwd_here || !p->project || !p->cwd || strcmp(p->project, p->cwd) == 0 ||
+        !sbox_path_is_under(p->cwd, p->project))
+        return p->cwd;
+    why = sbox_plan_shared_dir(p, p->project);
+    if (!why)
+        why = sbox_plan_hidden(p, p->project, because, sizeof because);
+    if (why) {
+        if (p->verbose)
+            sbox_strv_push(&p->notes,
+                           sbox_xasprintf("the project's top %s (it holds %s) is %s: showing the "
+                                          "current directory alone",
+                                          p->project, p->project_marker, why));
+        return p->cwd;
+    }
+    if (p->verbose)
+        sbox_strv_push(&p->notes, sbox_xasprintf("showing the project's top %s (it holds %s), "
+                                                 "starting in %s; cwd = here shows the current "
+                                                 "directory alone",
+                                                 p->project, p->project_marker, p->cwd));
+    return p->project;
+}
+
 static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
 {
     struct sbox_mount *m;
-    const char *why;
+    const char *why, *top;
     char because[512], via[4200] = "";
     if (p->cwd_mode == SBOX_CWD_NONE)
         return 0;
@@ -459,10 +491,11 @@ static int add_cwd(struct sbox_plan *p, struct sbox_error *err)
     }
     if (via[0])
         sbox_strv_push(&p->notes, sbox_xasprintf("the current directory is %s%s", p->cwd, via));
+    top = cwd_top(p);
     m = sbox_plan_add_mount(p, p->cwd_mode == SBOX_CWD_BIND ? SBOX_MOUNT_BIND : SBOX_MOUNT_RO_BIND,
                             "cwd", &p->cwd_origin);
-    m->src = sbox_xstrdup(p->cwd);
-    m->dst = sbox_xstrdup(p->cwd);
+    m->src = sbox_xstrdup(top);
+    m->dst = sbox_xstrdup(top);
     return 0;
 }
 

@@ -167,6 +167,7 @@ struct sbox_plan {
     char *chdir; /* NULL until finish: then the working directory inside */
     struct sbox_origin chdir_origin;
     enum sbox_cwd_mode cwd_mode; /* how the caller's directory is shown */
+    bool cwd_here;               /* cwd = here/ro-here: that directory alone, not its project */
     struct sbox_origin cwd_origin;
     uint32_t uid, gid; /* identity inside */
     struct sbox_origin uid_origin, gid_origin;
@@ -236,8 +237,10 @@ struct sbox_plan {
     char *home;
     char *home_real;
     char *home_passwd;
-    char *cwd; /* the caller's directory, NULL when gone */
-    char *pwd; /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
+    char *cwd;     /* the caller's directory, NULL when gone */
+    char *pwd;     /* the shell's $PWD when a symlink makes it differ from cwd, else NULL */
+    char *project; /* the project's top holding cwd (sbox_host_project), or NULL */
+    const char *project_marker; /* the name that made it the top */
     char *shell;
     char *tty;          /* the caller's terminal, shown as /dev/console without a pty */
     unsigned ttys;      /* bit N: the caller's descriptor N (0, 1, 2) is a terminal */

@@ -41,7 +41,8 @@ struct load {
     char num[16]; /* ${UID} and ${GID}, copied out at once */
 };
 
-void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host, const char *datadir)
+void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host, const char *beside,
+                        const char *datadir)
 {
     const char *v = getenv("SBOX_PROFILE_PATH");
     memset(ps, 0, sizeof *ps);
@@ -59,6 +60,8 @@ void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host, 
     else
         sbox_strv_push(&ps->search, sbox_xasprintf("%s/.config/sbox/profiles", host->home));
     sbox_strv_push(&ps->search, sbox_xstrdup("/etc/sbox/profiles"));
+    if (beside)
+        sbox_strv_push(&ps->search, sbox_xstrdup(beside));
     sbox_strv_push(&ps->search, sbox_xasprintf("%s/profiles", datadir));
 }
 
@@ -71,9 +74,9 @@ void sbox_profiles_free(struct sbox_profiles *ps)
 
 /* --- ${VAR} expansion --- */
 
-/* Expands ${HOME} ${PWD} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${PROFILE_DIR} and "$$".
- * lookup returns NULL for an undefined name. With escape_spec, ':' and '\' in substituted text
- * are escaped, for SRC:DST values. */
+/* Expands ${HOME} ${PWD} ${PROJECT} ${USER} ${UID} ${GID} ${XDG_RUNTIME_DIR} ${PROFILE_DIR} and
+ * "$$". lookup returns NULL for an undefined name. With escape_spec, ':' and '\' in substituted
+ * text are escaped, for SRC:DST values. */
 static int expand(const char *in, const char *(*lookup)(void *ctx, const char *name), void *ctx,
                   bool escape_spec, char **ret, struct sbox_error *err)
 {
@@ -94,10 +97,11 @@ static int expand(const char *in, const char *(*lookup)(void *ctx, const char *n
                 name = sbox_xstrndup(s + 2, (size_t)(close - s - 2));
                 add = lookup(ctx, name);
                 if (!add)
-                    return sbox_error(err, 0,
-                                      "`${%s}` is not defined (known: HOME, PWD, USER, UID, GID, "
-                                      "XDG_RUNTIME_DIR, PROFILE_DIR; `$$` is a literal `$`)",
-                                      name);
+                    return sbox_error(
+                        err, 0,
+                        "`${%s}` is not defined (known: HOME, PWD, PROJECT, USER, UID, GID, "
+                        "XDG_RUNTIME_DIR, PROFILE_DIR; `$$` is a literal `$`)",
+                        name);
                 s = close + 1;
                 if (escape_spec) {
                     /* In SRC:DST values a ':' or '\' from a variable (a directory named
@@ -140,6 +144,8 @@ static const char *lookup_var(void *ctx, const char *name)
         return L->p->home;
     if (!strcmp(name, "PWD"))
         return L->p->cwd;
+    if (!strcmp(name, "PROJECT")) /* the project's top holding PWD, else PWD */
+        return L->p->project ? L->p->project : L->p->cwd;
     if (!strcmp(name, "USER"))
         return h->user;
     if (!strcmp(name, "UID") || !strcmp(name, "GID")) {
@@ -183,6 +189,67 @@ static bool is_default_name(const char *name)
     return !strcmp(name, "default") || !strcmp(name, "default.ini");
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names -p finds, each once, sorted; "default" always (it is built in). */
+static char **profile_names(const struct sbox_profiles *ps)
+{
+    char **names = NULL;
+    bool have_default = false;
+    for (size_t i = 0; ps->search[i]; i++) {
+        DIR *d = opendir(ps->search[i]);
+        if (!d)
+            continue;
+        for (struct dirent *e; (e = readdir(d));) {
+            size_t n = strlen(e->d_name);
+            bool dup = false;
+            if (n <= 4 || strcmp(e->d_name + n - 4, ".ini") != 0)
+                continue;
+            for (size_t k = 0; names && names[k]; k++)
+                dup |= strlen(names[k]) == n - 4 && !strncmp(names[k], e->d_name, n - 4);
+            if (!dup)
+                sbox_strv_push(&names, sbox_xstrndup(e->d_name, n - 4));
+            have_default |= n == 11 && !strcmp(e->d_name, "default.ini");
+        }
+        closedir(d);
+    }
+    if (!have_default)
+        sbox_strv_push(&names, sbox_xstrdup("default"));
+    qsort(names, sbox_strv_len(names), sizeof *names, by_name);
+    return names;
+}
+
+/* -p NAME found nowhere: what there is, where sbox looked, and, when the current directory
+ * holds that file, why it was not taken: a project must not choose the profile that confines
+ * it (a clone's node.ini could bind the home), so it is read only when named as a path. */
+static int not_found(const struct sbox_profiles *ps, const char *name, bool include,
+                     struct sbox_error *err)
+{
+    _cleanup_strv_ char **names = profile_names(ps);
+    _cleanup_free_ char *here = include ? NULL : try_in(NULL, name);
+    char list[1024] = "", dirs[2048] = "", shown[256];
+    for (size_t i = 0; names[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    for (size_t i = 0; ps->search[i]; i++)
+        snprintf(dirs + strlen(dirs), sizeof dirs - strlen(dirs), "%s%s", i ? ", " : "",
+                 ps->search[i]);
+    sbox_escape(shown, sizeof shown, name);
+    if (here) {
+        char h[300];
+        sbox_escape(h, sizeof h, here);
+        return sbox_error(err, 0,
+                          "profile `%s` not found (available: %s); ./%s is in the current "
+                          "directory, which is never searched (a project must not choose its own "
+                          "profile): name it as a path, -p ./%s",
+                          shown, list, h, h);
+    }
+    return sbox_error(err, 0, "profile `%s` not found (available: %s; searched: %s)", shown, list,
+                      dirs);
+}
+
 /* A path for name: with a slash, as given (relative to from_dir for includes); without, from_dir
  * first (includes only), then the search path. NULL with *ret_builtin for the built-in default. */
 static int find(struct sbox_profiles *ps, const char *name, const char *from_dir, char **ret,
@@ -208,11 +275,7 @@ static int find(struct sbox_profiles *ps, const char *name, const char *from_dir
     if (!path) {
         if (strchr(name, '/'))
             return sbox_error(err, ENOENT, "profile `%s`", name);
-        return sbox_error(err, 0, "profile `%s` not found in the search path (%s%s%s%s%s%s%s)",
-                          name, ps->search[0], ps->search[1] ? ", " : "",
-                          ps->search[1] ? ps->search[1] : "", ps->search[2] ? ", " : "",
-                          ps->search[2] ? ps->search[2] : "", ps->search[3] ? ", " : "",
-                          ps->search[3] ? ps->search[3] : "");
+        return not_found(ps, name, from_dir != NULL, err);
     }
     *ret = path;
     return 0;
@@ -642,11 +705,6 @@ static int describe_handler(void *user, const char *section, const char *name, c
     if (!strcmp(section, "profile") && !strcmp(name, "description") && !d->description)
         d->description = sbox_xstrdup(value);
     return 1;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 void sbox_profile_list(struct sbox_profiles *ps, FILE *out)

@@ -25,8 +25,10 @@ struct sbox_profiles {
 };
 
 /* The search path: $SBOX_PROFILE_PATH (colon-separated), $XDG_CONFIG_HOME/sbox/profiles (or
- * ~/.config/sbox/profiles), /etc/sbox/profiles, datadir/profiles. Never the current directory. */
-void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host,
+ * ~/.config/sbox/profiles), /etc/sbox/profiles, beside (the profiles of a build tree, for an
+ * sbox run where it was built; NULL for an installed one), datadir/profiles. Never the current
+ * directory. */
+void sbox_profiles_init(struct sbox_profiles *ps, const struct sbox_host *host, const char *beside,
                         const char *datadir);
 void sbox_profiles_free(struct sbox_profiles *ps);
 

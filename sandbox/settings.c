@@ -331,14 +331,15 @@ static int apply_cwd(struct sbox_plan *p, const struct sbox_setting *s, const ch
                      const struct sbox_origin *o, struct sbox_error *err)
 {
     (void)s;
-    if (strcmp(value, "bind") == 0)
+    if (strcmp(value, "bind") == 0 || strcmp(value, "here") == 0)
         p->cwd_mode = SBOX_CWD_BIND;
-    else if (strcmp(value, "ro-bind") == 0)
+    else if (strcmp(value, "ro-bind") == 0 || strcmp(value, "ro-here") == 0)
         p->cwd_mode = SBOX_CWD_RO_BIND;
     else if (strcmp(value, "none") == 0)
         p->cwd_mode = SBOX_CWD_NONE;
     else
-        return sbox_error(err, 0, "`%s` is not one of bind, ro-bind, none", value);
+        return sbox_error(err, 0, "`%s` is not one of bind, ro-bind, here, ro-here, none", value);
+    p->cwd_here = strstr(value, "here") != NULL;
     p->cwd_origin = *o;
     return 0;
 }
@@ -905,7 +906,9 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST",
      apply_special, .reset = reset_mounts, .mount = {SBOX_MOUNT_DEV, false}},
     {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
-     "show the current directory: bind, ro-bind or none (never a hidden one: sbox(1))", apply_cwd},
+     "show the current directory's project (bind, ro-bind), the directory alone (here, ro-here), "
+     "or none",
+     apply_cwd},
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
     {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
      "an image root instead of the host's system", apply_rootfs},

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h.cwd = "/work/p";
     h.shell = "/bin/sh";
     sbox_plan_init(&p, &h);
-    sbox_profiles_init(&ps, &h, "/nonexistent");
+    sbox_profiles_init(&ps, &h, NULL, "/nonexistent");
     ps.no_files = true; /* includes other than the built-in default stay off the disk */
     if (sbox_profile_load_text(&ps, &p, "fuzz.ini", (const char *)data, size, &err) == 0 &&
         sbox_plan_finish(&p, &err) == 0) {

@@ -566,6 +566,19 @@ like "$ERR" "1 file changed, 1 added, 0 deleted in" "... and captures the curren
 ok "... whose real files are untouched" test ! -e "$proj/built.txt"
 id=$(capture_id)
 run_sbox discard "$id"
+# ... the whole project from a subdirectory of it (capture = ${PROJECT}), starting there.
+mkdir -p "$proj/.git" "$proj/src/deep"
+(cd "$proj/src/deep" && "$SBOX" -p "$SBOX_PROFILES/build.ini" -- sh -c 'pwd; echo up >../../top.txt') \
+    >"$WORK/out" 2>"$WORK/err"
+is "$(cat "$WORK/out")" "$proj/src/deep" "-p build from a subdirectory starts there"
+like "$(cat "$WORK/err")" "1 file changed, 1 added, 0 deleted in" "... and captures the project's top"
+ok "... whose real files are untouched" test ! -e "$proj/top.txt"
+ERR=$(cat "$WORK/err")
+id=$(capture_id)
+run_sbox diff "$id" --stat
+like "$OUT" "A top.txt" "... the diff names the file at the top"
+run_sbox discard "$id"
+rmdir "$proj/.git"
 
 # The default place: ~/.local/state when XDG_STATE_HOME is not set.
 (

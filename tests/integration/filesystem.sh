@@ -64,6 +64,49 @@ is "$(echo $OUT)" "mine refused" "--cwd ro-bind shows the current directory read
 run_sbox --cwd none -- sh -c 'pwd; ls -A "$HOME"'
 is "$OUT" "$HOME" "--cwd none: the directory is not shown and the payload starts in the empty home"
 
+# The project's top: from a subdirectory, the whole work tree is shown (git's .git, or the
+# nearest project file), and the command starts where the shell is.
+top=$WORK/webapp
+mkdir -p "$top/.git" "$top/test/unit" "$top/lib"
+echo '{}' >"$top/package.json"
+echo lib >"$top/lib/a.js"
+(cd "$top/test/unit" && "$SBOX" -- sh -c 'pwd; cat ../../package.json ../../lib/a.js; touch ../../made') \
+    >"$WORK/out" 2>&1
+is "$(echo $(cat "$WORK/out"))" "$top/test/unit {} lib" \
+    "from a subdirectory the project's top (.git) is shown, starting in the subdirectory"
+ok "... writable, as cwd = bind says" test -e "$top/made"
+(cd "$top/test/unit" && "$SBOX" -v --dry-run -- true) >"$WORK/out" 2>&1
+like "$(cat "$WORK/out")" "showing the project's top $top (it holds .git), starting in $top/test/unit" \
+    "-v says which directory is the top and why"
+like "$(cat "$WORK/out")" ";   shows the project's top $top (it holds .git)" "--dry-run shows it too"
+(cd "$top/test/unit" && "$SBOX" --cwd here -- sh -c 'pwd; ls ../..; cat ../../package.json 2>&1') \
+    >"$WORK/out" 2>&1
+unlike "$(cat "$WORK/out")" "{}" "cwd = here shows the current directory alone"
+like "$(cat "$WORK/out")" "$top/test/unit" "... and starts there"
+(cd "$top/test" && "$SBOX" --cwd ro-bind -- sh -c 'cat ../package.json; touch ../x 2>/dev/null || echo refused') \
+    >"$WORK/out" 2>&1
+is "$(echo $(cat "$WORK/out"))" "{} refused" "cwd = ro-bind shows the project's top read-only"
+rm -rf "$top/.git"
+mkdir -p "$top/pkg/src"
+echo '[project]' >"$top/pkg/pyproject.toml"
+(cd "$top/pkg/src" && "$SBOX" -- sh -c 'ls -a ..; ls ../.. 2>&1') >"$WORK/out" 2>&1
+like "$(cat "$WORK/out")" "pyproject.toml" "without version control the nearest project file marks the top"
+unlike "$(cat "$WORK/out")" "package.json" "... the nearest one, not a farther one"
+# A project's top is never the home, nor above it: a dotfiles repository in the home does not
+# hand the home over.
+mkdir -p "$HOME/.git" "$HOME/sbox-test-loose/sub"
+(cd "$HOME/sbox-test-loose/sub" && "$SBOX" -- sh -c 'ls -A ..') >"$WORK/out" 2>&1
+is "$(cat "$WORK/out")" "sub" "a .git in the home does not make the home the project"
+rmdir "$HOME/.git"
+rm -rf "$HOME/sbox-test-loose"
+# A marker is looked at, never followed: a symlink named .git counts as one (it is git's too),
+# and a sandbox can only plant markers where it writes, which makes the top nearer, not wider.
+mkdir -p "$top/deep/er"
+ln -s /nonexistent "$top/deep/.git"
+(cd "$top/deep/er" && "$SBOX" -- sh -c 'ls -A ..') >"$WORK/out" 2>&1
+is "$(echo $(cat "$WORK/out"))" ".git er" "the nearest marker wins, a dangling symlink included"
+rm -rf "$top"
+
 # HOME pointing elsewhere (CI, sudo) does not make the real home bindable.
 realhome=$HOME
 cd "$realhome"

@@ -42,7 +42,30 @@ is "$OUT" "from-xdg" "-p NAME finds \$XDG_CONFIG_HOME/sbox/profiles/NAME.ini"
 mkdir -p "$WORK/checkout" && printf '[filesystem]\nbind = /\n' >"$WORK/checkout/evil.ini"
 (cd "$WORK/checkout" && "$SBOX" -p evil -- true) >/dev/null 2>"$WORK/.e" && rc=0 || rc=$?
 is "$rc" 125 "-p NAME never reads the current directory"
-like "$(cat "$WORK/.e")" "not found in the search path" "... and says where it looked"
+like "$(cat "$WORK/.e")" "./evil.ini is in the current directory, which is never searched" \
+    "... and says why the file there was not taken"
+like "$(cat "$WORK/.e")" "name it as a path, -p ./evil.ini" "... and how to use it"
+is "$(wc -l <"$WORK/.e")" 1 "... in one line"
+run_sbox -p no-such-profile -- true
+is "$RC" 125 "an unknown profile: 125"
+like "$ERR" "available: build, default, mine" "... the message lists the names there are"
+like "$ERR" "searched: $WORK/mine, $profiles, $WORK/config/sbox/profiles, /etc/sbox/profiles" \
+    "... and the search path"
+# An sbox that is not the installed one (a build tree: the README's ./sbox -p node) finds the
+# profiles beside it; a copy of the binary with none beside it does not.
+mkdir -p "$WORK/tree" "$WORK/lone" "$WORK/empty"
+cp "$SBOX" "$WORK/tree/sbox"
+cp "$SBOX" "$WORK/lone/sbox"
+cp -R "$profiles" "$WORK/tree/profiles"
+(cd "$WORK/empty" && env -u SBOX_PROFILE_PATH "$WORK/tree/sbox" -p node.ini --dry-run -- true) \
+    >"$WORK/.o" 2>&1 && rc=0 || rc=$?
+is "$rc" 0 "an uninstalled sbox finds -p node.ini beside it"
+like "$(cat "$WORK/.o")" "; from $WORK/tree/profiles/node.ini:" "... in its own profiles directory"
+(cd "$WORK/empty" && env -u SBOX_PROFILE_PATH "$WORK/lone/sbox" -p node -- true) \
+    >"$WORK/.o" 2>&1 && rc=0 || rc=$?
+is "$rc" 125 "a binary with no profiles beside it does not find node"
+unlike "$(cat "$WORK/.o")" "$WORK/lone" "... and searched nothing beside it"
+rm -rf "$WORK/tree" "$WORK/lone" "$WORK/empty"
 (cd "$WORK/checkout" && "$SBOX" -p ./evil.ini --dry-run -- true) >"$WORK/.o" 2>&1 && rc=0 || rc=$?
 like "$(cat "$WORK/.o")" "bind = /  ; from ./evil.ini:2" "-p ./FILE takes the path as given"
 

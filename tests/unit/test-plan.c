@@ -29,7 +29,7 @@ static void default_plan(struct sbox_plan *p, const struct sbox_host *h)
     struct sbox_profiles ps;
     struct sbox_error err = {0};
     sbox_plan_init(p, h);
-    sbox_profiles_init(&ps, h, "/nonexistent");
+    sbox_profiles_init(&ps, h, NULL, "/nonexistent");
     if (sbox_profile_load_default(&ps, p, &err) < 0)
         printf("# default profile: %s\n", err.msg);
     sbox_profiles_free(&ps);

@@ -40,7 +40,7 @@ static int load(const char *text, struct sbox_plan *p, struct sbox_error *err)
     int r;
     fake_host(&h);
     sbox_plan_init(p, &h);
-    sbox_profiles_init(&ps, &h, "/nonexistent");
+    sbox_profiles_init(&ps, &h, NULL, "/nonexistent");
     r = sbox_profile_load_text(&ps, p, "t.ini", text, strlen(text), err);
     if (r == 0)
         r = sbox_plan_finish(p, err);
@@ -237,7 +237,7 @@ int main(void)
         free(h.cwd);
         h.cwd = sbox_xstrdup("/x/a:/etc\\b");
         sbox_plan_init(&p, &h);
-        sbox_profiles_init(&ps, &h, "/nonexistent");
+        sbox_profiles_init(&ps, &h, NULL, "/nonexistent");
         ok(sbox_profile_load_text(&ps, &p, "t.ini", text, sizeof text - 1, &err) == 0 &&
                p.n_mounts == 2 && !strcmp(p.mounts[0].src, "/x/a:/etc\\b/sub") &&
                !strcmp(p.mounts[0].dst, "/x/a:/etc\\b/sub") &&
@@ -253,7 +253,7 @@ int main(void)
         const char text[] = "[filesystem]\nbind = /a\0/b\n";
         fake_host(&h);
         sbox_plan_init(&p, &h);
-        sbox_profiles_init(&ps, &h, "/nonexistent");
+        sbox_profiles_init(&ps, &h, NULL, "/nonexistent");
         ok(sbox_profile_load_text(&ps, &p, "t.ini", text, sizeof text - 1, &err) < 0 &&
                strstr(err.msg, "t.ini:2: contains a NUL byte"),
            "a NUL byte is an error (%s)", err.msg);
@@ -320,7 +320,8 @@ int main(void)
         sbox_plan_free(&p);
         sbox_plan_init(&p, &h);
         ok(sbox_profile_load(&ps, &p, "no-such-profile", &err) < 0 &&
-               strstr(err.msg, "not found in the search path"),
+               strstr(err.msg, "not found (available: default; searched: ") &&
+               strstr(err.msg, "/nonexistent/profiles"),
            "an unknown profile name says where it looked (%s)", err.msg);
         sbox_plan_free(&p);
 
