@@ -48,30 +48,52 @@ static const char *eol(void)
     return tty_restore.active ? "\r\n" : "\n";
 }
 
+/* text from column indent on, broken at spaces so that no line passes 80 columns. */
+static void put_wrapped(FILE *f, const char *text, int indent)
+{
+    int col = indent;
+    for (const char *w = text; *w;) {
+        int n = (int)strcspn(w, " ");
+        if (col > indent && col + 1 + n > 80) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(w, 1, (size_t)n, f);
+        col += n;
+        w += n;
+        w += strspn(w, " ");
+    }
+    fputc('\n', f);
+}
+
 static void usage(FILE *f)
 {
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
           "       sbox image rm DIR...      remove an image or a kept overlay directory\n"
-          "       sbox check                what this host offers sbox, and how to fix the rest\n"
+          "       sbox check                what this host offers, and how to fix the rest\n"
           "       sbox captures             list what captured runs wrote (capture = DIR)\n"
           "       sbox diff ID [--stat] [--expand] [--exclude PATTERN]... [PATH...]\n"
           "                                 show a capture's changes\n"
           "       sbox apply ID [--include-denied] [--dry-run] [PATH...]\n"
-          "                                 land a capture's changes (or PATH's) in the directory\n"
+          "                                 land a capture's changes (or PATH's)\n"
           "       sbox discard ID... | --applied | --all   delete captures\n"
-          "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox. A command named\n"
-          "like one of the words above runs after --: `sbox -- diff a b`.\n"
+          "Run COMMAND (default: your shell) in a fresh, unprivileged sandbox. A command\n"
+          "named like one of the words above runs after --: `sbox -- diff a b`.\n"
           "`sbox import` unpacks an image tarball into DIR for --rootfs, keeping its owners\n"
           "through your subordinate id ranges.\n"
           "\n"
           "By default the sandbox sees the host's system directories read-only, the current\n"
-          "directory read-write, an empty home, private /tmp and /run, no network and only a\n"
-          "few safe environment variables (profiles/default.ini, compiled in).\n"
+          "directory's project read-write, an empty home, private /tmp and /run, no network\n"
+          "and only a few safe environment variables (profiles/default.ini, compiled in).\n"
           "\n"
           "  -p, --profile NAME|PATH      use a profile instead of the default (repeatable;\n"
-          "                               NAME is searched for, never in the current directory)\n"
+          "                               NAME is searched for, never in the current\n"
+          "                               directory)\n"
           "\n"
           "Settings (each is also a profile key; paths may escape ':' as '\\:'):\n",
           f);
@@ -80,9 +102,10 @@ static void usage(FILE *f)
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", s->key, s->arg ? " " : "", s->arg ? s->arg : "");
         if (strlen(left) > 28)
-            fprintf(f, "  %s\n  %-28s %s\n", left, "", s->help);
+            fprintf(f, "  %s\n  %-28s ", left, "");
         else
-            fprintf(f, "  %-28s %s\n", left, s->help);
+            fprintf(f, "  %-28s ", left);
+        put_wrapped(f, s->help, 31);
     }
     fputs("\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
@@ -91,8 +114,8 @@ static void usage(FILE *f)
           "  -h, --help                   show this help and exit\n"
           "  -V, --version                show the version and exit\n"
           "\n"
-          "Exit status: the command's own; 128+N if it died of signal N; 125 if sbox failed;\n"
-          "126 if the command could not be run; 127 if it was not found.\n"
+          "Exit status: the command's own; 128+N if it died of signal N; 125 if sbox\n"
+          "failed; 126 if the command could not be run; 127 if it was not found.\n"
           "See sbox(1) and sbox.ini(5).\n",
           f);
 }
@@ -418,6 +441,7 @@ static int unknown_option(char **argv, const struct option *opts)
 static int parse_options(int argc, char **argv, struct options *o)
 {
     _cleanup_free_ struct option *opts = option_table();
+    bool help = false, version = false;
     int c;
     o->flags = sbox_xmalloc((size_t)argc * sizeof *o->flags);
     opterr = 0;
@@ -440,18 +464,22 @@ static int parse_options(int argc, char **argv, struct options *o)
             o->verbose = true;
             break;
         case 'h':
-            usage(stdout);
-            return 0;
+            help = true; /* after the rest is read: `--version --bogus` is a mistake */
+            break;
         case 'V':
-            printf("sbox %s\n", PACKAGE_VERSION);
-            return 0;
+            version = true;
+            break;
         case ':':
             return fail("%s: needs an argument (see sbox --help)", argv[optind - 1]);
         default:
             return unknown_option(argv, opts);
         }
     }
-    return -1;
+    if (help)
+        usage(stdout);
+    else if (version)
+        printf("sbox %s\n", PACKAGE_VERSION);
+    return help || version ? 0 : -1;
 }
 
 /* The plan to run: profiles replace the embedded default (which they may include), then the

@@ -12,6 +12,13 @@ done
 run_sbox --version
 like "$OUT" "sbox " "--version names the program"
 is "$RC" 0 "--version exits 0"
+run_sbox --version --bogus
+is "$RC/$(printf '%s\n' "$ERR" | wc -l)" "125/1" "--version with a bad flag is a mistake: one line, 125"
+like "$ERR" "--bogus: unknown option" "... naming the flag"
+run_sbox --help --cwd
+is "$RC" 125 "--help with a flag missing its value: 125"
+run_sbox --help
+is "$(printf '%s\n' "$OUT" | awk 'length > 80' | wc -l)" 0 "--help fits in 80 columns"
 
 # bad_input DESCRIPTION EXPECTED-SUBSTRING ARGS...: exit 125, one line naming the problem,
 # no output, and no process or mount left behind.

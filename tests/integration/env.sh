@@ -4,14 +4,14 @@
 
 export SSH_AUTH_SOCK=/run/fake-agent.sock DISPLAY=:0 DBUS_SESSION_BUS_ADDRESS=unix:path=/x \
     AWS_SECRET_ACCESS_KEY=fake GITHUB_TOKEN=fake NPM_TOKEN=fake XDG_RUNTIME_DIR=/run/user/1 \
-    NODE_ENV=test NODE_OPTIONS=--x TERM=xterm-test LANG=C.UTF-8 LC_TIME=C TZ=UTC
+    NODE_ENV=test NODE_OPTIONS=--x TERM=xterm-test LANG=C.UTF-8 LANGUAGE=fr:en LC_TIME=C TZ=UTC
 
 run_sbox -- env
 for v in SSH_AUTH_SOCK DISPLAY DBUS_SESSION_BUS_ADDRESS AWS_SECRET_ACCESS_KEY GITHUB_TOKEN \
     NPM_TOKEN XDG_RUNTIME_DIR NODE_ENV; do
     unlike "$OUT" "$v=" "$v is dropped by default"
 done
-for kv in "TERM=xterm-test" "LANG=C.UTF-8" "LC_TIME=C" "TZ=UTC" "HOME=$HOME" "PATH=$PATH" \
+for kv in "TERM=xterm-test" "LANG=C.UTF-8" "LANGUAGE=fr:en" "LC_TIME=C" "TZ=UTC" "HOME=$HOME" "PATH=$PATH" \
     "USER=$USER" "LOGNAME=$LOGNAME"; do
     like "$OUT" "$kv" "${kv%%=*} passes by default"
 done
