@@ -46,6 +46,15 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
     ssize_t n;
 
     *created = mkdir(dir, 0700) == 0;
+    if (!*created && errno == ENOENT) {
+        /* DIR is made, its parents are not: a mistyped path must not grow a tree. Name the
+         * directory that is missing, not DIR. */
+        _cleanup_free_ char *parent = sbox_path_resolve(dir, "..");
+        return sbox_error(err, 0,
+                          "overlay directory `%s`: its parent `%s` does not exist (sbox makes "
+                          "the directory, not its parents: mkdir -p %s)",
+                          dir, parent, parent);
+    }
     if (!*created && errno != EEXIST)
         return sbox_error(err, errno, "overlay directory `%s`", dir);
     dfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

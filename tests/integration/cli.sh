@@ -50,6 +50,9 @@ bad_input "unmappable uid" "out of range" --uid 4294967295 -- true
 bad_input "bad hostname" "--hostname" --hostname "a b" -- true
 bad_input "bad setenv" "NAME=VALUE" --setenv NOEQUALS -- true
 bad_input "missing working directory" "/nonexistent" --chdir /nonexistent -- true
+bad_input "an overlay directory whose parent is missing names the parent" \
+    "its parent \`$WORK/envs\` does not exist" --overlay "$WORK/envs/dev" -- true
+ok "... and makes nothing" test ! -e "$WORK/envs"
 bad_input "control characters are escaped" '\x1b' --bind "$(printf '/no\033[2Jpe')" -- true
 unlike "$ERR" "$(printf '\033')" "no raw escape character reaches the terminal"
 
