@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -37,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The setup channel, a SOCK_SEQPACKET pair (one send is one message, whole or not at all): the
@@ -214,9 +216,11 @@ struct launch {
     bool chan_open;
     bool have_report;
     struct msg report;
-    bool have_exit;   /* pid 1 said how the payload ended: */
-    int exit_wstatus; /* its wait status */
-    bool stop_noted;  /* a stop nothing could continue was said once */
+    bool have_exit;    /* pid 1 said how the payload ended: */
+    int exit_wstatus;  /* its wait status */
+    bool stop_noted;   /* a stop nothing could continue was said once */
+    uint64_t deadline; /* timeout: CLOCK_MONOTONIC ms when the sandbox is killed; 0: none */
+    bool timed_out;
     int status;
 };
 
@@ -882,6 +886,28 @@ static void on_signal(struct launch *l, int sig)
 
 /* Until pid 1 is gone (reaped into l->status): its messages, the payload's terminal relayed,
  * and the signals sbox receives. */
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* poll's timeout until the deadline (-1: none); at it, the whole sandbox is killed: pid 1's
+ * death takes every process of its pid namespace with it. */
+static int until_deadline(struct launch *l)
+{
+    uint64_t now;
+    if (!l->deadline || l->timed_out)
+        return -1;
+    now = now_ms();
+    if (now < l->deadline)
+        return l->deadline - now > INT_MAX ? INT_MAX : (int)(l->deadline - now);
+    l->timed_out = true;
+    kill(l->pid, SIGKILL);
+    return -1;
+}
+
 static int wait_sandbox(struct launch *l, struct sbox_error *err)
 {
     struct sbox_relay *r = &l->relay;
@@ -894,7 +920,7 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
             {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
         struct signalfd_siginfo si;
         sbox_proxy_pollfds(&l->proxy, fds + 4);
-        if (poll(fds, 7, -1) < 0) {
+        if (poll(fds, 7, until_deadline(l)) < 0) {
             int e;
             if (errno == EINTR)
                 continue;
@@ -950,6 +976,16 @@ static int collect(struct launch *l, int *ret_status, int *ret_signal, struct sb
     }
     ws = l->have_exit ? l->exit_wstatus : l->status;
     *ret_status = sbox_init_status_code(ws);
+    if (l->timed_out && !l->have_exit) {
+        char where[512];
+        sbox_origin_format(&p->timeout_origin, "timeout", where, sizeof where);
+        sbox_note(l->notes,
+                  "timeout: the sandbox ran for %s (%s) and was killed, every process "
+                  "of it",
+                  p->timeout_text, where);
+        *ret_status = 124;
+        return 0;
+    }
     if (p->limits[SBOX_LIMIT_MEMORY].set && (l->covered & SBOX_CG_MEMORY) && WIFSIGNALED(ws) &&
         WTERMSIG(ws) == SIGKILL && sbox_cgroup_oom_killed(&l->cg)) {
         sbox_note(l->notes, "killed: out of memory (limit %s)", p->limits[SBOX_LIMIT_MEMORY].text);
@@ -976,6 +1012,8 @@ static int collect(struct launch *l, int *ret_status, int *ret_signal, struct sb
 static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct sbox_error *err)
 {
     int r;
+    if (l->p->timeout_ms)
+        l->deadline = now_ms() + l->p->timeout_ms;
     if (sbox_net_usermode(l->p->net)) {
         switch (await_network(l, err)) {
         case NET_UP:

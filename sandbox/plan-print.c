@@ -203,6 +203,8 @@ static void print_process(FILE *f, const struct sbox_plan *p)
                                : " (the terminal is read only once it asks for input)");
     else if (p->terminal != SBOX_TERMINAL_NONE && p->ttys)
         fputs(";   no pseudo-terminal: the plan has no /dev of sbox's own\n", f);
+    if (p->timeout_text)
+        print_kv(f, "timeout", p->timeout_text, NULL, false, &p->timeout_origin);
     if (p->exit_code_only || p->exit_code_only_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "exit-code-only", p->exit_code_only ? "yes" : "no", NULL, false,
                  &p->exit_code_only_origin);

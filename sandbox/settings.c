@@ -553,6 +553,24 @@ static int apply_exit_code_only(struct sbox_plan *p, const struct sbox_setting *
     return r;
 }
 
+/* timeout = DURATION | none */
+static int apply_timeout(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t ms;
+    int r = sbox_value_duration(value, &ms, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->timeout_ms = ms;
+    free(p->timeout_text);
+    /* "90" is said back as "90s": a bare number is seconds. */
+    p->timeout_text =
+        value[strspn(value, "0123456789")] ? sbox_xstrdup(value) : sbox_xasprintf("%ss", value);
+    p->timeout_origin = *o;
+    return 0;
+}
+
 /* userns = auto | single | subuid */
 static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
@@ -978,6 +996,8 @@ const struct sbox_setting sbox_settings[] = {
      "no pseudo-terminal of its own (terminal = none)", apply_no_tty},
     {"process", "exit-code-only", SBOX_SETTING_FLAG, NULL,
      "exit 128+N for a command killed by signal N", apply_exit_code_only},
+    {"process", "timeout", SBOX_SETTING_SCALAR, "DURATION",
+     "kill the whole sandbox after DURATION (90s, 10m, 1h30m; none), exit 124", apply_timeout},
     {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
      apply_uid},
     {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",

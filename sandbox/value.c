@@ -114,6 +114,50 @@ int sbox_value_uint(const char *s, uint64_t max, uint64_t *ret, struct sbox_erro
     return 0;
 }
 
+int sbox_value_duration(const char *s, uint64_t *ret, struct sbox_error *err)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    const uint64_t max = 30 * 86400000ULL;
+    uint64_t total = 0;
+    if (strcmp(s, "none") == 0) {
+        *ret = 0;
+        return 0;
+    }
+    for (const char *c = s; *c;) {
+        const char *end;
+        uint64_t v, ms = 0;
+        size_t n = 0;
+        if (parse_digits(c, &end, &v) < 0)
+            return sbox_error(err, 0,
+                              "`%s` is not a duration (e.g. 90s, 10m, 1h30m; a number alone is "
+                              "seconds)",
+                              s);
+        for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+            size_t l = strlen(units[i].unit);
+            if (strncmp(end, units[i].unit, l) == 0 && l > n && !(l == 1 && end[1] == 's')) {
+                n = l;
+                ms = units[i].ms;
+            }
+        }
+        if (!n && *end == '\0' && c == s)
+            ms = 1000; /* a number alone: seconds */
+        else if (!n)
+            return sbox_error(err, 0,
+                              "`%s` is not a duration (e.g. 90s, 10m, 1h30m; a number alone is "
+                              "seconds)",
+                              s);
+        if (v > max / ms || total + v * ms > max)
+            return sbox_error(err, 0, "`%s` is longer than 30 days", s);
+        total += v * ms;
+        c = end + n;
+    }
+    *ret = total;
+    return 0;
+}
+
 int sbox_value_bool(const char *s, bool *ret, struct sbox_error *err)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"};

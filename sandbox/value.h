@@ -21,6 +21,10 @@ int sbox_value_mode(const char *s, mode_t *ret, struct sbox_error *err);
 /* Decimal unsigned integer no larger than max. */
 int sbox_value_uint(const char *s, uint64_t max, uint64_t *ret, struct sbox_error *err);
 
+/* A duration in milliseconds: "90" (seconds), "90s", "10m", "2h", "1d", "500ms", or several
+ * ("1h30m"); at most 30 days; "0" or "none": no duration (*ret = 0). */
+int sbox_value_duration(const char *s, uint64_t *ret, struct sbox_error *err);
+
 /* true/false, yes/no, on/off, 1/0 (case-insensitive). */
 int sbox_value_bool(const char *s, bool *ret, struct sbox_error *err);
 

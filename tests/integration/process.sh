@@ -83,6 +83,37 @@ exec 6<&-
 is "$rest" "eof:0" "every process of the sandbox is gone after sbox is SIGKILLed"
 ok "no process of it remains" test -z "$(pgrep -f "sbox-orphan-$$" || true)"
 
+# timeout: the whole sandbox is killed at the deadline, said in one line, status 124; the
+# pipe's end of file proves every process of it is gone, a daemon that left the payload's
+# session included. A command that ends in time keeps its own status.
+cp /bin/sleep "$WORK/sbox-late-$$"
+{
+    "$SBOX" --timeout 1 -- sh -c "setsid $WORK/sbox-late-$$ 1000 & echo up; $WORK/sbox-late-$$ 1000" \
+        2>"$WORK/err"
+    echo $? >"$WORK/rc"
+} | {
+    read -r up
+    echo "$up"
+    cat >/dev/null
+} >"$WORK/out"
+rc=$(cat "$WORK/rc")
+is "$(cat "$WORK/out")" "up" "timeout: the sandbox ran, and its output ended when it was killed"
+like "$(cat "$WORK/err")" "timeout: the sandbox ran for 1s (--timeout) and was killed" \
+    "... said in one line naming the setting"
+is "$(wc -l <"$WORK/err")" 1 "... one line"
+is "$rc" 124 "... status 124"
+ok "... and nothing of it remains" test -z "$(pgrep -f "sbox-late-$$" || true)"
+printf '[profile]\ninclude = default\n[process]\ntimeout = 1h30m\n' >"$WORK/t.ini"
+run_sbox -p "$WORK/t.ini" -- sh -c 'exit 3'
+is "$RC/$ERR" "3/" "a command that ends in time keeps its status, and nothing is said"
+run_sbox -p "$WORK/t.ini" --dry-run -- true
+like "$OUT" "timeout = 1h30m  ; from $WORK/t.ini:4" "--dry-run shows the timeout and where it came from"
+for bad in 1x -5 10mm 31d; do
+    run_sbox --timeout "$bad" -- true
+    is "$RC/$(lines "$ERR")" "125/1" "--timeout $bad: one line, 125"
+done
+like "$ERR" "longer than 30 days" "... a timeout over 30 days says so"
+
 # Interactive use: a terminal, and job control for the shell.
 if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     out=$(TERM=dumb timeout 60 script -qec "$SBOX -- bash --norc -ic 'set -o | grep ^monitor; test -t 0 && echo tty-ok; tty; sleep 0 & wait; jobs; echo done'" /dev/null </dev/null 2>&1 | tr -d '\r')

@@ -100,5 +100,27 @@ int main(void)
     ok(sbox_value_hostname("", &err) < 0, "empty hostname rejected");
     ok(sbox_value_env_name("_A1") && !sbox_value_env_name("1A") && !sbox_value_env_name("A-B"),
        "environment variable names");
+
+    {
+        static const struct {
+            const char *in;
+            uint64_t ms; /* UINT64_MAX: refused */
+        } d[] = {{"90", 90000},       {"90s", 90000},         {"10m", 600000},
+                 {"2h", 7200000},     {"1d", 86400000},       {"500ms", 500},
+                 {"1h30m", 5400000},  {"1m5s", 65000},        {"0", 0},
+                 {"none", 0},         {"30d", 2592000000ULL}, {"31d", UINT64_MAX},
+                 {"1x", UINT64_MAX},  {"", 0},                {"-5", UINT64_MAX},
+                 {"10mm", UINT64_MAX}, {"s", UINT64_MAX},     {"5 m", UINT64_MAX},
+                 {"29d24h1ms", UINT64_MAX}, {"99999999999999999999s", UINT64_MAX}};
+        for (size_t i = 0; i < sizeof d / sizeof *d; i++) {
+            uint64_t ms = 12345;
+            int r = sbox_value_duration(d[i].in, &ms, &err);
+            if (d[i].ms == UINT64_MAX)
+                ok(r < 0, "duration `%s` refused (%s)", d[i].in, err.msg);
+            else
+                ok(r == 0 && ms == d[i].ms, "duration `%s` is %llu ms", d[i].in,
+                   (unsigned long long)ms);
+        }
+    }
     return tap_done();
 }
