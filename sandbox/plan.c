@@ -362,6 +362,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->pwd);
     free(p->project);
     free(p->timeout_text);
+    sbox_strv_free(p->profiles_applied);
     free(p->shell);
     free(p->tty);
     free(p->capture_on);
@@ -848,6 +849,32 @@ static void decide_pty(struct sbox_plan *p)
     p->interactive = p->pty && (p->ttys & 3) == 3;
 }
 
+/* Stacked profiles: a later mount at the same destination replaces an earlier one (`-p build
+ * -p node`: build's 2G /tmp is not laid over by another /tmp). Hides stay, wherever they come
+ * (they are applied last and keep a path from the sandbox whatever else is there), and so do
+ * captures, which their own checks hold to one per directory. */
+static void replace_same_destination(struct sbox_plan *p)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < p->n_mounts; i++) {
+        const struct sbox_mount *m = &p->mounts[i];
+        bool replaced = false;
+        for (size_t j = i + 1; !replaced && j < p->n_mounts; j++) {
+            const struct sbox_mount *later = &p->mounts[j];
+            replaced = m->kind != SBOX_MOUNT_HIDE && m->kind != SBOX_MOUNT_CAPTURE &&
+                       later->kind != SBOX_MOUNT_HIDE && later->kind != SBOX_MOUNT_CAPTURE &&
+                       strcmp(m->dst, later->dst) == 0;
+        }
+        if (replaced) {
+            free(p->mounts[i].src);
+            free(p->mounts[i].dst);
+        } else {
+            p->mounts[o++] = p->mounts[i];
+        }
+    }
+    p->n_mounts = o;
+}
+
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
 {
     int r = check_proxy(p, err);
@@ -861,6 +888,7 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         p->gid = 0;
     if (!p->argv)
         sbox_plan_set_command(p, NULL);
+    replace_same_destination(p);
     if (p->rootfs)
         adapt_to_image(p);
     r = add_cwd(p, err);

@@ -245,11 +245,13 @@ struct sbox_plan {
     char *project; /* the project's top holding cwd (sbox_host_project), or NULL */
     const char *project_marker; /* the name that made it the top */
     char *shell;
-    char *tty;          /* the caller's terminal, shown as /dev/console without a pty */
-    unsigned ttys;      /* bit N: the caller's descriptor N (0, 1, 2) is a terminal */
-    uint64_t mem_total; /* the machine's memory in bytes, 0 when unknown */
-    char **notes;       /* one-line remarks main prints before running */
-    bool verbose;       /* main's -v: launch reports the choices it makes (driver, id map) */
+    char *tty;               /* the caller's terminal, shown as /dev/console without a pty */
+    unsigned ttys;           /* bit N: the caller's descriptor N (0, 1, 2) is a terminal */
+    uint64_t mem_total;      /* the machine's memory in bytes, 0 when unknown */
+    char **notes;            /* one-line remarks main prints before running */
+    char **profiles_applied; /* profile.c: the files applied (real paths), each applied once */
+    bool profiles_default;   /* ... and the built-in default */
+    bool verbose;            /* main's -v: launch reports the choices it makes (driver, id map) */
 };
 
 /* An empty plan (no mounts, hostname sbox, the caller's ids) with host facts copied in. The

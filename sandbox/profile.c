@@ -464,6 +464,24 @@ static void remember(struct load *L, char *path, const char *real)
     L->dir = (*files)[sbox_strv_len(*files) - 1];
 }
 
+/* Stacking: each profile applies once, where it first comes (`-p build -p node` both include
+ * default: the second include is skipped, so node's settings go over build's and default's are
+ * not laid again over both). Marks it applied; false when it was already. */
+static bool first_time(struct sbox_plan *p, bool builtin, const char *real)
+{
+    if (builtin) {
+        if (p->profiles_default)
+            return false;
+        p->profiles_default = true;
+        return true;
+    }
+    for (size_t i = 0; p->profiles_applied && p->profiles_applied[i]; i++)
+        if (strcmp(p->profiles_applied[i], real) == 0)
+            return false;
+    sbox_strv_push(&p->profiles_applied, sbox_xstrdup(real));
+    return true;
+}
+
 static int include(struct load *L, const char *name)
 {
     _cleanup_free_ char *path = NULL, *text = NULL;
@@ -503,6 +521,8 @@ static int include(struct load *L, const char *name)
         }
         return fail_at(L, L->line, "include cycle: %s", chain);
     }
+    if (!first_time(L->p, builtin, real))
+        return 0;
     child = *L;
     child.parent = L;
     child.depth = L->depth + 1;
@@ -641,6 +661,8 @@ int sbox_profile_load_text(struct sbox_profiles *ps, struct sbox_plan *p, const 
 int sbox_profile_load_default(struct sbox_profiles *ps, struct sbox_plan *p, struct sbox_error *err)
 {
     struct load L = {.ps = ps, .p = p, .file = "built-in", .dir = "/", .builtin = true, .err = err};
+    if (!first_time(p, true, NULL))
+        return 0;
     return load_text(&L, sbox_default_profile, strlen(sbox_default_profile));
 }
 
@@ -662,6 +684,8 @@ int sbox_profile_load(struct sbox_profiles *ps, struct sbox_plan *p, const char 
         return r;
     if (!realpath(path, real))
         return sbox_error(err, errno, "%s", path);
+    if (!first_time(p, false, real))
+        return 0;
     remember(&L, steal_ptr(&path), real);
     return load_text(&L, text, len);
 }

@@ -80,6 +80,23 @@ is "$RC" 125 "a profile that shows nothing at all is refused"
 like "$ERR" "include = default" "... with a hint on how to start one"
 run_sbox -p default -p p1 --hostname cli -p p2 -- hostname
 is "$OUT" "cli" "the command line comes after every profile"
+# Two profiles that both include default: default applies once, where it first comes, and a
+# later mount at the same destination replaces an earlier one.
+run_sbox -p build -p node --dry-run -- true
+is "$(printf '%s\n' "$OUT" | grep -c '^mirror = /usr ')" 1 "-p build -p node: the system directories once"
+is "$(printf '%s\n' "$OUT" | grep -c '^tmpfs = /tmp:')" 1 "... one /tmp"
+like "$OUT" "tmpfs = /tmp:mode=1777,size=2147483648  ; from $profiles/build.ini:" "... build's 2G one"
+like "$OUT" "hostname = build  ; from $profiles/build.ini" "... build's hostname kept"
+like "$OUT" "cache = npm:" "... and node's own settings added"
+run_sbox -p build -p node -- sh -c 'hostname; grep " /tmp " /proc/mounts | grep -o "size=[0-9]*k"'
+is "$(echo $OUT)" "build size=2097152k" "... and so it runs"
+run_sbox -p node -p node --dry-run -- true
+is "$(printf '%s\n' "$OUT" | grep -c '^cache = npm:')" 1 "a profile named twice applies once"
+printf '[profile]\ninclude = default\n[filesystem]\ntmpfs = /tmp:size=1M\nhide = /opt\n' >"$WORK/mine/small.ini"
+printf '[profile]\ninclude = small\n[filesystem]\nro-bind = /usr:/opt\n' >"$WORK/mine/over.ini"
+run_sbox -p over -- sh -c 'ls /opt | head -1; grep " /tmp " /proc/mounts | grep -o "size=[0-9]*k"'
+is "$(echo $OUT)" "size=1024k" "a hide stays whatever is mounted at its place later"
+
 
 # Listing and showing.
 run_sbox profiles
