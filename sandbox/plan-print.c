@@ -1,7 +1,7 @@
 /* plan-print.c: the plan as a profile (--dry-run, -v, `sbox profile show`), each value with
  * where it came from. Must never write to the plan, nor a line a profile could not read back. */
-#include "plan.h"
 #include "cleanup.h"
+#include "plan.h"
 #include "util.h"
 #include "value.h"
 

@@ -68,7 +68,8 @@ struct sbox_mount {
     uint64_t eff_size;
     mode_t mode; /* tmpfs root mode */
     bool noexec;
-    bool host_proc; /* proc = DST:host-ro: the outer /proc bound read-only, not a fresh one */
+    /* proc = DST:host-ro: the outer /proc bound read-only, not a fresh one */
+    bool host_proc;
     const char *key; /* the setting that made it, e.g. "ro-bind" */
     struct sbox_origin origin;
 };
