@@ -37,9 +37,10 @@ struct sbox_seccomp {
 };
 
 extern const char *const sbox_seccomp_base_names[];   /* "default", "strict", "none", NULL */
-extern const char *const sbox_seccomp_action_names[];
+extern const char *const sbox_seccomp_action_names[]; /* "errno", "kill", "log", NULL */
+
 /* The calls nested = yes allows, over any base policy (NULL-terminated; seccomp-tables.c). */
-extern const char *const sbox_seccomp_nested_allowed[]; /* "errno", "kill", "log", NULL */
+extern const char *const sbox_seccomp_nested_allowed[];
 
 /* The calls default allows (strict: but those it denies), some of them only with some
  * arguments; NULL-terminated. Names of every ABI sbox covers, including some this libseccomp
