@@ -6,6 +6,7 @@
 #include "caps.h"
 #include "capture.h"
 #include "cgroup.h"
+#include "check.h"
 #include "cleanup.h"
 #include "coverage.h"
 #include "files.h"
@@ -705,10 +706,10 @@ static int spawn(struct launch *l, struct sbox_error *err)
     if (l->pid >= 0)
         return 0;
     e = errno;
-    if (e == EPERM || e == ENOSPC || e == EUSERS)
-        return sbox_error(err, e,
-                          "create the sandbox's namespaces (are unprivileged user "
-                          "namespaces disabled? see sbox(1), REQUIREMENTS)");
+    if (e == EPERM || e == ENOSPC || e == EUSERS) {
+        _cleanup_free_ char *why = sbox_check_userns_refused(e);
+        return sbox_error(err, e, "create the sandbox's namespaces: %s", why);
+    }
     return sbox_error(err, e, "create the sandbox's namespaces");
 }
 

@@ -10,7 +10,7 @@ cd "$WORK"
 run_sbox check
 is "$RC" 0 "sbox check on this machine: the default profile can run, status 0"
 like "$OUT" "ok       unprivileged user namespaces" "user namespaces"
-like "$OUT" "ok       mount namespaces in a user namespace (tried)" "mount namespaces in one, tried"
+like "$OUT" "ok       mount namespaces in a user namespace, and a tmpfs in one (tried)" "mount namespaces in one, tried"
 like "$OUT" "ok       seccomp filters (actions: " "seccomp"
 like "$OUT" "Landlock" "Landlock"
 like "$OUT" "sandboxes run here" "a verdict"
