@@ -79,12 +79,21 @@ static char *read_line(const struct report *r, const char *path)
     return text;
 }
 
+/* Whether the kernel has a misc device's driver (loaded or built in): /proc/misc lists it. */
+static bool kernel_has(const struct report *r, const char *module)
+{
+    _cleanup_free_ char *misc = read_whole(r, "/proc/misc");
+    _cleanup_free_ char *want = sbox_xasprintf(" %s\n", module);
+    return misc && strstr(misc, want);
+}
+
 /* A device the caller must open (read and write): there, and not 0600 as some minimal machines
- * leave it. */
+ * leave it. Missing where the kernel has its driver, it is not bound in (a container, a sandbox):
+ * modprobe would not help. */
 static void device(struct report *r, const char *name, const char *path, const char *module,
                    const char *what)
 {
-    char fix[256];
+    char fix[512];
     struct stat st;
     bool there = stat(path, &st) == 0;
     bool usable = there && access(path, R_OK | W_OK) == 0;
@@ -93,25 +102,33 @@ static void device(struct report *r, const char *name, const char *path, const c
                  "as root: `chmod 0666 %s` (it is %04o here; distributions ship it 0666 through "
                  "udev rules)",
                  path, (unsigned)(st.st_mode & 07777));
+    else if (kernel_has(r, module))
+        snprintf(fix, sizeof fix,
+                 "the kernel has %s, but this /dev lacks %s: bind it in where this runs (`docker "
+                 "run --device %s`; an sbox's /dev holds none)",
+                 module, path, path);
     else
         snprintf(fix, sizeof fix, "as root: `modprobe %s`", module);
     add(r, name, usable ? OK : MISSING, false, fix, "%s usable by you%s%s", path, what,
-        usable  ? ""
-        : there ? ": permission denied"
-                : ": missing");
+        usable                  ? ""
+        : there                 ? ": permission denied"
+        : kernel_has(r, module) ? ": not bound in here"
+                                : ": missing");
 }
 
-/* Runs probe in a child with a new user (and mount) namespace, mapped to the caller alone;
- * returns the child's exit status (0: it worked), or -errno when clone failed. */
-static int in_userns(int (*probe)(void), uid_t uid, gid_t gid)
+/* Runs probe in a child with new namespaces (a user namespace among them), mapped as a run
+ * would be: the caller alone, or with ranges; returns what the probe returned (0: it worked, or
+ * the errno of what failed), or -errno when clone (or the map) failed. */
+static int in_userns(int (*probe)(void), int flags, const struct sbox_idranges *ranges, uid_t uid,
+                     gid_t gid)
 {
-    int status;
-    char map[64];
-    pid_t pid;
+    struct sbox_error err = {0};
+    int status, r;
+    pid_t pid, seen;
     int go[2];
     if (pipe2(go, O_CLOEXEC) < 0)
         return -errno;
-    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | flags | SIGCHLD, NULL, NULL, NULL, NULL);
     if (pid == 0) {
         char c;
         close(go[1]);
@@ -123,38 +140,44 @@ static int in_userns(int (*probe)(void), uid_t uid, gid_t gid)
         close(go[1]);
         return -e;
     }
-    snprintf(map, sizeof map, "0 %u 1", (unsigned)uid);
-    {
-        char path[64];
-        FILE *f;
-        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
-        if ((f = fopen(path, "we"))) {
-            fputs(map, f);
-            fclose(f);
-        }
-        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
-        if ((f = fopen(path, "we"))) {
-            fputs("deny", f);
-            fclose(f);
-        }
-        snprintf(map, sizeof map, "0 %u 1", (unsigned)gid);
-        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
-        if ((f = fopen(path, "we"))) {
-            fputs(map, f);
-            fclose(f);
-        }
-    }
-    (void)!write(go[1], "g", 1);
+    r = sbox_idmap_proc_pid(pid, &seen, &err);
+    if (r >= 0)
+        r = ranges ? sbox_idmap_write_ranges(seen, uid, gid, ranges, &err)
+                   : sbox_idmap_write_single(seen, 0, uid, 0, gid, &err);
+    if (r >= 0)
+        (void)!write(go[1], "g", 1);
     close(go[1]);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return -errno;
+    if (r < 0)
+        return r;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 121;
 }
 
+static int fail(void)
+{
+    return errno > 0 && errno < 120 ? errno : 119;
+}
+
+/* A tmpfs in a mount namespace of the user namespace's own. */
 static int probe_mount(void)
 {
-    return mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) == 0 ? 0 : 1;
+    if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0 ||
+        mount("tmpfs", "/tmp", "tmpfs", 0, "size=64k") < 0)
+        return fail();
+    return 0;
+}
+
+/* A fresh proc, as pid 1 of a new pid namespace: the kernel refuses it beside a /proc with
+ * paths locked over it (a container's masks), which nothing else shows. */
+static int probe_proc(void)
+{
+    int fs = sys_fsopen("proc", FSOPEN_CLOEXEC);
+    if (fs < 0 || sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        sys_fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) < 0)
+        return fail();
+    return 0;
 }
 
 /* The kernel's overlay in a user namespace: a tmpfs with lower, upper and work inside it. */
@@ -165,16 +188,36 @@ static int probe_overlay(void)
     if (mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) < 0 ||
         mount("tmpfs", dir, "tmpfs", 0, "size=64k") < 0 || mkdir("/tmp/l", 0755) < 0 ||
         mkdir("/tmp/u", 0755) < 0 || mkdir("/tmp/w", 0755) < 0)
-        return 2;
+        return fail();
     fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
     if (fs < 0 || sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "lowerdir", "/tmp/l", 0) < 0 ||
         sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "upperdir", "/tmp/u", 0) < 0 ||
         sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "workdir", "/tmp/w", 0) < 0 ||
         sys_fsconfig(fs, SBOX_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
         sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-        return 1;
+        return fail();
     mnt = sys_fsmount(fs, FSMOUNT_CLOEXEC, 0);
-    return mnt < 0 ? 1 : 0;
+    return mnt < 0 ? fail() : 0;
+}
+
+/* A fuse mount in a user namespace, as fuse-overlayfs's would be (no daemon: the kernel mounts
+ * before the first request, and the descriptor's end aborts it). */
+static int probe_fuse(void)
+{
+    char opt[32];
+    int dev = open("/dev/fuse", O_RDWR | O_CLOEXEC), fs;
+    if (dev < 0)
+        return fail();
+    snprintf(opt, sizeof opt, "%d", dev);
+    fs = sys_fsopen("fuse", FSOPEN_CLOEXEC);
+    if (fs < 0 || sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "fd", opt, 0) < 0 ||
+        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "rootmode", "40000", 0) < 0 ||
+        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "user_id", "0", 0) < 0 ||
+        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "group_id", "0", 0) < 0 ||
+        sys_fsconfig(fs, SBOX_FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        sys_fsmount(fs, FSMOUNT_CLOEXEC, 0) < 0)
+        return fail();
+    return 0;
 }
 
 static bool setuid_or_caps(const char *path)
@@ -201,6 +244,62 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Whether this runs inside an sbox (its pid 1 is sbox's): the fix then names nested = yes. A
+ * payload may rename itself, so this only words a message. */
+static bool inside_sbox(const char *root)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/proc/1/comm", root);
+    _cleanup_free_ char *comm = sbox_read_text(path);
+    return comm && strcmp(comm, "sbox\n") == 0;
+}
+
+static bool sysctl_is(const char *root, const char *name, const char *value)
+{
+    _cleanup_free_ char *path = sbox_xasprintf("%s/proc/sys/%s", root, name);
+    _cleanup_free_ char *text = sbox_read_text(path);
+    return text && strncmp(text, value, strlen(value)) == 0 && text[strlen(value)] == '\n';
+}
+
+#define LANDLOCK_FIX                                                                               \
+    "; or run without namespaces, with what Landlock alone gives: `--isolation landlock`"
+
+char *sbox_check_userns_refused(int e)
+{
+    const char *root = getenv("SBOX_CHECK_ROOT") ? getenv("SBOX_CHECK_ROOT") : "";
+    _cleanup_free_ char *status_path = sbox_xasprintf("%s/proc/self/status", root);
+    _cleanup_free_ char *status = sbox_read_text(status_path);
+    if (e == EUSERS)
+        return sbox_xstrdup("user namespaces are nested 32 deep, the kernel's limit" LANDLOCK_FIX);
+    if (sysctl_is(root, "user/max_user_namespaces", "0"))
+        return sbox_xstrdup("user.max_user_namespaces is 0 in this user namespace (a container's "
+                            "runtime or a parent namespace set it): as root where it was set, "
+                            "`sysctl -w user.max_user_namespaces=15000`" LANDLOCK_FIX);
+    if (e == ENOSPC)
+        return sbox_xstrdup("user.max_user_namespaces is reached: as root, raise it (`sysctl -w "
+                            "user.max_user_namespaces=15000`)" LANDLOCK_FIX);
+    if (sysctl_is(root, "kernel/unprivileged_userns_clone", "0"))
+        return sbox_xstrdup("kernel.unprivileged_userns_clone is 0 (Debian's switch): as root, "
+                            "`sysctl -w kernel.unprivileged_userns_clone=1`" LANDLOCK_FIX);
+    if (sysctl_is(root, "kernel/apparmor_restrict_unprivileged_userns", "1"))
+        return sbox_xstrdup(
+            "kernel.apparmor_restrict_unprivileged_userns is 1 (Ubuntu's AppArmor rule) and no "
+            "AppArmor profile lets sbox through: as root, install sbox's (`make install` puts it "
+            "in /etc/apparmor.d/sbox; the source tree has it in apparmor/sbox, with sbox's path "
+            "to fill in) and load it, `apparmor_parser -r /etc/apparmor.d/sbox`" LANDLOCK_FIX);
+    if (status && strstr(status, "\nSeccomp:\t2")) {
+        if (inside_sbox(root))
+            return sbox_xstrdup("the outer sbox's seccomp filter refuses new namespaces: run the "
+                                "outer sbox with `--nested yes` (nested = yes)" LANDLOCK_FIX);
+        return sbox_xstrdup("a seccomp filter refuses new namespaces while the kernel's settings "
+                            "allow them (Docker's default profile does): run the container with "
+                            "a profile that allows unshare and clone with CLONE_NEWUSER (`docker "
+                            "run --security-opt seccomp=unconfined`, or a copy of the default "
+                            "with them added)" LANDLOCK_FIX);
+    }
+    return sbox_xstrdup("a security module (AppArmor, SELinux) or the container's runtime "
+                        "refuses them" LANDLOCK_FIX);
+}
+
 /* The user namespace checks, from the sysctls that govern them, with the fix for each. */
 static void userns_sysctls(struct report *r, int userns)
 {
@@ -211,7 +310,7 @@ static void userns_sysctls(struct report *r, int userns)
     if (max)
         add(r, "max_user_namespaces", atol(max) > 0 ? OK : MISSING, true,
             "as root: `sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep "
-            "it)",
+            "it); in a container, where its runtime or a parent user namespace set it",
             "user.max_user_namespaces = %s", max);
     if (clone)
         add(r, "unprivileged_userns_clone", atol(clone) == 1 ? OK : MISSING, true,
@@ -220,16 +319,21 @@ static void userns_sysctls(struct report *r, int userns)
             "kernel.unprivileged_userns_clone = %s (Debian's switch)", clone);
     if (aa) {
         bool restricted = atol(aa) != 0;
-        add(r, "apparmor_userns", !restricted || userns == 0 ? OK : MISSING, true,
-            "as root, an AppArmor profile for sbox that allows user namespaces: write "
-            "`abi <abi/4.0>, include <tunables/global> profile sbox /usr/local/bin/sbox "
-            "flags=(unconfined) { userns, }` to /etc/apparmor.d/sbox (with sbox's real path), "
-            "then `apparmor_parser -r /etc/apparmor.d/sbox`",
+        add(r, "apparmor_userns", !restricted || userns >= 0 ? OK : MISSING, true,
+            "as root, the AppArmor profile sbox ships (`make install` puts it in "
+            "/etc/apparmor.d/sbox where /etc/apparmor.d exists; apparmor/sbox in the source, "
+            "`profile sbox /usr/local/bin/sbox flags=(unconfined) { userns, }` with sbox's real "
+            "path), then `apparmor_parser -r /etc/apparmor.d/sbox`",
             "kernel.apparmor_restrict_unprivileged_userns = %s%s", aa,
             !restricted   ? ""
-            : userns == 0 ? " (an AppArmor profile lets sbox through)"
+            : userns >= 0 ? " (an AppArmor profile lets sbox through)"
                           : " (Ubuntu's restriction, and no AppArmor profile lifts it for sbox)");
     }
+}
+
+static void keep_note(void *ctx, const char *text)
+{
+    snprintf(ctx, 256, "%s", text);
 }
 
 static void cgroups(struct report *r)
@@ -361,7 +465,7 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
     struct report r = {.root = getenv("SBOX_CHECK_ROOT") ? getenv("SBOX_CHECK_ROOT") : ""};
     struct utsname u;
     unsigned major = 0, minor = 0;
-    _cleanup_(sbox_idmap_ranges_free) struct sbox_idranges ids;
+    _cleanup_(sbox_idmap_ranges_free) struct sbox_idranges ids = {0};
     _cleanup_free_ char *fuse = sbox_find_program("fuse-overlayfs");
     _cleanup_free_ char *slirp = sbox_find_program("slirp4netns");
     _cleanup_free_ char *pasta = sbox_find_program("pasta");
@@ -375,29 +479,65 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
         "sbox needs Linux 5.12 or later (mount_setattr)", "Linux %s (5.12 or later needed)",
         u.release);
 
-    userns = in_userns(probe_mount, uid, gid);
-    add(&r, "userns", userns >= 0 ? OK : MISSING, true, "see the user namespace settings below",
-        "unprivileged user namespaces%s", userns >= 0 ? "" : ": creating one is refused");
-    add(&r, "mount_in_userns", userns == 0 ? OK : MISSING, true,
-        "a security module (AppArmor, SELinux) refuses mounts in user namespaces: see below",
-        "mount namespaces in a user namespace%s",
-        userns == 0  ? " (tried)"
-        : userns < 0 ? ": untried"
-                     : ": mounting is refused");
+    /* What a run does, in the order it does it, each in a throwaway child: the user namespace
+     * with the caller's own id (the default profile's map), a tmpfs, a fresh proc as pid 1 of a
+     * new pid namespace; then the overlays and the ranged map, which images need. */
+    userns = in_userns(probe_mount, CLONE_NEWNS, NULL, uid, gid);
+    {
+        _cleanup_free_ char *why = userns < 0 ? sbox_check_userns_refused(-userns) : NULL;
+        add(&r, "userns", userns >= 0 ? OK : MISSING, true, why,
+            "unprivileged user namespaces (tried)%s%s", userns >= 0 ? "" : ": refused, ",
+            userns >= 0 ? "" : strerror(-userns));
+    }
+    if (userns >= 0)
+        add(&r, "mount_in_userns", userns == 0 ? OK : MISSING, true,
+            "a security module (AppArmor, SELinux) refuses mounts in user namespaces",
+            "mount namespaces in a user namespace, and a tmpfs in one%s%s",
+            userns == 0 ? " (tried)" : ": refused, ", userns > 0 ? strerror(userns) : "");
     userns_sysctls(&r, userns);
+    rc = userns == 0 ? in_userns(probe_proc, CLONE_NEWNS | CLONE_NEWPID, NULL, uid, gid) : -1;
+    if (userns == 0)
+        add(&r, "proc", rc == 0 ? OK : MISSING, true,
+            rc == EPERM
+                ? (inside_sbox(r.root)
+                       ? "run the outer sbox with `--nested yes` (its /proc then has nothing over "
+                         "it), or this one with `--proc host-ro` (the outer /proc, read-only, "
+                         "showing the processes outside)"
+                       : "`--proc host-ro` (proc = host-ro) binds this /proc read-only instead "
+                         "(showing the processes outside); or run the container with its /proc "
+                         "unmasked (`docker run --security-opt systempaths=unconfined`)")
+                : "a kernel with CONFIG_PROC_FS in pid namespaces (every distribution's)",
+            "a fresh proc in a new pid namespace%s%s",
+            rc == 0       ? " (tried)"
+            : rc == EPERM ? ": refused, as this /proc has paths mounted over it (a container's "
+                            "masked paths, or an outer sandbox's covers)"
+                          : ": refused, ",
+            rc == 0 || rc == EPERM ? ""
+            : rc > 0               ? strerror(rc)
+                                   : strerror(-rc));
 
-    rc = userns == 0 ? in_userns(probe_overlay, uid, gid) : -1;
-    add(&r, "overlay_native",
-        rc == 0 ? OK
-        : fuse  ? DEGRADED
-                : MISSING,
-        false,
-        "the kernel's overlay in a user namespace needs Linux 5.11 or later; install "
-        "fuse-overlayfs to stand in",
-        "the kernel's overlayfs in a user namespace (tried)%s",
-        rc == 0 ? ""
-        : fuse  ? ": refused, fuse-overlayfs stands in"
-                : ": refused");
+    rc = userns == 0 ? in_userns(probe_overlay, CLONE_NEWNS, NULL, uid, gid) : -1;
+    if (userns == 0)
+        add(&r, "overlay_native",
+            rc == 0 ? OK
+            : fuse  ? DEGRADED
+                    : MISSING,
+            false,
+            "the kernel's overlay in a user namespace needs Linux 5.11 or later; install "
+            "fuse-overlayfs to stand in",
+            "the kernel's overlayfs in a user namespace (tried)%s",
+            rc == 0 ? ""
+            : fuse  ? ": refused, fuse-overlayfs stands in"
+                    : ": refused");
+    if (userns == 0 && fuse) {
+        rc = in_userns(probe_fuse, CLONE_NEWNS, NULL, uid, gid);
+        add(&r, "overlay_fuse", rc == 0 ? OK : MISSING, false,
+            rc == ENOENT ? "/dev/fuse is missing: see below"
+                         : "a kernel whose fuse allows mounts in user namespaces (Linux 4.18 or "
+                           "later) and /dev/fuse that you may open",
+            "fuse mounts in a user namespace (tried; fuse-overlayfs's)%s%s",
+            rc == 0 ? "" : ": refused, ", rc == 0 ? "" : strerror(rc > 0 ? rc : -rc));
+    }
 
     sbox_idmap_load(&ids, user, uid);
     {
@@ -408,14 +548,39 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
                  hint);
     }
     add(&r, "subuid", ids.n_uids && ids.n_gids ? OK : MISSING, false, fix,
-        "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids",
+        "subordinate ids in /etc/subuid and /etc/subgid: %llu uids, %llu gids%s",
         (unsigned long long)sbox_idmap_count(ids.uids, ids.n_uids),
-        (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids));
+        (unsigned long long)sbox_idmap_count(ids.gids, ids.n_gids),
+        uid == 0 && !(ids.n_uids && ids.n_gids)
+            ? " (uid 0 without ranges, as under `unshare -r`: images and uid 0 get the single map)"
+            : "");
     add(&r, "newuidmap",
         setuid_or_caps(ids.newuidmap) && setuid_or_caps(ids.newgidmap) ? OK : MISSING, false,
         "install the uidmap package (Debian/Ubuntu) or shadow-utils (Fedora)",
         "newuidmap and newgidmap, set-uid or with file capabilities%s",
         ids.newuidmap && ids.newgidmap ? "" : ": not installed");
+    if (userns == 0 && ids.n_uids && ids.n_gids && ids.newuidmap && ids.newgidmap) {
+        /* The map auto takes for images and uid 0, as sbox_idmap_choose decides it. */
+        struct sbox_plan plan = {.userns = SBOX_USERNS_AUTO,
+                                 .user = (char *)user,
+                                 .host_uid = uid,
+                                 .host_gid = gid,
+                                 .uid = 0};
+        struct sbox_idmap_choice map = {0};
+        struct sbox_error err = {0};
+        char note[256] = "";
+        struct sbox_notes notes = {.line = keep_note, .ctx = note};
+        rc = sbox_idmap_choose(&plan, &map, &notes, &err);
+        if (rc >= 0 && map.ranged)
+            rc = in_userns(probe_mount, CLONE_NEWNS, &map.r, uid, gid);
+        add(&r, "subuid_map", rc == 0 && map.ranged ? OK : DEGRADED, false,
+            "images and uid 0 run with the single map (their files show as one owner); see the "
+            "reason",
+            "the ranged map images and uid 0 get (auto)%s%s%s",
+            rc == 0 && map.ranged ? " (tried)" : ": ", note[0] ? note : "",
+            rc != 0 && !note[0] ? (rc < 0 ? err.msg : strerror(rc)) : "");
+        sbox_idmap_choice_free(&map);
+    }
 
     add(&r, "fuse_overlayfs", fuse ? OK : MISSING, false, "install the fuse-overlayfs package",
         "fuse-overlayfs (overlay-driver = fuse, and auto over the host's directories)%s",

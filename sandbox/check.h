@@ -13,4 +13,10 @@
  * in place of / for /proc/sys, /proc/self/cgroup, /proc/self/mountinfo and the cgroup tree. */
 int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json);
 
+/* Why clone refused a new user namespace with errnum (EPERM, ENOSPC, EUSERS), and the fix, as
+ * one phrase: the sysctl, Ubuntu's AppArmor rule, a seccomp filter (Docker's, an outer sbox's
+ * without nested = yes), with `--isolation landlock` beside. Reads /proc only (or
+ * SBOX_CHECK_ROOT's). */
+char *sbox_check_userns_refused(int errnum);
+
 #endif

@@ -3,6 +3,7 @@
  * ranges only through the system's setuid helpers, which check /etc/subuid again. */
 #include "idmap.h"
 #include "cleanup.h"
+#include "files.h"
 #include "util.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -271,6 +273,49 @@ const char *sbox_idmap_load(struct sbox_idranges *r, const char *user, uint32_t 
     return NULL;
 }
 
+bool sbox_idmap_within(const char *map, const struct sbox_idrange *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t want = r[i].start, end = (uint64_t)r[i].start + r[i].count;
+        /* Lines may come in any order and split a range: go round until nothing advances. */
+        for (bool moved = true; want < end && moved;) {
+            moved = false;
+            for (const char *line = map; line && *line;) {
+                unsigned long long in, out, count;
+                if (sscanf(line, "%llu %llu %llu", &in, &out, &count) == 3 && in <= want &&
+                    want < in + count) {
+                    want = in + count;
+                    moved = true;
+                }
+                line = strchr(line, '\n');
+                line = line ? line + 1 : NULL;
+            }
+        }
+        if (want < end)
+            return false;
+    }
+    return true;
+}
+
+/* Why the ranges cannot be mapped from where sbox runs, or NULL when they can. The helpers'
+ * outside ids are ids of sbox's own user namespace: under `unshare -r` (or in a rootless
+ * container) the ranges /etc/subuid names are not mapped there, and newgidmap refuses them;
+ * under no_new_privs (inside a sandbox) the helpers are not set-uid at all. */
+static const char *ranges_unmappable(const struct sbox_idranges *r)
+{
+    _cleanup_free_ char *status = sbox_read_text("/proc/self/status");
+    _cleanup_free_ char *uids = sbox_read_text("/proc/self/uid_map");
+    _cleanup_free_ char *gids = sbox_read_text("/proc/self/gid_map");
+    if (status && strstr(status, "\nNoNewPrivs:\t1"))
+        return "no_new_privs is set (inside a sandbox?): newuidmap cannot run set-uid";
+    if (uids && gids &&
+        (!sbox_idmap_within(uids, r->uids, r->n_uids) ||
+         !sbox_idmap_within(gids, r->gids, r->n_gids)))
+        return "your subordinate ranges are not mapped in this user namespace (`unshare -r`, a "
+               "rootless container)";
+    return NULL;
+}
+
 void sbox_idmap_ranges_free(struct sbox_idranges *r)
 {
     free(r->newuidmap);
@@ -375,6 +420,18 @@ int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
     }
     if (why)
         goto single;
+    why = ranges_unmappable(r);
+    if (why && p->userns == SBOX_USERNS_SUBUID) {
+        sbox_error(err, 0, "subordinate ranges cannot be mapped here: %s", why);
+        sbox_origin_format(&p->userns_origin, "userns", where, sizeof where);
+        return sbox_error_prefix(err, "%s: userns = subuid", where);
+    }
+    if (why) {
+        /* Said even without -v: the ranges were wanted (an image, a root payload), and an
+         * image whose files belong to many ids now shows them as nobody. */
+        sbox_note(notes, "id map: single, not subuid: %s", why);
+        return 0;
+    }
     /* The payload's ids must exist inside, or it could not become them. */
     if ((uint64_t)p->uid > sbox_idmap_count(r->uids, r->n_uids) ||
         (uint64_t)p->gid > sbox_idmap_count(r->gids, r->n_gids)) {
@@ -404,6 +461,38 @@ single:
 void sbox_idmap_choice_free(struct sbox_idmap_choice *map)
 {
     sbox_idmap_ranges_free(&map->r);
+}
+
+int sbox_idmap_proc_pid(pid_t pid, pid_t *ret_pid, struct sbox_error *err)
+{
+    char self[32], line[64];
+    _cleanup_close_ int pidfd = -1;
+    _cleanup_fclose_ FILE *f = NULL;
+    ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+    long seen = -1;
+    if (n > 0) {
+        self[n] = '\0';
+        if (atol(self) == (long)getpid()) {
+            *ret_pid = pid;
+            return 0;
+        }
+    }
+    /* A pidfd's fdinfo gives its pid as the proc it is read through counts: this /proc's. */
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        return sbox_error(err, errno, "open a pidfd of the sandbox");
+    snprintf(line, sizeof line, "/proc/self/fdinfo/%d", pidfd);
+    f = fopen(line, "re");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "Pid:", 4) == 0)
+            seen = atol(line + 4);
+    if (seen <= 0)
+        return sbox_error(err, 0,
+                          "/proc is the proc of another pid namespace, where the sandbox has no "
+                          "pid: mount one of this namespace's (`unshare --mount-proc`, or `mount "
+                          "-t proc proc /proc` in a mount namespace of your own)");
+    *ret_pid = (pid_t)seen;
+    return 0;
 }
 
 int sbox_idmap_write(const struct sbox_plan *p, const struct sbox_idmap_choice *map, pid_t pid,

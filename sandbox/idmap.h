@@ -58,6 +58,10 @@ struct sbox_idranges {
 const char *sbox_idmap_load(struct sbox_idranges *r, const char *user, uint32_t uid);
 void sbox_idmap_ranges_free(struct sbox_idranges *r);
 
+/* Whether every id of the ranges r is an id of the namespace whose map is map (the text of
+ * /proc/self/uid_map: INSIDE OUTSIDE COUNT per line; its first column are this namespace's ids). */
+bool sbox_idmap_within(const char *map, const struct sbox_idrange *r, size_t n);
+
 /* Writes the ranged maps of pid's user namespace with the helpers sbox_idmap_load found:
  * newgidmap and newuidmap, run at the same time. */
 int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idranges *r,
@@ -82,6 +86,11 @@ void sbox_idmap_choice_free(struct sbox_idmap_choice *map);
 /* Writes the chosen map of pid's user namespace (the sandbox's pid 1, before it is released). */
 int sbox_idmap_write(const struct sbox_plan *p, const struct sbox_idmap_choice *map, pid_t pid,
                      struct sbox_error *err);
+
+/* The number /proc gives the process pid (a number of sbox's own pid namespace): the same, but
+ * where /proc was not mounted again after a new pid namespace (`unshare -pf` without
+ * --mount-proc), where /proc/PID would be some other process. */
+int sbox_idmap_proc_pid(pid_t pid, pid_t *ret_pid, struct sbox_error *err);
 
 /* Whether the payload runs in a user namespace nested in the sandbox's, mapping its ids to the
  * sandbox's 0 (the single map with a user-mode network, for a payload that is not root). */

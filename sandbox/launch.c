@@ -6,6 +6,7 @@
 #include "caps.h"
 #include "capture.h"
 #include "cgroup.h"
+#include "check.h"
 #include "cleanup.h"
 #include "coverage.h"
 #include "files.h"
@@ -709,10 +710,10 @@ static int spawn(struct launch *l, struct sbox_error *err)
     if (l->pid >= 0)
         return 0;
     e = errno;
-    if (e == EPERM || e == ENOSPC || e == EUSERS)
-        return sbox_error(err, e,
-                          "create the sandbox's namespaces (are unprivileged user "
-                          "namespaces disabled? see sbox(1), REQUIREMENTS)");
+    if (e == EPERM || e == ENOSPC || e == EUSERS) {
+        _cleanup_free_ char *why = sbox_check_userns_refused(e);
+        return sbox_error(err, e, "create the sandbox's namespaces: %s", why);
+    }
     return sbox_error(err, e, "create the sandbox's namespaces");
 }
 
@@ -722,6 +723,7 @@ static int start(struct launch *l, struct sbox_error *err)
 {
     const struct sbox_plan *p = l->p;
     sigset_t relay, blocked;
+    pid_t seen = -1; /* the sandbox's pid in /proc: the numbers differ under a stale /proc */
     int r;
 
     /* Blocked from before clone, so neither side can miss one; the child inherits the mask,
@@ -754,25 +756,27 @@ static int start(struct launch *l, struct sbox_error *err)
         return r;
     sbox_closep(&l->overlayd.chan[1]);
 
+    r = sbox_idmap_proc_pid(l->pid, &seen, err);
     /* net = none: the namespace's counters, opened while it is sure to be the sandbox's (the
      * child waits for GO), kept to the end: an open file keeps the namespace readable after
      * pid 1 is gone. */
-    if (p->net == SBOX_NET_NONE && !p->n_allow_hosts) {
+    if (r >= 0 && p->net == SBOX_NET_NONE && !p->n_allow_hosts) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/net/snmp", (int)l->pid);
+        snprintf(path, sizeof path, "/proc/%d/net/snmp", (int)seen);
         l->snmp[0] = open(path, O_RDONLY | O_CLOEXEC);
-        snprintf(path, sizeof path, "/proc/%d/net/snmp6", (int)l->pid);
+        snprintf(path, sizeof path, "/proc/%d/net/snmp6", (int)seen);
         l->snmp[1] = open(path, O_RDONLY | O_CLOEXEC);
     }
-    r = sbox_idmap_write(p, &l->map, l->pid, err);
+    if (r >= 0)
+        r = sbox_idmap_write(p, &l->map, seen, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
     if (r >= 0 && l->overlayd.chan[0] >= 0)
-        r = sbox_overlayd_start(&l->overlayd, l->pid, l->store.lock, err);
+        r = sbox_overlayd_start(&l->overlayd, seen, l->store.lock, err);
     /* The sandbox's network helper joins the namespace (through the user namespace, which needs
      * the map) and starts while the sandbox sets itself up. */
     if (r >= 0 && sbox_net_usermode(p->net))
-        r = sbox_usernet_start(p, l->pid, &l->usernet, err);
+        r = sbox_usernet_start(p, seen, &l->usernet, err);
     /* The payload has its terminal from the start when the run is interactive and sbox is in
      * the foreground; otherwise once it asks for input then (stop_payload()). */
     if (r >= 0 && msg_send(l->chan, MSG_GO,

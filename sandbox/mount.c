@@ -356,14 +356,38 @@ static int do_proc(struct ctx *c, const struct sbox_mount *m, struct sbox_error 
     /* Kernel knobs that stay writable through a fresh proc: made read-only, as bubblewrap
      * does, so a payload cannot reach them even where the kernel would let it. */
     static const char *const covered[] = {"sys", "sysrq-trigger", "irq", "bus"};
+    const unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
     _cleanup_close_ int mnt = -1;
-    int r = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, m->dst,
-                   &mnt, err);
+    int r;
+    if (m->host_proc) {
+        /* The outer /proc with whatever covers it (its masks come along, recursively), all of it
+         * read-only; the sandbox keeps its own pid namespace, so it still signals only its own
+         * processes. */
+        _cleanup_close_ int outer =
+            sys_openat2(c->host, "proc", O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_IN_ROOT);
+        if (outer < 0)
+            return sbox_error(err, errno, "open the outer /proc for `%s`", m->dst);
+        r = clone_tree(outer, attrs | MOUNT_ATTR_RDONLY, "/proc", &mnt, err);
+        return r < 0 ? r : attach(c, mnt, m->dst, true, err);
+    }
+    r = new_fs("proc", NULL, attrs, m->dst, &mnt, err);
+    if (r == -EPERM) {
+        /* The kernel mounts a fresh proc in a user namespace only beside one with nothing
+         * locked over it (mount_too_revealing): a container's masked paths, an outer sandbox's
+         * covers. */
+        return sbox_error(err, EPERM,
+                          "mount a fresh proc at `%s`: refused, as this /proc has paths mounted "
+                          "over it (a container's masked paths, or an outer sbox without `nested "
+                          "= yes`); `--proc host-ro` (proc = host-ro) binds it "
+                          "read-only instead, showing the processes outside",
+                          m->dst);
+    }
     if (r < 0)
         return r;
     r = attach(c, mnt, m->dst, true, err);
-    if (r < 0)
-        return r;
+    if (r < 0 || c->plan->nested)
+        return r; /* a covered proc is one a sandbox inside could not mount a fresh proc beside
+                   * (the kernel wants one with nothing locked over it), see nested in sbox(1) */
     for (size_t i = 0; i < sizeof covered / sizeof *covered; i++) {
         _cleanup_close_ int fd = openat(mnt, covered[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_close_ int tree = -1;

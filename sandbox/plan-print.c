@@ -1,6 +1,8 @@
 /* plan-print.c: the plan as a profile (--dry-run, -v, `sbox profile show`), each value with
  * where it came from. Must never write to the plan, nor a line a profile could not read back. */
+#include "cleanup.h"
 #include "plan.h"
+#include "util.h"
 #include "value.h"
 
 #include <stdio.h>
@@ -151,7 +153,11 @@ static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mo
         sbox_value_size_format(SBOX_TMPFS_OWN_SIZE, own, sizeof own);
         fprintf(f, ";   a %s tmpfs, read-only; its shm: size %s\n", own, size);
         break;
-    case SBOX_MOUNT_PROC:
+    case SBOX_MOUNT_PROC: {
+        _cleanup_free_ char *v = sbox_xasprintf("%s%s", m->dst, m->host_proc ? ":host-ro" : "");
+        print_kv(f, m->key, v, NULL, false, &m->origin);
+        break;
+    }
     case SBOX_MOUNT_MIRROR:
     case SBOX_MOUNT_CAPTURE:
         print_kv(f, m->key, m->dst, NULL, false, &m->origin);
@@ -343,6 +349,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     }
     print_kv(f, "seccomp", p->seccomp_file ? p->seccomp_file : sbox_seccomp_base_names[p->seccomp],
              NULL, false, &p->seccomp_origin);
+    if (p->nested || p->nested_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "nested", p->nested ? "yes" : "no", NULL, false, &p->nested_origin);
     print_seccomp(p, f);
 
     if (p->argv) {

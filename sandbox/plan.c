@@ -273,6 +273,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
     p->allow_private_origin = builtin;
+    p->nested_origin = builtin;
     p->proxy_hosts_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
         p->limits[i].origin = builtin;
@@ -343,6 +344,9 @@ void sbox_plan_free(struct sbox_plan *p)
     for (size_t i = 0; i < p->n_syscall_rules; i++)
         free(p->syscall_rules[i].name);
     free(p->syscall_rules);
+    for (size_t i = 0; i < p->n_policy_rules; i++)
+        free(p->policy_rules[i].name);
+    free(p->policy_rules);
     free(p->syscall_origins);
     free(p->caps);
     free(p->publish);
@@ -374,8 +378,8 @@ void sbox_plan_seccomp_policy(const struct sbox_plan *p, struct sbox_seccomp_pol
 {
     *pol = (struct sbox_seccomp_policy){
         .base = p->seccomp_file ? p->file_base : p->seccomp,
-        .rules = p->syscall_rules,
-        .n_rules = p->n_syscall_rules,
+        .rules = p->policy_rules ? p->policy_rules : p->syscall_rules,
+        .n_rules = p->policy_rules ? p->n_policy_rules : p->n_syscall_rules,
         .errnum = p->seccomp_errno ? p->seccomp_errno : p->file_errno,
         .action = p->seccomp_action_set ? p->seccomp_action
                   : p->file_action_set  ? p->file_action
@@ -839,6 +843,37 @@ static char *default_chdir(const struct sbox_plan *p)
  * caller's terminal: holding that terminal, a payload could read what the user types to the
  * shell once it is in the background (after setsid(), no job control stops it), or change its
  * line. It is made in the sandbox's /dev/pts, so a plan without the /dev sbox makes has none. */
+/* proc = host-ro weakens the pid namespace's isolation as seen through /proc: said every run. */
+static void note_host_proc(struct sbox_plan *p)
+{
+    for (size_t i = 0; i < p->n_mounts; i++)
+        if (p->mounts[i].kind == SBOX_MOUNT_PROC && p->mounts[i].host_proc)
+            sbox_strv_push(&p->notes,
+                           sbox_xasprintf("proc %s: the outer /proc, read-only (host-ro), not a "
+                                          "fresh one: the command sees the processes outside "
+                                          "the sandbox (their command lines, and what your uid "
+                                          "may read of them), though it cannot signal them",
+                                          p->mounts[i].dst));
+}
+
+/* nested = yes: its allows come first, so a profile's deny of one of them still wins. */
+static void nested_rules(struct sbox_plan *p)
+{
+    size_t n = 0;
+    if (!p->nested)
+        return;
+    while (sbox_seccomp_nested_allowed[n])
+        n++;
+    p->policy_rules = sbox_xmalloc((n + p->n_syscall_rules) * sizeof *p->policy_rules);
+    for (size_t i = 0; i < n; i++)
+        p->policy_rules[i] = (struct sbox_seccomp_rule){
+            .name = sbox_xstrdup(sbox_seccomp_nested_allowed[i]), .allow = true};
+    for (size_t i = 0; i < p->n_syscall_rules; i++)
+        p->policy_rules[n + i] = (struct sbox_seccomp_rule){
+            .name = sbox_xstrdup(p->syscall_rules[i].name), .allow = p->syscall_rules[i].allow};
+    p->n_policy_rules = n + p->n_syscall_rules;
+}
+
 static void decide_pty(struct sbox_plan *p)
 {
     bool dev = false;
@@ -907,6 +942,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     if (!p->chdir)
         p->chdir = default_chdir(p);
     decide_pty(p);
+    nested_rules(p);
+    note_host_proc(p);
     return 0;
 }
 

@@ -68,6 +68,8 @@ struct sbox_mount {
     uint64_t eff_size;
     mode_t mode; /* tmpfs root mode */
     bool noexec;
+    /* proc = DST:host-ro: the outer /proc bound read-only, not a fresh one */
+    bool host_proc;
     const char *key; /* the setting that made it, e.g. "ro-bind" */
     struct sbox_origin origin;
 };
@@ -173,6 +175,13 @@ struct sbox_plan {
     struct sbox_origin uid_origin, gid_origin;
     enum sbox_userns userns;
     struct sbox_origin userns_origin;
+    /* nested = yes: a sandbox may run inside (the filter lets it make its namespaces and mounts,
+     * and /proc's knobs are not covered, which a fresh proc inside needs); policy_rules is then
+     * the seccomp rules the policy uses: nested's allows, then syscall_rules (finish makes it). */
+    bool nested;
+    struct sbox_origin nested_origin;
+    struct sbox_seccomp_rule *policy_rules;
+    size_t n_policy_rules;
     char *rootfs; /* an image root instead of the host's system directories, or NULL */
     struct sbox_origin rootfs_origin;
     enum sbox_overlay_kind overlay;

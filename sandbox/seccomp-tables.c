@@ -164,6 +164,16 @@ const char *const sbox_seccomp_default_denied[] = {
     NULL,
 };
 
+/* nested = yes: what a sandbox inside needs and default refuses (allowed over the deny lists and
+ * the namespace flags' rule, before the profile's own rules, which still win): its namespaces
+ * (clone, unshare), joining them (setns: the fuse daemons' keeper, the network helper; the kernel
+ * lets a process join only namespaces its own user namespace owns), its mounts and its root
+ * (pivot_root), and its host name (strict). Nothing else: no ptrace, keyring, bpf, modules. */
+const char *const sbox_seccomp_nested_allowed[] = {
+    "clone",    "unshare", "setns",      "mount",     "umount2",       "pivot_root",  "fsopen",
+    "fsconfig", "fsmount", "move_mount", "open_tree", "mount_setattr", "sethostname", NULL,
+};
+
 /* strict takes from the allow list, with the policy's errno, what a build of ordinary code never
  * needs. Each is on the allow list: strict is default and less. */
 const char *const sbox_seccomp_strict_denied[] = {

@@ -39,6 +39,9 @@ struct sbox_seccomp {
 extern const char *const sbox_seccomp_base_names[];   /* "default", "strict", "none", NULL */
 extern const char *const sbox_seccomp_action_names[]; /* "errno", "kill", "log", NULL */
 
+/* The calls nested = yes allows, over any base policy (NULL-terminated; seccomp-tables.c). */
+extern const char *const sbox_seccomp_nested_allowed[];
+
 /* The calls default allows (strict: but those it denies), some of them only with some
  * arguments; NULL-terminated. Names of every ABI sbox covers, including some this libseccomp
  * may not know yet. */

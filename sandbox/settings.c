@@ -318,6 +318,37 @@ static void reset_capture_deny(struct sbox_plan *p, const struct sbox_setting *s
     p->capture_deny_builtin = false;
 }
 
+/* proc = DST[:host-ro] (host-ro alone: /proc). A proc at a DST an earlier one has replaces it, so
+ * a profile can turn the default's fresh /proc into the outer one. */
+static int apply_proc(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                      const struct sbox_origin *o, struct sbox_error *err)
+{
+    const char *colon = strrchr(value, ':');
+    bool host = strcmp(value, "host-ro") == 0 || (colon && strcmp(colon + 1, "host-ro") == 0);
+    _cleanup_free_ char *dst = NULL;
+    struct sbox_mount *m = NULL;
+    if (colon && !host)
+        return sbox_error(err, 0, "`%s` is not DST, DST:host-ro or host-ro", value);
+    dst = strcmp(value, "host-ro") == 0 ? sbox_xstrdup("/proc")
+          : host                        ? sbox_xstrndup(value, (size_t)(colon - value))
+                                        : sbox_xstrdup(value);
+    if (dst[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", dst);
+    for (size_t i = 0; i < p->n_mounts && !m; i++) {
+        _cleanup_free_ char *norm = sbox_path_normalize(dst);
+        if (p->mounts[i].kind == SBOX_MOUNT_PROC && strcmp(p->mounts[i].dst, norm) == 0) {
+            m = &p->mounts[i];
+            m->origin = *o;
+        }
+    }
+    if (!m) {
+        m = sbox_plan_add_mount(p, s->mount.kind, s->key, o);
+        m->dst = sbox_path_normalize(dst);
+    }
+    m->host_proc = host;
+    return 0;
+}
+
 static int apply_special(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -807,6 +838,13 @@ static int apply_host_loopback(struct sbox_plan *p, const struct sbox_setting *s
     return set_flag(value, o, &p->host_loopback, &p->host_loopback_origin, err);
 }
 
+static int apply_nested(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                        const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    return set_flag(value, o, &p->nested, &p->nested_origin, err);
+}
+
 static int apply_ipv6(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                       const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -919,8 +957,9 @@ const struct sbox_setting sbox_settings[] = {
      .split = true},
     {"filesystem", "hide", SBOX_SETTING_LIST, "PATH",
      "show PATH as an empty, unwritable directory or file", apply_hide, .reset = reset_mounts},
-    {"filesystem", "proc", SBOX_SETTING_LIST, "DST", "a fresh proc at DST", apply_special,
-     .reset = reset_mounts, .mount = {SBOX_MOUNT_PROC, false}},
+    {"filesystem", "proc", SBOX_SETTING_LIST, "DST[:host-ro]",
+     "a fresh proc at DST (host-ro: the outer one, read-only)", apply_proc, .reset = reset_mounts,
+     .mount = {SBOX_MOUNT_PROC, false}},
     {"filesystem", "dev", SBOX_SETTING_LIST, "DST", "a minimal, read-only /dev at DST",
      apply_special, .reset = reset_mounts, .mount = {SBOX_MOUNT_DEV, false}},
     {"filesystem", "cwd", SBOX_SETTING_SCALAR, "MODE",
@@ -1009,6 +1048,8 @@ const struct sbox_setting sbox_settings[] = {
      .reset = reset_caps},
     {"security", "seccomp", SBOX_SETTING_SCALAR, "default|strict|none|FILE",
      "the system call filter's base policy, or a policy file", apply_seccomp},
+    {"security", "nested", SBOX_SETTING_SCALAR, "yes|no",
+     "let a sandbox run inside: its namespaces and mounts, nothing else (no)", apply_nested},
     {"seccomp", "deny", SBOX_SETTING_LIST, "SYSCALL...", "deny these calls, over the policy",
      apply_syscalls, .reset = reset_syscalls, .allow = false},
     {"seccomp", "allow", SBOX_SETTING_LIST, "SYSCALL...", "allow these calls, over the policy",

@@ -10,10 +10,18 @@ cd "$WORK"
 run_sbox check
 is "$RC" 0 "sbox check on this machine: the default profile can run, status 0"
 like "$OUT" "ok       unprivileged user namespaces" "user namespaces"
-like "$OUT" "ok       mount namespaces in a user namespace (tried)" "mount namespaces in one, tried"
+like "$OUT" "ok       mount namespaces in a user namespace, and a tmpfs in one (tried)" "mount namespaces in one, tried"
 like "$OUT" "ok       seccomp filters (actions: " "seccomp"
 like "$OUT" "Landlock" "Landlock"
 like "$OUT" "sandboxes run here" "a verdict"
+like "$OUT" "ok       a fresh proc in a new pid namespace (tried)" "a fresh proc in a new pid namespace, tried"
+like "$OUT" "ok       the kernel's overlayfs in a user namespace (tried)" "the kernel's overlay, tried"
+if has_subuid; then
+    like "$OUT" "ok       the ranged map images and uid 0 get (auto) (tried)" "the ranged map auto takes, tried with newuidmap"
+else
+    skip "no subordinate ranges: the ranged map is not tried"
+fi
+unlike "$OUT" "modprobe" "no modprobe advice on a host that has its devices"
 case $OUT in
 *"degraded cgroup v2 limits: "*)
     run_sbox --memory 64M -- true

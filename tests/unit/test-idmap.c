@@ -52,6 +52,24 @@ static void test_argv(void)
            "inside 0 is the caller, then the ranges one after another");
 }
 
+static void test_within(void)
+{
+    struct sbox_idrange r[2] = {{100000, 65536}, {300000, 10}};
+    ok(sbox_idmap_within("         0          0 4294967295\n", r, 2),
+       "the initial namespace maps every range");
+    ok(!sbox_idmap_within("         0       1000          1\n", r, 2),
+       "`unshare -r` maps 0 alone: the ranges are not there");
+    ok(sbox_idmap_within("0 1000 1\n300000 7 10\n100000 5 65536\n", r, 2),
+       "lines in any order, each range inside one");
+    ok(sbox_idmap_within("100000 5 30000\n130000 9 35536\n300000 7 10\n", r, 2),
+       "a range covered by two lines that meet");
+    ok(!sbox_idmap_within("100000 5 30000\n130001 9 35535\n300000 7 10\n", r, 2),
+       "... not by two with a gap between");
+    ok(!sbox_idmap_within("100000 5 65535\n300000 7 10\n", r, 2), "one id short");
+    ok(!sbox_idmap_within("", r, 2), "an empty map maps nothing");
+    ok(sbox_idmap_within("", r, 0), "no ranges need nothing");
+}
+
 static void test_overlay(void)
 {
     _cleanup_free_ char *e = sbox_overlay_escape("/a:b,c\\d");
@@ -67,6 +85,7 @@ int main(void)
 {
     test_ranges();
     test_argv();
+    test_within();
     test_overlay();
     return tap_done();
 }
