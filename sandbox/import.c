@@ -366,8 +366,7 @@ static int unpack(const struct job *job, struct report *rep)
             warn(&rep->stats.failed, "`%s` not unpacked: an image archive holds files only", path);
             continue;
         }
-        if (!job->layer && !job->archive && rep->stats.entries < 8 &&
-            is_image_archive_entry(path)) {
+        if (!job->layer && !job->archive && is_image_archive_entry(path)) {
             /* An image archive is no root file system: unpacked as one, it would "work". */
             ret = sbox_error(&rep->err, 0,
                              "this is an image archive (OCI or docker save), not a root file "
@@ -436,6 +435,13 @@ static int unpack(const struct job *job, struct report *rep)
     else if (job->layer)
         ret = check_digest(&src, job->digest, rep);
 done:
+    if (ret < 0 && job->layer && !interrupted && !strstr(rep->err.msg, "digest mismatch")) {
+        /* A blob that cannot be read is most often one that changed: said as such when so. */
+        struct report digest = {0};
+        if (check_digest(&src, job->digest, &digest) < 0 &&
+            strstr(digest.err.msg, "digest mismatch"))
+            rep->err = digest.err;
+    }
     la.archive_read_free(in);
     la.archive_write_free(out);
     return ret;

@@ -238,9 +238,8 @@ static int image_command(int argc, char **argv, const struct sbox_host *host)
         name = argc == i + 2 ? argv[i + 1] : argv[i] + 9;
         r = sbox_images_import(&s, argv[i], name, tls, &sig, &err);
     } else if (!strcmp(cmd, "ls")) {
+        s.out = stdout;
         r = argc == 3 ? sbox_images_list(&s, &err) : (fail("image ls: takes no arguments"), 1);
-        if (argc == 3)
-            s.out = stdout;
     } else if (!strcmp(cmd, "inspect")) {
         s.out = stdout;
         r = argc == 4 ? sbox_images_inspect(&s, argv[3], &err)
