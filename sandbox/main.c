@@ -52,7 +52,7 @@ static void usage(FILE *f)
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
           "       sbox import TARBALL DIR   unpack a root file system for --rootfs DIR\n"
-          "       sbox image import SOURCE NAME   store an image for --image NAME: SOURCE is\n"
+          "       sbox image import SOURCE NAME   store an image in sbox's store: SOURCE is\n"
           "                                 oci:DIR[:TAG], oci-archive:FILE[:TAG],\n"
           "                                 docker-archive:FILE[:TAG], or a tarball\n"
           "       sbox image pull [--tls-verify=false] docker://REF [NAME]   (uses skopeo)\n"
