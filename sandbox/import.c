@@ -1,10 +1,13 @@
-/* import.c: unpacks an image tarball with libarchive in a child that is root of a new user
- * namespace (ranges mapped through newuidmap/newgidmap by the parent). The child reports back
- * over a pipe: its stats, then an error message if it failed. */
+/* import.c: unpacks an image tarball or an OCI layer with libarchive in a child that is root of
+ * a new user namespace (ranges mapped through newuidmap/newgidmap by the parent). The child
+ * reports back over a pipe: its stats, then an error message if it failed. Never writes outside
+ * the directory it was handed, and never leaves a half-unpacked one behind. */
 #include "import.h"
 #include "cleanup.h"
 #include "files.h"
 #include "idmap.h"
+#include "sha256.h"
+#include "sys.h"
 #include "util.h"
 
 #include <archive.h>
@@ -24,7 +27,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* libarchive is loaded when an import runs, not linked: with the fifteen libraries it pulls in
@@ -33,9 +38,14 @@
     X(archive_entry_filetype)                                                                      \
     X(archive_entry_pathname)                                                                      \
     X(archive_entry_size)                                                                          \
+    X(archive_entry_xattr_add_entry)                                                               \
+    X(archive_entry_xattr_clear)                                                                   \
+    X(archive_entry_xattr_next)                                                                    \
+    X(archive_entry_xattr_reset)                                                                   \
     X(archive_errno)                                                                               \
     X(archive_error_string)                                                                        \
     X(archive_read_data_block)                                                                     \
+    X(archive_read_data_skip)                                                                      \
     X(archive_read_free)                                                                           \
     X(archive_read_new)                                                                            \
     X(archive_read_next_header)                                                                    \
@@ -140,8 +150,18 @@ static void remove_contents(void)
     closedir(d);
 }
 
+/* What the child is asked to do. */
+struct job {
+    int tarball;        /* what to unpack, or -1: empty the directory (sbox image rm) */
+    int dirfd;          /* where */
+    bool layer;         /* an OCI layer: whiteouts turned into the overlay's, digest checked */
+    bool archive;       /* an image archive: plain files, directories and symlinks, no owners */
+    const char *digest; /* a layer's: "sha256:HEX" of every byte of the blob */
+};
+
 struct source {
     int fd;
+    struct sbox_sha256 *hash; /* every byte read, when a digest is to be checked */
     char buf[1 << 16];
 };
 
@@ -153,6 +173,8 @@ static la_ssize_t read_source(struct archive *a, void *ctx, const void **buf)
     for (;;) {
         ssize_t n = read(src->fd, src->buf, sizeof src->buf);
         if (n >= 0) {
+            if (src->hash)
+                sbox_sha256_add(src->hash, src->buf, (size_t)n);
             *buf = src->buf;
             return n;
         }
@@ -163,13 +185,149 @@ static la_ssize_t read_source(struct archive *a, void *ctx, const void **buf)
     }
 }
 
-static int unpack(int fd, struct report *rep)
+/* A layer's path, "./" and "/" in front dropped: whiteouts are handled by sbox, so it checks
+ * them as libarchive checks what it writes. NULL for a path with "..", which no layer needs. */
+static const char *layer_path(const char *path)
+{
+    while (path[0] == '/' || (path[0] == '.' && path[1] == '/'))
+        path += path[0] == '/' ? 1 : 2;
+    for (const char *c = path; *c;) {
+        size_t n = strcspn(c, "/");
+        if (n == 2 && c[0] == '.' && c[1] == '.')
+            return NULL;
+        c += n + (c[n] == '/');
+    }
+    return path;
+}
+
+/* What an OCI layout or a docker save holds at its top, and a root file system never does. */
+static bool is_image_archive_entry(const char *path)
+{
+    const char *rel = layer_path(path);
+    return rel && (!strcmp(rel, "oci-layout") || !strcmp(rel, "manifest.json"));
+}
+
+/* The directory dir (relative to the layer's root, the current directory; "" is the root),
+ * made if missing, reached without following any symlink: a whiteout must land inside. */
+static int open_layer_dir(const char *dir)
+{
+    int fd;
+    if (!dir[0])
+        return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    fd = sys_openat2(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (fd < 0 && errno == ENOENT) {
+        _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int r = here < 0 ? -errno : sbox_mkdirs_beneath(here, dir);
+        if (r < 0) {
+            errno = -r;
+            return -1;
+        }
+        fd = sys_openat2(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                         RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    }
+    return fd;
+}
+
+/* An OCI whiteout (.wh.NAME: NAME of the layers below is gone; .wh..wh..opq: the directory
+ * hides theirs) as both overlays read it: a 0/0 character device, which a user namespace may
+ * make, and user.overlay.opaque (the kernel's overlay with userxattr, and fuse-overlayfs). */
+static int whiteout(const char *path, struct report *rep)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    _cleanup_free_ char *dir = sbox_xstrndup(path, slash ? (size_t)(slash - path) : 0);
+    _cleanup_close_ int fd = -1;
+    const char *name = base + 4;
+    bool opaque = strcmp(base, ".wh..wh..opq") == 0;
+    if (!opaque &&
+        (!name[0] || !strcmp(name, ".") || !strcmp(name, "..") || !strncmp(name, ".wh.", 4)))
+        return sbox_error(&rep->err, 0, "the layer's whiteout `%s` names no file", path);
+    fd = open_layer_dir(dir);
+    if (fd < 0)
+        return sbox_error(&rep->err, errno == ELOOP ? 0 : errno, "the layer's whiteout `%s`%s",
+                          path, errno == ELOOP ? " leads through a symlink" : "");
+    if (opaque) {
+        if (fsetxattr(fd, "user.overlay.opaque", "y", 1, 0) < 0)
+            return sbox_error(&rep->err, errno, "mark `%s` opaque", dir[0] ? dir : "/");
+    } else if (mknodat(fd, name, S_IFCHR | 0, makedev(0, 0)) < 0 && errno != EEXIST) {
+        /* EEXIST: the layer has NAME itself, and a whiteout only hides the layers below. */
+        return sbox_error(&rep->err, errno, "the layer's whiteout `%s`", path);
+    }
+    rep->stats.whiteouts++;
+    return 0;
+}
+
+/* The overlay's own attributes are sbox's to write: one carried in a layer could make the
+ * overlay hide or redirect what the layers below hold, where the image says nothing of it. */
+static void drop_overlay_xattrs(struct archive_entry *e)
+{
+    struct {
+        char *name;
+        void *value;
+        size_t size;
+    } keep[64];
+    size_t n = 0;
+    const char *name;
+    const void *value;
+    size_t size;
+    bool dropped = false;
+    if (la.archive_entry_xattr_reset(e) == 0)
+        return;
+    while (la.archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+        if (strstr(name, "overlay.") &&
+            (!strncmp(name, "user.", 5) || !strncmp(name, "trusted.", 8))) {
+            dropped = true;
+        } else if (n < sizeof keep / sizeof *keep) {
+            keep[n].name = sbox_xstrdup(name);
+            keep[n].value = sbox_xmalloc(size ? size : 1);
+            memcpy(keep[n].value, value, size);
+            keep[n++].size = size;
+        }
+    }
+    if (dropped) {
+        la.archive_entry_xattr_clear(e);
+        for (size_t i = 0; i < n; i++)
+            la.archive_entry_xattr_add_entry(e, keep[i].name, keep[i].value, keep[i].size);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(keep[i].name);
+        free(keep[i].value);
+    }
+}
+
+/* The bytes libarchive left unread (the tar's padding after its end), hashed; then the
+ * digest held against the one the manifest gave. */
+static int check_digest(struct source *src, const char *want, struct report *rep)
+{
+    char hex[65];
+    for (;;) {
+        ssize_t n = read(src->fd, src->buf, sizeof src->buf);
+        if (n < 0 && errno == EINTR && !interrupted)
+            continue;
+        if (n < 0)
+            return sbox_error(&rep->err, errno, "read the layer");
+        if (n == 0)
+            break;
+        sbox_sha256_add(src->hash, src->buf, (size_t)n);
+    }
+    sbox_sha256_hex(src->hash, hex);
+    if (strcmp(hex, want + 7) != 0)
+        return sbox_error(&rep->err, 0, "digest mismatch: the blob of %.19s... is sha256:%.12s...",
+                          want, hex);
+    return 0;
+}
+
+static int unpack(const struct job *job, struct report *rep)
 {
     static struct source src;
-    const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
-                      ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
-                      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                      ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+    struct sbox_sha256 hash;
+    const int secure = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                       ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+    const int flags = job->archive
+                          ? secure
+                          : secure | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM |
+                                ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL;
     struct archive *in = la.archive_read_new(), *out = la.archive_write_disk_new();
     struct archive_entry *e;
     int r, ret = 0;
@@ -178,7 +336,9 @@ static int unpack(int fd, struct report *rep)
     la.archive_read_support_format_tar(in); /* ustar, pax and GNU tar: what image tools write */
     /* No name lookup: the numeric ids in the tarball are the image's, not this host's. */
     la.archive_write_disk_set_options(out, flags);
-    src.fd = fd;
+    src.fd = job->tarball;
+    src.hash = job->layer ? &hash : NULL;
+    sbox_sha256_init(&hash);
     if (la.archive_read_open(in, &src, NULL, read_source, NULL) != ARCHIVE_OK) {
         ret = sbox_error(&rep->err, 0, "cannot read the tarball: %s", la.archive_error_string(in));
         goto done;
@@ -197,8 +357,40 @@ static int unpack(int fd, struct report *rep)
         path = la.archive_entry_pathname(e);
         if (!path)
             path = "?";
-        if (is_top(path) && la.archive_entry_filetype(e) == AE_IFDIR)
+        /* The top ("." or, as umoci writes it, "/") is sbox's directory, not the image's. */
+        if ((is_top(path) || (layer_path(path) && !layer_path(path)[0])) &&
+            la.archive_entry_filetype(e) == AE_IFDIR)
             continue;
+        if (job->archive && la.archive_entry_filetype(e) != AE_IFREG &&
+            la.archive_entry_filetype(e) != AE_IFDIR && la.archive_entry_filetype(e) != AE_IFLNK) {
+            warn(&rep->stats.failed, "`%s` not unpacked: an image archive holds files only", path);
+            continue;
+        }
+        if (!job->layer && !job->archive && is_image_archive_entry(path)) {
+            /* An image archive is no root file system: unpacked as one, it would "work". */
+            ret = sbox_error(&rep->err, 0,
+                             "this is an image archive (OCI or docker save), not a root file "
+                             "system: `sbox image import oci-archive:FILE NAME` (or "
+                             "docker-archive:FILE) imports it");
+            goto done;
+        }
+        if (job->layer) {
+            const char *rel = layer_path(path);
+            const char *base;
+            if (!rel) {
+                warn(&rep->stats.failed, "`%s` not unpacked: a path with `..`", path);
+                continue;
+            }
+            base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+            if (!strncmp(base, ".wh.", 4)) {
+                if (whiteout(rel, rep) < 0) {
+                    ret = -EINVAL;
+                    goto done;
+                }
+                continue;
+            }
+            drop_overlay_xattrs(e);
+        }
         if (la.archive_entry_filetype(e) == AE_IFCHR || la.archive_entry_filetype(e) == AE_IFBLK) {
             /* A user namespace may not make device nodes; the sandbox's /dev is sbox's. */
             warn(&rep->stats.devices, "skipped the device node `%s` (sbox provides /dev)", path);
@@ -238,9 +430,18 @@ static int unpack(int fd, struct report *rep)
     if (rep->stats.failed)
         ret = sbox_error(&rep->err, 0, "%lu %s could not be unpacked", rep->stats.failed,
                          rep->stats.failed == 1 ? "entry" : "entries");
-    else if (rep->stats.entries == 0 && rep->stats.devices == 0)
+    else if (!job->layer && !job->archive && rep->stats.entries == 0 && rep->stats.devices == 0)
         ret = sbox_error(&rep->err, 0, "the tarball holds no entries");
+    else if (job->layer)
+        ret = check_digest(&src, job->digest, rep);
 done:
+    if (ret < 0 && job->layer && !interrupted && !strstr(rep->err.msg, "digest mismatch")) {
+        /* A blob that cannot be read is most often one that changed: said as such when so. */
+        struct report digest = {0};
+        if (check_digest(&src, job->digest, &digest) < 0 &&
+            strstr(digest.err.msg, "digest mismatch"))
+            rep->err = digest.err;
+    }
     la.archive_read_free(in);
     la.archive_write_free(out);
     return ret;
@@ -259,7 +460,7 @@ static bool dir_is_empty(int fd)
     return empty;
 }
 
-static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged)
+static _Noreturn void child(int go, int out, const struct job *job, bool ranged)
 {
     struct report rep = {0};
     struct sigaction sa = {.sa_handler = on_signal};
@@ -284,11 +485,11 @@ static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged
             goto report;
         }
     }
-    if (fchdir(dirfd) < 0) {
+    if (fchdir(job->dirfd) < 0) {
         sbox_error(&rep.err, errno, "enter the directory");
         goto report;
     }
-    if (tarball < 0) {
+    if (job->tarball < 0) {
         /* sbox image rm: everything below, then check that nothing is left. */
         removal_stops = true;
         remove_contents();
@@ -297,11 +498,11 @@ static _Noreturn void child(int go, int out, int tarball, int dirfd, bool ranged
             sbox_error(&rep.err, 0, "interrupted: partly removed");
             goto report;
         }
-        if (!dir_is_empty(dirfd)) {
+        if (!dir_is_empty(job->dirfd)) {
             sbox_error(&rep.err, 0, "some files could not be removed (a mount point below it?)");
             goto report;
         }
-    } else if (unpack(tarball, &rep) < 0) {
+    } else if (unpack(job, &rep) < 0) {
         remove_contents();
         rep.signal = (int)interrupted;
         goto report;
@@ -341,7 +542,7 @@ static ssize_t read_all(int fd, void *buf, size_t size)
 /* Runs child() (unpacking tfd into dfd, or with tfd < 0 emptying dfd) as root of a new user
  * namespace with the caller's ranges (or its own id alone, with a warning from warn_what),
  * forwarding ^C and kills to it, and returns its report. */
-static int run_child(int tfd, int dfd, const char *user, uid_t uid, gid_t gid,
+static int run_child(const struct job *job, const char *user, uid_t uid, gid_t gid,
                      const char *warn_what, struct report *rep, struct sbox_error *err)
 {
     struct sigaction old_int, old_hup, old_term;
@@ -375,7 +576,7 @@ static int run_child(int tfd, int dfd, const char *user, uid_t uid, gid_t gid,
     if (pid == 0) {
         close(go[1]);
         close(back[0]);
-        child(go[0], back[1], tfd, dfd, ranged);
+        child(go[0], back[1], job, ranged);
     }
     close(go[0]);
     close(back[1]);
@@ -431,6 +632,11 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         return sbox_error(err, errno, "import: tarball `%s`", tarball);
     if (fstat(tfd, &st) < 0)
         return sbox_error(err, errno, "import: tarball `%s`", tarball);
+    if (S_ISDIR(st.st_mode) && faccessat(tfd, "index.json", F_OK, 0) == 0)
+        return sbox_error(err, 0,
+                          "import: `%s` is an OCI image layout, not a tarball: `sbox image "
+                          "import oci:%s NAME` imports it",
+                          tarball, tarball);
     if (S_ISDIR(st.st_mode))
         return sbox_error(err, EISDIR, "import: tarball `%s`", tarball);
     if (mkdir(dir, 0700) == 0)
@@ -452,7 +658,7 @@ int sbox_import(const char *tarball, const char *dir, const char *user, uid_t ui
         r = sbox_error(err, errno, "import: directory `%s`", dir);
         goto fail;
     }
-    r = run_child(tfd, dfd, user, uid, gid,
+    r = run_child(&(struct job){.tarball = tfd, .dirfd = dfd}, user, uid, gid,
                   "import: every file will belong to you, and owners other than root are lost",
                   &rep, err);
     if (r < 0) {
@@ -506,7 +712,7 @@ int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, c
             snprintf(pid, sizeof pid, "%d", (int)holder);
         return sbox_error(err, 0, "image rm: `%s` is in use by a sandbox (sbox pid %s)", dir, pid);
     }
-    r = run_child(-1, dfd, user, uid, gid, NULL, &rep, err);
+    r = run_child(&(struct job){.tarball = -1, .dirfd = dfd}, user, uid, gid, NULL, &rep, err);
     if (r < 0)
         return sbox_error_prefix(err, "image rm: `%s`", dir);
     stats->signal = rep.signal;
@@ -517,5 +723,110 @@ int sbox_image_remove(const char *dir, const char *user, uid_t uid, gid_t gid, c
     }
     if (rmdir(real) < 0)
         return sbox_error(err, errno, "image rm: `%s`", dir);
+    return 0;
+}
+
+int sbox_import_layer(int fd, const char *digest, int parent, const char *name, const char *user,
+                      uid_t uid, gid_t gid, struct sbox_import_stats *stats, struct sbox_error *err)
+{
+    _cleanup_close_ int dfd = -1;
+    struct report rep = {0};
+    int r = load_libarchive(err);
+    if (r < 0)
+        return r;
+    if (mkdirat(parent, name, 0700) < 0)
+        return sbox_error(err, errno, "layer %.19s...", digest);
+    dfd = sys_openat2(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                      RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+    if (dfd < 0) {
+        r = sbox_error(err, errno, "layer %.19s...", digest);
+        goto fail;
+    }
+    r = run_child(
+        &(struct job){.tarball = fd, .dirfd = dfd, .layer = true, .digest = digest}, user, uid, gid,
+        "import: every file will belong to you, and owners other than root are lost", &rep, err);
+    if (r < 0)
+        goto fail;
+    *stats = rep.stats;
+    stats->signal = rep.signal;
+    if (rep.failed) {
+        *err = rep.err;
+        err->msg[sizeof err->msg - 1] = '\0';
+        r = rep.signal ? sbox_error(err, 0, "interrupted; what was unpacked is removed")
+                       : sbox_error_prefix(err, "layer %.19s...", digest);
+        goto fail;
+    }
+    return 0;
+fail:
+    unlinkat(parent, name, AT_REMOVEDIR); /* emptied by the child */
+    return r;
+}
+
+int sbox_import_sniff(int fd, enum sbox_archive_kind *ret, struct sbox_error *err)
+{
+    static struct source src;
+    struct archive *in;
+    struct archive_entry *e;
+    bool index = false, layout = false, manifest = false;
+    int r = load_libarchive(err), n = 0;
+    if (r < 0)
+        return r;
+    in = la.archive_read_new();
+    la.archive_read_support_filter_all(in);
+    la.archive_read_support_format_tar(in);
+    src.fd = fd;
+    src.hash = NULL;
+    if (la.archive_read_open(in, &src, NULL, read_source, NULL) != ARCHIVE_OK) {
+        r = sbox_error(err, 0, "not a tarball: %s", la.archive_error_string(in));
+        goto done;
+    }
+    /* An image archive's top holds a few names of its own; a root file system shows itself
+     * with its first entry that is none of them. */
+    while ((r = la.archive_read_next_header(in, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        const char *path =
+            layer_path(la.archive_entry_pathname(e) ? la.archive_entry_pathname(e) : "");
+        size_t top = path ? strcspn(path, "/") : 0;
+        if (!path || !path[0])
+            continue;
+        if (!strcmp(path, "oci-layout"))
+            layout = true;
+        else if (!strcmp(path, "index.json"))
+            index = true;
+        else if (!strcmp(path, "manifest.json"))
+            manifest = true;
+        else if (!strcmp(path, "repositories") || (top == 5 && !strncmp(path, "blobs", 5)) ||
+                 (top >= 64 && strspn(path, "0123456789abcdef") >= 64))
+            ; /* docker save's layer directories and config files are named by hex digests */
+        else
+            break;
+        if (++n > 100000)
+            break;
+        la.archive_read_data_skip(in);
+    }
+    *ret = layout && index ? SBOX_ARCHIVE_OCI
+           : manifest      ? SBOX_ARCHIVE_DOCKER
+                           : SBOX_ARCHIVE_ROOTFS;
+    r = 0;
+done:
+    la.archive_read_free(in);
+    return r;
+}
+
+int sbox_import_archive(int fd, int dirfd, const char *user, uid_t uid, gid_t gid,
+                        struct sbox_error *err)
+{
+    struct report rep = {0};
+    int r = load_libarchive(err);
+    if (r < 0)
+        return r;
+    r = run_child(&(struct job){.tarball = fd, .dirfd = dirfd, .archive = true}, user, uid, gid,
+                  NULL, &rep, err);
+    if (r < 0)
+        return r;
+    if (rep.failed) {
+        *err = rep.err;
+        err->msg[sizeof err->msg - 1] = '\0';
+        return rep.signal ? sbox_error(err, 0, "interrupted") : -EINVAL;
+    }
     return 0;
 }

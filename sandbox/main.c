@@ -10,6 +10,7 @@
 #include "error.h"
 #include "guard.h"
 #include "host.h"
+#include "image-store.h"
 #include "import.h"
 #include "launch.h"
 #include "plan.h"
@@ -73,8 +74,15 @@ static void usage(FILE *f)
 {
     fputs("Usage: sbox [OPTIONS] [--] [COMMAND [ARG...]]\n"
           "       sbox profiles | profile list | profile show NAME\n"
-          "       sbox import TARBALL DIR   (also: sbox image import TARBALL DIR)\n"
-          "       sbox image rm DIR...      remove an image or a kept overlay directory\n"
+          "       sbox import TARBALL DIR   unpack a root file system for --rootfs DIR\n"
+          "       sbox image import SOURCE NAME   store an image in sbox's store: SOURCE is\n"
+          "                                 oci:DIR[:TAG], oci-archive:FILE[:TAG],\n"
+          "                                 docker-archive:FILE[:TAG], or a tarball\n"
+          "       sbox image pull [--tls-verify=false] docker://REF [NAME]\n"
+          "                                 (uses skopeo)\n"
+          "       sbox image ls | inspect NAME | prune\n"
+          "       sbox image rm NAME|DIR... remove a stored image, an unpacked one or a kept\n"
+          "                                 overlay directory\n"
           "       sbox check                what this host offers, and how to fix the rest\n"
           "       sbox captures             list what captured runs wrote (capture = DIR)\n"
           "       sbox diff ID [--stat] [--expand] [--exclude PATTERN]... [PATH...]\n"
@@ -212,27 +220,105 @@ static char *resolve_path(const char *path)
     return realpath(path, NULL);
 }
 
-/* `sbox import TARBALL DIR`, `sbox image import TARBALL DIR`. */
+/* The caller's image store. */
+static void images_init(struct sbox_images *s, const struct sbox_host *host)
+{
+    const char *data = getenv("XDG_DATA_HOME");
+    *s = (struct sbox_images){.root = sbox_images_root(data, host->home),
+                              .user = host->user,
+                              .home = host->home,
+                              .uid = host->uid,
+                              .gid = host->gid,
+                              .out = stderr};
+}
+
+/* `sbox image import|pull|ls|inspect|prune`; rm of a stored image. -1: not one of these. */
+static int image_command(int argc, char **argv, const struct sbox_host *host)
+{
+    const char *cmd = argc >= 3 ? argv[2] : "";
+    struct sbox_images s;
+    struct sbox_error err = {0};
+    int r = 0, sig = 0;
+    if (strcmp(cmd, "import") && strcmp(cmd, "pull") && strcmp(cmd, "ls") &&
+        strcmp(cmd, "inspect") && strcmp(cmd, "prune"))
+        return -1;
+    images_init(&s, host);
+    if (!strcmp(cmd, "import") || !strcmp(cmd, "pull")) {
+        bool tls = true;
+        int i = 3;
+        const char *name;
+        if (!strcmp(cmd, "pull") && i < argc && !strcmp(argv[i], "--tls-verify=false"))
+            tls = false, i++;
+        if (i < argc && argv[i][0] == '-')
+            r = fail("image %s: unknown option `%s`", cmd, argv[i]);
+        else if (!strcmp(cmd, "import") && argc != i + 2)
+            r = fail("image import: expected `sbox image import SOURCE NAME`");
+        else if (!strcmp(cmd, "pull") && (argc < i + 1 || argc > i + 2))
+            r = fail("image pull: expected `sbox image pull [--tls-verify=false] SOURCE [NAME]`");
+        else if (!strcmp(cmd, "pull") && argc == i + 1 && strncmp(argv[i], "docker://", 9))
+            r = fail("image pull: name the image: `sbox image pull SOURCE NAME`");
+        if (r) {
+            free(s.root);
+            return r;
+        }
+        name = argc == i + 2 ? argv[i + 1] : argv[i] + 9;
+        r = sbox_images_import(&s, argv[i], name, tls, &sig, &err);
+    } else if (!strcmp(cmd, "ls")) {
+        s.out = stdout;
+        r = argc == 3 ? sbox_images_list(&s, &err) : (fail("image ls: takes no arguments"), 1);
+    } else if (!strcmp(cmd, "inspect")) {
+        s.out = stdout;
+        r = argc == 4 ? sbox_images_inspect(&s, argv[3], &err)
+                      : (fail("image inspect: expected `sbox image inspect NAME`"), 1);
+    } else {
+        r = argc == 3 ? sbox_images_prune(&s, &err) : (fail("image prune: takes no arguments"), 1);
+    }
+    free(s.root);
+    if (r == 1)
+        return EXIT_SBOX;
+    if (r < 0) {
+        fail("image %s: %s", cmd, err.msg);
+        return sig ? 128 + sig : EXIT_SBOX;
+    }
+    return 0;
+}
+
+/* `sbox import TARBALL DIR`, `sbox image ...`. */
 static int import_command(int argc, char **argv, const struct sbox_host *host)
 {
     struct sbox_error err = {0};
     struct sbox_import_stats stats = {0};
     int first = strcmp(argv[1], "image") == 0 ? 3 : 2;
+    int status = first == 3 ? image_command(argc, argv, host) : -1;
+    if (status >= 0)
+        return status;
     if (first == 3 && argc >= 3 && strcmp(argv[2], "rm") == 0) {
+        struct sbox_images s;
         if (argc < 4)
-            return fail("image rm: expected `sbox image rm DIR...`");
+            return fail("image rm: expected `sbox image rm NAME|DIR...`");
+        images_init(&s, host);
         for (int i = 3; i < argc; i++) {
+            /* A stored image by its name; a path (with a `/`, or no such image) as before. */
+            if (!strchr(argv[i], '/') && sbox_images_exists(&s, argv[i])) {
+                if (sbox_images_remove(&s, argv[i], &err) < 0) {
+                    free(s.root);
+                    return fail("image rm: %s", err.msg);
+                }
+                continue;
+            }
             if (sbox_image_remove(argv[i], host->user, host->uid, host->gid,
                                   host->home_real ? host->home_real : host->home, &stats,
                                   &err) < 0) {
+                free(s.root);
                 fail("%s", err.msg);
                 return stats.signal ? 128 + stats.signal : EXIT_SBOX;
             }
         }
+        free(s.root);
         return 0;
     }
-    if (first == 3 && (argc < 3 || strcmp(argv[2], "import") != 0))
-        return fail("image: expected `sbox image import TARBALL DIR` or `sbox image rm DIR...`");
+    if (first == 3)
+        return fail("image: expected import, pull, ls, inspect, rm or prune (see sbox --help)");
     if (argc != first + 2)
         return fail("import: expected `sbox import TARBALL DIR` (TARBALL - reads standard "
                     "input)");

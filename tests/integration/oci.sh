@@ -1,0 +1,238 @@
+#!/bin/sh
+# The image store: OCI layouts made here with umoci, moved with skopeo between oci:,
+# oci-archive: and docker-archive:, imported, listed, inspected, shared, removed and pruned;
+# whiteouts and opaque directories as the overlay reads them; corrupted and hostile images
+# refused with nothing left; a registry of the test's own on loopback.
+. "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
+
+command -v umoci >/dev/null || skip_all "umoci is not installed"
+command -v skopeo >/dev/null || skip_all "skopeo is not installed"
+command -v python3 >/dev/null || skip_all "python3 is needed to write layers"
+BUSYBOX=$(command -v busybox || echo /bin/busybox)
+[ -x "$BUSYBOX" ] || skip_all "busybox-static is not installed"
+has_subuid || skip_all "$(id -un) has no subordinate ranges (or newuidmap is missing)"
+
+export XDG_DATA_HOME="$WORK/data"
+STORE=$XDG_DATA_HOME/sbox/images
+# Layers belong to subordinate ids: only sbox (as root of a namespace) removes them.
+at_exit '"$SBOX" image prune >/dev/null 2>&1; for n in $("$SBOX" image ls 2>/dev/null | awk "NR > 1 { print \$1 }"); do "$SBOX" image rm "$n" >/dev/null 2>&1; done'
+cd "$WORK"
+
+# layer.py OUT ENTRY...: a plain tar layer; ENTRY is d:PATH (a directory), f:PATH=TEXT, or
+# raw:PATH (an empty file, for whiteouts and hostile names), l:PATH=TARGET (a symlink).
+cat >layer.py <<'EOF'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
+for spec in sys.argv[2:]:
+    kind, _, rest = spec.partition(":")
+    name, _, val = rest.partition("=")
+    ti = tarfile.TarInfo(name)
+    if kind == "d":
+        ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+        t.addfile(ti)
+    elif kind == "l":
+        ti.type, ti.linkname = tarfile.SYMTYPE, val
+        t.addfile(ti)
+    else:
+        data = val.encode()
+        ti.size, ti.mode = len(data), 0o644
+        t.addfile(ti, io.BytesIO(data))
+t.close()
+EOF
+
+# The base: busybox and a few files, made with umoci's own unpack and repack.
+umoci init --layout lay >/dev/null
+umoci new --image lay:base
+umoci unpack --rootless --image lay:base bundle >/dev/null
+r=bundle/rootfs
+mkdir -p "$r/bin" "$r/etc" "$r/data/keep" "$r/data/gone"
+cp "$BUSYBOX" "$r/bin/busybox"
+for c in sh ls cat id pwd env stat echo test; do ln -s busybox "$r/bin/$c"; done
+echo base >"$r/etc/release"
+echo kept >"$r/data/keep/a"
+echo gone >"$r/data/gone/b"
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' >"$r/etc/passwd"
+printf 'root:x:0:\napp:x:1000:\n' >"$r/etc/group"
+umoci repack --image lay:base bundle
+# Layer 2 deletes a file; layer 3 makes /data opaque with one new file in it.
+umoci insert --rootless --image lay:base --tag mid --whiteout /etc/release
+python3 layer.py opq.tar d:data/ f:data/.wh..wh..opq= f:data/fresh=new
+umoci raw add-layer --image lay:mid --tag top opq.tar
+umoci config --image lay:top --tag app --config.env FOO=bar --config.cmd /bin/sh \
+    --config.cmd -c --config.cmd 'echo hi $FOO' --config.workingdir /data \
+    --config.user app --config.exposedports 8080/tcp
+
+# --- import, ls, inspect -------------------------------------------------------------------
+run_sbox image import "oci:$WORK/lay:app" app
+is "$RC" 0 "an OCI layout's tagged image is imported"
+like "$ERR" "3 layers, 3 unpacked, 0 shared" "... its three layers unpacked"
+layer() { "$SBOX" image inspect "$1" | awk -v n="$2" '/^(layers| ) *sha256:/ { i++; if (i == n) { sub(/.*sha256:/, ""); sub(/ .*/, ""); print } }'; }
+L2=$STORE/layers/$(layer app 2)
+L3=$STORE/layers/$(layer app 3)
+is "$(stat -c '%F %t:%T' "$L2/etc/release" 2>&1)" "character special file 0:0" \
+    "a whiteout (.wh.release) is a 0/0 character device in its layer"
+is "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$L3/data" 2>&1)" "y" \
+    "an opaque directory (.wh..wh..opq) has user.overlay.opaque"
+ok "... and no .wh. file is left in the layers" test -z "$(find "$L2" "$L3" -name '.wh.*')"
+ok "layers are private" test "$(stat -c %a "$STORE/layers/$(layer app 1)")" = 700
+run_sbox image ls
+like "$OUT" "app " "image ls lists it"
+like "$OUT" "     3 " "... with its three layers"
+run_sbox image inspect app
+like "$OUT" "env          FOO=bar" "inspect shows the config's Env"
+like "$OUT" "cmd          /bin/sh -c echo hi \$FOO" "... its Cmd"
+like "$OUT" "workdir      /data" "... its WorkingDir"
+like "$OUT" "user         app" "... its User"
+like "$OUT" "--publish HOST_PORT:8080" "... and its exposed port as a hint for --publish"
+
+# --- shared layers ---------------------------------------------------------------------------
+du_store() { du -sk "$STORE/layers" | cut -f1; }
+before=$(du_store)
+umoci config --image lay:base --tag other --config.env OTHER=1
+run_sbox image import "oci:$WORK/lay:other" other
+like "$RC $ERR" "0 sbox: imported other" "a second image on the same base is imported"
+like "$ERR" "1 layer, 0 unpacked, 1 shared" "... its base layer shared, not unpacked again"
+after=$(du_store)
+ok "... and the store grew by less than 16 KiB ($before -> $after KiB)" test $((after - before)) -lt 16
+
+# --- formats through skopeo ------------------------------------------------------------------
+skopeo copy -q "oci:$WORK/lay:app" "oci-archive:$WORK/app.oci.tar:app"
+skopeo copy -q "oci:$WORK/lay:app" "docker-archive:$WORK/app.docker.tar:app:v1"
+skopeo copy -q "oci:$WORK/lay:app" "dir:$WORK/app.dir"
+skopeo copy -q "dir:$WORK/app.dir" "oci:$WORK/lay2:again"
+run_sbox image import "oci-archive:$WORK/app.oci.tar" app-archive
+like "$RC $ERR" "0 sbox: imported app-archive" "an oci-archive is imported"
+like "$ERR" "3 layers, 0 unpacked, 3 shared" "... sharing the layers of the same image"
+run_sbox image import "$WORK/app.oci.tar" app-sniffed
+is "$RC" 0 "an oci-archive given as a plain path is recognised"
+run_sbox image import "docker-archive:$WORK/app.docker.tar" app-docker
+is "$RC" 0 "a docker-archive is imported"
+like "$ERR" "3 layers, 3 unpacked" "... its (uncompressed) layers stored by their own digests"
+run_sbox image inspect app-docker
+like "$OUT" "env          FOO=bar" "... with its config"
+run_sbox image import "oci:$WORK/lay2:again" app-dir
+like "$RC $ERR" "0 sbox: imported app-dir" "a layout made from skopeo's dir: is imported"
+run_sbox import app.oci.tar flat
+is "$RC/$(lines "$ERR")" "125/1" "sbox import refuses an image archive in one line"
+like "$ERR" "not a root file system" "... saying what it is"
+ok "... and leaves nothing" test ! -e flat
+run_sbox import lay flat
+like "$RC $ERR" "125 sbox: import: \`lay\` is an OCI image layout" "sbox import names an OCI layout"
+
+# --- errors ----------------------------------------------------------------------------------
+names_before=$("$SBOX" image ls | wc -l)
+layers_before=$(ls "$STORE/layers" | wc -l)
+run_sbox image import "oci:$WORK/lay:nosuch" x
+is "$RC/$(lines "$ERR")" "125/1" "an unknown tag: one line, 125"
+like "$ERR" "no image is tagged \`nosuch\` (tags: base, mid, top, app, other)" "... naming the tags"
+run_sbox image import "ftp://example/x" x
+like "$RC $ERR" "125 sbox: image import: \`ftp://example/x\`: unsupported source" "an unknown source kind is refused"
+run_sbox image import "oci:$WORK/lay:app" "../bad"
+like "$RC $ERR" "125 sbox: image import: \`../bad\` is not an image name" "a bad name is refused"
+
+# A corrupted layer blob: same size, one byte changed.
+cp -r lay bad
+python3 layer.py big.tar d:big/ f:big/file=0123456789
+umoci raw add-layer --image bad:base --tag corrupt big.tar
+blob=$(python3 -c '
+import json, sys
+idx = json.load(open("bad/index.json"))
+m = [e for e in idx["manifests"] if e["annotations"]["org.opencontainers.image.ref.name"] == "corrupt"][0]
+man = json.load(open("bad/blobs/sha256/" + m["digest"][7:]))
+print(man["layers"][-1]["digest"][7:])')
+python3 -c '
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0xff
+open(p, "wb").write(bytes(b))' "bad/blobs/sha256/$blob"
+run_sbox image import "oci:$WORK/bad:corrupt" corrupt
+is "$RC/$(lines "$ERR")" "125/1" "a corrupted layer is refused in one line"
+like "$ERR" "digest mismatch" "... as a digest mismatch"
+# A manifest whose blob was changed.
+cp -r lay bad2
+mdig=$(python3 -c '
+import json
+idx = json.load(open("bad2/index.json"))
+print([e for e in idx["manifests"] if e["annotations"]["org.opencontainers.image.ref.name"] == "app"][0]["digest"][7:])')
+sed -i 's/"schemaVersion":2/"schemaVersion":2 /' "bad2/blobs/sha256/$mdig"
+run_sbox image import "oci:$WORK/bad2:app" corrupt
+like "$RC $ERR" "125 sbox: image import: oci:$WORK/bad2:app: blob sha256:" "a changed manifest is refused"
+like "$ERR" "digest mismatch" "... as a digest mismatch"
+
+# Hostile layers: a path out through a symlink, `..`, an absolute path, a whiteout through a
+# symlink out.
+mkdir target
+for h in "l:out=$WORK/target f:out/escaped=x" "f:../escaped-dotdot=x" "f:/escaped-abs=x" \
+    "l:wo=$WORK/target f:wo/.wh.victim="; do
+    n=$((${n:-0} + 1))
+    # shellcheck disable=SC2086
+    python3 layer.py "h$n.tar" $h
+    umoci raw add-layer --image lay:base --tag "hostile$n" "h$n.tar"
+    run_sbox image import "oci:$WORK/lay:hostile$n" "hostile$n"
+    is "$RC" 125 "hostile layer $n ($h) is refused"
+done
+: >target/victim
+ok "... nothing was written through the symlinks" test -z "$(ls -A target | grep -v victim)"
+ok "... nor beside the store" test ! -e "$WORK/escaped-dotdot" -a ! -e /escaped-abs
+is "$("$SBOX" image ls | wc -l)" "$names_before" "... no name was added by a refused import"
+is "$(ls "$STORE/layers" | wc -l)" "$layers_before" "... nor a layer, whole or half"
+ok "... and nothing is left in the store's tmp" test -z "$(ls -A "$STORE/tmp")"
+
+# --- rm, prune -------------------------------------------------------------------------------
+run_sbox image rm app-docker
+like "$RC $ERR" "0 sbox: removed app-docker" "image rm removes a name"
+like "$ERR" "removed 3 layers" "... and the layers only it used"
+run_sbox image inspect app-docker
+like "$RC $ERR" "125 sbox: image inspect: no image \`app-docker\`" "... it is gone"
+run_sbox image rm app
+is "$RC" 0 "removing an image whose layers others share"
+ok "... keeps the shared layers" test -d "$STORE/layers/$(layer app-archive 3)"
+run_sbox image prune
+like "$RC $ERR" "0 sbox: removed 0 layers" "prune with nothing unused removes nothing"
+for n in app-archive app-sniffed app-dir other; do "$SBOX" image rm "$n" >/dev/null 2>&1; done
+is "$(ls -A "$STORE/layers" "$STORE/blobs/sha256" "$STORE/names" | grep -c .)" 3 \
+    "with every image removed, the store holds no layer, blob or name"
+
+# --- a registry of our own on loopback -------------------------------------------------------
+if command -v docker-registry >/dev/null; then
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir reg
+    cat >reg/config.yml <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $WORK/reg/data
+http:
+  addr: 127.0.0.1:$port
+EOF
+    docker-registry serve reg/config.yml >reg/log 2>&1 &
+    regpid=$!
+    at_exit "kill $regpid 2>/dev/null"
+    i=0
+    until skopeo inspect --tls-verify=false "docker://127.0.0.1:$port/none:x" 2>&1 | grep -q -e 'manifest unknown' -e 'name unknown' -e 'not found'; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || break
+        python3 -c 'import time; time.sleep(0.05)' # a bounded poll for the server's start
+    done
+    skopeo copy -q --dest-tls-verify=false "oci:$WORK/lay:app" "docker://127.0.0.1:$port/sbox/app:1"
+    run_sbox image pull --tls-verify=false "docker://127.0.0.1:$port/sbox/app:1"
+    is "$RC" 0 "an image is pulled from a registry on loopback"
+    like "$ERR" "sbox: imported 127.0.0.1:$port/sbox/app:1 (" "... named after its reference"
+    run_sbox image inspect "127.0.0.1:$port/sbox/app:1"
+    like "$OUT" "env          FOO=bar" "... with its config"
+    run_sbox image pull --tls-verify=false "docker://127.0.0.1:$port/sbox/app:nosuch"
+    is "$RC/$(lines "$ERR")" "125/1" "an unknown tag in the registry: one line, 125"
+    like "$ERR" "skopeo could not copy" "... saying skopeo could not copy it"
+    "$SBOX" image rm "127.0.0.1:$port/sbox/app:1" >/dev/null 2>&1
+else
+    skip "docker-registry is not installed"
+fi
+run_sbox image pull docker://127.0.0.1:1/x:1
+is "$RC" 125 "a registry that is not there: 125"
+ERR=$(env PATH=/nonexistent "$SBOX" image pull docker://127.0.0.1:1/x:1 2>&1)
+like "$ERR" "needs skopeo (package skopeo)" "without skopeo: the package named"
+
+done_testing
