@@ -2,6 +2,8 @@
  * Reads only: never changes the host, never decides policy (plan.c does). */
 #include "host.h"
 #include "cleanup.h"
+#include "files.h"
+#include "gitconfig.h"
 #include "util.h"
 
 #include <errno.h>
@@ -194,4 +196,31 @@ char *sbox_host_project(const struct sbox_host *h, const char **ret_marker)
         return NULL;
     *ret_marker = vcs ? vcs : file;
     return strip(h->cwd, at);
+}
+
+void sbox_host_git_identity(const char *home, char **ret_name, char **ret_email)
+{
+    const char *global = getenv("GIT_CONFIG_GLOBAL"), *xdg = getenv("XDG_CONFIG_HOME");
+    char *files[2] = {NULL, NULL};
+    *ret_name = *ret_email = NULL;
+    if (global && *global) {
+        files[0] = sbox_xstrdup(global);
+    } else {
+        files[0] = xdg && xdg[0] == '/' ? sbox_xasprintf("%s/git/config", xdg)
+                                        : sbox_xasprintf("%s/.config/git/config", home);
+        files[1] = sbox_xasprintf("%s/.gitconfig", home);
+    }
+    for (size_t i = 0; i < 2 && files[i]; i++) {
+        _cleanup_free_ char *text = sbox_read_text(files[i]);
+        char *v;
+        if (text && (v = sbox_gitconfig_get(text, strlen(text), "user", "name"))) {
+            free(*ret_name);
+            *ret_name = v;
+        }
+        if (text && (v = sbox_gitconfig_get(text, strlen(text), "user", "email"))) {
+            free(*ret_email);
+            *ret_email = v;
+        }
+        free(files[i]);
+    }
 }

@@ -38,4 +38,9 @@ int sbox_host_probe(struct sbox_host *h, char **environ, struct sbox_error *err)
 char *sbox_host_project(const struct sbox_host *h, const char **ret_marker);
 void sbox_host_free(struct sbox_host *h);
 
+/* user.name and user.email as git reads them for the caller: $GIT_CONFIG_GLOBAL if set, else
+ * $XDG_CONFIG_HOME/git/config (or ~/.config/git/config) then ~/.gitconfig, the later winning;
+ * includes not followed. Either may be NULL. */
+void sbox_host_git_identity(const char *home, char **ret_name, char **ret_email);
+
 #endif

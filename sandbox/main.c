@@ -588,6 +588,14 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
         return -1;
     sbox_plan_set_command(plan, command);
     plan->verbose = o->verbose;
+    if (plan->git_identity) {
+        sbox_host_git_identity(plan->home, &plan->git_name, &plan->git_email);
+        if (!plan->git_name || !plan->git_email)
+            sbox_strv_push(&plan->notes,
+                           sbox_xasprintf("git-identity: your git config has no user.%s: git "
+                                          "will ask for it inside",
+                                          plan->git_name ? "email" : "name"));
+    }
     if (sbox_plan_finish(plan, err) < 0)
         return -1;
     if (!o->dry_run) {

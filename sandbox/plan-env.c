@@ -211,6 +211,19 @@ const char *const sbox_proxy_environ[][2] = {
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
 {
     char **env = kept_environ(p, host_env, NULL);
+    /* The identity git would use outside, as variables git reads before its config: the
+     * config itself (credential helpers, url rewrites holding tokens) never comes in. */
+    static const char *const who[][2] = {{"GIT_AUTHOR_NAME", "n"},
+                                         {"GIT_COMMITTER_NAME", "n"},
+                                         {"GIT_AUTHOR_EMAIL", "e"},
+                                         {"GIT_COMMITTER_EMAIL", "e"}};
+    for (size_t i = 0; p->git_identity && i < sizeof who / sizeof *who; i++) {
+        const char *v = who[i][1][0] == 'n' ? p->git_name : p->git_email;
+        if (!v)
+            continue;
+        env_remove(env, who[i][0]);
+        sbox_strv_push(&env, sbox_xasprintf("%s=%s", who[i][0], v));
+    }
     for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++) {
         env_remove(env, sbox_proxy_environ[i][0]);
         sbox_strv_push(&env,

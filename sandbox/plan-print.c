@@ -278,6 +278,15 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     fputs("\n[env]\n", f);
     for (size_t i = 0; i < p->n_keep_env; i++)
         print_kv(f, "keep-env", p->keep_env[i].glob, NULL, false, &p->keep_env[i].origin);
+    if (p->git_identity || p->git_identity_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "git-identity", p->git_identity ? "yes" : "no", NULL, false,
+                 &p->git_identity_origin);
+    if (p->git_identity) {
+        char name[600], email[600];
+        sbox_escape(name, sizeof name, p->git_name ? p->git_name : "(none)");
+        sbox_escape(email, sizeof email, p->git_email ? p->git_email : "(none)");
+        fprintf(f, ";   GIT_AUTHOR_* and GIT_COMMITTER_*: %s <%s>\n", name, email);
+    }
     /* Set before setenv and unsetenv, which may change them. */
     for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++)
         fprintf(f, "; %s=%s  (set for allow-host's proxy)\n", sbox_proxy_environ[i][0],

@@ -282,7 +282,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
     p->terminal_origin = p->exit_code_only_origin = p->capture_on_origin = builtin;
-    p->timeout_origin = builtin;
+    p->timeout_origin = p->git_identity_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -366,6 +366,8 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->pwd);
     free(p->project);
     free(p->timeout_text);
+    free(p->git_name);
+    free(p->git_email);
     sbox_strv_free(p->profiles_applied);
     free(p->shell);
     free(p->tty);

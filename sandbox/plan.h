@@ -220,8 +220,11 @@ struct sbox_plan {
     struct sbox_origin terminal_origin;
     bool exit_code_only; /* 128+N for a payload killed by signal N, never N re-raised */
     struct sbox_origin exit_code_only_origin;
-    uint64_t timeout_ms; /* timeout: the whole sandbox is killed after this long; 0: never */
-    char *timeout_text;  /* as written, for the line that says so */
+    bool git_identity; /* git-identity: GIT_AUTHOR_* and GIT_COMMITTER_* from git_name/email */
+    struct sbox_origin git_identity_origin;
+    char *git_name, *git_email; /* read by main (sbox_host_git_identity), NULL when none */
+    uint64_t timeout_ms;        /* timeout: the whole sandbox is killed after this long; 0: never */
+    char *timeout_text;         /* as written, for the line that says so */
     struct sbox_origin timeout_origin;
     /* After finish: the payload gets a pseudo-terminal of its own in place of each of its
      * descriptors 0-2 that is the caller's terminal (terminal.c); interactive: 0 and 1 both

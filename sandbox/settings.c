@@ -573,6 +573,16 @@ static int apply_no_tty(struct sbox_plan *p, const struct sbox_setting *s, const
     return 0;
 }
 
+static int apply_git_identity(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r = sbox_value_bool(value, &p->git_identity, err);
+    (void)s;
+    if (r == 0)
+        p->git_identity_origin = *o;
+    return r;
+}
+
 static int apply_exit_code_only(struct sbox_plan *p, const struct sbox_setting *s,
                                 const char *value, const struct sbox_origin *o,
                                 struct sbox_error *err)
@@ -992,6 +1002,10 @@ const struct sbox_setting sbox_settings[] = {
      .reset = reset_keep_env},
     {"env", "clearenv", SBOX_SETTING_FLAG, NULL,
      "forget the keep-env patterns so far, the default allowlist included", apply_clearenv},
+    {"env", "git-identity", SBOX_SETTING_FLAG, NULL,
+     "GIT_AUTHOR_* and GIT_COMMITTER_* from your git user.name and user.email, nothing else of "
+     "your git config",
+     apply_git_identity},
     {"network", "hostname", SBOX_SETTING_SCALAR, "NAME", "hostname inside (default: sbox)",
      apply_hostname},
     {"network", "net", SBOX_SETTING_SCALAR, "none|host|slirp|pasta",

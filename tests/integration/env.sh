@@ -87,4 +87,40 @@ unlike "$ERR" "s3cr3t" "... never its value"
 hostile -p node -- true
 unlike "$ERR" "not passed" "without -v, nothing is said"
 
+# git-identity: the name and email git would use outside, as variables; nothing else of the
+# config (credential helpers, a token in a url rewrite) comes in.
+if command -v git >/dev/null 2>&1; then
+    cat >"$WORK/gitconfig" <<'CFG'
+[user]
+	name = "Ada L"
+	email = ada@example.org ; a comment
+[credential]
+	helper = store
+[url "https://tok3n-secret@git.example/"]
+	insteadOf = https://git.example/
+CFG
+    export GIT_CONFIG_GLOBAL="$WORK/gitconfig"
+    mkdir -p "$WORK/repo"
+    (cd "$WORK/repo" && "$SBOX" --git-identity -- sh -c \
+        'env | grep "^GIT_" | sort; git init -q . && git commit -q --allow-empty -m x &&
+         git log --format="%an <%ae> %cn <%ce>"; git config --global --list 2>&1; env') \
+        >"$WORK/out" 2>&1
+    like "$(cat "$WORK/out")" "GIT_AUTHOR_EMAIL=ada@example.org" "git-identity sets GIT_AUTHOR_EMAIL"
+    like "$(cat "$WORK/out")" "GIT_COMMITTER_NAME=Ada L" "... and GIT_COMMITTER_NAME, as git reads the quotes"
+    like "$(cat "$WORK/out")" "Ada L <ada@example.org> Ada L <ada@example.org>" "... so git commit works inside"
+    unlike "$(cat "$WORK/out")" "tok3n-secret" "... and nothing else of the config comes in"
+    unlike "$(cat "$WORK/out")" "helper" "... no credential helper"
+    (cd "$WORK/repo" && "$SBOX" -- sh -c 'env | grep "^GIT_AUTHOR"') >"$WORK/out" 2>&1
+    is "$(cat "$WORK/out")" "" "without git-identity no identity is set"
+    (cd "$WORK/repo" && "$SBOX" --git-identity --setenv GIT_AUTHOR_NAME=Other -- sh -c 'echo $GIT_AUTHOR_NAME') \
+        >"$WORK/out" 2>&1
+    is "$(cat "$WORK/out")" "Other" "setenv goes over it"
+    printf '[core]\n\teditor = vi\n' >"$WORK/gitconfig"
+    (cd "$WORK/repo" && "$SBOX" --git-identity -- true) >"$WORK/out" 2>&1
+    like "$(cat "$WORK/out")" "git-identity: your git config has no user.name" "a config without a name says so"
+    unset GIT_CONFIG_GLOBAL
+else
+    fail "git is needed for the git-identity checks"
+fi
+
 done_testing
