@@ -37,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -277,6 +278,8 @@ static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, 
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
     sbox_close_inherited(NULL, 0);
+    for (size_t i = 0; i < p->n_pass_fds; i++)
+        fcntl(p->pass_fds[i], F_SETFD, 0); /* pass-fd: these, and only these, past exec */
     /* Last before exec: nothing after it may need a system call the filter could deny. */
     if (sbox_seccomp_load(&l->filter, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -382,7 +385,7 @@ static _Noreturn void child_main(const struct launch *l, int chan)
      * directories and the capture store stay until the mounts are made. */
     {
         size_t n = 0;
-        int *keep = sbox_xmalloc((2 * p->n_mounts + 7) * sizeof *keep);
+        int *keep = sbox_xmalloc((2 * p->n_mounts + p->n_pass_fds + 7) * sizeof *keep);
         keep[n++] = chan;
         keep[n++] = sbox_coverage_fd();
         keep[n++] = env->lock_fd;
@@ -394,6 +397,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
             keep[n++] = env->capture_fds[i];
         for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
             keep[n++] = env->bind_fds[i];
+        for (size_t i = 0; i < p->n_pass_fds; i++)
+            keep[n++] = p->pass_fds[i];
         sbox_close_inherited(keep, n);
         free(keep);
     }
@@ -455,6 +460,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     }
     if (payload == 0)
         payload_exec(l, chan, pty[1], go.status != 0);
+    for (size_t i = 0; i < p->n_pass_fds; i++)
+        close(p->pass_fds[i]); /* the payload's: a pipe's end of file must not wait for pid 1 */
     if (pty[1] >= 0) {
         /* Both sides set the group, as shells do, so neither order of events races. */
         setpgid(payload, payload);
@@ -622,12 +629,38 @@ static int prepare_fuse(struct launch *l, struct sbox_error *err)
  * is a clean error with nothing started: the guards, the bind sources, the id map, the cgroup,
  * the seccomp filter, fuse-overlayfs, the resolver, the kept overlay, the capture, the
  * channel. A kept overlay directory this made goes again on failure. */
+/* pass-fd: each descriptor open, and none that is a way around the sandbox's walls: a directory
+ * (or an O_PATH descriptor) would let the payload open files outside by openat(), a terminal
+ * would bypass its own pseudo-terminal. */
+static int check_pass_fds(const struct sbox_plan *p, struct sbox_error *err)
+{
+    for (size_t i = 0; i < p->n_pass_fds; i++) {
+        int fd = p->pass_fds[i], flags = fcntl(fd, F_GETFL);
+        const char *why = NULL;
+        struct stat st;
+        if (flags < 0 || fstat(fd, &st) < 0)
+            why = "is not open";
+        else if (S_ISDIR(st.st_mode) || (flags & O_PATH))
+            why = "is a directory or a path (openat() through it would reach outside)";
+        else if (isatty(fd))
+            why = "is a terminal (the command gets one of its own)";
+        if (why) {
+            sbox_error(err, 0, "descriptor %d %s", fd, why);
+            return sbox_origin_error(err, &p->pass_fd_origins[i], "pass-fd");
+        }
+    }
+    return 0;
+}
+
 static int prepare(struct launch *l, struct sbox_error *err)
 {
     const struct sbox_plan *p = l->p;
     struct sbox_seccomp_policy policy;
     int sv[2], r;
 
+    r = check_pass_fds(p, err);
+    if (r < 0)
+        return r;
     r = sbox_guard_check(p, err);
     if (r < 0)
         return r;

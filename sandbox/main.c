@@ -568,6 +568,38 @@ static int parse_options(int argc, char **argv, struct options *o)
     return help || version ? 0 : -1;
 }
 
+/* jobserver = yes: make's jobserver from MAKEFLAGS goes in, its descriptors passed or its fifo
+ * bound, and MAKEFLAGS kept; a jobserver that is not there (a recipe line make did not mark as
+ * recursive closes the descriptors) is said under -v, and make inside then says it too. */
+static void join_jobserver(struct sbox_plan *plan)
+{
+    const struct sbox_origin o = plan->jobserver_origin;
+    _cleanup_free_ char *fifo = NULL;
+    struct sbox_error ignored;
+    int r, w;
+    if (!sbox_makeflags_jobserver(getenv("MAKEFLAGS"), &r, &w, &fifo)) {
+        if (plan->verbose)
+            sbox_strv_push(&plan->notes, sbox_xstrdup("jobserver: MAKEFLAGS names none"));
+        return;
+    }
+    (void)sbox_plan_set(plan, "env", "keep-env", "MAKEFLAGS", &o, &ignored);
+    if (fifo) {
+        struct sbox_mount *m = sbox_plan_add_mount(plan, SBOX_MOUNT_BIND, "jobserver", &o);
+        m->src = sbox_path_normalize(fifo);
+        m->dst = sbox_path_normalize(fifo);
+        return;
+    }
+    if (r > 2 && w > 2 && fcntl(r, F_GETFD) >= 0 && fcntl(w, F_GETFD) >= 0) {
+        sbox_plan_pass_fd(plan, r, &o);
+        sbox_plan_pass_fd(plan, w, &o);
+    } else if (plan->verbose) {
+        sbox_strv_push(&plan->notes,
+                       sbox_xasprintf("jobserver: descriptors %d,%d are not open (mark the "
+                                      "recipe line recursive: +sbox ... or $(MAKE))",
+                                      r, w));
+    }
+}
+
 /* The plan to run: profiles replace the embedded default (which they may include), then the
  * flags, a policy file, the command; finished, its stores made unless --dry-run, guarded. */
 static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const struct options *o,
@@ -588,6 +620,8 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
         return -1;
     sbox_plan_set_command(plan, command);
     plan->verbose = o->verbose;
+    if (plan->jobserver)
+        join_jobserver(plan);
     if (plan->git_identity) {
         sbox_host_git_identity(plan->home, &plan->git_name, &plan->git_email);
         if (!plan->git_name || !plan->git_email)

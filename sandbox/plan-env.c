@@ -236,3 +236,49 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
     }
     return env;
 }
+
+int sbox_makeflags_jobserver(const char *makeflags, int *ret_r, int *ret_w, char **ret_fifo)
+{
+    static const char *const opts[] = {"--jobserver-auth=", "--jobserver-fds="};
+    const char *found = NULL;
+    size_t found_len = 0;
+    *ret_r = *ret_w = -1;
+    *ret_fifo = NULL;
+    for (const char *w = makeflags; w && *w;) {
+        size_t n;
+        w += strspn(w, " \t");
+        n = strcspn(w, " \t");
+        for (size_t i = 0; i < 2; i++)
+            if (n > strlen(opts[i]) && strncmp(w, opts[i], strlen(opts[i])) == 0) {
+                found = w + strlen(opts[i]);
+                found_len = n - strlen(opts[i]);
+            }
+        if (n == 2 && strncmp(w, "--", 2) == 0)
+            break; /* variables follow */
+        w += n;
+    }
+    if (!found)
+        return 0;
+    if (found_len > 5 && strncmp(found, "fifo:", 5) == 0) {
+        *ret_fifo = sbox_xstrndup(found + 5, found_len - 5);
+        return 1;
+    }
+    {
+        char num[32];
+        char *end;
+        long r, w;
+        if (found_len >= sizeof num)
+            return 0;
+        memcpy(num, found, found_len);
+        num[found_len] = '\0';
+        r = strtol(num, &end, 10);
+        if (end == num || *end != ',')
+            return 0;
+        w = strtol(end + 1, &end, 10);
+        if (*end || r < 0 || w < 0 || r > 1 << 20 || w > 1 << 20)
+            return 0;
+        *ret_r = (int)r;
+        *ret_w = (int)w;
+    }
+    return 1;
+}

@@ -117,6 +117,12 @@ static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mo
     case SBOX_MOUNT_RO_BIND:
         if (strcmp(m->key, "cwd") == 0)
             return; /* printed as the cwd setting it comes from */
+        if (strcmp(m->key, "jobserver") == 0) {
+            char fifo[4200];
+            sbox_escape(fifo, sizeof fifo, m->dst);
+            fprintf(f, "; jobserver: make's fifo %s bound read-write\n", fifo);
+            return;
+        }
         if (strcmp(m->key, "pin-own") == 0) {
             fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
             return;
@@ -209,6 +215,15 @@ static void print_process(FILE *f, const struct sbox_plan *p)
                                : " (the terminal is read only once it asks for input)");
     else if (p->terminal != SBOX_TERMINAL_NONE && p->ttys)
         fputs(";   no pseudo-terminal: the plan has no /dev of sbox's own\n", f);
+    for (size_t i = 0; i < p->n_pass_fds; i++) {
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", p->pass_fds[i]);
+        if (p->pass_fd_origins[i].kind == SBOX_ORIGIN_BUILTIN)
+            continue;
+        print_kv(f, "pass-fd", fd, NULL, false, &p->pass_fd_origins[i]);
+    }
+    if (p->jobserver || p->jobserver_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "jobserver", p->jobserver ? "yes" : "no", NULL, false, &p->jobserver_origin);
     if (p->timeout_text)
         print_kv(f, "timeout", p->timeout_text, NULL, false, &p->timeout_origin);
     if (p->exit_code_only || p->exit_code_only_origin.kind != SBOX_ORIGIN_BUILTIN)

@@ -282,7 +282,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits[SBOX_LIMIT_CORE].text = sbox_xstrdup("0");
     p->limits_strict_origin = builtin;
     p->terminal_origin = p->exit_code_only_origin = p->capture_on_origin = builtin;
-    p->timeout_origin = p->git_identity_origin = builtin;
+    p->timeout_origin = p->git_identity_origin = p->jobserver_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -367,6 +367,8 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->project);
     free(p->timeout_text);
     free(p->git_name);
+    free(p->pass_fds);
+    free(p->pass_fd_origins);
     free(p->git_email);
     sbox_strv_free(p->profiles_applied);
     free(p->shell);
@@ -409,6 +411,18 @@ void sbox_plan_drop_mounts(struct sbox_plan *p, const char *key, int kind)
         }
     }
     p->n_mounts = o;
+}
+
+void sbox_plan_pass_fd(struct sbox_plan *p, int fd, const struct sbox_origin *o)
+{
+    for (size_t i = 0; i < p->n_pass_fds; i++)
+        if (p->pass_fds[i] == fd)
+            return;
+    p->pass_fds = sbox_xrealloc(p->pass_fds, (p->n_pass_fds + 1) * sizeof *p->pass_fds);
+    p->pass_fd_origins =
+        sbox_xrealloc(p->pass_fd_origins, (p->n_pass_fds + 1) * sizeof *p->pass_fd_origins);
+    p->pass_fds[p->n_pass_fds] = fd;
+    p->pass_fd_origins[p->n_pass_fds++] = *o;
 }
 
 void sbox_plan_set_command(struct sbox_plan *p, char *const *argv)

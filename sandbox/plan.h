@@ -220,6 +220,13 @@ struct sbox_plan {
     struct sbox_origin terminal_origin;
     bool exit_code_only; /* 128+N for a payload killed by signal N, never N re-raised */
     struct sbox_origin exit_code_only_origin;
+    /* pass-fd: the caller's descriptors (above 2) the payload gets as they are; jobserver:
+     * make's jobserver from MAKEFLAGS joins them (main adds them, or binds its fifo) */
+    int *pass_fds;
+    struct sbox_origin *pass_fd_origins;
+    size_t n_pass_fds;
+    bool jobserver;
+    struct sbox_origin jobserver_origin;
     bool git_identity; /* git-identity: GIT_AUTHOR_* and GIT_COMMITTER_* from git_name/email */
     struct sbox_origin git_identity_origin;
     char *git_name, *git_email; /* read by main (sbox_host_git_identity), NULL when none */
@@ -275,6 +282,9 @@ void sbox_plan_free(struct sbox_plan *p);
  * Errors name the origin: "--bind: ..." or "FILE:LINE: ...". */
 int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, const char *value,
                   const struct sbox_origin *o, struct sbox_error *err);
+
+/* A descriptor the payload gets as it is (pass-fd); once each. */
+void sbox_plan_pass_fd(struct sbox_plan *p, int fd, const struct sbox_origin *o);
 
 /* Takes the command (copied). An empty argv means the caller's shell. */
 void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
@@ -337,6 +347,11 @@ char **sbox_plan_env_withheld(const struct sbox_plan *p, char *const *host_env);
  * a PEM private key, or is a token of a known form (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_,
  * glpat-, npm_, pypi-, xoxb-, xoxp- or AKIA, then 16 or more of [A-Za-z0-9_-]). */
 const char *sbox_env_credential(const char *name, const char *value);
+
+/* make's jobserver as MAKEFLAGS names it: the last --jobserver-auth= (or make 4.1's
+ * --jobserver-fds=), "R,W" descriptors into *ret_r and *ret_w, or "fifo:PATH" (make 4.4) into
+ * *ret_fifo (allocated). 1 when there is one, 0 when there is none. */
+int sbox_makeflags_jobserver(const char *makeflags, int *ret_r, int *ret_w, char **ret_fifo);
 
 /* The primary group of uid in text (the /etc/passwd format), for a uid given without a gid in
  * an image. */

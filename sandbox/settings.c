@@ -573,6 +573,38 @@ static int apply_no_tty(struct sbox_plan *p, const struct sbox_setting *s, const
     return 0;
 }
 
+/* pass-fd = N: a descriptor above 2 (0-2 are the payload's anyway) */
+static int apply_pass_fd(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                         const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t fd;
+    int r = sbox_value_uint(value, 1 << 20, &fd, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    if (fd < 3)
+        return sbox_error(err, 0, "descriptor %llu is the command's own already (0-2 always pass)",
+                          (unsigned long long)fd);
+    sbox_plan_pass_fd(p, (int)fd, o);
+    return 0;
+}
+
+static void reset_pass_fd(struct sbox_plan *p, const struct sbox_setting *s)
+{
+    (void)s;
+    p->n_pass_fds = 0;
+}
+
+static int apply_jobserver(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                           const struct sbox_origin *o, struct sbox_error *err)
+{
+    int r = sbox_value_bool(value, &p->jobserver, err);
+    (void)s;
+    if (r == 0)
+        p->jobserver_origin = *o;
+    return r;
+}
+
 static int apply_git_identity(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                               const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -1049,6 +1081,12 @@ const struct sbox_setting sbox_settings[] = {
      "no pseudo-terminal of its own (terminal = none)", apply_no_tty},
     {"process", "exit-code-only", SBOX_SETTING_FLAG, NULL,
      "exit 128+N for a command killed by signal N", apply_exit_code_only},
+    {"process", "pass-fd", SBOX_SETTING_LIST, "N",
+     "give the command your descriptor N as it is (not a directory or a terminal)", apply_pass_fd,
+     .reset = reset_pass_fd},
+    {"process", "jobserver", SBOX_SETTING_FLAG, NULL,
+     "let make inside join the jobserver MAKEFLAGS names (its descriptors or fifo)",
+     apply_jobserver},
     {"process", "timeout", SBOX_SETTING_SCALAR, "DURATION",
      "kill the whole sandbox after DURATION (90s, 10m, 1h30m; none), exit 124", apply_timeout},
     {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",

@@ -114,6 +114,38 @@ for bad in 1x -5 10mm 31d; do
 done
 like "$ERR" "longer than 30 days" "... a timeout over 30 days says so"
 
+# pass-fd: the descriptors named, and no other, reach the command; a directory, a terminal or a
+# closed descriptor is refused.
+run_sbox --pass-fd 7 -- sh -c 'read x <&7; echo "$x"; ls /proc/self/fd | sort -n | tr "\n" " "' 7<<EOF_FD
+through-seven
+EOF_FD
+is "$(echo $OUT)" "through-seven 0 1 2 3 7" "--pass-fd 7: descriptor 7 reaches the command, and only it"
+run_sbox --pass-fd 7 -- true 7<"$WORK"
+is "$RC/$(lines "$ERR")" "125/1" "--pass-fd of a directory: one line, 125"
+like "$ERR" "descriptor 7 is a directory" "... naming why (openat through it would reach outside)"
+run_sbox --pass-fd 9 -- true
+like "$RC $ERR" "125 sbox: --pass-fd: descriptor 9 is not open" "--pass-fd of a closed descriptor: named, 125"
+run_sbox --pass-fd 2 -- true
+is "$RC" 125 "--pass-fd 2 is refused (0-2 always pass)"
+
+# jobserver: a sandboxed sub-make joins the outer make's jobserver. Job a waits for job b
+# through a fifo, so only two jobs at once can finish it: at -j1 it would wait forever (timeout).
+if command -v make >/dev/null 2>&1; then
+    mkdir -p "$WORK/js/sub"
+    printf 'all:\n\t+$(SBOX) --jobserver -- $(MAKE) -s -C sub\nalone:\n\t+$(SBOX) --keep-env MAKEFLAGS -- $(MAKE) -s -C sub\n' \
+        >"$WORK/js/Makefile"
+    printf 'all: a b\na:\n\t@read x < ff; echo a-got-$$x\nb:\n\t@echo hi > ff\n' >"$WORK/js/sub/Makefile"
+    rm -f "$WORK/js/sub/ff" && mkfifo "$WORK/js/sub/ff"
+    (cd "$WORK/js" && timeout 60 make -s -j4 SBOX="$SBOX") >"$WORK/out" 2>&1
+    is "$(cat "$WORK/out")" "a-got-hi" "--jobserver: make inside runs jobs side by side with the outer make's tokens"
+    # Without it, make inside says the jobserver is gone (and would run one job at a time).
+    printf 'all:\n\t@echo one\n' >"$WORK/js/sub/Makefile"
+    (cd "$WORK/js" && timeout 60 make -s -j4 SBOX="$SBOX" alone) >"$WORK/out" 2>&1
+    like "$(cat "$WORK/out")" "jobserver unavailable" "without --jobserver make inside cannot join it"
+else
+    fail "make is needed for the jobserver checks"
+fi
+
 # Interactive use: a terminal, and job control for the shell.
 if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     out=$(TERM=dumb timeout 60 script -qec "$SBOX -- bash --norc -ic 'set -o | grep ^monitor; test -t 0 && echo tty-ok; tty; sleep 0 & wait; jobs; echo done'" /dev/null </dev/null 2>&1 | tr -d '\r')
