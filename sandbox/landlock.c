@@ -71,8 +71,8 @@ static void drop_rule(struct sbox_landlock_ruleset *rs, const char *path)
 
 /* The host's device nodes a payload may use with isolation = landlock: sbox's own /dev's,
  * never the host's others (a GPU, a webcam, a disk the caller's groups may open). */
-static const char *const host_nodes[] = {"null", "zero",    "full", "random",
-                                         "urandom", "tty", "ptmx", "pts"};
+static const char *const host_nodes[] = {"null",    "zero", "full", "random",
+                                         "urandom", "tty",  "ptmx", "pts"};
 
 static void grant_dev(struct sbox_landlock_ruleset *rs, const struct sbox_mount *m, bool host_root)
 {
@@ -147,8 +147,7 @@ void sbox_landlock_derive(const struct sbox_plan *p, bool host_root,
             if (host_root)
                 drop_rule(&rs, m->dst);
             else
-                sbox_landlock_grant(&rs, m->dst,
-                                    SBOX_LL_WRITE & ~(m->noexec ? SBOX_LL_EXECUTE : 0),
+                sbox_landlock_grant(&rs, m->dst, SBOX_LL_WRITE & ~(m->noexec ? SBOX_LL_EXECUTE : 0),
                                     "read-write (tmpfs)");
             break;
         case SBOX_MOUNT_HIDE:

@@ -35,19 +35,19 @@
 
 /* What a plan's path is granted: the classes --dry-run names. */
 #define SBOX_LL_READ (SBOX_LL_EXECUTE | SBOX_LL_READ_FILE | SBOX_LL_READ_DIR)
-#define SBOX_LL_WRITE                                                                          \
-    (SBOX_LL_READ | SBOX_LL_WRITE_FILE | SBOX_LL_REMOVE_DIR | SBOX_LL_REMOVE_FILE |              \
-     SBOX_LL_MAKE_CHAR | SBOX_LL_MAKE_DIR | SBOX_LL_MAKE_REG | SBOX_LL_MAKE_SOCK |               \
-     SBOX_LL_MAKE_FIFO | SBOX_LL_MAKE_BLOCK | SBOX_LL_MAKE_SYM | SBOX_LL_REFER |                 \
+#define SBOX_LL_WRITE                                                                              \
+    (SBOX_LL_READ | SBOX_LL_WRITE_FILE | SBOX_LL_REMOVE_DIR | SBOX_LL_REMOVE_FILE |                \
+     SBOX_LL_MAKE_CHAR | SBOX_LL_MAKE_DIR | SBOX_LL_MAKE_REG | SBOX_LL_MAKE_SOCK |                 \
+     SBOX_LL_MAKE_FIFO | SBOX_LL_MAKE_BLOCK | SBOX_LL_MAKE_SYM | SBOX_LL_REFER |                   \
      SBOX_LL_TRUNCATE | SBOX_LL_IOCTL_DEV)
 /* Device nodes and proc's files: opened, read, written, truncated (`> /dev/null` is O_TRUNC),
  * a terminal's ioctls; nothing made or removed. */
-#define SBOX_LL_DEVICES                                                                        \
-    (SBOX_LL_READ_FILE | SBOX_LL_READ_DIR | SBOX_LL_WRITE_FILE | SBOX_LL_TRUNCATE |              \
+#define SBOX_LL_DEVICES                                                                            \
+    (SBOX_LL_READ_FILE | SBOX_LL_READ_DIR | SBOX_LL_WRITE_FILE | SBOX_LL_TRUNCATE |                \
      SBOX_LL_IOCTL_DEV)
 /* The rights a rule on a file (not a directory) may hold. */
-#define SBOX_LL_FILE_RIGHTS                                                                    \
-    (SBOX_LL_EXECUTE | SBOX_LL_WRITE_FILE | SBOX_LL_READ_FILE | SBOX_LL_TRUNCATE |               \
+#define SBOX_LL_FILE_RIGHTS                                                                        \
+    (SBOX_LL_EXECUTE | SBOX_LL_WRITE_FILE | SBOX_LL_READ_FILE | SBOX_LL_TRUNCATE |                 \
      SBOX_LL_IOCTL_DEV)
 
 /* landlock = auto, required, off (enum sbox_landlock_mode, plan.h), NULL-ended. */

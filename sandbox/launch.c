@@ -427,8 +427,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p->landlock_test_rw ? test_weakened(p) : p, env, note.msg,
-                         sizeof note.msg, pty, &err) < 0)
+    if (sbox_mount_setup(p->landlock_test_rw ? test_weakened(p) : p, env, note.msg, sizeof note.msg,
+                         pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (pty[1] >= 0 && setup_pty(p, chan, pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);

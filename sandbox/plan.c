@@ -685,7 +685,8 @@ static int check_landlock_test(const struct sbox_plan *p, struct sbox_error *err
             break;
         }
     return sbox_origin_errorf(err, &p->landlock_test_rw_origin, "landlock-test-rw",
-                              "`%s` is not the destination of a read-only bind", p->landlock_test_rw);
+                              "`%s` is not the destination of a read-only bind",
+                              p->landlock_test_rw);
 }
 
 /* Settings of user-mode networking mean nothing without it: said, never ignored. host-loopback
