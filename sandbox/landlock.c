@@ -4,6 +4,7 @@
 #include "landlock.h"
 #include "cleanup.h"
 #include "error.h"
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -49,6 +50,7 @@ void sbox_landlock_grant(struct sbox_landlock_ruleset *rs, const char *path, uin
         if (strcmp(rs->rules[i].path, path) == 0) {
             rs->rules[i].access = access;
             rs->rules[i].why = why;
+            rs->rules[i].mirror = false;
             return;
         }
     rs->rules = sbox_xrealloc(rs->rules, (rs->n_rules + 1) * sizeof *rs->rules);
@@ -83,6 +85,7 @@ static void grant_dev(struct sbox_landlock_ruleset *rs, const struct sbox_mount 
         for (size_t i = 0; i < sizeof host_nodes / sizeof *host_nodes; i++) {
             snprintf(path, sizeof path, "%s/%s", strcmp(m->dst, "/") ? m->dst : "", host_nodes[i]);
             sbox_landlock_grant(rs, path, SBOX_LL_DEVICES, "devices");
+            rs->rules[rs->n_rules - 1].mirror = true;
         }
     }
     /* POSIX shared memory and semaphores (shm_open, Python's multiprocessing) are files made
@@ -140,6 +143,7 @@ void sbox_landlock_derive(const struct sbox_plan *p, bool host_root,
                 sbox_landlock_grant(&rs, m->dst, SBOX_LL_WRITE, "read-write (overlay)");
             else
                 sbox_landlock_grant(&rs, m->dst, SBOX_LL_READ, "read-only");
+            rs.rules[rs.n_rules - 1].mirror = strcmp(m->dst, "/") != 0;
             break;
         case SBOX_MOUNT_TMPFS:
             /* On the host's tree a tmpfs is no directory of its own: isolation.c decides what
@@ -162,6 +166,7 @@ void sbox_landlock_derive(const struct sbox_plan *p, bool host_root,
         }
     }
     derive_tcp(p, host_root, &rs);
+    rs.host_root = host_root;
     *ret = rs;
 }
 
@@ -225,12 +230,18 @@ int sbox_landlock_apply(const struct sbox_landlock_ruleset *rs, int abi, struct 
     if (ruleset < 0)
         return sbox_error(err, errno, "create the Landlock ruleset");
     for (size_t i = 0; i < rs->n_rules; i++) {
-        _cleanup_close_ int fd = open(rs->rules[i].path, O_PATH | O_CLOEXEC);
+        /* In the sandbox's root every path leads where its mount is; on the host's tree a path
+         * is followed to nothing but itself. */
+        _cleanup_close_ int fd =
+            rs->host_root
+                ? sys_openat2(AT_FDCWD, rs->rules[i].path, O_PATH | O_CLOEXEC, RESOLVE_NO_SYMLINKS)
+                : open(rs->rules[i].path, O_PATH | O_CLOEXEC);
         struct path_beneath_attr pb;
         struct stat st;
         /* Nothing there (a mirror or bind-try the host lacks), or out of the payload's reach:
-         * nothing to grant. */
-        if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == ENOTDIR))
+         * nothing to grant; a mirrored symlink (/bin -> usr/bin) leads to a mirror of its own. */
+        if (fd < 0 && (errno == ENOENT || errno == EACCES || errno == ENOTDIR ||
+                       (errno == ELOOP && rs->rules[i].mirror)))
             continue;
         if (fd < 0 || fstat(fd, &st) < 0)
             return sbox_error(err, errno, "Landlock: open `%s`", rs->rules[i].path);

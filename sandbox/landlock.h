@@ -57,6 +57,9 @@ struct sbox_landlock_rule {
     char *path;      /* as the payload names it */
     uint64_t access; /* SBOX_LL_* of every ABI; masked by the kernel's at apply */
     const char *why; /* the class: "read-only", "read-write", ... */
+    /* The host's path as it is (a mirror, a device node): on the host's tree a symlink there is
+     * skipped, its target having a rule of its own or none. */
+    bool mirror;
 };
 
 struct sbox_landlock_ruleset {
@@ -66,6 +69,9 @@ struct sbox_landlock_ruleset {
      * needs); otherwise not restricted. */
     bool deny_tcp;
     const char *tcp_why; /* the reason, for --dry-run and -v */
+    /* The host's own tree: its paths are opened with no symlink followed, as another program
+     * could have swapped one in since the plan was checked. */
+    bool host_root;
 };
 
 /* The rights each ABI knows (0 for an ABI below 1): the kernel documentation's best effort. */

@@ -2,6 +2,7 @@
  * Must never make a system call: host facts come in through struct sbox_host. */
 #include "plan.h"
 #include "cleanup.h"
+#include "isolation.h"
 #include "util.h"
 #include "value.h"
 
@@ -858,6 +859,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         r = size_tmpfs(p, err);
     if (r == 0)
         r = check_landlock_test(p, err);
+    if (r == 0 && p->isolation == SBOX_ISOLATION_LANDLOCK)
+        r = sbox_isolation_check(p, err);
     if (r < 0)
         return r;
     note_subuid_binds(p);

@@ -594,6 +594,20 @@ static int apply_landlock_test_rw(struct sbox_plan *p, const struct sbox_setting
     return 0;
 }
 
+/* isolation = namespaces | landlock | auto */
+static int apply_isolation(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                           const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const modes[] = {"namespaces", "landlock", "auto", NULL};
+    int r = one_of(value, modes, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->isolation = (enum sbox_isolation)r;
+    p->isolation_origin = *o;
+    return 0;
+}
+
 /* seccomp = default | strict | none | PATH (a policy file, read by profile.c later) */
 static int apply_seccomp(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
@@ -1015,6 +1029,8 @@ const struct sbox_setting sbox_settings[] = {
     {"security", "landlock-test-rw", SBOX_SETTING_SCALAR, "DST",
      "for tests: mount the read-only bind at DST writable (needs landlock = required)",
      apply_landlock_test_rw},
+    {"security", "isolation", SBOX_SETTING_SCALAR, "namespaces|landlock|auto",
+     "namespaces, or Landlock alone where no user namespace can be made", apply_isolation},
     {"security", "cap-add", SBOX_SETTING_LIST, "CAP...",
      "keep these capabilities (in the sandbox's user namespace only)", apply_caps,
      .reset = reset_caps},

@@ -2,7 +2,8 @@
 # Landlock, the second wall: the payload's ruleset derived from the plan. Ordinary work still
 # runs under it; a write where the plan grants none fails with EACCES even when the mount that
 # should have kept it read-only is missing (--landlock-test-rw); signals and abstract sockets
-# stay inside the sandbox; --dry-run and -v say what the ruleset is.
+# stay inside the sandbox; --dry-run and -v say what the ruleset is. Then isolation = landlock,
+# with no namespace at all: escape.sh's cases that apply, and a host where none can be made.
 . "${SBOX_TESTS:-$(dirname "$0")/..}/lib.sh"
 export SBOX_PROFILE_PATH="${SBOX_PROFILES:?SBOX_PROFILES must name the profiles directory}"
 helpers=${SBOX_TESTS:-$(dirname "$0")/..}/helpers
@@ -135,6 +136,106 @@ if has_subuid; then
     like "$ERR" "Read-only file system" "... without one, read-only"
 else
     skip "no subordinate ids for an image"
+fi
+
+# --- isolation = landlock: no namespace at all -----------------------------------------------
+# The escape cases of escape.sh that apply here, with these expected differences from the
+# namespaces: hidden paths are only denied (their names show: `ls ~/.ssh` lists), a TCP connect
+# to the host's loopback is EACCES (no loopback of its own to be refused on), a process outside
+# is there to be refused a signal (EPERM) rather than absent, /tmp is the host's (denied: TMPDIR
+# is a private directory), and what the settings need namespaces for is refused up front.
+cd "$WORK/proj" || exit 1
+# The tests' helpers live in a directory the plan does not show: copied into the project.
+cp "$helpers/connect.py" .
+[ -x "$helpers/try-syscall" ] && cp "$helpers/try-syscall" .
+mkdir -p "$HOME/.ssh"
+chmod 0700 "$HOME/.ssh"
+key="$HOME/.ssh/id_sbox_landlock_test"
+echo "fake-landlock-key-$$" >"$key"
+at_exit rm -f "$key"
+secret=$(cat "$key")
+run_sbox --isolation landlock -- true
+is "$RC/$(lines "$ERR")" "0/1" "isolation = landlock runs, with one line"
+like "$ERR" "isolation = landlock: no namespaces, so no private /tmp" "... naming what it cannot give"
+run_sbox --isolation landlock -- sh -c 'echo in >inside.txt; cat inside.txt; echo out >"$HOME/outside.txt"; echo t >/tmp/sbox-landlock-outside; echo "$TMPDIR" >tmpdir.txt; echo p >"$TMPDIR/x" && cat "$TMPDIR/x"'
+like "$OUT" "in" "the project is writable"
+like "$OUT" "p" "TMPDIR is writable"
+like "$ERR" "outside.txt: Permission denied" "a write outside the project: EACCES"
+like "$ERR" "/tmp/sbox-landlock-outside: Permission denied" "the host's /tmp: EACCES"
+ok "... nothing written outside" test ! -e "$HOME/outside.txt" -a ! -e /tmp/sbox-landlock-outside
+ok "TMPDIR is removed after the run" test ! -e "$(cat tmpdir.txt)"
+run_sbox --isolation landlock -- sh -c "cat $key; ls ~/.ssh"
+unlike "$OUT" "$secret" "the key in ~/.ssh is not read"
+like "$ERR" "id_sbox_landlock_test: Permission denied" "... EACCES"
+like "$OUT" "id_sbox_landlock_test" "expected difference: its name shows (only denied)"
+listener_start
+run_sbox --isolation landlock -- python3 connect.py "$LPORT"
+is "$OUT" "PermissionError" "net = none: no TCP connect to a listener on the host's loopback"
+run_sbox --isolation landlock --net host -- python3 connect.py "$LPORT"
+is "$OUT" "hello" "net = host: it connects"
+run_sbox --isolation landlock -- python3 -c 'import socket; socket.socket().bind(("127.0.0.1", 0))'
+like "$ERR" "PermissionError" "net = none: no TCP bind either"
+listener_stop
+if [ -x try-syscall ]; then
+    run_sbox --isolation landlock -- ./try-syscall ptrace mount:0:0:0:0 unshare:0x10000000
+    is "$OUT" "ptrace EPERM
+mount EPERM
+unshare EPERM" "ptrace, mount and a user namespace: denied by seccomp"
+else
+    skip "no try-syscall helper"
+fi
+run_sbox --isolation landlock -- sh -c "kill -0 $$"
+like "$ERR" "Operation not permitted" "a signal to a process outside: EPERM (expected difference: it is there)"
+run_sbox --isolation landlock -- sh -c 'exit 3'
+is "$RC" 3 "the command's exit status"
+run_sbox --isolation landlock -- sh -c 'kill -TERM $$'
+is "$RC" 143 "a command killed by a signal: 128+N"
+run_sbox --isolation landlock -- no-such-command-here
+is "$RC/$(lines "$ERR")" "127/2" "a missing command: 127, its line after the mode's"
+ln -s "$HOME/.ssh" "$WORK/proj/sshlink"
+(cd "$WORK/proj/sshlink" && "$SBOX" --isolation landlock -- cat id_sbox_landlock_test) >"$WORK/o" 2>"$WORK/e"
+is "$?/$(lines "$(cat "$WORK/e")")" "125/1" "cwd through a symlink to ~/.ssh: refused, one line"
+unlike "$(cat "$WORK/o")" "$secret" "... the key is not read"
+rm "$WORK/proj/sshlink"
+refuses "--isolation landlock -p build|build.ini:9: \`$WORK/proj\`: not with isolation = landlock (a capture" \
+    "--isolation landlock --rootfs $WORK|--rootfs: an image needs namespaces" \
+    "--isolation landlock --overlay tmpfs|--overlay: an overlay needs namespaces" \
+    "--isolation landlock --tmpfs /data|--tmpfs: \`/data\`: not with isolation = landlock" \
+    "--isolation landlock --bind $WORK/data:/elsewhere|--bind: \`/elsewhere\`: not with isolation = landlock" \
+    "--isolation landlock --hide $WORK/proj/Makefile|--hide: \`$WORK/proj/Makefile\`: not with isolation = landlock" \
+    "--isolation landlock --net slirp|--net: net = slirp needs a network namespace" \
+    "--isolation landlock --allow-host example.org|--allow-host: allow-host needs a network namespace" \
+    "--isolation landlock --cap-add net_raw|--cap-add: no capability to keep" \
+    "--isolation landlock --uid 0|--uid: without a user namespace the command runs as you" \
+    "--isolation landlock --hostname h|--hostname: a hostname of its own needs namespaces" \
+    "--isolation landlock --landlock off|--landlock: isolation = landlock is Landlock" \
+    "--isolation maybe|--isolation: \`maybe\` is not one of namespaces, landlock, auto"
+run_sbox --isolation landlock --dry-run -- true
+like "$OUT" ";   landlock: /dev/null  devices" "--dry-run: the host's device nodes, one by one"
+like "$OUT" ";   landlock: TCP no TCP bind or connect" "--dry-run: net = none's TCP rule"
+
+# Where no user namespace can be made: inside a user namespace whose max_user_namespaces is 0
+# (it holds for its children only). auto falls back, in one line; namespaces fails, in one.
+if unshare -U --map-root-user true 2>/dev/null; then
+    nouserns() { unshare -U --map-root-user sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$@"' - "$@"; }
+    RC=0
+    nouserns "$SBOX" -- true >"$WORK/o" 2>"$WORK/e" || RC=$?
+    is "$RC/$(lines "$(cat "$WORK/e")")" "125/1" "no user namespace: the namespaces fail, one line"
+    like "$(cat "$WORK/e")" "user namespaces" "... saying why"
+    RC=0
+    nouserns "$SBOX" --isolation auto -- sh -c 'echo x >inside2.txt && cat inside2.txt; touch "$HOME/outside2.txt"' >"$WORK/o" 2>"$WORK/e" || RC=$?
+    is "$(cat "$WORK/o")" "x" "isolation = auto: the command runs there"
+    like "$(cat "$WORK/e")" "no user namespace can be made here, so isolation = landlock: no namespaces" "... said in one line"
+    like "$(cat "$WORK/e")" "outside2.txt': Permission denied" "... under Landlock"
+    ok "... nothing written outside" test ! -e "$HOME/outside2.txt"
+    RC=0
+    nouserns "$SBOX" --isolation auto -p build -- true >"$WORK/o" 2>"$WORK/e" || RC=$?
+    is "$RC/$(lines "$(cat "$WORK/e")")" "125/1" "... a capture there: refused, one line"
+    like "$(cat "$WORK/e")" "isolation = auto, and no user namespace can be made here" "... saying why"
+    run_sbox --isolation auto -- true
+    is "$RC/$ERR" "0/" "isolation = auto where namespaces work: namespaces, nothing said"
+else
+    skip "unshare cannot make a user namespace here"
 fi
 
 done_testing

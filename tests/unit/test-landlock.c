@@ -1,6 +1,7 @@
 /* Unit tests for landlock.c's pure half: the ruleset made-up plans give, each ABI's rights, the
  * description, and the settings that go with it. Nothing here calls the kernel. */
 #include "cleanup.h"
+#include "isolation.h"
 #include "landlock.h"
 #include "plan.h"
 #include "profile.h"
@@ -116,9 +117,12 @@ static void test_default(void)
 
 static void test_mounts(void)
 {
-    static const char *const kv[] = {"ro-bind",  "/data:/data",     "bind", "/data/out:/data/out",
-                                     "tmpfs",    "/scratch:noexec", "hide", "/data/out",
-                                     "net",      "host",            NULL};
+    static const char *const kv[] = {"ro-bind", "/data:/data",
+                                     "bind",    "/data/out:/data/out",
+                                     "tmpfs",   "/scratch:noexec",
+                                     "hide",    "/data/out",
+                                     "net",     "host",
+                                     NULL};
     struct sbox_host h;
     struct sbox_plan p;
     struct sbox_error err = {0};
@@ -185,10 +189,10 @@ static void test_settings(void)
 {
     static const char *const bad_mode[] = {"landlock", "maybe", NULL};
     static const char *const test_auto[] = {"ro-bind", "/data", "landlock-test-rw", "/data", NULL};
-    static const char *const test_ok[] = {"ro-bind", "/data", "landlock", "required",
+    static const char *const test_ok[] = {"ro-bind",          "/data", "landlock", "required",
                                           "landlock-test-rw", "/data", NULL};
-    static const char *const test_rw[] = {"bind", "/data", "landlock", "required",
-                                          "landlock-test-rw", "/data", NULL};
+    static const char *const test_rw[] = {
+        "bind", "/data", "landlock", "required", "landlock-test-rw", "/data", NULL};
     struct sbox_host h;
     struct sbox_plan p;
     struct sbox_error err = {0};
@@ -208,11 +212,53 @@ static void test_settings(void)
     ok(strstr(err.msg, "is not the destination of a read-only bind") != NULL, "its message: %s",
        err.msg);
     sbox_plan_free(&p);
+    sbox_plan_init(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "isolation", "landlock", &cli, &err) == 0 &&
+           p.isolation == SBOX_ISOLATION_LANDLOCK,
+       "isolation = landlock parsed");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+static void test_isolation(void)
+{
+    static const char *const ok_kv[] = {"isolation", "landlock", NULL};
+    static const char *const cases[][5] = {
+        {"tmpfs", "/data", NULL, NULL, "--tmpfs: `/data`: not with isolation = landlock"},
+        {"bind", "/src:/dst", NULL, NULL, "--bind: `/dst`: not with isolation = landlock"},
+        {"ro-bind", "/data", "hide", "/data/secret", "--hide: `/data/secret`: not with"},
+        {"capture", "/home/u/proj", NULL, NULL, "--capture: `/home/u/proj`: not with"},
+        {"net", "pasta", NULL, NULL, "--net: net = pasta needs a network namespace"},
+        {"cap-add", "net_raw", NULL, NULL, "--cap-add: no capability to keep"},
+        {"landlock", "off", NULL, NULL, "--landlock: isolation = landlock is Landlock"},
+    };
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    fake_host(&h);
+    ok(make_plan(&p, &h, ok_kv, &err) == 0, "isolation = landlock takes the default (%s)", err.msg);
+    sbox_plan_free(&p);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *kv[] = {"isolation", "landlock",  cases[i][0], cases[i][1],
+                            cases[i][2], cases[i][3], NULL};
+        ok(make_plan(&p, &h, kv, &err) < 0 && strstr(err.msg, cases[i][4]) == err.msg,
+           "isolation = landlock refuses %s = %s%s%s: %s", cases[i][0], cases[i][1],
+           cases[i][2] ? ", then " : "", cases[i][2] ? cases[i][2] : "", err.msg);
+        sbox_plan_free(&p);
+    }
+    /* auto checks only when it falls back (main.c): the plan itself passes. */
+    {
+        const char *kv[] = {"isolation", "auto", "tmpfs", "/data", NULL};
+        ok(make_plan(&p, &h, kv, &err) == 0, "isolation = auto: not checked before the fallback");
+        ok(sbox_isolation_check(&p, &err) < 0, "... but the fallback's check refuses the tmpfs");
+        sbox_plan_free(&p);
+    }
     sbox_host_free(&h);
 }
 
 int main(void)
 {
+    test_isolation();
     test_abi();
     test_default();
     test_mounts();
