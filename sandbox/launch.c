@@ -13,6 +13,7 @@
 #include "guard.h"
 #include "idmap.h"
 #include "init.h"
+#include "landlock.h"
 #include "mount.h"
 #include "net.h"
 #include "overlay-store.h"
@@ -198,6 +199,8 @@ struct launch {
     struct sbox_cgroup cg;
     unsigned covered; /* the controllers cg covers */
     struct sbox_seccomp filter;
+    struct sbox_landlock_ruleset landlock;
+    int landlock_abi; /* 0: the payload gets no ruleset */
     char *fuse_program, *resolv;
     struct sbox_overlayd overlayd;
     struct sbox_overlay_store store; /* the kept overlay directory */
@@ -277,6 +280,10 @@ static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, 
         sbox_error(&err, errno, "set no_new_privs");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
+    /* After no_new_privs (which an unprivileged restrict_self needs), before the filter: the
+     * paths are opened as the payload names them, in its tree. */
+    if (l->landlock_abi > 0 && sbox_landlock_apply(&l->landlock, l->landlock_abi, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     sbox_close_inherited(NULL, 0);
     for (size_t i = 0; i < p->n_pass_fds; i++)
         fcntl(p->pass_fds[i], F_SETFD, 0); /* pass-fd: these, and only these, past exec */
@@ -367,6 +374,23 @@ static int send_listeners(int chan, struct sbox_error *err)
     return 0;
 }
 
+/* landlock-test-rw: the plan the mounts are made from, with that read-only bind made writable
+ * (the ruleset keeps it read-only: plan.c allows this only with landlock = required). Indices
+ * stay those of p's mounts, which the bind sources are kept by. */
+static const struct sbox_plan *test_weakened(const struct sbox_plan *p)
+{
+    struct sbox_plan *w = sbox_xmalloc(sizeof *w);
+    *w = *p;
+    w->mounts = sbox_xmalloc(p->n_mounts * sizeof *w->mounts);
+    memcpy(w->mounts, p->mounts, p->n_mounts * sizeof *w->mounts);
+    for (size_t i = p->n_mounts; i-- > 0;)
+        if (strcmp(w->mounts[i].dst, p->landlock_test_rw) == 0) {
+            w->mounts[i].kind = SBOX_MOUNT_BIND;
+            break;
+        }
+    return w;
+}
+
 static _Noreturn void child_main(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
@@ -413,7 +437,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
 
-    if (sbox_mount_setup(p, env, note.msg, sizeof note.msg, pty, &err) < 0)
+    if (sbox_mount_setup(p->landlock_test_rw ? test_weakened(p) : p, env, note.msg, sizeof note.msg,
+                         pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (pty[1] >= 0 && setup_pty(p, chan, pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -625,6 +650,31 @@ static int prepare_fuse(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+/* The payload's Landlock ruleset, derived from the plan here (it is applied inside, after the
+ * mounts): none where the kernel has no Landlock, unless the plan requires it. */
+static int prepare_landlock(struct launch *l, struct sbox_error *err)
+{
+    const struct sbox_plan *p = l->p;
+    if (p->landlock == SBOX_LANDLOCK_OFF)
+        return 0;
+    l->landlock_abi = sbox_landlock_abi();
+    if (l->landlock_abi == 0 && p->landlock == SBOX_LANDLOCK_REQUIRED)
+        return sbox_origin_errorf(err, &p->landlock_origin, "landlock",
+                                  "landlock = required, but this kernel has no Landlock (it needs "
+                                  "CONFIG_SECURITY_LANDLOCK=y and landlock in its `lsm=` list)");
+    if (l->landlock_abi == 0) {
+        if (p->verbose)
+            sbox_note(l->notes, "no Landlock on this kernel: the namespaces alone keep the host");
+        return 0;
+    }
+    sbox_landlock_derive(p, false, &l->landlock);
+    if (p->verbose)
+        sbox_note(l->notes, "Landlock ABI %d: the payload gets the ruleset above%s%s",
+                  l->landlock_abi, l->landlock_abi < 4 ? " (no TCP rules before ABI 4)" : "",
+                  l->landlock_abi < 6 ? " (no scopes before ABI 6)" : "");
+    return 0;
+}
+
 /* Everything the sandbox is made of, checked, made or opened before it exists, so a failure
  * is a clean error with nothing started: the guards, the bind sources, the id map, the cgroup,
  * the seccomp filter, fuse-overlayfs, the resolver, the kept overlay, the capture, the
@@ -678,6 +728,9 @@ static int prepare(struct launch *l, struct sbox_error *err)
         return r;
     sbox_plan_seccomp_policy(p, &policy);
     r = sbox_seccomp_compile(&l->filter, &policy, err);
+    if (r < 0)
+        return r;
+    r = prepare_landlock(l, err);
     if (r < 0)
         return r;
     r = prepare_fuse(l, err);
@@ -1145,6 +1198,7 @@ static void launch_free(struct launch *l)
     sbox_closep(&l->snmp[0]);
     sbox_closep(&l->snmp[1]);
     sbox_seccomp_free(&l->filter);
+    sbox_landlock_ruleset_free(&l->landlock);
     sbox_closep(&l->sfd);
     sbox_closep(&l->child_chan);
     sbox_closep(&l->chan);

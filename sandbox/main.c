@@ -12,6 +12,7 @@
 #include "host.h"
 #include "image-store.h"
 #include "import.h"
+#include "isolation.h"
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
@@ -651,6 +652,39 @@ static int dry_run(struct sbox_plan *plan)
     return fflush(stdout) == 0 ? 0 : fail("--dry-run: cannot write the plan");
 }
 
+/* isolation = landlock, or auto where no user namespace can be made (then the plan is checked
+ * for what that mode cannot honour, into err): never without its line. */
+static bool degraded(const struct sbox_plan *plan, struct sbox_error *err)
+{
+    char line[SBOX_NOTE_MAX];
+    if (plan->isolation == SBOX_ISOLATION_NAMESPACES)
+        return false;
+    if (plan->isolation == SBOX_ISOLATION_AUTO) {
+        if (sbox_isolation_userns_works())
+            return false;
+        if (sbox_isolation_check(plan, err) < 0) {
+            sbox_error_prefix(err, "isolation = auto, and no user namespace can be made here");
+            return true;
+        }
+        snprintf(line, sizeof line, "no user namespace can be made here, so %s",
+                 sbox_isolation_note);
+        print_note(NULL, line);
+        return true;
+    }
+    print_note(NULL, sbox_isolation_note);
+    return true;
+}
+
+static int run_degraded(struct sbox_plan *plan, char **envp, const struct sbox_notes *notes,
+                        int *ret_signal)
+{
+    struct sbox_error err = {0};
+    int status;
+    if (sbox_isolation_run(plan, envp, notes, &status, ret_signal, &err) < 0)
+        fail("%s", err.msg);
+    return status;
+}
+
 /* The plan's command in its sandbox (-v: the plan first): its exit status, and in *ret_signal
  * the signal it died of (0: none). */
 static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
@@ -668,6 +702,8 @@ static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
     if (sbox_cgroup_scope_run(plan, argv, &status, ret_signal))
         return status;
     envp = sbox_plan_environ(plan, environ);
+    if (degraded(plan, &err))
+        return err.msg[0] ? fail("%s", err.msg) : run_degraded(plan, envp, &notes, ret_signal);
     if (plan->pty)
         for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
             signal(crashes[i], crashed);

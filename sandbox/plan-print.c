@@ -1,6 +1,7 @@
 /* plan-print.c: the plan as a profile (--dry-run, -v, `sbox profile show`), each value with
  * where it came from. Must never write to the plan, nor a line a profile could not read back. */
 #include "cleanup.h"
+#include "landlock.h"
 #include "plan.h"
 #include "util.h"
 #include "value.h"
@@ -202,6 +203,26 @@ static void print_seccomp(const struct sbox_plan *p, FILE *f)
     sbox_seccomp_describe(&pol, f, 100);
 }
 
+/* isolation, landlock and the ruleset the plan gives (the kernel's ABI is launch's to say). */
+static void print_landlock(const struct sbox_plan *p, FILE *f)
+{
+    static const char *const isolations[] = {"namespaces", "landlock", "auto"};
+    struct sbox_landlock_ruleset rs;
+    if (p->isolation != SBOX_ISOLATION_NAMESPACES ||
+        p->isolation_origin.kind != SBOX_ORIGIN_BUILTIN)
+        print_kv(f, "isolation", isolations[p->isolation], NULL, false, &p->isolation_origin);
+    print_kv(f, "landlock", sbox_landlock_mode_names[p->landlock], NULL, false,
+             &p->landlock_origin);
+    if (p->landlock_test_rw)
+        print_kv(f, "landlock-test-rw", p->landlock_test_rw, NULL, false,
+                 &p->landlock_test_rw_origin);
+    if (p->landlock == SBOX_LANDLOCK_OFF)
+        return;
+    sbox_landlock_derive(p, p->isolation == SBOX_ISOLATION_LANDLOCK, &rs);
+    sbox_landlock_describe(&rs, -1, f);
+    sbox_landlock_ruleset_free(&rs);
+}
+
 /* [process]: the terminal and the exit status. */
 static void print_process(FILE *f, const struct sbox_plan *p)
 {
@@ -366,6 +387,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     snprintf(id, sizeof id, "%u", p->gid);
     print_kv(f, "gid", id, NULL, false, &p->gid_origin);
     print_kv(f, "userns", userns[p->userns], NULL, false, &p->userns_origin);
+    print_landlock(p, f);
     for (size_t i = 0; i < p->n_caps; i++) {
         char name[64];
         sbox_value_capability_name(p->caps[i].cap, name, sizeof name);

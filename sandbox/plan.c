@@ -2,6 +2,7 @@
  * Must never make a system call: host facts come in through struct sbox_host. */
 #include "plan.h"
 #include "cleanup.h"
+#include "isolation.h"
 #include "util.h"
 #include "value.h"
 
@@ -275,6 +276,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->allow_private_origin = builtin;
     p->nested_origin = builtin;
     p->proxy_hosts_origin = builtin;
+    p->landlock_origin = p->landlock_test_rw_origin = p->isolation_origin = builtin;
     for (int i = 0; i < SBOX_N_LIMITS; i++)
         p->limits[i].origin = builtin;
     /* No core dumps unless asked: a dump of a build can hold its secrets. */
@@ -356,6 +358,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->allow_hosts);
     free(p->allow_host_origins);
     free(p->proxy_hosts);
+    free(p->landlock_test_rw);
     free(p->chdir);
     sbox_strv_free(p->argv);
     free(p->user);
@@ -722,6 +725,27 @@ static int check_proxy(const struct sbox_plan *p, struct sbox_error *err)
                               nets[p->net], where);
 }
 
+/* landlock-test-rw weakens a mount on purpose: only where Landlock is sure to stand in for it,
+ * and only on a read-only bind (what it turns writable). */
+static int check_landlock_test(const struct sbox_plan *p, struct sbox_error *err)
+{
+    if (!p->landlock_test_rw)
+        return 0;
+    if (p->landlock != SBOX_LANDLOCK_REQUIRED || p->isolation != SBOX_ISOLATION_NAMESPACES)
+        return sbox_origin_errorf(err, &p->landlock_test_rw_origin, "landlock-test-rw",
+                                  "for tests only, and only with landlock = required and "
+                                  "isolation = namespaces (it leaves a mount to Landlock alone)");
+    for (size_t i = p->n_mounts; i-- > 0;)
+        if (strcmp(p->mounts[i].dst, p->landlock_test_rw) == 0) {
+            if (p->mounts[i].kind == SBOX_MOUNT_RO_BIND)
+                return 0;
+            break;
+        }
+    return sbox_origin_errorf(err, &p->landlock_test_rw_origin, "landlock-test-rw",
+                              "`%s` is not the destination of a read-only bind",
+                              p->landlock_test_rw);
+}
+
 /* Settings of user-mode networking mean nothing without it: said, never ignored. host-loopback
  * also lets allow-host's proxy reach names that resolve to the host's loopback. */
 static int check_usernet_unused(const struct sbox_plan *p, struct sbox_error *err)
@@ -947,6 +971,10 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
         r = check_captures(p, err);
     if (r == 0)
         r = size_tmpfs(p, err);
+    if (r == 0)
+        r = check_landlock_test(p, err);
+    if (r == 0 && p->isolation == SBOX_ISOLATION_LANDLOCK)
+        r = sbox_isolation_check(p, err);
     if (r < 0)
         return r;
     note_subuid_binds(p);

@@ -137,6 +137,14 @@ struct sbox_publish {
 
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
 
+/* landlock = auto (when the kernel has it), required (a run without it fails), off. */
+enum sbox_landlock_mode { SBOX_LANDLOCK_AUTO, SBOX_LANDLOCK_REQUIRED, SBOX_LANDLOCK_OFF };
+
+/* isolation = namespaces (the sandbox's own tree, pid and network), landlock (no namespace:
+ * the host's tree under Landlock, seccomp, no_new_privs and rlimits; isolation.c), auto
+ * (namespaces when a user namespace can be made, else landlock, said in one line). */
+enum sbox_isolation { SBOX_ISOLATION_NAMESPACES, SBOX_ISOLATION_LANDLOCK, SBOX_ISOLATION_AUTO };
+
 /* What makes the root (or, on the host's root, each mirrored directory) writable. */
 enum sbox_overlay_kind { SBOX_OVERLAY_NONE, SBOX_OVERLAY_TMPFS, SBOX_OVERLAY_DIR };
 
@@ -211,6 +219,14 @@ struct sbox_plan {
     enum sbox_seccomp_action seccomp_action, file_action;
     bool seccomp_action_set, file_action_set;
     struct sbox_origin seccomp_action_origin;
+    enum sbox_landlock_mode landlock;
+    struct sbox_origin landlock_origin;
+    /* for tests: the read-only bind at this destination is mounted writable, so Landlock alone
+     * refuses writes there; only with landlock = required */
+    char *landlock_test_rw;
+    struct sbox_origin landlock_test_rw_origin;
+    enum sbox_isolation isolation;
+    struct sbox_origin isolation_origin;
     struct sbox_cap *caps; /* cap-add */
     size_t n_caps;
     struct sbox_limit_value limits[SBOX_N_LIMITS];

@@ -658,6 +658,48 @@ static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const
     return 0;
 }
 
+/* landlock = auto | required | off */
+static int apply_landlock(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                          const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const modes[] = {"auto", "required", "off", NULL};
+    int r = one_of(value, modes, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->landlock = (enum sbox_landlock_mode)r;
+    p->landlock_origin = *o;
+    return 0;
+}
+
+/* landlock-test-rw = DST, for tests: finish checks that DST is a read-only bind's. */
+static int apply_landlock_test_rw(struct sbox_plan *p, const struct sbox_setting *s,
+                                  const char *value, const struct sbox_origin *o,
+                                  struct sbox_error *err)
+{
+    (void)s;
+    if (value[0] != '/')
+        return sbox_error(err, 0, "destination `%s` must be an absolute path", value);
+    free(p->landlock_test_rw);
+    p->landlock_test_rw = sbox_path_normalize(value);
+    p->landlock_test_rw_origin = *o;
+    return 0;
+}
+
+/* isolation = namespaces | landlock | auto */
+static int apply_isolation(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                           const struct sbox_origin *o, struct sbox_error *err)
+{
+    static const char *const modes[] = {"namespaces", "landlock", "auto", NULL};
+    int r = one_of(value, modes, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->isolation = (enum sbox_isolation)r;
+    p->isolation_origin = *o;
+    return 0;
+}
+
 /* seccomp = default | strict | none | PATH (a policy file, read by profile.c later) */
 static int apply_seccomp(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
@@ -1095,6 +1137,14 @@ const struct sbox_setting sbox_settings[] = {
      apply_gid},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
      "id mapping: your id alone, or with your subordinate ranges", apply_userns},
+    {"security", "landlock", SBOX_SETTING_SCALAR, "auto|required|off",
+     "a Landlock ruleset of the plan's paths as a second wall (auto: when the kernel has it)",
+     apply_landlock},
+    {"security", "landlock-test-rw", SBOX_SETTING_SCALAR, "DST",
+     "for tests: mount the read-only bind at DST writable (needs landlock = required)",
+     apply_landlock_test_rw},
+    {"security", "isolation", SBOX_SETTING_SCALAR, "namespaces|landlock|auto",
+     "namespaces, or Landlock alone where no user namespace can be made", apply_isolation},
     {"security", "cap-add", SBOX_SETTING_LIST, "CAP...",
      "keep these capabilities (in the sandbox's user namespace only)", apply_caps,
      .reset = reset_caps},
