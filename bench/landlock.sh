@@ -66,7 +66,7 @@ int main(void)
     if (abi < 1 || sbox_host_probe(&h, environ, &err) < 0 || pipe(pfd) < 0)
         return 1;
     sbox_plan_init(&p, &h);
-    sbox_profiles_init(&ps, &h, "/nonexistent");
+    sbox_profiles_init(&ps, &h, NULL, "/nonexistent");
     if (sbox_profile_load_default(&ps, &p, &err) < 0 || sbox_plan_finish(&p, &err) < 0)
         return 1;
     for (int i = 0; i < 500; i++) {

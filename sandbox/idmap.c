@@ -427,9 +427,11 @@ int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
         return sbox_error_prefix(err, "%s: userns = subuid", where);
     }
     if (why) {
-        /* Said even without -v: the ranges were wanted (an image, a root payload), and an
-         * image whose files belong to many ids now shows them as nobody. */
-        sbox_note(notes, "id map: single, not subuid: %s", why);
+        /* Said even without -v for an image, whose files belong to many ids and now show as
+         * nobody; a root payload on the host's tree (uid 0 of `unshare -r` running sbox) loses
+         * nothing it had, so only -v says it. */
+        if (p->rootfs || p->verbose)
+            sbox_note(notes, "id map: single, not subuid: %s", why);
         return 0;
     }
     /* The payload's ids must exist inside, or it could not become them. */

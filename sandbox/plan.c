@@ -896,6 +896,28 @@ static void note_host_proc(struct sbox_plan *p)
                                           p->mounts[i].dst));
 }
 
+/* nested = yes and Landlock exclude each other: a process under a Landlock ruleset may not
+ * mount, pivot_root or unshare a mount namespace's tree into shape, which is all a sandbox
+ * inside does. auto gives way (said under -v); required is a contradiction, said. */
+static int check_nested_landlock(struct sbox_plan *p, struct sbox_error *err)
+{
+    char where[512];
+    if (!p->nested || p->landlock == SBOX_LANDLOCK_OFF)
+        return 0;
+    sbox_origin_format(&p->nested_origin, "nested", where, sizeof where);
+    if (p->landlock == SBOX_LANDLOCK_REQUIRED)
+        return sbox_origin_errorf(err, &p->landlock_origin, "landlock",
+                                  "landlock = required cannot go with nested = yes (%s): under "
+                                  "Landlock a sandbox inside could not make its mounts",
+                                  where);
+    p->landlock = SBOX_LANDLOCK_OFF;
+    if (p->verbose)
+        sbox_strv_push(&p->notes, sbox_xasprintf("no Landlock: nested = yes (%s) needs the mounts "
+                                                 "Landlock forbids",
+                                                 where));
+    return 0;
+}
+
 /* nested = yes: its allows come first, so a profile's deny of one of them still wins. */
 static void nested_rules(struct sbox_plan *p)
 {
@@ -986,6 +1008,8 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     if (!p->chdir)
         p->chdir = default_chdir(p);
     decide_pty(p);
+    if (check_nested_landlock(p, err) < 0)
+        return -1;
     nested_rules(p);
     note_host_proc(p);
     return 0;

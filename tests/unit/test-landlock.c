@@ -32,7 +32,7 @@ static int make_plan(struct sbox_plan *p, const struct sbox_host *h, const char 
     struct sbox_profiles ps;
     int r;
     sbox_plan_init(p, h);
-    sbox_profiles_init(&ps, h, "/nonexistent");
+    sbox_profiles_init(&ps, h, NULL, "/nonexistent");
     r = sbox_profile_load_default(&ps, p, err);
     sbox_profiles_free(&ps);
     for (size_t i = 0; r == 0 && kv && kv[i]; i += 2)
