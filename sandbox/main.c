@@ -14,6 +14,7 @@
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
+#include "registry.h"
 #include "settings.h"
 #include "sys.h"
 #include "util.h"
@@ -455,7 +456,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 /* The plan to run: profiles replace the embedded default (which they may include), then the
  * flags, a policy file, the command; finished, its stores made unless --dry-run, guarded. */
 static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const struct options *o,
-                     char **command, struct sbox_error *err)
+                     char **command, const struct sbox_host *host, struct sbox_error *err)
 {
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
     if (!o->names && sbox_profile_load_default(ps, plan, err) < 0)
@@ -471,6 +472,8 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
     if (sbox_profile_load_policy(ps, plan, err) < 0)
         return -1;
     sbox_plan_set_command(plan, command);
+    /* allow-host = @npm, @pip: the hosts found outside, before the plan is finished. */
+    sbox_registry_resolve(plan, host, !o->dry_run);
     if (sbox_plan_finish(plan, err) < 0)
         return -1;
     plan->verbose = o->verbose;
@@ -544,7 +547,7 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
-        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &err) < 0)
             status = fail("%s", err.msg);
         else if (status < 0)
             status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);
