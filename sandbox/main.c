@@ -16,6 +16,7 @@
 #include "launch.h"
 #include "plan.h"
 #include "profile.h"
+#include "registry.h"
 #include "settings.h"
 #include "sys.h"
 #include "util.h"
@@ -604,7 +605,7 @@ static void join_jobserver(struct sbox_plan *plan)
 /* The plan to run: profiles replace the embedded default (which they may include), then the
  * flags, a policy file, the command; finished, its stores made unless --dry-run, guarded. */
 static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const struct options *o,
-                     char **command, struct sbox_error *err)
+                     char **command, const struct sbox_host *host, struct sbox_error *err)
 {
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
     if (!o->names && sbox_profile_load_default(ps, plan, err) < 0)
@@ -631,6 +632,8 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
                                           "will ask for it inside",
                                           plan->git_name ? "email" : "name"));
     }
+    /* allow-host = @npm, @pip: the hosts found outside, before the plan is finished. */
+    sbox_registry_resolve(plan, host, !o->dry_run);
     if (sbox_plan_finish(plan, err) < 0)
         return -1;
     if (!o->dry_run) {
@@ -764,7 +767,7 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, beside, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
-        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &err) < 0)
             status = fail("%s", err.msg);
         else if (status < 0)
             status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);

@@ -6,6 +6,7 @@
 #include "util.h"
 #include "value.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,26 @@ static void print_value(FILE *f, const char *s, bool spec)
             fputc('\\', f);
         fputc(*s, f);
     }
+}
+
+/* A comment line of found text (a path, a tool's words): escaped, and cut to what the INI
+ * parser's line buffer holds, so that no part of it is read back as a line of its own. */
+static void print_comment(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void print_comment(FILE *f, const char *fmt, ...)
+{
+    char raw[1024], line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    sbox_escape(line, sizeof line, raw);
+    if (strlen(line) > SBOX_PLAN_LINE_MAX) {
+        size_t cut = SBOX_PLAN_LINE_MAX - 3;
+        while (cut > 0 && ((unsigned char)line[cut] & 0xc0) == 0x80)
+            cut--; /* not inside a character: the profile reader takes valid UTF-8 only */
+        memcpy(line + cut, "...", 4);
+    }
+    fprintf(f, "%s\n", line);
 }
 
 static void format_origin(const struct sbox_origin *o, char *buf, size_t size)
@@ -339,9 +360,23 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     print_kv(f, "hostname", p->hostname, NULL, false, &p->hostname_origin);
     print_kv(f, "net", nets[p->net], NULL, false, &p->net_origin);
     for (size_t i = 0; i < p->n_allow_hosts; i++) {
+        const struct sbox_proxy_rule *r = &p->allow_hosts[i];
         char rule[300];
-        sbox_proxy_rule_format(&p->allow_hosts[i], rule, sizeof rule);
+        if (r->from)
+            continue;
+        sbox_proxy_rule_format(r, rule, sizeof rule);
         print_kv(f, "allow-host", rule, NULL, false, &p->allow_host_origins[i]);
+        if (!r->registry)
+            continue;
+        /* What @npm became, as comments: read back, the profile asks again. */
+        if (r->source)
+            print_comment(f, ";   @%s: %s", sbox_registry_name(r->registry), r->source);
+        for (size_t j = 0; j < p->n_allow_hosts && r->source; j++)
+            if (p->allow_hosts[j].from == r->registry && strcmp(r->source, "as above") != 0) {
+                sbox_proxy_rule_format(&p->allow_hosts[j], rule, sizeof rule);
+                print_comment(f, ";   @%s is %s  (%s)", sbox_registry_name(r->registry), rule,
+                              p->allow_hosts[j].source);
+            }
     }
     if (p->n_allow_hosts)
         fprintf(f,

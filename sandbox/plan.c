@@ -3,6 +3,7 @@
 #include "plan.h"
 #include "cleanup.h"
 #include "isolation.h"
+#include "registry.h"
 #include "util.h"
 #include "value.h"
 
@@ -312,6 +313,16 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
                 free(st);
             else
                 sbox_strv_push(&p->capture_stores, st);
+        }
+    }
+    /* allow-host's registry cache (registry.c) is guarded as the stores are: a sandbox that
+     * could write it could add a host to the next run's @npm. */
+    {
+        size_t n = sbox_strv_len(p->capture_stores);
+        for (size_t i = 0; i < n && i < 4; i++) {
+            _cleanup_free_ char *state = sbox_xstrndup(
+                p->capture_stores[i], strlen(p->capture_stores[i]) - strlen("/sbox/captures"));
+            sbox_strv_push(&p->capture_stores, sbox_registry_cache_dir(state));
         }
     }
 }

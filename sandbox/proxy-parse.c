@@ -154,6 +154,15 @@ int sbox_proxy_rule_parse(const char *value, struct sbox_proxy_rule *ret, struct
     struct sbox_proxy_dest d;
     uint16_t p = 0;
 
+    if (value[0] == '@') {
+        for (int r = SBOX_REGISTRY_NONE + 1; r < SBOX_N_REGISTRIES; r++)
+            if (strcmp(value + 1, sbox_registry_name(r)) == 0) {
+                memset(ret, 0, sizeof *ret);
+                ret->registry = r;
+                return 0;
+            }
+        return sbox_error(err, 0, "`%s`: no such registry (@npm: npm's, @pip: pip's)", value);
+    }
     if (strstr(value, "://") || strpbrk(value, "/@"))
         return sbox_error(err, 0, "`%s`: a host, not a URL (example.org, not https://example.org/)",
                           value);
@@ -205,11 +214,26 @@ void sbox_proxy_rule_free(struct sbox_proxy_rule *r)
 {
     free(r->name);
     r->name = NULL;
+    free(r->source);
+    r->source = NULL;
+}
+
+const char *sbox_registry_name(enum sbox_registry r)
+{
+    static const char *const names[SBOX_N_REGISTRIES] = {
+        [SBOX_REGISTRY_NPM] = "npm",
+        [SBOX_REGISTRY_PIP] = "pip",
+    };
+    return r > SBOX_REGISTRY_NONE && r < SBOX_N_REGISTRIES ? names[r] : "?";
 }
 
 void sbox_proxy_rule_format(const struct sbox_proxy_rule *r, char *buf, size_t size)
 {
     char text[INET6_ADDRSTRLEN] = "", port[8] = "";
+    if (r->registry) {
+        snprintf(buf, size, "@%s", sbox_registry_name(r->registry));
+        return;
+    }
     if (r->port)
         snprintf(port, sizeof port, ":%u", r->port);
     if (r->name) {
@@ -226,6 +250,8 @@ bool sbox_proxy_allowed(const struct sbox_proxy_rule *rules, size_t n,
     size_t len = strlen(d->name);
     for (size_t i = 0; i < n; i++) {
         const struct sbox_proxy_rule *r = &rules[i];
+        if (r->registry)
+            continue;
         if (r->port ? d->port != r->port : d->port != 80 && d->port != 443)
             continue;
         if (len && r->name) {
@@ -241,6 +267,71 @@ bool sbox_proxy_allowed(const struct sbox_proxy_rule *rules, size_t n,
         }
     }
     return false;
+}
+
+int sbox_proxy_url_rule(const char *url, struct sbox_proxy_rule *ret)
+{
+    struct sbox_error ignored;
+    const char *host, *end, *at;
+    char text[300];
+    size_t len;
+    if (strncasecmp(url, "https://", 8) == 0)
+        host = url + 8;
+    else if (strncasecmp(url, "http://", 7) == 0)
+        host = url + 7;
+    else
+        return -1;
+    end = host + strcspn(host, "/?#");
+    /* user:password@ (a credential) is dropped: the host is what follows the last @ */
+    for (at = host; (at = memchr(at, '@', (size_t)(end - at))); host = ++at)
+        ;
+    len = (size_t)(end - host);
+    /* the rule parser takes wildcards, which no URL names */
+    if (len == 0 || len >= sizeof text || host[0] == '*')
+        return -1;
+    memcpy(text, host, len);
+    text[len] = '\0';
+    return sbox_proxy_rule_parse(text, ret, &ignored) < 0 || ret->registry ? -1 : 0;
+}
+
+static const char *trim(const char *s, const char *end, const char **ret_end)
+{
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    *ret_end = end;
+    return s;
+}
+
+int sbox_npmrc_line(const char *line, size_t len, bool *in_section, char *key, size_t key_size,
+                    char *value, size_t value_size)
+{
+    const char *end, *eq, *k, *kend, *v, *vend;
+    const char *s = trim(line, line + len, &end);
+    if (s == end || *s == ';' || *s == '#')
+        return 0;
+    if (*s == '[') {
+        *in_section = true;
+        return 0;
+    }
+    eq = memchr(s, '=', (size_t)(end - s));
+    if (*in_section || !eq)
+        return 0;
+    k = trim(s, eq, &kend);
+    v = trim(eq + 1, end, &vend);
+    /* a quoted value is the text between its quotes */
+    if (vend - v >= 2 && (*v == '"' || *v == '\'') && vend[-1] == *v) {
+        v++;
+        vend--;
+    }
+    if (k == kend || (size_t)(kend - k) >= key_size || (size_t)(vend - v) >= value_size)
+        return 0;
+    memcpy(key, k, (size_t)(kend - k));
+    key[kend - k] = '\0';
+    memcpy(value, v, (size_t)(vend - v));
+    value[vend - v] = '\0';
+    return 1;
 }
 
 /* a.b.c.d's class (bytes in network order). */

@@ -33,22 +33,45 @@ struct sbox_proxy_addr {
     unsigned char addr[16];
 };
 
+/* allow-host = @npm, @pip: the registry the host's tool is configured to use (registry.c finds
+ * its hosts outside the sandbox at start). */
+enum sbox_registry { SBOX_REGISTRY_NONE, SBOX_REGISTRY_NPM, SBOX_REGISTRY_PIP, SBOX_N_REGISTRIES };
+/* "npm", "pip" */
+const char *sbox_registry_name(enum sbox_registry r);
+
 /* One allow-host value: a name (lower case, no trailing dot), a wildcard's suffix (the name
- * after "*."), or an address; the port, or 0 for 80 and 443. */
+ * after "*."), or an address; the port, or 0 for 80 and 443. Or a registry (@npm), which
+ * matches nothing itself: the hosts it became follow it in the list, `from` saying whose. */
 struct sbox_proxy_rule {
-    char *name; /* NULL for an address */
+    char *name; /* NULL for an address or a registry */
     bool wildcard;
-    struct sbox_proxy_addr addr; /* family 0 for a name */
+    struct sbox_proxy_addr addr; /* family 0 for a name or a registry */
     uint16_t port;
+    enum sbox_registry registry; /* @npm: the rule stands for a registry */
+    enum sbox_registry from;     /* a host a registry became */
+    /* a host a registry became: where it was found; a registry: what it became, or why
+     * nothing (NULL until registry.c looked) */
+    char *source;
 };
 
 /* allow-host's value: PATTERN[:PORT], PATTERN a host name (case and a trailing dot aside),
- * `*.DOMAIN`, an IPv4 address or an IPv6 one ([ADDR] when a port follows). 0, or -EINVAL with
- * err saying what is wrong in one line. */
+ * `*.DOMAIN`, an IPv4 address or an IPv6 one ([ADDR] when a port follows); or @npm, @pip. 0, or
+ * -EINVAL with err saying what is wrong in one line. */
 int sbox_proxy_rule_parse(const char *value, struct sbox_proxy_rule *ret, struct sbox_error *err);
 void sbox_proxy_rule_free(struct sbox_proxy_rule *r);
 /* The rule as allow-host reads it back: example.org, *.example.org:8443, [2001:db8::1]. */
 void sbox_proxy_rule_format(const struct sbox_proxy_rule *r, char *buf, size_t size);
+
+/* The host of a registry's URL (http:// or https://, a user name and password dropped, never
+ * kept) as a rule: HOST, or HOST:PORT when the URL names a port. 0, or -1 when url is no such
+ * URL or its host no name or address. */
+int sbox_proxy_url_rule(const char *url, struct sbox_proxy_rule *ret);
+
+/* One line of an npmrc file (ini: `key = value`, `;` and `#` comments, `[section]`): 1 with the
+ * key and the value (quotes taken off) of a line before any section, into key and value; 0 for
+ * any other line. *in_section is kept across the file's lines (false at its start). */
+int sbox_npmrc_line(const char *line, size_t len, bool *in_section, char *key, size_t key_size,
+                    char *value, size_t value_size);
 
 /* Where a client asks to go: a name (normalised as a rule's) or an address, and a port. */
 struct sbox_proxy_dest {

@@ -949,7 +949,8 @@ static int apply_dns(struct sbox_plan *p, const struct sbox_setting *s, const ch
     return 0;
 }
 
-/* allow-host = PATTERN[:PORT] (proxy-parse.c reads it) */
+/* allow-host = PATTERN[:PORT], or @npm, @pip (proxy-parse.c reads it; registry.c finds what a
+ * registry is once every setting is read) */
 static int apply_allow_host(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                             const struct sbox_origin *o, struct sbox_error *err)
 {
@@ -1087,8 +1088,9 @@ const struct sbox_setting sbox_settings[] = {
     {"network", "publish", SBOX_SETTING_LIST, "[IP:]PORT:PORT[/tcp|/udp]",
      "forward a host port in (on 127.0.0.1 unless IP)", apply_publish, .reset = reset_publish},
     {"network", "allow-host", SBOX_SETTING_LIST, "PATTERN[:PORT]",
-     "reach only these hosts, through sbox's proxy (ports 80, 443)", apply_allow_host,
-     .reset = reset_allow_hosts},
+     "reach only these hosts, through sbox's proxy (ports 80, 443); @npm, @pip: the registry "
+     "the host's npm or pip uses",
+     apply_allow_host, .reset = reset_allow_hosts},
     {"network", "allow-private", SBOX_SETTING_SCALAR, "yes|no",
      "let allow-host's names resolve to private addresses (no)", apply_allow_private},
     {"network", "host-loopback", SBOX_SETTING_SCALAR, "yes|no",

@@ -18,7 +18,7 @@ SPID=$!
 exec 8>"$WORK/servers.in"
 read -r HP EP <"$WORK/servers.out"
 at_exit 'exec 8>&-; wait $SPID'
-printf '# the test'"'"'s names\n127.0.0.1 allowed.test other.test loop.test\n10.255.255.1 mirror.test\n192.0.2.1 doc.test\n' >"$WORK/hosts"
+printf '# the test'"'"'s names\n127.0.0.1 allowed.test other.test loop.test reg.test default.test evil.test pypi.test\n10.255.255.1 mirror.test\n192.0.2.1 doc.test\n' >"$WORK/hosts"
 PX="--proxy-hosts $WORK/hosts --host-loopback yes --allow-host allowed.test:$HP --allow-host allowed.test:$EP"
 
 # A client that sends nothing is cut off after the request's deadline (30 s): started first,
@@ -185,6 +185,129 @@ like "$RC/$ERR" "125/sbox: --proxy-hosts: cannot read \`$WORK/missing\`" "a miss
 run_sbox --dry-run $PX -- true
 like "$OUT" "allow-host = allowed.test:$HP  ; from command line" "--dry-run: the rules"
 like "$OUT" "; HTTPS_PROXY=http://127.0.0.1:3128  (set for allow-host's proxy)" "--dry-run: the variables"
+
+# --- @npm and @pip: the registry the host's npm or pip uses, found outside the sandbox ----------
+# A fake npm answers as npm does from its working directory: the registry of ./.npmrc when there
+# is one (a project's), else of ~/.npmrc, else its default; it writes where it was asked.
+mkdir -p "$WORK/tools" "$WORK/home" "$WORK/proj/bin" "$WORK/state" "$WORK/nothing"
+cat >"$WORK/tools/npm" <<EOF
+#!/bin/sh
+echo "asked in \$(pwd)" >>"$WORK/npm-asked"
+reg=http://default.test:$HP/
+[ -f "\$HOME/.npmrc" ] && reg=\$(sed -n 's/^registry=//p' "\$HOME/.npmrc")
+[ -f .npmrc ] && reg=\$(sed -n 's/^registry=//p' .npmrc)
+printf 'registry=%s\nuserconfig=%s\nglobalconfig=%s\n' "\$reg" "\$HOME/.npmrc" "$WORK/tools/npmrc"
+EOF
+# The project's own: an .npmrc naming evil.test, and an npm of its own on the PATH.
+printf 'registry=http://evil.test:%s/\n' "$HP" >"$WORK/proj/.npmrc"
+printf '#!/bin/sh\necho project >>"%s/npm-asked"\necho registry=http://evil.test:%s/\n' "$WORK" "$HP" >"$WORK/proj/bin/npm"
+chmod +x "$WORK/tools/npm" "$WORK/proj/bin/npm"
+printf 'registry=http://reg.test:%s/\n' "$HP" >"$WORK/home/.npmrc"
+RX="--proxy-hosts $WORK/hosts --host-loopback yes --allow-host @npm"
+fetch="curl -sS http://reg.test:$HP/pkg; curl -sS http://evil.test:$HP/x; curl -sS http://default.test:$HP/y"
+# reg_env PATH ARGS...: run_sbox with the test's home, state directory and PATH.
+reg_env() {
+    p=$1
+    shift
+    HOME=$WORK/home XDG_STATE_HOME=$WORK/state PATH=$p run_sbox "$@"
+}
+cd "$WORK/proj"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+is "$RC" 0 "@npm: the run succeeds"
+is "$OUT" "served /pkg host=reg.test:$HP connection=close proxy-connection=None
+sbox: evil.test:$HP: not in allow-host
+sbox: default.test:$HP: not in allow-host" \
+    "@npm: npm's registry (~/.npmrc's) is reached through the proxy; the project's .npmrc's is not, nor npm's default"
+is "$(cat "$WORK/npm-asked")" "asked in /" "npm was asked once, in /, never in the project"
+like "$ERR" "refused 1 connection to evil.test:$HP" "... and the refusal is reported"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+is "$(echo "$OUT" | head -n 1)/$(wc -l <"$WORK/npm-asked" | tr -d ' ')" \
+    "served /pkg host=reg.test:$HP connection=close proxy-connection=None/1" \
+    "the next run takes the cached answer: npm is not asked again"
+is "$(stat -c %a "$WORK/state/sbox/registry/npm" 2>&1)" 600 \
+    "... kept in XDG_STATE_HOME/sbox/registry/npm, the caller's alone"
+printf 'registry=http://default.test:%s/\n' "$HP" >"$WORK/home/.npmrc"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+is "$(echo "$OUT" | sed -n 3p)/$(wc -l <"$WORK/npm-asked" | tr -d ' ')" \
+    "served /y host=default.test:$HP connection=close proxy-connection=None/2" \
+    "~/.npmrc changed: npm is asked again, and its new registry is the one reached"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" --dry-run $RX -- true
+like "$OUT" "allow-host = @npm  ; from command line
+;   @npm: $WORK/tools/npm, its answer cached
+;   @npm is default.test:$HP  (npm's registry, set in $WORK/home/.npmrc)" \
+    "--dry-run: what @npm became, from where, and how it was found"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" -v $RX -- true
+like "$ERR" ";   @npm is default.test:$HP  (npm's registry, set in $WORK/home/.npmrc)" "-v: the same"
+# shellcheck disable=SC2086
+reg_env "$WORK/proj/bin:$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+unlike "$(cat "$WORK/npm-asked")" "project" "an npm in the project's directory is never asked"
+like "$OUT" "sbox: evil.test:$HP: not in allow-host" "... and the project's registry stays refused"
+# A cache file forged in sbox's place (another key, a host of its own) is not taken.
+printf 'sbox-registry 1 %064d\nhost evil.test\tforged\n' 0 >"$WORK/state/sbox/registry/npm"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+like "$OUT" "sbox: evil.test:$HP: not in allow-host" "a forged cache file is not taken"
+# A sandbox that may write the state directory does not see sbox's cache in it.
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX --bind "$WORK/state" -- sh -c \
+    "ls -A $WORK/state/sbox/registry; echo planted >$WORK/state/sbox/registry/npm"
+is "$OUT" "" "a writable bind of the state directory hides the cache from the sandbox"
+like "$ERR" "Read-only file system" "... which cannot write there"
+unlike "$(cat "$WORK/state/sbox/registry/npm")" "planted" "... and the cache is untouched"
+# npm's configuration where the sandbox can write it (here the home is the current directory).
+cd "$WORK/home"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- sh -c "$fetch"
+like "$ERR" "sbox: --allow-host: @npm allows nothing: npm's configuration \`$WORK/home/.npmrc\` lies in \`$WORK/home\`, which the sandbox can write" \
+    "npm's configuration where the sandbox can write: @npm allows nothing, and says why"
+like "$OUT" "sbox: default.test:$HP: not in allow-host" "... and nothing is allowed"
+cd "$WORK/proj"
+# No npm at all: the command runs, the registry is not allowed, one line says why. (The PATH
+# holds cat, which run_sbox needs.)
+ln -s "$(command -v cat)" "$WORK/nothing/cat"
+# shellcheck disable=SC2086
+reg_env "$WORK/nothing" $RX -- /usr/bin/curl -sS "http://reg.test:$HP/"
+is "$RC/$OUT" "0/sbox: reg.test:$HP: not in allow-host" "no npm on the PATH: the command runs, and reaches nothing"
+like "$ERR" "sbox: --allow-host: @npm allows nothing: npm was not found on PATH" "... one line says why"
+printf '#!/bin/sh\nexit 3\n' >"$WORK/tools/npm"
+# shellcheck disable=SC2086
+reg_env "$WORK/tools:$PATH" $RX -- true
+like "$ERR" "@npm allows nothing: \`$WORK/tools/npm config get registry\` gave no answer: it failed" \
+    "an npm that fails: nothing allowed, one line"
+refuses "--allow-host @cargo|\`@cargo\`: no such registry (@npm: npm's, @pip: pip's)"
+
+# @pip, asked of the host's python3 (pip's own module): pip's user configuration names an index
+# with a password (never kept or shown); the project's pip.conf and pyproject.toml are not read.
+if python3 -I -c 'import pip._internal.configuration, pip._internal.models.index' 2>/dev/null; then
+    mkdir -p "$WORK/home/.config/pip"
+    printf '[global]\nindex-url = http://someone:pypi-secret@pypi.test:%s/simple\n' "$HP" \
+        >"$WORK/home/.config/pip/pip.conf"
+    printf '[global]\nindex-url = http://evil.test:%s/simple\n' "$HP" >"$WORK/proj/pip.conf"
+    printf '[[tool.uv.index]]\nurl = "http://evil.test:%s/simple"\n' "$HP" >"$WORK/proj/pyproject.toml"
+    PX2="--proxy-hosts $WORK/hosts --host-loopback yes --allow-host @pip"
+    # shellcheck disable=SC2086
+    XDG_CONFIG_HOME=$WORK/home/.config PIP_CONFIG_FILE='' reg_env "$PATH" --dry-run $PX2 -- true
+    like "$OUT" ";   @pip is pypi.test:$HP  (index-url in $WORK/home/.config/pip/pip.conf)" \
+        "@pip: the index of pip's user configuration, and where it came from"
+    like "$OUT" "(pip's default index)" "... and pip's default index, as pip's module has it"
+    like "$OUT" "(pip's default index's files)" "... and the host of its files"
+    unlike "$OUT$ERR" "pypi-secret" "... the password in the URL is never shown"
+    unlike "$OUT" "evil.test" "... the project's pip.conf and pyproject.toml are not read"
+    # shellcheck disable=SC2086
+    XDG_CONFIG_HOME=$WORK/home/.config PIP_CONFIG_FILE='' reg_env "$PATH" $PX2 -- sh -c \
+        "curl -sS http://pypi.test:$HP/simple/; curl -sS http://evil.test:$HP/simple/"
+    is "$OUT" "served /simple/ host=pypi.test:$HP connection=close proxy-connection=None
+sbox: evil.test:$HP: not in allow-host" "@pip: the index is reached through the proxy, the project's is not"
+    unlike "$(cat "$WORK/state/sbox/registry/pip" 2>&1)" "pypi-secret" "... and the cache holds no password"
+else
+    skip "@pip: this python3 has no pip module"
+fi
+cd "$WORK"
 
 # --- no network at all ------------------------------------------------------------------------
 run_sbox -- python3 -c 'import socket; socket.getaddrinfo("example.org", 443)'

@@ -1,6 +1,7 @@
 /* Unit tests for proxy-parse.c: allow-host's patterns, what they allow, address classes, HTTP
- * heads and their forwarded form, SOCKS5 greetings and requests, hosts files; and net.c's reading
- * of a namespace's counters, which tells an offline command that tried to reach out. */
+ * heads and their forwarded form, SOCKS5 greetings and requests, hosts files, registries' URLs
+ * and npmrc lines; and net.c's reading of a namespace's counters, which tells an offline
+ * command that tried to reach out. */
 #include "net.h"
 #include "proxy.h"
 #include "tap.h"
@@ -43,6 +44,8 @@ static void test_rules(void)
         {"2001:db8::1", "[2001:db8::1]"},
         {"::ffff:192.0.2.1", "192.0.2.1"},
         {"host:65535", "host:65535"},
+        {"@npm", "@npm"},
+        {"@pip", "@pip"},
     };
     static const char *const bad[][2] = {
         {"*", "would let the sandbox reach every host"},
@@ -83,6 +86,10 @@ static void test_rules(void)
         {"2001:db8::zz", "is not an IPv6 address"},
         {"[fe80::1%eth0]", "is not an IPv6 address"},
         {"", "no host"},
+        {"@cargo", "no such registry (@npm: npm's, @pip: pip's)"},
+        {"@NPM", "no such registry"},
+        {"@", "no such registry"},
+        {"@npm:443", "no such registry"},
     };
     char long_label[80], long_name[300];
     memset(long_label, 'a', 64);
@@ -428,6 +435,94 @@ static void test_verdicts(void)
            "a name not allowed: not in allow-host");
 }
 
+/* The rule a registry's URL gives, formatted (or "none"). */
+static const char *url_rule(const char *url)
+{
+    static char buf[300];
+    struct sbox_proxy_rule r;
+    if (sbox_proxy_url_rule(url, &r) < 0)
+        return "none";
+    sbox_proxy_rule_format(&r, buf, sizeof buf);
+    sbox_proxy_rule_free(&r);
+    return buf;
+}
+
+static void test_urls(void)
+{
+    static const char *const cases[][2] = {
+        {"https://registry.example/", "registry.example"},
+        {"https://Registry.Example", "registry.example"},
+        {"http://mirror.example:4873/npm/", "mirror.example:4873"},
+        {"HTTPS://index.example/simple?x=1", "index.example"},
+        {"https://index.example#frag", "index.example"},
+        {"https://user:secret@index.example/simple/", "index.example"},
+        {"https://a@b@index.example:8443/", "index.example:8443"},
+        {"https://[2001:db8::5]:8443/", "[2001:db8::5]:8443"},
+        {"https://[2001:db8::5]/", "[2001:db8::5]"},
+        {"http://192.0.2.7:8080/simple", "192.0.2.7:8080"},
+        {"ftp://index.example/", "none"},
+        {"index.example", "none"},
+        {"/opt/wheels", "none"},
+        {"file:///opt/wheels", "none"},
+        {"https://", "none"},
+        {"https:///simple", "none"},
+        {"https://*.example/", "none"},
+        {"https://ex ample/", "none"},
+        {"https://index.example:0/", "none"},
+        {"https://index.example:/", "none"},
+        {"https://user@/", "none"},
+        {"https://@npm/", "npm"},
+        {"https://exa_mple.org/", "none"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        is_str(url_rule(cases[i][0]), cases[i][1], "URL %s: %s", cases[i][0], cases[i][1]);
+}
+
+/* An npmrc read line by line: "key=value" for each line taken, joined by "|". */
+static const char *npmrc(const char *text)
+{
+    static char out[1024];
+    bool in_section = false;
+    out[0] = '\0';
+    for (const char *l = text; l && *l;) {
+        const char *eol = strchr(l, '\n');
+        char key[64], value[128];
+        if (sbox_npmrc_line(l, eol ? (size_t)(eol - l) : strlen(l), &in_section, key, sizeof key,
+                            value, sizeof value) == 1)
+            snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s=%s", out[0] ? "|" : "",
+                     key, value);
+        l = eol ? eol + 1 : NULL;
+    }
+    return out;
+}
+
+static void test_npmrc(void)
+{
+    is_str(npmrc("registry=https://r.example/\n"), "registry=https://r.example/", "key=value");
+    is_str(npmrc("  registry =  https://r.example/  \r\n"), "registry=https://r.example/",
+           "spaces and a CR around both");
+    is_str(npmrc("registry=\"https://r.example/\"\n"), "registry=https://r.example/",
+           "a double-quoted value");
+    is_str(npmrc("registry='https://r.example/'\n"), "registry=https://r.example/",
+           "a single-quoted value");
+    is_str(npmrc("; registry=https://a.example/\n# registry=https://b.example/\n"), "",
+           "comments are no lines");
+    is_str(npmrc("@corp:registry=https://c.example/\n"), "@corp:registry=https://c.example/",
+           "a scope's registry");
+    is_str(npmrc("a=1\n[section]\nregistry=https://s.example/\n"), "a=1",
+           "nothing after a section starts is the top level's");
+    is_str(npmrc("no equals sign\n=x\nb = \n"), "b=", "a line without `=`, an empty key: left out");
+    is_str(npmrc("//r.example/:_authToken=t\nregistry=https://r.example/"),
+           "//r.example/:_authToken=t|registry=https://r.example/", "a last line with no newline");
+    {
+        char big[300];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = '\0';
+        memcpy(big, "registry=", 9);
+        is_str(npmrc(big), "", "a value longer than the buffer is left out, not cut");
+    }
+}
+
 static void test_counters(void)
 {
     const char *quiet = "Ip: Forwarding DefaultTTL InReceives OutRequests OutDiscards OutNoRoutes "
@@ -460,6 +555,8 @@ int main(void)
     test_socks();
     test_hosts();
     test_verdicts();
+    test_urls();
+    test_npmrc();
     test_counters();
     return tap_done();
 }
