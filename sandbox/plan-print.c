@@ -202,8 +202,7 @@ static void print_image(FILE *f, const struct sbox_plan *p)
     if (im->workdir && p->chdir_origin.kind != SBOX_ORIGIN_IMAGE)
         print_words(f, "its WorkingDir (chdir is set)", (char *const[]){im->workdir, NULL});
     if (im->user && p->uid_origin.kind != SBOX_ORIGIN_IMAGE)
-        print_words(f, "its User (uid is set)",
-                    (char *const[]){im->user, NULL});
+        print_words(f, "its User (uid is set)", (char *const[]){im->user, NULL});
     for (size_t i = 0; im->ports && im->ports[i]; i++) {
         char port[64];
         sbox_escape(port, sizeof port, im->ports[i]);
