@@ -4,7 +4,9 @@
 # prints the ratios against the project's targets:
 #   - `sbox --rootfs` starts within 1.0x of `bwrap --ro-bind ROOTFS /`;
 #   - `--overlay tmpfs` (native overlayfs) adds under 1 ms to `--rootfs`;
-#   - unpacking through `--overlay tmpfs` (native) takes within 1.7x of the host's tmpfs.
+#   - unpacking through `--overlay tmpfs` (native) takes within 1.7x of the host's tmpfs;
+#   - `sbox --image` of a 5-layer image in sbox's store starts within 1.1x of bwrap on the
+#     same tree flattened (the first run after the import is timed too, alone).
 # fuse-overlayfs is timed too and printed beside them, without a target.
 # Usage: bench/images.sh [SBOX] (default ./sbox). Run it as a normal user with /etc/subuid and
 # /etc/subgid ranges: the image is made by `sbox import`, which keeps its owners through them.
@@ -39,6 +41,9 @@ cleanup() {
     if [ -d "$root" ]; then
         "$sbox" --uid 0 --cwd none --bind "$out:/w" -- rm -rf /w/root || true
     fi
+    if [ -d "$out/data" ]; then
+        XDG_DATA_HOME="$out/data" "$sbox" image rm bench5 >/dev/null 2>&1 || true
+    fi
     rm -rf "$out" "$shm"
 }
 trap cleanup EXIT
@@ -54,6 +59,47 @@ if ! "$sbox" import "$out/image.tar" "$root" >"$out/import.log" 2>&1; then
     cat "$out/import.log" >&2
     exit 1
 fi
+# The same tree as a stored image of 5 layers (the tarball, then 4 layers of one file each) in
+# a store of the benchmark's own; $root holds the same files flattened, bar those 4.
+export XDG_DATA_HOME="$out/data"
+python3 - "$out/image.tar" "$out/layout" <<'PY'
+import hashlib, io, json, os, sys, tarfile
+src, lay = sys.argv[1], sys.argv[2]
+os.makedirs(lay + "/blobs/sha256")
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{lay}/blobs/sha256/{d}", "wb").write(data)
+    return {"digest": "sha256:" + d, "size": len(data)}
+layers = [open(src, "rb").read()]
+for i in range(1, 5):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        ti = tarfile.TarInfo(f"etc/layer{i}")
+        ti.size = 2
+        t.addfile(ti, io.BytesIO(b"%d\n" % i))
+    layers.append(b.getvalue())
+descs = [dict(blob(l), mediaType="application/vnd.oci.image.layer.v1.tar") for l in layers]
+config = {"architecture": {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine,
+          os.uname().machine), "os": "linux",
+          "rootfs": {"type": "layers", "diff_ids": [d["digest"] for d in descs]},
+          "config": {"Env": ["PATH=/bin"]}}
+cd = dict(blob(json.dumps(config).encode()), mediaType="application/vnd.oci.image.config.v1+json")
+man = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+       "config": cd, "layers": descs}
+md = dict(blob(json.dumps(man).encode()), mediaType="application/vnd.oci.image.manifest.v1+json",
+          annotations={"org.opencontainers.image.ref.name": "bench"})
+json.dump({"schemaVersion": 2, "manifests": [md]}, open(lay + "/index.json", "w"))
+open(lay + "/oci-layout", "w").write('{"imageLayoutVersion": "1.0.0"}')
+PY
+if ! "$sbox" image import "oci:$out/layout:bench" bench5 >"$out/import.log" 2>&1; then
+    cat "$out/import.log" >&2
+    exit 1
+fi
+# The first run after the import, alone: nothing of the layers is in the kernel's caches but
+# what the import left there.
+first=$(python3 -c 'import subprocess, sys, time
+t = time.perf_counter(); subprocess.run(sys.argv[1:], check=True); print(time.perf_counter() - t)' \
+    "$sbox" --cwd none --image bench5 -- /bin/true)
 rm -f "$out/image.tar"
 # What a read-only --rootfs mounts as the root: the kernel's overlay, or the image bound as it is
 # (the file system type of the mountinfo line whose fifth field is "/").
@@ -77,6 +123,10 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/start.json" \
     -n rootfs-single "$img --userns single -- /bin/true" \
     -n overlay-native "$img --overlay tmpfs --overlay-driver native -- /bin/true" \
     -n overlay-fuse "$img --overlay tmpfs --overlay-driver fuse -- /bin/true" \
+    -n image5 "$sbox --cwd none --image bench5 -- /bin/true" \
+    -n image5-single "$sbox --cwd none --image bench5 --userns single -- /bin/true" \
+    -n image5-single#2 "$sbox --cwd none --image bench5 --userns single -- /bin/true" \
+    -n image5#2 "$sbox --cwd none --image bench5 -- /bin/true" \
     -n overlay-native#2 "$img --overlay tmpfs --overlay-driver native -- /bin/true" \
     -n rootfs-single#2 "$img --userns single -- /bin/true" \
     -n rootfs#2 "$img -- /bin/true" \
@@ -120,7 +170,7 @@ hyperfine -N --warmup 1 --runs "$tar_runs" --export-json "$out/tar.json" \
     --prepare true -n native#2 "$native $untar -C /" \
     --prepare "rm -rf $shm/files" -n host#2 "$host_untar"
 
-python3 - "$out/start.json" "$out/tar.json" "$files" "$rootfs_fs" <<'PY'
+python3 - "$out/start.json" "$out/tar.json" "$files" "$rootfs_fs" "$first" <<'PY'
 import json, math, statistics, sys
 
 def load(path):  # the runs of each command, its mirrored repetition (NAME#2) pooled in
@@ -131,7 +181,7 @@ def load(path):  # the runs of each command, its mirrored repetition (NAME#2) po
             for k, v in times.items()}
 
 start, untar = load(sys.argv[1]), load(sys.argv[2])
-files, rootfs_fs = sys.argv[3:5]
+files, rootfs_fs, first = sys.argv[3], sys.argv[4], float(sys.argv[5])
 
 def table(title, r, base, rows):
     print(f"\n{title}")
@@ -152,7 +202,10 @@ def target(what, value, good, aside):
 
 table(f"start-up (a read-only --rootfs is mounted as: {rootfs_fs})", start, "bwrap",
       (("bwrap", ""), ("rootfs", ""), ("rootfs-single", "  (--userns single)"),
-       ("overlay-native", "  (--overlay tmpfs)"), ("overlay-fuse", "  (--overlay tmpfs)")))
+       ("overlay-native", "  (--overlay tmpfs)"), ("overlay-fuse", "  (--overlay tmpfs)"),
+       ("image5", "  (--image, 5 layers)"), ("image5-single", "  (--image, --userns single)")))
+print(f"{'image5, first':15} {first*1e3:8.2f} ms            {first/start['bwrap'][0]:6.2f}x bwrap"
+      "    1 run   (the first after the import)")
 table(f"unpacking {files} files onto tmpfs", untar, "host",
       (("host", "  (the host's tmpfs)"), ("sbox-tmpfs", "  (no overlay: /tmp in the image)"),
        ("native", "  (overlay = tmpfs)"), ("fuse", "  (overlay = tmpfs)")))
@@ -164,6 +217,9 @@ target("--rootfs start-up within 1.0x bwrap", f"{r:.2f}x", r <= 1.0,
 d, err = added("overlay-native")
 target("native overlay adds under 1 ms to --rootfs", f"{d:+.2f} ± {err:.2f} ms", d < 1.0,
        f"fuse: {added('overlay-fuse')[0]:+.2f} ms")
+r = ratio(start, "image5", "bwrap")
+target("--image (5 layers) start-up within 1.1x bwrap", f"{r:.2f}x", r <= 1.1,
+       f"--userns single: {ratio(start, 'image5-single', 'bwrap'):.2f}x")
 r = ratio(untar, "native", "host")
 target("unpacking, native overlay, within 1.7x host", f"{r:.2f}x", r <= 1.7,
        f"fuse: {ratio(untar, 'fuse', 'host'):.2f}x")

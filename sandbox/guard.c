@@ -120,6 +120,16 @@ static int check_image(const struct sbox_plan *p, struct sbox_error *err)
     _cleanup_close_ int dir = -1, sh = -1;
     _cleanup_free_ char *store = NULL;
     char image[PATH_MAX];
+    if (p->image && p->image_facts.store && p->overlay == SBOX_OVERLAY_DIR &&
+        realpath(p->image_facts.store, image) &&
+        (store = sbox_path_resolve_to_be(p->overlay_dir, resolve_alloc)) &&
+        (sbox_path_is_under(store, image) || sbox_path_is_under(image, store))) {
+        sbox_error(err, 0,
+                   "overlay directory `%s` and sbox's image store `%s` overlap: keep the "
+                   "changes outside the store",
+                   p->overlay_dir, p->image_facts.store);
+        return sbox_origin_error(err, &p->overlay_origin, "overlay");
+    }
     if (!p->rootfs)
         return 0;
     if (p->overlay == SBOX_OVERLAY_DIR && realpath(p->rootfs, image) &&
@@ -235,11 +245,15 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
     /* The capture stores are guarded whether or not this plan captures: a sandbox that could
      * write one could change what an earlier capture lands once reviewed. Every store sbox may
      * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
-    const char *own[8] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
+    const char *own[9] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
     const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
-    size_t n, n_own = 2;
+    size_t n, n_own = 2, image_store;
     for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
         own[n_own++] = p->capture_stores[i];
+    /* The image store likewise: a sandbox that wrote a layer would be the next image's run. */
+    image_store = n_own;
+    if (p->image_store)
+        own[n_own++] = p->image_store;
     n = p->n_mounts;
     for (size_t k = 0; k < n_own; k++) {
         /* A store not made yet is guarded where it will be (main makes it first when a bind
@@ -247,7 +261,7 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
         _cleanup_free_ char *own_real = !own[k]  ? NULL
                                         : k >= 2 ? sbox_path_resolve_to_be(own[k], resolve)
                                                  : resolve(own[k]);
-        const char *kind = what[k < 2 ? k : 2];
+        const char *kind = k == image_store ? "sbox's image store" : what[k < 2 ? k : 2];
         if (!own_real)
             continue;
         for (size_t i = 0; i < n; i++) {
@@ -260,9 +274,10 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
                 (sbox_path_is_under(src, own_real) || sbox_path_is_under(own_real, src))) {
                 /* The overlay's upper would lie in its own lower (the kernel refuses it). */
                 return sbox_origin_errorf(err, &m->origin, m->key,
-                                          "`%s` and sbox's capture store `%s` overlap (set "
-                                          "XDG_STATE_HOME to keep captures elsewhere)",
-                                          m->src, own[k]);
+                                          "`%s` and %s `%s` overlap (set %s to keep them "
+                                          "elsewhere)",
+                                          m->src, kind, own[k],
+                                          k == image_store ? "XDG_DATA_HOME" : "XDG_STATE_HOME");
             }
             if (m->kind != SBOX_MOUNT_BIND || !(src = resolve(m->src)))
                 continue;

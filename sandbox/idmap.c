@@ -404,7 +404,7 @@ int sbox_idmap_choose(const struct sbox_plan *p, struct sbox_idmap_choice *map,
         why = "userns = single";
         goto single;
     }
-    if (p->userns == SBOX_USERNS_AUTO && !p->rootfs && p->uid != 0) {
+    if (p->userns == SBOX_USERNS_AUTO && !sbox_plan_image_root(p) && p->uid != 0) {
         why = "the payload shows the host's files under your own id";
         goto single;
     }

@@ -11,6 +11,7 @@
 #include "files.h"
 #include "import.h"
 #include "json.h"
+#include "plan.h"
 #include "sha256.h"
 #include "sys.h"
 #include "util.h"
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define MAX_INDEX_DEPTH 4 /* an index naming an index naming ...: no image needs more */
@@ -1028,9 +1030,11 @@ int sbox_images_prune(const struct sbox_images *s, struct sbox_error *err)
 void sbox_image_free(struct sbox_image *img)
 {
     sbox_strv_free(img->layers);
+    free(img->root);
     sbox_oci_config_free(&img->config);
     sbox_closep(&img->inuse);
     img->layers = NULL;
+    img->root = NULL;
 }
 
 int sbox_images_open(const struct sbox_images *s, const char *name, struct sbox_image *ret,
@@ -1064,29 +1068,38 @@ int sbox_images_open(const struct sbox_images *s, const char *name, struct sbox_
                               "again)",
                               name, m.layers[i].digest);
         }
-        sbox_strv_push(&layers, sbox_xasprintf("%s/layers/%s", s->root, m.layers[i].digest + 7));
+        sbox_strv_push(&layers, sbox_xasprintf("layers/%s", m.layers[i].digest + 7));
     }
+    ret->root = sbox_xstrdup(s->root);
     ret->layers = steal_ptr(&layers);
     ret->config = c;
     ret->inuse = steal_fd(&inuse);
     return 0;
 }
 
-/* The image's file rel (etc/passwd), from the topmost layer that has it. */
-static char *image_file(const struct sbox_image *img, const char *rel)
+/* The image's file etc/NAME (passwd, group), from the topmost layer that has it, no larger
+ * than 1 MiB. Nothing is followed: the store is the user's, and a sandbox whose profile bound
+ * it may have written there. A layer whose etc/ is opaque ends the search. */
+static char *image_etc_file(const struct sbox_image *img, const char *name)
 {
-    for (size_t i = sbox_strv_len(img->layers); i-- > 0;) {
-        _cleanup_close_ int dir = open(img->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        int fd = dir < 0 ? -1 : sbox_open_regular(dir, rel, O_RDONLY, 1 << 20, NULL);
-        char *text;
+    _cleanup_close_ int root =
+        sys_openat2(AT_FDCWD, img->root, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+    for (size_t i = sbox_strv_len(img->layers); root >= 0 && i-- > 0;) {
+        _cleanup_close_ int layer = open_below(root, img->layers[i], O_PATH | O_DIRECTORY);
+        _cleanup_close_ int etc = layer < 0 ? -1 : open_below(layer, "etc", O_RDONLY | O_DIRECTORY);
+        int fd = etc < 0 ? -ENOENT : sbox_open_regular(etc, name, O_RDONLY, 1 << 20, NULL);
+        char *text, opaque[2];
         size_t len;
-        if (fd == -ENOENT)
-            continue;
-        if (fd < 0)
+        if (fd >= 0) {
+            text = sbox_read_fd(fd, 1 << 20, &len);
+            close(fd);
+            return text;
+        }
+        if (fd != -ENOENT)
+            return NULL; /* a whiteout, or not a file */
+        if (etc >= 0 && fgetxattr(etc, "user.overlay.opaque", opaque, sizeof opaque) == 1 &&
+            opaque[0] == 'y')
             return NULL;
-        text = sbox_read_fd(fd, 1 << 20, &len);
-        close(fd);
-        return text;
     }
     return NULL;
 }
@@ -1140,19 +1153,22 @@ int sbox_image_user(const struct sbox_image *img, uint32_t *ret_uid, uint32_t *r
     u = sbox_xstrndup(user, strcspn(user, ":"));
     g = strchr(user, ':') ? strchr(user, ':') + 1 : NULL;
     if (!is_number(u, &uid)) {
-        passwd = image_file(img, "etc/passwd");
+        passwd = image_etc_file(img, "passwd");
         if (!passwd || !lookup_id(passwd, u, &uid))
             return sbox_error(err, 0, "the image's User `%.64s` is not in its /etc/passwd", u);
     }
     if (g && !is_number(g, &gid)) {
-        group = image_file(img, "etc/group");
+        group = image_etc_file(img, "group");
         if (!group || !lookup_id(group, g, &gid))
             return sbox_error(err, 0, "the image's group `%.64s` is not in its /etc/group", g);
     }
+    /* No group: the user's own, as login and Docker take it. */
+    if (!g && !passwd)
+        passwd = image_etc_file(img, "passwd");
     *ret_uid = uid;
-    if (g) {
+    if (g || (passwd && sbox_passwd_gid(passwd, uid, &gid))) {
         *ret_gid = gid;
         *ret_gid_set = true;
     }
-    return 0;
+    return 1;
 }

@@ -39,10 +39,12 @@ int sbox_images_remove(const struct sbox_images *s, const char *name, struct sbo
 int sbox_images_prune(const struct sbox_images *s, struct sbox_error *err);
 bool sbox_images_exists(const struct sbox_images *s, const char *name);
 
-/* An image opened to run: its layers' directories, bottom first, and its config. The store is
- * held (shared) by inuse until sbox_image_free: prune removes nothing meanwhile. */
+/* An image opened to run: its layers' directories below the store's root ("layers/HEX"),
+ * bottom first, and its config. The store is held (shared) by inuse until sbox_image_free:
+ * prune and rm remove nothing meanwhile. */
 struct sbox_image {
     char digest[SBOX_OCI_DIGEST_LEN + 1];
+    char *root;
     char **layers;
     struct sbox_oci_config config;
     int inuse;
@@ -52,7 +54,9 @@ int sbox_images_open(const struct sbox_images *s, const char *name, struct sbox_
 void sbox_image_free(struct sbox_image *img);
 
 /* The image's User as numbers: UID, UID:GID, or names looked up in the image's own
- * /etc/passwd and /etc/group (the topmost layer that has them). */
+ * /etc/passwd and /etc/group (the topmost layer that has them, 1 MiB at most, nothing
+ * followed); with no group, the user's primary group there when it has one. 1 when the image
+ * names a User, 0 when not. */
 int sbox_image_user(const struct sbox_image *img, uint32_t *ret_uid, uint32_t *ret_gid,
                     bool *ret_gid_set, struct sbox_error *err);
 

@@ -409,7 +409,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
      * directories and the capture store stay until the mounts are made. */
     {
         size_t n = 0;
-        int *keep = sbox_xmalloc((2 * p->n_mounts + p->n_pass_fds + 7) * sizeof *keep);
+        int *keep =
+            sbox_xmalloc((2 * p->n_mounts + p->n_pass_fds + env->n_layer_fds + 7) * sizeof *keep);
         keep[n++] = chan;
         keep[n++] = sbox_coverage_fd();
         keep[n++] = env->lock_fd;
@@ -417,6 +418,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         keep[n++] = env->capture_store_fd;
         keep[n++] = env->overlayd_chan;
         keep[n++] = env->rootfs_fd;
+        for (size_t i = 0; i < env->n_layer_fds; i++)
+            keep[n++] = env->layer_fds[i];
         for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
             keep[n++] = env->capture_fds[i];
         for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
@@ -450,6 +453,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         close(env->overlayd_chan);
     if (env->rootfs_fd >= 0)
         close(env->rootfs_fd);
+    for (size_t i = 0; i < env->n_layer_fds; i++)
+        close(env->layer_fds[i]);
     for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
         if (env->capture_fds[i] >= 0)
             close(env->capture_fds[i]);
@@ -720,6 +725,8 @@ static int prepare(struct launch *l, struct sbox_error *err)
         return r;
     l->env.bind_fds = l->pins.fds;
     l->env.rootfs_fd = l->pins.rootfs;
+    l->env.layer_fds = l->pins.layers;
+    l->env.n_layer_fds = l->pins.n_layers;
     r = sbox_idmap_choose(p, &l->map, l->notes, err);
     if (r < 0)
         return r;

@@ -602,10 +602,44 @@ static void join_jobserver(struct sbox_plan *plan)
     }
 }
 
+/* image = NAME: the image opened in the caller's store and held there (inuse, shared) until
+ * sbox exits, so that no prune or rm takes a layer from under the run; what the plan needs of
+ * it is copied in, the User resolved in the image's own files. */
+static int open_image(struct sbox_plan *plan, const struct sbox_host *host, struct sbox_image *img,
+                      struct sbox_error *err)
+{
+    struct sbox_image_facts f = {0};
+    struct sbox_images s;
+    int r;
+    images_init(&s, host);
+    r = sbox_images_open(&s, plan->image, img, err);
+    free(s.root);
+    if (r < 0)
+        return sbox_origin_error(err, &plan->image_origin, "image");
+    r = sbox_image_user(img, &f.uid, &f.gid, &f.gid_set, err);
+    if (r < 0) {
+        sbox_error_prefix(err, "image `%s`", plan->image);
+        return sbox_origin_error(err, &plan->image_origin, "image");
+    }
+    f.uid_set = r > 0;
+    f.store = sbox_xstrdup(img->root);
+    f.layers = sbox_strv_copy(img->layers);
+    f.digest = sbox_xstrdup(img->digest);
+    f.env = img->config.env ? sbox_strv_copy(img->config.env) : NULL;
+    f.entrypoint = img->config.entrypoint ? sbox_strv_copy(img->config.entrypoint) : NULL;
+    f.cmd = img->config.cmd ? sbox_strv_copy(img->config.cmd) : NULL;
+    f.ports = img->config.ports ? sbox_strv_copy(img->config.ports) : NULL;
+    f.workdir = img->config.workdir ? sbox_xstrdup(img->config.workdir) : NULL;
+    f.user = img->config.user ? sbox_xstrdup(img->config.user) : NULL;
+    sbox_plan_set_image(plan, &f);
+    return 0;
+}
+
 /* The plan to run: profiles replace the embedded default (which they may include), then the
  * flags, a policy file, the command; finished, its stores made unless --dry-run, guarded. */
 static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const struct options *o,
-                     char **command, const struct sbox_host *host, struct sbox_error *err)
+                     char **command, const struct sbox_host *host, struct sbox_image *img,
+                     struct sbox_error *err)
 {
     const struct sbox_origin cmdline = {.kind = SBOX_ORIGIN_CMDLINE};
     if (!o->names && sbox_profile_load_default(ps, plan, err) < 0)
@@ -619,6 +653,8 @@ static int make_plan(struct sbox_profiles *ps, struct sbox_plan *plan, const str
             return -1;
     }
     if (sbox_profile_load_policy(ps, plan, err) < 0)
+        return -1;
+    if (plan->image && !plan->rootfs && open_image(plan, host, img, err) < 0)
         return -1;
     sbox_plan_set_command(plan, command);
     plan->verbose = o->verbose;
@@ -747,6 +783,7 @@ int main(int argc, char **argv)
     struct sbox_host host;
     struct sbox_plan plan;
     struct sbox_profiles profiles;
+    struct sbox_image image = {.inuse = -1};
     int status, sig = 0;
     bool exit_code_only;
     _cleanup_free_ char *beside = NULL;
@@ -763,17 +800,19 @@ int main(int argc, char **argv)
     if (sbox_host_probe(&host, environ, &err) < 0)
         return fail("%s", err.msg);
     sbox_plan_init(&plan, &host);
+    plan.image_store = sbox_images_root(getenv("XDG_DATA_HOME"), host.home);
     beside = profiles_beside();
     sbox_profiles_init(&profiles, &host, beside, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
-        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &err) < 0)
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &image, &err) < 0)
             status = fail("%s", err.msg);
         else if (status < 0)
             status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);
     }
     exit_code_only = plan.exit_code_only;
     options_free(&o);
+    sbox_image_free(&image); /* the store's inuse, held for the whole run */
     sbox_plan_free(&plan);
     sbox_profiles_free(&profiles);
     sbox_host_free(&host);

@@ -30,12 +30,14 @@ struct ctx {
     size_t n_own;
     int *devs; /* the /dev tmpfs mounts, made read-only once every mount is in place */
     size_t n_devs;
-    int host;           /* O_PATH: the host's root, as the caller sees it */
-    int root;           /* O_PATH: the new root */
-    int empty;          /* O_PATH: an empty read-only file, the stand-in for a hidden file */
-    int *layers;        /* per plan mount: the overlay a mirrored directory becomes, or -1 */
-    int *binds;         /* per plan mount: a bind's source reopened here (pin.h), or -errno */
-    int image_src;      /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
+    int host;          /* O_PATH: the host's root, as the caller sees it */
+    int root;          /* O_PATH: the new root */
+    int empty;         /* O_PATH: an empty read-only file, the stand-in for a hidden file */
+    int *layers;       /* per plan mount: the overlay a mirrored directory becomes, or -1 */
+    int *binds;        /* per plan mount: a bind's source reopened here (pin.h), or -errno */
+    int image_src;     /* O_PATH: the image root, opened before the staging tmpfs covers /tmp */
+    int *image_layers; /* image = NAME: its layers reopened here (pin.h), bottom first */
+    size_t n_image_layers;
     int store_src;      /* O_PATH: the kept overlay directory, likewise */
     int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
     int lock_fd;        /* the kept overlay's lock, held by the parent: names the store */
@@ -547,35 +549,63 @@ static int stage_store(const struct ctx *c, const struct sbox_plan *p, struct sb
     return 0;
 }
 
-/* An image root: the image as the lower layer of an overlay, with the plan's upper, or with a
- * throwaway one made read-only at the end when the plan has none (so mount points can still be
- * made for the plan's binds without writing to the image). Mounted at STAGE/newroot. */
+/* An image root: the image as the lower layer of an overlay (a stored image's layers as its
+ * lower layers, by descriptor), with the plan's upper, or with a throwaway one made read-only
+ * at the end when the plan has none (so mount points can still be made for the plan's binds
+ * without writing to the image). Mounted at STAGE/newroot. */
 static int stage_image(struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
 {
-    const struct sbox_overlay_layers l = {.lower = STAGE "/lower",
+    const char *what = p->rootfs ? p->rootfs : p->image;
+    const struct sbox_overlay_layers l = {.lower = p->rootfs ? STAGE "/lower" : NULL,
+                                          .lowers = p->rootfs ? NULL : c->image_layers,
+                                          .n_lowers = p->rootfs ? 0 : c->n_image_layers,
                                           .upper = STAGE "/store/upper",
                                           .work = STAGE "/store/work",
-                                          .what = p->rootfs};
+                                          .what = what};
     _cleanup_close_ int mnt = -1;
-    int r =
-        c->image_src == -ESTALE
-            ? sbox_error(err, 0, "`%s` moved or was replaced while the sandbox started", p->rootfs)
-            : stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
-    if (r < 0)
-        return sbox_error_prefix(err, "image root");
+    int r = 0;
+    if (p->rootfs) {
+        r = c->image_src == -ESTALE
+                ? sbox_error(err, 0,
+                             "`%s` moved or was replaced while the sandbox "
+                             "started",
+                             p->rootfs)
+                : stage_bind(c->image_src, p->rootfs, STAGE "/lower", true, err);
+        if (r < 0)
+            return sbox_error_prefix(err, "image root");
+    }
+    for (size_t i = 0; !p->rootfs && i < c->n_image_layers; i++)
+        if (c->image_layers[i] < 0)
+            return sbox_error(err, c->image_layers[i] == -ESTALE ? 0 : -c->image_layers[i],
+                              "image `%s`: layer %zu %s while the sandbox started", p->image, i + 1,
+                              c->image_layers[i] == -ESTALE ? "moved or was replaced" : "is gone");
+    if (!p->rootfs && c->n_image_layers == 0)
+        return sbox_error(err, 0, "image `%s`: no layer to run", p->image);
     r = stage_store(c, p, err);
     if (r < 0)
         return r;
     if (p->overlay == SBOX_OVERLAY_NONE) {
         /* Read-only: the kernel's overlay, or else the image bound as it is (mount points
-         * must then exist in it): never a fuse daemon for a tree nobody writes. */
+         * must then exist in it): never a fuse daemon for a tree nobody writes, unless the
+         * image's layers need merging and the kernel refused. */
         struct sbox_overlay_ctx native = {.driver = SBOX_OVERLAY_NATIVE};
-        struct sbox_error ignored;
-        r = sbox_overlay_mount(&native, &l, &mnt, &ignored);
-        if (r < 0)
-            mnt = sys_open_tree(AT_FDCWD, STAGE "/lower", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-        if (mnt < 0)
-            return sbox_error(err, errno, "mount the image root");
+        struct sbox_error native_err = {0};
+        r = sbox_overlay_mount(&native, &l, &mnt, &native_err);
+        if (r < 0 && (p->rootfs || c->n_image_layers == 1)) {
+            mnt = sys_open_tree(
+                p->rootfs ? AT_FDCWD : c->image_layers[0], p->rootfs ? STAGE "/lower" : "",
+                OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->rootfs ? 0 : AT_EMPTY_PATH));
+            if (mnt < 0)
+                return sbox_error(err, errno, "mount the image root");
+        } else if (r < 0 && p->overlay_driver == SBOX_OVERLAY_NATIVE) {
+            *err = native_err;
+            return sbox_error_prefix(err, "image `%s` (overlay-driver = native)", p->image);
+        } else if (r < 0) {
+            /* Layers to merge, which no bind can: fuse-overlayfs then. */
+            r = sbox_overlay_mount(&c->ovl, &l, &mnt, err);
+            if (r < 0)
+                return r;
+        }
     } else {
         r = sbox_overlay_mount(&c->ovl, &l, &mnt, err);
         if (r < 0)
@@ -862,7 +892,8 @@ static void open_sources(struct ctx *c, const struct sbox_plan *p, const struct 
         c->layers[i] = -1;
         c->binds[i] =
             env->bind_fds && env->bind_fds[i] >= 0 ? sbox_pin_reopen(env->bind_fds[i]) : -ENOENT;
-        if (!p->rootfs && p->overlay != SBOX_OVERLAY_NONE && p->mounts[i].kind == SBOX_MOUNT_MIRROR)
+        if (!sbox_plan_image_root(p) && p->overlay != SBOX_OVERLAY_NONE &&
+            p->mounts[i].kind == SBOX_MOUNT_MIRROR)
             c->layers[i] = sys_openat2(AT_FDCWD, p->mounts[i].src, O_PATH | O_NOFOLLOW | O_CLOEXEC,
                                        RESOLVE_NO_MAGICLINKS);
         if (p->mounts[i].kind == SBOX_MOUNT_CAPTURE && env->capture_fds)
@@ -872,6 +903,10 @@ static void open_sources(struct ctx *c, const struct sbox_plan *p, const struct 
         c->capture_src = sbox_pin_reopen(env->capture_store_fd);
     if (p->rootfs)
         c->image_src = env->rootfs_fd >= 0 ? sbox_pin_reopen(env->rootfs_fd) : -ESTALE;
+    /* A stored image's layers as the parent opened them (below the store, no symlink). */
+    c->image_layers = sbox_xmalloc((env->n_layer_fds + 1) * sizeof *c->image_layers);
+    for (size_t i = 0; i < env->n_layer_fds; i++)
+        c->image_layers[c->n_image_layers++] = sbox_pin_reopen(env->layer_fds[i]);
     if (p->overlay == SBOX_OVERLAY_DIR)
         c->store_src = open_dir(p->overlay_dir);
 }
@@ -889,7 +924,7 @@ static int stage(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     c->host = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->host < 0)
         return sbox_error(err, errno, "open the host's root");
-    if (p->rootfs) {
+    if (sbox_plan_image_root(p)) {
         r = stage_image(c, p, err);
     } else if (p->overlay != SBOX_OVERLAY_NONE) {
         c->ovl.host_files = true;
@@ -920,7 +955,8 @@ static int enter_stage(struct ctx *c, const struct sbox_plan *p, struct sbox_err
         return sbox_error(err, errno, "chdir /");
     snprintf(root_opts, sizeof root_opts, "mode=0755,size=%u,nr_inodes=%llu", SBOX_TMPFS_OWN_SIZE,
              (unsigned long long)sbox_tmpfs_inodes(SBOX_TMPFS_OWN_SIZE));
-    if (!p->rootfs && mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0)
+    if (!sbox_plan_image_root(p) &&
+        mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, root_opts) < 0)
         return sbox_error(err, errno, "mount the new root");
     fd = open("/empty", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
     if (fd < 0)
@@ -952,7 +988,7 @@ static int apply_mounts(struct ctx *c, const struct sbox_plan *p, const struct s
         }
     }
     /* An image's own files, and the host's resolver, wrong behind user-mode NAT. */
-    if (p->rootfs || sbox_net_usermode(p->net))
+    if (sbox_plan_image_root(p) || sbox_net_usermode(p->net))
         r = generate_etc(c, p, env->resolv_conf, err);
     else if (p->net == SBOX_NET_HOST)
         r = host_resolv(c, env->resolv_conf, err);
@@ -1027,6 +1063,10 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     sbox_closep(&c.root);
     sbox_closep(&c.empty);
     sbox_closep(&c.image_src);
+    for (size_t i = 0; i < c.n_image_layers; i++)
+        if (c.image_layers[i] >= 0)
+            close(c.image_layers[i]);
+    free(c.image_layers);
     sbox_closep(&c.store_src);
     sbox_closep(&c.capture_src);
     if (r == 0) {

@@ -17,6 +17,8 @@ struct sbox_mount_env {
     const int *capture_fds;   /* per plan mount: O_PATH of a captured directory, or -1 */
     const int *bind_fds;      /* per plan mount: O_PATH of a bind's source (pin.h), or -1 */
     int rootfs_fd;            /* O_PATH: the image root the parent opened (pin.h), or -1 */
+    const int *layer_fds;     /* image = NAME: O_PATH of each layer (pin.h), bottom first */
+    size_t n_layer_fds;
 };
 
 /* Builds the root the plan describes and pivots into it; the host's tree is detached after.

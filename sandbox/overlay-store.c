@@ -23,6 +23,8 @@
 static char *store_kind(const struct sbox_plan *p)
 {
     char real[PATH_MAX];
+    if (p->image)
+        return sbox_xasprintf("image %s\n", p->image_facts.digest ? p->image_facts.digest : "");
     if (!p->rootfs)
         return sbox_xstrdup("host\n");
     return sbox_xasprintf("rootfs %s\n", realpath(p->rootfs, real) ? real : p->rootfs);
@@ -111,9 +113,14 @@ static int prepare_store(const struct sbox_plan *p, int *ret_lock, bool *created
         return sbox_error(err, 0,
                           "overlay directory `%s` holds changes to %s%s, not to %s: use another "
                           "directory (or remove its `kind` file to reuse it anyway)",
-                          dir, strncmp(old, "rootfs ", 7) == 0 ? "the image " : "the host's system",
-                          strncmp(old, "rootfs ", 7) == 0 ? old + 7 : "",
-                          p->rootfs ? "this image" : "the host's system");
+                          dir,
+                          strncmp(old, "rootfs ", 7) == 0  ? "the image "
+                          : strncmp(old, "image ", 6) == 0 ? "the stored image "
+                                                           : "the host's system",
+                          strncmp(old, "rootfs ", 7) == 0  ? old + 7
+                          : strncmp(old, "image ", 6) == 0 ? old + 6
+                                                           : "",
+                          sbox_plan_image_root(p) ? "this image" : "the host's system");
     }
     for (int i = 0; i < 2; i++) {
         const char *sub = i ? "work" : "upper";

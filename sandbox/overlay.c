@@ -1,4 +1,4 @@
-/* overlay.c: native overlayfs or fuse-overlayfs over one lower layer.
+/* overlay.c: native overlayfs or fuse-overlayfs over one lower layer or an image's layers.
  * The fuse file system is created and mounted by sbox itself (fsopen "fuse"), and the daemon
  * (started outside the sandbox's pid namespace by overlayd.c) is handed the open /dev/fuse as
  * /dev/fd/N: it never mounts anything and never needs a path to the sandbox. */
@@ -66,21 +66,56 @@ const char *sbox_overlay_upper_unsupported(long fs_type)
     }
 }
 
+/* Several lower layers, top first: one lowerdir+ each where the kernel has it (6.5), since
+ * fsconfig takes a string of 255 bytes at most; joined in one lowerdir where it does not,
+ * while they fit. */
+static int native_lowers(int fs, const struct sbox_overlay_layers *l, struct sbox_error *err)
+{
+    char path[32], joined[256] = "";
+    size_t len = 0;
+    for (size_t i = l->n_lowers; i-- > 0;) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", l->lowers[i]);
+        if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "lowerdir+", path, 0) == 0)
+            continue;
+        if (errno != EINVAL || i != l->n_lowers - 1)
+            return sbox_error(err, errno, "overlayfs lower layer %zu", i + 1);
+        /* Before Linux 6.5: no lowerdir+. */
+        for (size_t j = l->n_lowers; j-- > 0;) {
+            int n = snprintf(joined + len, sizeof joined - len, "%s/proc/self/fd/%d",
+                             len ? ":" : "", l->lowers[j]);
+            if (n < 0 || (size_t)n >= sizeof joined - len)
+                return sbox_error(err, 0,
+                                  "%zu layers are more than this kernel's overlay takes from "
+                                  "sbox (Linux 6.5 and later take up to %d)",
+                                  l->n_lowers, SBOX_OVERLAY_MAX_LOWERS);
+            len += (size_t)n;
+        }
+        if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "lowerdir", joined, 0) < 0)
+            return sbox_error(err, errno, "overlayfs lower layers");
+        return 0;
+    }
+    return 0;
+}
+
 static int native(const struct sbox_overlay_layers *l, int *ret_mnt, struct sbox_error *err)
 {
-    _cleanup_free_ char *lower = sbox_overlay_escape(l->lower);
+    _cleanup_free_ char *lower = l->lowers ? NULL : sbox_overlay_escape(l->lower);
     _cleanup_free_ char *upper = sbox_overlay_escape(l->upper);
     _cleanup_free_ char *work = sbox_overlay_escape(l->work);
     _cleanup_close_ int fs = sys_fsopen("overlay", FSOPEN_CLOEXEC);
     int mnt;
     if (fs < 0)
         return sbox_error(err, errno, "overlayfs");
-    /* userxattr: the unprivileged form (user.overlay.* attributes), the one a user namespace
-     * may mount. */
-    if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "workdir", work, 0) < 0 ||
-        sys_fsconfig(fs, SBOX_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    /* userxattr: the unprivileged form (user.overlay.* attributes: an image's opaque
+     * directories are marked so), the one a user namespace may mount. Set first: it decides
+     * how the layers are read. */
+    if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+        return sbox_error(err, errno, "overlayfs options");
+    if (l->lowers ? native_lowers(fs, l, err) < 0
+                  : sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0)
+        return l->lowers ? -EINVAL : sbox_error(err, errno, "overlayfs options");
+    if (sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+        sys_fsconfig(fs, SBOX_FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
         return sbox_error(err, errno, "overlayfs options");
     /* Without it every file copied up is synced on the way (a build writing 100 files spent
      * most of its time there); a kernel before 5.10 does without. */
@@ -143,7 +178,12 @@ static int fuse(struct sbox_overlay_ctx *c, const struct sbox_overlay_layers *l,
         return sbox_error(err, errno, "mount a fuse file system");
     /* The daemon runs outside the sandbox's pid namespace (overlayd.c), served the connection
      * through the keeper. */
-    r = sbox_overlayd_spawn(c->daemon_chan, dev, l->upper, l->work, f->fd, err);
+    if (f->l.lowers)
+        r = sbox_overlayd_spawn(c->daemon_chan, dev, l->upper, l->work, f->l.lowers, f->l.n_lowers,
+                                f->fd[1], f->fd[2], err);
+    else
+        r = sbox_overlayd_spawn(c->daemon_chan, dev, l->upper, l->work, &f->fd[0], 1, f->fd[1],
+                                f->fd[2], err);
     if (r < 0)
         return r;
     c->daemons++;
@@ -168,7 +208,10 @@ static int open_layers(const struct sbox_overlay_layers *l, struct layer_fds *f,
                        struct sbox_error *err)
 {
     const char *paths[3] = {l->lower, l->upper, l->work};
-    for (int i = 0; i < 3; i++) {
+    if (l->lowers && (l->n_lowers == 0 || l->n_lowers > SBOX_OVERLAY_MAX_LOWERS))
+        return sbox_error(err, 0, "overlay of `%s`: %zu lower layers (1 to %d)", l->what,
+                          l->n_lowers, SBOX_OVERLAY_MAX_LOWERS);
+    for (int i = l->lowers ? 1 : 0; i < 3; i++) {
         f->fd[i] = sys_openat2(AT_FDCWD, paths[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
                                RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
         if (f->fd[i] < 0)
@@ -176,7 +219,9 @@ static int open_layers(const struct sbox_overlay_layers *l, struct layer_fds *f,
                               errno == ELOOP ? ": a symlink was put in its way" : "");
         snprintf(f->path[i], sizeof f->path[i], "/proc/self/fd/%d", f->fd[i]);
     }
-    f->l = (struct sbox_overlay_layers){.lower = f->path[0],
+    f->l = (struct sbox_overlay_layers){.lower = l->lowers ? NULL : f->path[0],
+                                        .lowers = l->lowers,
+                                        .n_lowers = l->n_lowers,
                                         .upper = f->path[1],
                                         .work = f->path[2],
                                         .what = l->what,

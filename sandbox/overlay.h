@@ -1,4 +1,4 @@
-/* overlay.h: a writable layer over a read-only tree, made by the kernel's overlayfs (in the
+/* overlay.h: a writable layer over read-only trees, made by the kernel's overlayfs (in the
  * user namespace, with user.* xattrs) or by fuse-overlayfs. Runs in the child, before the
  * sandbox's root exists; layer paths are sbox's own staging paths, never the user's. */
 #ifndef SBOX_OVERLAY_H
@@ -10,8 +10,15 @@
 #include "error.h"
 #include "plan.h"
 
+/* The most lower layers an overlay takes from sbox: an image's (SBOX_OCI_MAX_LAYERS). */
+#define SBOX_OVERLAY_MAX_LOWERS 128
+
 struct sbox_overlay_layers {
-    const char *lower; /* read-only layer */
+    const char *lower; /* read-only layer (when lowers is NULL) */
+    /* or several read-only layers, opened already (O_PATH, with no symlink followed), bottom
+     * first as an image lists them; borrowed */
+    const int *lowers;
+    size_t n_lowers;
     const char *upper; /* writes (same file system as work) */
     const char *work;  /* overlayfs's scratch directory */
     const char *what;  /* for messages: the image or directory being overlaid */

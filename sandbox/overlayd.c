@@ -31,8 +31,14 @@
 
 enum { SPAWN = 1, STARTED, ANSWERED, UNANSWERED, FAILED };
 
+/* A SPAWN's descriptors: the fuse connection, the directory holding upper and work, upper and
+ * work themselves, then the lower layers, bottom first. */
+enum { FD_DEV, FD_STORE, FD_UPPER, FD_WORK, FD_LOWERS };
+#define MAX_FDS (FD_LOWERS + SBOX_OVERLAY_MAX_LOWERS)
+
 struct omsg {
     int type;
+    int n_lowers;    /* SPAWN: how many lower layers follow the first four descriptors */
     char upper[256]; /* SPAWN: the upper and work directories, relative to their store */
     char work[256];
     int err;        /* FAILED: an errno to add, or 0 */
@@ -122,7 +128,7 @@ static int clone_ro(const char *path)
 static int root_tmpfs(void)
 {
     static const char *const opts_tmpfs[][2] = {
-        {"mode", "0755"}, {"size", "64k"}, {"nr_inodes", "64"}};
+        {"mode", "0755"}, {"size", "64k"}, {"nr_inodes", "256"}}; /* an image's 128 layers too */
     _cleanup_close_ int fs = sys_fsopen("tmpfs", FSOPEN_CLOEXEC);
     int root;
     if (fs < 0)
@@ -136,7 +142,7 @@ static int root_tmpfs(void)
     return root;
 }
 
-/* The names must lead to the directories the sandbox opened (fds[3], fds[4]), with no symlink:
+/* The names must lead to the directories the sandbox opened (upper, work), with no symlink:
  * another sandbox writing a kept overlay's directory could swap them, and whatever it swaps in
  * now can only lead into this root, which holds nothing of the home. */
 static void check_layer_names(const struct omsg *m, const int *fds)
@@ -148,8 +154,8 @@ static void check_layer_names(const struct omsg *m, const int *fds)
         snprintf(path, sizeof path, "/store/%s", i == 0 ? m->upper : m->work);
         fd = sys_openat2(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC,
                          RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-        if (fd < 0 || fstat(fd, &a) < 0 || fstat(fds[3 + i], &b) < 0 || a.st_dev != b.st_dev ||
-            a.st_ino != b.st_ino) {
+        if (fd < 0 || fstat(fd, &a) < 0 || fstat(fds[FD_UPPER + i], &b) < 0 ||
+            a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
             errno = ESTALE;
             die("the overlay's directories moved or were replaced while the sandbox started");
         }
@@ -168,26 +174,32 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
     const size_t n_sys = sizeof system_dirs / sizeof *system_dirs;
     int sys[sizeof system_dirs / sizeof *system_dirs];
     char links[sizeof system_dirs / sizeof *system_dirs][256];
-    _cleanup_free_ char *opts = NULL, *fdarg = NULL;
+    _cleanup_free_ char *opts = NULL, *fdarg = NULL, *lowerdir = NULL;
+    int lower_t[SBOX_OVERLAY_MAX_LOWERS];
     char *argv[6], *envp[] = {"PATH=/usr/bin:/bin", NULL};
     _cleanup_free_ char *up = sbox_overlay_escape(m->upper);
     _cleanup_free_ char *wk = sbox_overlay_escape(m->work);
-    const int dev = fds[0];
-    int root, lower_t, store_t;
+    const int dev = fds[FD_DEV];
+    int root, store_t;
     sigset_t none;
 
     /* Its own session and default signals: a ^C on the caller's terminal is not for it. */
     setsid();
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    /* fuse-overlayfs wants layer paths it can resolve in its root: the lower layer and the
+    /* fuse-overlayfs wants layer paths it can resolve in its root: the lower layers and the
      * directory holding upper and work (a copy-up is renamed from one to the other, which
      * works only within one mount), cloned from the descriptors the sandbox sent. */
-    lower_t = sys_open_tree(fds[1], "",
+    for (int i = 0; i < m->n_lowers; i++) {
+        lower_t[i] =
+            sys_open_tree(fds[FD_LOWERS + i], "",
+                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+        if (lower_t[i] < 0)
+            die("copy the layers");
+    }
+    store_t = sys_open_tree(fds[FD_STORE], "",
                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-    store_t = sys_open_tree(fds[2], "",
-                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
-    if (lower_t < 0 || store_t < 0)
+    if (store_t < 0)
         die("copy the layers");
     for (size_t i = 0; i < n_sys; i++) {
         char path[64];
@@ -228,9 +240,22 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
     if (mkdir("dev", 0755) < 0 || symlink("/proc/self/fd", "dev/fd") < 0)
         die("its /dev");
     if (mkdir("lower", 0755) < 0 || mkdir("store", 0755) < 0 ||
-        sys_move_mount(lower_t, "", AT_FDCWD, "lower", MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
         sys_move_mount(store_t, "", AT_FDCWD, "store", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         die("place the layers");
+    /* lower/0 is the bottom layer; fuse-overlayfs, as the kernel, takes the top one first. */
+    lowerdir = sbox_xstrdup("lowerdir=");
+    for (int i = 0; i < m->n_lowers; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "lower/%d", i);
+        if (mkdir(at, 0755) < 0 ||
+            sys_move_mount(lower_t[i], "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            die("place the layers");
+    }
+    for (int i = m->n_lowers; i-- > 0;) {
+        char *more = sbox_xasprintf("%s/lower/%d%s", lowerdir, i, i ? ":" : "");
+        free(lowerdir);
+        lowerdir = more;
+    }
     for (size_t i = 0; i < n_sys; i++) {
         if (links[i][0] && symlink(links[i], system_dirs[i]) < 0)
             die(system_dirs[i]);
@@ -261,7 +286,7 @@ static _Noreturn void daemon_main(const struct sbox_overlayd *d, const int *fds,
     dup2(d->devnull, 0);
     dup2(d->devnull, 1);
     check_layer_names(m, fds);
-    opts = sbox_xasprintf("lowerdir=/lower,upperdir=/store/%s,workdir=/store/%s", up, wk);
+    opts = sbox_xasprintf("%s,upperdir=/store/%s,workdir=/store/%s", lowerdir, up, wk);
     fdarg = sbox_xasprintf("/dev/fd/%d", dev);
     argv[0] = "fuse-overlayfs";
     argv[1] = "-f";
@@ -285,7 +310,7 @@ static void reply(int chan, int type, int e, const char *text)
 
 static ssize_t recv_fds(int chan, struct omsg *m, int *fds, size_t n_fds)
 {
-    char cbuf[CMSG_SPACE(5 * sizeof(int))];
+    char cbuf[CMSG_SPACE(MAX_FDS * sizeof(int))];
     struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
     struct msghdr h = {
         .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
@@ -324,7 +349,10 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
     int log = memfd_create("fuse-overlayfs.log", MFD_CLOEXEC), status = 0;
     char out[400] = "";
     pid_t pid;
-    if (log < 0 || fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || fds[3] < 0 || fds[4] < 0) {
+    bool complete = req->n_lowers > 0 && req->n_lowers <= SBOX_OVERLAY_MAX_LOWERS;
+    for (int i = 0; complete && i < FD_LOWERS + req->n_lowers; i++)
+        complete = fds[i] >= 0;
+    if (log < 0 || !complete) {
         reply(chan, FAILED, log < 0 ? errno : EBADF, "start fuse-overlayfs");
         goto out;
     }
@@ -339,7 +367,7 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
         daemon_main(k->d, fds, req, k->lock_fd);
     }
     /* The daemon holds the connection alone: when it dies, the sandbox's wait ends. */
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < MAX_FDS; i++)
         sbox_closep(&fds[i]);
     reply(chan, STARTED, 0, NULL);
     for (;;) {
@@ -386,7 +414,7 @@ static bool serve_one(struct keeper *k, const struct omsg *req, int *fds)
 out:
     if (log >= 0)
         close(log);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < MAX_FDS; i++)
         if (fds[i] >= 0)
             close(fds[i]);
     return !gone;
@@ -406,12 +434,12 @@ static _Noreturn void serve_main(struct keeper *k, int keeper_fd)
     sbox_closep(&keeper_fd);
     for (;;) {
         struct omsg m;
-        int fds[5];
-        ssize_t n = recv_fds(k->chan, &m, fds, 5);
+        int fds[MAX_FDS];
+        ssize_t n = recv_fds(k->chan, &m, fds, MAX_FDS);
         if (n <= 0)
             break;
         if (n != (ssize_t)sizeof m || m.type != SPAWN) {
-            for (int i = 0; i < 5; i++)
+            for (int i = 0; i < MAX_FDS; i++)
                 if (fds[i] >= 0)
                     close(fds[i]);
             continue;
@@ -501,22 +529,26 @@ int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd, str
 
 /* --- the sandbox's side --- */
 
-int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int layers[3],
-                        struct sbox_error *err)
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int *lowers,
+                        size_t n_lowers, int upper_fd, int work_fd, struct sbox_error *err)
 {
     _cleanup_free_ char *store = sbox_xstrdup(upper);
     _cleanup_close_ int store_fd = -1;
-    struct omsg m = {.type = SPAWN};
-    char cbuf[CMSG_SPACE(5 * sizeof(int))] = {0};
+    struct omsg m = {.type = SPAWN, .n_lowers = (int)n_lowers};
+    char cbuf[CMSG_SPACE(MAX_FDS * sizeof(int))] = {0};
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-    struct msghdr h = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct msghdr h = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = cbuf,
+                       .msg_controllen = CMSG_SPACE((FD_LOWERS + n_lowers) * sizeof(int))};
     struct cmsghdr *c = CMSG_FIRSTHDR(&h);
     size_t n = 0;
-    int fds[5];
+    int fds[MAX_FDS];
 
     if (chan < 0)
         return sbox_error(err, 0, "fuse-overlayfs is not installed (package fuse-overlayfs)");
+    if (n_lowers == 0 || n_lowers > SBOX_OVERLAY_MAX_LOWERS)
+        return sbox_error(err, EINVAL, "fuse-overlayfs over %zu layers", n_lowers);
     /* The store is the directory holding both (sbox's own staging path). */
     for (size_t i = 0; upper[i] && upper[i] == work[i]; i++)
         if (upper[i] == '/')
@@ -530,15 +562,15 @@ int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, 
                            RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
     if (store_fd < 0)
         return sbox_error(err, errno, "overlay store `%s`", store);
-    fds[0] = dev;
-    fds[1] = layers[0];
-    fds[2] = store_fd;
-    fds[3] = layers[1];
-    fds[4] = layers[2];
+    fds[FD_DEV] = dev;
+    fds[FD_STORE] = store_fd;
+    fds[FD_UPPER] = upper_fd;
+    fds[FD_WORK] = work_fd;
+    memcpy(&fds[FD_LOWERS], lowers, n_lowers * sizeof *lowers);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof fds);
-    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    c->cmsg_len = CMSG_LEN((FD_LOWERS + n_lowers) * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (FD_LOWERS + n_lowers) * sizeof(int));
     if (sendmsg(chan, &h, MSG_NOSIGNAL) != (ssize_t)sizeof m)
         return sbox_error(err, errno, "ask for a fuse-overlayfs daemon");
     if (recv(chan, &m, sizeof m, 0) != (ssize_t)sizeof m)

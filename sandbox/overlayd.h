@@ -8,6 +8,7 @@
 #define SBOX_OVERLAYD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -34,12 +35,12 @@ int sbox_overlayd_start(struct sbox_overlayd *d, pid_t sandbox, int lock_fd,
 void sbox_overlayd_stop(struct sbox_overlayd *d);
 
 /* In the sandbox's setup: asks the keeper for a daemon serving the fuse connection dev over
- * the layers (descriptors of the lower, upper and work directories, opened with no symlink
- * followed), where upper and work are those staging paths, in one directory tree. The daemon is
- * started when this returns 0; the caller then waits for its first answer and reports with
- * sbox_overlayd_settle(). */
-int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int layers[3],
-                        struct sbox_error *err);
+ * the layers: lowers (n_lowers of them, bottom first) and the upper and work directories
+ * (upper_fd, work_fd), all opened with no symlink followed, where upper and work are those
+ * staging paths, in one directory tree. The daemon is started when this returns 0; the caller
+ * then waits for its first answer and reports with sbox_overlayd_settle(). */
+int sbox_overlayd_spawn(int chan, int dev, const char *upper, const char *work, const int *lowers,
+                        size_t n_lowers, int upper_fd, int work_fd, struct sbox_error *err);
 
 /* answered: the first request was answered. When it was not, the keeper's account of why (the
  * daemon's own message, or its silence) becomes the error, and -1 is returned. */

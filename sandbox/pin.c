@@ -121,6 +121,37 @@ static int check_pinned(const struct sbox_plan *p, const struct sbox_mount *m, i
     return 0;
 }
 
+/* A stored image's layers: the store's root as the user names it (it must be theirs), then
+ * each layer below it with no symlink followed: a sandbox whose profile binds the store could
+ * have written there. */
+static int open_layers(const struct sbox_plan *p, struct sbox_pins *pins, struct sbox_error *err)
+{
+    const struct sbox_image_facts *f = &p->image_facts;
+    _cleanup_close_ int root = -1;
+    struct stat st;
+    size_t n = sbox_strv_len(f->layers);
+    if (!p->image || !f->store)
+        return 0;
+    root = sys_openat2(AT_FDCWD, f->store, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+    if (root < 0 || fstat(root, &st) < 0)
+        return sbox_error(err, errno, "image store `%s`", f->store);
+    if (st.st_uid != p->host_uid || (st.st_mode & 022))
+        return sbox_error(err, 0, "image store `%s` is not yours alone", f->store);
+    pins->layers = sbox_xmalloc((n + 1) * sizeof *pins->layers);
+    for (size_t i = 0; i < n; i++) {
+        int fd = sys_openat2(root, f->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC,
+                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+        if (fd < 0)
+            return sbox_error(err, errno == ELOOP ? 0 : errno, "image layer `%s/%s`%s", f->store,
+                              f->layers[i],
+                              errno == ELOOP    ? ": a symlink was put in its way"
+                              : errno == ENOENT ? " (the image is damaged: import it again)"
+                                                : "");
+        pins->layers[pins->n_layers++] = fd;
+    }
+    return 0;
+}
+
 int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sbox_error *err)
 {
     struct sbox_pins pins = {.fds = sbox_xmalloc((p->n_mounts + 1) * sizeof *pins.fds),
@@ -128,6 +159,10 @@ int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sb
     for (size_t i = 0; i < p->n_mounts; i++)
         pins.fds[i] = -1;
     pins.rootfs = -1;
+    if (open_layers(p, &pins, err) < 0) {
+        sbox_pins_close(&pins);
+        return sbox_origin_error(err, &p->image_origin, "image");
+    }
     if (p->rootfs) {
         /* The image root too: the child lays its overlay over this very directory. */
         const struct sbox_mount image = {.kind = SBOX_MOUNT_RO_BIND,
@@ -175,6 +210,11 @@ void sbox_pins_close(struct sbox_pins *pins)
     pins->fds = NULL;
     pins->n = 0;
     sbox_closep(&pins->rootfs);
+    for (size_t i = 0; pins->layers && i < pins->n_layers; i++)
+        sbox_closep(&pins->layers[i]);
+    free(pins->layers);
+    pins->layers = NULL;
+    pins->n_layers = 0;
 }
 
 int sbox_pin_reopen(int fd)

@@ -11,7 +11,9 @@
 struct sbox_pins {
     int *fds; /* per plan mount: O_PATH of a bind's source, or -1 (not a bind, or missing) */
     size_t n;
-    int rootfs; /* O_PATH of the image root, or -1 */
+    int rootfs;  /* O_PATH of the image root, or -1 */
+    int *layers; /* image = NAME: O_PATH of each layer's directory, bottom first */
+    size_t n_layers;
 };
 
 /* Opens the source of every bind and ro-bind of the plan: the current directory as ".", the
@@ -19,7 +21,7 @@ struct sbox_pins {
  * the plan makes writable without following a symlink there; any other as its path says. Each
  * is checked where it really is: the current directory and anything reached through a symlink
  * must not be a directory the plan keeps from the sandbox (sbox_plan_hidden). Errors name the
- * setting. */
+ * setting. An image's layers too: below the store's root (the caller's), no symlink followed. */
 int sbox_pin_sources(const struct sbox_plan *p, struct sbox_pins *ret, struct sbox_error *err);
 
 void sbox_pins_close(struct sbox_pins *pins);

@@ -173,10 +173,37 @@ static char **kept_environ(const struct sbox_plan *p, char *const *host_env, cha
             continue;
         }
         if (k != ENV_DROPPED)
-            sbox_strv_push(&env, p->rootfs && strcmp(name, "PATH") == 0
+            sbox_strv_push(&env, sbox_plan_image_root(p) && strcmp(name, "PATH") == 0
                                      ? sbox_xstrdup("PATH=" SBOX_IMAGE_PATH)
                                      : sbox_xstrdup(host_env[i]));
     }
+    return env;
+}
+
+/* A stored image's Env first, then what keep-env passes on top of it (an image's own PATH
+ * stays: the caller's names the host's directories). */
+static char **image_environ(const struct sbox_plan *p, char **kept)
+{
+    char **env = NULL, *const *img = p->image_facts.env;
+    bool img_path = false;
+    sbox_strv_push(&env, NULL);
+    env[0] = NULL;
+    for (size_t i = 0; img && img[i]; i++) {
+        _cleanup_free_ char *name = sbox_xstrndup(img[i], strcspn(img[i], "="));
+        if (!name[0] || !strchr(img[i], '='))
+            continue;
+        env_remove(env, name); /* a name given twice: the last, as Docker takes it */
+        sbox_strv_push(&env, sbox_xstrdup(img[i]));
+        img_path |= strcmp(name, "PATH") == 0;
+    }
+    for (size_t i = 0; kept && kept[i]; i++) {
+        _cleanup_free_ char *name = sbox_xstrndup(kept[i], strcspn(kept[i], "="));
+        if (img_path && strcmp(name, "PATH") == 0)
+            continue;
+        env_remove(env, name);
+        sbox_strv_push(&env, sbox_xstrdup(kept[i]));
+    }
+    sbox_strv_free(kept);
     return env;
 }
 
@@ -211,6 +238,8 @@ const char *const sbox_proxy_environ[][2] = {
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
 {
     char **env = kept_environ(p, host_env, NULL);
+    if (p->image)
+        env = image_environ(p, env);
     /* The identity git would use outside, as variables git reads before its config: the
      * config itself (credential helpers, url rewrites holding tokens) never comes in. */
     static const char *const who[][2] = {{"GIT_AUTHOR_NAME", "n"},

@@ -71,6 +71,9 @@ static void format_origin(const struct sbox_origin *o, char *buf, size_t size)
         sbox_escape(file, sizeof file, o->file); /* a newline in a file name must not end it */
         snprintf(buf, size, "; from %s:%u", file, o->line);
         break;
+    case SBOX_ORIGIN_IMAGE:
+        snprintf(buf, size, "; from image %s", o->file);
+        break;
     }
 }
 
@@ -146,7 +149,7 @@ static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mo
             return;
         }
         if (strcmp(m->key, "pin-own") == 0) {
-            fprintf(f, "; pinned: %s (on the way to sbox's capture store)\n", m->dst);
+            fprintf(f, "; pinned: %s (on the way to a store of sbox's)\n", m->dst);
             return;
         }
         if (strcmp(m->key, "cache") == 0) {
@@ -190,6 +193,49 @@ static void print_mount(const struct sbox_plan *p, FILE *f, const struct sbox_mo
     case SBOX_MOUNT_CAPTURE:
         print_kv(f, m->key, m->dst, NULL, false, &m->origin);
         break;
+    }
+}
+
+/* A list of words as a comment line (escaped: an image's config is anyone's text). */
+static void print_words(FILE *f, const char *what, char *const *words)
+{
+    fprintf(f, ";   %s:", what);
+    for (size_t i = 0; words && words[i]; i++) {
+        char w[512];
+        sbox_escape(w, sizeof w, words[i]);
+        fprintf(f, " %s", w);
+    }
+    fputc('\n', f);
+}
+
+/* image = NAME, and what of its config the plan did not take as a setting of its own (uid,
+ * gid and chdir show as settings "from image NAME"): loaded back, the image brings it again. */
+static void print_image(FILE *f, const struct sbox_plan *p)
+{
+    const struct sbox_image_facts *im = &p->image_facts;
+    char name[512];
+    print_kv(f, "image", p->image, NULL, false, &p->image_origin);
+    sbox_escape(name, sizeof name, p->image);
+    if (!im->store)
+        return;
+    fprintf(f, ";   %zu layer%s, %s, from sbox's store\n", sbox_strv_len(im->layers),
+            sbox_strv_len(im->layers) == 1 ? "" : "s", im->digest ? im->digest : "");
+    if (im->env)
+        print_words(f, "its Env (first in [env]; keep-env, setenv and unsetenv go on top)",
+                    im->env);
+    if (im->entrypoint)
+        print_words(f, "its Entrypoint (before the command)", im->entrypoint);
+    if (im->cmd)
+        print_words(f, "its Cmd (the command when none is given)", im->cmd);
+    if (im->workdir && p->chdir_origin.kind != SBOX_ORIGIN_IMAGE)
+        print_words(f, "its WorkingDir (chdir is set)", (char *const[]){im->workdir, NULL});
+    if (im->user && p->uid_origin.kind != SBOX_ORIGIN_IMAGE)
+        print_words(f, "its User (uid is set)", (char *const[]){im->user, NULL});
+    for (size_t i = 0; im->ports && im->ports[i]; i++) {
+        char port[64];
+        sbox_escape(port, sizeof port, im->ports[i]);
+        fprintf(f, ";   it exposes %s: to reach it, --net slirp --publish HOST_PORT:%.*s\n", port,
+                (int)strcspn(port, "/"), port);
     }
 }
 
@@ -300,6 +346,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
 
     if (p->rootfs)
         print_kv(f, "rootfs", p->rootfs, NULL, false, &p->rootfs_origin);
+    if (p->image)
+        print_image(f, p);
     if (p->overlay != SBOX_OVERLAY_NONE)
         print_kv(f, "overlay", p->overlay == SBOX_OVERLAY_TMPFS ? "tmpfs" : p->overlay_dir, NULL,
                  false, &p->overlay_origin);
@@ -438,9 +486,15 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         fputs("\n; command:", f);
         for (size_t i = 0; p->argv[i]; i++)
             fprintf(f, " %s", p->argv[i]);
-        fputs(!p->argv_default ? "\n"
-              : p->rootfs      ? "  (the image's shell)\n"
-                               : "  (your shell)\n",
-              f);
+        if (p->image && (p->image_facts.entrypoint || p->image_facts.cmd))
+            fprintf(f, "  (from image %s: its %s)\n", p->image,
+                    !p->image_facts.entrypoint              ? "Cmd"
+                    : p->argv_default && p->image_facts.cmd ? "Entrypoint and Cmd"
+                                                            : "Entrypoint, then the command given");
+        else
+            fputs(!p->argv_default          ? "\n"
+                  : sbox_plan_image_root(p) ? "  (the image's shell)\n"
+                                            : "  (your shell)\n",
+                  f);
     }
 }

@@ -26,6 +26,9 @@ void sbox_origin_format(const struct sbox_origin *o, const char *key, char *buf,
     case SBOX_ORIGIN_FILE:
         snprintf(buf, size, "%s:%u", o->file, o->line);
         break;
+    case SBOX_ORIGIN_IMAGE:
+        snprintf(buf, size, "image %s", o->file);
+        break;
     }
 }
 
@@ -270,7 +273,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->hostname_origin = builtin;
     p->chdir_origin = builtin;
     p->cwd_origin = builtin;
-    p->userns_origin = p->rootfs_origin = builtin;
+    p->userns_origin = p->rootfs_origin = p->image_origin = builtin;
     p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
@@ -327,6 +330,27 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     }
 }
 
+static void image_facts_free(struct sbox_image_facts *f)
+{
+    free(f->store);
+    sbox_strv_free(f->layers);
+    free(f->digest);
+    sbox_strv_free(f->env);
+    sbox_strv_free(f->entrypoint);
+    sbox_strv_free(f->cmd);
+    free(f->workdir);
+    free(f->user);
+    sbox_strv_free(f->ports);
+    memset(f, 0, sizeof *f);
+}
+
+void sbox_plan_set_image(struct sbox_plan *p, struct sbox_image_facts *facts)
+{
+    image_facts_free(&p->image_facts);
+    p->image_facts = *facts;
+    memset(facts, 0, sizeof *facts);
+}
+
 void sbox_plan_free(struct sbox_plan *p)
 {
     for (int i = 0; i < SBOX_N_LIMITS; i++)
@@ -348,10 +372,13 @@ void sbox_plan_free(struct sbox_plan *p)
         free(p->capture_deny[i].glob);
     free(p->capture_deny);
     free(p->capture_store);
+    free(p->image_store);
     free(p->cache_home);
     sbox_strv_free(p->capture_stores);
     free(p->hostname);
     free(p->rootfs);
+    free(p->image);
+    image_facts_free(&p->image_facts);
     free(p->overlay_dir);
     free(p->seccomp_file);
     for (size_t i = 0; i < p->n_syscall_rules; i++)
@@ -544,6 +571,40 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
     return false;
 }
 
+/* A stored image's config, where the plan leaves the choice open (as Docker reads it): User
+ * when no uid (gid) is set, WorkingDir when no chdir is, and the command: Entrypoint, then the
+ * command given, or else Cmd; the image's /bin/sh when it names neither. Its Env goes first in
+ * the environment (plan-env.c). */
+static void apply_image_config(struct sbox_plan *p)
+{
+    const struct sbox_image_facts *f = &p->image_facts;
+    const struct sbox_origin from = {.kind = SBOX_ORIGIN_IMAGE, .file = p->image};
+    char **argv = NULL;
+    if (p->uid_origin.kind == SBOX_ORIGIN_BUILTIN && f->uid_set) {
+        p->uid = f->uid;
+        p->uid_origin = from;
+    }
+    if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN && f->gid_set &&
+        p->uid_origin.kind == SBOX_ORIGIN_IMAGE) {
+        p->gid = f->gid;
+        p->gid_origin = from;
+    }
+    if (!p->chdir && f->workdir && f->workdir[0] == '/') {
+        p->chdir = sbox_path_resolve("/", f->workdir + 1);
+        p->chdir_origin = from;
+    }
+    for (size_t i = 0; f->entrypoint && f->entrypoint[i]; i++)
+        sbox_strv_push(&argv, sbox_xstrdup(f->entrypoint[i]));
+    for (size_t i = 0; !p->argv_default && p->argv && p->argv[i]; i++)
+        sbox_strv_push(&argv, sbox_xstrdup(p->argv[i]));
+    for (size_t i = 0; p->argv_default && f->cmd && f->cmd[i]; i++)
+        sbox_strv_push(&argv, sbox_xstrdup(f->cmd[i]));
+    if (!argv)
+        sbox_strv_push(&argv, sbox_xstrdup("/bin/sh"));
+    sbox_strv_free(p->argv);
+    p->argv = argv;
+}
+
 /* An image brings its own system: the host's mirrored directories are not shown (nothing of the
  * host is, unless bound), sbox provides /proc, /dev and /tmp if the profiles do not, the payload
  * is root in the image unless uid/gid say otherwise, and the default command is the image's
@@ -564,6 +625,10 @@ static void adapt_to_image(struct sbox_plan *p)
         p->uid = 0;
     if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
         p->gid = 0;
+    if (p->image) {
+        apply_image_config(p);
+        return;
+    }
     if (p->argv_default) {
         sbox_strv_free(p->argv);
         p->argv = NULL;
@@ -997,7 +1062,15 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
     if (!p->argv)
         sbox_plan_set_command(p, NULL);
     replace_same_destination(p);
-    if (p->rootfs)
+    if (p->rootfs && p->image) {
+        char where[512];
+        sbox_origin_format(&p->rootfs_origin, "rootfs", where, sizeof where);
+        return sbox_origin_errorf(err, &p->image_origin, "image",
+                                  "the root is an image or a directory, not both: rootfs is set "
+                                  "too (%s); drop one",
+                                  where);
+    }
+    if (sbox_plan_image_root(p))
         adapt_to_image(p);
     r = add_cwd(p, err);
     if (r == 0)

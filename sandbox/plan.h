@@ -37,6 +37,7 @@ enum sbox_origin_kind {
     SBOX_ORIGIN_BUILTIN, /* the embedded default */
     SBOX_ORIGIN_CMDLINE, /* a flag; name is the flag's key */
     SBOX_ORIGIN_FILE,    /* a profile; file and line */
+    SBOX_ORIGIN_IMAGE,   /* the config of image = NAME; file is the image's name */
 };
 
 struct sbox_origin {
@@ -135,6 +136,21 @@ struct sbox_publish {
     struct sbox_origin origin;
 };
 
+/* What a stored image (image = NAME) brings, read by main from the store before finish
+ * (sbox_plan_set_image): where its layers are, and its config's process settings. */
+struct sbox_image_facts {
+    char *store;   /* the store's root directory */
+    char **layers; /* below it, "layers/HEX", bottom first */
+    char *digest;  /* the manifest's */
+    char **env;    /* Env: NAME=VALUE, before keep-env, setenv and unsetenv */
+    char **entrypoint, **cmd;
+    char *workdir; /* WorkingDir, or NULL */
+    char *user;    /* User as written, or NULL */
+    bool uid_set, gid_set;
+    uint32_t uid, gid; /* User resolved in the image's /etc/passwd and /etc/group */
+    char **ports;      /* ExposedPorts: "80/tcp" */
+};
+
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
 
 /* landlock = auto (when the kernel has it), required (a run without it fails), off. */
@@ -192,6 +208,9 @@ struct sbox_plan {
     size_t n_policy_rules;
     char *rootfs; /* an image root instead of the host's system directories, or NULL */
     struct sbox_origin rootfs_origin;
+    char *image; /* image = NAME: a stored image instead, or NULL (never both: finish refuses) */
+    struct sbox_origin image_origin;
+    struct sbox_image_facts image_facts; /* image: filled by sbox_plan_set_image */
     enum sbox_overlay_kind overlay;
     char *overlay_dir; /* SBOX_OVERLAY_DIR: holds upper/, work/ and the lock */
     struct sbox_origin overlay_origin;
@@ -262,6 +281,7 @@ struct sbox_plan {
      * steps is reviewed and applied once; NULL: a new capture each run. */
     char *capture_on;
     struct sbox_origin capture_on_origin;
+    char *image_store;     /* sbox's image store (main sets it), guarded as the capture stores */
     char *capture_store;   /* where captures are kept: STATE_HOME/sbox/captures */
     char *cache_home;      /* CACHE_HOME: `cache` directories are its sbox/NAME */
     char **capture_stores; /* every store sbox guards: this one, and the home's default */
@@ -304,6 +324,16 @@ void sbox_plan_pass_fd(struct sbox_plan *p, int fd, const struct sbox_origin *o)
 
 /* Takes the command (copied). An empty argv means the caller's shell. */
 void sbox_plan_set_command(struct sbox_plan *p, char *const *argv);
+
+/* Takes what main read of the image named by image = NAME (facts is moved, then zeroed):
+ * finish makes its layers the root and applies its config where the plan does not decide. */
+void sbox_plan_set_image(struct sbox_plan *p, struct sbox_image_facts *facts);
+
+/* The root is an image (rootfs = DIR or image = NAME), not the host's system. */
+static inline bool sbox_plan_image_root(const struct sbox_plan *p)
+{
+    return p->rootfs || p->image;
+}
 
 /* Validates and derives what the settings leave open (working directory, mount order). */
 int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err);

@@ -2,6 +2,7 @@
  * the parser of each. Must never make a system call: a parser checks a value and writes it. */
 #include "settings.h"
 #include "cleanup.h"
+#include "image-store.h"
 #include "plan.h"
 #include "util.h"
 #include "value.h"
@@ -469,6 +470,19 @@ static int apply_rootfs(struct sbox_plan *p, const struct sbox_setting *s, const
     free(p->rootfs);
     p->rootfs = dir;
     p->rootfs_origin = *o;
+    return 0;
+}
+
+/* image = NAME | none: a stored image, opened by main once every setting is in. */
+static int apply_image(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                       const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (strcmp(value, "none") != 0 && !sbox_images_name_valid(value))
+        return sbox_error(err, 0, "`%s` is not an image name (sbox image ls lists them)", value);
+    free(p->image);
+    p->image = strcmp(value, "none") != 0 ? sbox_xstrdup(value) : NULL;
+    p->image_origin = *o;
     return 0;
 }
 
@@ -1054,6 +1068,8 @@ const struct sbox_setting sbox_settings[] = {
     {"filesystem", "chdir", SBOX_SETTING_SCALAR, "DIR", "working directory inside", apply_chdir},
     {"filesystem", "rootfs", SBOX_SETTING_SCALAR, "DIR",
      "an image root instead of the host's system", apply_rootfs},
+    {"filesystem", "image", SBOX_SETTING_SCALAR, "NAME",
+     "a stored image (sbox image ls) instead of the host's system", apply_image},
     {"filesystem", "overlay", SBOX_SETTING_SCALAR, "tmpfs|DIR",
      "make the root writable: thrown away (tmpfs) or kept in DIR", apply_overlay},
     {"filesystem", "overlay-size", SBOX_SETTING_SCALAR, "SIZE",
@@ -1133,10 +1149,10 @@ const struct sbox_setting sbox_settings[] = {
      apply_jobserver},
     {"process", "timeout", SBOX_SETTING_SCALAR, "DURATION",
      "kill the whole sandbox after DURATION (90s, 10m, 1h30m; none), exit 124", apply_timeout},
-    {"security", "uid", SBOX_SETTING_SCALAR, "N", "user id inside (default: yours; 0 with rootfs)",
-     apply_uid},
-    {"security", "gid", SBOX_SETTING_SCALAR, "N", "group id inside (default: yours; 0 with rootfs)",
-     apply_gid},
+    {"security", "uid", SBOX_SETTING_SCALAR, "N",
+     "user id inside (default: yours; 0 with rootfs, the User of an image or 0)", apply_uid},
+    {"security", "gid", SBOX_SETTING_SCALAR, "N",
+     "group id inside (default: yours; 0 with rootfs, the User of an image or 0)", apply_gid},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
      "id mapping: your id alone, or with your subordinate ranges", apply_userns},
     {"security", "landlock", SBOX_SETTING_SCALAR, "auto|required|off",

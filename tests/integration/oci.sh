@@ -95,6 +95,145 @@ like "$ERR" "1 layer, 0 unpacked, 1 shared" "... its base layer shared, not unpa
 after=$(du_store)
 ok "... and the store grew by less than 16 KiB ($before -> $after KiB)" test $((after - before)) -lt 16
 
+# --- running stored images ------------------------------------------------------------------
+# Images of their own layout (tags added to lay would change the tag list checked below).
+cp -r lay run
+umoci config --image run:top --tag ep --config.entrypoint /bin/echo --config.cmd from-cmd
+prev=base
+for i in $(seq 1 20); do
+    python3 layer.py "m$i.tar" d:l/ "f:l/$i=$i"
+    umoci raw add-layer --image "run:$prev" --tag "m$i" "m$i.tar"
+    prev=m$i
+done
+run_sbox image import "oci:$WORK/run:ep" ep
+is "$RC" 0 "an image with an Entrypoint is imported"
+run_sbox image import "oci:$WORK/run:m20" many
+is "$RC" 0 "an image of 21 layers is imported"
+like "$ERR" "21 layers, 20 unpacked, 1 shared" "... its own 20 layers unpacked"
+
+tree='test -e /bin/busybox && echo busybox; cat /etc/release 2>/dev/null || echo no-release; ls /data'
+run_sbox --image app --uid 0 -- sh -c "$tree"
+is "$RC" 0 "--image app runs"
+is "$OUT" "busybox
+no-release
+fresh" "... inside, the base layer's files, the whiteout's file gone, the opaque /data holding only the top layer's"
+run_sbox --image other --uid 0 -- sh -c 'cat /etc/release; ls /data; echo "$OTHER"'
+is "$OUT" "base
+gone
+keep
+1" "another image on the same base runs with the base's tree and its own Env"
+run_sbox --image many -- sh -c 'ls /l | wc -l; cat /l/1 /l/20'
+is "$RC/$OUT" "0/20
+120" "21 layers are all lower layers (more than one fsconfig option could name)"
+run_sbox -v --image many -- true
+like "$ERR" "id map: subuid" "... under the ranged id map, as an image wants"
+if [ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] && command -v fuse-overlayfs >/dev/null; then
+    run_sbox --image app --uid 0 --overlay tmpfs --overlay-driver fuse -- sh -c "$tree; grep -c fuse /proc/self/mounts"
+    is "$RC/$OUT" "0/busybox
+no-release
+fresh
+1" "fuse-overlayfs gets the three layers: the same tree, whiteouts and opaque directory read"
+    run_sbox --image many --overlay tmpfs --overlay-driver fuse -- sh -c 'ls /l | wc -l'
+    is "$RC/$OUT" "0/20" "... and the 21 layers of another"
+else
+    skip "fuse-overlayfs or /dev/fuse is not usable here" 2
+fi
+
+# The config: Cmd, Env, User, WorkingDir; flags and setenv over them.
+run_sbox --image app
+is "$RC/$OUT" "0/hi bar" "no command: the image's Cmd runs, with its Env"
+run_sbox --image app -- sh -c 'id -u; id -g; pwd; echo "$FOO"; echo "$PATH"'
+is "$OUT" "1000
+1000
+/data
+bar
+/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" "User app (uid and group from the image's passwd), WorkingDir /data, Env FOO"
+run_sbox --image app --uid 0 --chdir / --setenv FOO=mine -- sh -c 'id -u; pwd; echo "$FOO"'
+is "$OUT" "0
+/
+mine" "--uid, --chdir and --setenv go over the image's User, WorkingDir and Env"
+run_sbox --image ep
+is "$RC/$OUT" "0/from-cmd" "an Entrypoint runs with the Cmd when no command is given"
+run_sbox --image ep -- one two
+is "$RC/$OUT" "0/one two" "... and with the command given in place of the Cmd"
+run_sbox --image app --dry-run
+like "$OUT" "uid = 1000  ; from image app" "--dry-run: the uid taken from the image, said"
+like "$OUT" "chdir = /data  ; from image app" "... the working directory"
+like "$OUT" "its Env (first in [env]; keep-env, setenv and unsetenv go on top): FOO=bar" "... its Env"
+like "$OUT" "--publish HOST_PORT:8080" "... its exposed port, with the --publish that reaches it"
+printf '%s\n' "$OUT" >plan.ini
+run_sbox -p "$WORK/plan.ini" --dry-run
+is "$RC" 0 "... and the plan loads back as a profile"
+run_sbox -p "$WORK/plan.ini" -- id -u
+is "$RC/$OUT" "0/1000" "... which runs the same"
+
+# Read-only, or writable through an overlay; the layers never change.
+L1=$STORE/layers/$(layer app 1)
+sum() { sha256sum "$L1/etc/passwd" | cut -d' ' -f1; }
+before=$(sum)
+run_sbox --image app --uid 0 -- sh -c 'echo x >>/etc/passwd'
+like "$RC $ERR" "1 sh: can't create /etc/passwd: Read-only file system" "without --overlay the image is read-only"
+run_sbox --image app --uid 0 --overlay tmpfs -- sh -c 'echo changed >>/etc/passwd && grep -c changed /etc/passwd'
+is "$RC/$OUT" "0/1" "--overlay tmpfs: the image is writable"
+run_sbox --image app --uid 0 -- sh -c 'grep -c changed /etc/passwd'
+is "$OUT" "0" "... and the write is gone afterwards"
+at_exit '"$SBOX" image rm "$WORK/kept" >/dev/null 2>&1'
+run_sbox --image app --uid 0 --overlay "$WORK/kept" -- sh -c 'echo changed >>/etc/passwd; echo new >/data/mine'
+is "$RC" 0 "--overlay DIR: the image is writable"
+run_sbox --image app --uid 0 --overlay "$WORK/kept" -- sh -c 'grep -c changed /etc/passwd; cat /data/mine'
+is "$OUT" "1
+new" "... and the next run with DIR sees the writes"
+ok "... kept in DIR's upper layer" grep -q changed "$WORK/kept/upper/etc/passwd"
+is "$(sum)" "$before" "... while the layer's file is unchanged (sha256)"
+run_sbox --image other --overlay "$WORK/kept" -- true
+is "$RC/$(lines "$ERR")" "125/1" "... and DIR is refused for another image"
+like "$ERR" "holds changes to the stored image sha256:" "... which it names"
+
+# Errors: one line, 125, naming the flag.
+run_sbox --image nosuch -- true
+is "$RC/$(lines "$ERR")" "125/1" "a missing image: one line, 125"
+is "$ERR" "sbox: --image: no image \`nosuch\` (sbox image ls lists them)" "... naming the flag and sbox image ls"
+run_sbox --image app --rootfs "$WORK" -- true
+is "$RC/$(lines "$ERR")" "125/1" "--image and --rootfs together: one line, 125"
+like "$ERR" "sbox: --image: the root is an image or a directory, not both: rootfs is set too (--rootfs)" "... saying so"
+printf '[filesystem]\nimage = bad..name\n' >bad.ini
+run_sbox -p "$WORK/bad.ini" -- true
+like "$RC $ERR" "125 sbox: $WORK/bad.ini:2: \`bad..name\` is not an image name" "a bad name in a profile: FILE:LINE"
+
+# Symlinks put in the store (what a sandbox writing it could do): a layer's directory, then
+# the directory of layers.
+LM=$STORE/layers/$(layer many 21)
+mv "$LM" "$LM.real" && ln -s "$(basename "$LM").real" "$LM"
+run_sbox --image many -- true
+is "$RC/$(lines "$ERR")" "125/1" "a layer replaced by a symlink is refused in one line"
+like "$ERR" "image \`many\` is damaged" "... as damaged"
+rm "$LM" && mv "$LM.real" "$LM"
+mv "$STORE/layers" "$STORE/layers.real" && ln -s layers.real "$STORE/layers"
+run_sbox --image many -- true
+is "$RC/$(lines "$ERR")" "125/1" "the layers' directory replaced by a symlink is refused in one line"
+like "$ERR" "--image: image layer \`$STORE/layers/" "... naming the layer"
+like "$ERR" "a symlink was put in its way" "... and the symlink"
+rm "$STORE/layers" && mv "$STORE/layers.real" "$STORE/layers"
+"$SBOX" image rm ep >/dev/null
+
+# The store is held while an image runs: prune refused, rm leaves the layers.
+mkfifo ready go
+"$SBOX" --image many -- sh -c "echo started >$WORK/ready; cat $WORK/go >/dev/null; cat /l/20" >held.out 2>&1 &
+held=$!
+is "$(timeout 30 cat ready)" "started" "an image runs in the background"
+run_sbox image prune
+is "$RC/$(lines "$ERR")" "125/1" "prune while it runs: refused in one line"
+like "$ERR" "a sandbox is running an image" "... saying why"
+run_sbox image rm many
+like "$RC $ERR" "0 sbox: removed many" "rm while it runs removes the name"
+like "$ERR" "its layers stay until \`sbox image prune\`" "... and says the layers stay"
+ok "... which they do" test -d "$LM"
+timeout 30 sh -c "echo go >$WORK/go"
+wait "$held"
+is "$?/$(cat held.out)" "0/20" "the run went on reading its layers to its end"
+run_sbox image prune
+like "$RC $ERR" "0 sbox: removed 20 layers" "once it ended, prune removes the layers only it used"
+
 # --- formats through skopeo ------------------------------------------------------------------
 skopeo copy -q "oci:$WORK/lay:app" "oci-archive:$WORK/app.oci.tar:app"
 skopeo copy -q "oci:$WORK/lay:app" "docker-archive:$WORK/app.docker.tar:app:v1"
