@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "settings.h"
+#include "status.h"
 #include "sys.h"
 #include "util.h"
 
@@ -34,7 +35,7 @@
 
 #define EXIT_SBOX 125
 
-enum { OPT_DRY_RUN = 0x100, OPT_SETTING = 0x200 };
+enum { OPT_DRY_RUN = 0x100, OPT_JSON_STATUS_FD, OPT_SETTING = 0x200 };
 
 extern char **environ;
 
@@ -117,6 +118,7 @@ static void usage(FILE *f)
     }
     fputs("\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
+          "  --json-status-fd FD          write the run's events as JSON lines to FD\n"
           "  -v, --verbose                print the plan, then the id map and overlay\n"
           "                               chosen, to stderr before running\n"
           "  -h, --help                   show this help and exit\n"
@@ -167,11 +169,27 @@ static void print_notes(void *ctx)
     }
 }
 
-/* What launch has to say that is no failure, as it comes. */
+/* What launch has to say that is no failure, as it comes; also an event (ctx: the status). */
 static void print_note(void *ctx, const char *text)
 {
-    (void)ctx;
     fprintf(stderr, "sbox: %s%s", text, eol());
+    sbox_status_note(ctx, text);
+}
+
+/* The run's plan and events, for launch's callbacks. */
+struct run_ctx {
+    const struct sbox_plan *plan;
+    const struct sbox_status *status;
+};
+
+/* The payload is forked: the started event, then the plan's remarks. */
+static void on_ready(void *ctx, pid_t payload, pid_t init)
+{
+    const struct run_ctx *rc = ctx;
+    sbox_status_started(rc->status, payload, init);
+    print_notes((void *)rc->plan);
+    for (size_t i = 0; rc->plan->notes && rc->plan->notes[i]; i++)
+        sbox_status_note(rc->status, rc->plan->notes[i]);
 }
 
 /* sbox crashed while the caller's terminal was raw: its mode back, then the crash goes on. */
@@ -265,7 +283,9 @@ static int image_command(int argc, char **argv, const struct sbox_host *host)
         r = sbox_images_import(&s, argv[i], name, tls, &sig, &err);
     } else if (!strcmp(cmd, "ls")) {
         s.out = stdout;
-        r = argc == 3 ? sbox_images_list(&s, &err) : (fail("image ls: takes no arguments"), 1);
+        s.json = argc == 4 && !strcmp(argv[3], "--json");
+        r = argc == 3 || s.json ? sbox_images_list(&s, &err)
+                                : (fail("image ls: the only option is --json"), 1);
     } else if (!strcmp(cmd, "inspect")) {
         s.out = stdout;
         r = argc == 4 ? sbox_images_inspect(&s, argv[3], &err)
@@ -352,8 +372,10 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
     const char *home = host->home;
     int status = 0;
     if (!strcmp(cmd, "captures")) {
+        if (argc == 3 && !strcmp(argv[2], "--json"))
+            return sbox_capture_list_json(plan->capture_store, stdout);
         if (argc > 2)
-            return fail("captures: takes no arguments");
+            return fail("captures: the only option is --json");
         return sbox_capture_list(plan->capture_store, home, stdout);
     }
     for (int i = 2; i < argc; i++) {
@@ -420,10 +442,15 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
 static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
 {
     struct sbox_error err = {0};
-    if (!strcmp(argv[1], "profiles") || (argc == 3 && !strcmp(argv[2], "list"))) {
-        if (argc > (strcmp(argv[1], "profiles") ? 3 : 2))
-            return fail("%s: takes no arguments", argv[1]);
-        sbox_profile_list(ps, stdout);
+    if (!strcmp(argv[1], "profiles") || (argc >= 3 && !strcmp(argv[2], "list"))) {
+        int words = strcmp(argv[1], "profiles") ? 3 : 2;
+        bool json = argc == words + 1 && !strcmp(argv[words], "--json");
+        if (argc > words && !json)
+            return fail("%s: the only option is --json", argv[1]);
+        if (json)
+            sbox_profile_list_json(ps, stdout);
+        else
+            sbox_profile_list(ps, stdout);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[2], "show")) {
@@ -472,6 +499,7 @@ struct options {
     char **values; /* ... and their values */
     size_t n_flags;
     bool dry_run, verbose;
+    struct sbox_status status; /* --json-status-fd */
 };
 
 static void options_free(struct options *o)
@@ -485,9 +513,12 @@ static void options_free(struct options *o)
 static struct option *option_table(void)
 {
     static const struct option extra[] = {
-        {"profile", required_argument, NULL, 'p'}, {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+        {"profile", required_argument, NULL, 'p'},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"json-status-fd", required_argument, NULL, OPT_JSON_STATUS_FD},
     };
     const size_t n_extra = sizeof extra / sizeof *extra;
     struct option *opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
@@ -546,6 +577,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_DRY_RUN:
             o->dry_run = true;
             break;
+        case OPT_JSON_STATUS_FD: {
+            struct sbox_error err = {0};
+            if (sbox_status_open(optarg, &o->status, &err) < 0)
+                return fail("--json-status-fd: %s", err.msg);
+            break;
+        }
         case 'v':
             o->verbose = true;
             break;
@@ -611,27 +648,37 @@ static int dry_run(struct sbox_plan *plan)
 
 /* The plan's command in its sandbox (-v: the plan first): its exit status, and in *ret_signal
  * the signal it died of (0: none). */
-static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
+static int run(struct sbox_plan *plan, char **argv, const struct sbox_status *st, int *ret_signal)
 {
     static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    const struct sbox_notes notes = {.line = print_note};
+    const struct sbox_notes notes = {.line = print_note, .ctx = (void *)st};
+    struct run_ctx rc = {.plan = plan, .status = st};
     _cleanup_strv_ char **envp = NULL;
     struct sbox_error err = {0};
     int status = EXIT_SBOX;
+    bool scoped;
     if (plan->verbose) {
         sbox_plan_print(plan, stderr);
         print_withheld(plan);
     }
-    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
-    if (sbox_cgroup_scope_run(plan, argv, &status, ret_signal))
+    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. The
+     * second sbox writes the events. */
+    sbox_status_inherit(st, true);
+    scoped = sbox_cgroup_scope_run(plan, argv, &status, ret_signal);
+    sbox_status_inherit(st, false);
+    if (scoped)
         return status;
     envp = sbox_plan_environ(plan, environ);
     if (plan->pty)
         for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
             signal(crashes[i], crashed);
-    if (sbox_launch(plan, envp, &notes, print_notes, plan, &tty_restore, &status, ret_signal,
-                    &err) < 0)
+    if (sbox_launch(plan, envp, &notes, on_ready, &rc, &tty_restore, &status, ret_signal, &err) <
+        0) {
         fail("%s", err.msg);
+        sbox_status_failed(st, status, err.msg);
+    } else {
+        sbox_status_exited(st, status, *ret_signal);
+    }
     return status;
 }
 
@@ -661,7 +708,7 @@ static char *profiles_beside(void)
 
 int main(int argc, char **argv)
 {
-    struct options o = {0};
+    struct options o = {.status = {.fd = -1}};
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
@@ -686,10 +733,12 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, beside, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
-        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0)
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &err) < 0) {
             status = fail("%s", err.msg);
-        else if (status < 0)
-            status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);
+            sbox_status_failed(&o.status, status, err.msg);
+        } else if (status < 0) {
+            status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &o.status, &sig);
+        }
     }
     exit_code_only = plan.exit_code_only;
     options_free(&o);
