@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cleanup.h"
+#include "completion.h"
 #include "coverage.h"
 #include "error.h"
 #include "guard.h"
@@ -285,7 +286,7 @@ static int image_command(int argc, char **argv, const struct sbox_host *host)
         s.out = stdout;
         s.json = argc == 4 && !strcmp(argv[3], "--json");
         r = argc == 3 || s.json ? sbox_images_list(&s, &err)
-                                : (fail("image ls: the only option is --json"), 1);
+                                : (fail("image ls: takes no arguments but --json"), 1);
     } else if (!strcmp(cmd, "inspect")) {
         s.out = stdout;
         r = argc == 4 ? sbox_images_inspect(&s, argv[3], &err)
@@ -375,7 +376,7 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
         if (argc == 3 && !strcmp(argv[2], "--json"))
             return sbox_capture_list_json(plan->capture_store, stdout);
         if (argc > 2)
-            return fail("captures: the only option is --json");
+            return fail("captures: takes no arguments but --json");
         return sbox_capture_list(plan->capture_store, home, stdout);
     }
     for (int i = 2; i < argc; i++) {
@@ -446,7 +447,7 @@ static int profile_command(int argc, char **argv, struct sbox_profiles *ps, stru
         int words = strcmp(argv[1], "profiles") ? 3 : 2;
         bool json = argc == words + 1 && !strcmp(argv[words], "--json");
         if (argc > words && !json)
-            return fail("%s: the only option is --json", argv[1]);
+            return fail("%s: takes no arguments but --json", argv[1]);
         if (json)
             sbox_profile_list_json(ps, stdout);
         else
@@ -473,6 +474,46 @@ static int check_command(int argc, char **argv, const struct sbox_host *host)
     return sbox_check(stdout, host->user, host->uid, host->gid, json);
 }
 
+/* main's own options, for the completion scripts (the settings are the table's). */
+static const struct sbox_completion_option own_options[] = {
+    {"profile", 'p', "NAME|PATH", "use a profile instead of the default (repeatable)"},
+    {"dry-run", 0, NULL, "print the plan as a profile and exit"},
+    {"verbose", 'v', NULL, "print the plan, the id map and overlay chosen"},
+    {"help", 'h', NULL, "show the help and exit"},
+    {"version", 'V', NULL, "show the version and exit"},
+    {"json-status-fd", 0, "FD", "write the run's events as JSON lines to FD"},
+};
+
+/* `sbox completion bash|zsh|fish`; `sbox completion names profiles|captures|images`, the words
+ * the scripts offer: only those a shell may take as they are. */
+static int completion_command(int argc, char **argv, const struct sbox_host *host,
+                              struct sbox_profiles *ps, const struct sbox_plan *plan)
+{
+    _cleanup_strv_ char **names = NULL;
+    if (argc == 3 && sbox_completion_script(stdout, argv[2], own_options,
+                                            sizeof own_options / sizeof *own_options) == 0)
+        return fflush(stdout) == 0 ? 0 : EXIT_SBOX;
+    if (argc != 4 || strcmp(argv[2], "names") != 0)
+        return fail("completion: expected `sbox completion bash|zsh|fish` or `sbox completion "
+                    "names profiles|captures|images`");
+    if (!strcmp(argv[3], "profiles")) {
+        names = sbox_profile_names(ps);
+    } else if (!strcmp(argv[3], "captures")) {
+        names = sbox_capture_ids(plan->capture_store, false);
+    } else if (!strcmp(argv[3], "images")) {
+        struct sbox_images s;
+        images_init(&s, host);
+        names = sbox_images_names(&s);
+        free(s.root);
+    } else {
+        return fail("completion names: `%s`: expected profiles, captures or images", argv[3]);
+    }
+    for (size_t i = 0; names && names[i]; i++)
+        if (sbox_completion_word_safe(names[i]))
+            printf("%s\n", names[i]);
+    return fflush(stdout) == 0 ? 0 : EXIT_SBOX;
+}
+
 /* Runs the command word argv[1] names, if it is one, into *ret_status. */
 static bool subcommand(int argc, char **argv, const struct sbox_host *host,
                        struct sbox_profiles *ps, struct sbox_plan *plan, int *ret_status)
@@ -487,6 +528,8 @@ static bool subcommand(int argc, char **argv, const struct sbox_host *host,
         *ret_status = capture_command(argc, argv, plan, host);
     else if (!strcmp(cmd, "profiles") || !strcmp(cmd, "profile"))
         *ret_status = profile_command(argc, argv, ps, plan);
+    else if (!strcmp(cmd, "completion"))
+        *ret_status = completion_command(argc, argv, host, ps, plan);
     else
         return false;
     return true;
