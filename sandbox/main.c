@@ -773,7 +773,8 @@ static int dry_run(struct sbox_plan *plan)
 
 /* isolation = landlock, or auto where no user namespace can be made (then the plan is checked
  * for what that mode cannot honour, into err): never without its line. */
-static bool degraded(const struct sbox_plan *plan, struct sbox_error *err)
+static bool degraded(const struct sbox_plan *plan, const struct sbox_status *st,
+                     struct sbox_error *err)
 {
     char line[SBOX_NOTE_MAX];
     if (plan->isolation == SBOX_ISOLATION_NAMESPACES)
@@ -787,10 +788,10 @@ static bool degraded(const struct sbox_plan *plan, struct sbox_error *err)
         }
         snprintf(line, sizeof line, "no user namespace can be made here, so %s",
                  sbox_isolation_note);
-        print_note(NULL, line);
+        print_note((void *)st, line);
         return true;
     }
-    print_note(NULL, sbox_isolation_note);
+    print_note((void *)st, sbox_isolation_note);
     return true;
 }
 
@@ -827,8 +828,16 @@ static int run(struct sbox_plan *plan, char **argv, const struct sbox_status *st
     if (scoped)
         return status;
     envp = sbox_plan_environ(plan, environ);
-    if (degraded(plan, &err))
-        return err.msg[0] ? fail("%s", err.msg) : run_degraded(plan, envp, &notes, ret_signal);
+    if (degraded(plan, st, &err)) {
+        if (err.msg[0]) {
+            status = fail("%s", err.msg);
+            sbox_status_failed(st, status, err.msg);
+            return status;
+        }
+        status = run_degraded(plan, envp, &notes, ret_signal);
+        sbox_status_exited(st, status, *ret_signal);
+        return status;
+    }
     if (plan->pty)
         for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
             signal(crashes[i], crashed);

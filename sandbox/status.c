@@ -129,7 +129,7 @@ void sbox_status_started(const struct sbox_status *st, pid_t payload, pid_t init
     char *buf = NULL;
     size_t len = 0;
     FILE *f;
-    if (st->fd < 0)
+    if (!st || st->fd < 0) /* no status asked, or a note from where none is at hand */
         return;
     f = event(&j, &buf, &len, "started");
     if (payload > 0)
@@ -175,7 +175,7 @@ void sbox_status_note(const struct sbox_status *st, const char *text)
     char *buf = NULL;
     size_t len = 0;
     FILE *f;
-    if (st->fd < 0)
+    if (!st || st->fd < 0)
         return;
     f = event(&j, &buf, &len, "note");
     sbox_jw_str(&j, "text", text);
@@ -189,7 +189,7 @@ void sbox_status_exited(const struct sbox_status *st, int status, int sig)
     char *buf = NULL;
     size_t len = 0;
     FILE *f;
-    if (st->fd < 0)
+    if (!st || st->fd < 0)
         return;
     f = event(&j, &buf, &len, "exited");
     sbox_jw_int(&j, "status", status);
@@ -206,7 +206,7 @@ void sbox_status_failed(const struct sbox_status *st, int status, const char *me
     char *buf = NULL;
     size_t len = 0;
     FILE *f;
-    if (st->fd < 0)
+    if (!st || st->fd < 0)
         return;
     f = event(&j, &buf, &len, "failed");
     sbox_jw_int(&j, "status", status);

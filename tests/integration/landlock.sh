@@ -192,6 +192,14 @@ run_sbox --isolation landlock -- sh -c 'kill -TERM $$'
 is "$RC" 143 "a command killed by a signal: 128+N"
 run_sbox --isolation landlock -- no-such-command-here
 is "$RC/$(lines "$ERR")" "127/2" "a missing command: 127, its line after the mode's"
+# --json-status-fd in this mode: the mode's line as a note, then how the command ended.
+RC=0
+"$SBOX" --isolation landlock --json-status-fd 3 -- sh -c 'exit 3' 3>"$WORK/status.json" 2>/dev/null || RC=$?
+is "$RC" 3 "--json-status-fd with isolation = landlock: the command's status"
+is "$(python3 -c 'import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+print(" ".join(e["event"] for e in ev), ev[-1].get("status"), "isolation = landlock" in ev[0].get("text", ""))' "$WORK/status.json")" \
+    "note exited 3 True" "... its events: the mode's note, then exited with the status"
 ln -s "$HOME/.ssh" "$WORK/proj/sshlink"
 (cd "$WORK/proj/sshlink" && "$SBOX" --isolation landlock -- cat id_sbox_landlock_test) >"$WORK/o" 2>"$WORK/e"
 is "$?/$(lines "$(cat "$WORK/e")")" "125/1" "cwd through a symlink to ~/.ssh: refused, one line"
