@@ -7,6 +7,7 @@
 #include "changes.h"
 #include "cleanup.h"
 #include "files.h"
+#include "json-out.h"
 #include "sha256.h"
 #include "sys.h"
 #include "text.h"
@@ -787,6 +788,30 @@ static long left_out(const struct sbox_capture *c)
     return l ? strtol(l + 9, NULL, 10) : -1;
 }
 
+/* What a listing says of a capture beside what it holds: who writes it now, what apply left
+ * out, its size. */
+struct look {
+    int holder; /* the pid writing it, or -1 */
+    long left;  /* applied: the changes left out (0: none) */
+    bool applied;
+    unsigned long long bytes;
+};
+
+static void look_at(struct sbox_capture *c, struct look *l)
+{
+    int lock = -1, dir;
+    l->holder = sbox_capture_take_lock(c, &lock);
+    /* A run killed before its end was counted is counted now. Listing never removes: an
+     * empty or damaged capture is shown, and sbox discard takes it. */
+    if (l->holder < 0 && !c->ended && !c->damaged)
+        c->counted = count_now(c, c->counts);
+    l->applied = l->holder < 0 && !c->damaged && sbox_capture_applied(c);
+    l->left = l->applied ? left_out(c) : 0;
+    sbox_closep(&lock);
+    dir = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    l->bytes = dir >= 0 ? layer_bytes(dir, 0) : 0;
+}
+
 int sbox_capture_list(const char *store, const char *home, FILE *out)
 {
     size_t n, shown_n = 0;
@@ -798,31 +823,26 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
         char when[32], status[48], changes[64], size[32], buf[PATH_MAX * 4];
         time_t t = c->started.tv_sec;
         struct tm tm;
-        int lock = -1, holder = sbox_capture_take_lock(c, &lock);
-        long left;
+        struct look l;
         _cleanup_free_ char *where =
             c->n_dirs ? sbox_text_tilde(c->dirs[0].path, home) : sbox_xstrdup("?");
-        /* A run killed before its end was counted is counted now. Listing never removes: an
-         * empty or damaged capture is shown, and sbox discard takes it. */
-        if (holder < 0 && !c->ended && !c->damaged)
-            c->counted = count_now(c, c->counts);
+        look_at(c, &l);
         if (shown_n++ == 0)
             fprintf(out, "%-8s  %-16s  %-22s  %-8s  %-30s  %s\n", "ID", "STARTED", "STATUS", "SIZE",
                     "CHANGES", "DIRECTORY: COMMAND");
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
         if (c->damaged)
             snprintf(status, sizeof status, "damaged");
-        else if (holder >= 0)
-            snprintf(status, sizeof status, "running (%d)", holder);
-        else if (sbox_capture_applied(c) && (left = left_out(c)) > 0)
-            snprintf(status, sizeof status, "applied, %ld left out", left);
-        else if (sbox_capture_applied(c))
+        else if (l.holder >= 0)
+            snprintf(status, sizeof status, "running (%d)", l.holder);
+        else if (l.applied && l.left > 0)
+            snprintf(status, sizeof status, "applied, %ld left out", l.left);
+        else if (l.applied)
             snprintf(status, sizeof status, "applied");
         else if (c->ended)
             snprintf(status, sizeof status, "exit %d", c->status);
         else
             snprintf(status, sizeof status, "interrupted");
-        sbox_closep(&lock);
         if (c->damaged)
             snprintf(changes, sizeof changes, "(sbox discard %s)", c->id);
         else if (c->counted)
@@ -830,10 +850,7 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
                      c->counts[1], c->counts[2]);
         else
             snprintf(changes, sizeof changes, "(sbox diff --stat %s)", c->id);
-        {
-            int dir = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            sbox_text_size(dir >= 0 ? layer_bytes(dir, 0) : 0, size, sizeof size);
-        }
+        sbox_text_size(l.bytes, size, sizeof size);
         fprintf(out, "%-8s  %-16s  %-22s  %-8s  %-30s  %s%s: ", c->id, when, status, size, changes,
                 sbox_text_shown(where, buf, sizeof buf), c->n_dirs > 1 ? " ..." : "");
         if (c->damaged) {
@@ -850,4 +867,64 @@ int sbox_capture_list(const char *store, const char *home, FILE *out)
         fprintf(out, "no captures in %s\n", store);
     free(all);
     return 0;
+}
+
+int sbox_capture_list_json(const char *store, FILE *out)
+{
+    size_t n;
+    struct sbox_capture *all;
+    struct sbox_jw j;
+    sbox_capture_raise_nofile();
+    all = sbox_capture_load_all(store, &n);
+    sbox_jw_begin(&j, out);
+    sbox_jw_object(&j, NULL);
+    sbox_jw_str(&j, "store", store);
+    sbox_jw_array(&j, "captures");
+    for (size_t i = 0; i < n; i++) {
+        struct sbox_capture *c = &all[i];
+        char when[32];
+        struct tm tm;
+        struct look l;
+        time_t t = c->started.tv_sec;
+        look_at(c, &l);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+        sbox_jw_object(&j, NULL);
+        sbox_jw_str(&j, "id", c->id);
+        sbox_jw_str(&j, "started", when);
+        sbox_jw_str(&j, "state",
+                    c->damaged      ? "damaged"
+                    : l.holder >= 0 ? "running"
+                    : l.applied     ? "applied"
+                    : c->ended      ? "exited"
+                                    : "interrupted");
+        if (c->damaged)
+            sbox_jw_str(&j, "damaged", c->damaged);
+        if (l.holder >= 0)
+            sbox_jw_int(&j, "pid", l.holder);
+        if (c->ended && !c->damaged)
+            sbox_jw_int(&j, "status", c->status);
+        if (l.applied)
+            sbox_jw_int(&j, "left_out", l.left > 0 ? l.left : 0);
+        sbox_jw_int(&j, "bytes", (int64_t)l.bytes);
+        if (c->counted && !c->damaged) {
+            sbox_jw_object(&j, "changes");
+            sbox_jw_int(&j, "changed", (int64_t)c->counts[0]);
+            sbox_jw_int(&j, "added", (int64_t)c->counts[1]);
+            sbox_jw_int(&j, "deleted", (int64_t)c->counts[2]);
+            sbox_jw_end(&j);
+        } else {
+            sbox_jw_null(&j, "changes");
+        }
+        sbox_jw_array(&j, "directories");
+        for (size_t k = 0; k < c->n_dirs; k++)
+            sbox_jw_str(&j, NULL, c->dirs[k].path);
+        sbox_jw_end(&j);
+        sbox_jw_str(&j, "command", c->damaged ? NULL : c->command);
+        sbox_jw_end(&j);
+        sbox_capture_free(c);
+    }
+    sbox_jw_end(&j);
+    sbox_jw_end(&j);
+    free(all);
+    return fflush(out) == 0 ? 0 : 125;
 }

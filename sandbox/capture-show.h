@@ -40,4 +40,8 @@ struct sbox_diff_options {
 int sbox_capture_show(const char *store, const char *id, const struct sbox_diff_options *o,
                       char *const *paths, const char *cwd, const char *home, FILE *out);
 
+/* sbox captures --json: the store's captures as one JSON document on out (see sbox(1)); the exit
+ * status. */
+int sbox_capture_list_json(const char *store, FILE *out);
+
 #endif

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "files.h"
 #include "import.h"
+#include "json-out.h"
 #include "json.h"
 #include "plan.h"
 #include "sha256.h"
@@ -809,10 +810,41 @@ static void human(int64_t n, char *buf, size_t size)
         snprintf(buf, size, "%.1f kB", (double)n / 1e3);
 }
 
+/* The listing as JSON: {"images":[{"name","id","layers","size"} or {"name","damaged"}]}. */
+static void list_json(const struct sbox_images *s, int root, char **names)
+{
+    struct sbox_jw j;
+    sbox_jw_begin(&j, s->out);
+    sbox_jw_object(&j, NULL);
+    sbox_jw_array(&j, "images");
+    for (size_t i = 0; root >= 0 && names && names[i]; i++) {
+        struct sbox_oci_manifest m;
+        char digest[SBOX_OCI_DIGEST_LEN + 1];
+        struct sbox_error e = {0};
+        int64_t total = 0;
+        sbox_jw_object(&j, NULL);
+        sbox_jw_str(&j, "name", names[i]);
+        if (read_image(root, names[i], &m, digest, NULL, NULL, &e) < 0) {
+            sbox_jw_str(&j, "damaged", e.msg);
+        } else {
+            for (unsigned l = 0; l < m.n_layers; l++)
+                total += m.layers[l].size;
+            sbox_jw_str(&j, "id", digest);
+            sbox_jw_int(&j, "layers", m.n_layers);
+            sbox_jw_int(&j, "size", total);
+        }
+        sbox_jw_end(&j);
+    }
+    sbox_jw_end(&j);
+    sbox_jw_end(&j);
+}
+
 int sbox_images_list(const struct sbox_images *s, struct sbox_error *err)
 {
     _cleanup_close_ int root = open_root(s, false, err);
     _cleanup_strv_ char **names = NULL;
+    if (root == -ENOENT && s->json)
+        list_json(s, -1, NULL);
     if (root == -ENOENT)
         return 0;
     if (root < 0)
@@ -820,6 +852,10 @@ int sbox_images_list(const struct sbox_images *s, struct sbox_error *err)
     names = list_names(root);
     if (names)
         qsort(names, sbox_strv_len(names), sizeof *names, cmp_str);
+    if (s->json) {
+        list_json(s, root, names);
+        return 0;
+    }
     fprintf(s->out, "%-32s %-12s %6s %10s\n", "NAME", "ID", "LAYERS", "SIZE");
     for (size_t i = 0; names && names[i]; i++) {
         struct sbox_oci_manifest m;
@@ -836,6 +872,16 @@ int sbox_images_list(const struct sbox_images *s, struct sbox_error *err)
         fprintf(s->out, "%-32s %-12.12s %6u %10s\n", names[i], digest + 7, m.n_layers, size);
     }
     return 0;
+}
+
+char **sbox_images_names(const struct sbox_images *s)
+{
+    struct sbox_error err = {0};
+    _cleanup_close_ int root = open_root(s, false, &err);
+    char **names = root >= 0 ? list_names(root) : NULL;
+    if (names)
+        qsort(names, sbox_strv_len(names), sizeof *names, cmp_str);
+    return names;
 }
 
 static void print_words(FILE *out, const char *key, char *const *v)

@@ -17,6 +17,7 @@ struct sbox_images {
     uid_t uid;
     gid_t gid;
     FILE *out; /* where progress and listings go */
+    bool json; /* ls: one JSON document (sbox image ls --json) */
 };
 
 /* The store of the caller whose XDG_DATA_HOME (NULL or relative: unset) and home are given. */
@@ -32,6 +33,8 @@ bool sbox_images_name_valid(const char *name);
 int sbox_images_import(const struct sbox_images *s, const char *source, const char *name,
                        bool tls_verify, int *ret_signal, struct sbox_error *err);
 int sbox_images_list(const struct sbox_images *s, struct sbox_error *err);
+/* The stored images' names, sorted (NULL for none). */
+char **sbox_images_names(const struct sbox_images *s);
 int sbox_images_inspect(const struct sbox_images *s, const char *name, struct sbox_error *err);
 /* Removes the name, then what no other name uses (unless a sandbox is running from the store,
  * in which case prune does it later). */

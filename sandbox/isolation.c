@@ -114,6 +114,10 @@ int sbox_isolation_check(const struct sbox_plan *p, struct sbox_error *err)
         return sbox_origin_errorf(err, &p->rootfs_origin, "rootfs",
                                   "an image needs namespaces (isolation = landlock runs on the "
                                   "host's own tree)");
+    if (p->image)
+        return sbox_origin_errorf(err, &p->image_origin, "image",
+                                  "an image needs namespaces (isolation = landlock runs on the "
+                                  "host's own tree)");
     if (p->overlay != SBOX_OVERLAY_NONE)
         return sbox_origin_errorf(err, &p->overlay_origin, "overlay",
                                   "an overlay needs namespaces (isolation = landlock)");

@@ -120,9 +120,10 @@ void sbox_landlock_derive(const struct sbox_plan *p, bool host_root,
     struct sbox_landlock_ruleset rs = {0};
     /* The root: directories can be listed anywhere (programs list / and walk up from their
      * directory); files are opened only below a rule of their own. */
-    if (!host_root && p->rootfs && p->overlay != SBOX_OVERLAY_NONE)
+    const bool image = p->rootfs || p->image; /* a directory, or a stored image's layers */
+    if (!host_root && image && p->overlay != SBOX_OVERLAY_NONE)
         sbox_landlock_grant(&rs, "/", SBOX_LL_WRITE, "read-write (the image's overlay)");
-    else if (!host_root && p->rootfs)
+    else if (!host_root && image)
         sbox_landlock_grant(&rs, "/", SBOX_LL_READ, "read-only (the image)");
     else
         sbox_landlock_grant(&rs, "/", SBOX_LL_READ_DIR, "directories listed, nothing opened");

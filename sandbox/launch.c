@@ -21,6 +21,7 @@
 #include "pin.h"
 #include "proxy.h"
 #include "seccomp.h"
+#include "status.h"
 #include "sys.h"
 #include "terminal.h"
 #include "usernet.h"
@@ -84,8 +85,9 @@ static const struct msg_kind {
     [MSG_SETUP_FAILED] = {.report = true},
     /* payload: exec failed; err says why, status is 126 or 127 */
     [MSG_EXEC_FAILED] = {.report = true},
-    /* pid 1: the payload is forked (main prints the plan's remarks then) */
-    [MSG_READY] = {0},
+    /* pid 1: the payload is forked (main prints the plan's remarks then), a pidfd of it with
+     * the message when pidfd_open worked (its pid as sbox counts, for --json-status-fd) */
+    [MSG_READY] = {.fd = true},
     /* pid 1: the payload stopped (^Z); status is the signal */
     [MSG_STOPPED] = {0},
     /* child: a line for the user, err.msg (under -v) */
@@ -189,7 +191,7 @@ struct launch {
     const struct sbox_plan *p;
     char **envp;
     const struct sbox_notes *notes;
-    void (*on_ready)(void *ctx);
+    void (*on_ready)(void *ctx, pid_t payload, pid_t init);
     void *ready_ctx;
     struct sbox_relay relay; /* the payload's pseudo-terminal and the caller's terminal */
 
@@ -497,7 +499,11 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         setpgid(payload, payload);
         drop_terminal(p);
     }
-    (void)msg_send(chan, MSG_READY, 0, NULL);
+    {
+        /* The payload cannot be reaped before this is sent: the pidfd names it still. */
+        _cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, payload, 0);
+        (void)msg_send_fd(chan, MSG_READY, 0, NULL, pidfd);
+    }
     {
         const struct sbox_init in = {
             .payload = payload, .tty = pty[1], .on_stop = report_stop, .ctx = &chan};
@@ -929,7 +935,9 @@ static void read_messages(struct launch *l)
         if (m.type == MSG_READY) {
             l->started = true;
             if (l->on_ready)
-                l->on_ready(l->ready_ctx);
+                l->on_ready(l->ready_ctx, m.fd >= 0 ? sbox_status_pidfd_pid(m.fd) : -1, l->pid);
+            if (m.fd >= 0)
+                close(m.fd);
         } else if (m.type == MSG_PTY) {
             if (m.fd >= 0 && l->relay.master < 0)
                 sbox_relay_attach(&l->relay, m.fd);
@@ -1213,8 +1221,9 @@ static void launch_free(struct launch *l)
 }
 
 int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes *notes,
-                void (*on_ready)(void *ctx), void *ready_ctx, struct sbox_tty_restore *restore,
-                int *ret_status, int *ret_signal, struct sbox_error *err)
+                void (*on_ready)(void *ctx, pid_t payload, pid_t init), void *ready_ctx,
+                struct sbox_tty_restore *restore, int *ret_status, int *ret_signal,
+                struct sbox_error *err)
 {
     _cleanup_(launch_free) struct launch l = {
         .p = p,

@@ -6,6 +6,7 @@
 #include "cgroup.h"
 #include "check.h"
 #include "cleanup.h"
+#include "completion.h"
 #include "coverage.h"
 #include "error.h"
 #include "guard.h"
@@ -18,6 +19,7 @@
 #include "profile.h"
 #include "registry.h"
 #include "settings.h"
+#include "status.h"
 #include "sys.h"
 #include "util.h"
 
@@ -36,7 +38,7 @@
 
 #define EXIT_SBOX 125
 
-enum { OPT_DRY_RUN = 0x100, OPT_SETTING = 0x200 };
+enum { OPT_DRY_RUN = 0x100, OPT_JSON_STATUS_FD, OPT_SETTING = 0x200 };
 
 extern char **environ;
 
@@ -119,6 +121,7 @@ static void usage(FILE *f)
     }
     fputs("\nOther options:\n"
           "  --dry-run                    print the plan as a profile and exit\n"
+          "  --json-status-fd FD          write the run's events as JSON lines to FD\n"
           "  -v, --verbose                print the plan, then the id map and overlay\n"
           "                               chosen, to stderr before running\n"
           "  -h, --help                   show this help and exit\n"
@@ -169,11 +172,27 @@ static void print_notes(void *ctx)
     }
 }
 
-/* What launch has to say that is no failure, as it comes. */
+/* What launch has to say that is no failure, as it comes; also an event (ctx: the status). */
 static void print_note(void *ctx, const char *text)
 {
-    (void)ctx;
     fprintf(stderr, "sbox: %s%s", text, eol());
+    sbox_status_note(ctx, text);
+}
+
+/* The run's plan and events, for launch's callbacks. */
+struct run_ctx {
+    const struct sbox_plan *plan;
+    const struct sbox_status *status;
+};
+
+/* The payload is forked: the started event, then the plan's remarks. */
+static void on_ready(void *ctx, pid_t payload, pid_t init)
+{
+    const struct run_ctx *rc = ctx;
+    sbox_status_started(rc->status, payload, init);
+    print_notes((void *)rc->plan);
+    for (size_t i = 0; rc->plan->notes && rc->plan->notes[i]; i++)
+        sbox_status_note(rc->status, rc->plan->notes[i]);
 }
 
 /* sbox crashed while the caller's terminal was raw: its mode back, then the crash goes on. */
@@ -267,7 +286,9 @@ static int image_command(int argc, char **argv, const struct sbox_host *host)
         r = sbox_images_import(&s, argv[i], name, tls, &sig, &err);
     } else if (!strcmp(cmd, "ls")) {
         s.out = stdout;
-        r = argc == 3 ? sbox_images_list(&s, &err) : (fail("image ls: takes no arguments"), 1);
+        s.json = argc == 4 && !strcmp(argv[3], "--json");
+        r = argc == 3 || s.json ? sbox_images_list(&s, &err)
+                                : (fail("image ls: takes no arguments but --json"), 1);
     } else if (!strcmp(cmd, "inspect")) {
         s.out = stdout;
         r = argc == 4 ? sbox_images_inspect(&s, argv[3], &err)
@@ -354,8 +375,10 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
     const char *home = host->home;
     int status = 0;
     if (!strcmp(cmd, "captures")) {
+        if (argc == 3 && !strcmp(argv[2], "--json"))
+            return sbox_capture_list_json(plan->capture_store, stdout);
         if (argc > 2)
-            return fail("captures: takes no arguments");
+            return fail("captures: takes no arguments but --json");
         return sbox_capture_list(plan->capture_store, home, stdout);
     }
     for (int i = 2; i < argc; i++) {
@@ -422,10 +445,15 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
 static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
 {
     struct sbox_error err = {0};
-    if (!strcmp(argv[1], "profiles") || (argc == 3 && !strcmp(argv[2], "list"))) {
-        if (argc > (strcmp(argv[1], "profiles") ? 3 : 2))
-            return fail("%s: takes no arguments", argv[1]);
-        sbox_profile_list(ps, stdout);
+    if (!strcmp(argv[1], "profiles") || (argc >= 3 && !strcmp(argv[2], "list"))) {
+        int words = strcmp(argv[1], "profiles") ? 3 : 2;
+        bool json = argc == words + 1 && !strcmp(argv[words], "--json");
+        if (argc > words && !json)
+            return fail("%s: takes no arguments but --json", argv[1]);
+        if (json)
+            sbox_profile_list_json(ps, stdout);
+        else
+            sbox_profile_list(ps, stdout);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[2], "show")) {
@@ -448,6 +476,46 @@ static int check_command(int argc, char **argv, const struct sbox_host *host)
     return sbox_check(stdout, host->user, host->uid, host->gid, json);
 }
 
+/* main's own options, for the completion scripts (the settings are the table's). */
+static const struct sbox_completion_option own_options[] = {
+    {"profile", 'p', "NAME|PATH", "use a profile instead of the default (repeatable)"},
+    {"dry-run", 0, NULL, "print the plan as a profile and exit"},
+    {"verbose", 'v', NULL, "print the plan, the id map and overlay chosen"},
+    {"help", 'h', NULL, "show the help and exit"},
+    {"version", 'V', NULL, "show the version and exit"},
+    {"json-status-fd", 0, "FD", "write the run's events as JSON lines to FD"},
+};
+
+/* `sbox completion bash|zsh|fish`; `sbox completion names profiles|captures|images`, the words
+ * the scripts offer: only those a shell may take as they are. */
+static int completion_command(int argc, char **argv, const struct sbox_host *host,
+                              struct sbox_profiles *ps, const struct sbox_plan *plan)
+{
+    _cleanup_strv_ char **names = NULL;
+    if (argc == 3 && sbox_completion_script(stdout, argv[2], own_options,
+                                            sizeof own_options / sizeof *own_options) == 0)
+        return fflush(stdout) == 0 ? 0 : EXIT_SBOX;
+    if (argc != 4 || strcmp(argv[2], "names") != 0)
+        return fail("completion: expected `sbox completion bash|zsh|fish` or `sbox completion "
+                    "names profiles|captures|images`");
+    if (!strcmp(argv[3], "profiles")) {
+        names = sbox_profile_names(ps);
+    } else if (!strcmp(argv[3], "captures")) {
+        names = sbox_capture_ids(plan->capture_store, false);
+    } else if (!strcmp(argv[3], "images")) {
+        struct sbox_images s;
+        images_init(&s, host);
+        names = sbox_images_names(&s);
+        free(s.root);
+    } else {
+        return fail("completion names: `%s`: expected profiles, captures or images", argv[3]);
+    }
+    for (size_t i = 0; names && names[i]; i++)
+        if (sbox_completion_word_safe(names[i]))
+            printf("%s\n", names[i]);
+    return fflush(stdout) == 0 ? 0 : EXIT_SBOX;
+}
+
 /* Runs the command word argv[1] names, if it is one, into *ret_status. */
 static bool subcommand(int argc, char **argv, const struct sbox_host *host,
                        struct sbox_profiles *ps, struct sbox_plan *plan, int *ret_status)
@@ -462,6 +530,8 @@ static bool subcommand(int argc, char **argv, const struct sbox_host *host,
         *ret_status = capture_command(argc, argv, plan, host);
     else if (!strcmp(cmd, "profiles") || !strcmp(cmd, "profile"))
         *ret_status = profile_command(argc, argv, ps, plan);
+    else if (!strcmp(cmd, "completion"))
+        *ret_status = completion_command(argc, argv, host, ps, plan);
     else
         return false;
     return true;
@@ -474,6 +544,7 @@ struct options {
     char **values; /* ... and their values */
     size_t n_flags;
     bool dry_run, verbose;
+    struct sbox_status status; /* --json-status-fd */
 };
 
 static void options_free(struct options *o)
@@ -487,9 +558,12 @@ static void options_free(struct options *o)
 static struct option *option_table(void)
 {
     static const struct option extra[] = {
-        {"profile", required_argument, NULL, 'p'}, {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
+        {"profile", required_argument, NULL, 'p'},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"json-status-fd", required_argument, NULL, OPT_JSON_STATUS_FD},
     };
     const size_t n_extra = sizeof extra / sizeof *extra;
     struct option *opts = sbox_xmalloc((sbox_n_settings + n_extra + 1) * sizeof *opts);
@@ -548,6 +622,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         case OPT_DRY_RUN:
             o->dry_run = true;
             break;
+        case OPT_JSON_STATUS_FD: {
+            struct sbox_error err = {0};
+            if (sbox_status_open(optarg, &o->status, &err) < 0)
+                return fail("--json-status-fd: %s", err.msg);
+            break;
+        }
         case 'v':
             o->verbose = true;
             break;
@@ -726,19 +806,25 @@ static int run_degraded(struct sbox_plan *plan, char **envp, const struct sbox_n
 
 /* The plan's command in its sandbox (-v: the plan first): its exit status, and in *ret_signal
  * the signal it died of (0: none). */
-static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
+static int run(struct sbox_plan *plan, char **argv, const struct sbox_status *st, int *ret_signal)
 {
     static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    const struct sbox_notes notes = {.line = print_note};
+    const struct sbox_notes notes = {.line = print_note, .ctx = (void *)st};
+    struct run_ctx rc = {.plan = plan, .status = st};
     _cleanup_strv_ char **envp = NULL;
     struct sbox_error err = {0};
     int status = EXIT_SBOX;
+    bool scoped;
     if (plan->verbose) {
         sbox_plan_print(plan, stderr);
         print_withheld(plan);
     }
-    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. */
-    if (sbox_cgroup_scope_run(plan, argv, &status, ret_signal))
+    /* Limits that need a cgroup where only systemd can give one: a scope, then here again. The
+     * second sbox writes the events. */
+    sbox_status_inherit(st, true);
+    scoped = sbox_cgroup_scope_run(plan, argv, &status, ret_signal);
+    sbox_status_inherit(st, false);
+    if (scoped)
         return status;
     envp = sbox_plan_environ(plan, environ);
     if (degraded(plan, &err))
@@ -746,9 +832,13 @@ static int run(struct sbox_plan *plan, char **argv, int *ret_signal)
     if (plan->pty)
         for (size_t i = 0; i < sizeof crashes / sizeof *crashes; i++)
             signal(crashes[i], crashed);
-    if (sbox_launch(plan, envp, &notes, print_notes, plan, &tty_restore, &status, ret_signal,
-                    &err) < 0)
+    if (sbox_launch(plan, envp, &notes, on_ready, &rc, &tty_restore, &status, ret_signal, &err) <
+        0) {
         fail("%s", err.msg);
+        sbox_status_failed(st, status, err.msg);
+    } else {
+        sbox_status_exited(st, status, *ret_signal);
+    }
     return status;
 }
 
@@ -778,7 +868,7 @@ static char *profiles_beside(void)
 
 int main(int argc, char **argv)
 {
-    struct options o = {0};
+    struct options o = {.status = {.fd = -1}};
     struct sbox_error err = {0};
     struct sbox_host host;
     struct sbox_plan plan;
@@ -805,10 +895,12 @@ int main(int argc, char **argv)
     sbox_profiles_init(&profiles, &host, beside, SBOX_DATADIR);
     if (!subcommand(argc, argv, &host, &profiles, &plan, &status)) {
         status = parse_options(argc, argv, &o);
-        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &image, &err) < 0)
+        if (status < 0 && make_plan(&profiles, &plan, &o, argv + optind, &host, &image, &err) < 0) {
             status = fail("%s", err.msg);
-        else if (status < 0)
-            status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &sig);
+            sbox_status_failed(&o.status, status, err.msg);
+        } else if (status < 0) {
+            status = o.dry_run ? dry_run(&plan) : run(&plan, argv, &o.status, &sig);
+        }
     }
     exit_code_only = plan.exit_code_only;
     options_free(&o);

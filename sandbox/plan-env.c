@@ -235,6 +235,57 @@ const char *const sbox_proxy_environ[][2] = {
     {NULL, NULL},
 };
 
+/* Whether the colon-separated list holds dir as one of its entries. */
+static bool path_has(const char *list, const char *dir, size_t n)
+{
+    for (const char *at = list; *at;) {
+        size_t k = strcspn(at, ":");
+        if (k == n && strncmp(at, dir, n) == 0)
+            return true;
+        at += k + (at[k] == ':');
+    }
+    return false;
+}
+
+/* PATH with path-prepend's directories in front, in the order given, each once: one that was
+ * on PATH already moves to the front rather than being searched twice. Without a PATH, the
+ * system's directories follow them (execvp's own default is only /bin:/usr/bin). The old
+ * PATH's empty entries, which mean the current directory, are not kept in a PATH sbox
+ * writes. */
+static char **prepend_path(const struct sbox_plan *p, char **env)
+{
+    _cleanup_free_ char *front = sbox_xstrdup(""), *rest = NULL;
+    char *path, *save = NULL;
+    const char *old = NULL;
+    for (size_t i = 0; i < p->n_env_ops; i++) {
+        const char *dir = p->env_ops[i].value;
+        char *next;
+        if (p->env_ops[i].op != SBOX_ENV_PATH_PREPEND || path_has(front, dir, strlen(dir)))
+            continue;
+        next = sbox_xasprintf("%s%s%s", front, front[0] ? ":" : "", dir);
+        free(front);
+        front = next;
+    }
+    if (!front[0])
+        return env;
+    for (size_t i = 0; env[i]; i++)
+        if (strncmp(env[i], "PATH=", 5) == 0)
+            old = env[i] + 5;
+    rest = sbox_xstrdup(old ? old : SBOX_IMAGE_PATH);
+    path = sbox_xasprintf("PATH=%s", front);
+    for (char *e = strtok_r(rest, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+        char *next;
+        if (path_has(front, e, strlen(e)))
+            continue;
+        next = sbox_xasprintf("%s:%s", path, e);
+        free(path);
+        path = next;
+    }
+    env_remove(env, "PATH");
+    sbox_strv_push(&env, path);
+    return env;
+}
+
 char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
 {
     char **env = kept_environ(p, host_env, NULL);
@@ -259,11 +310,13 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
                        sbox_xasprintf("%s=%s", sbox_proxy_environ[i][0], sbox_proxy_environ[i][1]));
     }
     for (size_t i = 0; i < p->n_env_ops; i++) {
+        if (p->env_ops[i].op == SBOX_ENV_PATH_PREPEND)
+            continue;
         env_remove(env, p->env_ops[i].name);
         if (p->env_ops[i].op == SBOX_ENV_SET)
             sbox_strv_push(&env, sbox_xasprintf("%s=%s", p->env_ops[i].name, p->env_ops[i].value));
     }
-    return env;
+    return prepend_path(p, env);
 }
 
 int sbox_makeflags_jobserver(const char *makeflags, int *ret_r, int *ret_w, char **ret_fifo)

@@ -400,6 +400,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         const struct sbox_env_op *e = &p->env_ops[i];
         if (e->op == SBOX_ENV_SET)
             print_kv(f, "setenv", e->name, e->value, false, &e->origin);
+        else if (e->op == SBOX_ENV_PATH_PREPEND)
+            print_kv(f, "path-prepend", e->value, NULL, false, &e->origin);
         else
             print_kv(f, "unsetenv", e->name, NULL, false, &e->origin);
     }

@@ -75,7 +75,9 @@ struct sbox_mount {
     struct sbox_origin origin;
 };
 
-enum sbox_env_op_kind { SBOX_ENV_SET, SBOX_ENV_UNSET };
+/* path-prepend is an operation on PATH of its own: applied after every setenv and unsetenv, so
+ * stacked profiles each add their directories instead of replacing one another's PATH. */
+enum sbox_env_op_kind { SBOX_ENV_SET, SBOX_ENV_UNSET, SBOX_ENV_PATH_PREPEND };
 
 struct sbox_env_op {
     enum sbox_env_op_kind op;

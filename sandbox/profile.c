@@ -3,6 +3,7 @@
  * untrusted checkout controls it) and never ignore a line it does not understand. */
 #include "profile.h"
 #include "cleanup.h"
+#include "json-out.h"
 #include "settings.h"
 #include "util.h"
 
@@ -731,9 +732,28 @@ static int describe_handler(void *user, const char *section, const char *name, c
     return 1;
 }
 
-void sbox_profile_list(struct sbox_profiles *ps, FILE *out)
+/* One profile of the listing: the first file of its name on the search path, or the built-in
+ * default; description NULL when it has none. */
+struct listed {
+    char *name, *description, *path; /* path NULL: built in */
+};
+
+static void listed_free(struct listed *v, size_t n)
 {
-    _cleanup_strv_ char **seen = NULL;
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].name);
+        free(v[i].description);
+        free(v[i].path);
+    }
+    free(v);
+}
+
+/* Every profile on the search path, in its order (each directory's sorted by name), the first
+ * of a name winning; the built-in default last unless a file named it. */
+static struct listed *collect(struct sbox_profiles *ps, size_t *ret_n)
+{
+    struct listed *v = NULL;
+    size_t n = 0;
     bool have_default = false;
     for (size_t i = 0; ps->search[i]; i++) {
         DIR *d = opendir(ps->search[i]);
@@ -741,42 +761,86 @@ void sbox_profile_list(struct sbox_profiles *ps, FILE *out)
         if (!d)
             continue;
         for (struct dirent *e; (e = readdir(d));) {
-            size_t n = strlen(e->d_name);
-            if (n > 4 && !strcmp(e->d_name + n - 4, ".ini"))
-                sbox_strv_push(&names, sbox_xstrndup(e->d_name, n - 4));
+            size_t len = strlen(e->d_name);
+            if (len > 4 && !strcmp(e->d_name + len - 4, ".ini"))
+                sbox_strv_push(&names, sbox_xstrndup(e->d_name, len - 4));
         }
         closedir(d);
         if (names)
             qsort(names, sbox_strv_len(names), sizeof *names, by_name);
         for (size_t j = 0; names && names[j]; j++) {
-            _cleanup_free_ char *path = sbox_xasprintf("%s/%s.ini", ps->search[i], names[j]);
             _cleanup_free_ char *text = NULL;
             struct describe desc = {0};
             struct sbox_error err;
+            char *path;
             size_t len;
             bool dup = false;
-            for (size_t k = 0; seen && seen[k]; k++)
-                dup |= !strcmp(seen[k], names[j]);
+            for (size_t k = 0; k < n; k++)
+                dup |= !strcmp(v[k].name, names[j]);
             if (dup)
                 continue; /* an earlier directory's profile of that name wins */
-            sbox_strv_push(&seen, sbox_xstrdup(names[j]));
             have_default |= is_default_name(names[j]);
+            path = sbox_xasprintf("%s/%s.ini", ps->search[i], names[j]);
             if (read_file(path, &text, &len, &err) == 0)
                 ini_parse_string(text, describe_handler, &desc);
-            {
-                char shown[256];
-                sbox_escape(shown, sizeof shown, desc.description ? desc.description : "");
-                fprintf(out, "%-12s %s\n%-12s (%s)\n", names[j],
-                        desc.description ? shown : "(no description)", "", path);
-            }
-            free(desc.description);
+            v = sbox_xrealloc(v, (n + 1) * sizeof *v);
+            v[n++] = (struct listed){sbox_xstrdup(names[j]), desc.description, path};
         }
     }
     if (!have_default) {
         struct describe desc = {0};
         ini_parse_string(sbox_default_profile, describe_handler, &desc);
-        fprintf(out, "%-12s %s\n%-12s (built in)\n", "default",
-                desc.description ? desc.description : "", "");
-        free(desc.description);
+        v = sbox_xrealloc(v, (n + 1) * sizeof *v);
+        v[n++] = (struct listed){sbox_xstrdup("default"), desc.description, NULL};
     }
+    *ret_n = n;
+    return v;
+}
+
+void sbox_profile_list(struct sbox_profiles *ps, FILE *out)
+{
+    size_t n;
+    struct listed *v = collect(ps, &n);
+    for (size_t i = 0; i < n; i++) {
+        char shown[256];
+        sbox_escape(shown, sizeof shown, v[i].description ? v[i].description : "");
+        if (v[i].path)
+            fprintf(out, "%-12s %s\n%-12s (%s)\n", v[i].name,
+                    v[i].description ? shown : "(no description)", "", v[i].path);
+        else
+            fprintf(out, "%-12s %s\n%-12s (built in)\n", v[i].name, shown, "");
+    }
+    listed_free(v, n);
+}
+
+void sbox_profile_list_json(struct sbox_profiles *ps, FILE *out)
+{
+    size_t n;
+    struct listed *v = collect(ps, &n);
+    struct sbox_jw j;
+    sbox_jw_begin(&j, out);
+    sbox_jw_object(&j, NULL);
+    sbox_jw_array(&j, "profiles");
+    for (size_t i = 0; i < n; i++) {
+        sbox_jw_object(&j, NULL);
+        sbox_jw_str(&j, "name", v[i].name);
+        sbox_jw_str(&j, "description", v[i].description);
+        sbox_jw_str(&j, "path", v[i].path);
+        sbox_jw_bool(&j, "builtin", !v[i].path);
+        sbox_jw_end(&j);
+    }
+    sbox_jw_end(&j);
+    sbox_jw_end(&j);
+    listed_free(v, n);
+}
+
+char **sbox_profile_names(struct sbox_profiles *ps)
+{
+    size_t n;
+    struct listed *v = collect(ps, &n);
+    char **names = NULL;
+    for (size_t i = 0; i < n; i++)
+        sbox_strv_push(&names, sbox_xstrdup(v[i].name));
+    listed_free(v, n);
+    return names;
 }

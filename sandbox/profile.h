@@ -52,5 +52,9 @@ int sbox_profile_load_policy(struct sbox_profiles *ps, struct sbox_plan *p, stru
 
 /* Prints each profile on the search path (the first of a name wins) with its description. */
 void sbox_profile_list(struct sbox_profiles *ps, FILE *out);
+/* The same as one JSON document: {"profiles":[{"name","description","path","builtin"}...]}. */
+void sbox_profile_list_json(struct sbox_profiles *ps, FILE *out);
+/* The names the listing shows, in its order (allocated). */
+char **sbox_profile_names(struct sbox_profiles *ps);
 
 #endif

@@ -208,7 +208,21 @@ static int apply_unsetenv(struct sbox_plan *p, const struct sbox_setting *s, con
     return 0;
 }
 
-/* The setenv (or unsetenv) operations so far; the other kind stays. */
+/* path-prepend = DIR: an absolute directory, as PATH can hold it. A relative one would be
+ * looked up from wherever the command stands (the project, which the sandbox writes). */
+static int apply_path_prepend(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                              const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    if (value[0] != '/')
+        return sbox_error(err, 0, "`%s` must be an absolute path inside the sandbox", value);
+    if (strchr(value, ':'))
+        return sbox_error(err, 0, "`%s`: a directory on PATH cannot hold `:`", value);
+    add_env_op(p, SBOX_ENV_PATH_PREPEND, sbox_xstrdup("PATH"), sbox_path_normalize(value), o);
+    return 0;
+}
+
+/* The setenv (or unsetenv, or path-prepend) operations so far; the other kinds stay. */
 static void reset_env_ops(struct sbox_plan *p, const struct sbox_setting *s)
 {
     size_t o = 0;
@@ -1088,6 +1102,9 @@ const struct sbox_setting sbox_settings[] = {
      .reset = reset_env_ops, .env_op = SBOX_ENV_SET},
     {"env", "unsetenv", SBOX_SETTING_LIST, "NAME", "remove a variable", apply_unsetenv,
      .reset = reset_env_ops, .env_op = SBOX_ENV_UNSET},
+    {"env", "path-prepend", SBOX_SETTING_LIST, "DIR",
+     "put DIR in front of the command's PATH, after setenv (in the order given)",
+     apply_path_prepend, .reset = reset_env_ops, .env_op = SBOX_ENV_PATH_PREPEND},
     {"env", "keep-env", SBOX_SETTING_LIST, "PATTERN",
      "pass host variables matching PATTERN (a glob passes no credential)", apply_keep_env,
      .reset = reset_keep_env},

@@ -30,7 +30,7 @@ struct sbox_setting {
             bool try_missing;
         } mount;                      /* bind, ro-bind and their -try rows; proc, dev */
         enum sbox_limit limit;        /* [limits] but limits-strict */
-        enum sbox_env_op_kind env_op; /* setenv, unsetenv */
+        enum sbox_env_op_kind env_op; /* setenv, unsetenv, path-prepend */
         bool allow;                   /* [seccomp] allow, deny */
     };
 };

@@ -48,7 +48,7 @@ like "$(cat "$WORK/.e")" "name it as a path, -p ./evil.ini" "... and how to use 
 is "$(wc -l <"$WORK/.e")" 1 "... in one line"
 run_sbox -p no-such-profile -- true
 is "$RC" 125 "an unknown profile: 125"
-like "$ERR" "available: build, default, mine" "... the message lists the names there are"
+like "$ERR" "available: build, c, default, go, java, mine" "... the message lists the names there are"
 like "$ERR" "searched: $WORK/mine, $profiles, $WORK/config/sbox/profiles, /etc/sbox/profiles" \
     "... and the search path"
 # An sbox that is not the installed one (a build tree: the README's ./sbox -p node) finds the

@@ -47,6 +47,8 @@ static const struct sbox_mount *find(const struct sbox_plan *p, enum sbox_mount_
     return NULL;
 }
 
+static char *printed(const struct sbox_plan *p);
+
 static const char *env_get(char **env, const char *name)
 {
     size_t n = strlen(name);
@@ -281,6 +283,66 @@ static void test_environ(void)
     env = sbox_plan_environ(&p, host_env);
     ok(!env_get(env, "PATH") && env_get(env, "TERM"),
        "clearenv drops the allowlist but keeps explicit keep-env");
+    sbox_plan_free(&p);
+    sbox_host_free(&h);
+}
+
+/* path-prepend: in front of PATH in the order given, after setenv, once each; refused when
+ * relative or holding `:`; printed as it reads back; reset by an empty value. */
+static void test_path_prepend(void)
+{
+    struct sbox_host h;
+    struct sbox_plan p;
+    struct sbox_error err = {0};
+    char *host_env[] = {"PATH=/usr/bin:/home/u/.cargo/bin::/bin", "HOME=/home/u", NULL};
+    char *no_path[] = {"HOME=/home/u", NULL};
+    _cleanup_strv_ char **env = NULL;
+    _cleanup_free_ char *out = NULL;
+
+    fake_host(&h, "/work/p");
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "path-prepend", "/home/u/.cargo/bin", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "path-prepend", "/home/u/go/bin/", &cli, &err) == 0 &&
+           sbox_plan_set(&p, NULL, "path-prepend", "/home/u/.cargo/bin", &cli, &err) == 0,
+       "path-prepend takes absolute directories");
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "PATH"), "/home/u/.cargo/bin:/home/u/go/bin:/usr/bin:/bin",
+           "in the order given, each once, the old PATH after them (its empty entry dropped)");
+    sbox_strv_free(env);
+    env = sbox_plan_environ(&p, no_path);
+    is_str(env_get(env, "PATH"),
+           "/home/u/.cargo/bin:/home/u/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+           "/sbin:/bin",
+           "without a PATH, the system's directories follow");
+    out = printed(&p);
+    ok(strstr(out, "path-prepend = /home/u/go/bin  ; from command line\n") != NULL,
+       "printed as path-prepend, normalised");
+    sbox_strv_free(env);
+    env = NULL;
+    sbox_plan_free(&p);
+
+    default_plan(&p, &h);
+    sbox_plan_set(&p, NULL, "path-prepend", "/opt/x/bin", &cli, &err);
+    sbox_plan_set(&p, NULL, "setenv", "PATH=/usr/bin", &cli, &err);
+    sbox_plan_set(&p, NULL, "unsetenv", "TERM", &cli, &err);
+    sbox_plan_finish(&p, &err);
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "PATH"), "/opt/x/bin:/usr/bin", "applied after a later setenv of PATH");
+    sbox_strv_free(env);
+    sbox_plan_set(&p, NULL, "path-prepend", "", &cli, &err);
+    ok(p.n_env_ops == 2, "an empty path-prepend resets path-prepend only");
+    env = sbox_plan_environ(&p, host_env);
+    is_str(env_get(env, "PATH"), "/usr/bin", "and PATH is setenv's again");
+    sbox_plan_free(&p);
+
+    default_plan(&p, &h);
+    ok(sbox_plan_set(&p, NULL, "path-prepend", "bin", &cli, &err) < 0 &&
+           strstr(err.msg, "--path-prepend: `bin` must be an absolute path") != NULL,
+       "a relative directory is refused, naming the flag");
+    ok(sbox_plan_set(&p, NULL, "path-prepend", "/a:/b", &cli, &err) < 0 &&
+           strstr(err.msg, "cannot hold `:`") != NULL,
+       "a directory holding `:` is refused");
     sbox_plan_free(&p);
     sbox_host_free(&h);
 }
@@ -999,6 +1061,7 @@ int main(void)
     test_settings();
     test_table();
     test_environ();
+    test_path_prepend();
     test_env_credential();
     test_env_withheld();
     test_cache();
