@@ -211,6 +211,29 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, con
     return 0;
 }
 
+static bool is_zsh(const char *path)
+{
+    const char *base = path ? strrchr(path, '/') : NULL;
+    return base ? strcmp(base + 1, "zsh") == 0 : path && strcmp(path, "zsh") == 0;
+}
+
+static bool wants_zsh(const struct sbox_plan *p)
+{
+    return is_zsh(p->shell) || (p->argv && is_zsh(p->argv[0]));
+}
+
+/* An empty home would start zsh's new-user wizard in every sandbox shell: an empty .zshrc of
+ * sbox's own says there is nothing to set up. Best effort: a home without it still works. */
+static void quiet_zsh(int home)
+{
+    static const char text[] = "# sbox: an empty home (see sbox(1)); this file only keeps zsh's "
+                               "new-user wizard away.\n";
+    _cleanup_close_ int fd = -1;
+    fd = openat(home, ".zshrc", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        (void)!write(fd, text, sizeof text - 1);
+}
+
 static int do_tmpfs(struct ctx *c, const char *dst, mode_t mode, uint64_t size, unsigned attrs,
                     int *ret_mnt, struct sbox_error *err)
 {
@@ -727,9 +750,14 @@ static int apply(struct ctx *c, const struct sbox_plan *p, const struct sbox_mou
     case SBOX_MOUNT_BIND:
     case SBOX_MOUNT_RO_BIND:
         return do_bind(c, m, err);
-    case SBOX_MOUNT_TMPFS:
-        return do_tmpfs(c, m->dst, m->mode, m->eff_size, m->noexec ? MOUNT_ATTR_NOEXEC : 0, NULL,
-                        err);
+    case SBOX_MOUNT_TMPFS: {
+        _cleanup_close_ int mnt = -1;
+        int r =
+            do_tmpfs(c, m->dst, m->mode, m->eff_size, m->noexec ? MOUNT_ATTR_NOEXEC : 0, &mnt, err);
+        if (r == 0 && strcmp(m->dst, c->plan->home) == 0 && wants_zsh(c->plan))
+            quiet_zsh(mnt);
+        return r;
+    }
     case SBOX_MOUNT_HIDE:
         return do_hide(c, m, err);
     case SBOX_MOUNT_MIRROR:

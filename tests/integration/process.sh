@@ -146,6 +146,20 @@ else
     fail "make is needed for the jobserver checks"
 fi
 
+# zsh in the empty home: its new-user wizard would greet every sandbox shell; an empty .zshrc of
+# sbox's own keeps it away (the control shows the wizard does start without one).
+if command -v zsh >/dev/null 2>&1 && command -v script >/dev/null 2>&1; then
+    out=$(printf 'q\n' | timeout 60 script -qec "$SBOX --cwd none -- sh -c 'exec zsh -i'" /dev/null 2>&1 | tr -d '\r')
+    like "$out" "configuration function for new users" "zsh in an empty home without a .zshrc starts its wizard"
+    out=$(printf 'echo zsh-ran\nexit\n' | timeout 60 script -qec "$SBOX --cwd none -- zsh -i" /dev/null 2>&1 | tr -d '\r')
+    unlike "$out" "configuration function for new users" "sbox -- zsh: no new-user wizard"
+    like "$out" "zsh-ran" "... the shell runs"
+    out=$(SHELL=/usr/bin/zsh timeout 60 "$SBOX" --cwd none -- sh -c 'cat ~/.zshrc' 2>&1)
+    like "$out" "keeps zsh's new-user wizard away" "... and with SHELL=zsh too"
+else
+    fail "zsh and script are needed for the zsh checks"
+fi
+
 # Interactive use: a terminal, and job control for the shell.
 if command -v script >/dev/null 2>&1 && command -v bash >/dev/null 2>&1; then
     out=$(TERM=dumb timeout 60 script -qec "$SBOX -- bash --norc -ic 'set -o | grep ^monitor; test -t 0 && echo tty-ok; tty; sleep 0 & wait; jobs; echo done'" /dev/null </dev/null 2>&1 | tr -d '\r')
