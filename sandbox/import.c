@@ -36,6 +36,7 @@
  * (xml2, icu, zstd, ...), linking it would add milliseconds to every sandbox's start. */
 #define ARCHIVE_FUNCTIONS(X)                                                                       \
     X(archive_entry_filetype)                                                                      \
+    X(archive_entry_hardlink)                                                                      \
     X(archive_entry_pathname)                                                                      \
     X(archive_entry_size)                                                                          \
     X(archive_entry_xattr_add_entry)                                                               \
@@ -107,6 +108,7 @@ static bool is_top(const char *path)
 
 struct report {
     struct sbox_import_stats stats;
+    char **devices; /* the device nodes skipped: a hard link to one is skipped as one too */
     struct sbox_error err;
     bool failed;
     int signal; /* the unpacking was interrupted by this signal */
@@ -318,6 +320,14 @@ static int check_digest(struct source *src, const char *want, struct report *rep
     return 0;
 }
 
+static bool listed(char *const *names, const char *name)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
 static int unpack(const struct job *job, struct report *rep)
 {
     static struct source src;
@@ -394,6 +404,14 @@ static int unpack(const struct job *job, struct report *rep)
         if (la.archive_entry_filetype(e) == AE_IFCHR || la.archive_entry_filetype(e) == AE_IFBLK) {
             /* A user namespace may not make device nodes; the sandbox's /dev is sbox's. */
             warn(&rep->stats.devices, "skipped the device node `%s` (sbox provides /dev)", path);
+            sbox_strv_push(&rep->devices, sbox_xstrdup(path));
+            continue;
+        }
+        if (la.archive_entry_hardlink(e) && rep->devices &&
+            listed(rep->devices, la.archive_entry_hardlink(e))) {
+            /* Another name of a device node skipped: skipped, and counted, as one. */
+            warn(&rep->stats.devices, "skipped the device node `%s` (a link to `%s`)", path,
+                 la.archive_entry_hardlink(e));
             continue;
         }
         r = la.archive_write_header(out, e);
