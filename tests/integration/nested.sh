@@ -156,4 +156,31 @@ run_sbox --nested maybe -- true
 is "$RC/$(lines "$ERR")" "125/1" "--nested maybe: one line, status 125"
 like "$ERR" "--nested" "... naming the flag"
 
+# --- an image on a FUSE mount, with the ranged map ---------------------------------------------
+# The image sits on a fuse-overlayfs the test user mounted (fusermount3), its files owned by the
+# subordinate ids; sbox's overlay over it (auto, native and fuse) runs with ranges.
+if command -v fuse-overlayfs >/dev/null 2>&1 && command -v fusermount3 >/dev/null 2>&1 &&
+    [ -w /dev/fuse ]; then
+    mkdir -p "$WORK/fz/lower" "$WORK/fz/upper" "$WORK/fz/work" "$WORK/fz/mnt"
+    python3 "$helpers/mkimage.py" "$WORK/fz/img.tar" >/dev/null
+    "$SBOX" import "$WORK/fz/img.tar" "$WORK/fz/lower/img" 2>/dev/null
+    if fuse-overlayfs -o "lowerdir=$WORK/fz/lower,upperdir=$WORK/fz/upper,workdir=$WORK/fz/work" \
+        "$WORK/fz/mnt"; then
+        for driver in auto native fuse; do
+            run_sbox --rootfs "$WORK/fz/mnt/img" --overlay tmpfs --overlay-driver "$driver" -v -- \
+                sh -c 'touch /new && stat -c %u /home/alice'
+            is "$RC/$OUT" "0/1000" "an image on a FUSE mount runs with ranges (overlay-driver $driver)"
+            like "$ERR" "id map: subuid" "... with the ranged map"
+        done
+        run_sbox --rootfs "$WORK/fz/mnt/img" -- sh -c 'cat /etc/image-release >/dev/null && echo read'
+        is "$RC/$OUT" "0/read" "... and read-only"
+        fusermount3 -u "$WORK/fz/mnt"
+    else
+        fail "fuse-overlayfs could not mount the test's FUSE file system"
+    fi
+    "$SBOX" image rm "$WORK/fz/lower/img" 2>/dev/null
+else
+    fail "fuse-overlayfs, fusermount3 and a usable /dev/fuse are needed for the FUSE image check"
+fi
+
 done_testing
