@@ -81,6 +81,11 @@ $(id -u)
 nameserver $dns
 1" "net = $net: lo and $iface, your uid, the resolver, the host name in /etc/hosts"
     is "$(stat -c %u "made-$net")" "$(id -u)" "net = $net: files the payload makes are yours outside"
+    # localhost is 127.0.0.1 alone (glibc sorts ::1 first when it has both, and a port
+    # published on the host's 127.0.0.1 leads to the sandbox's 127.0.0.1); ::1 keeps its names.
+    run_sbox --net "$net" --ipv6 yes -- sh -c 'getent ahosts localhost | cut -d" " -f1 | sort -u; getent hosts ip6-localhost'
+    is "$OUT" "127.0.0.1
+::1             ip6-localhost ip6-loopback" "net = $net: localhost is 127.0.0.1 alone, ip6-localhost ::1"
     run_sbox --net "$net" --uid 1000 -- id -u
     is "$RC/$OUT" "0/1000" "net = $net with another uid inside"
     run_sbox --net "$net" --dns 192.0.2.53 -- cat /etc/resolv.conf
