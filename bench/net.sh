@@ -3,10 +3,14 @@
 # Startup: `sbox --net slirp -- true` and `sbox --net pasta -- true` beside a hand-made baseline
 # (bench/usernet-baseline.c: `unshare -Urn` plus the helper with the options sbox gives it, and
 # nothing else), with sbox's overhead over it in percent; `sbox -- true` (net = none) for scale.
-# Throughput: 1 GiB from the host into a server inside, through a published port, for each.
-# Usage: bench/net.sh [SBOX] (default ./sbox). Run it as a normal user.
+# Throughput: 1 GiB from the host into a server inside, through a published port, for each,
+# with the server on every address (0.0.0.0) and on the sandbox's loopback (127.0.0.1: sbox's
+# relay under slirp, pasta's splice); and again with BEFORE, an older sbox, for a comparison
+# (where it cannot reach the server, it says so).
+# Usage: bench/net.sh [SBOX [BEFORE]] (default ./sbox). Run it as a normal user.
 set -eu
 sbox=$(realpath "${1:-./sbox}")
+before=${2:+$(realpath "$2")}
 here=$(cd "$(dirname "$0")" && pwd)
 runs=${BENCH_RUNS:-100}
 
@@ -44,7 +48,7 @@ PY
 cat >"$out/sink.py" <<'PY'
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 5000)); s.listen(1); print("ready", flush=True)
+s.bind((sys.argv[1], 5000)); s.listen(1); print("ready", flush=True)
 c, _ = s.accept(); n = 0
 while True:
     b = c.recv(1 << 20)
@@ -54,27 +58,38 @@ while True:
 print(n, flush=True)
 PY
 echo
-for net in slirp pasta; do
+# throughput SBOX LABEL NET ADDRESS
+throughput() {
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     rm -f "$out/ready"
     mkfifo "$out/ready"
-    "$sbox" --net "$net" --publish "$port:5000" -- python3 "$out/sink.py" >"$out/ready" &
+    "$1" --net "$3" --publish "$port:5000" -- python3 "$out/sink.py" "$4" >"$out/ready" &
     exec 7<"$out/ready"
     read -r _ <&7
-    python3 - "$net" "$port" <<'PY'
+    python3 - "$2 --net $3, server on $4" "$port" <<'PY' || kill $!
 import socket, sys, time
 c = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
 buf = b"x" * (1 << 20)
 t = time.monotonic()
-for _ in range(1024):
-    c.sendall(buf)
-c.shutdown(socket.SHUT_WR)
-c.recv(1)
+try:
+    for _ in range(1024):
+        c.sendall(buf)
+    c.shutdown(socket.SHUT_WR)
+    c.recv(1)
+except OSError as e:
+    print(f"{sys.argv[1]:40}: not reached ({type(e).__name__})")
+    sys.exit(1)
 dt = time.monotonic() - t
-print(f"{sys.argv[1]}: 1 GiB through a published port in {dt:.2f} s ({1024 / dt:.0f} MiB/s)")
+print(f"{sys.argv[1]:40}: 1 GiB through a published port in {dt:.2f} s ({1024 / dt:.0f} MiB/s)")
 PY
-    read -r got <&7
+    read -r got <&7 || got=0
     exec 7<&-
-    wait
+    wait || true
     [ "$got" = 1073741824 ] || echo "bench: the sandbox received $got bytes, not 1 GiB" >&2
+}
+for net in slirp pasta; do
+    for address in 0.0.0.0 127.0.0.1; do
+        throughput "$sbox" sbox "$net" "$address"
+        [ -z "$before" ] || throughput "$before" before "$net" "$address"
+    done
 done

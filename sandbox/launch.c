@@ -210,6 +210,8 @@ struct launch {
     struct sbox_proxy proxy;   /* allow-host's: the rules, the report pipe, later the listeners */
     struct sbox_mount_env env; /* the child's view of all the above */
     int chan, child_chan;      /* the setup channel: sbox's end, the child's (until clone) */
+    /* the published ports sbox relays: the host's listeners, later the sandbox's namespaces */
+    struct sbox_publish_relay publish;
 
     /* start(): the sandbox's pid 1 and what runs beside it */
     sigset_t caller_mask;
@@ -752,6 +754,9 @@ static int prepare(struct launch *l, struct sbox_error *err)
     r = sbox_proxy_prepare(&l->proxy, p, l->notes, err);
     if (r < 0)
         return r;
+    r = sbox_publish_open(&l->publish, p, l->notes, err);
+    if (r < 0)
+        return r;
     /* Sharing the host's network means the host's resolver, read here, before the sandbox's
      * root replaces the host's: for an image, and for a host whose /etc/resolv.conf leads into
      * /run, which the sandbox has its own of. */
@@ -838,7 +843,7 @@ static int start(struct launch *l, struct sbox_error *err)
     sigaddset(&blocked, SIGTTIN);
     sigaddset(&blocked, SBOX_SIG_RESUME);
     sigprocmask(SIG_BLOCK, &blocked, &l->caller_mask);
-    l->proxy.child_mask = l->caller_mask;
+    l->proxy.child_mask = l->publish.child_mask = l->caller_mask;
     l->sfd = signalfd(-1, &relay, SFD_CLOEXEC | SFD_NONBLOCK);
     if (l->sfd < 0) {
         r = sbox_error(err, errno, "create a signalfd");
@@ -868,6 +873,8 @@ static int start(struct launch *l, struct sbox_error *err)
     }
     if (r >= 0)
         r = sbox_idmap_write(p, &l->map, seen, err);
+    if (r >= 0)
+        r = sbox_publish_attach(&l->publish, seen, err);
     /* The fuse daemons' keeper joins the sandbox's user and mount namespaces, never its pid
      * namespace, before the sandbox may ask it for anything. */
     if (r >= 0 && l->overlayd.chan[0] >= 0)
@@ -1017,15 +1024,19 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
 {
     struct sbox_relay *r = &l->relay;
     bool master_open = true;
+    /* The published ports' listeners after the 7 fixed ones. */
+    _cleanup_free_ struct pollfd *fds = sbox_xmalloc((7 + l->publish.n) * sizeof *fds);
     for (;;) {
-        struct pollfd fds[7] = {
-            {.fd = l->sfd, .events = POLLIN},
-            {.fd = l->chan_open ? l->chan : -1, .events = POLLIN},
-            {.fd = master_open ? r->master : -1, .events = POLLIN | (r->n_pending ? POLLOUT : 0)},
-            {.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN}};
         struct signalfd_siginfo si;
+        size_t n = 7;
+        fds[0] = (struct pollfd){.fd = l->sfd, .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = l->chan_open ? l->chan : -1, .events = POLLIN};
+        fds[2] = (struct pollfd){.fd = master_open ? r->master : -1,
+                                 .events = POLLIN | (r->n_pending ? POLLOUT : 0)};
+        fds[3] = (struct pollfd){.fd = sbox_relay_wants_input(r) ? r->in : -1, .events = POLLIN};
         sbox_proxy_pollfds(&l->proxy, fds + 4);
-        if (poll(fds, 7, until_deadline(l)) < 0) {
+        n += sbox_publish_pollfds(&l->publish, fds + 7);
+        if (poll(fds, n, until_deadline(l)) < 0) {
             int e;
             if (errno == EINTR)
                 continue;
@@ -1042,11 +1053,13 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
         if (fds[1].revents & (POLLIN | POLLHUP))
             read_messages(l);
         sbox_proxy_events(&l->proxy, fds + 4);
+        sbox_publish_events(&l->publish, fds + 7);
         if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
             continue;
         if (si.ssi_signo == SIGCHLD) {
-            /* The proxy's children by their pids: pid 1's wait below stays its own. */
+            /* The relays' children by their pids: pid 1's wait below stays its own. */
             sbox_proxy_reap(&l->proxy);
+            sbox_publish_reap(&l->publish);
             if (waitpid(l->pid, &l->status, WNOHANG) == l->pid)
                 return 0;
             continue;
@@ -1179,6 +1192,7 @@ static void finish(struct launch *l, int status)
     if (l->relay.master >= 0)
         sbox_relay_end(&l->relay);
     sbox_proxy_end(&l->proxy);
+    sbox_publish_end(&l->publish);
     if (l->started && status != 0 && !l->have_report && l->have_exit &&
         WIFEXITED(l->exit_wstatus) && tried_outside(l))
         sbox_note(l->notes, "the sandbox has no network (net = none); --allow-host HOST lets "
@@ -1210,6 +1224,7 @@ static void launch_free(struct launch *l)
     sbox_cgroup_remove(&l->cg);
     sbox_usernet_stop(&l->usernet);
     sbox_proxy_free(&l->proxy);
+    sbox_publish_free(&l->publish);
     sbox_closep(&l->snmp[0]);
     sbox_closep(&l->snmp[1]);
     sbox_seccomp_free(&l->filter);
@@ -1247,6 +1262,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
     int r;
 
     sbox_proxy_init(&l.proxy);
+    sbox_publish_init(&l.publish);
     *ret_status = 125;
     *ret_signal = 0;
     sbox_relay_init(&l.relay, p->pty ? p->ttys : 0, p->interactive, p->terminal, restore);

@@ -833,9 +833,11 @@ static void attach_resolv(struct ctx *c, int tree)
 static int generate_etc(struct ctx *c, const struct sbox_plan *p, const char *resolv,
                         struct sbox_error *err)
 {
+    /* localhost is 127.0.0.1 alone: given ::1 too, getaddrinfo sorts ::1 first, so a dev
+     * server told to listen on localhost (Node, python3 -m http.server --bind) takes ::1,
+     * which a port published on the host's 127.0.0.1 does not lead to under pasta. */
     _cleanup_free_ char *hosts = sbox_xasprintf(
-        "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t%s\n",
-        p->hostname);
+        "127.0.0.1\tlocalhost\n::1\tip6-localhost ip6-loopback\n127.0.1.1\t%s\n", p->hostname);
     _cleanup_free_ char *hostname = sbox_xasprintf("%s\n", p->hostname);
     _cleanup_free_ char *nat = NULL;
     if (sbox_net_usermode(p->net))

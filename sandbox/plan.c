@@ -4,6 +4,7 @@
 #include "cleanup.h"
 #include "isolation.h"
 #include "registry.h"
+#include "usernet.h"
 #include "util.h"
 #include "value.h"
 
@@ -673,12 +674,14 @@ static int check_usernet(const struct sbox_plan *p, struct sbox_error *err)
         const struct sbox_publish_spec *a = &p->publish[i].spec;
         const struct sbox_origin *o = &p->publish[i].origin;
         const bool v6 = strchr(a->host_ip, ':') != NULL;
-        if (v6 && p->net == SBOX_NET_SLIRP)
+        /* sbox's own relay listens on any address of the host's; the helpers need more. */
+        const bool relayed = sbox_publish_relayed(p, a);
+        if (v6 && p->net == SBOX_NET_SLIRP && !relayed)
             return sbox_origin_errorf(err, o, "publish",
-                                      "slirp4netns publishes on IPv4 addresses only, not [%s] "
+                                      "slirp4netns publishes UDP on IPv4 addresses only, not [%s] "
                                       "(net = pasta with ipv6 = yes does)",
                                       a->host_ip);
-        if (v6 && !p->ipv6)
+        if (v6 && !p->ipv6 && !relayed)
             return sbox_origin_errorf(err, o, "publish", "the IPv6 address [%s] needs ipv6 = yes",
                                       a->host_ip);
         for (size_t j = 0; j < i; j++) {

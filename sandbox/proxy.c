@@ -283,8 +283,7 @@ static size_t judge(const struct sbox_proxy *px, const struct sbox_proxy_dest *d
     return kept;
 }
 
-/* A connection to a:port within CONNECT_SECONDS: the descriptor, or -errno. */
-static int connect_to(const struct sbox_proxy_addr *a, uint16_t port)
+int sbox_proxy_connect(const struct sbox_proxy_addr *a, uint16_t port)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -335,7 +334,7 @@ static int reach(struct conn *c, const struct sbox_proxy_dest *d, int *ret_verdi
         report(c, *ret_verdict >= 0 ? 'R' : 'F', *ret_verdict >= 0 ? *ret_verdict : 0, d);
         return -1;
     }
-    for (size_t i = 0; i < n && (r = connect_to(&addrs[i], d->port)) < 0; i++)
+    for (size_t i = 0; i < n && (r = sbox_proxy_connect(&addrs[i], d->port)) < 0; i++)
         ;
     if (r < 0) {
         *ret_errno = -r;
@@ -393,13 +392,12 @@ static int pump(struct half *x)
     }
 }
 
-/* Both ways until both ends are done, through a pipe each way (splice: the bytes never come
- * up to this process). Each way moves until it would wait, then one poll for both. Pipes of
- * 256 KiB: a 1 GiB download took 1.10 s through the default's 64 KiB, 1.01 s through 256 KiB
- * and 1.00 s through 1 MiB here; not more, since past a user's pipe-user-pages-soft (64 MiB)
- * every new pipe of the user's gets 8 KiB, and 128 connections at 512 KiB each stay within
- * it. 0, or -1 when a side failed (the exit closes both). */
-static int relay(int a, int b)
+/* Through a pipe each way (splice: the bytes never come up to this process). Each way moves
+ * until it would wait, then one poll for both. Pipes of 256 KiB: a 1 GiB download took 1.10 s
+ * through the default's 64 KiB, 1.01 s through 256 KiB and 1.00 s through 1 MiB here; not
+ * more, since past a user's pipe-user-pages-soft (64 MiB) every new pipe of the user's gets
+ * 8 KiB, and 128 connections at 512 KiB each stay within it. */
+int sbox_proxy_relay(int a, int b)
 {
     struct half h[2] = {{a, b, {-1, -1}, 0, 0, false, false, false},
                         {b, a, {-1, -1}, 0, 0, false, false, false}};
@@ -443,7 +441,7 @@ static int relay_rest(struct conn *c, size_t used)
         return 1;
     setsockopt(c->in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     alarm(0);
-    return relay(c->in, c->out) < 0;
+    return sbox_proxy_relay(c->in, c->out) < 0;
 }
 
 static int serve_http(struct conn *c)

@@ -165,6 +165,14 @@ enum sbox_proxy_verdict {
 /* "not in allow-host", "resolves to a loopback address (host-loopback = yes lets it through)" */
 const char *sbox_proxy_verdict_text(enum sbox_proxy_verdict v);
 
+/* A TCP connection to a:port, within 10 s: the descriptor (close-on-exec, non-blocking,
+ * TCP_NODELAY), or -errno. */
+int sbox_proxy_connect(const struct sbox_proxy_addr *a, uint16_t port);
+/* Bytes relayed both ways between the sockets a and b (non-blocking) until both ends are
+ * done: 0, or -1 when a side failed (the caller's exit closes both). For the proxy's children
+ * and the published ports' (usernet.c). */
+int sbox_proxy_relay(int a, int b);
+
 /* The proxy's side in sbox: the listeners pid 1 made, the children serving connections, and
  * the refusals they report. */
 struct sbox_proxy_count {

@@ -1,17 +1,24 @@
-/* usernet.c: runs slirp4netns (net = slirp) or pasta (net = pasta). Runs in the parent, on the
- * host's side: nothing here is reachable from the sandbox (the private directory with the API
- * socket and the readiness FIFO is gone before the payload starts). */
+/* usernet.c: runs slirp4netns (net = slirp) or pasta (net = pasta), and relays the published
+ * TCP ports of net = slirp. Runs in the parent, on the host's side: nothing here is reachable from
+ * the sandbox (the private directory with the API socket and the readiness FIFO is gone before
+ * the payload starts), and a relay's child never reaches more than the sandbox's own loopback. */
 #include "usernet.h"
 #include "cleanup.h"
+#include "coverage.h"
 #include "files.h"
 #include "idmap.h"
+#include "proxy.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +34,9 @@
 #define READY_TIMEOUT_MS 10000
 #define API_TIMEOUT_MS 5000
 
-/* A published port must be free on the host: checked here, so a taken one is a clear error
- * before anything starts (the helpers' own answers name no file or line). */
-static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
+/* A published port bound on the host's side: the socket, or -errno with a line naming the
+ * setting (a taken port above all: the helpers' own answers name no file or line). */
+static int bind_port(const struct sbox_publish *pub, struct sbox_error *err)
 {
     const struct sbox_publish_spec *ps = &pub->spec;
     struct sockaddr_storage ss = {0};
@@ -57,8 +64,11 @@ static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
         return sbox_error(err, errno, "check %s", what);
     /* As the helpers bind: a port left in TIME_WAIT is free. */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* [::] is IPv6's alone, as the plan counts it: 0.0.0.0 is another publish. */
+    if (ss.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&ss, len) == 0)
-        return 0;
+        return steal_fd(&fd);
     if (errno == EADDRINUSE)
         return sbox_origin_errorf(err, &pub->origin, "publish", "%s is taken", what);
     if (errno == EADDRNOTAVAIL)
@@ -69,6 +79,17 @@ static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
             err, &pub->origin, "publish",
             "%s: ports below net.ipv4.ip_unprivileged_port_start need privileges", what);
     return sbox_error(err, errno, "publish: bind %s", what);
+}
+
+/* A port the helper publishes must be free on the host: checked here, so a taken one is a
+ * clear error before the helper starts. */
+static int check_port(const struct sbox_publish *pub, struct sbox_error *err)
+{
+    int fd = bind_port(pub, err);
+    if (fd < 0)
+        return fd;
+    close(fd);
+    return 0;
 }
 
 /* Lines a helper writes that never say what went wrong: pasta's complaint that it has no
@@ -342,7 +363,8 @@ static int ready_slirp(const struct sbox_plan *p, struct sbox_usernet *u, struct
     if (read(u->ready_fd, &c, 1) != 1)
         return start_failed(u, 0, err);
     for (size_t i = 0; i < p->n_publish && r >= 0; i++)
-        r = add_forward(sock, &p->publish[i], err);
+        if (!sbox_publish_relayed(p, &p->publish[i].spec))
+            r = add_forward(sock, &p->publish[i], err);
     return r;
 }
 
@@ -503,6 +525,8 @@ int sbox_usernet_start(const struct sbox_plan *p, pid_t target, struct sbox_user
                                   "net = pasta needs a default route on the host (pasta copies its "
                                   "address); net = slirp works without one");
     for (size_t i = 0; i < p->n_publish; i++) {
+        if (sbox_publish_relayed(p, &p->publish[i].spec))
+            continue; /* bound already, by sbox_publish_open */
         r = check_port(&p->publish[i], err);
         if (r < 0)
             return r;
@@ -554,4 +578,249 @@ void sbox_usernet_stop(struct sbox_usernet *u)
     sbox_closep(&u->ready_fd);
     sbox_closep(&u->pidfd);
     sbox_closep(&u->log_fd);
+}
+
+/* --- published TCP ports relayed by sbox (net = slirp) ---------------------------------- */
+
+void sbox_publish_init(struct sbox_publish_relay *pr)
+{
+    memset(pr, 0, sizeof *pr);
+    pr->userns = pr->netns = -1;
+}
+
+int sbox_publish_open(struct sbox_publish_relay *pr, const struct sbox_plan *p,
+                      const struct sbox_notes *notes, struct sbox_error *err)
+{
+    pr->notes = notes;
+    for (size_t i = 0; i < p->n_publish; i++) {
+        const struct sbox_publish *pub = &p->publish[i];
+        int fd;
+        if (!sbox_publish_relayed(p, &pub->spec))
+            continue;
+        fd = bind_port(pub, err);
+        if (fd < 0)
+            return fd;
+        if (listen(fd, SOMAXCONN) < 0) {
+            int e = errno;
+            close(fd);
+            return sbox_origin_errorf(err, &pub->origin, "publish", "listen on tcp port %u: %s",
+                                      pub->spec.host_port, strerror(e));
+        }
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        pr->listeners = sbox_xrealloc(pr->listeners, (pr->n + 1) * sizeof *pr->listeners);
+        pr->pubs = sbox_xrealloc(pr->pubs, (pr->n + 1) * sizeof *pr->pubs);
+        pr->unanswered = sbox_xrealloc(pr->unanswered, (pr->n + 1) * sizeof *pr->unanswered);
+        pr->listeners[pr->n] = fd;
+        pr->pubs[pr->n] = pub;
+        pr->unanswered[pr->n++] = 0;
+    }
+    return 0;
+}
+
+int sbox_publish_attach(struct sbox_publish_relay *pr, pid_t pid, struct sbox_error *err)
+{
+    char path[64];
+    if (!pr->n)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    pr->userns = open(path, O_RDONLY | O_CLOEXEC);
+    if (pr->userns < 0)
+        return sbox_error(err, errno, "publish: open the sandbox's user namespace");
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+    pr->netns = open(path, O_RDONLY | O_CLOEXEC);
+    if (pr->netns < 0)
+        return sbox_error(err, errno, "publish: open the sandbox's network namespace");
+    return 0;
+}
+
+size_t sbox_publish_pollfds(const struct sbox_publish_relay *pr, struct pollfd *fds)
+{
+    for (size_t i = 0; i < pr->n; i++)
+        fds[i] = (struct pollfd){.fd = pr->listeners[i], .events = POLLIN};
+    return pr->n;
+}
+
+/* Closes a connection with a reset, as a closed port answers: the client learns at once that
+ * nothing took it, rather than reading an empty answer. */
+static void reset(int fd)
+{
+    struct linger now = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    close(fd);
+}
+
+/* No capability left: all the child does from now on is a connection to its own port and the
+ * splice, which need none, and its creds hold the full set in the sandbox's namespace. */
+static int drop_capabilities(void)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2] = {{0}};
+    return (int)syscall(SYS_capset, &h, d);
+}
+
+/* The exit status of a child that found nothing listening inside (counted for the end). */
+#define UNANSWERED 3
+
+/* The child serving one connection: dies with sbox, holds nothing of sbox's but the connection
+ * and the sandbox's two namespaces, never execs. Where it connects is sbox's choice alone (the
+ * published port, on the sandbox's own loopback): nothing the payload sends moves it. */
+static _Noreturn void serve_publish(const struct sbox_publish_relay *pr, size_t i, int conn,
+                                    pid_t parent)
+{
+    static const struct sbox_proxy_addr loopback[2] = {{AF_INET, {127, 0, 0, 1}},
+                                                       {AF_INET6, {[15] = 1}}};
+    int keep[4] = {conn, pr->userns, pr->netns, sbox_coverage_fd()};
+    int null, out = -1, one = 1;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent)
+        _exit(0);
+    prctl(PR_SET_NAME, "sbox-publish", 0, 0, 0);
+    signal(SIGPIPE, SIG_IGN);
+    sigprocmask(SIG_SETMASK, &pr->child_mask, NULL);
+    /* Not the caller's terminal or pipes: a child left behind must not hold a pipeline open. */
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3 && null >= 0; fd++)
+        dup2(null, fd);
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = a + 1; b < 4; b++)
+            if (keep[b] < keep[a]) {
+                int t = keep[a];
+                keep[a] = keep[b];
+                keep[b] = t;
+            }
+    sbox_close_inherited(keep, 4);
+    /* The user namespace first: its owner's process gets the rights there that joining the
+     * network namespace needs. Neither the pid nor the mount namespace: no process of the
+     * sandbox can name this one. */
+    if (setns(pr->userns, CLONE_NEWUSER) < 0 || setns(pr->netns, CLONE_NEWNET) < 0 ||
+        drop_capabilities() < 0) {
+        reset(conn);
+        _exit(1);
+    }
+    close(pr->userns);
+    close(pr->netns);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Armed again, in case the new credentials cleared it; sbox may have gone meanwhile. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent)
+        _exit(0);
+    for (size_t a = 0; a < 2 && out < 0; a++)
+        out = sbox_proxy_connect(&loopback[a], pr->pubs[i]->spec.port);
+    if (out < 0) {
+        reset(conn);
+        sbox_coverage_dump();
+        _exit(UNANSWERED);
+    }
+    setsockopt(conn, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    out = sbox_proxy_relay(conn, out) < 0;
+    sbox_coverage_dump();
+    _exit(out);
+}
+
+static void accept_port(struct sbox_publish_relay *pr, size_t i)
+{
+    const pid_t self = getpid();
+    for (int n = 0; n < 64; n++) {
+        int fd = accept4(pr->listeners[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        size_t slot = 0;
+        pid_t pid;
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return;
+        }
+        while (slot < SBOX_PUBLISH_MAX_CONNECTIONS && pr->kids[slot])
+            slot++;
+        if (slot == SBOX_PUBLISH_MAX_CONNECTIONS) {
+            reset(fd);
+            pr->turned_away++;
+            continue;
+        }
+        pid = fork();
+        if (pid == 0)
+            serve_publish(pr, i, fd, self);
+        close(fd);
+        if (pid < 0) {
+            sbox_note(pr->notes, "publish: a connection closed: no process to serve it (%s)",
+                      strerror(errno));
+            continue;
+        }
+        pr->kids[slot] = pid;
+        pr->kid_port[slot] = i;
+        pr->n_kids++;
+    }
+}
+
+void sbox_publish_events(struct sbox_publish_relay *pr, const struct pollfd *fds)
+{
+    /* Before the namespaces are known nothing is accepted: connections wait in the backlog. */
+    if (pr->netns < 0)
+        return;
+    for (size_t i = 0; i < pr->n; i++)
+        if (fds[i].revents & POLLIN)
+            accept_port(pr, i);
+}
+
+static void reaped(struct sbox_publish_relay *pr, size_t slot, int status)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == UNANSWERED)
+        pr->unanswered[pr->kid_port[slot]]++;
+    pr->kids[slot] = 0;
+    pr->n_kids--;
+}
+
+void sbox_publish_reap(struct sbox_publish_relay *pr)
+{
+    for (size_t i = 0; i < SBOX_PUBLISH_MAX_CONNECTIONS && pr->n_kids; i++) {
+        int status = 0;
+        pid_t r;
+        if (!pr->kids[i])
+            continue;
+        r = waitpid(pr->kids[i], &status, WNOHANG);
+        if (r == pr->kids[i])
+            reaped(pr, i, status);
+        else if (r < 0 && errno == ECHILD)
+            reaped(pr, i, 0);
+    }
+}
+
+void sbox_publish_end(struct sbox_publish_relay *pr)
+{
+    for (size_t i = 0; i < SBOX_PUBLISH_MAX_CONNECTIONS && pr->n_kids; i++)
+        if (pr->kids[i]) {
+            int status = 0;
+            kill(pr->kids[i], SIGKILL);
+            waitpid(pr->kids[i], &status, 0);
+            reaped(pr, i, status);
+        }
+    for (size_t i = 0; i < pr->n; i++) {
+        const struct sbox_publish_spec *ps = &pr->pubs[i]->spec;
+        if (pr->unanswered[i])
+            sbox_note(pr->notes,
+                      "publish %s:%u:%u: %lu connection%s found nothing listening on port %u "
+                      "inside (on 127.0.0.1 or ::1; a server there must listen on localhost, "
+                      "127.0.0.1, ::1 or every address)",
+                      ps->host_ip, ps->host_port, ps->port, pr->unanswered[i],
+                      pr->unanswered[i] == 1 ? "" : "s", ps->port);
+        pr->unanswered[i] = 0;
+    }
+    if (pr->turned_away)
+        sbox_note(pr->notes, "publish: closed %lu connection%s at once: %d were open already",
+                  pr->turned_away, pr->turned_away == 1 ? "" : "s", SBOX_PUBLISH_MAX_CONNECTIONS);
+    pr->turned_away = 0;
+}
+
+void sbox_publish_free(struct sbox_publish_relay *pr)
+{
+    for (size_t i = 0; i < pr->n; i++)
+        sbox_closep(&pr->listeners[i]);
+    free(pr->listeners);
+    free(pr->pubs);
+    free(pr->unanswered);
+    pr->listeners = NULL;
+    pr->pubs = NULL;
+    pr->unanswered = NULL;
+    pr->n = 0;
+    sbox_closep(&pr->userns);
+    sbox_closep(&pr->netns);
 }

@@ -81,6 +81,11 @@ $(id -u)
 nameserver $dns
 1" "net = $net: lo and $iface, your uid, the resolver, the host name in /etc/hosts"
     is "$(stat -c %u "made-$net")" "$(id -u)" "net = $net: files the payload makes are yours outside"
+    # localhost is 127.0.0.1 alone (glibc sorts ::1 first when it has both, and a port
+    # published on the host's 127.0.0.1 leads to the sandbox's 127.0.0.1); ::1 keeps its names.
+    run_sbox --net "$net" --ipv6 yes -- sh -c 'getent ahosts localhost | cut -d" " -f1 | sort -u; getent hosts ip6-localhost'
+    is "$OUT" "127.0.0.1
+::1             ip6-localhost ip6-loopback" "net = $net: localhost is 127.0.0.1 alone, ip6-localhost ::1"
     run_sbox --net "$net" --uid 1000 -- id -u
     is "$RC/$OUT" "0/1000" "net = $net with another uid inside"
     run_sbox --net "$net" --dns 192.0.2.53 -- cat /etc/resolv.conf
@@ -197,6 +202,116 @@ print("gone" if select.select([fd], [], [], 10)[0] else "running")' "$fake" 2>/d
 usernet slirp slirp4netns tap0 10.0.2.3 slirp4netns
 usernet pasta pasta "$(default_if)" 169.254.1.1 passt
 
+# --- Published TCP ports reach servers on the sandbox's loopback -----------------------------
+# A dev server listens on localhost (127.0.0.1 inside), 127.0.0.1, ::1 or every address. Under
+# slirp sbox relays published TCP ports itself, into the sandbox's own loopback (127.0.0.1, then
+# ::1); pasta splices the host's loopback into the sandbox's. Every wait is for a line the
+# server prints once it listens, bounded.
+cp "$helpers/publish-server.py" "$WORK/"
+pc() { python3 "$helpers/publish-client.py" "$@"; }
+# inside ARGS...: sbox ARGS in the background ($SPID), its first line of output in $READY.
+inside() {
+    rm -f "$WORK/ready"
+    mkfifo "$WORK/ready"
+    "$SBOX" "$@" >"$WORK/ready" 2>"$WORK/inside.err" &
+    SPID=$!
+    READY=$(timeout 60 head -n 1 "$WORK/ready")
+}
+# quit_inside PORT [--v6]: the server told to exit, and sbox waited for (its status in $RC).
+quit_inside() {
+    pc ask "$@" quit >/dev/null
+    RC=0
+    wait "$SPID" || RC=$?
+}
+port_free() { python3 -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); print("free")' "$1" 2>/dev/null || echo taken; }
+
+for net in slirp pasta; do
+    command -v "$([ $net = slirp ] && echo slirp4netns || echo pasta)" >/dev/null 2>&1 || {
+        skip "net = $net: its helper is not installed"
+        continue
+    }
+    binds="127.0.0.1 0.0.0.0"
+    [ $net = slirp ] && binds="$binds ::1"
+    for bind in $binds; do
+        hport=$(free_port)
+        inside --net $net --publish "$hport:3000" -- python3 publish-server.py "$bind" 3000
+        is "$READY" ready "net = $net, a server on $bind inside listens"
+        peer=127.0.0.1
+        [ "$bind" = ::1 ] && peer=::1
+        is "$(pc ask "$hport" peer)" $peer "net = $net, a server on $bind: 127.0.0.1:$hport on the host reaches it (from $peer inside)"
+        quit_inside "$hport"
+        is "$RC" 0 "... and the sandbox ends with the server"
+    done
+
+    # localhost, as dev servers are told: Python's http.server and Node's http.
+    hport=$(free_port)
+    inside --net $net --publish "$hport:3000" -- python3 -u -m http.server --bind localhost 3000
+    like "$READY" "Serving HTTP on 127.0.0.1 port 3000" "net = $net: python3 -m http.server --bind localhost listens on 127.0.0.1"
+    like "$(pc http "$hport")" "200 " "net = $net: ... and answers through --publish $hport:3000"
+    kill "$SPID"
+    wait "$SPID" 2>/dev/null || true
+    if command -v node >/dev/null 2>&1; then
+        hport=$(free_port)
+        inside --net $net --publish "$hport:3000" -- node -e 'const s = require("http").createServer((q, r) => r.end("from-node\n")); s.listen(3000, "localhost", () => console.log("ready " + s.address().address))'
+        is "$READY" "ready 127.0.0.1" "net = $net: Node's listen(3000, 'localhost') listens on 127.0.0.1"
+        is "$(pc http "$hport")" "200 from-node" "net = $net: ... and answers through --publish $hport:3000"
+        kill "$SPID"
+        wait "$SPID" 2>/dev/null || true
+    else
+        skip "node is not installed: Node's localhost untested"
+    fi
+
+    # Many connections at once, beside a client that reads nothing (its buffers full).
+    hport=$(free_port)
+    inside --net $net --publish "$hport:3000" -- python3 publish-server.py 127.0.0.1 3000
+    is "$(pc many "$hport" 64)" "64/64" "net = $net: 64 connections at once, beside a stalled one, are all answered"
+    quit_inside "$hport"
+done
+
+# pasta splices an IPv4 connection into IPv4 only: a server on ::1 alone is published on [::1].
+if command -v pasta >/dev/null 2>&1; then
+    hport=$(free_port)
+    inside --net pasta --ipv6 yes --publish "[::1]:$hport:3000" -- python3 publish-server.py ::1 3000
+    is "$(pc --v6 ask "$hport" echo)" echo "net = pasta, ipv6 = yes: [::1]:$hport on the host reaches a server on ::1 inside"
+    quit_inside "$hport" --v6
+fi
+
+# sbox's relay (net = slirp): an IPv6 address of the host's, without ipv6 = yes (the sandbox's
+# own network stays IPv4); another uid inside; what a port with nothing behind it does.
+hport=$(free_port)
+inside --net slirp --publish "[::1]:$hport:3000" -- python3 publish-server.py 127.0.0.1 3000
+is "$(pc --v6 ask "$hport" echo)" echo "net = slirp, publish [::1]:$hport:3000: the host's ::1 reaches 127.0.0.1 inside"
+quit_inside "$hport" --v6
+hport=$(free_port)
+inside --net slirp --uid 1000 --publish "$hport:3000" -- python3 publish-server.py 127.0.0.1 3000
+is "$(pc ask "$hport" echo)" echo "net = slirp, uid 1000 inside (a nested user namespace): the relay reaches its server"
+quit_inside "$hport"
+is "$(pc ask "$(free_port)" echo)" ConnectionRefusedError "a port nothing publishes: refused"
+hport=$(free_port)
+inside --net slirp --publish "$hport:3001" --publish "$(free_port):3000" -- python3 publish-server.py 127.0.0.1 3000
+is "$(python3 "$helpers/connect.py" 127.0.0.1 "$hport")" ConnectionResetError "net = slirp, a published port nothing listens on inside: the connection is reset"
+kill "$SPID"
+wait "$SPID" 2>/dev/null || true
+like "$(cat "$WORK/inside.err")" "publish 127.0.0.1:$hport:3001: 1 connection found nothing listening on port 3001 inside" "... and sbox says so once it ends"
+
+# The payload's side: the relay's children are no process it can see, and the host's side of
+# a published port is out of its reach (the host's loopback is, without host-loopback).
+hport=$(free_port)
+inside --net slirp --publish "$hport:3000" -- sh -c "python3 connect.py 10.0.2.2 $hport >&2; exec python3 publish-server.py 127.0.0.1 3000"
+like "$(cat "$WORK/inside.err")" Error "net = slirp: the payload cannot reach the host's side of its published port"
+pc hold "$hport" >"$WORK/held" &
+hold=$!
+procs=$(pc ask "$hport" procs)
+like "$procs" "python3" "net = slirp: the payload lists its processes"
+unlike "$procs" "sbox-publish" "... and no relay's child is among them"
+is "$(pc ask "$hport" "$(printf 'x%.0s' $(seq 1000))")" "$(printf 'x%.0s' $(seq 1000))" "... a line goes there and back unchanged"
+kill -9 "$SPID"
+wait "$SPID" 2>/dev/null || true
+wait "$hold" || true
+is "$(cat "$WORK/held")" "from-sandbox
+closed" "net = slirp, sbox killed (SIGKILL): a relayed connection is closed"
+is "$(python3 "$WORK/pidwait.py" sbox-publish,slirp4netns 10)/$(port_free "$hport")" "0/free" "... no relay's child or slirp4netns is left, and the port is free again"
+
 # slirp's gateway is slirp's own address: the host's loopback is unreachable through it unless
 # host-loopback = yes.
 listener_start
@@ -291,7 +406,7 @@ like "$OUT" "ok       /dev/net/tun usable by you" "sbox check: /dev/net/tun is u
 # it: one line, 125.
 refuses "--net pasta --publish 8080:80 --publish 0.0.0.0:8080:81|--publish: tcp port 8080 on 0.0.0.0 is already published" \
     "--net pasta --publish [::1]:8080:80|--publish: the IPv6 address [::1] needs ipv6 = yes" \
-    "--net slirp --ipv6 yes --publish [::1]:8080:80|--publish: slirp4netns publishes on IPv4 addresses only" \
+    "--net slirp --ipv6 yes --publish [::1]:8080:80/udp|--publish: slirp4netns publishes UDP on IPv4 addresses only" \
     "--net slirp --cap-add NET_ADMIN|--cap-add: CAP_NET_ADMIN with net = slirp would let the sandbox reach your loopback" \
     "--net pasta --uid 0 --cap-add NET_RAW|--cap-add: CAP_NET_RAW with net = pasta would let the sandbox reach your loopback" \
     "--publish 8080:80|--publish: \`publish\` needs net = slirp or pasta" \
