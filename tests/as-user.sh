@@ -60,6 +60,10 @@ for h in "${SBOX_BUILT_HELPERS:-/nonexistent}"/try-syscall*; do
     [ -f "$h" ] && cp "$h" "$stage/helpers/"
 done
 [ -d "$SBOX_TESTS/fixtures" ] && cp -R "$SBOX_TESTS/fixtures" "$stage/fixtures"
+# examples.sh runs the examples of the README and the man pages: the documents come along.
+mkdir -p "$stage/docs/man"
+cp "$SBOX_TESTS/../README.md" "$stage/docs/" 2>/dev/null || :
+cp "$SBOX_TESTS/../man/sbox.1" "$SBOX_TESTS/../man/sbox.ini.5" "$stage/docs/man/" 2>/dev/null || :
 [ -n "${SBOX_PROFILES:-}" ] && cp -R "$SBOX_PROFILES" "$stage/profiles"
 chmod -R a+rX "$stage"
 
