@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -395,6 +396,32 @@ static const struct sbox_plan *test_weakened(const struct sbox_plan *p)
     return w;
 }
 
+/* cap-add NET_BIND_SERVICE for a payload in a nested user namespace (a uid other than 0 on the
+ * single map with a user-mode network, sbox_idmap_nested): the capability is the nested
+ * namespace's, and the network namespace belongs to the one above, so it would not count. The
+ * sandbox's own network namespace then lets every port be bound instead (its
+ * ip_unprivileged_port_start, a per-namespace sysctl: the host's ports are not touched). */
+static bool low_ports_by_sysctl(const struct launch *l)
+{
+    const struct sbox_plan *p = l->p;
+    if (!sbox_idmap_nested(p, l->map.ranged))
+        return false;
+    for (size_t i = 0; i < p->n_caps; i++)
+        if (p->caps[i].cap == CAP_NET_BIND_SERVICE)
+            return true;
+    return false;
+}
+
+static int open_low_ports(struct sbox_error *err)
+{
+    /* The host's /proc still: its net directory is the opener's network namespace, this one. */
+    static const char path[] = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1)
+        return sbox_error(err, errno, "cap-add NET_BIND_SERVICE: write %s", path);
+    return 0;
+}
+
 static _Noreturn void child_main(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
@@ -443,6 +470,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         sbox_error(&err, errno, "leave the caller's session");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
+    if (low_ports_by_sysctl(l) && open_low_ports(&err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
 
     if (sbox_mount_setup(p->landlock_test_rw ? test_weakened(p) : p, env, note.msg, sizeof note.msg,
                          pty, &err) < 0)

@@ -415,6 +415,17 @@ refuses "--net pasta --publish 8080:80 --publish 0.0.0.0:8080:81|--publish: tcp 
 run_sbox --net slirp --cap-add NET_ADMIN --host-loopback yes -- true
 is "$RC" 0 "--cap-add NET_ADMIN with host-loopback = yes: accepted"
 
+# cap-add NET_BIND_SERVICE for a payload of the caller's own uid under a user-mode network (it
+# runs in a user namespace below the network's owner): port 80 binds in the sandbox, and only
+# with it.
+bind80='import socket; s = socket.socket(); s.bind(("0.0.0.0", 80)); print("bound")'
+for net in slirp pasta; do
+    run_sbox --net "$net" --cap-add CAP_NET_BIND_SERVICE -- python3 -c "$bind80"
+    is "$RC/$OUT" "0/bound" "net = $net, cap-add NET_BIND_SERVICE, uid $(id -u): port 80 binds"
+    run_sbox --net "$net" -- python3 -c "$bind80"
+    is "$RC" 1 "... and without it, it does not"
+done
+
 # Mistakes: one line, 125.
 for bad in "bogus:is not one of none, host, slirp, pasta"; do
     run_sbox --net "${bad%%:*}" -- true
