@@ -596,11 +596,11 @@ static _Noreturn void serve(const struct sbox_proxy *px, int kind, int conn, pid
 
 /* --- sbox's side ------------------------------------------------------------------------ */
 
-static void accept_all(struct sbox_proxy *px, int kind)
+void sbox_accept_forked(const struct sbox_accepting *a)
 {
     const pid_t self = getpid();
     for (int i = 0; i < 64; i++) {
-        int fd = accept4(px->listeners[kind], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        int fd = accept4(a->listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         size_t slot = 0;
         pid_t pid;
         if (fd < 0) {
@@ -608,25 +608,61 @@ static void accept_all(struct sbox_proxy *px, int kind)
                 continue;
             return;
         }
-        while (slot < SBOX_PROXY_MAX_CONNECTIONS && px->kids[slot])
+        while (slot < a->max && a->kids[slot])
             slot++;
-        if (slot == SBOX_PROXY_MAX_CONNECTIONS) {
-            close(fd);
-            px->turned_away++;
+        if (slot == a->max) {
+            a->reject(fd);
+            (*a->turned_away)++;
             continue;
         }
         pid = fork();
-        if (pid == 0)
-            serve(px, kind, fd, self);
+        if (pid == 0) {
+            a->serve(a->ctx, fd, self);
+            _exit(125); /* not reached: serve ends the child */
+        }
         close(fd);
         if (pid < 0) {
-            sbox_note(px->notes, "net: a connection closed: no process to serve it (%s)",
+            sbox_note(a->notes, "%s: a connection closed: no process to serve it (%s)", a->what,
                       strerror(errno));
             continue;
         }
-        px->kids[slot] = pid;
-        px->n_kids++;
+        a->kids[slot] = pid;
+        (*a->n_kids)++;
+        if (a->started)
+            a->started(a->ctx, slot);
     }
+}
+
+struct proxy_listener {
+    const struct sbox_proxy *px;
+    int kind;
+};
+
+static _Noreturn void serve_accepted(void *ctx, int fd, pid_t parent)
+{
+    const struct proxy_listener *l = ctx;
+    serve(l->px, l->kind, fd, parent);
+}
+
+static void close_fd(int fd)
+{
+    close(fd);
+}
+
+static void accept_all(struct sbox_proxy *px, int kind)
+{
+    struct proxy_listener l = {.px = px, .kind = kind};
+    const struct sbox_accepting a = {.listener = px->listeners[kind],
+                                     .kids = px->kids,
+                                     .max = SBOX_PROXY_MAX_CONNECTIONS,
+                                     .n_kids = &px->n_kids,
+                                     .turned_away = &px->turned_away,
+                                     .reject = close_fd,
+                                     .serve = serve_accepted,
+                                     .ctx = &l,
+                                     .notes = px->notes,
+                                     .what = "net"};
+    sbox_accept_forked(&a);
 }
 
 static void count(struct sbox_proxy *px, const char *dest)

@@ -173,6 +173,25 @@ int sbox_proxy_connect(const struct sbox_proxy_addr *a, uint16_t port);
  * and the published ports' (usernet.c). */
 int sbox_proxy_relay(int a, int b);
 
+/* Connections waiting on a listener of sbox's, each served in a child of its own (the proxy's
+ * and the published ports'): at most 64 accepted per call, each child's pid put in a free slot
+ * of kids (max of them) and serve(ctx, fd, sbox's pid) run there (it never returns); with no
+ * free slot the connection goes to reject() and is counted in *turned_away. started(ctx, slot),
+ * when given, records what the slot serves. */
+struct sbox_accepting {
+    int listener;
+    pid_t *kids;
+    size_t max, *n_kids;
+    unsigned long *turned_away;
+    void (*reject)(int fd);
+    void (*serve)(void *ctx, int fd, pid_t parent); /* never returns */
+    void (*started)(void *ctx, size_t slot);
+    void *ctx;
+    const struct sbox_notes *notes;
+    const char *what; /* "net", "publish": the note's first word when a fork fails */
+};
+void sbox_accept_forked(const struct sbox_accepting *a);
+
 /* The proxy's side in sbox: the listeners pid 1 made, the children serving connections, and
  * the refusals they report. */
 struct sbox_proxy_count {

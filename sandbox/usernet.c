@@ -717,38 +717,38 @@ static _Noreturn void serve_publish(const struct sbox_publish_relay *pr, size_t 
     _exit(out);
 }
 
+struct published {
+    struct sbox_publish_relay *pr;
+    size_t port; /* which of pr's ports */
+};
+
+static _Noreturn void serve_accepted(void *ctx, int fd, pid_t parent)
+{
+    const struct published *pub = ctx;
+    serve_publish(pub->pr, pub->port, fd, parent);
+}
+
+static void started(void *ctx, size_t slot)
+{
+    const struct published *pub = ctx;
+    pub->pr->kid_port[slot] = pub->port;
+}
+
 static void accept_port(struct sbox_publish_relay *pr, size_t i)
 {
-    const pid_t self = getpid();
-    for (int n = 0; n < 64; n++) {
-        int fd = accept4(pr->listeners[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        size_t slot = 0;
-        pid_t pid;
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            return;
-        }
-        while (slot < SBOX_PUBLISH_MAX_CONNECTIONS && pr->kids[slot])
-            slot++;
-        if (slot == SBOX_PUBLISH_MAX_CONNECTIONS) {
-            reset(fd);
-            pr->turned_away++;
-            continue;
-        }
-        pid = fork();
-        if (pid == 0)
-            serve_publish(pr, i, fd, self);
-        close(fd);
-        if (pid < 0) {
-            sbox_note(pr->notes, "publish: a connection closed: no process to serve it (%s)",
-                      strerror(errno));
-            continue;
-        }
-        pr->kids[slot] = pid;
-        pr->kid_port[slot] = i;
-        pr->n_kids++;
-    }
+    struct published pub = {.pr = pr, .port = i};
+    const struct sbox_accepting a = {.listener = pr->listeners[i],
+                                     .kids = pr->kids,
+                                     .max = SBOX_PUBLISH_MAX_CONNECTIONS,
+                                     .n_kids = &pr->n_kids,
+                                     .turned_away = &pr->turned_away,
+                                     .reject = reset,
+                                     .serve = serve_accepted,
+                                     .started = started,
+                                     .ctx = &pub,
+                                     .notes = pr->notes,
+                                     .what = "publish"};
+    sbox_accept_forked(&a);
 }
 
 void sbox_publish_events(struct sbox_publish_relay *pr, const struct pollfd *fds)
