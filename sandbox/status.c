@@ -98,46 +98,53 @@ static void emit(const struct sbox_status *st, const char *buf, size_t len)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-/* An event's object begun: {"event":NAME,"time":SECONDS.MS, ... */
-static FILE *event(struct sbox_jw *j, char **buf, size_t *len, const char *name)
+/* One event being written: a JSON object in a memory stream. */
+struct event {
+    struct sbox_jw j;
+    char *buf;
+    size_t len;
+    FILE *f;
+};
+
+/* An event's object begun: {"event":NAME,"time":SECONDS.MS, ...; false when no status was asked
+ * (st NULL: a note from where none is at hand, or no --json-status-fd). */
+static bool begin(struct event *e, const struct sbox_status *st, const char *name)
 {
-    FILE *f = open_memstream(buf, len);
     struct timespec ts;
-    if (!f)
+    if (!st || st->fd < 0)
+        return false;
+    memset(e, 0, sizeof *e);
+    e->f = open_memstream(&e->buf, &e->len);
+    if (!e->f)
         abort(); /* out of memory, as sbox_x* */
     clock_gettime(CLOCK_REALTIME, &ts);
-    sbox_jw_begin(j, f);
-    sbox_jw_object(j, NULL);
-    sbox_jw_str(j, "event", name);
-    fprintf(f, ",\"time\":%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
-    return f;
+    sbox_jw_begin(&e->j, e->f);
+    sbox_jw_object(&e->j, NULL);
+    sbox_jw_str(&e->j, "event", name);
+    fprintf(e->f, ",\"time\":%lld.%03ld", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+    return true;
 }
 
 /* The event ended and written: the stream's buffer is only final once it is closed. */
-static void send_event(const struct sbox_status *st, struct sbox_jw *j, FILE *f, char **buf,
-                       size_t *len)
+static void send_event(const struct sbox_status *st, struct event *e)
 {
-    sbox_jw_end(j);
-    fclose(f);
-    emit(st, *buf, *len);
-    free(*buf);
+    sbox_jw_end(&e->j);
+    fclose(e->f);
+    emit(st, e->buf, e->len);
+    free(e->buf);
 }
 
 void sbox_status_started(const struct sbox_status *st, pid_t payload, pid_t init)
 {
-    struct sbox_jw j;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    if (!st || st->fd < 0) /* no status asked, or a note from where none is at hand */
+    struct event e;
+    if (!begin(&e, st, "started"))
         return;
-    f = event(&j, &buf, &len, "started");
     if (payload > 0)
-        sbox_jw_int(&j, "pid", payload);
+        sbox_jw_int(&e.j, "pid", payload);
     else
-        sbox_jw_null(&j, "pid");
-    sbox_jw_int(&j, "init_pid", init);
-    send_event(st, &j, f, &buf, &len);
+        sbox_jw_null(&e.j, "pid");
+    sbox_jw_int(&e.j, "init_pid", init);
+    send_event(st, &e);
 }
 
 /* allow-host's summary (proxy.c's sbox_proxy_end), one note per refused destination: "net:
@@ -145,12 +152,10 @@ void sbox_status_started(const struct sbox_status *st, pid_t payload, pid_t init
  * connection(s) to other hosts". */
 static void refused(const struct sbox_status *st, const char *text)
 {
-    struct sbox_jw j;
-    char *buf = NULL, *end;
-    size_t len = 0;
+    struct event e;
+    char *end;
     unsigned long n;
     const char *rest;
-    FILE *f;
     if (strncmp(text, "net: refused ", 13) != 0)
         return;
     errno = 0;
@@ -158,58 +163,47 @@ static void refused(const struct sbox_status *st, const char *text)
     if (end == text + 13 || errno || *end != ' ')
         return;
     rest = end + 1;
-    f = event(&j, &buf, &len, "refused");
-    sbox_jw_int(&j, "count", (int64_t)n);
+    if (!begin(&e, st, "refused"))
+        return;
+    sbox_jw_int(&e.j, "count", (int64_t)n);
     if (!strncmp(rest, "connection to ", 14) || !strncmp(rest, "connections to ", 15))
-        sbox_jw_str(&j, "to", strstr(rest, " to ") + 4);
+        sbox_jw_str(&e.j, "to", strstr(rest, " to ") + 4);
     else if (!strncmp(rest, "more ", 5))
-        sbox_jw_str(&j, "to", NULL);
+        sbox_jw_str(&e.j, "to", NULL);
     else
-        sbox_jw_bool(&j, "malformed", true);
-    send_event(st, &j, f, &buf, &len);
+        sbox_jw_bool(&e.j, "malformed", true);
+    send_event(st, &e);
 }
 
 void sbox_status_note(const struct sbox_status *st, const char *text)
 {
-    struct sbox_jw j;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    if (!st || st->fd < 0)
+    struct event e;
+    if (!begin(&e, st, "note"))
         return;
-    f = event(&j, &buf, &len, "note");
-    sbox_jw_str(&j, "text", text);
-    send_event(st, &j, f, &buf, &len);
+    sbox_jw_str(&e.j, "text", text);
+    send_event(st, &e);
     refused(st, text);
 }
 
 void sbox_status_exited(const struct sbox_status *st, int status, int sig)
 {
-    struct sbox_jw j;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    if (!st || st->fd < 0)
+    struct event e;
+    if (!begin(&e, st, "exited"))
         return;
-    f = event(&j, &buf, &len, "exited");
-    sbox_jw_int(&j, "status", status);
+    sbox_jw_int(&e.j, "status", status);
     if (sig > 0) {
         _cleanup_free_ char *name = sbox_xasprintf("SIG%s", sigabbrev_np(sig) ?: "?");
-        sbox_jw_str(&j, "signal", name);
+        sbox_jw_str(&e.j, "signal", name);
     }
-    send_event(st, &j, f, &buf, &len);
+    send_event(st, &e);
 }
 
 void sbox_status_failed(const struct sbox_status *st, int status, const char *message)
 {
-    struct sbox_jw j;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f;
-    if (!st || st->fd < 0)
+    struct event e;
+    if (!begin(&e, st, "failed"))
         return;
-    f = event(&j, &buf, &len, "failed");
-    sbox_jw_int(&j, "status", status);
-    sbox_jw_str(&j, "message", message);
-    send_event(st, &j, f, &buf, &len);
+    sbox_jw_int(&e.j, "status", status);
+    sbox_jw_str(&e.j, "message", message);
+    send_event(st, &e);
 }
