@@ -12,6 +12,11 @@
 # On loopback the direct path is nearly free, so as root the same downloads are also measured
 # from a server in a network namespace the benchmark makes (a veth pair, 10.253.N.1 and
 # 10.253.N.2/30 on it alone, removed at the end): both paths then cross a real interface.
+# On 2 cores the unshaped namespace's link (over 2 GiB/s) makes the relay's CPU the limit: the
+# proxy adds a second TCP connection (server to proxy, proxy to the client on the sandbox's
+# loopback). As root the namespace is then also measured behind a link shaped to BENCH_LINK
+# (default 2.5gbit, tc's tbf on the server's side; BENCH_LINK=0: not), the speed of a fast
+# network, where the proxy should cost nothing.
 # Usage: bench/proxy.sh [SBOX] (default ./sbox). Run it as a normal user, or as root for the
 # namespace's figures too (BENCH_VETH=0: not). Nothing leaves the machine: the server's name is
 # in a hosts file of the benchmark's own (--proxy-hosts).
@@ -90,6 +95,8 @@ if [ "$veth" = 1 ]; then
     vpx="--proxy-hosts $out/vhosts --allow-private yes --allow-host big.test:$vport"
     $get --noproxy '*' "http://$net.2:$vport/"
 fi
+link=${BENCH_LINK:-2.5gbit}
+[ "$veth" = 1 ] || link=0
 
 r=1
 while [ "$r" -le "$rounds" ]; do
@@ -111,12 +118,22 @@ while [ "$r" -le "$rounds" ]; do
             -n connect "$sbox $vpx -- $get -p http://big.test:$vport/" \
             -n plain-http "$sbox $vpx -- $get http://big.test:$vport/" >/dev/null 2>&1
     fi
+    if [ "$link" != 0 ]; then
+        ip netns exec "$ns" tc qdisc replace dev "sbxn$$" root tbf rate "$link" burst 1mb \
+            latency 50ms
+        hyperfine -N --style none --runs "$big_runs" --export-json "$out/link-$r.json" \
+            -n host "$get --noproxy * http://$net.2:$vport/" \
+            -n net-host "$sbox --net host -- $get --noproxy * http://$net.2:$vport/" \
+            -n connect "$sbox $vpx -- $get -p http://big.test:$vport/" \
+            -n plain-http "$sbox $vpx -- $get http://big.test:$vport/" >/dev/null 2>&1
+        ip netns exec "$ns" tc qdisc del dev "sbxn$$" root
+    fi
     r=$((r + 1))
 done
 
-python3 - "$out" "$rounds" "$veth" <<'PY'
+python3 - "$out" "$rounds" "$veth" "$link" <<'PY'
 import json, statistics, sys
-out, rounds, veth = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+out, rounds, veth, link = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 def load(kind):
     return [{x["command"]: x for x in json.load(open(f"{out}/{kind}-{r}.json"))["results"]}
             for r in range(1, rounds + 1)]
@@ -134,8 +151,9 @@ print(f"-p node (allow-host = @npm, its answer cached) {node * 1e3:.2f} ms, with
       f"{offline * 1e3:.2f} ms: {ratio:.2f}x")
 names = {"host": "direct, curl on the host", "net-host": "direct, sbox --net host",
          "connect": "proxy, CONNECT (curl -p)", "plain-http": "proxy, plain HTTP"}
-for kind, title in (("big", "loopback"), ("veth", "veth, a namespace's server")):
-    if kind == "veth" and not veth:
+for kind, title in (("big", "loopback"), ("veth", "veth, a namespace's server"),
+                    ("link", f"the same behind a {link} link")):
+    if (kind == "veth" and not veth) or (kind == "link" and link == "0"):
         continue
     big = load(kind)
     print(f"{title}:")
