@@ -410,7 +410,10 @@ static void seccomp_and_landlock(struct report *r)
     abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL /* _VERSION */);
     add(r, "landlock", abi > 0 ? OK : DEGRADED, false,
         "a kernel with CONFIG_SECURITY_LANDLOCK=y and landlock in its `lsm=` list",
-        "Landlock%s%ld (sbox does not need it today)", abi > 0 ? ", ABI " : ": unavailable, ",
+        abi > 0 ? "Landlock, ABI %ld (the second wall behind the mounts; --isolation landlock "
+                  "where no user namespace can be had)"
+                : "Landlock unavailable (%ld): the mounts alone keep the host, and --isolation "
+                  "landlock cannot run",
         abi > 0 ? abi : (long)errno);
 }
 
