@@ -347,6 +347,22 @@ static int hash_file(int dir, const char *path, char digest[SBOX_OCI_DIGEST_LEN 
     return 0;
 }
 
+/* A source with no manifest of its own (docker-archive, a flat tarball): one written for its
+ * config and layers, named by its digest and read back as any manifest is. */
+static int write_manifest(struct gathered *g, char *const *digests, const int64_t *sizes,
+                          unsigned n, struct sbox_error *err)
+{
+    _cleanup_(sbox_json_freep) struct sbox_json *m = NULL;
+    g->manifest =
+        sbox_oci_manifest_text(g->config_digest, (int64_t)g->config_len, digests, sizes, n);
+    g->manifest_len = strlen(g->manifest);
+    hash_hex(g->manifest, g->manifest_len, g->manifest_digest);
+    m = parse_blob(g->manifest, g->manifest_len, "manifest", err);
+    if (!m || sbox_oci_manifest(m, &g->m, err) < 0)
+        return -EINVAL;
+    return 0;
+}
+
 /* A docker save at dir: manifest.json's image, its config (named by the digest docker gave
  * it), its layers (uncompressed tarballs, whose digests the config's diff_ids give). The
  * manifest is written here, in OCI's form. */
@@ -401,16 +417,9 @@ static int gather_docker(int dir, const char *tag, struct gathered *g, struct sb
     sbox_oci_config_free(&cfg);
     if (r < 0)
         return r;
-    g->manifest = sbox_oci_manifest_text(g->config_digest, (int64_t)g->config_len, digests, sizes,
-                                         (unsigned)n);
-    g->manifest_len = strlen(g->manifest);
-    hash_hex(g->manifest, g->manifest_len, g->manifest_digest);
-    {
-        _cleanup_(sbox_json_freep) struct sbox_json *m =
-            parse_blob(g->manifest, g->manifest_len, "manifest", err);
-        if (!m || sbox_oci_manifest(m, &g->m, err) < 0)
-            return -EINVAL;
-    }
+    r = write_manifest(g, digests, sizes, (unsigned)n, err);
+    if (r < 0)
+        return r;
     g->src = dir;
     g->layer_paths = steal_ptr(&layers);
     return 0;
@@ -435,16 +444,9 @@ static int gather_flat(int dir, const char *file, struct gathered *g, struct sbo
                                arch);
     g->config_len = strlen(g->config);
     hash_hex(g->config, g->config_len, g->config_digest);
-    g->manifest =
-        sbox_oci_manifest_text(g->config_digest, (int64_t)g->config_len, layers, &size, 1);
-    g->manifest_len = strlen(g->manifest);
-    hash_hex(g->manifest, g->manifest_len, g->manifest_digest);
-    {
-        _cleanup_(sbox_json_freep) struct sbox_json *m =
-            parse_blob(g->manifest, g->manifest_len, "manifest", err);
-        if (!m || sbox_oci_manifest(m, &g->m, err) < 0)
-            return -EINVAL;
-    }
+    r = write_manifest(g, layers, &size, 1, err);
+    if (r < 0)
+        return r;
     g->src = dir;
     sbox_strv_push(&g->layer_paths, sbox_xstrdup(file));
     return 0;
