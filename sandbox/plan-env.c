@@ -137,6 +137,13 @@ static void env_remove(char **env, const char *name)
         env[o] = NULL;
 }
 
+/* NAME=VALUE in place of any NAME before. */
+static void env_set(char ***env, const char *name, const char *value)
+{
+    env_remove(*env, name);
+    sbox_strv_push(env, sbox_xasprintf("%s=%s", name, value));
+}
+
 /* An image's own PATH: the caller's names the host's directories (~/.local/bin, /snap/bin) and
  * may lack /bin on a merged-/usr host. */
 #define SBOX_IMAGE_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -293,28 +300,21 @@ char **sbox_plan_environ(const struct sbox_plan *p, char *const *host_env)
         env = image_environ(p, env);
     /* The identity git would use outside, as variables git reads before its config: the
      * config itself (credential helpers, url rewrites holding tokens) never comes in. */
-    static const char *const who[][2] = {{"GIT_AUTHOR_NAME", "n"},
-                                         {"GIT_COMMITTER_NAME", "n"},
-                                         {"GIT_AUTHOR_EMAIL", "e"},
-                                         {"GIT_COMMITTER_EMAIL", "e"}};
-    for (size_t i = 0; p->git_identity && i < sizeof who / sizeof *who; i++) {
-        const char *v = who[i][1][0] == 'n' ? p->git_name : p->git_email;
-        if (!v)
-            continue;
-        env_remove(env, who[i][0]);
-        sbox_strv_push(&env, sbox_xasprintf("%s=%s", who[i][0], v));
+    if (p->git_identity && p->git_name) {
+        env_set(&env, "GIT_AUTHOR_NAME", p->git_name);
+        env_set(&env, "GIT_COMMITTER_NAME", p->git_name);
     }
-    for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++) {
-        env_remove(env, sbox_proxy_environ[i][0]);
-        sbox_strv_push(&env,
-                       sbox_xasprintf("%s=%s", sbox_proxy_environ[i][0], sbox_proxy_environ[i][1]));
+    if (p->git_identity && p->git_email) {
+        env_set(&env, "GIT_AUTHOR_EMAIL", p->git_email);
+        env_set(&env, "GIT_COMMITTER_EMAIL", p->git_email);
     }
+    for (size_t i = 0; p->n_allow_hosts && sbox_proxy_environ[i][0]; i++)
+        env_set(&env, sbox_proxy_environ[i][0], sbox_proxy_environ[i][1]);
     for (size_t i = 0; i < p->n_env_ops; i++) {
-        if (p->env_ops[i].op == SBOX_ENV_PATH_PREPEND)
-            continue;
-        env_remove(env, p->env_ops[i].name);
         if (p->env_ops[i].op == SBOX_ENV_SET)
-            sbox_strv_push(&env, sbox_xasprintf("%s=%s", p->env_ops[i].name, p->env_ops[i].value));
+            env_set(&env, p->env_ops[i].name, p->env_ops[i].value);
+        else if (p->env_ops[i].op == SBOX_ENV_UNSET)
+            env_remove(env, p->env_ops[i].name);
     }
     return prepend_path(p, env);
 }
