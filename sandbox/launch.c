@@ -403,13 +403,8 @@ static const struct sbox_plan *test_weakened(const struct sbox_plan *p)
  * ip_unprivileged_port_start, a per-namespace sysctl: the host's ports are not touched). */
 static bool low_ports_by_sysctl(const struct launch *l)
 {
-    const struct sbox_plan *p = l->p;
-    if (!sbox_idmap_nested(p, l->map.ranged))
-        return false;
-    for (size_t i = 0; i < p->n_caps; i++)
-        if (p->caps[i].cap == CAP_NET_BIND_SERVICE)
-            return true;
-    return false;
+    return sbox_idmap_nested(l->p, l->map.ranged) &&
+           (sbox_plan_caps(l->p) & (1ULL << CAP_NET_BIND_SERVICE));
 }
 
 static int open_low_ports(struct sbox_error *err)
