@@ -320,14 +320,6 @@ static int check_digest(struct source *src, const char *want, struct report *rep
     return 0;
 }
 
-static bool listed(char *const *names, const char *name)
-{
-    for (size_t i = 0; names && names[i]; i++)
-        if (strcmp(names[i], name) == 0)
-            return true;
-    return false;
-}
-
 static int unpack(const struct job *job, struct report *rep)
 {
     static struct source src;
@@ -407,8 +399,8 @@ static int unpack(const struct job *job, struct report *rep)
             sbox_strv_push(&rep->devices, sbox_xstrdup(path));
             continue;
         }
-        if (la.archive_entry_hardlink(e) && rep->devices &&
-            listed(rep->devices, la.archive_entry_hardlink(e))) {
+        if (la.archive_entry_hardlink(e) &&
+            sbox_strv_contains(rep->devices, la.archive_entry_hardlink(e))) {
             /* Another name of a device node skipped: skipped, and counted, as one. */
             warn(&rep->stats.devices, "skipped the device node `%s` (a link to `%s`)", path,
                  la.archive_entry_hardlink(e));

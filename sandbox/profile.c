@@ -206,13 +206,14 @@ static char **profile_names(const struct sbox_profiles *ps)
             continue;
         for (struct dirent *e; (e = readdir(d));) {
             size_t n = strlen(e->d_name);
-            bool dup = false;
+            char *name;
             if (n <= 4 || strcmp(e->d_name + n - 4, ".ini") != 0)
                 continue;
-            for (size_t k = 0; names && names[k]; k++)
-                dup |= strlen(names[k]) == n - 4 && !strncmp(names[k], e->d_name, n - 4);
-            if (!dup)
-                sbox_strv_push(&names, sbox_xstrndup(e->d_name, n - 4));
+            name = sbox_xstrndup(e->d_name, n - 4);
+            if (sbox_strv_contains(names, name))
+                free(name);
+            else
+                sbox_strv_push(&names, name);
             have_default |= n == 11 && !strcmp(e->d_name, "default.ini");
         }
         closedir(d);
@@ -476,9 +477,8 @@ static bool first_time(struct sbox_plan *p, bool builtin, const char *real)
         p->profiles_default = true;
         return true;
     }
-    for (size_t i = 0; p->profiles_applied && p->profiles_applied[i]; i++)
-        if (strcmp(p->profiles_applied[i], real) == 0)
-            return false;
+    if (sbox_strv_contains(p->profiles_applied, real))
+        return false;
     sbox_strv_push(&p->profiles_applied, sbox_xstrdup(real));
     return true;
 }

@@ -84,6 +84,14 @@ void sbox_strv_free(char **v)
     free(v);
 }
 
+bool sbox_strv_contains(char *const *v, const char *s)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
 char *sbox_path_normalize(const char *path)
 {
     size_t len;

@@ -18,6 +18,7 @@ size_t sbox_strv_len(char *const *v);
 void sbox_strv_push(char ***v, char *s); /* takes ownership of s */
 char **sbox_strv_copy(char *const *v);
 void sbox_strv_free(char **v);
+bool sbox_strv_contains(char *const *v, const char *s); /* s is one of v's strings */
 
 /* Lexical normalisation of an absolute path: collapses "//" and ".", resolves ".." without
  * looking at the file system (".." at the root stays at the root), drops a trailing "/".

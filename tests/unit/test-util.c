@@ -199,6 +199,9 @@ int main(void)
         sbox_strv_push(&v, sbox_xstrdup("a"));
         sbox_strv_push(&v, sbox_xstrdup("b"));
         ok(sbox_strv_len(v) == 2 && v[2] == NULL, "string vector grows and stays terminated");
+        ok(sbox_strv_contains(v, "b") && !sbox_strv_contains(v, "c") &&
+               !sbox_strv_contains(v, "") && !sbox_strv_contains(NULL, "a"),
+           "sbox_strv_contains finds what is there, and only that");
         sbox_strv_free(v);
     }
     {
