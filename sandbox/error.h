@@ -3,6 +3,7 @@
 #ifndef SBOX_ERROR_H
 #define SBOX_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SBOX_ERROR_MAX 1024
@@ -27,6 +28,9 @@ int sbox_error_prefix(struct sbox_error *e, const char *fmt, ...)
  * did among the payload's output. NULL (or a NULL line) drops it. */
 struct sbox_notes {
     void (*line)(void *ctx, const char *text); /* text: no "sbox: " prefix, no newline */
+    /* allow-host's refusals summed up at the end, after the note that says each: n to dest, n
+     * malformed requests, or (dest NULL) n to other hosts. NULL: not wanted. */
+    void (*refused)(void *ctx, const char *dest, bool malformed, unsigned long n);
     void *ctx;
 };
 

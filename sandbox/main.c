@@ -179,6 +179,12 @@ static void print_note(void *ctx, const char *text)
     sbox_status_note(ctx, text);
 }
 
+/* allow-host's refusals, said by print_note already: the events (ctx: the status). */
+static void print_refused(void *ctx, const char *dest, bool malformed, unsigned long n)
+{
+    sbox_status_refused(ctx, dest, malformed, n);
+}
+
 /* The run's plan and events, for launch's callbacks. */
 struct run_ctx {
     const struct sbox_plan *plan;
@@ -810,7 +816,8 @@ static int run_degraded(struct sbox_plan *plan, char **envp, const struct sbox_n
 static int run(struct sbox_plan *plan, char **argv, const struct sbox_status *st, int *ret_signal)
 {
     static const int crashes[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    const struct sbox_notes notes = {.line = print_note, .ctx = (void *)st};
+    const struct sbox_notes notes = {
+        .line = print_note, .refused = print_refused, .ctx = (void *)st};
     struct run_ctx rc = {.plan = plan, .status = st};
     _cleanup_strv_ char **envp = NULL;
     struct sbox_error err = {0};

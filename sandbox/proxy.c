@@ -766,16 +766,23 @@ void sbox_proxy_end(struct sbox_proxy *px)
     px->n_kids = 0;
     if (px->report[0] >= 0)
         read_reports(px);
-    for (size_t i = 0; i < px->n_refused; i++)
-        if (px->refused[i].dest[0])
-            sbox_note(px->notes, "net: refused %lu connection%s to %s", px->refused[i].n,
-                      px->refused[i].n == 1 ? "" : "s", px->refused[i].dest);
+    for (size_t i = 0; i < px->n_refused; i++) {
+        const struct sbox_proxy_count *c = &px->refused[i];
+        if (c->dest[0])
+            sbox_note(px->notes, "net: refused %lu connection%s to %s", c->n, c->n == 1 ? "" : "s",
+                      c->dest);
         else
-            sbox_note(px->notes, "net: refused %lu malformed request%s", px->refused[i].n,
-                      px->refused[i].n == 1 ? "" : "s");
-    if (px->refused_more)
+            sbox_note(px->notes, "net: refused %lu malformed request%s", c->n,
+                      c->n == 1 ? "" : "s");
+        if (px->notes && px->notes->refused)
+            px->notes->refused(px->notes->ctx, c->dest[0] ? c->dest : NULL, !c->dest[0], c->n);
+    }
+    if (px->refused_more) {
         sbox_note(px->notes, "net: refused %lu more connection%s to other hosts", px->refused_more,
                   px->refused_more == 1 ? "" : "s");
+        if (px->notes && px->notes->refused)
+            px->notes->refused(px->notes->ctx, NULL, false, px->refused_more);
+    }
     if (px->turned_away)
         sbox_note(px->notes, "net: closed %lu connection%s at once: %d were open already",
                   px->turned_away, px->turned_away == 1 ? "" : "s", SBOX_PROXY_MAX_CONNECTIONS);

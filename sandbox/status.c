@@ -147,31 +147,17 @@ void sbox_status_started(const struct sbox_status *st, pid_t payload, pid_t init
     send_event(st, &e);
 }
 
-/* allow-host's summary (proxy.c's sbox_proxy_end), one note per refused destination: "net:
- * refused N connection(s) to HOST:PORT", "... N malformed request(s)", "... N more
- * connection(s) to other hosts". */
-static void refused(const struct sbox_status *st, const char *text)
+void sbox_status_refused(const struct sbox_status *st, const char *dest, bool malformed,
+                         unsigned long n)
 {
     struct event e;
-    char *end;
-    unsigned long n;
-    const char *rest;
-    if (strncmp(text, "net: refused ", 13) != 0)
-        return;
-    errno = 0;
-    n = strtoul(text + 13, &end, 10);
-    if (end == text + 13 || errno || *end != ' ')
-        return;
-    rest = end + 1;
     if (!begin(&e, st, "refused"))
         return;
     sbox_jw_int(&e.j, "count", (int64_t)n);
-    if (!strncmp(rest, "connection to ", 14) || !strncmp(rest, "connections to ", 15))
-        sbox_jw_str(&e.j, "to", strstr(rest, " to ") + 4);
-    else if (!strncmp(rest, "more ", 5))
-        sbox_jw_str(&e.j, "to", NULL);
-    else
+    if (malformed)
         sbox_jw_bool(&e.j, "malformed", true);
+    else
+        sbox_jw_str(&e.j, "to", dest); /* NULL: null, the other hosts past the summary's list */
     send_event(st, &e);
 }
 
@@ -182,7 +168,6 @@ void sbox_status_note(const struct sbox_status *st, const char *text)
         return;
     sbox_jw_str(&e.j, "text", text);
     send_event(st, &e);
-    refused(st, text);
 }
 
 void sbox_status_exited(const struct sbox_status *st, int status, int sig)

@@ -25,6 +25,10 @@ pid_t sbox_status_pidfd_pid(int pidfd);
 void sbox_status_started(const struct sbox_status *st, pid_t payload, pid_t init);
 /* A note as main prints it; allow-host's summary of refusals also as "refused" events. */
 void sbox_status_note(const struct sbox_status *st, const char *text);
+/* allow-host's refusals, as sbox_notes' refused hands them: {"event":"refused","count":N,
+ * "to":DEST} (DEST null: other hosts) or "malformed":true. */
+void sbox_status_refused(const struct sbox_status *st, const char *dest, bool malformed,
+                         unsigned long n);
 /* The payload ended with this exit status (sbox's own), of signal sig when not 0. */
 void sbox_status_exited(const struct sbox_status *st, int status, int sig);
 /* sbox failed (status 125, or 126/127 for a command that could not be run): message says why. */
