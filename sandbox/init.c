@@ -76,6 +76,14 @@ static void resume(const struct sbox_init *in, pid_t *parked, int how)
     continue_payload(in);
 }
 
+void sbox_init_end_all(void)
+{
+    /* From pid 1, -1 is every process of its namespace but itself. */
+    kill(-1, SIGKILL);
+    while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+        ;
+}
+
 int sbox_init_run(const struct sbox_init *in, const sigset_t *early, int *ret_wstatus)
 {
     const pid_t payload = in->payload;

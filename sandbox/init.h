@@ -27,4 +27,9 @@ struct sbox_init {
  * forwarded whatever their origin. */
 int sbox_init_run(const struct sbox_init *in, const sigset_t *early, int *ret_wstatus);
 
+/* Kills every other process of pid 1's namespace and reaps them all: what the kernel does when
+ * pid 1 exits, done before pid 1 reports, so that once sbox has the status no process of the
+ * sandbox runs and sbox need not wait for the namespaces' teardown. */
+void sbox_init_end_all(void);
+
 #endif

@@ -231,6 +231,7 @@ struct launch {
     bool stop_noted;   /* a stop nothing could continue was said once */
     uint64_t deadline; /* timeout: CLOCK_MONOTONIC ms when the sandbox is killed; 0: none */
     bool timed_out;
+    bool end_early; /* sbox returns once pid 1 reports (may_end_early) */
     int status;
 };
 
@@ -534,9 +535,10 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         const struct sbox_init in = {
             .payload = payload, .tty = pty[1], .on_stop = report_stop, .ctx = &chan};
         int status = sbox_init_run(&in, &early, &wstatus);
+        sbox_init_end_all();
+        sbox_coverage_dump();
         if (wstatus != -1)
             (void)msg_send(chan, MSG_EXITED, wstatus, NULL);
-        sbox_coverage_dump();
         _exit(status);
     }
 }
@@ -1044,6 +1046,18 @@ static int until_deadline(struct launch *l)
     return -1;
 }
 
+/* Whether sbox may return as soon as pid 1 reports how the payload ended (every other process
+ * of the sandbox is gone by then: sbox_init_end_all), rather than after pid 1's own exit, which
+ * tears its namespaces down: a millisecond's work the caller need not wait for, as with
+ * bubblewrap. Not when something is let go only with pid 1: the kept overlay's lock, a
+ * capture's upper layer (read after), fuse-overlayfs's daemons, the cgroup (removed empty), the
+ * pseudo-terminal (its last output is read until pid 1 closes it). */
+static bool may_end_early(const struct launch *l)
+{
+    return l->p->overlay != SBOX_OVERLAY_DIR && !sbox_plan_captures(l->p) && !l->fuse_program &&
+           l->cg.fd < 0 && !l->p->pty;
+}
+
 static int wait_sandbox(struct launch *l, struct sbox_error *err)
 {
     struct sbox_relay *r = &l->relay;
@@ -1076,6 +1090,8 @@ static int wait_sandbox(struct launch *l, struct sbox_error *err)
             kill(l->pid, SIGHUP); /* the caller's terminal is gone */
         if (fds[1].revents & (POLLIN | POLLHUP))
             read_messages(l);
+        if (l->have_exit && l->end_early)
+            return 0;
         sbox_proxy_events(&l->proxy, fds + 4);
         sbox_publish_events(&l->publish, fds + 7);
         if (!(fds[0].revents & POLLIN) || read(l->sfd, &si, sizeof si) != (ssize_t)sizeof si)
@@ -1169,6 +1185,7 @@ static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct 
             return -1;
         }
     }
+    l->end_early = may_end_early(l);
     r = wait_sandbox(l, err);
     if (r < 0)
         return r;
