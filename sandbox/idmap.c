@@ -353,6 +353,34 @@ int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_i
     return r;
 }
 
+/* One line per extent of the ranged map, each onto itself: an extent must map onto one extent
+ * of the parent's, so a single line over all would be refused. */
+static char *identity_map(const struct sbox_idrange *r, size_t n)
+{
+    char *text = sbox_xstrdup("0 0 1\n");
+    uint64_t inside = 1;
+    for (size_t i = 0; i < n && inside < UINT32_MAX; i++) {
+        uint64_t count = r[i].count;
+        char *more;
+        if (inside + count > UINT32_MAX)
+            count = UINT32_MAX - inside; /* as sbox_idmap_helper_argv caps it */
+        more =
+            sbox_xasprintf("%s%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", text, inside, inside, count);
+        free(text);
+        text = more;
+        inside += count;
+    }
+    return text;
+}
+
+int sbox_idmap_write_identity(pid_t pid, const struct sbox_idranges *r, struct sbox_error *err)
+{
+    _cleanup_free_ char *uids = identity_map(r->uids, r->n_uids);
+    _cleanup_free_ char *gids = identity_map(r->gids, r->n_gids);
+    int ret = write_proc(pid, "uid_map", uids, err);
+    return ret < 0 ? ret : write_proc(pid, "gid_map", gids, err);
+}
+
 /* With the single map, the network helper (which joins the sandbox's user namespace to reach
  * its network; slirp4netns then needs uid 0 there) gets a namespace where 0 is the caller; a
  * payload running as another id then runs in a nested namespace mapping that id to the caller,

@@ -67,6 +67,12 @@ bool sbox_idmap_within(const char *map, const struct sbox_idrange *r, size_t n);
 int sbox_idmap_write_ranges(pid_t pid, uid_t uid, gid_t gid, const struct sbox_idranges *r,
                             struct sbox_error *err);
 
+/* Maps pid's user namespace, a child of a namespace with the ranged map, onto all of that
+ * namespace's ids as they are (inside 0 to N): the same ids as the ranged map gives a child of
+ * sbox's own. The writer must be in the parent namespace (the kept one, keptns.h) with
+ * CAP_SETUID and CAP_SETGID there; setgroups stays allowed, as newgidmap leaves it. */
+int sbox_idmap_write_identity(pid_t pid, const struct sbox_idranges *r, struct sbox_error *err);
+
 /* The full path of an executable found on PATH (or a default path), or NULL. */
 char *sbox_find_program(const char *name);
 

@@ -13,6 +13,7 @@
 #include "guard.h"
 #include "idmap.h"
 #include "init.h"
+#include "keptns.h"
 #include "landlock.h"
 #include "mount.h"
 #include "net.h"
@@ -199,6 +200,8 @@ struct launch {
     /* prepare(): what the sandbox is made of, made or opened before it exists */
     struct sbox_pins pins;
     struct sbox_idmap_choice map;
+    struct sbox_keptns kept; /* the kept user namespace the sandbox's is nested in, if any */
+    bool keep_start;         /* none was found: one is started once the sandbox runs */
     struct sbox_cgroup cg;
     unsigned covered; /* the controllers cg covers */
     struct sbox_seccomp filter;
@@ -218,6 +221,7 @@ struct launch {
     sigset_t caller_mask;
     int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
     pid_t pid;
+    bool kept_mapped; /* pid 1 came from the kept namespace, its maps written */
     struct sbox_usernet usernet;
     int snmp[2]; /* net = none: the sandbox's /proc/net/snmp and snmp6, read at the end */
 
@@ -714,6 +718,27 @@ static int prepare_landlock(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+/* The ranged map: the kept namespace when one answers (joined at spawn), else a note of why
+ * under -v, and a keeper to start once this sandbox runs (not from a systemd scope made for
+ * the limits, which the keeper would hold open). */
+static void prepare_kept(struct launch *l)
+{
+    const struct sbox_plan *p = l->p;
+    char why[160];
+    if (!l->map.ranged || !p->userns_keep_ms)
+        return;
+    if (sbox_keptns_find(&l->map.r, p->host_uid, p->host_gid, &l->kept, why, sizeof why) == 0) {
+        if (p->verbose)
+            sbox_note(l->notes, "id map: subuid, nested in the user namespace %s keeps (pid %d)",
+                      SBOX_KEPTNS_NAME, (int)l->kept.keeper);
+        return;
+    }
+    l->keep_start = !sbox_cgroup_in_scope();
+    if (p->verbose)
+        sbox_note(l->notes, "id map: no kept user namespace to nest in (%s)%s", why,
+                  l->keep_start ? "; one is kept from this run on (userns-keep)" : "");
+}
+
 /* Everything the sandbox is made of, checked, made or opened before it exists, so a failure
  * is a clean error with nothing started: the guards, the bind sources, the id map, the cgroup,
  * the seccomp filter, fuse-overlayfs, the resolver, the kept overlay, the capture, the
@@ -764,6 +789,7 @@ static int prepare(struct launch *l, struct sbox_error *err)
     r = sbox_idmap_choose(p, &l->map, l->notes, err);
     if (r < 0)
         return r;
+    prepare_kept(l);
     r = sbox_limits_setup(p, &l->cg, &l->covered, l->notes, err);
     if (r < 0)
         return r;
@@ -814,6 +840,85 @@ static int prepare(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+/* The sandbox's pid 1 in a user namespace of its own nested in the kept one. A process may make
+ * a user namespace only as a child of its own, so a short-lived child of sbox joins the kept
+ * namespace, clones pid 1 as sbox's child (CLONE_PARENT), writes its maps (as root of the kept
+ * namespace it may: the identity over the kept namespace's ids, which are the ranged map's) and
+ * reports. The sandbox's namespace stays its own: its keyrings, its counts and its /proc/sys/user
+ * are not shared with other runs. Returns 1 with l->pid set (0 in pid 1), 0 when the kept
+ * namespace could not be used (the caller clones as before), -1 with errno when the clone was
+ * refused its cgroup (*cgroup_refused). */
+static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refused)
+{
+    struct {
+        pid_t pid; /* pid 1; with err set, one to reap */
+        int err;
+        bool refused;
+    } rep = {-1, 0, false};
+    int pp[2];
+    ssize_t n;
+    pid_t m;
+
+    if (pipe2(pp, O_CLOEXEC) < 0)
+        return 0;
+    m = fork();
+    if (m < 0) {
+        close(pp[0]);
+        close(pp[1]);
+        return 0;
+    }
+    if (m == 0) {
+        struct sbox_error e = {0};
+        pid_t seen = -1;
+        close(pp[0]);
+        if (setns(l->kept.fd, CLONE_NEWUSER) < 0) {
+            rep.err = errno;
+        } else {
+            rep.pid = clone_sandbox(ns | CLONE_PARENT, cgroup_fd, &rep.refused);
+            if (rep.pid == 0) {
+                close(pp[1]);
+                l->pid = 0;
+                return 1;
+            }
+            if (rep.pid < 0)
+                rep.err = errno;
+            else if (sbox_idmap_proc_pid(rep.pid, &seen, &e) < 0 ||
+                     sbox_idmap_write_identity(seen, &l->map.r, &e) < 0)
+                rep.err = e.err ? e.err : EPERM;
+        }
+        if (rep.err && rep.pid > 0)
+            kill(rep.pid, SIGKILL);
+        (void)!write(pp[1], &rep, sizeof rep);
+        _exit(0);
+    }
+    close(pp[1]);
+    while ((n = read(pp[0], &rep, sizeof rep)) < 0 && errno == EINTR)
+        ;
+    close(pp[0]);
+    while (waitpid(m, NULL, 0) < 0 && errno == EINTR)
+        ;
+    if (n != (ssize_t)sizeof rep)
+        return 0;
+    if (rep.pid > 0 && rep.err)
+        waitpid(rep.pid, NULL, 0);
+    if (rep.err && !rep.refused && l->p->verbose)
+        sbox_note(l->notes, "id map: the kept user namespace could not be used (%s): mapped anew",
+                  strerror(rep.err));
+    if (rep.pid > 0 && rep.err)
+        return 0;
+    if (rep.pid > 0) {
+        l->pid = rep.pid;
+        l->kept_mapped = true;
+        return 1;
+    }
+    if (rep.refused) {
+        *cgroup_refused = true;
+        errno = rep.err;
+        return -1;
+    }
+    return 0;
+}
+
 /* The sandbox's pid 1, in its cgroup when it has one; when the kernel refuses that cgroup, in
  * none, with the limits it covered as sbox_limits_uncovered says. */
 static int spawn(struct launch *l, struct sbox_error *err)
@@ -825,7 +930,11 @@ static int spawn(struct launch *l, struct sbox_error *err)
     int e, r;
 
     fflush(NULL);
-    l->pid = clone_sandbox(ns, l->cg.fd, &cgroup_refused);
+    r = l->kept.fd >= 0 ? spawn_kept(l, ns, l->cg.fd, &cgroup_refused) : 0;
+    if (r > 0)
+        return 0;
+    if (r == 0)
+        l->pid = clone_sandbox(ns, l->cg.fd, &cgroup_refused);
     if (l->pid < 0 && cgroup_refused) {
         char why[300];
         snprintf(why, sizeof why, "the sandbox could not start in its cgroup %.160s (%s)",
@@ -897,7 +1006,7 @@ static int start(struct launch *l, struct sbox_error *err)
         snprintf(path, sizeof path, "/proc/%d/net/snmp6", (int)seen);
         l->snmp[1] = open(path, O_RDONLY | O_CLOEXEC);
     }
-    if (r >= 0)
+    if (r >= 0 && !l->kept_mapped)
         r = sbox_idmap_write(p, &l->map, seen, err);
     if (r >= 0)
         r = sbox_publish_attach(&l->publish, seen, err);
@@ -967,6 +1076,10 @@ static void read_messages(struct launch *l)
     while ((n = msg_recv(l->chan, false, &m, MSG_DONTWAIT)) == 1) {
         if (m.type == MSG_READY) {
             l->started = true;
+            /* A keeper for the next runs, now that this one shows the ranges work. */
+            if (l->keep_start)
+                sbox_keptns_start(&l->map.r, l->p->host_uid, l->p->host_gid, l->p->userns_keep_ms);
+            l->keep_start = false;
             if (l->on_ready)
                 l->on_ready(l->ready_ctx, m.fd >= 0 ? sbox_status_pidfd_pid(m.fd) : -1, l->pid);
             if (m.fd >= 0)
@@ -1262,6 +1375,7 @@ static void launch_free(struct launch *l)
     free(l->resolv);
     free(l->fuse_program);
     sbox_idmap_choice_free(&l->map);
+    sbox_keptns_close(&l->kept);
     sbox_cgroup_remove(&l->cg);
     sbox_usernet_stop(&l->usernet);
     sbox_proxy_free(&l->proxy);
@@ -1292,6 +1406,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .store = {.lock = -1},
         .capture = {.store_fd = -1, .lock_fd = -1},
         .pins = {.rootfs = -1},
+        .kept = {.fd = -1},
         .chan = -1,
         .child_chan = -1,
         .sfd = -1,

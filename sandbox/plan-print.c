@@ -472,6 +472,7 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
     snprintf(id, sizeof id, "%u", p->gid);
     print_kv(f, "gid", id, NULL, false, &p->gid_origin);
     print_kv(f, "userns", userns[p->userns], NULL, false, &p->userns_origin);
+    print_kv(f, "userns-keep", p->userns_keep_text, NULL, false, &p->userns_keep_origin);
     print_landlock(p, f);
     for (size_t i = 0; i < p->n_caps; i++) {
         char name[64];

@@ -275,6 +275,9 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->chdir_origin = builtin;
     p->cwd_origin = builtin;
     p->userns_origin = p->rootfs_origin = p->image_origin = builtin;
+    p->userns_keep_ms = 10 * 60 * 1000;
+    p->userns_keep_text = sbox_xstrdup("10m");
+    p->userns_keep_origin = builtin;
     p->overlay_origin = p->overlay_driver_origin = p->overlay_size_origin = builtin;
     p->seccomp_origin = p->seccomp_errno_origin = p->seccomp_action_origin = builtin;
     p->net_origin = p->host_loopback_origin = p->ipv6_origin = p->dns_origin = builtin;
@@ -408,6 +411,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->pwd);
     free(p->project);
     free(p->timeout_text);
+    free(p->userns_keep_text);
     free(p->git_name);
     free(p->pass_fds);
     free(p->pass_fd_origins);

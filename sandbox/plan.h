@@ -201,6 +201,11 @@ struct sbox_plan {
     struct sbox_origin uid_origin, gid_origin;
     enum sbox_userns userns;
     struct sbox_origin userns_origin;
+    /* userns-keep: the kept user namespace (keptns.h) lives this long after its last use; 0: no
+     * namespace is kept (nor joined). */
+    uint64_t userns_keep_ms;
+    char *userns_keep_text; /* as written, for --dry-run */
+    struct sbox_origin userns_keep_origin;
     /* nested = yes: a sandbox may run inside (the filter lets it make its namespaces and mounts,
      * and /proc's knobs are not covered, which a fresh proc inside needs); policy_rules is then
      * the seccomp rules the policy uses: nested's allows, then syscall_rules (finish makes it). */

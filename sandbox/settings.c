@@ -672,6 +672,23 @@ static int apply_timeout(struct sbox_plan *p, const struct sbox_setting *s, cons
     return 0;
 }
 
+/* userns-keep = DURATION | none */
+static int apply_userns_keep(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                             const struct sbox_origin *o, struct sbox_error *err)
+{
+    uint64_t ms;
+    int r = sbox_value_duration(value, &ms, err);
+    (void)s;
+    if (r < 0)
+        return r;
+    p->userns_keep_ms = ms;
+    free(p->userns_keep_text);
+    p->userns_keep_text =
+        value[strspn(value, "0123456789")] ? sbox_xstrdup(value) : sbox_xasprintf("%ss", value);
+    p->userns_keep_origin = *o;
+    return 0;
+}
+
 /* userns = auto | single | subuid */
 static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
@@ -1172,6 +1189,9 @@ const struct sbox_setting sbox_settings[] = {
      "group id inside (default: yours; 0 with rootfs, the User of an image or 0)", apply_gid},
     {"security", "userns", SBOX_SETTING_SCALAR, "auto|single|subuid",
      "id mapping: your id alone, or with your subordinate ranges", apply_userns},
+    {"security", "userns-keep", SBOX_SETTING_SCALAR, "DURATION",
+     "keep the subuid namespace for later runs until DURATION unused (10m; none)",
+     apply_userns_keep},
     {"security", "landlock", SBOX_SETTING_SCALAR, "auto|required|off",
      "a Landlock ruleset of the plan's paths as a second wall (auto: when the kernel has it)",
      apply_landlock},

@@ -205,7 +205,8 @@ run_sbox --rootfs "$WORK/img" --overlay "$WORK/env" -- true
 is "$RC" 0 "the lock is released when the holder exits"
 
 # --- ids ----------------------------------------------------------------------------------------
-run_sbox -v --rootfs "$WORK/img" -- cat /proc/self/uid_map
+# A namespace of its own (not nested in the kept one, keptns.sh), whose map reads as the host's ids.
+run_sbox -v --userns-keep none --rootfs "$WORK/img" -- cat /proc/self/uid_map
 is "$(echo $OUT)" "0 $uid 1 1 $base 65536" "auto maps 0 to the caller and 1..N to the ranges with an image"
 like "$ERR" "id map: subuid" "-v says which map"
 run_sbox --userns subuid --uid 0 --cwd none -- sh -c 'touch /tmp/f && chown 1000:1000 /tmp/f && stat -c %u:%g /tmp/f; id -u'
