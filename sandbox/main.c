@@ -690,7 +690,8 @@ static void join_jobserver(struct sbox_plan *plan)
 
 /* image = NAME: the image opened in the caller's store and held there (inuse, shared) until
  * sbox exits, so that no prune or rm takes a layer from under the run; what the plan needs of
- * it is copied in, the User resolved in the image's own files. */
+ * it is copied in, the User resolved in the image's own files (and its passwd, for a uid given
+ * alone). */
 static int open_image(struct sbox_plan *plan, const struct sbox_host *host, struct sbox_image *img,
                       struct sbox_error *err)
 {
@@ -717,6 +718,10 @@ static int open_image(struct sbox_plan *plan, const struct sbox_host *host, stru
     f.ports = img->config.ports ? sbox_strv_copy(img->config.ports) : NULL;
     f.workdir = img->config.workdir ? sbox_xstrdup(img->config.workdir) : NULL;
     f.user = img->config.user ? sbox_xstrdup(img->config.user) : NULL;
+    /* Every setting is in: only a uid given without a gid needs the image's passwd. */
+    if (plan->uid_origin.kind != SBOX_ORIGIN_BUILTIN &&
+        plan->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        f.passwd = sbox_image_passwd(img);
     sbox_plan_set_image(plan, &f);
     return 0;
 }

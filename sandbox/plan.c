@@ -342,6 +342,7 @@ static void image_facts_free(struct sbox_image_facts *f)
     free(f->workdir);
     free(f->user);
     sbox_strv_free(f->ports);
+    free(f->passwd);
     memset(f, 0, sizeof *f);
 }
 
@@ -573,14 +574,15 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
 }
 
 /* A stored image's config, where the plan leaves the choice open (as Docker reads it): User
- * when no uid (gid) is set, WorkingDir when no chdir is, and the command: Entrypoint, then the
- * command given, or else Cmd; the image's /bin/sh when it names neither. Its Env goes first in
- * the environment (plan-env.c). */
+ * when no uid (gid) is set, a given uid's group in its passwd when no gid is, WorkingDir when
+ * no chdir is, and the command: Entrypoint, then the command given, or else Cmd; the image's
+ * /bin/sh when it names neither. Its Env goes first in the environment (plan-env.c). */
 static void apply_image_config(struct sbox_plan *p)
 {
     const struct sbox_image_facts *f = &p->image_facts;
     const struct sbox_origin from = {.kind = SBOX_ORIGIN_IMAGE, .file = p->image};
     char **argv = NULL;
+    uint32_t gid;
     if (p->uid_origin.kind == SBOX_ORIGIN_BUILTIN && f->uid_set) {
         p->uid = f->uid;
         p->uid_origin = from;
@@ -588,6 +590,14 @@ static void apply_image_config(struct sbox_plan *p)
     if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN && f->gid_set &&
         p->uid_origin.kind == SBOX_ORIGIN_IMAGE) {
         p->gid = f->gid;
+        p->gid_origin = from;
+    }
+    /* A uid given alone: its primary group in the image's passwd, else 0, as Docker's --user N.
+     * The image's own User names another user, so its group is not this one's. */
+    if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN && p->uid_origin.kind != SBOX_ORIGIN_BUILTIN &&
+        p->uid_origin.kind != SBOX_ORIGIN_IMAGE && f->passwd &&
+        sbox_passwd_gid(f->passwd, p->uid, &gid)) {
+        p->gid = gid;
         p->gid_origin = from;
     }
     if (!p->chdir && f->workdir && f->workdir[0] == '/') {

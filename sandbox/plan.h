@@ -151,6 +151,9 @@ struct sbox_image_facts {
     bool uid_set, gid_set;
     uint32_t uid, gid; /* User resolved in the image's /etc/passwd and /etc/group */
     char **ports;      /* ExposedPorts: "80/tcp" */
+    /* The image's /etc/passwd when a uid is given without a gid (main reads it only then), or
+     * NULL: that uid's primary group there is the gid, as Docker's --user N takes it. */
+    char *passwd;
 };
 
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };

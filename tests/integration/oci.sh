@@ -51,8 +51,8 @@ for c in sh ls cat id pwd env stat echo test; do ln -s busybox "$r/bin/$c"; done
 echo base >"$r/etc/release"
 echo kept >"$r/data/keep/a"
 echo gone >"$r/data/gone/b"
-printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' >"$r/etc/passwd"
-printf 'root:x:0:\napp:x:1000:\n' >"$r/etc/group"
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nsvc:x:2000:3000::/:/bin/sh\n' >"$r/etc/passwd"
+printf 'root:x:0:\napp:x:1000:\nsvcs:x:3000:\n' >"$r/etc/group"
 umoci repack --image lay:base bundle
 # Layer 2 deletes a file; layer 3 makes /data opaque with one new file in it.
 umoci insert --rootless --image lay:base --tag mid --whiteout /etc/release
@@ -152,6 +152,21 @@ run_sbox --image app --uid 0 --chdir / --setenv FOO=mine -- sh -c 'id -u; pwd; e
 is "$OUT" "0
 /
 mine" "--uid, --chdir and --setenv go over the image's User, WorkingDir and Env"
+# A uid given alone takes its primary group from the image's passwd, as Docker's --user N.
+run_sbox --image app --uid 2000 -- sh -c 'id -u; id -g'
+is "$RC/$OUT" "0/2000
+3000" "--uid N alone: N's primary group in the image's /etc/passwd"
+run_sbox --image app --uid 2000 --dry-run
+like "$OUT" "gid = 3000  ; from image app" "... and --dry-run says where the gid came from"
+printf '[security]\nuid = 2000\n' >uid.ini
+run_sbox -p "$WORK/uid.ini" --image app -- id -g
+is "$RC/$OUT" "0/3000" "... uid = N in a profile too"
+run_sbox --image app --uid 4242 -- id -g
+is "$RC/$OUT" "0/0" "a uid the image's passwd does not list: group 0"
+run_sbox --image app --uid 4242 --dry-run
+like "$OUT" "gid = 0  ; built-in" "... said as the built-in one"
+run_sbox --image app --uid 2000 --gid 7 -- id -g
+is "$RC/$OUT" "0/7" "--gid still goes over the passwd's group"
 run_sbox --image ep
 is "$RC/$OUT" "0/from-cmd" "an Entrypoint runs with the Cmd when no command is given"
 run_sbox --image ep -- one two

@@ -764,6 +764,62 @@ static void test_image(void)
     sbox_host_free(&h);
 }
 
+/* A stored image's plan: the facts main would read from the store, then the settings. */
+static void image_plan(struct sbox_plan *p, const struct sbox_host *h, const char *passwd)
+{
+    struct sbox_image_facts f = {0};
+    struct sbox_error err = {0};
+    sbox_plan_init(p, h);
+    if (sbox_plan_set(p, NULL, "image", "app", &cli, &err) < 0)
+        printf("# image: %s\n", err.msg);
+    f.store = sbox_xstrdup("/store");
+    sbox_strv_push(&f.layers, sbox_xstrdup("layers/0"));
+    sbox_strv_push(&f.cmd, sbox_xstrdup("/bin/cmd"));
+    f.passwd = passwd ? sbox_xstrdup(passwd) : NULL;
+    sbox_plan_set_image(p, &f);
+}
+
+/* A uid given without a gid on an image: its group in the image's passwd, else 0. */
+static void test_image_gid(void)
+{
+    static const char passwd[] = "root:x:0:0::/root:/bin/sh\nsvc:x:2000:3000::/:/bin/sh\n"
+                                 "bad:x:2001:\n";
+    static const struct {
+        const char *uid, *gid, *passwd;
+        uint32_t want;
+        bool from_image;
+    } cases[] = {
+        {"2000", NULL, passwd, 3000, true},  {"2001", NULL, passwd, 0, false},
+        {"4242", NULL, passwd, 0, false},    {"2000", "7", passwd, 7, false},
+        {"2000", NULL, NULL, 0, false},      {"0", NULL, passwd, 0, true},
+    };
+    struct sbox_host h;
+    fake_host(&h, "/work/p");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct sbox_plan p;
+        struct sbox_error err = {0};
+        _cleanup_free_ char *out = NULL;
+        image_plan(&p, &h, cases[i].passwd);
+        ok(sbox_plan_set(&p, NULL, "uid", cases[i].uid, &cli, &err) == 0 &&
+               (!cases[i].gid || sbox_plan_set(&p, NULL, "gid", cases[i].gid, &cli, &err) == 0) &&
+               sbox_plan_finish(&p, &err) == 0,
+           "image, uid %s, gid %s, %s: finishes: %s", cases[i].uid,
+           cases[i].gid ? cases[i].gid : "unset", cases[i].passwd ? "a passwd" : "no passwd",
+           err.msg);
+        ok(p.gid == cases[i].want &&
+               (p.gid_origin.kind == SBOX_ORIGIN_IMAGE) == cases[i].from_image,
+           "... gid %u, %s", cases[i].want, cases[i].from_image ? "from the image" : "not");
+        out = printed(&p);
+        if (cases[i].from_image) {
+            _cleanup_free_ char *line = sbox_xasprintf("gid = %u  ; from image app\n",
+                                                       cases[i].want);
+            ok(strstr(out, line) != NULL, "... and --dry-run says so");
+        }
+        sbox_plan_free(&p);
+    }
+    sbox_host_free(&h);
+}
+
 /* The working directory is never one the plan keeps from the sandbox. */
 static void test_cwd_hidden(const char *cwd, const char *pwd, const char *want)
 {
@@ -1052,6 +1108,7 @@ int main(void)
     test_cwd_hidden("/data/home/u/.aws/x", NULL, "(~/.aws)");
     test_cwd_hidden("/home/u/proj", NULL, NULL);
     test_image();
+    test_image_gid();
     test_default();
     test_cwd_shared("/home/u");
     test_cwd_shared("/home");
