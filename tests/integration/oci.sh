@@ -182,6 +182,70 @@ is "$RC" 0 "... and the plan loads back as a profile"
 run_sbox -p "$WORK/plan.ini" -- id -u
 is "$RC/$OUT" "0/1000" "... which runs the same"
 
+# A WorkingDir the image lacks is made, as Docker makes it: the payload's, 0755, inside the
+# sandbox's root whatever symlinks of the image lie on the way; refused in one line where it
+# cannot be made there.
+HOSTPATH=/var/tmp/sbox-wd-$$
+python3 layer.py wd.tar l:toroot=/ l:up=.. "l:esc=$WORK/esc" "l:hostpath=$HOSTPATH" \
+    l:nowhere=/nonexistent/x
+umoci raw add-layer --image run:top --tag wd wd.tar
+long=$(python3 -c 'print("/" + "d/" * 2100)')
+longname=$(python3 -c 'print("/" + "n" * 300)')
+for w in new:/srv/app/new root:/toroot/made up:/up/made esc:/esc/made host:/hostpath/made \
+    file:/data/fresh/sub nowhere:/nowhere/made long:"$long" longname:"$longname"; do
+    umoci config --image run:wd --tag "wd-${w%%:*}" --config.user app --config.workingdir "${w#*:}"
+    "$SBOX" image import "oci:$WORK/run:wd-${w%%:*}" "wd-${w%%:*}" 2>/dev/null ||
+        echo "# import of wd-${w%%:*} failed"
+done
+run_sbox --image wd-new -- sh -c 'pwd; stat -c "%u:%g %a" /srv /srv/app /srv/app/new; echo x >f'
+like "$RC/$OUT" "1//srv/app/new
+1000:1000 755
+1000:1000 755
+1000:1000 755" "a missing WorkingDir is made, each component the image's User's, 0755"
+like "$ERR" "Read-only file system" "... in the read-only image's throwaway layer, read-only as the rest"
+run_sbox --image wd-new --overlay tmpfs -- sh -c 'echo x >f && cat f'
+is "$RC/$OUT" "0/x" "... and writable with --overlay tmpfs"
+run_sbox --image wd-new --uid 0 -- stat -c '%u:%g' /srv/app/new
+is "$RC/$OUT" "0/0:0" "... the payload's ids, not the image's User, when --uid is given"
+run_sbox --image wd-root -- pwd -P
+is "$RC/$OUT" "0//made" "a WorkingDir through a symlink to / is made in the sandbox's root"
+run_sbox --image wd-up -- pwd -P
+is "$RC/$OUT" "0//made" "... and through a symlink to .."
+run_sbox --image wd-host -- pwd -P
+is "$RC/$OUT" "0/$HOSTPATH/made" "... and through a symlink to a host path: inside the root"
+ok "... nothing of it outside: not on the host's path" test ! -e "$HOSTPATH" -a ! -e /made
+ok "... nor in the store's layers" test -z "$(find "$STORE/layers" -name made)"
+run_sbox --image wd-esc -- true
+is "$RC/$(lines "$ERR")" "125/1" "a WorkingDir through a symlink into a bound host directory: one line, 125"
+like "$ERR" "sbox: image wd-esc: WorkingDir \`/esc/made\` is missing \`$WORK/esc\`, and sbox makes directories only in the sandbox's own file systems, not in host directories bound in" "... saying why"
+ok "... and nothing is made there" test ! -e "$WORK/esc"
+run_sbox --image wd-file -- true
+is "$RC/$(lines "$ERR")" "125/1" "a WorkingDir below a file: one line, 125"
+like "$ERR" "sbox: image wd-file: WorkingDir \`/data/fresh/sub\`: \`/data/fresh\` is not a directory" "... naming WorkingDir and the file"
+run_sbox --image wd-nowhere -- pwd -P
+is "$RC/$OUT" "0//nonexistent/x/made" "... and through a symlink to nowhere yet: its target made, inside"
+run_sbox --image wd-long -- true
+like "$RC/$(lines "$ERR")/$ERR" "125/1/sbox: image wd-long: WorkingDir \`/d/d/d/" "a WorkingDir longer than a path: one line, 125"
+like "$ERR" "is longer than a path may be (4200 bytes)" "... saying so"
+run_sbox --image wd-longname -- true
+like "$RC/$(lines "$ERR")/$ERR" "125/1/sbox: image wd-longname: WorkingDir \`/nnn" "a WorkingDir with a name longer than NAME_MAX: one line, 125"
+run_sbox --image wd-new --overlay "$WORK/wdkept" -- true
+at_exit '"$SBOX" image rm "$WORK/wdkept" >/dev/null 2>&1'
+ok "--overlay DIR keeps the WorkingDir made in DIR's upper layer" \
+    test -d "$WORK/wdkept/upper/srv/app/new"
+run_sbox --image wd-new --userns single -- stat -c '%u:%g %a' /srv/app/new
+is "$RC/$OUT" "0/1000:1000 755" "... made the payload's under the single id map too"
+if [ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] && command -v fuse-overlayfs >/dev/null; then
+    run_sbox --image wd-new --overlay tmpfs --overlay-driver fuse -- stat -c '%u:%g %a' /srv/app/new
+    is "$RC/$OUT" "0/1000:1000 755" "... and through fuse-overlayfs"
+else
+    skip "fuse-overlayfs or /dev/fuse is not usable here"
+fi
+run_sbox --image wd-new --chdir /nosuch -- true
+is "$RC/$(lines "$ERR")" "125/1" "a chdir the user set is never made: missing, one line, 125"
+like "$ERR" "--chdir: working directory \`/nosuch\`" "... naming the flag"
+for w in new root up esc host file nowhere long longname; do "$SBOX" image rm "wd-$w" >/dev/null; done
+
 # Read-only, or writable through an overlay; the layers never change.
 L1=$STORE/layers/$(layer app 1)
 sum() { sha256sum "$L1/etc/passwd" | cut -d' ' -f1; }
