@@ -224,9 +224,16 @@ static void print_image(FILE *f, const struct sbox_plan *p)
         print_words(f, "its Env (first in [env]; keep-env, setenv and unsetenv go on top)",
                     im->env);
     if (im->entrypoint)
-        print_words(f, "its Entrypoint (before the command)", im->entrypoint);
+        print_words(f,
+                    p->entrypoint_set ? "its Entrypoint (not run: entrypoint is set)"
+                                      : "its Entrypoint (before the command)",
+                    im->entrypoint);
     if (im->cmd)
-        print_words(f, "its Cmd (the command when none is given)", im->cmd);
+        print_words(f,
+                    p->entrypoint ? "its Cmd (not run: it was the Entrypoint's, which entrypoint "
+                                    "replaces)"
+                                  : "its Cmd (the command when none is given)",
+                    im->cmd);
     if (im->workdir && p->chdir_origin.kind != SBOX_ORIGIN_IMAGE)
         print_words(f, "its WorkingDir (chdir is set)", (char *const[]){im->workdir, NULL});
     if (im->user && p->uid_origin.kind != SBOX_ORIGIN_IMAGE)
@@ -317,6 +324,36 @@ static void print_process(FILE *f, const struct sbox_plan *p)
     if (p->exit_code_only || p->exit_code_only_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "exit-code-only", p->exit_code_only ? "yes" : "no", NULL, false,
                  &p->exit_code_only_origin);
+    /* Empty is written as such: read back, it clears the Entrypoint again. */
+    if (p->entrypoint_set)
+        print_kv(f, "entrypoint", p->entrypoint ? p->entrypoint : "", NULL, false,
+                 &p->entrypoint_origin);
+}
+
+/* Where an image's command comes from: its Entrypoint or the entrypoint set, then the command
+ * given or its Cmd. */
+static void print_image_command(FILE *f, const struct sbox_plan *p)
+{
+    const struct sbox_image_facts *im = &p->image_facts;
+    bool image_entry = !p->entrypoint_set && im->entrypoint && im->entrypoint[0];
+    bool cmd = p->argv_default && !p->entrypoint && im->cmd && im->cmd[0];
+    const char *entry = p->entrypoint ? "the entrypoint set"
+                        : image_entry ? "its Entrypoint"
+                                      : NULL;
+    const char *rest = !p->argv_default ? "the command given" : cmd ? "its Cmd" : NULL;
+    const char *cleared = p->entrypoint_set && !p->entrypoint && im->entrypoint && im->entrypoint[0]
+                              ? "; its Entrypoint cleared"
+                              : "";
+    if (!entry && !rest)
+        fprintf(f, "  (the image's shell%s)\n", cleared);
+    else if (!entry && !cmd && !cleared[0])
+        fputc('\n', f); /* the command given, alone */
+    else if (!image_entry && !cmd && !cleared[0])
+        fprintf(f, "  (%s%s%s)\n", entry ? entry : "", entry && rest ? ", then " : "",
+                rest ? rest : "");
+    else
+        fprintf(f, "  (from image %s: %s%s%s%s)\n", p->image, entry ? entry : "",
+                entry && rest ? ", then " : "", rest ? rest : "", cleared);
 }
 
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
@@ -488,11 +525,8 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         fputs("\n; command:", f);
         for (size_t i = 0; p->argv[i]; i++)
             fprintf(f, " %s", p->argv[i]);
-        if (p->image && (p->image_facts.entrypoint || p->image_facts.cmd))
-            fprintf(f, "  (from image %s: its %s)\n", p->image,
-                    !p->image_facts.entrypoint              ? "Cmd"
-                    : p->argv_default && p->image_facts.cmd ? "Entrypoint and Cmd"
-                                                            : "Entrypoint, then the command given");
+        if (p->image)
+            print_image_command(f, p);
         else
             fputs(!p->argv_default          ? "\n"
                   : sbox_plan_image_root(p) ? "  (the image's shell)\n"

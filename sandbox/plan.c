@@ -290,6 +290,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits_strict_origin = builtin;
     p->terminal_origin = p->exit_code_only_origin = p->capture_on_origin = builtin;
     p->timeout_origin = p->git_identity_origin = p->jobserver_origin = builtin;
+    p->entrypoint_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -400,6 +401,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->proxy_hosts);
     free(p->landlock_test_rw);
     free(p->chdir);
+    free(p->entrypoint);
     sbox_strv_free(p->argv);
     free(p->user);
     free(p->home);
@@ -575,12 +577,15 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
 
 /* A stored image's config, where the plan leaves the choice open (as Docker reads it): User
  * when no uid (gid) is set, a given uid's group in its passwd when no gid is, WorkingDir when
- * no chdir is, and the command: Entrypoint, then the command given, or else Cmd; the image's
- * /bin/sh when it names neither. Its Env goes first in the environment (plan-env.c). */
+ * no chdir is, and the command: Entrypoint (or entrypoint's word, or none), then the command
+ * given, or else Cmd; the image's /bin/sh when it names neither. Its Env goes first in the
+ * environment (plan-env.c). */
 static void apply_image_config(struct sbox_plan *p)
 {
     const struct sbox_image_facts *f = &p->image_facts;
     const struct sbox_origin from = {.kind = SBOX_ORIGIN_IMAGE, .file = p->image};
+    char *const given[] = {p->entrypoint, NULL};
+    char *const *entry = !p->entrypoint_set ? f->entrypoint : p->entrypoint ? given : NULL;
     char **argv = NULL;
     uint32_t gid;
     if (p->uid_origin.kind == SBOX_ORIGIN_BUILTIN && f->uid_set) {
@@ -604,11 +609,13 @@ static void apply_image_config(struct sbox_plan *p)
         p->chdir = sbox_path_resolve("/", f->workdir + 1);
         p->chdir_origin = from;
     }
-    for (size_t i = 0; f->entrypoint && f->entrypoint[i]; i++)
-        sbox_strv_push(&argv, sbox_xstrdup(f->entrypoint[i]));
+    for (size_t i = 0; entry && entry[i]; i++)
+        sbox_strv_push(&argv, sbox_xstrdup(entry[i]));
     for (size_t i = 0; !p->argv_default && p->argv && p->argv[i]; i++)
         sbox_strv_push(&argv, sbox_xstrdup(p->argv[i]));
-    for (size_t i = 0; p->argv_default && f->cmd && f->cmd[i]; i++)
+    /* Cmd was written as the image's Entrypoint's arguments: an entrypoint set in its place
+     * runs alone, as Docker drops Cmd then; with none, Cmd is the command. */
+    for (size_t i = 0; p->argv_default && !p->entrypoint && f->cmd && f->cmd[i]; i++)
         sbox_strv_push(&argv, sbox_xstrdup(f->cmd[i]));
     if (!argv)
         sbox_strv_push(&argv, sbox_xstrdup("/bin/sh"));
@@ -1083,6 +1090,10 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                                   "too (%s); drop one",
                                   where);
     }
+    if (p->entrypoint_set && !p->image)
+        return sbox_origin_errorf(err, &p->entrypoint_origin, "entrypoint",
+                                  "an entrypoint needs a stored image (image = NAME), whose "
+                                  "Entrypoint it replaces: give the command after -- instead");
     if (sbox_plan_image_root(p))
         adapt_to_image(p);
     r = add_cwd(p, err);

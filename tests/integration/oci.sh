@@ -171,6 +171,40 @@ run_sbox --image ep
 is "$RC/$OUT" "0/from-cmd" "an Entrypoint runs with the Cmd when no command is given"
 run_sbox --image ep -- one two
 is "$RC/$OUT" "0/one two" "... and with the command given in place of the Cmd"
+# --entrypoint as Docker's: one word in place of the Entrypoint; '' for none.
+run_sbox --image ep --entrypoint /bin/sh -- -c 'echo "via $0"'
+is "$RC/$OUT" "0/via /bin/sh" "--entrypoint replaces the Entrypoint, the command its arguments"
+run_sbox --image ep --entrypoint /bin/echo
+is "$RC/$OUT" "0/" "... and drops the Cmd, written for the Entrypoint it replaces (as Docker)"
+run_sbox --image ep --entrypoint '' -- echo alone
+is "$RC/$OUT" "0/alone" "--entrypoint '': the command given runs alone"
+run_sbox --image app --entrypoint ''
+is "$RC/$OUT" "0/hi bar" "... else the image's Cmd"
+run_sbox --image ep --entrypoint ''
+like "$RC/$ERR" "127/" "... (ep's Cmd alone is no program: 127)"
+run_sbox --image ep --entrypoint '' --dry-run
+like "$OUT" "
+entrypoint =   ; from command line
+" "--dry-run prints an empty entrypoint"
+like "$OUT" "; command: from-cmd  (from image ep: its Cmd; its Entrypoint cleared)" "... and where the command comes from"
+printf '%s\n' "$OUT" >ep.ini
+run_sbox -p "$WORK/ep.ini" -- echo back
+is "$RC/$OUT" "0/back" "... which loads back and runs the same"
+run_sbox --image ep --entrypoint /bin/echo --dry-run -- one
+like "$OUT" "entrypoint = /bin/echo  ; from command line" "--dry-run prints the entrypoint"
+like "$OUT" "; command: /bin/echo one  (the entrypoint set, then the command given)" "... and the command it makes"
+printf '%s\n' "$OUT" >ep.ini
+run_sbox -p "$WORK/ep.ini" --dry-run
+like "$OUT" "entrypoint = /bin/echo  ; from $WORK/ep.ini:" "... which loads back"
+printf '[filesystem]\nimage = ep\n[process]\nentrypoint = /bin/sh\n' >ep.ini
+run_sbox -p "$WORK/ep.ini" --chdir / -- -c 'echo profile'
+is "$RC/$OUT" "0/profile" "entrypoint = in a profile's [process]"
+run_sbox --entrypoint /bin/sh -- true
+is "$RC/$(lines "$ERR")" "125/1" "--entrypoint without an image: one line, 125"
+like "$ERR" "sbox: --entrypoint: an entrypoint needs a stored image (image = NAME)" "... naming the flag"
+printf '[process]\nentrypoint =\n' >ep.ini
+run_sbox -p "$WORK/ep.ini" -- true
+like "$RC/$ERR" "125/sbox: $WORK/ep.ini:2: an entrypoint needs a stored image" "... and FILE:LINE in a profile, the empty one too"
 run_sbox --image app --dry-run
 like "$OUT" "uid = 1000  ; from image app" "--dry-run: the uid taken from the image, said"
 like "$OUT" "chdir = /data  ; from image app" "... the working directory"
