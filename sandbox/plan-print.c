@@ -330,9 +330,9 @@ static void print_process(FILE *f, const struct sbox_plan *p)
                  &p->entrypoint_origin);
 }
 
-/* Where an image's command comes from: its Entrypoint or the entrypoint set, then the command
- * given or its Cmd. */
-static void print_image_command(FILE *f, const struct sbox_plan *p)
+/* Where the command comes from, as "  (...)" or "" (a command given, no image in it): an image's
+ * Entrypoint or the entrypoint set, then the command given or its Cmd. */
+static void command_source(const struct sbox_plan *p, char *buf, size_t size)
 {
     const struct sbox_image_facts *im = &p->image_facts;
     bool image_entry = !p->entrypoint_set && im->entrypoint && im->entrypoint[0];
@@ -344,16 +344,46 @@ static void print_image_command(FILE *f, const struct sbox_plan *p)
     const char *cleared = p->entrypoint_set && !p->entrypoint && im->entrypoint && im->entrypoint[0]
                               ? "; its Entrypoint cleared"
                               : "";
-    if (!entry && !rest)
-        fprintf(f, "  (the image's shell%s)\n", cleared);
+    buf[0] = '\0';
+    if (!p->image)
+        snprintf(buf, size, "%s",
+                 !p->argv_default          ? ""
+                 : sbox_plan_image_root(p) ? "  (the image's shell)"
+                                           : "  (your shell)");
+    else if (!entry && !rest)
+        snprintf(buf, size, "  (the image's shell%s)", cleared);
     else if (!entry && !cmd && !cleared[0])
-        fputc('\n', f); /* the command given, alone */
+        return; /* the command given, alone */
     else if (!image_entry && !cmd && !cleared[0])
-        fprintf(f, "  (%s%s%s)\n", entry ? entry : "", entry && rest ? ", then " : "",
-                rest ? rest : "");
+        snprintf(buf, size, "  (%s%s%s)", entry ? entry : "", entry && rest ? ", then " : "",
+                 rest ? rest : "");
     else
-        fprintf(f, "  (from image %s: %s%s%s%s)\n", p->image, entry ? entry : "",
-                entry && rest ? ", then " : "", rest ? rest : "", cleared);
+        snprintf(buf, size, "  (from image %s: %s%s%s%s)", p->image, entry ? entry : "",
+                 entry && rest ? ", then " : "", rest ? rest : "", cleared);
+}
+
+/* The command as a comment: an image's Cmd and Entrypoint are anyone's text, and a newline in
+ * a word must not start a line the plan, read back, would take as a setting. Where the source
+ * would not fit on the line, it goes on a line of its own. */
+static void print_command(FILE *f, const struct sbox_plan *p)
+{
+    _cleanup_free_ char *words = NULL;
+    char source[300], escaped[1024];
+    size_t len = 0;
+    FILE *m = open_memstream(&words, &len);
+    for (size_t i = 0; p->argv[i]; i++)
+        fprintf(m, " %s", p->argv[i]);
+    fclose(m);
+    command_source(p, source, sizeof source);
+    sbox_escape(escaped, sizeof escaped, words);
+    fputc('\n', f);
+    if (strlen("; command:") + strlen(escaped) + strlen(source) <= SBOX_PLAN_LINE_MAX) {
+        print_comment(f, "; command:%s%s", words, source);
+    } else {
+        print_comment(f, "; command:%s", words);
+        if (source[0])
+            print_comment(f, ";%s", source);
+    }
 }
 
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
@@ -521,16 +551,6 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         print_kv(f, "nested", p->nested ? "yes" : "no", NULL, false, &p->nested_origin);
     print_seccomp(p, f);
 
-    if (p->argv) {
-        fputs("\n; command:", f);
-        for (size_t i = 0; p->argv[i]; i++)
-            fprintf(f, " %s", p->argv[i]);
-        if (p->image)
-            print_image_command(f, p);
-        else
-            fputs(!p->argv_default          ? "\n"
-                  : sbox_plan_image_root(p) ? "  (the image's shell)\n"
-                                            : "  (your shell)\n",
-                  f);
-    }
+    if (p->argv)
+        print_command(f, p);
 }

@@ -891,6 +891,22 @@ static void test_image_entrypoint(void)
                sbox_plan_finish(&p, &err) < 0 && !strncmp(err.msg, "--entrypoint: ", 14),
            "... and with rootfs, naming the flag: %s", err.msg);
         sbox_plan_free(&p);
+        {
+            char long_word[400];
+            char *const command[] = {"sh", "-c", "echo a\n[security]\nuid = 7", long_word, NULL};
+            _cleanup_free_ char *out = NULL;
+            memset(long_word, 'x', sizeof long_word - 1);
+            long_word[sizeof long_word - 1] = '\0';
+            image_plan(&p, &h, NULL);
+            sbox_plan_set_command(&p, command);
+            ok(sbox_plan_finish(&p, &err) == 0, "a command with a newline and a long word");
+            out = printed(&p);
+            ok(!strstr(out, "\nuid = 7") && strstr(out, "; command: /bin/ep sh -c echo a\\x0a"),
+               "... is printed escaped: no line of it reads back as a setting");
+            ok(strstr(out, "xxx...\n;  (from image app: its Entrypoint, then the command given)\n"),
+               "... cut to a profile line, its source on the next");
+            sbox_plan_free(&p);
+        }
         sbox_plan_init(&p, &h);
         ok(sbox_plan_set(&p, NULL, "timeout", "", &cli, &err) < 0 &&
                strstr(err.msg, "--timeout: needs a value"),
