@@ -215,6 +215,24 @@ run_sbox -p "$WORK/plan.ini" --dry-run
 is "$RC" 0 "... and the plan loads back as a profile"
 run_sbox -p "$WORK/plan.ini" -- id -u
 is "$RC/$OUT" "0/1000" "... which runs the same"
+# sbox profile show of a profile with an image shows what --dry-run shows of it.
+printf '[profile]\ninclude = default\n[filesystem]\nimage = app\n' >show.ini
+run_sbox -p "$WORK/show.ini" --dry-run
+dry=$OUT
+run_sbox profile show "$WORK/show.ini"
+is "$RC/$ERR" "0/" "profile show of a profile with an image: no error"
+for l in "uid = 1000  ; from image app" "gid = 1000  ; from image app" "chdir = /data  ; from image app" \
+    "its Env (first in [env]; keep-env, setenv and unsetenv go on top): FOO=bar" \
+    "--publish HOST_PORT:8080" "; command: /bin/sh -c echo hi \$FOO  (from image app: its Cmd)"; do
+    case $dry in *"$l"*) like "$OUT" "$l" "... it shows, as --dry-run does: $l" ;;
+    *) fail "--dry-run shows $l" ;;
+    esac
+done
+printf '[profile]\ninclude = default\n[filesystem]\nimage = nosuch\n' >show.ini
+run_sbox profile show "$WORK/show.ini"
+is "$RC/$(lines "$ERR")" "0/1" "an image not in the store: the profile is still shown, after one line"
+like "$ERR" "sbox: $WORK/show.ini:4: no image \`nosuch\` (sbox image ls lists them); its config (User, WorkingDir, Env, Entrypoint, Cmd) is applied when it runs: \`sbox -p $WORK/show.ini --dry-run\` shows it" "... saying so, and how to see it"
+like "$OUT" "image = nosuch  ; from $WORK/show.ini:4" "... with its image line"
 
 # A WorkingDir the image lacks is made, as Docker makes it: the payload's, 0755, inside the
 # sandbox's root whatever symlinks of the image lie on the way; refused in one line where it
@@ -278,7 +296,7 @@ fi
 run_sbox --image wd-new --chdir /nosuch -- true
 is "$RC/$(lines "$ERR")" "125/1" "a chdir the user set is never made: missing, one line, 125"
 like "$ERR" "--chdir: working directory \`/nosuch\`" "... naming the flag"
-for w in new root up esc host file nowhere long longname; do "$SBOX" image rm "wd-$w" >/dev/null; done
+for w in new root up esc host file nowhere long longname; do "$SBOX" image rm "wd-$w" >/dev/null 2>&1; done
 
 # Read-only, or writable through an overlay; the layers never change.
 L1=$STORE/layers/$(layer app 1)
