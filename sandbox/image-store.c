@@ -1220,3 +1220,8 @@ int sbox_image_user(const struct sbox_image *img, uint32_t *ret_uid, uint32_t *r
     }
     return 1;
 }
+
+char *sbox_image_passwd(const struct sbox_image *img)
+{
+    return image_etc_file(img, "passwd");
+}

@@ -63,4 +63,9 @@ void sbox_image_free(struct sbox_image *img);
 int sbox_image_user(const struct sbox_image *img, uint32_t *ret_uid, uint32_t *ret_gid,
                     bool *ret_gid_set, struct sbox_error *err);
 
+/* The image's /etc/passwd, read as sbox_image_user reads it (the topmost layer that has it,
+ * 1 MiB at most, nothing followed), or NULL: a uid given without a gid takes its primary group
+ * there, as Docker's --user N does. */
+char *sbox_image_passwd(const struct sbox_image *img);
+
 #endif

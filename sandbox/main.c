@@ -447,10 +447,43 @@ static int capture_command(int argc, char **argv, const struct sbox_plan *plan,
     return status;
 }
 
-/* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
-static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan)
+static int open_image(struct sbox_plan *plan, const struct sbox_host *host, struct sbox_image *img,
+                      struct sbox_error *err);
+
+/* `sbox profile show NAME`: the profile as the plan it makes. A stored image's config is read
+ * as --dry-run reads it (it decides the ids, the directory and the command), but a profile whose
+ * image is not in the store, or cannot be read, is still shown, after one line saying so. */
+static int profile_show(const char *name, struct sbox_profiles *ps, struct sbox_plan *plan,
+                        const struct sbox_host *host)
 {
+    struct sbox_image img = {.inuse = -1};
     struct sbox_error err = {0};
+    if (sbox_profile_load(ps, plan, name, &err) < 0)
+        return fail("%s", strncmp(err.msg, "-p: ", 4) ? err.msg : err.msg + 4);
+    if (plan->image && !plan->rootfs && open_image(plan, host, &img, &err) < 0) {
+        (void)fail("%s; its config (User, WorkingDir, Env, Entrypoint, Cmd) is applied when it "
+                   "runs: `sbox -p %s --dry-run` shows it once the image is stored",
+                   err.msg, name);
+        err.msg[0] = '\0';
+    }
+    if (sbox_plan_finish(plan, &err) < 0) {
+        sbox_image_free(&img);
+        return fail("%s", strncmp(err.msg, "-p: ", 4) ? err.msg : err.msg + 4);
+    }
+    /* An image's command is its config's: shown, as --dry-run shows it. */
+    if (!plan->image_facts.store) {
+        sbox_strv_free(plan->argv);
+        plan->argv = NULL;
+    }
+    sbox_plan_print(plan, stdout);
+    sbox_image_free(&img);
+    return 0;
+}
+
+/* `sbox profiles`, `sbox profile list`, `sbox profile show NAME`. */
+static int profile_command(int argc, char **argv, struct sbox_profiles *ps, struct sbox_plan *plan,
+                           const struct sbox_host *host)
+{
     if (!strcmp(argv[1], "profiles") || (argc >= 3 && !strcmp(argv[2], "list"))) {
         int words = strcmp(argv[1], "profiles") ? 3 : 2;
         bool json = argc == words + 1 && !strcmp(argv[words], "--json");
@@ -462,14 +495,8 @@ static int profile_command(int argc, char **argv, struct sbox_profiles *ps, stru
             sbox_profile_list(ps, stdout);
         return 0;
     }
-    if (argc == 4 && !strcmp(argv[2], "show")) {
-        if (sbox_profile_load(ps, plan, argv[3], &err) < 0 || sbox_plan_finish(plan, &err) < 0)
-            return fail("%s", strncmp(err.msg, "-p: ", 4) ? err.msg : err.msg + 4);
-        sbox_strv_free(plan->argv);
-        plan->argv = NULL;
-        sbox_plan_print(plan, stdout);
-        return 0;
-    }
+    if (argc == 4 && !strcmp(argv[2], "show"))
+        return profile_show(argv[3], ps, plan, host);
     return fail("profile: expected `sbox profile list` or `sbox profile show NAME`");
 }
 
@@ -535,7 +562,7 @@ static bool subcommand(int argc, char **argv, const struct sbox_host *host,
              !strcmp(cmd, "discard"))
         *ret_status = capture_command(argc, argv, plan, host);
     else if (!strcmp(cmd, "profiles") || !strcmp(cmd, "profile"))
-        *ret_status = profile_command(argc, argv, ps, plan);
+        *ret_status = profile_command(argc, argv, ps, plan, host);
     else if (!strcmp(cmd, "completion"))
         *ret_status = completion_command(argc, argv, host, ps, plan);
     else
@@ -690,7 +717,8 @@ static void join_jobserver(struct sbox_plan *plan)
 
 /* image = NAME: the image opened in the caller's store and held there (inuse, shared) until
  * sbox exits, so that no prune or rm takes a layer from under the run; what the plan needs of
- * it is copied in, the User resolved in the image's own files. */
+ * it is copied in, the User resolved in the image's own files (and its passwd, for a uid given
+ * alone). */
 static int open_image(struct sbox_plan *plan, const struct sbox_host *host, struct sbox_image *img,
                       struct sbox_error *err)
 {
@@ -717,6 +745,10 @@ static int open_image(struct sbox_plan *plan, const struct sbox_host *host, stru
     f.ports = img->config.ports ? sbox_strv_copy(img->config.ports) : NULL;
     f.workdir = img->config.workdir ? sbox_xstrdup(img->config.workdir) : NULL;
     f.user = img->config.user ? sbox_xstrdup(img->config.user) : NULL;
+    /* Every setting is in: only a uid given without a gid needs the image's passwd. */
+    if (plan->uid_origin.kind != SBOX_ORIGIN_BUILTIN &&
+        plan->gid_origin.kind == SBOX_ORIGIN_BUILTIN)
+        f.passwd = sbox_image_passwd(img);
     sbox_plan_set_image(plan, &f);
     return 0;
 }

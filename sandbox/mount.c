@@ -42,6 +42,7 @@ struct ctx {
     int capture_src;    /* O_PATH: this run's capture directory in the store, likewise */
     int lock_fd;        /* the kept overlay's lock, held by the parent: names the store */
     bool root_writable; /* the root is an overlay the plan asked for */
+    bool root_bound;    /* the image root is the image itself, bound as it is (no overlay) */
     int pty[2];         /* the payload's pseudo-terminal: master, slave (plan->pty), or -1 */
     struct sbox_overlay_ctx ovl;
 };
@@ -620,6 +621,7 @@ static int stage_image(struct ctx *c, const struct sbox_plan *p, struct sbox_err
                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->rootfs ? 0 : AT_EMPTY_PATH));
             if (mnt < 0)
                 return sbox_error(err, errno, "mount the image root");
+            c->root_bound = true;
         } else if (r < 0 && p->overlay_driver == SBOX_OVERLAY_NATIVE) {
             *err = native_err;
             return sbox_error_prefix(err, "image `%s` (overlay-driver = native)", p->image);
@@ -1031,6 +1033,123 @@ static int apply_mounts(struct ctx *c, const struct sbox_plan *p, const struct s
     return 0;
 }
 
+/* One walk of make_workdir over path (the WorkingDir, or where a symlink of it led): each
+ * missing component made, until the end (*ret_next NULL) or a symlink that leads nowhere yet
+ * (*ret_next: the path again with its target in its place, to walk from the root once more). */
+static int walk_workdir(const struct ctx *c, const struct sbox_plan *p, const char *path,
+                        char **ret_next, struct sbox_error *err)
+{
+    const char *wd = p->chdir;
+    _cleanup_free_ char *prefix = sbox_xstrdup(path);
+    _cleanup_close_ int parent = -1;
+    uint64_t root_id = mount_id(c->root);
+    char *name = prefix;
+    int r;
+
+    *ret_next = NULL;
+    r = open_in(c->root, "/", O_PATH | O_DIRECTORY, &parent);
+    if (r < 0)
+        return sbox_error(err, -r, "open the new root");
+    while (*name == '/')
+        name++;
+    while (*name) {
+        char *slash = strchr(name, '/');
+        _cleanup_close_ int fd = -1, made = -1;
+        struct stat st;
+        if (slash)
+            *slash = '\0';
+        r = open_in(c->root, prefix, O_PATH, &fd);
+        if (r == -ENOENT) {
+            uint64_t id = mount_id(parent);
+            bool own = false;
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(parent, name, target, sizeof target - 1);
+            if (n >= 0) {
+                /* Followed as the kernel would, from where the link stands: its target is
+                 * made in turn, inside the root (RESOLVE_IN_ROOT keeps `..` and `/` there). */
+                target[n] = '\0';
+                name[0] = '\0';
+                *ret_next = sbox_xasprintf("%s%s%s%s", target[0] == '/' ? "" : prefix, target,
+                                           slash ? "/" : "", slash ? slash + 1 : "");
+                return 0;
+            }
+            for (size_t i = 0; id && i < c->n_own; i++)
+                own |= c->own[i] == id;
+            if (!own || (c->root_bound && id == root_id))
+                return sbox_error(err, 0,
+                                  "WorkingDir `%s` is missing `%s`, and sbox makes directories "
+                                  "only in the sandbox's own file systems, %s",
+                                  wd, prefix,
+                                  own ? "not in the image (bound as it is: the kernel refused "
+                                        "its overlay)"
+                                      : "not in host directories bound in");
+            if (mkdirat(parent, name, 0755) < 0)
+                return sbox_error(err, errno, "WorkingDir `%s`: make `%s`", wd, prefix);
+            /* The name was made just now beneath parent: no symlink can stand there. */
+            made = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (made < 0 || fchown(made, p->uid, p->gid) < 0 || fchmod(made, 0755) < 0)
+                return sbox_error(err, errno, "WorkingDir `%s`: make `%s` the command's", wd,
+                                  prefix);
+            r = open_in(c->root, prefix, O_PATH, &fd);
+        }
+        if (r < 0)
+            return sbox_error(err, -r, "WorkingDir `%s`: `%s`", wd, prefix);
+        if (fstat(fd, &st) < 0)
+            return sbox_error(err, errno, "WorkingDir `%s`: `%s`", wd, prefix);
+        if (!S_ISDIR(st.st_mode))
+            return sbox_error(err, 0, "WorkingDir `%s`: `%s` is not a directory", wd, prefix);
+        sbox_closep(&parent);
+        parent = steal_fd(&fd);
+        if (!slash)
+            break;
+        *slash = '/';
+        name = slash + 1;
+    }
+    return 0;
+}
+
+/* The image's WorkingDir when the image lacks it, made as Docker makes it: each missing
+ * component a directory of the payload's, mode 0755, a symlink on the way followed to make its
+ * target. Every prefix is resolved from the new root again, so a symlink of the image (to /,
+ * to .., to a host path) leads within it, never out; a directory is made only in the
+ * sandbox's own file systems (the image's overlay, whose upper takes it, or a tmpfs of
+ * sbox's), never in a host directory bound in, nor in the image itself where it is bound as it
+ * is. Only for the image's WorkingDir: a chdir the user set must exist. */
+static int make_workdir(const struct ctx *c, const struct sbox_plan *p, struct sbox_error *err)
+{
+    const char *wd = p->chdir;
+    _cleanup_free_ char *path = sbox_xstrdup(wd);
+    int links = 0;
+
+    /* Refused before anything is made: no chdir could reach it anyway. */
+    if (strlen(wd) >= PATH_MAX)
+        return sbox_error(err, 0, "WorkingDir `%.64s...` is longer than a path may be (%zu bytes)",
+                          wd, strlen(wd));
+    for (const char *s = wd + strspn(wd, "/"); *s; s += strspn(s, "/")) {
+        size_t n = strcspn(s, "/");
+        if (n > NAME_MAX)
+            return sbox_error(err, 0,
+                              "WorkingDir `%.64s...` has a name longer than a file name may be "
+                              "(%d bytes)",
+                              wd, NAME_MAX);
+        s += n;
+    }
+    for (;;) {
+        char *next;
+        int r = walk_workdir(c, p, path, &next, err);
+        if (r < 0)
+            return r;
+        if (!next)
+            return 0;
+        free(path);
+        path = next;
+        /* The kernel's own bound on symlinks in one lookup. */
+        if (++links > 40 || strlen(path) >= PATH_MAX)
+            return sbox_error(err, ELOOP, "WorkingDir `%s`: its symlinks lead to `%.64s...`", wd,
+                              path);
+    }
+}
+
 /* The sandbox's root becomes "/"; the staging tmpfs, and the host's tree with it, is stacked
  * on top by pivot_root(".", ".") and detached. */
 static int enter_root(const struct ctx *c, struct sbox_error *err)
@@ -1076,6 +1195,11 @@ int sbox_mount_setup(const struct sbox_plan *p, const struct sbox_mount_env *env
     }
     if (r == 0)
         r = apply_mounts(&c, p, env, err);
+    if (r == 0 && p->image && p->chdir_origin.kind == SBOX_ORIGIN_IMAGE) {
+        r = make_workdir(&c, p, err);
+        if (r < 0)
+            sbox_origin_error(err, &p->chdir_origin, "chdir");
+    }
     if (r == 0)
         r = enter_root(&c, err);
     free(c.own);

@@ -224,9 +224,16 @@ static void print_image(FILE *f, const struct sbox_plan *p)
         print_words(f, "its Env (first in [env]; keep-env, setenv and unsetenv go on top)",
                     im->env);
     if (im->entrypoint)
-        print_words(f, "its Entrypoint (before the command)", im->entrypoint);
+        print_words(f,
+                    p->entrypoint_set ? "its Entrypoint (not run: entrypoint is set)"
+                                      : "its Entrypoint (before the command)",
+                    im->entrypoint);
     if (im->cmd)
-        print_words(f, "its Cmd (the command when none is given)", im->cmd);
+        print_words(f,
+                    p->entrypoint ? "its Cmd (not run: it was the Entrypoint's, which entrypoint "
+                                    "replaces)"
+                                  : "its Cmd (the command when none is given)",
+                    im->cmd);
     if (im->workdir && p->chdir_origin.kind != SBOX_ORIGIN_IMAGE)
         print_words(f, "its WorkingDir (chdir is set)", (char *const[]){im->workdir, NULL});
     if (im->user && p->uid_origin.kind != SBOX_ORIGIN_IMAGE)
@@ -317,6 +324,66 @@ static void print_process(FILE *f, const struct sbox_plan *p)
     if (p->exit_code_only || p->exit_code_only_origin.kind != SBOX_ORIGIN_BUILTIN)
         print_kv(f, "exit-code-only", p->exit_code_only ? "yes" : "no", NULL, false,
                  &p->exit_code_only_origin);
+    /* Empty is written as such: read back, it clears the Entrypoint again. */
+    if (p->entrypoint_set)
+        print_kv(f, "entrypoint", p->entrypoint ? p->entrypoint : "", NULL, false,
+                 &p->entrypoint_origin);
+}
+
+/* Where the command comes from, as "  (...)" or "" (a command given, no image in it): an image's
+ * Entrypoint or the entrypoint set, then the command given or its Cmd. */
+static void command_source(const struct sbox_plan *p, char *buf, size_t size)
+{
+    const struct sbox_image_facts *im = &p->image_facts;
+    bool image_entry = !p->entrypoint_set && im->entrypoint && im->entrypoint[0];
+    bool cmd = p->argv_default && !p->entrypoint && im->cmd && im->cmd[0];
+    const char *entry = p->entrypoint ? "the entrypoint set"
+                        : image_entry ? "its Entrypoint"
+                                      : NULL;
+    const char *rest = !p->argv_default ? "the command given" : cmd ? "its Cmd" : NULL;
+    const char *cleared = p->entrypoint_set && !p->entrypoint && im->entrypoint && im->entrypoint[0]
+                              ? "; its Entrypoint cleared"
+                              : "";
+    buf[0] = '\0';
+    if (!p->image)
+        snprintf(buf, size, "%s",
+                 !p->argv_default          ? ""
+                 : sbox_plan_image_root(p) ? "  (the image's shell)"
+                                           : "  (your shell)");
+    else if (!entry && !rest)
+        snprintf(buf, size, "  (the image's shell%s)", cleared);
+    else if (!entry && !cmd && !cleared[0])
+        return; /* the command given, alone */
+    else if (!image_entry && !cmd && !cleared[0])
+        snprintf(buf, size, "  (%s%s%s)", entry ? entry : "", entry && rest ? ", then " : "",
+                 rest ? rest : "");
+    else
+        snprintf(buf, size, "  (from image %s: %s%s%s%s)", p->image, entry ? entry : "",
+                 entry && rest ? ", then " : "", rest ? rest : "", cleared);
+}
+
+/* The command as a comment: an image's Cmd and Entrypoint are anyone's text, and a newline in
+ * a word must not start a line the plan, read back, would take as a setting. Where the source
+ * would not fit on the line, it goes on a line of its own. */
+static void print_command(FILE *f, const struct sbox_plan *p)
+{
+    _cleanup_free_ char *words = NULL;
+    char source[300], escaped[1024];
+    size_t len = 0;
+    FILE *m = open_memstream(&words, &len);
+    for (size_t i = 0; p->argv[i]; i++)
+        fprintf(m, " %s", p->argv[i]);
+    fclose(m);
+    command_source(p, source, sizeof source);
+    sbox_escape(escaped, sizeof escaped, words);
+    fputc('\n', f);
+    if (strlen("; command:") + strlen(escaped) + strlen(source) <= SBOX_PLAN_LINE_MAX) {
+        print_comment(f, "; command:%s%s", words, source);
+    } else {
+        print_comment(f, "; command:%s", words);
+        if (source[0])
+            print_comment(f, ";%s", source);
+    }
 }
 
 void sbox_plan_print(const struct sbox_plan *p, FILE *f)
@@ -485,19 +552,6 @@ void sbox_plan_print(const struct sbox_plan *p, FILE *f)
         print_kv(f, "nested", p->nested ? "yes" : "no", NULL, false, &p->nested_origin);
     print_seccomp(p, f);
 
-    if (p->argv) {
-        fputs("\n; command:", f);
-        for (size_t i = 0; p->argv[i]; i++)
-            fprintf(f, " %s", p->argv[i]);
-        if (p->image && (p->image_facts.entrypoint || p->image_facts.cmd))
-            fprintf(f, "  (from image %s: its %s)\n", p->image,
-                    !p->image_facts.entrypoint              ? "Cmd"
-                    : p->argv_default && p->image_facts.cmd ? "Entrypoint and Cmd"
-                                                            : "Entrypoint, then the command given");
-        else
-            fputs(!p->argv_default          ? "\n"
-                  : sbox_plan_image_root(p) ? "  (the image's shell)\n"
-                                            : "  (your shell)\n",
-                  f);
-    }
+    if (p->argv)
+        print_command(f, p);
 }

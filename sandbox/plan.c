@@ -293,6 +293,7 @@ void sbox_plan_init(struct sbox_plan *p, const struct sbox_host *h)
     p->limits_strict_origin = builtin;
     p->terminal_origin = p->exit_code_only_origin = p->capture_on_origin = builtin;
     p->timeout_origin = p->git_identity_origin = p->jobserver_origin = builtin;
+    p->entrypoint_origin = builtin;
     for (size_t i = 0; i < sizeof capture_deny_default / sizeof *capture_deny_default; i++)
         sbox_plan_add_pattern(&p->capture_deny, &p->n_capture_deny, capture_deny_default[i],
                               &builtin);
@@ -345,6 +346,7 @@ static void image_facts_free(struct sbox_image_facts *f)
     free(f->workdir);
     free(f->user);
     sbox_strv_free(f->ports);
+    free(f->passwd);
     memset(f, 0, sizeof *f);
 }
 
@@ -402,6 +404,7 @@ void sbox_plan_free(struct sbox_plan *p)
     free(p->proxy_hosts);
     free(p->landlock_test_rw);
     free(p->chdir);
+    free(p->entrypoint);
     sbox_strv_free(p->argv);
     free(p->user);
     free(p->home);
@@ -577,14 +580,18 @@ static bool has_mount_at(const struct sbox_plan *p, const char *dst)
 }
 
 /* A stored image's config, where the plan leaves the choice open (as Docker reads it): User
- * when no uid (gid) is set, WorkingDir when no chdir is, and the command: Entrypoint, then the
- * command given, or else Cmd; the image's /bin/sh when it names neither. Its Env goes first in
- * the environment (plan-env.c). */
+ * when no uid (gid) is set, a given uid's group in its passwd when no gid is, WorkingDir when
+ * no chdir is, and the command: Entrypoint (or entrypoint's word, or none), then the command
+ * given, or else Cmd; the image's /bin/sh when it names neither. Its Env goes first in the
+ * environment (plan-env.c). */
 static void apply_image_config(struct sbox_plan *p)
 {
     const struct sbox_image_facts *f = &p->image_facts;
     const struct sbox_origin from = {.kind = SBOX_ORIGIN_IMAGE, .file = p->image};
+    char *const given[] = {p->entrypoint, NULL};
+    char *const *entry = !p->entrypoint_set ? f->entrypoint : p->entrypoint ? given : NULL;
     char **argv = NULL;
+    uint32_t gid;
     if (p->uid_origin.kind == SBOX_ORIGIN_BUILTIN && f->uid_set) {
         p->uid = f->uid;
         p->uid_origin = from;
@@ -594,15 +601,25 @@ static void apply_image_config(struct sbox_plan *p)
         p->gid = f->gid;
         p->gid_origin = from;
     }
+    /* A uid given alone: its primary group in the image's passwd, else 0, as Docker's --user N.
+     * The image's own User names another user, so its group is not this one's. */
+    if (p->gid_origin.kind == SBOX_ORIGIN_BUILTIN && p->uid_origin.kind != SBOX_ORIGIN_BUILTIN &&
+        p->uid_origin.kind != SBOX_ORIGIN_IMAGE && f->passwd &&
+        sbox_passwd_gid(f->passwd, p->uid, &gid)) {
+        p->gid = gid;
+        p->gid_origin = from;
+    }
     if (!p->chdir && f->workdir && f->workdir[0] == '/') {
         p->chdir = sbox_path_resolve("/", f->workdir + 1);
         p->chdir_origin = from;
     }
-    for (size_t i = 0; f->entrypoint && f->entrypoint[i]; i++)
-        sbox_strv_push(&argv, sbox_xstrdup(f->entrypoint[i]));
+    for (size_t i = 0; entry && entry[i]; i++)
+        sbox_strv_push(&argv, sbox_xstrdup(entry[i]));
     for (size_t i = 0; !p->argv_default && p->argv && p->argv[i]; i++)
         sbox_strv_push(&argv, sbox_xstrdup(p->argv[i]));
-    for (size_t i = 0; p->argv_default && f->cmd && f->cmd[i]; i++)
+    /* Cmd was written as the image's Entrypoint's arguments: an entrypoint set in its place
+     * runs alone, as Docker drops Cmd then; with none, Cmd is the command. */
+    for (size_t i = 0; p->argv_default && !p->entrypoint && f->cmd && f->cmd[i]; i++)
         sbox_strv_push(&argv, sbox_xstrdup(f->cmd[i]));
     if (!argv)
         sbox_strv_push(&argv, sbox_xstrdup("/bin/sh"));
@@ -1077,6 +1094,10 @@ int sbox_plan_finish(struct sbox_plan *p, struct sbox_error *err)
                                   "too (%s); drop one",
                                   where);
     }
+    if (p->entrypoint_set && !p->image)
+        return sbox_origin_errorf(err, &p->entrypoint_origin, "entrypoint",
+                                  "an entrypoint needs a stored image (image = NAME), whose "
+                                  "Entrypoint it replaces: give the command after -- instead");
     if (sbox_plan_image_root(p))
         adapt_to_image(p);
     r = add_cwd(p, err);

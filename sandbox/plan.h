@@ -151,6 +151,9 @@ struct sbox_image_facts {
     bool uid_set, gid_set;
     uint32_t uid, gid; /* User resolved in the image's /etc/passwd and /etc/group */
     char **ports;      /* ExposedPorts: "80/tcp" */
+    /* The image's /etc/passwd when a uid is given without a gid (main reads it only then), or
+     * NULL: that uid's primary group there is the gid, as Docker's --user N takes it. */
+    char *passwd;
 };
 
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
@@ -275,6 +278,11 @@ struct sbox_plan {
     uint64_t timeout_ms;        /* timeout: the whole sandbox is killed after this long; 0: never */
     char *timeout_text;         /* as written, for the line that says so */
     struct sbox_origin timeout_origin;
+    /* entrypoint: an image's Entrypoint replaced by this one word, or (entrypoint_set, NULL)
+     * none; only with image = NAME (finish refuses it otherwise) */
+    char *entrypoint;
+    bool entrypoint_set;
+    struct sbox_origin entrypoint_origin;
     /* After finish: the payload gets a pseudo-terminal of its own in place of each of its
      * descriptors 0-2 that is the caller's terminal (terminal.c); interactive: 0 and 1 both
      * are, and the payload has its terminal from the start. */

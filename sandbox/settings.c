@@ -689,6 +689,20 @@ static int apply_userns_keep(struct sbox_plan *p, const struct sbox_setting *s, 
     return 0;
 }
 
+/* entrypoint = CMD: one word in place of an image's Entrypoint, as Docker's --entrypoint (its
+ * arguments are the command's); empty: none. finish refuses it without an image. */
+static int apply_entrypoint(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
+                            const struct sbox_origin *o, struct sbox_error *err)
+{
+    (void)s;
+    (void)err;
+    free(p->entrypoint);
+    p->entrypoint = value[0] ? sbox_xstrdup(value) : NULL;
+    p->entrypoint_set = true;
+    p->entrypoint_origin = *o;
+    return 0;
+}
+
 /* userns = auto | single | subuid */
 static int apply_userns(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                         const struct sbox_origin *o, struct sbox_error *err)
@@ -1183,6 +1197,9 @@ const struct sbox_setting sbox_settings[] = {
      apply_jobserver},
     {"process", "timeout", SBOX_SETTING_SCALAR, "DURATION",
      "kill the whole sandbox after DURATION (90s, 10m, 1h30m; none), exit 124", apply_timeout},
+    {"process", "entrypoint", SBOX_SETTING_SCALAR, "CMD",
+     "with an image: CMD in place of its Entrypoint ('' for none); its arguments go after --",
+     apply_entrypoint, .empty_ok = true},
     {"security", "uid", SBOX_SETTING_SCALAR, "N",
      "user id inside (default: yours; 0 with rootfs, the User of an image or 0)", apply_uid},
     {"security", "gid", SBOX_SETTING_SCALAR, "N",
@@ -1239,7 +1256,8 @@ int sbox_plan_set(struct sbox_plan *p, const char *section, const char *key, con
             s->reset(p, s);
             return 0;
         }
-        return sbox_origin_errorf(err, o, s->key, "needs a value");
+        if (!s->empty_ok)
+            return sbox_origin_errorf(err, o, s->key, "needs a value");
     }
     if (s->apply(p, s, value, o, err) < 0)
         return sbox_origin_error(err, o, s->key);

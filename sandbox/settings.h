@@ -23,6 +23,8 @@ struct sbox_setting {
      * the built-in entries too. */
     void (*reset)(struct sbox_plan *p, const struct sbox_setting *s);
     bool split; /* the value is PATH[:MORE], where ':' and '\' in a path are escaped */
+    /* A scalar whose empty value means something (entrypoint = : none), handed to its parser. */
+    bool empty_ok;
     /* What tells apart rows that share a parser, which reads it instead of the key. */
     union {
         struct {

@@ -51,8 +51,8 @@ for c in sh ls cat id pwd env stat echo test; do ln -s busybox "$r/bin/$c"; done
 echo base >"$r/etc/release"
 echo kept >"$r/data/keep/a"
 echo gone >"$r/data/gone/b"
-printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n' >"$r/etc/passwd"
-printf 'root:x:0:\napp:x:1000:\n' >"$r/etc/group"
+printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nsvc:x:2000:3000::/:/bin/sh\n' >"$r/etc/passwd"
+printf 'root:x:0:\napp:x:1000:\nsvcs:x:3000:\n' >"$r/etc/group"
 umoci repack --image lay:base bundle
 # Layer 2 deletes a file; layer 3 makes /data opaque with one new file in it.
 umoci insert --rootless --image lay:base --tag mid --whiteout /etc/release
@@ -152,10 +152,59 @@ run_sbox --image app --uid 0 --chdir / --setenv FOO=mine -- sh -c 'id -u; pwd; e
 is "$OUT" "0
 /
 mine" "--uid, --chdir and --setenv go over the image's User, WorkingDir and Env"
+# A uid given alone takes its primary group from the image's passwd, as Docker's --user N.
+run_sbox --image app --uid 2000 -- sh -c 'id -u; id -g'
+is "$RC/$OUT" "0/2000
+3000" "--uid N alone: N's primary group in the image's /etc/passwd"
+run_sbox --image app --uid 2000 --dry-run
+like "$OUT" "gid = 3000  ; from image app" "... and --dry-run says where the gid came from"
+printf '[security]\nuid = 2000\n' >uid.ini
+run_sbox -p "$WORK/uid.ini" --image app -- id -g
+is "$RC/$OUT" "0/3000" "... uid = N in a profile too"
+run_sbox --image app --uid 4242 -- id -g
+is "$RC/$OUT" "0/0" "a uid the image's passwd does not list: group 0"
+run_sbox --image app --uid 4242 --dry-run
+like "$OUT" "gid = 0  ; built-in" "... said as the built-in one"
+run_sbox --image app --uid 2000 --gid 7 -- id -g
+is "$RC/$OUT" "0/7" "--gid still goes over the passwd's group"
 run_sbox --image ep
 is "$RC/$OUT" "0/from-cmd" "an Entrypoint runs with the Cmd when no command is given"
 run_sbox --image ep -- one two
 is "$RC/$OUT" "0/one two" "... and with the command given in place of the Cmd"
+# --entrypoint as Docker's: one word in place of the Entrypoint; '' for none.
+run_sbox --image ep --entrypoint /bin/sh -- -c 'echo "via $0"'
+is "$RC/$OUT" "0/via /bin/sh" "--entrypoint replaces the Entrypoint, the command its arguments"
+run_sbox --image ep --entrypoint /bin/echo
+is "$RC/$OUT" "0/" "... and drops the Cmd, written for the Entrypoint it replaces (as Docker)"
+run_sbox --image ep --entrypoint '' -- echo alone
+is "$RC/$OUT" "0/alone" "--entrypoint '': the command given runs alone"
+run_sbox --image app --entrypoint ''
+is "$RC/$OUT" "0/hi bar" "... else the image's Cmd"
+run_sbox --image ep --entrypoint ''
+like "$RC/$ERR" "127/" "... (ep's Cmd alone is no program: 127)"
+run_sbox --image ep --entrypoint '' --dry-run
+like "$OUT" "
+entrypoint =   ; from command line
+" "--dry-run prints an empty entrypoint"
+like "$OUT" "; command: from-cmd  (from image ep: its Cmd; its Entrypoint cleared)" "... and where the command comes from"
+printf '%s\n' "$OUT" >ep.ini
+run_sbox -p "$WORK/ep.ini" -- echo back
+is "$RC/$OUT" "0/back" "... which loads back and runs the same"
+run_sbox --image ep --entrypoint /bin/echo --dry-run -- one
+like "$OUT" "entrypoint = /bin/echo  ; from command line" "--dry-run prints the entrypoint"
+like "$OUT" "; command: /bin/echo one  (the entrypoint set, then the command given)" "... and the command it makes"
+printf '%s\n' "$OUT" >ep.ini
+run_sbox -p "$WORK/ep.ini" --dry-run
+like "$OUT" "entrypoint = /bin/echo  ; from $WORK/ep.ini:" "... which loads back"
+printf '[filesystem]\nimage = ep\n[process]\nentrypoint = /bin/sh\n' >ep.ini
+run_sbox -p "$WORK/ep.ini" --chdir / -- -c 'echo profile'
+is "$RC/$OUT" "0/profile" "entrypoint = in a profile's [process]"
+run_sbox --entrypoint /bin/sh -- true
+is "$RC/$(lines "$ERR")" "125/1" "--entrypoint without an image: one line, 125"
+like "$ERR" "sbox: --entrypoint: an entrypoint needs a stored image (image = NAME)" "... naming the flag"
+printf '[process]\nentrypoint =\n' >ep.ini
+run_sbox -p "$WORK/ep.ini" -- true
+like "$RC/$ERR" "125/sbox: $WORK/ep.ini:2: an entrypoint needs a stored image" "... and FILE:LINE in a profile, the empty one too"
 run_sbox --image app --dry-run
 like "$OUT" "uid = 1000  ; from image app" "--dry-run: the uid taken from the image, said"
 like "$OUT" "chdir = /data  ; from image app" "... the working directory"
@@ -166,6 +215,88 @@ run_sbox -p "$WORK/plan.ini" --dry-run
 is "$RC" 0 "... and the plan loads back as a profile"
 run_sbox -p "$WORK/plan.ini" -- id -u
 is "$RC/$OUT" "0/1000" "... which runs the same"
+# sbox profile show of a profile with an image shows what --dry-run shows of it.
+printf '[profile]\ninclude = default\n[filesystem]\nimage = app\n' >show.ini
+run_sbox -p "$WORK/show.ini" --dry-run
+dry=$OUT
+run_sbox profile show "$WORK/show.ini"
+is "$RC/$ERR" "0/" "profile show of a profile with an image: no error"
+for l in "uid = 1000  ; from image app" "gid = 1000  ; from image app" "chdir = /data  ; from image app" \
+    "its Env (first in [env]; keep-env, setenv and unsetenv go on top): FOO=bar" \
+    "--publish HOST_PORT:8080" "; command: /bin/sh -c echo hi \$FOO  (from image app: its Cmd)"; do
+    case $dry in *"$l"*) like "$OUT" "$l" "... it shows, as --dry-run does: $l" ;;
+    *) fail "--dry-run shows $l" ;;
+    esac
+done
+printf '[profile]\ninclude = default\n[filesystem]\nimage = nosuch\n' >show.ini
+run_sbox profile show "$WORK/show.ini"
+is "$RC/$(lines "$ERR")" "0/1" "an image not in the store: the profile is still shown, after one line"
+like "$ERR" "sbox: $WORK/show.ini:4: no image \`nosuch\` (sbox image ls lists them); its config (User, WorkingDir, Env, Entrypoint, Cmd) is applied when it runs: \`sbox -p $WORK/show.ini --dry-run\` shows it" "... saying so, and how to see it"
+like "$OUT" "image = nosuch  ; from $WORK/show.ini:4" "... with its image line"
+
+# A WorkingDir the image lacks is made, as Docker makes it: the payload's, 0755, inside the
+# sandbox's root whatever symlinks of the image lie on the way; refused in one line where it
+# cannot be made there.
+HOSTPATH=/var/tmp/sbox-wd-$$
+python3 layer.py wd.tar l:toroot=/ l:up=.. "l:esc=$WORK/esc" "l:hostpath=$HOSTPATH" \
+    l:nowhere=/nonexistent/x
+umoci raw add-layer --image run:top --tag wd wd.tar
+long=$(python3 -c 'print("/" + "d/" * 2100)')
+longname=$(python3 -c 'print("/" + "n" * 300)')
+for w in new:/srv/app/new root:/toroot/made up:/up/made esc:/esc/made host:/hostpath/made \
+    file:/data/fresh/sub nowhere:/nowhere/made long:"$long" longname:"$longname"; do
+    umoci config --image run:wd --tag "wd-${w%%:*}" --config.user app --config.workingdir "${w#*:}"
+    "$SBOX" image import "oci:$WORK/run:wd-${w%%:*}" "wd-${w%%:*}" 2>/dev/null ||
+        echo "# import of wd-${w%%:*} failed"
+done
+run_sbox --image wd-new -- sh -c 'pwd; stat -c "%u:%g %a" /srv /srv/app /srv/app/new; echo x >f'
+like "$RC/$OUT" "1//srv/app/new
+1000:1000 755
+1000:1000 755
+1000:1000 755" "a missing WorkingDir is made, each component the image's User's, 0755"
+like "$ERR" "Read-only file system" "... in the read-only image's throwaway layer, read-only as the rest"
+run_sbox --image wd-new --overlay tmpfs -- sh -c 'echo x >f && cat f'
+is "$RC/$OUT" "0/x" "... and writable with --overlay tmpfs"
+run_sbox --image wd-new --uid 0 -- stat -c '%u:%g' /srv/app/new
+is "$RC/$OUT" "0/0:0" "... the payload's ids, not the image's User, when --uid is given"
+run_sbox --image wd-root -- pwd -P
+is "$RC/$OUT" "0//made" "a WorkingDir through a symlink to / is made in the sandbox's root"
+run_sbox --image wd-up -- pwd -P
+is "$RC/$OUT" "0//made" "... and through a symlink to .."
+run_sbox --image wd-host -- pwd -P
+is "$RC/$OUT" "0/$HOSTPATH/made" "... and through a symlink to a host path: inside the root"
+ok "... nothing of it outside: not on the host's path" test ! -e "$HOSTPATH" -a ! -e /made
+ok "... nor in the store's layers" test -z "$(find "$STORE/layers" -name made)"
+run_sbox --image wd-esc -- true
+is "$RC/$(lines "$ERR")" "125/1" "a WorkingDir through a symlink into a bound host directory: one line, 125"
+like "$ERR" "sbox: image wd-esc: WorkingDir \`/esc/made\` is missing \`$WORK/esc\`, and sbox makes directories only in the sandbox's own file systems, not in host directories bound in" "... saying why"
+ok "... and nothing is made there" test ! -e "$WORK/esc"
+run_sbox --image wd-file -- true
+is "$RC/$(lines "$ERR")" "125/1" "a WorkingDir below a file: one line, 125"
+like "$ERR" "sbox: image wd-file: WorkingDir \`/data/fresh/sub\`: \`/data/fresh\` is not a directory" "... naming WorkingDir and the file"
+run_sbox --image wd-nowhere -- pwd -P
+is "$RC/$OUT" "0//nonexistent/x/made" "... and through a symlink to nowhere yet: its target made, inside"
+run_sbox --image wd-long -- true
+like "$RC/$(lines "$ERR")/$ERR" "125/1/sbox: image wd-long: WorkingDir \`/d/d/d/" "a WorkingDir longer than a path: one line, 125"
+like "$ERR" "is longer than a path may be (4200 bytes)" "... saying so"
+run_sbox --image wd-longname -- true
+like "$RC/$(lines "$ERR")/$ERR" "125/1/sbox: image wd-longname: WorkingDir \`/nnn" "a WorkingDir with a name longer than NAME_MAX: one line, 125"
+run_sbox --image wd-new --overlay "$WORK/wdkept" -- true
+at_exit '"$SBOX" image rm "$WORK/wdkept" >/dev/null 2>&1'
+ok "--overlay DIR keeps the WorkingDir made in DIR's upper layer" \
+    test -d "$WORK/wdkept/upper/srv/app/new"
+run_sbox --image wd-new --userns single -- stat -c '%u:%g %a' /srv/app/new
+is "$RC/$OUT" "0/1000:1000 755" "... made the payload's under the single id map too"
+if [ -c /dev/fuse ] && [ -r /dev/fuse ] && [ -w /dev/fuse ] && command -v fuse-overlayfs >/dev/null; then
+    run_sbox --image wd-new --overlay tmpfs --overlay-driver fuse -- stat -c '%u:%g %a' /srv/app/new
+    is "$RC/$OUT" "0/1000:1000 755" "... and through fuse-overlayfs"
+else
+    skip "fuse-overlayfs or /dev/fuse is not usable here"
+fi
+run_sbox --image wd-new --chdir /nosuch -- true
+is "$RC/$(lines "$ERR")" "125/1" "a chdir the user set is never made: missing, one line, 125"
+like "$ERR" "--chdir: working directory \`/nosuch\`" "... naming the flag"
+for w in new root up esc host file nowhere long longname; do "$SBOX" image rm "wd-$w" >/dev/null 2>&1; done
 
 # Read-only, or writable through an overlay; the layers never change.
 L1=$STORE/layers/$(layer app 1)

@@ -764,6 +764,158 @@ static void test_image(void)
     sbox_host_free(&h);
 }
 
+/* A stored image's plan: the facts main would read from the store, then the settings. */
+static void image_plan(struct sbox_plan *p, const struct sbox_host *h, const char *passwd)
+{
+    struct sbox_image_facts f = {0};
+    struct sbox_error err = {0};
+    sbox_plan_init(p, h);
+    if (sbox_plan_set(p, NULL, "image", "app", &cli, &err) < 0)
+        printf("# image: %s\n", err.msg);
+    f.store = sbox_xstrdup("/store");
+    sbox_strv_push(&f.layers, sbox_xstrdup("layers/0"));
+    sbox_strv_push(&f.entrypoint, sbox_xstrdup("/bin/ep"));
+    sbox_strv_push(&f.cmd, sbox_xstrdup("/bin/cmd"));
+    f.passwd = passwd ? sbox_xstrdup(passwd) : NULL;
+    sbox_plan_set_image(p, &f);
+}
+
+/* A uid given without a gid on an image: its group in the image's passwd, else 0. */
+static void test_image_gid(void)
+{
+    static const char passwd[] = "root:x:0:0::/root:/bin/sh\nsvc:x:2000:3000::/:/bin/sh\n"
+                                 "bad:x:2001:\n";
+    static const struct {
+        const char *uid, *gid, *passwd;
+        uint32_t want;
+        bool from_image;
+    } cases[] = {
+        {"2000", NULL, passwd, 3000, true}, {"2001", NULL, passwd, 0, false},
+        {"4242", NULL, passwd, 0, false},   {"2000", "7", passwd, 7, false},
+        {"2000", NULL, NULL, 0, false},     {"0", NULL, passwd, 0, true},
+    };
+    struct sbox_host h;
+    fake_host(&h, "/work/p");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct sbox_plan p;
+        struct sbox_error err = {0};
+        _cleanup_free_ char *out = NULL;
+        image_plan(&p, &h, cases[i].passwd);
+        ok(sbox_plan_set(&p, NULL, "uid", cases[i].uid, &cli, &err) == 0 &&
+               (!cases[i].gid || sbox_plan_set(&p, NULL, "gid", cases[i].gid, &cli, &err) == 0) &&
+               sbox_plan_finish(&p, &err) == 0,
+           "image, uid %s, gid %s, %s: finishes: %s", cases[i].uid,
+           cases[i].gid ? cases[i].gid : "unset", cases[i].passwd ? "a passwd" : "no passwd",
+           err.msg);
+        ok(p.gid == cases[i].want &&
+               (p.gid_origin.kind == SBOX_ORIGIN_IMAGE) == cases[i].from_image,
+           "... gid %u, %s", cases[i].want, cases[i].from_image ? "from the image" : "not");
+        out = printed(&p);
+        if (cases[i].from_image) {
+            _cleanup_free_ char *line =
+                sbox_xasprintf("gid = %u  ; from image app\n", cases[i].want);
+            ok(strstr(out, line) != NULL, "... and --dry-run says so");
+        }
+        sbox_plan_free(&p);
+    }
+    sbox_host_free(&h);
+}
+
+/* The words of argv joined by spaces. */
+static char *joined(char *const *argv)
+{
+    char *out = sbox_xstrdup("");
+    for (size_t i = 0; argv && argv[i]; i++) {
+        char *next = sbox_xasprintf("%s%s%s", out, i ? " " : "", argv[i]);
+        free(out);
+        out = next;
+    }
+    return out;
+}
+
+/* entrypoint: the image's Entrypoint replaced by one word, or cleared; Cmd with it as Docker. */
+static void test_image_entrypoint(void)
+{
+    static const struct {
+        const char *entrypoint; /* NULL: not set */
+        const char *command;    /* NULL: none given */
+        const char *argv, *line, *source;
+    } cases[] = {
+        {NULL, NULL, "/bin/ep /bin/cmd", NULL, "(from image app: its Entrypoint, then its Cmd)"},
+        {NULL, "a", "/bin/ep a", NULL, "(from image app: its Entrypoint, then the command given)"},
+        {"/bin/x", NULL, "/bin/x", "entrypoint = /bin/x  ; from command line\n",
+         "(the entrypoint set)\n"},
+        {"/bin/x", "a", "/bin/x a", "entrypoint = /bin/x  ; from command line\n",
+         "(the entrypoint set, then the command given)"},
+        {"", NULL, "/bin/cmd", "entrypoint =   ; from command line\n",
+         "(from image app: its Cmd; its Entrypoint cleared)"},
+        {"", "a", "a", "entrypoint =   ; from command line\n",
+         "(from image app: the command given; its Entrypoint cleared)"},
+    };
+    struct sbox_host h;
+    fake_host(&h, "/work/p");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct sbox_plan p;
+        struct sbox_error err = {0};
+        _cleanup_free_ char *out = NULL, *argv = NULL;
+        char *const command[] = {(char *)cases[i].command, NULL};
+        image_plan(&p, &h, NULL);
+        if (cases[i].entrypoint)
+            ok(sbox_plan_set(&p, NULL, "entrypoint", cases[i].entrypoint, &cli, &err) == 0,
+               "entrypoint `%s` is taken", cases[i].entrypoint);
+        sbox_plan_set_command(&p, cases[i].command ? command : NULL);
+        ok(sbox_plan_finish(&p, &err) == 0, "... the plan finishes: %s", err.msg);
+        argv = joined(p.argv);
+        is_str(argv, cases[i].argv, "entrypoint %s, command %s: runs `%s`",
+               cases[i].entrypoint ? cases[i].entrypoint : "unset",
+               cases[i].command ? cases[i].command : "none", cases[i].argv);
+        out = printed(&p);
+        ok(!cases[i].line || strstr(out, cases[i].line), "... --dry-run prints %s",
+           cases[i].line ? "the setting" : "no setting");
+        ok(strstr(out, cases[i].source) != NULL, "... and says %s", cases[i].source);
+        sbox_plan_free(&p);
+    }
+    {
+        struct sbox_plan p;
+        struct sbox_error err = {0};
+        const struct sbox_origin file = {.kind = SBOX_ORIGIN_FILE, .file = "p.ini", .line = 7};
+        sbox_plan_init(&p, &h);
+        ok(sbox_plan_set(&p, "process", "entrypoint", "", &file, &err) == 0 &&
+               sbox_plan_finish(&p, &err) < 0 &&
+               !strncmp(err.msg, "p.ini:7: an entrypoint needs a stored image", 43),
+           "entrypoint without an image: an error naming FILE:LINE: %s", err.msg);
+        sbox_plan_free(&p);
+        sbox_plan_init(&p, &h);
+        ok(sbox_plan_set(&p, NULL, "rootfs", "/img", &cli, &err) == 0 &&
+               sbox_plan_set(&p, NULL, "entrypoint", "/bin/x", &cli, &err) == 0 &&
+               sbox_plan_finish(&p, &err) < 0 && !strncmp(err.msg, "--entrypoint: ", 14),
+           "... and with rootfs, naming the flag: %s", err.msg);
+        sbox_plan_free(&p);
+        {
+            char long_word[400];
+            char *const command[] = {"sh", "-c", "echo a\n[security]\nuid = 7", long_word, NULL};
+            _cleanup_free_ char *out = NULL;
+            memset(long_word, 'x', sizeof long_word - 1);
+            long_word[sizeof long_word - 1] = '\0';
+            image_plan(&p, &h, NULL);
+            sbox_plan_set_command(&p, command);
+            ok(sbox_plan_finish(&p, &err) == 0, "a command with a newline and a long word");
+            out = printed(&p);
+            ok(!strstr(out, "\nuid = 7") && strstr(out, "; command: /bin/ep sh -c echo a\\x0a"),
+               "... is printed escaped: no line of it reads back as a setting");
+            ok(strstr(out, "xxx...\n;  (from image app: its Entrypoint, then the command given)\n"),
+               "... cut to a profile line, its source on the next");
+            sbox_plan_free(&p);
+        }
+        sbox_plan_init(&p, &h);
+        ok(sbox_plan_set(&p, NULL, "timeout", "", &cli, &err) < 0 &&
+               strstr(err.msg, "--timeout: needs a value"),
+           "another scalar's empty value is still refused: %s", err.msg);
+        sbox_plan_free(&p);
+    }
+    sbox_host_free(&h);
+}
+
 /* The working directory is never one the plan keeps from the sandbox. */
 static void test_cwd_hidden(const char *cwd, const char *pwd, const char *want)
 {
@@ -935,8 +1087,7 @@ static void test_allow_host(void)
     ok(sbox_plan_set(&p, NULL, "allow-host", "", &cli, &err) == 0 && p.n_allow_hosts == 0,
        "an empty value resets the list");
     env = sbox_plan_environ(&p, host_env);
-    ok(!strcmp(env_get(env, "HTTP_PROXY"), "http://corp.example:8080") &&
-           !env_get(env, "NO_PROXY"),
+    ok(!strcmp(env_get(env, "HTTP_PROXY"), "http://corp.example:8080") && !env_get(env, "NO_PROXY"),
        "no allow-host, no proxy of sbox's (keep-env passes the host's)");
     sbox_plan_free(&p);
 
@@ -1052,6 +1203,8 @@ int main(void)
     test_cwd_hidden("/data/home/u/.aws/x", NULL, "(~/.aws)");
     test_cwd_hidden("/home/u/proj", NULL, NULL);
     test_image();
+    test_image_gid();
+    test_image_entrypoint();
     test_default();
     test_cwd_shared("/home/u");
     test_cwd_shared("/home");
