@@ -206,8 +206,8 @@ int sbox_keptns_find(const struct sbox_idranges *r, uid_t uid, gid_t gid, struct
         return -1;
     }
     if (dir < 0) {
-        _cleanup_free_ char *path = sbox_keptns_dir();
-        snprintf(why, why_size, "%s is not a directory of yours alone (mode 0700)", path);
+        _cleanup_free_ char *where = sbox_keptns_dir();
+        snprintf(why, why_size, "%s is not a directory of yours alone (mode 0700)", where);
         return -1;
     }
     bad = ask_keeper(dir, &fd, &peer);
