@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -840,80 +841,86 @@ static int prepare(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+/* The short-lived child of spawn_kept, and what it reports. */
+struct kept_clone {
+    struct launch *l;
+    int ns, cgroup_fd;
+    pid_t pid; /* pid 1; with err set, one to reap */
+    int err;
+    bool refused;
+};
+
+/* In that child, which shares sbox's memory while sbox waits (CLONE_VFORK): joins the kept
+ * namespace, clones pid 1 (which has a copy of the memory of its own and goes on to child_main
+ * on this stack), writes its maps, and reports through k. */
+static int kept_child(void *arg)
+{
+    struct kept_clone *k = arg;
+    struct sbox_error e = {0};
+    pid_t seen = -1;
+    if (setns(k->l->kept.fd, CLONE_NEWUSER) < 0) {
+        k->err = errno;
+        return 0;
+    }
+    k->pid = clone_sandbox(k->ns | CLONE_PARENT, k->cgroup_fd, &k->refused);
+    if (k->pid == 0) {
+        struct launch *l = k->l;
+        l->pid = 0;
+        sbox_closep(&l->chan);
+        child_main(l, l->child_chan);
+    }
+    if (k->pid < 0)
+        k->err = errno;
+    else if (sbox_idmap_proc_pid(k->pid, &seen, &e) < 0 ||
+             sbox_idmap_write_identity(seen, &k->l->map.r, &e) < 0)
+        k->err = e.err ? e.err : EPERM;
+    if (k->err && k->pid > 0)
+        kill(k->pid, SIGKILL);
+    return 0;
+}
+
 /* The sandbox's pid 1 in a user namespace of its own nested in the kept one. A process may make
  * a user namespace only as a child of its own, so a short-lived child of sbox joins the kept
  * namespace, clones pid 1 as sbox's child (CLONE_PARENT), writes its maps (as root of the kept
  * namespace it may: the identity over the kept namespace's ids, which are the ranged map's) and
- * reports. The sandbox's namespace stays its own: its keyrings, its counts and its /proc/sys/user
- * are not shared with other runs. Returns 1 with l->pid set (0 in pid 1), 0 when the kept
- * namespace could not be used (the caller clones as before), -1 with errno when the clone was
- * refused its cgroup (*cgroup_refused). */
+ * reports. That child shares sbox's memory and runs on a stack of its own (a fork would copy
+ * sbox's page tables, a tenth of a millisecond); pid 1 keeps running on a copy of that stack.
+ * The sandbox's namespace stays its own: its keyrings, its counts and its /proc/sys/user are
+ * not shared with other runs. Returns 1 with l->pid set, 0 when the kept namespace could not be
+ * used (the caller clones as before), -1 with errno when the clone was refused its cgroup
+ * (*cgroup_refused). */
 static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refused)
 {
-    struct {
-        pid_t pid; /* pid 1; with err set, one to reap */
-        int err;
-        bool refused;
-    } rep = {-1, 0, false};
-    int pp[2];
-    ssize_t n;
+    /* pid 1's whole stack (the payload's until it execs), reserved, not committed. */
+    const size_t size = 8 << 20;
+    struct kept_clone k = {.l = l, .ns = ns, .cgroup_fd = cgroup_fd, .pid = -1};
+    char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     pid_t m;
-
-    if (pipe2(pp, O_CLOEXEC) < 0)
+    if (stack == MAP_FAILED)
         return 0;
-    m = fork();
-    if (m < 0) {
-        close(pp[0]);
-        close(pp[1]);
+    /* A guard page below it: an overflow faults rather than writing over something else. */
+    mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
+    m = clone(kept_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
+    if (m > 0)
+        while (waitpid(m, NULL, 0) < 0 && errno == EINTR)
+            ;
+    munmap(stack, size);
+    if (m < 0)
         return 0;
-    }
-    if (m == 0) {
-        struct sbox_error e = {0};
-        pid_t seen = -1;
-        close(pp[0]);
-        if (setns(l->kept.fd, CLONE_NEWUSER) < 0) {
-            rep.err = errno;
-        } else {
-            rep.pid = clone_sandbox(ns | CLONE_PARENT, cgroup_fd, &rep.refused);
-            if (rep.pid == 0) {
-                close(pp[1]);
-                l->pid = 0;
-                return 1;
-            }
-            if (rep.pid < 0)
-                rep.err = errno;
-            else if (sbox_idmap_proc_pid(rep.pid, &seen, &e) < 0 ||
-                     sbox_idmap_write_identity(seen, &l->map.r, &e) < 0)
-                rep.err = e.err ? e.err : EPERM;
-        }
-        if (rep.err && rep.pid > 0)
-            kill(rep.pid, SIGKILL);
-        (void)!write(pp[1], &rep, sizeof rep);
-        _exit(0);
-    }
-    close(pp[1]);
-    while ((n = read(pp[0], &rep, sizeof rep)) < 0 && errno == EINTR)
-        ;
-    close(pp[0]);
-    while (waitpid(m, NULL, 0) < 0 && errno == EINTR)
-        ;
-    if (n != (ssize_t)sizeof rep)
-        return 0;
-    if (rep.pid > 0 && rep.err)
-        waitpid(rep.pid, NULL, 0);
-    if (rep.err && !rep.refused && l->p->verbose)
+    if (k.pid > 0 && k.err)
+        waitpid(k.pid, NULL, 0);
+    if (k.err && !k.refused && l->p->verbose)
         sbox_note(l->notes, "id map: the kept user namespace could not be used (%s): mapped anew",
-                  strerror(rep.err));
-    if (rep.pid > 0 && rep.err)
-        return 0;
-    if (rep.pid > 0) {
-        l->pid = rep.pid;
+                  strerror(k.err));
+    if (k.pid > 0 && !k.err) {
+        l->pid = k.pid;
         l->kept_mapped = true;
         return 1;
     }
-    if (rep.refused) {
+    if (k.refused) {
         *cgroup_refused = true;
-        errno = rep.err;
+        errno = k.err;
         return -1;
     }
     return 0;
