@@ -9,6 +9,9 @@
 #include <cpuid.h>
 #include <immintrin.h>
 #define SHA_NI 1
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h> /* glibc 2.33 on */
+#endif
 #endif
 
 /* The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
@@ -102,13 +105,19 @@ compress_ni(uint32_t h[8], const unsigned char *p, size_t blocks)
     _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(efgh, badc, 8));
 }
 
-/* CPUID leaf 7's SHA bit, and SSSE3 and SSE4.1 from leaf 1. */
+/* CPUID leaf 7's SHA bit, and SSSE3 and SSE4.1 from leaf 1: as the C library read them at start
+ * where it says (in a virtual machine each CPUID instruction is a trip to the hypervisor, some
+ * microseconds, and sbox hashes at every start of an image), else asked again. */
 static bool have_ni(void)
 {
+#ifdef CPU_FEATURE_ACTIVE
+    return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSSE3) && CPU_FEATURE_ACTIVE(SSE4_1);
+#else
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
         return false;
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+#endif
 }
 #endif
 
