@@ -206,6 +206,7 @@ struct launch {
     struct sbox_cgroup cg;
     unsigned covered; /* the controllers cg covers */
     struct sbox_seccomp filter;
+    bool payload_early; /* the payload loads its filter while pid 1 builds the tree */
     struct sbox_landlock_ruleset landlock;
     int landlock_abi; /* 0: the payload gets no ruleset */
     char *fuse_program, *resolv;
@@ -252,6 +253,29 @@ static void note_to_parent(void *ctx, const char *text)
         (void)msg_recv(chan, true, &m, 0);
 }
 
+/* The real directories under the captures are not pid 1's to keep once the mounts are made (nor
+ * the payload's ever), nor is the way to the fuse daemons' keeper (its end of file tells it
+ * the setup is over), nor the bind sources and layers. */
+static void close_setup_fds(const struct launch *l)
+{
+    const struct sbox_plan *p = l->p;
+    const struct sbox_mount_env *env = &l->env;
+    if (env->capture_store_fd >= 0)
+        close(env->capture_store_fd);
+    if (env->overlayd_chan >= 0)
+        close(env->overlayd_chan);
+    if (env->rootfs_fd >= 0)
+        close(env->rootfs_fd);
+    for (size_t i = 0; i < env->n_layer_fds; i++)
+        close(env->layer_fds[i]);
+    for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
+        if (env->capture_fds[i] >= 0)
+            close(env->capture_fds[i]);
+    for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
+        if (env->bind_fds[i] >= 0)
+            close(env->bind_fds[i]);
+}
+
 /* The payload's side of its pseudo-terminal: a process group of its own, the terminal's
  * foreground when sbox gave it (fg), and the slave in place of each descriptor 0-2 that was
  * the caller's terminal. Before the caller's signal mask is back: SIGTTOU is still blocked. */
@@ -267,40 +291,57 @@ static void take_pty(const struct sbox_plan *p, int slave, bool fg)
         close(slave);
 }
 
-static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, bool fg)
+/* The payload's limits: inherited by everything it starts; memory and pids are the cgroup's
+ * when there is one. */
+static void payload_limits(const struct launch *l, int chan)
+{
+    struct sbox_error err = {0};
+    const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
+    if (sbox_limits_apply(l->p, l->covered, &notes, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+}
+
+/* Its capabilities (its uid and gid with ranges) and no_new_privs. */
+static void payload_drop(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
     const bool ranged = l->map.ranged;
     struct sbox_error err = {0};
     const struct sbox_ids ids = {.uid = p->uid, .gid = p->gid};
-    const struct sbox_notes notes = {.line = note_to_parent, .ctx = &chan};
-    int e;
-
-    if (slave >= 0)
-        take_pty(p, slave, fg);
-    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
-    if (sbox_idmap_nested(p, ranged) && sbox_idmap_nest(p, &err) < 0)
-        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
-    /* Inherited by everything the payload starts; memory and pids are the cgroup's when there
-     * is one. */
-    if (sbox_limits_apply(p, l->covered, &notes, &err) < 0)
-        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (sbox_caps_drop_all(ranged ? &ids : NULL, p->uid == 0, sbox_plan_caps(p), &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         sbox_error(&err, errno, "set no_new_privs");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     }
-    /* After no_new_privs (which an unprivileged restrict_self needs), before the filter: the
-     * paths are opened as the payload names them, in its tree. */
+}
+
+static void payload_filter(const struct launch *l, int chan)
+{
+    struct sbox_error err = {0};
+    if (sbox_seccomp_load(&l->filter, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+}
+
+/* The payload's Landlock ruleset (after no_new_privs, which an unprivileged restrict_self
+ * needs; the paths are opened as the payload names them, in its tree), and no descriptor of
+ * sbox's past exec but pass-fd's. */
+static void payload_confine(const struct launch *l, int chan)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_error err = {0};
     if (l->landlock_abi > 0 && sbox_landlock_apply(&l->landlock, l->landlock_abi, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     sbox_close_inherited(NULL, 0);
     for (size_t i = 0; i < p->n_pass_fds; i++)
         fcntl(p->pass_fds[i], F_SETFD, 0); /* pass-fd: these, and only these, past exec */
-    /* Last before exec: nothing after it may need a system call the filter could deny. */
-    if (sbox_seccomp_load(&l->filter, &err) < 0)
-        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+}
+
+static _Noreturn void payload_run(const struct launch *l, int chan)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_error err = {0};
+    int e;
     sbox_coverage_dump();
     /* The payload's PATH is searched (execvpe reads environ): set first. */
     environ = l->envp;
@@ -312,6 +353,51 @@ static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, 
     }
     sbox_error(&err, e, "%s: cannot run", p->argv[0]);
     child_fail(chan, MSG_EXEC_FAILED, 126, &err);
+}
+
+static _Noreturn void payload_exec(const struct launch *l, int chan, int slave, bool fg)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_error err = {0};
+    if (slave >= 0)
+        take_pty(p, slave, fg);
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
+    if (sbox_idmap_nested(p, l->map.ranged) && sbox_idmap_nest(p, &err) < 0)
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    payload_limits(l, chan);
+    payload_drop(l, chan);
+    payload_confine(l, chan);
+    /* Last before exec: nothing after it may need a system call the filter could deny. */
+    payload_filter(l, chan);
+    payload_run(l, chan);
+}
+
+/* The payload forked as pid 1 begins its setup (payload_early): it sets its limits and loads
+ * its filter (the longest part: the kernel compiles it, half a millisecond) while pid 1 builds
+ * the tree on the other processor; then it waits for gate. It enters the working directory
+ * before it drops its capabilities (as root of the namespace, as the payload forked later
+ * inherits it), then drops them. Nothing in what is left is a call the policy denies:
+ * payload_may_start_early checked. It holds none of the setup's descriptors. */
+static _Noreturn void payload_early_exec(const struct launch *l, int chan, int gate)
+{
+    const struct sbox_plan *p = l->p;
+    struct sbox_error err = {0};
+    char byte;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    close_setup_fds(l);
+    payload_limits(l, chan);
+    payload_filter(l, chan);
+    if (read(gate, &byte, 1) != 1)
+        _exit(125); /* pid 1's setup failed: it says why */
+    close(gate);
+    if (chdir(p->chdir) < 0) {
+        sbox_error(&err, errno, "working directory `%s`", p->chdir);
+        child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    }
+    sigprocmask(SIG_SETMASK, &l->caller_mask, NULL);
+    payload_drop(l, chan);
+    payload_confine(l, chan);
+    payload_run(l, chan);
 }
 
 /* pid 1 tells sbox its payload stopped, so sbox can hand the terminal back and stop too. */
@@ -430,8 +516,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     struct sbox_error err = {0}, note = {0};
     struct msg go;
     sigset_t early;
-    pid_t payload;
-    int pty[2] = {-1, -1}, wstatus = -1;
+    pid_t payload = -1;
+    int pty[2] = {-1, -1}, wstatus = -1, gate = -1;
 
     /* Die with sbox, even when it is SIGKILLed. Set before waiting for the go-ahead, so a parent
      * that dies earlier shows up as end-of-file on the channel instead. */
@@ -473,28 +559,30 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     }
     if (low_ports_by_sysctl(l) && open_low_ports(&err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
+    /* The payload now, to load its filter while the tree is built (payload_early_exec); it goes
+     * on only when released through gate (a socket, so a payload gone cannot SIGPIPE pid 1). */
+    if (l->payload_early) {
+        int g[2];
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g) == 0) {
+            payload = fork();
+            if (payload == 0) {
+                close(g[1]);
+                payload_early_exec(l, chan, g[0]);
+            }
+            close(g[0]);
+            if (payload > 0)
+                gate = g[1];
+            else
+                close(g[1]);
+        }
+    }
 
     if (sbox_mount_setup(p->landlock_test_rw ? test_weakened(p) : p, env, note.msg, sizeof note.msg,
                          pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
     if (pty[1] >= 0 && setup_pty(p, chan, pty, &err) < 0)
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
-    /* The real directories under the captures are not pid 1's to keep, nor is the way to the
-     * fuse daemons' keeper (its end of file tells it the setup is over). */
-    if (env->capture_store_fd >= 0)
-        close(env->capture_store_fd);
-    if (env->overlayd_chan >= 0)
-        close(env->overlayd_chan);
-    if (env->rootfs_fd >= 0)
-        close(env->rootfs_fd);
-    for (size_t i = 0; i < env->n_layer_fds; i++)
-        close(env->layer_fds[i]);
-    for (size_t i = 0; env->capture_fds && i < p->n_mounts; i++)
-        if (env->capture_fds[i] >= 0)
-            close(env->capture_fds[i]);
-    for (size_t i = 0; env->bind_fds && i < p->n_mounts; i++)
-        if (env->bind_fds[i] >= 0)
-            close(env->bind_fds[i]);
+    close_setup_fds(l);
     if (p->verbose && note.msg[0])
         (void)msg_send(chan, MSG_NOTE, 0, &note);
     if (sethostname(p->hostname, strlen(p->hostname)) < 0) {
@@ -517,7 +605,12 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         _exit(125);
 
     sigpending(&early);
-    payload = fork();
+    if (gate >= 0) {
+        (void)send(gate, "g", 1, MSG_NOSIGNAL);
+        close(gate);
+    } else {
+        payload = fork();
+    }
     if (payload < 0) {
         sbox_error(&err, errno, "fork the payload");
         child_fail(chan, MSG_SETUP_FAILED, 125, &err);
@@ -767,6 +860,33 @@ static int check_pass_fds(const struct sbox_plan *p, struct sbox_error *err)
     return 0;
 }
 
+/* Whether the payload may load its filter before pid 1 builds the tree (payload_early_exec):
+ * there is one, the policy allows every call the payload still makes after it, and the run has
+ * no pseudo-terminal (which pid 1 opens once the tree is there) and no nested user namespace
+ * (which the filter forbids). */
+static bool payload_may_start_early(const struct launch *l, const struct sbox_seccomp_policy *pol)
+{
+    /* The calls it makes after its filter: its working directory, capabilities, uid and
+     * gid, no_new_privs, Landlock ruleset, descriptors, exec; a failure's report. */
+    static const char after[] =
+        "read write close close_range fcntl openat openat2 open fstat newfstatat chdir "
+        "rt_sigprocmask brk mmap munmap capget capset prctl setresuid setresgid setgroups setuid "
+        "setgid landlock_create_ruleset landlock_add_rule landlock_restrict_self sendmsg recvmsg "
+        "execve exit exit_group";
+    const struct sbox_plan *p = l->p;
+    if (!l->filter.prog.len || p->pty || sbox_idmap_nested(p, l->map.ranged))
+        return false;
+    for (const char *c = after; *c;) {
+        char name[32];
+        size_t n = strcspn(c, " ");
+        snprintf(name, sizeof name, "%.*s", (int)n, c);
+        if (sbox_seccomp_answer(pol, name) != SBOX_SECCOMP_ALLOWED)
+            return false;
+        c += n + (c[n] == ' ');
+    }
+    return true;
+}
+
 static int prepare(struct launch *l, struct sbox_error *err)
 {
     const struct sbox_plan *p = l->p;
@@ -798,6 +918,7 @@ static int prepare(struct launch *l, struct sbox_error *err)
     r = sbox_seccomp_compile(&l->filter, &policy, err);
     if (r < 0)
         return r;
+    l->payload_early = payload_may_start_early(l, &policy);
     r = prepare_landlock(l, err);
     if (r < 0)
         return r;
