@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -297,17 +298,29 @@ bool sbox_idmap_within(const char *map, const struct sbox_idrange *r, size_t n)
     return true;
 }
 
+/* Whether map (a /proc/self/uid_map's text) is the first user namespace's, every id as it is:
+ * there, every range is mapped (its gid_map is the same), and the rest need not be read. */
+static bool map_is_first(const char *map)
+{
+    unsigned long long in, out, count;
+    int end = 0;
+    return map && sscanf(map, "%llu %llu %llu%n", &in, &out, &count, &end) == 3 && in == 0 &&
+           out == 0 && count == 4294967295ULL && map[end + strspn(map + end, " \n")] == '\0';
+}
+
 /* Why the ranges cannot be mapped from where sbox runs, or NULL when they can. The helpers'
  * outside ids are ids of sbox's own user namespace: under `unshare -r` (or in a rootless
  * container) the ranges /etc/subuid names are not mapped there, and newgidmap refuses them;
  * under no_new_privs (inside a sandbox) the helpers are not set-uid at all. */
 static const char *ranges_unmappable(const struct sbox_idranges *r)
 {
-    _cleanup_free_ char *status = sbox_read_text("/proc/self/status");
-    _cleanup_free_ char *uids = sbox_read_text("/proc/self/uid_map");
-    _cleanup_free_ char *gids = sbox_read_text("/proc/self/gid_map");
-    if (status && strstr(status, "\nNoNewPrivs:\t1"))
+    _cleanup_free_ char *uids = NULL, *gids = NULL;
+    if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
         return "no_new_privs is set (inside a sandbox?): newuidmap cannot run set-uid";
+    uids = sbox_read_text("/proc/self/uid_map");
+    if (map_is_first(uids))
+        return NULL;
+    gids = sbox_read_text("/proc/self/gid_map");
     if (uids && gids &&
         (!sbox_idmap_within(uids, r->uids, r->n_uids) ||
          !sbox_idmap_within(gids, r->gids, r->n_gids)))

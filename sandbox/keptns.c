@@ -110,19 +110,6 @@ static bool same_file(const struct stat *a, const struct stat *b)
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* Whether /proc/PID/ns/NAME is the namespace that /proc/self/ns/NAME is (or, when want is
- * given, that file). */
-static bool peer_ns_is(pid_t pid, const char *name, const struct stat *want)
-{
-    char path[64];
-    struct stat mine, theirs;
-    snprintf(path, sizeof path, "/proc/self/ns/%s", name);
-    if (!want && stat(path, &mine) < 0)
-        return false;
-    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)pid, name);
-    return stat(path, &theirs) == 0 && same_file(want ? want : &mine, &theirs);
-}
-
 /* The namespace fd was checked as a user namespace whose parent is sbox's and whose owner is
  * uid. */
 static const char *check_userns(int fd, uid_t uid)
@@ -141,13 +128,33 @@ static const char *check_userns(int fd, uid_t uid)
     return NULL;
 }
 
-/* Connects to the keeper's socket (never through a symlink) and receives its namespace. */
-static const char *ask_keeper(int dir, int *ret_fd, struct ucred *ret_peer)
+/* Linux 6.5's SO_PEERPIDFD and 6.11's namespace ioctls on a pidfd, which Debian 12's headers
+ * lack. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+#define SBOX_PIDFD_GET_MNT_NAMESPACE _IO(0xFF, 3)
+#define SBOX_PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)
+#define SBOX_PIDFD_GET_USER_NAMESPACE _IO(0xFF, 9)
+
+/* What answered on the keeper's socket: its credentials when it listened, a pidfd of it where
+ * the kernel gives one (-1 otherwise), the user namespace it is in. */
+struct peer {
+    struct ucred cred;
+    int pidfd;
+    int userns;
+};
+
+static void peer_close(struct peer *p)
 {
-    _cleanup_close_ int sock_file = -1, c = -1;
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    const struct timeval limit = {.tv_sec = 1};
-    struct stat st;
+    sbox_closep(&p->pidfd);
+    sbox_closep(&p->userns);
+}
+
+/* The namespace the keeper sends (SCM_RIGHTS), for kernels that give no pidfd of a peer: this
+ * waits for it to be scheduled, which SO_PEERPIDFD spares. */
+static const char *receive_namespace(int c, int *ret_fd)
+{
     char byte;
     union {
         struct cmsghdr h;
@@ -158,9 +165,29 @@ static const char *ask_keeper(int dir, int *ret_fd, struct ucred *ret_peer)
                          .msg_iovlen = 1,
                          .msg_control = control.buf,
                          .msg_controllen = sizeof control.buf};
+    const struct timeval limit = {.tv_sec = 1};
     struct cmsghdr *cm;
-    socklen_t len = sizeof *ret_peer;
-    int fd;
+    /* A keeper answers at once; a listener that does not must not hold the run up. */
+    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    if (recvmsg(c, &msg, MSG_CMSG_CLOEXEC) != 1)
+        return "it sent no namespace";
+    cm = CMSG_FIRSTHDR(&msg);
+    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+        cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
+        return "it sent no namespace";
+    memcpy(ret_fd, CMSG_DATA(cm), sizeof *ret_fd);
+    return NULL;
+}
+
+/* Connects to the keeper's socket (never through a symlink) and takes the user namespace of
+ * what listens there: from a pidfd of it (connect(2) returns without the keeper running), or
+ * as the keeper sends it. */
+static const char *ask_keeper(int dir, struct peer *ret)
+{
+    _cleanup_close_ int sock_file = -1, c = -1;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    socklen_t len = sizeof ret->cred;
+    struct stat st;
 
     sock_file = openat(dir, SOCKET_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (sock_file < 0)
@@ -171,31 +198,58 @@ static const char *ask_keeper(int dir, int *ret_fd, struct ucred *ret_peer)
     c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c < 0)
         return "no socket";
-    /* A keeper answers at once; a listener that does not must not hold the run up. */
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     if (connect(c, (struct sockaddr *)&addr, sizeof addr) < 0)
         return "its socket does not answer (a keeper that ended)";
-    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, ret_peer, &len) < 0 || ret_peer->uid != getuid())
+    if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &ret->cred, &len) < 0 || ret->cred.uid != getuid())
         return "what answers is not yours";
-    if (recvmsg(c, &msg, MSG_CMSG_CLOEXEC) != 1)
-        return "it sent no namespace";
-    cm = CMSG_FIRSTHDR(&msg);
-    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-        cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
-        return "it sent no namespace";
-    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-    *ret_fd = fd;
-    return NULL;
+    len = sizeof ret->pidfd;
+    if (getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &ret->pidfd, &len) < 0)
+        ret->pidfd = -1;
+    else if ((ret->userns = ioctl(ret->pidfd, SBOX_PIDFD_GET_USER_NAMESPACE, 0)) >= 0)
+        return NULL;
+    else if (errno == ESRCH)
+        return "what listened there has ended";
+    return receive_namespace(c, &ret->userns);
+}
+
+/* Whether the peer's namespace of the type the pidfd ioctl gets (or /proc/PID/ns/NAME names) is
+ * sbox's own. */
+static bool peer_shares(const struct peer *peer, unsigned long ioctl_nr, const char *name)
+{
+    char path[64];
+    struct stat mine, theirs;
+    snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+    if (stat(path, &mine) < 0)
+        return false;
+    if (peer->pidfd >= 0) {
+        _cleanup_close_ int ns = ioctl(peer->pidfd, ioctl_nr, 0);
+        if (ns >= 0)
+            return fstat(ns, &theirs) == 0 && same_file(&mine, &theirs);
+    }
+    snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)peer->cred.pid, name);
+    return stat(path, &theirs) == 0 && same_file(&mine, &theirs);
+}
+
+/* Whether /proc/PID still names the peer, after its files were read: the pidfd's process is
+ * alive (its number cannot have been reused), or /proc/PID/ns/user is still its namespace. */
+static bool peer_still(const struct peer *peer, const struct stat *ns)
+{
+    char path[64];
+    struct stat st;
+    if (peer->pidfd >= 0)
+        return syscall(SYS_pidfd_send_signal, peer->pidfd, 0, NULL, 0) == 0;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)peer->cred.pid);
+    return stat(path, &st) == 0 && same_file(&st, ns);
 }
 
 int sbox_keptns_find(const struct sbox_idranges *r, uid_t uid, gid_t gid, struct sbox_keptns *k,
                      char *why, size_t why_size)
 {
-    _cleanup_close_ int dir = open_dir(false), fd = -1;
+    _cleanup_close_ int dir = open_dir(false);
+    _cleanup_(peer_close) struct peer peer = {.pidfd = -1, .userns = -1};
     struct extent uids[SBOX_IDMAP_MAX_RANGES + 1], gids[SBOX_IDMAP_MAX_RANGES + 1];
     size_t n_uids = expected((uint32_t)uid, r->uids, r->n_uids, uids);
     size_t n_gids = expected((uint32_t)gid, r->gids, r->n_gids, gids);
-    struct ucred peer = {0};
     struct stat ns;
     char path[64];
     const char *bad;
@@ -210,24 +264,24 @@ int sbox_keptns_find(const struct sbox_idranges *r, uid_t uid, gid_t gid, struct
         snprintf(why, why_size, "%s is not a directory of yours alone (mode 0700)", where);
         return -1;
     }
-    bad = ask_keeper(dir, &fd, &peer);
+    bad = ask_keeper(dir, &peer);
     if (!bad)
-        bad = check_userns(fd, uid);
+        bad = check_userns(peer.userns, uid);
     /* The one that answered is outside every sandbox: a process in a sandbox's pid or mount
      * namespace never is, whatever it could plant. */
-    if (!bad && (!peer_ns_is(peer.pid, "pid", NULL) || !peer_ns_is(peer.pid, "mnt", NULL)))
+    if (!bad && (!peer_shares(&peer, SBOX_PIDFD_GET_PID_NAMESPACE, "pid") ||
+                 !peer_shares(&peer, SBOX_PIDFD_GET_MNT_NAMESPACE, "mnt")))
         bad = "what answers is inside a sandbox";
-    if (!bad && fstat(fd, &ns) < 0)
+    if (!bad && fstat(peer.userns, &ns) < 0)
         bad = "its namespace cannot be read";
     if (!bad) {
         _cleanup_free_ char *umap = NULL, *gmap = NULL;
-        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)peer.pid);
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)peer.cred.pid);
         umap = sbox_read_text(path);
-        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)peer.pid);
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)peer.cred.pid);
         gmap = sbox_read_text(path);
-        /* Read after the maps: they were the maps of the namespace it sent. */
-        if (!peer_ns_is(peer.pid, "user", &ns))
-            bad = "its namespace is not the one it is in";
+        if (!peer_still(&peer, &ns))
+            bad = "what answered has ended";
         else if (!umap || !gmap || !map_is(umap, uids, n_uids) || !map_is(gmap, gids, n_gids))
             bad = "its map is not your ranges as they are now";
     }
@@ -235,8 +289,8 @@ int sbox_keptns_find(const struct sbox_idranges *r, uid_t uid, gid_t gid, struct
         snprintf(why, why_size, "%s", bad);
         return -1;
     }
-    k->fd = steal_fd(&fd);
-    k->keeper = peer.pid;
+    k->fd = steal_fd(&peer.userns);
+    k->keeper = peer.cred.pid;
     return 0;
 }
 
