@@ -5,6 +5,7 @@
 #include "cleanup.h"
 #include "files.h"
 #include "idmap.h"
+#include "keptns.h"
 #include "sys.h"
 #include "util.h"
 
@@ -582,6 +583,19 @@ int sbox_check(FILE *out, const char *user, uid_t uid, gid_t gid, bool json)
             "the ranged map images and uid 0 get (auto)%s%s%s",
             rc == 0 && map.ranged ? " (tried)" : ": ", note[0] ? note : "",
             rc != 0 && !note[0] ? (rc < 0 ? err.msg : strerror(rc)) : "");
+        if (rc == 0 && map.ranged) {
+            /* Said, so the process in `ps` is explained where a user would look. */
+            struct sbox_keptns kept;
+            char why[160], what[256];
+            if (sbox_keptns_find(&map.r, uid, gid, &kept, why, sizeof why) == 0)
+                snprintf(what, sizeof what, "kept by " SBOX_KEPTNS_NAME " (pid %d)",
+                         (int)kept.keeper);
+            else
+                snprintf(what, sizeof what, "none now (%s); the next ranged run starts one", why);
+            add(&r, "kept_userns", OK, false, NULL,
+                "the user namespace ranged runs nest in (userns-keep): %s", what);
+            sbox_keptns_close(&kept);
+        }
         sbox_idmap_choice_free(&map);
     }
 

@@ -77,6 +77,9 @@ like "$fds" "/dev/null /dev/null /dev/null $KDIR socket:" "... holding /dev/null
 is "$(for f in /proc/"$keeper"/fd/*; do readlink "$f"; done | grep -v -e '^/dev/null$' -e "^$KDIR\$" -e '^socket:' -e '^user:' | wc -l)" 0 \
     "... and nothing else of the run's (no pipe, terminal or file)"
 is "$(readlink /proc/"$keeper"/cwd)" "/" "... in /"
+run_sbox check
+like "$OUT" "ok       the user namespace ranged runs nest in (userns-keep): kept by sbox-userns (pid $keeper)" \
+    "sbox check names the keeper"
 
 # --- later runs nest in it ------------------------------------------------------------------
 mkdir shared
@@ -120,6 +123,9 @@ ok "... and ends after a second unused, removing its socket" \
 
 # --- none, and the errors -------------------------------------------------------------------
 fresh_run_dir run3
+run_sbox check
+like "$OUT" "(userns-keep): none now (none is running); the next ranged run starts one" \
+    "sbox check: none running"
 run_sbox -v --userns-keep none --rootfs img --cwd none -- true
 is "$RC" 0 "--userns-keep none runs"
 unlike "$ERR" "kept" "... neither joins nor starts a keeper"
