@@ -143,10 +143,18 @@ rootfs_fs=$("$sbox" --cwd none --rootfs "$root" -- /bin/sed -n "$fstype" /proc/s
 # read-only; the summary says what it was), so the overlay lines differ from it only by that
 # upper staying writable, and by the driver. The machine drifts by a millisecond or two over a
 # run, more than the 1 ms target: every command but fuse-overlayfs runs twice, in mirrored order
-# (A B C D E D C B A), and the two passes are pooled, so a steady drift cancels out.
+# (A B C D E D C B A), and the two passes are pooled, so a steady drift cancels out. A shared
+# machine also slows down and speeds up by tens of percent for minutes at a time: the runs are
+# split into BENCH_ROUNDS rounds (default 5), and the targets are the medians of each round's
+# ratios to bwrap, which such a change does not shift; the table pools every round.
 img="$sbox --cwd none --rootfs $root"
 bwrap_true="bwrap --unshare-all --ro-bind $root / --proc /proc --dev /dev /bin/true"
-hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/start.json" \
+rounds=${BENCH_ROUNDS:-5}
+round=0
+while [ "$round" -lt "$rounds" ]; do
+round=$((round + 1))
+hyperfine -N --warmup 10 --runs $(((runs + rounds - 1) / rounds)) \
+    --export-json "$out/start.$round.json" \
     -n bwrap "$bwrap_true" \
     -n rootfs "$img -- /bin/true" \
     -n rootfs-single "$img --userns single -- /bin/true" \
@@ -162,6 +170,7 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json "$out/start.json" \
     -n rootfs-single#2 "$img --userns single -- /bin/true" \
     -n rootfs#2 "$img -- /bin/true" \
     -n bwrap#2 "$bwrap_true"
+done
 
 # 2. Unpacking $files small files in 100 directories (a source tree, a package's payload), made
 # here by GNU tar with numeric owners, unpacked by busybox tar without restoring owners or modes
@@ -201,17 +210,19 @@ hyperfine -N --warmup 1 --runs "$tar_runs" --export-json "$out/tar.json" \
     --prepare true -n native#2 "$native $untar -C /" \
     --prepare "rm -rf $shm/files" -n host#2 "$host_untar"
 
-python3 - "$out/start.json" "$out/tar.json" "$files" "$rootfs_fs" "$first" "$first_kept" <<'PY'
-import json, math, statistics, sys
+python3 - "$out" "$out/tar.json" "$files" "$rootfs_fs" "$first" "$first_kept" <<'PY'
+import glob, json, math, statistics, sys
 
-def load(path):  # the runs of each command, its mirrored repetition (NAME#2) pooled in
+def load(*paths):  # the runs of each command, its mirrored repetition (NAME#2) pooled in
     times = {}
-    for x in json.load(open(path))["results"]:
-        times.setdefault(x["command"].split("#")[0], []).extend(x["times"])
+    for path in paths:
+        for x in json.load(open(path))["results"]:
+            times.setdefault(x["command"].split("#")[0], []).extend(x["times"])
     return {k: (statistics.mean(v), statistics.stdev(v) if len(v) > 1 else 0.0, len(v))
             for k, v in times.items()}
 
-start, untar = load(sys.argv[1]), load(sys.argv[2])
+rounds = [load(p) for p in sorted(glob.glob(sys.argv[1] + "/start.*.json"))]
+start, untar = load(*sorted(glob.glob(sys.argv[1] + "/start.*.json"))), load(sys.argv[2])
 files, rootfs_fs, first, first_kept = sys.argv[3], sys.argv[4], float(sys.argv[5]), float(sys.argv[6])
 
 def table(title, r, base, rows):
@@ -221,8 +232,11 @@ def table(title, r, base, rows):
         print(f"{name:15} {mean*1e3:8.2f} ms ± {sd*1e3:6.2f}  {mean/r[base][0]:6.2f}x {base}"
               f"  {n:3} runs{note}")
 
-def ratio(r, name, base):
+def ratio(r, name, base):  # the table's pooled ratio; the targets take round_ratio
     return r[name][0] / r[base][0]
+
+def round_ratio(name, base):  # the median of the rounds' ratios
+    return statistics.median(r[name][0] / r[base][0] for r in rounds)
 
 def added(name):  # ms over plain --rootfs, with the standard error of the difference
     (a, sa, na), (b, sb, nb) = start[name], start["rootfs"]
@@ -245,17 +259,17 @@ table(f"unpacking {files} files onto tmpfs", untar, "host",
       (("host", "  (the host's tmpfs)"), ("sbox-tmpfs", "  (no overlay: /tmp in the image)"),
        ("native", "  (overlay = tmpfs)"), ("fuse", "  (overlay = tmpfs)")))
 
-print("\ntargets")
-r = ratio(start, "rootfs", "bwrap")
+print(f"\ntargets (medians of {len(rounds)} rounds' ratios)")
+r = round_ratio("rootfs", "bwrap")
 target("--rootfs start-up within 1.0x bwrap", f"{r:.2f}x", r <= 1.0,
-       f"--userns single: {ratio(start, 'rootfs-single', 'bwrap'):.2f}x")
+       f"--userns single: {round_ratio('rootfs-single', 'bwrap'):.2f}x")
 d, err = added("overlay-native")
 target("native overlay adds under 1 ms to --rootfs", f"{d:+.2f} ± {err:.2f} ms", d < 1.0,
        f"fuse: {added('overlay-fuse')[0]:+.2f} ms")
-r = ratio(start, "image5", "bwrap")
+r = round_ratio("image5", "bwrap")
 target("--image (5 layers) start-up within 1.1x bwrap", f"{r:.2f}x", r <= 1.1,
-       f"--userns single: {ratio(start, 'image5-single', 'bwrap'):.2f}x, "
-       f"--userns-keep none: {ratio(start, 'image5-fresh', 'bwrap'):.2f}x")
+       f"--userns single: {round_ratio('image5-single', 'bwrap'):.2f}x, "
+       f"--userns-keep none: {round_ratio('image5-fresh', 'bwrap'):.2f}x")
 r = ratio(untar, "native", "host")
 target("unpacking, native overlay, within 1.7x host", f"{r:.2f}x", r <= 1.7,
        f"fuse: {ratio(untar, 'fuse', 'host'):.2f}x")

@@ -92,6 +92,20 @@ echo '[project]' >"$top/pkg/pyproject.toml"
 (cd "$top/pkg/src" && "$SBOX" -- sh -c 'ls -a ..; ls ../.. 2>&1') >"$WORK/out" 2>&1
 like "$(cat "$WORK/out")" "pyproject.toml" "without version control the nearest project file marks the top"
 unlike "$(cat "$WORK/out")" "package.json" "... the nearest one, not a farther one"
+# A directory with more names than one read of it holds (1,500 long ones) is searched name by
+# name: its marker is still found.
+big=$WORK/big
+mkdir -p "$big/src"
+i=0
+while [ "$i" -lt 1500 ]; do
+    : >"$big/generated-file-with-a-rather-long-name-number-$i.js"
+    i=$((i + 1))
+done
+echo '{}' >"$big/package.json"
+(cd "$big/src" && "$SBOX" -v --dry-run -- true) >"$WORK/out" 2>&1
+like "$(cat "$WORK/out")" "showing the project's top $big (it holds package.json)" \
+    "a top with 1,500 names is found all the same"
+rm -rf "$big"
 # A project's top is never the home, nor above it: a dotfiles repository in the home does not
 # hand the home over.
 mkdir -p "$HOME/.git" "$HOME/sbox-test-loose/sub"
