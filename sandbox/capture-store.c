@@ -126,8 +126,14 @@ static char *real_path(const char *path)
 /* Makes store when a writable bind of the plan would show where it goes. */
 static void prepare_one(const struct sbox_plan *p, const char *store)
 {
-    _cleanup_free_ char *full = sbox_path_normalize(store);
-    _cleanup_free_ char *whole = full ? sbox_path_resolve_to_be(full, real_path) : NULL;
+    _cleanup_free_ char *full = NULL, *whole = NULL;
+    bool binds = false;
+    for (size_t i = 0; i < p->n_mounts && !binds; i++)
+        binds = p->mounts[i].kind == SBOX_MOUNT_BIND;
+    if (!binds)
+        return; /* nothing could show it: no path to resolve */
+    full = sbox_path_normalize(store);
+    whole = full ? sbox_path_resolve_to_be(full, real_path) : NULL;
     if (!whole)
         return;
     for (size_t i = 0; i < p->n_mounts; i++) {

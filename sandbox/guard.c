@@ -245,10 +245,18 @@ static int hide_own(struct sbox_plan *p, char *(*resolve)(const char *path), str
     /* The capture stores are guarded whether or not this plan captures: a sandbox that could
      * write one could change what an earlier capture lands once reviewed. Every store sbox may
      * use is, not only this run's: another run's HOME or XDG_STATE_HOME may be another. */
-    const char *own[9] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
+    const char *own[12] = {p->rootfs, p->overlay == SBOX_OVERLAY_DIR ? p->overlay_dir : NULL};
     const char *what[] = {"the image", "the overlay directory", "sbox's capture store"};
     size_t n, n_own = 2, image_store;
-    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 8; i++)
+    bool shown = false;
+    /* Only a bind or a capture could show a store: without one, no path need be resolved. */
+    for (size_t i = 0; i < p->n_mounts && !shown; i++)
+        shown = p->mounts[i].kind == SBOX_MOUNT_BIND || p->mounts[i].kind == SBOX_MOUNT_CAPTURE;
+    if (!shown)
+        return 0;
+    /* Four capture stores (HOME's, the passwd home's, XDG_STATE_HOME's) and their registry
+     * caches at most, then the image store. */
+    for (size_t i = 0; p->capture_stores && p->capture_stores[i] && n_own < 11; i++)
         own[n_own++] = p->capture_stores[i];
     /* The image store likewise: a sandbox that wrote a layer would be the next image's run. */
     image_store = n_own;
