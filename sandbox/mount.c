@@ -302,6 +302,27 @@ static int bind_node(struct ctx *c, const char *src, const char *dst, struct sbo
     return bind_tree(c, &node, fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
 }
 
+/* A device node of the host's /dev bound into the /dev tmpfs sbox just made (devmnt, its
+ * root): nothing but sbox has written there, so the node's mount point is made and reached by
+ * its name from that descriptor, with none of attach()'s walk from the new root. */
+static int bind_dev_node(struct ctx *c, int devmnt, const char *dev, const char *name,
+                         struct sbox_error *err)
+{
+    _cleanup_free_ char *src = sbox_xasprintf("/dev/%s", name);
+    _cleanup_close_ int fd = sys_openat2(c->host, src, O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    _cleanup_close_ int tree = -1;
+    int r;
+    if (fd < 0)
+        return errno == ENOENT ? 0 : sbox_error(err, errno, "source `%s`", src);
+    r = clone_tree(fd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, src, &tree, err);
+    if (r < 0)
+        return r;
+    if (mknodat(devmnt, name, S_IFREG | 0644, 0) < 0 ||
+        sys_move_mount(tree, "", devmnt, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return sbox_error(err, errno, "bind `%s` at `%s/%s`", src, dev, name);
+    return 0;
+}
+
 static int do_hide(struct ctx *c, const struct sbox_mount *m, struct sbox_error *err)
 {
     _cleanup_close_ int target = -1, mnt = -1;
@@ -472,9 +493,7 @@ static int do_dev(struct ctx *c, const struct sbox_mount *m, const char *tty,
     if (r < 0)
         return r;
     for (size_t i = 0; i < sizeof nodes / sizeof *nodes; i++) {
-        _cleanup_free_ char *src = sbox_xasprintf("/dev/%s", nodes[i]);
-        _cleanup_free_ char *dst = sbox_xasprintf("%s/%s", m->dst, nodes[i]);
-        r = bind_node(c, src, dst, err);
+        r = bind_dev_node(c, devmnt, m->dst, nodes[i], err);
         if (r < 0)
             return r;
     }
