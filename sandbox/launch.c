@@ -224,6 +224,7 @@ struct launch {
     int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
     pid_t pid;
     bool kept_mapped; /* pid 1 came from the kept namespace, its maps written */
+    pid_t joiner;     /* spawn_kept's child, until reaped (-1) */
     struct sbox_usernet usernet;
     int snmp[2]; /* net = none: the sandbox's /proc/net/snmp and snmp6, read at the end */
 
@@ -962,6 +963,16 @@ static int prepare(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+/* spawn_kept's child, gone or going: reaped (a zombie child of sbox would look like pid 1 to
+ * whoever lists sbox's children). */
+static void reap_joiner(struct launch *l)
+{
+    if (l->joiner > 0)
+        while (waitpid(l->joiner, NULL, 0) < 0 && errno == EINTR)
+            ;
+    l->joiner = -1;
+}
+
 /* The short-lived child of spawn_kept, and what it reports. */
 struct kept_clone {
     struct launch *l;
@@ -1023,12 +1034,14 @@ static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refu
     /* A guard page below it: an overflow faults rather than writing over something else. */
     mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
     m = clone(kept_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
-    if (m > 0)
-        while (waitpid(m, NULL, 0) < 0 && errno == EINTR)
-            ;
     munmap(stack, size);
     if (m < 0)
         return 0;
+    /* It is done once clone returns (CLONE_VFORK), but its exit may not be: reaped once pid 1
+     * is released (reap_joiner), off the way to the sandbox's start. */
+    l->joiner = m;
+    if (k.err)
+        reap_joiner(l);
     if (k.pid > 0 && k.err)
         waitpid(k.pid, NULL, 0);
     if (k.err && !k.refused && l->p->verbose)
@@ -1151,6 +1164,7 @@ static int start(struct launch *l, struct sbox_error *err)
     if (r >= 0 && msg_send(l->chan, MSG_GO,
                            l->relay.interactive && sbox_terminal_foreground(l->relay.in), NULL) < 0)
         r = sbox_error(err, errno, "release the sandbox");
+    reap_joiner(l);
     if (r < 0)
         kill_and_reap(l->pid, NULL);
     return r;
@@ -1496,6 +1510,7 @@ static void finish(struct launch *l, int status)
  * first, the channel last. */
 static void launch_free(struct launch *l)
 {
+    reap_joiner(l);
     sbox_overlayd_stop(&l->overlayd);
     sbox_pins_close(&l->pins);
     sbox_capture_abort(&l->capture);
@@ -1535,6 +1550,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .capture = {.store_fd = -1, .lock_fd = -1},
         .pins = {.rootfs = -1},
         .kept = {.fd = -1},
+        .joiner = -1,
         .chan = -1,
         .child_chan = -1,
         .sfd = -1,
