@@ -49,7 +49,7 @@ cleanup() {
     # The image holds files of the caller's subordinate ids: only root of a namespace with the
     # same ranges can remove them (with --uid 0, sbox maps them when the caller has any).
     if [ -d "$root" ]; then
-        "$sbox" --uid 0 --cwd none --bind "$out:/w" -- rm -rf /w/root || true
+        "$sbox" --uid 0 --userns-keep none --cwd none --bind "$out:/w" -- rm -rf /w/root || true
     fi
     if [ -d "$out/data" ]; then
         XDG_DATA_HOME="$out/data" "$sbox" image rm bench5 >/dev/null 2>&1 || true
