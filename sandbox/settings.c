@@ -654,39 +654,40 @@ static int apply_exit_code_only(struct sbox_plan *p, const struct sbox_setting *
     return r;
 }
 
+/* A DURATION setting's milliseconds, and its text as said back ("90" as "90s": a bare number is
+ * seconds). */
+static int set_duration(const char *value, uint64_t *ret_ms, char **text, struct sbox_error *err)
+{
+    uint64_t ms;
+    int r = sbox_value_duration(value, &ms, err);
+    if (r < 0)
+        return r;
+    *ret_ms = ms;
+    free(*text);
+    *text = value[strspn(value, "0123456789")] ? sbox_xstrdup(value) : sbox_xasprintf("%ss", value);
+    return 0;
+}
+
 /* timeout = DURATION | none */
 static int apply_timeout(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                          const struct sbox_origin *o, struct sbox_error *err)
 {
-    uint64_t ms;
-    int r = sbox_value_duration(value, &ms, err);
+    int r = set_duration(value, &p->timeout_ms, &p->timeout_text, err);
     (void)s;
-    if (r < 0)
-        return r;
-    p->timeout_ms = ms;
-    free(p->timeout_text);
-    /* "90" is said back as "90s": a bare number is seconds. */
-    p->timeout_text =
-        value[strspn(value, "0123456789")] ? sbox_xstrdup(value) : sbox_xasprintf("%ss", value);
-    p->timeout_origin = *o;
-    return 0;
+    if (r == 0)
+        p->timeout_origin = *o;
+    return r;
 }
 
 /* userns-keep = DURATION | none */
 static int apply_userns_keep(struct sbox_plan *p, const struct sbox_setting *s, const char *value,
                              const struct sbox_origin *o, struct sbox_error *err)
 {
-    uint64_t ms;
-    int r = sbox_value_duration(value, &ms, err);
+    int r = set_duration(value, &p->userns_keep_ms, &p->userns_keep_text, err);
     (void)s;
-    if (r < 0)
-        return r;
-    p->userns_keep_ms = ms;
-    free(p->userns_keep_text);
-    p->userns_keep_text =
-        value[strspn(value, "0123456789")] ? sbox_xstrdup(value) : sbox_xasprintf("%ss", value);
-    p->userns_keep_origin = *o;
-    return 0;
+    if (r == 0)
+        p->userns_keep_origin = *o;
+    return r;
 }
 
 /* entrypoint = CMD: one word in place of an image's Entrypoint, as Docker's --entrypoint (its
