@@ -963,6 +963,14 @@ static int prepare(struct launch *l, struct sbox_error *err)
     return 0;
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBOX_ASAN 1
+#endif
+#endif
+
 /* spawn_kept's child, gone or going: reaped (a zombie child of sbox would look like pid 1 to
  * whoever lists sbox's children). */
 static void reap_joiner(struct launch *l)
@@ -1023,18 +1031,38 @@ static int kept_child(void *arg)
  * (*cgroup_refused). */
 static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refused)
 {
+    struct kept_clone k = {.l = l, .ns = ns, .cgroup_fd = cgroup_fd, .pid = -1};
+    pid_t m;
+#ifdef SBOX_ASAN
+    /* AddressSanitizer cannot follow pid 1 onto a stack of its own (it warns at every call that
+     * does not return, on the sandbox's stderr): there, a fork, whose copy of sbox's stack pid 1
+     * goes on with, reporting through a pipe. */
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) < 0)
+        return 0;
+    m = fork();
+    if (m == 0) {
+        close(pp[0]);
+        kept_child(&k);
+        (void)!write(pp[1], &k, sizeof k);
+        _exit(0);
+    }
+    close(pp[1]);
+    if (m > 0 && read(pp[0], &k, sizeof k) != (ssize_t)sizeof k)
+        k = (struct kept_clone){.l = l, .pid = -1, .err = EIO};
+    close(pp[0]);
+#else
     /* pid 1's whole stack (the payload's until it execs), reserved, not committed. */
     const size_t size = 8 << 20;
-    struct kept_clone k = {.l = l, .ns = ns, .cgroup_fd = cgroup_fd, .pid = -1};
     char *stack = mmap(NULL, size, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    pid_t m;
     if (stack == MAP_FAILED)
         return 0;
     /* A guard page below it: an overflow faults rather than writing over something else. */
     mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
     m = clone(kept_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
     munmap(stack, size);
+#endif
     if (m < 0)
         return 0;
     /* It is done once clone returns (CLONE_VFORK), but its exit may not be: reaped once pid 1
