@@ -143,6 +143,7 @@ struct peer {
     struct ucred cred;
     int pidfd;
     int userns;
+    bool by_message; /* the namespace came by SCM_RIGHTS, not from the pidfd */
 };
 
 static void peer_close(struct peer *p)
@@ -158,7 +159,7 @@ static const char *receive_namespace(int c, int *ret_fd)
     char byte;
     union {
         struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(4 * sizeof(int))];
     } control;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
     struct msghdr msg = {.msg_iov = &iov,
@@ -166,16 +167,26 @@ static const char *receive_namespace(int c, int *ret_fd)
                          .msg_control = control.buf,
                          .msg_controllen = sizeof control.buf};
     const struct timeval limit = {.tv_sec = 1};
-    struct cmsghdr *cm;
+    size_t n = 0;
+    int fds[4];
     /* A keeper answers at once; a listener that does not must not hold the run up. */
-    setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-    if (recvmsg(c, &msg, MSG_CMSG_CLOEXEC) != 1)
+    if (fcntl(c, F_SETFL, 0) < 0 ||
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) < 0 ||
+        recvmsg(c, &msg, MSG_CMSG_CLOEXEC) != 1)
         return "it sent no namespace";
-    cm = CMSG_FIRSTHDR(&msg);
-    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-        cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
-        return "it sent no namespace";
-    memcpy(ret_fd, CMSG_DATA(cm), sizeof *ret_fd);
+    /* Every descriptor that came is taken, and all but a lone one closed. */
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        for (size_t i = 0; (i + 1) * sizeof(int) <= cm->cmsg_len - CMSG_LEN(0) && n < 4; i++)
+            memcpy(&fds[n++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+    }
+    if (n != 1 || (msg.msg_flags & MSG_CTRUNC)) {
+        for (size_t i = 0; i < n; i++)
+            close(fds[i]);
+        return "it sent no namespace, or more than one";
+    }
+    *ret_fd = fds[0];
     return NULL;
 }
 
@@ -195,20 +206,28 @@ static const char *ask_keeper(int dir, struct peer *ret)
     if (fstat(sock_file, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != getuid())
         return "what is there is not its socket";
     snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d", sock_file);
-    c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* Not blocking: a listener whose backlog was filled on purpose must not hold the run. */
+    c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (c < 0)
         return "no socket";
     if (connect(c, (struct sockaddr *)&addr, sizeof addr) < 0)
-        return "its socket does not answer (a keeper that ended)";
+        return errno == EAGAIN ? "its socket does not take connections"
+                               : "its socket does not answer (a keeper that ended)";
     if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &ret->cred, &len) < 0 || ret->cred.uid != getuid())
         return "what answers is not yours";
     len = sizeof ret->pidfd;
-    if (getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &ret->pidfd, &len) < 0)
+    if (getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &ret->pidfd, &len) < 0) {
         ret->pidfd = -1;
-    else if ((ret->userns = ioctl(ret->pidfd, SBOX_PIDFD_GET_USER_NAMESPACE, 0)) >= 0)
+        /* Only a kernel without SO_PEERPIDFD (before 6.5) goes on by message: a listener that
+         * has ended (EINVAL, ESRCH) is refused, its pid being free for another process. */
+        if (errno != ENOPROTOOPT)
+            return "what listened there has ended";
+    } else if ((ret->userns = ioctl(ret->pidfd, SBOX_PIDFD_GET_USER_NAMESPACE, 0)) >= 0) {
         return NULL;
-    else if (errno == ESRCH)
+    } else if (errno != ENOTTY && errno != EINVAL) {
         return "what listened there has ended";
+    }
+    ret->by_message = true;
     return receive_namespace(c, &ret->userns);
 }
 
@@ -236,8 +255,11 @@ static bool peer_still(const struct peer *peer, const struct stat *ns)
 {
     char path[64];
     struct stat st;
-    if (peer->pidfd >= 0)
-        return syscall(SYS_pidfd_send_signal, peer->pidfd, 0, NULL, 0) == 0;
+    if (peer->pidfd >= 0 && syscall(SYS_pidfd_send_signal, peer->pidfd, 0, NULL, 0) < 0)
+        return false;
+    if (peer->pidfd >= 0 && !peer->by_message)
+        return true;
+    /* A namespace that came by message must be the one the maps were read of. */
     snprintf(path, sizeof path, "/proc/%d/ns/user", (int)peer->cred.pid);
     return stat(path, &st) == 0 && same_file(&st, ns);
 }
@@ -362,10 +384,10 @@ static _Noreturn void keeper_serve(int dir, int ready, uint64_t idle_ms)
     /* Under the makers' lock: a keeper made meanwhile renamed its socket in under it, and
      * must keep it. */
     lock = openat(dir, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (lock >= 0)
-        flock(lock, LOCK_EX);
-    if (still_ours(dir, &bound))
+    if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0 && still_ours(dir, &bound))
         unlinkat(dir, SOCKET_NAME, 0);
+    /* A lock held for long is not a maker's (they hold it a few milliseconds): the socket is
+     * left, which the next run finds dead and replaces. */
     _exit(0);
 }
 
@@ -384,7 +406,8 @@ static _Noreturn void make_keeper(const struct sbox_idranges *r, uid_t uid, gid_
     if (dir < 0)
         _exit(1);
     lock = openat(dir, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) < 0)
+    /* Another maker at work makes the keeper; one that holds the lock for long is no maker. */
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0)
         _exit(1);
     if (sbox_keptns_find(r, uid, gid, &k, why, sizeof why) == 0)
         _exit(0);

@@ -183,6 +183,21 @@ run_sbox -v --rootfs img --cwd none -- true
 is "$RC" 0 "a symlink in place of the socket: the run goes on"
 like "$ERR" "no kept user namespace to nest in (what is there is not its socket)" "... the symlink is not followed"
 
+# Denials of service a sandbox with the directory writable could try: a socket whose backlog it
+# filled (a run would block in connect), and the makers' lock held (a maker would wait).
+fresh_run_dir run-full
+mkdir -m 700 "$KDIR"
+forged full "its socket does not take connections" python3 "$helpers/fake-keeper.py" "$KDIR/userns" --full
+fresh_run_dir run-locked
+mkdir -m 700 "$KDIR"
+exec 6>"$KDIR/userns.lock"
+flock 6
+run_sbox -v --rootfs img --cwd none -- true
+is "$RC" 0 "the makers' lock held by someone else: the run goes on"
+ok "... and the maker it starts gives up rather than wait" wait_until "test -z \"\$(holders '$KDIR')\""
+ok "... having made no keeper" test ! -e "$KDIR/userns"
+exec 6>&-
+
 fresh_run_dir run-open
 mkdir -m 755 "$KDIR"
 run_sbox -v --rootfs img --cwd none -- true
