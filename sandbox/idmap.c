@@ -298,8 +298,8 @@ bool sbox_idmap_within(const char *map, const struct sbox_idrange *r, size_t n)
     return true;
 }
 
-/* Whether map (a /proc/self/uid_map's text) is the first user namespace's, every id as it is:
- * there, every range is mapped (its gid_map is the same), and the rest need not be read. */
+/* Whether map (a /proc/self/uid_map's or gid_map's text) is the first user namespace's, every id
+ * as it is: there, every range is mapped. */
 static bool map_is_first(const char *map)
 {
     unsigned long long in, out, count;
@@ -318,9 +318,9 @@ static const char *ranges_unmappable(const struct sbox_idranges *r)
     if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
         return "no_new_privs is set (inside a sandbox?): newuidmap cannot run set-uid";
     uids = sbox_read_text("/proc/self/uid_map");
-    if (map_is_first(uids))
-        return NULL;
     gids = sbox_read_text("/proc/self/gid_map");
+    if (map_is_first(uids) && map_is_first(gids))
+        return NULL;
     if (uids && gids &&
         (!sbox_idmap_within(uids, r->uids, r->n_uids) ||
          !sbox_idmap_within(gids, r->gids, r->n_gids)))
