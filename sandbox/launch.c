@@ -529,8 +529,9 @@ static _Noreturn void child_main(const struct launch *l, int chan)
     {
         size_t n = 0;
         int *keep =
-            sbox_xmalloc((2 * p->n_mounts + p->n_pass_fds + env->n_layer_fds + 7) * sizeof *keep);
+            sbox_xmalloc((2 * p->n_mounts + p->n_pass_fds + env->n_layer_fds + 8) * sizeof *keep);
         keep[n++] = chan;
+        keep[n++] = p->image ? p->image_facts.inuse : -1;
         keep[n++] = sbox_coverage_fd();
         keep[n++] = env->lock_fd;
         keep[n++] = env->capture_lock_fd;
@@ -692,6 +693,7 @@ static pid_t clone_sandbox(int ns, int cgroup_fd, bool *cgroup_refused)
 }
 
 static void on_signal(struct launch *l, int sig);
+static void read_messages(struct launch *l);
 
 enum net_start { NET_UP, CHILD_ENDED, CANCELLED, HELPER_FAILED };
 
@@ -707,25 +709,17 @@ static enum net_start await_network(struct launch *l, struct sbox_error *err)
                                  {.fd = l->sfd, .events = POLLIN}};
         struct signalfd_siginfo si;
         struct msg m;
-        int n, r = sbox_usernet_ready(l->p, &l->usernet, stop, 2, err);
+        int r = sbox_usernet_ready(l->p, &l->usernet, stop, 2, err);
         if (r == 0) {
             (void)msg_send(l->chan, MSG_NET_UP, 0, NULL);
             return NET_UP;
         }
         if (r > 0 && stop[0].revents) {
-            n = msg_recv(l->chan, false, &m, MSG_DONTWAIT);
-            if (n == 1 && m.type == MSG_NOTE) {
-                sbox_note(l->notes, "%s", m.err.msg);
+            /* Notes, the terminal and the listeners are taken as later on; the child's report
+             * or its end of file ends the wait. */
+            read_messages(l);
+            if (!l->have_report && l->chan_open)
                 continue;
-            }
-            if (n == 1 && m.type == MSG_PTY) {
-                sbox_relay_attach(&l->relay, m.fd);
-                continue;
-            }
-            if (n == 1) {
-                l->report = m;
-                l->have_report = true;
-            }
             kill_and_reap(l->pid, &l->status);
             return CHILD_ENDED;
         }
@@ -863,8 +857,9 @@ static int check_pass_fds(const struct sbox_plan *p, struct sbox_error *err)
 
 /* Whether the payload may load its filter before pid 1 builds the tree (payload_early_exec):
  * there is one, the policy allows every call the payload still makes after it, and the run has
- * no pseudo-terminal (which pid 1 opens once the tree is there) and no nested user namespace
- * (which the filter forbids). */
+ * no pseudo-terminal (which pid 1 opens once the tree is there), no nested user namespace
+ * (which the filter forbids), no user-mode network, and no one wants the payload's pid (a
+ * payload that ran at once may be reaped before sbox reads it from its pidfd). */
 static bool payload_may_start_early(const struct launch *l, const struct sbox_seccomp_policy *pol)
 {
     /* The calls it makes after its filter: its working directory, capabilities, uid and
@@ -875,7 +870,10 @@ static bool payload_may_start_early(const struct launch *l, const struct sbox_se
         "setgid landlock_create_ruleset landlock_add_rule landlock_restrict_self sendmsg recvmsg "
         "execve exit exit_group";
     const struct sbox_plan *p = l->p;
-    if (!l->filter.prog.len || p->pty || sbox_idmap_nested(p, l->map.ranged))
+    /* With a user-mode network, pid 1 reads the channel for NET_UP while the payload would wait
+     * there for its notes' answers: one reader at a time. */
+    if (!l->filter.prog.len || p->pty || sbox_idmap_nested(p, l->map.ranged) ||
+        sbox_net_usermode(p->net) || p->payload_pid_wanted)
         return false;
     for (const char *c = after; *c;) {
         char name[32];
@@ -1002,7 +1000,20 @@ static int kept_child(void *arg)
         k->err = errno;
         return 0;
     }
-    k->pid = clone_sandbox(k->ns | CLONE_PARENT, k->cgroup_fd, &k->refused);
+    /* Into a cgroup by clone3 alone: the plain clone's fallback would move pid 1 there and, on
+     * failure, kill a child this process cannot reap (it is sbox's). */
+    if (k->cgroup_fd >= 0) {
+        struct {
+            uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+                set_tid, set_tid_size, cgroup;
+        } args = {.flags = (uint64_t)(k->ns | CLONE_PARENT) | CLONE_INTO_CGROUP_FLAG,
+                  .cgroup = (uint64_t)k->cgroup_fd};
+        /* exit_signal 0: with CLONE_PARENT, pid 1 takes this child's (SIGCHLD) */
+        k->pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+        k->refused = k->pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL;
+    } else {
+        k->pid = clone_sandbox(k->ns | CLONE_PARENT, -1, &k->refused);
+    }
     if (k->pid == 0) {
         struct launch *l = k->l;
         l->pid = 0;

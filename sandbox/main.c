@@ -737,6 +737,7 @@ static int open_image(struct sbox_plan *plan, const struct sbox_host *host, stru
     }
     f.uid_set = r > 0;
     f.store = sbox_xstrdup(img->root);
+    f.inuse = img->inuse;
     f.layers = sbox_strv_copy(img->layers);
     f.digest = sbox_xstrdup(img->digest);
     f.env = img->config.env ? sbox_strv_copy(img->config.env) : NULL;
@@ -854,6 +855,7 @@ static int run(struct sbox_plan *plan, char **argv, const struct sbox_status *st
     _cleanup_strv_ char **envp = NULL;
     struct sbox_error err = {0};
     int status = EXIT_SBOX;
+    plan->payload_pid_wanted = st->fd >= 0;
     bool scoped;
     if (plan->verbose) {
         sbox_plan_print(plan, stderr);

@@ -154,6 +154,9 @@ struct sbox_image_facts {
     /* The image's /etc/passwd when a uid is given without a gid (main reads it only then), or
      * NULL: that uid's primary group there is the gid, as Docker's --user N takes it. */
     char *passwd;
+    /* The store's inuse lock as main holds it (shared) for the run: pid 1 keeps it too, so a
+     * prune waits until the sandbox's mounts of the layers are gone with it. */
+    int inuse;
 };
 
 enum sbox_overlay_driver { SBOX_OVERLAY_AUTO, SBOX_OVERLAY_NATIVE, SBOX_OVERLAY_FUSE };
@@ -264,6 +267,10 @@ struct sbox_plan {
     enum sbox_terminal terminal; /* what the payload's terminal output may do (ttyfilter.h) */
     struct sbox_origin terminal_origin;
     bool exit_code_only; /* 128+N for a payload killed by signal N, never N re-raised */
+    /* Set by main for --json-status-fd, whose started event names the payload's pid: sbox reads
+     * it from a pidfd pid 1 sends, which a payload reaped meanwhile no longer names, so the
+     * payload is not started early (launch.c's payload_may_start_early). */
+    bool payload_pid_wanted;
     struct sbox_origin exit_code_only_origin;
     /* pass-fd: the caller's descriptors (above 2) the payload gets as they are; jobserver:
      * make's jobserver from MAKEFLAGS joins them (main adds them, or binds its fifo) */
