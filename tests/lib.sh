@@ -11,6 +11,9 @@ T_CLEANUP=""
 
 t_cleanup() {
     eval "$T_CLEANUP"
+    # Copies of a read-only source tree (make distcheck's) are read-only too: rm needs them
+    # writable to empty them.
+    chmod -R u+w "$WORK" 2>/dev/null
     rm -rf "$WORK"
 }
 trap t_cleanup EXIT
