@@ -66,6 +66,22 @@ run_sbox -- sh -c "setsid $WORK/sbox-daemon-$$ 1000 </dev/null >/dev/null 2>&1 &
 is "$OUT" "started" "the payload started a daemon and exited"
 ok "the daemon died with the sandbox" test -z "$(pgrep -f "sbox-daemon-$$" || true)"
 
+# sbox returns at pid 1's report, and pid 1, which then waits for sbox to be gone, ends with it:
+# its pid (the "started" event's) is gone soon after sbox returned (at most 10 s).
+"$SBOX" --json-status-fd 3 -- true 3>"$WORK/ev" >/dev/null 2>&1
+init=$(python3 -c 'import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["event"] == "started":
+        print(e["init_pid"])' "$WORK/ev")
+i=0
+while [ -n "$init" ] && [ "$(cat "/proc/$init/comm" 2>/dev/null)" = sbox ] && [ "$i" -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+ok "pid 1 ($init) ends once sbox has returned" \
+    test -n "$init" -a "$(cat "/proc/$init/comm" 2>/dev/null)" != sbox
+
 # SIGKILL of sbox itself takes the sandbox down: its processes hold the pipe's write end, so
 # the reader sees end-of-file only when every one of them is gone.
 cp /bin/sleep "$WORK/sbox-orphan-$$"
