@@ -99,9 +99,24 @@ static int mountpoint(const struct ctx *c, const char *path, bool dir, int *ret,
     char *p = prefix;
     int r;
 
-    r = open_in(rootfd, "/", O_PATH | O_DIRECTORY, &parent);
-    if (r < 0)
-        return sbox_error(err, -r, "open the new root");
+    /* Most mount points exist: the whole path at once, as the walk's last step resolves it;
+     * the walk for what must be made, or to name what fails. */
+    r = open_in(rootfd, path, O_PATH, &parent);
+    if (r == 0) {
+        p += strlen(p);
+    } else {
+        /* Most often only the last component is missing: its parent at once too. */
+        char *last = strrchr(prefix, '/');
+        if (r == -ENOENT && last && last != prefix) {
+            *last = '\0';
+            r = open_in(rootfd, prefix, O_PATH, &parent);
+            *last = '/';
+            if (r == 0)
+                p = last + 1;
+        }
+        if (r < 0 && (r = open_in(rootfd, "/", O_PATH | O_DIRECTORY, &parent)) < 0)
+            return sbox_error(err, -r, "open the new root");
+    }
     while (*p == '/')
         p++;
     while (*p) {
