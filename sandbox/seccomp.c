@@ -206,7 +206,33 @@ static size_t collect(const struct sbox_seccomp_policy *pol, const struct sbox_s
     return n;
 }
 
-static int build_prefix(const struct sbox_seccomp_policy *pol, struct sock_filter **prog,
+/* Whether a program covers the ABI: every one, or all but x32 (sbox_seccomp_x32_needed). */
+static bool abi_in(const struct sbox_seccomp_abi *a, bool x32)
+{
+    return x32 || a->base == 0;
+}
+
+/* A program without x32 starts with this: x32's calls (x86_64's audit value, the number's bit
+ * 30) answer as absent calls do, ENOSYS, as a kernel that runs no x32 program answers them. */
+static void x32_absent(const struct sbox_seccomp_policy *pol, struct sock_filter **prog,
+                       size_t *len)
+{
+    for (const struct sbox_seccomp_abi *a = sbox_seccomp_abis(); a->scmp; a++) {
+        struct sock_filter *b;
+        if (abi_in(a, false))
+            continue;
+        *prog = sbox_xrealloc(*prog, (*len + 5) * sizeof **prog);
+        b = *prog + *len;
+        b[0] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+        b[1] = JEQ(a->audit, 0, 3);
+        b[2] = STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+        b[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, a->base, 0, 1);
+        b[4] = STMT(BPF_RET | BPF_K, nosys_action(pol));
+        *len += 5;
+    }
+}
+
+static int build_prefix(const struct sbox_seccomp_policy *pol, bool x32, struct sock_filter **prog,
                         size_t *len, struct sbox_error *err)
 {
     /* libseccomp's actions are the kernel's return values, errno included. */
@@ -215,7 +241,7 @@ static int build_prefix(const struct sbox_seccomp_policy *pol, struct sock_filte
         struct call_rules calls[SBOX_SECCOMP_N_CONDITIONAL + SBOX_SECCOMP_N_ONLY];
         size_t n = collect(pol, a, calls), size = 4, at, end;
         struct sock_filter *b;
-        if (n == 0)
+        if (n == 0 || !abi_in(a, x32))
             continue;
         for (size_t k = 0; k < n; k++) {
             size += 1 + body_size(&calls[k]);
@@ -270,14 +296,14 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **prog, size_t *le
 }
 
 /* A libseccomp context answering def to calls no rule names, for every ABI covered. */
-static int new_ctx(scmp_filter_ctx *ret, uint32_t def, struct sbox_error *err)
+static int new_ctx(scmp_filter_ctx *ret, uint32_t def, bool x32, struct sbox_error *err)
 {
     _cleanup_(ctx_release) scmp_filter_ctx ctx = seccomp_init(def);
     int r;
     if (!ctx)
         return sbox_error(err, ENOMEM, "create the seccomp filter");
     for (const struct sbox_seccomp_abi *a = sbox_seccomp_abis(); a->scmp; a++)
-        if (a->scmp != seccomp_arch_native()) {
+        if (a->scmp != seccomp_arch_native() && abi_in(a, x32)) {
             r = seccomp_arch_add(ctx, a->scmp);
             if (r < 0 && r != -EEXIST)
                 return sbox_error(err, -r, "seccomp: add an architecture");
@@ -300,12 +326,12 @@ static int new_ctx(scmp_filter_ctx *ret, uint32_t def, struct sbox_error *err)
  * take it well under a millisecond, where the whole allow list on three ABIs takes it some
  * 20 ms. A rule names a call whatever its arguments, so its answer may come before the base's
  * program: the base's rules for that call, those on arguments too, then never run. */
-static int compile_rules(const struct sbox_seccomp_policy *pol, struct sock_filter **prog,
+static int compile_rules(const struct sbox_seccomp_policy *pol, bool x32, struct sock_filter **prog,
                          size_t *len, struct sbox_error *err)
 {
     _cleanup_(ctx_release) scmp_filter_ctx ctx = NULL;
     size_t start = *len;
-    int r = new_ctx(&ctx, GO_ON, err);
+    int r = new_ctx(&ctx, GO_ON, x32, err);
     if (r < 0)
         return r;
     for (size_t i = 0; i < pol->n_rules; i++)
@@ -329,7 +355,7 @@ static int compile_rules(const struct sbox_seccomp_policy *pol, struct sock_filt
  * allowed) and kill (a foreign architecture), so a denial is told by its value; test-seccomp
  * checks the result answers every call as the program libseccomp would make. Returns 1 when
  * it made the program, 0 when there is no build-time program for the base. */
-static int from_prebuilt(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+static int from_prebuilt(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol, bool x32,
                          struct sbox_error *err)
 {
     const uint32_t eperm = SECCOMP_RET_ERRNO | EPERM, enosys = SECCOMP_RET_ERRNO | ENOSYS;
@@ -337,11 +363,15 @@ static int from_prebuilt(struct sbox_seccomp *s, const struct sbox_seccomp_polic
     struct sock_filter *prog = NULL;
     size_t len = 0, start;
     int r;
-    while (b && b->len && b->base != pol->base)
+    while (b && b->len && (b->base != pol->base || b->x32 != x32))
         b++;
     if (!b || !b->len)
         return 0;
-    if (pol->n_rules > 0 && (r = compile_rules(pol, &prog, &len, err)) < 0) {
+    /* The profile's rules come first: without x32, after its own start (libseccomp would kill
+     * x32's calls as a foreign ABI's). */
+    if (pol->n_rules > 0 && !x32)
+        x32_absent(pol, &prog, &len);
+    if (pol->n_rules > 0 && (r = compile_rules(pol, x32, &prog, &len, err)) < 0) {
         free(prog);
         return r;
     }
@@ -367,19 +397,43 @@ static int from_prebuilt(struct sbox_seccomp *s, const struct sbox_seccomp_polic
     return 1;
 }
 
+bool sbox_seccomp_x32_needed(void)
+{
+    static int needed = -1;
+    const struct sbox_seccomp_abi *a = sbox_seccomp_abis();
+    while (a->scmp && abi_in(a, false))
+        a++;
+    if (!a->scmp)
+        return true; /* no x32 here: nothing to leave out */
+    if (needed < 0) {
+        /* Asked only of a process no filter holds: another's filter could answer ENOSYS to
+         * this call alone, or kill the caller for a foreign ABI. */
+        int nr = sbox_seccomp_abi_nr(a, "getpid");
+        needed =
+            prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0 || nr < 0 || syscall(nr) >= 0 || errno != ENOSYS;
+    }
+    return needed;
+}
+
 int sbox_seccomp_compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
                          struct sbox_error *err)
 {
+    return sbox_seccomp_compile_abis(s, pol, sbox_seccomp_x32_needed(), err);
+}
+
+int sbox_seccomp_compile_abis(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+                              bool x32, struct sbox_error *err)
+{
     int r;
     memset(s, 0, sizeof *s);
-    r = from_prebuilt(s, pol, err);
+    r = from_prebuilt(s, pol, x32, err);
     if (r != 0)
         return r < 0 ? r : 0;
-    return sbox_seccomp_compile_fresh(s, pol, err);
+    return sbox_seccomp_compile_fresh(s, pol, x32, err);
 }
 
 int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
-                               struct sbox_error *err)
+                               bool x32, struct sbox_error *err)
 {
     _cleanup_(ctx_release) scmp_filter_ctx ctx = NULL;
     const uint32_t def = default_action(pol);
@@ -390,7 +444,7 @@ int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp
     memset(s, 0, sizeof *s);
     if (!sbox_seccomp_denies_any(pol))
         return 0; /* nothing denied: no filter at all */
-    r = new_ctx(&ctx, def, err);
+    r = new_ctx(&ctx, def, x32, err);
     if (r < 0)
         return r;
     /* Each call once: the tables do not overlap (test-seccomp checks), and a profile rule for a
@@ -414,7 +468,9 @@ int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp
             return r;
     }
 
-    r = build_prefix(pol, &prog, &len, err);
+    if (!x32)
+        x32_absent(pol, &prog, &len);
+    r = build_prefix(pol, x32, &prog, &len, err);
     if (r < 0)
         goto fail;
     r = export_bpf(ctx, &prog, &len, err);

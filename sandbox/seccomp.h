@@ -55,19 +55,32 @@ enum sbox_seccomp_answer sbox_seccomp_answer(const struct sbox_seccomp_policy *p
                                              const char *name);
 
 /* Compiles the policy into BPF for the native ABI and the others the kernel runs (i386 and x32
- * on x86_64, arm on aarch64), with the same rules for each. */
+ * on x86_64, arm on aarch64), with the same rules for each; x32 only where
+ * sbox_seccomp_x32_needed. */
 int sbox_seccomp_compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
                          struct sbox_error *err);
 
+/* The same, x32 covered or not: without it, x32's calls answer ENOSYS, as a kernel that does not
+ * run x32 programs answers them, and the program is about a third shorter (a third less for
+ * the kernel to compile at every start). */
+int sbox_seccomp_compile_abis(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
+                              bool x32, struct sbox_error *err);
+
 /* The same, never using a program compiled at build time (gen-seccomp uses it to make them). */
 int sbox_seccomp_compile_fresh(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol,
-                               struct sbox_error *err);
+                               bool x32, struct sbox_error *err);
+
+/* Whether a program must cover x32: false only where the ABIs include it, no seccomp filter
+ * holds sbox, and an x32 call answers ENOSYS (most distributions' kernels run no x32 program).
+ * Asked once. */
+bool sbox_seccomp_x32_needed(void);
 
 /* The built-in policies as they are used most (no profile rule, EPERM), compiled when sbox is
  * built (seccomp-prebuilt.c, made by gen-seccomp and linked into sbox only): compiling at each
  * start would cost about a millisecond. Terminated by len 0; absent (NULL) in libsbox.a alone. */
 struct sbox_seccomp_prebuilt {
     enum sbox_seccomp_base base;
+    bool x32; /* the program covers x32 (sbox_seccomp_compile_abis) */
     unsigned short len;
     const struct sock_filter *filter;
 };

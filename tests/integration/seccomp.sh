@@ -72,6 +72,22 @@ try_each ENOSYS "calls unknown to libseccomp answer ENOSYS" 467:-100:0:1 500
 run_sbox --seccomp none -- "$try" 467:-100:0:1
 unlike "$OUT" "ENOSYS" "without a filter, the kernel answers open_tree_attr itself ($OUT)"
 
+# x32 (x86_64 only): where the kernel runs no x32 program, the filter has no rules for x32 and
+# answers its calls ENOSYS, as the kernel would (x32's bpf, 0x40000141, is not denied as 4000);
+# where it runs them, x32's calls meet the same rules.
+if [ "$(uname -m)" = x86_64 ]; then
+    x32_want=4000
+    x32_what="the kernel runs x32 programs: x32's bpf is denied as x86_64's"
+    if [ "$("$try" 1073741863)" = "1073741863 ENOSYS" ]; then
+        x32_want=ENOSYS
+        x32_what="the kernel runs no x32 program: x32's bpf answers ENOSYS, as the kernel would"
+    fi
+    SB_ARGS="--errno 4000"
+    TRY=$try
+    try_each "$x32_want" "$x32_what" 1073742145
+    try_each 4000 "... x86_64's bpf is denied all the same" bpf
+fi
+
 # What the same rules let through: the kernel answers (OK, or its own error, never the filter's).
 SB_ARGS="--errno 4000"
 run_sbox $SB_ARGS -- "$try" getpid clone:17 unshare:0x400 ioctl:0:0x5413 socket:1:1 socket:2:1 \

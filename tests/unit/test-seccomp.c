@@ -405,17 +405,58 @@ static bool same_answers(const struct sbox_seccomp *a, const struct sbox_seccomp
  * answers changed) answers every call as the one libseccomp compiles for the whole policy. */
 static void start_is_fresh(const struct sbox_seccomp_policy *pol, const char *label)
 {
-    struct sbox_seccomp s, fresh;
+    for (int x32 = 1; x32 >= 0; x32--) {
+        struct sbox_seccomp s, fresh;
+        struct sbox_error err = {0};
+        bool made = sbox_seccomp_compile_abis(&s, pol, x32, &err) == 0;
+        made &= sbox_seccomp_compile_fresh(&fresh, pol, x32, &err) == 0;
+        ok(made && same_answers(&s, &fresh, label),
+           "%s%s: the program made at start answers as the one libseccomp compiles (%u and %u "
+           "instructions)",
+           label, x32 ? "" : ", without x32", s.prog.len, fresh.prog.len);
+        if (made) {
+            sbox_seccomp_free(&s);
+            sbox_seccomp_free(&fresh);
+        }
+    }
+}
+
+/* A program without x32 answers every x86_64 and i386 call, whatever its arguments, as the one
+ * with it, and every x32 call as absent (ENOSYS; logged and run under action log), in a third
+ * fewer instructions. */
+static void x32_left_out(const struct sbox_seccomp_policy *pol, const char *label)
+{
+    static const uint64_t args[][2] = {
+        {0, 0}, {CLONE_NEWUSER | SIGCHLD, TIOCSTI}, {AF_PACKET, SOCK_RAW}, {AF_UNIX, 0}};
+    const uint32_t absent =
+        pol->action == SBOX_SECCOMP_LOG ? SECCOMP_RET_LOG : SECCOMP_RET_ERRNO | ENOSYS;
+    struct sbox_seccomp full, part;
     struct sbox_error err = {0};
-    bool made = sbox_seccomp_compile(&s, pol, &err) == 0;
-    made &= sbox_seccomp_compile_fresh(&fresh, pol, &err) == 0;
-    ok(made && same_answers(&s, &fresh, label),
-       "%s: the program made at start answers as the one libseccomp compiles (%u and %u "
-       "instructions)",
-       label, s.prog.len, fresh.prog.len);
+    unsigned wrong = 0, x32_wrong = 0, x32s = 0;
+    bool made = sbox_seccomp_compile_abis(&full, pol, true, &err) == 0;
+    made &= sbox_seccomp_compile_abis(&part, pol, false, &err) == 0;
+    for (size_t k = 0; made && abis[k].name; k++)
+        for (uint32_t n = 0; n < 1024; n++)
+            for (size_t v = 0; v < sizeof args / sizeof *args; v++) {
+                int nr = (int)(abis[k].base + n);
+                uint32_t x = verdict(&full, abis[k].audit, nr, args[v][0], args[v][1]);
+                uint32_t y = verdict(&part, abis[k].audit, nr, args[v][0], args[v][1]);
+                if (abis[k].base) {
+                    x32s++;
+                    x32_wrong += y != absent;
+                } else if (x != y && wrong++ < 3) {
+                    printf("# %s: %s call %u: %#x with x32, %#x without\n", label, abis[k].name, n,
+                           x, y);
+                }
+            }
+    ok(made && wrong == 0 && x32_wrong == 0 && (x32s > 0) == (abis[2].name != NULL) &&
+           (x32s == 0 || part.prog.len * 5 < full.prog.len * 4),
+       "%s: without x32, every other ABI's call answers the same, x32's %u answer ENOSYS "
+       "(%u instructions, against %u)",
+       label, x32s, part.prog.len, full.prog.len);
     if (made) {
-        sbox_seccomp_free(&s);
-        sbox_seccomp_free(&fresh);
+        sbox_seccomp_free(&full);
+        sbox_seccomp_free(&part);
     }
 }
 
@@ -472,7 +513,8 @@ static void tables_hold(void)
 static int compile(struct sbox_seccomp *s, const struct sbox_seccomp_policy *pol)
 {
     struct sbox_error err = {0};
-    int r = sbox_seccomp_compile(s, pol, &err);
+    /* x32 included, whatever this kernel runs, so its answers are checked too. */
+    int r = sbox_seccomp_compile_abis(s, pol, true, &err);
     if (r < 0)
         printf("# %s\n", err.msg);
     return r;
@@ -737,19 +779,23 @@ int main(void)
     ok(sbox_seccomp_prebuilt != NULL, "the policies compiled at build time are linked in");
     for (int b = SBOX_SECCOMP_DEFAULT; b <= SBOX_SECCOMP_STRICT; b++) {
         struct sbox_seccomp_policy plain = {.base = (enum sbox_seccomp_base)b};
-        struct sbox_seccomp fresh;
-        struct sbox_error err = {0};
-        bool found = false;
-        for (const struct sbox_seccomp_prebuilt *p = sbox_seccomp_prebuilt; p && p->len; p++)
-            found |= p->base == plain.base;
-        ok(found && compile(&s, &plain) == 0 &&
-               sbox_seccomp_compile_fresh(&fresh, &plain, &err) == 0 &&
-               s.prog.len == fresh.prog.len &&
-               memcmp(s.prog.filter, fresh.prog.filter, s.prog.len * sizeof *s.prog.filter) == 0,
-           "%s: the program compiled at build time is the one libseccomp compiles now",
-           sbox_seccomp_base_names[b]);
-        sbox_seccomp_free(&s);
-        sbox_seccomp_free(&fresh);
+        for (int x32 = 1; x32 >= 0 && (x32 || abis[2].name); x32--) {
+            struct sbox_seccomp fresh;
+            struct sbox_error err = {0};
+            bool found = false;
+            for (const struct sbox_seccomp_prebuilt *p = sbox_seccomp_prebuilt; p && p->len; p++)
+                found |= p->base == plain.base && p->x32 == x32;
+            ok(found && sbox_seccomp_compile_abis(&s, &plain, x32, &err) == 0 &&
+                   sbox_seccomp_compile_fresh(&fresh, &plain, x32, &err) == 0 &&
+                   s.prog.len == fresh.prog.len &&
+                   memcmp(s.prog.filter, fresh.prog.filter, s.prog.len * sizeof *s.prog.filter) ==
+                       0,
+               "%s%s: the program compiled at build time is the one libseccomp compiles now",
+               sbox_seccomp_base_names[b], x32 ? "" : ", without x32");
+            sbox_seccomp_free(&s);
+            sbox_seccomp_free(&fresh);
+        }
+        x32_left_out(&plain, sbox_seccomp_base_names[b]);
         if (b == SBOX_SECCOMP_STRICT) {
             /* The comparison sees a difference where there is one. */
             struct sbox_seccomp_policy def = {.base = SBOX_SECCOMP_DEFAULT};
@@ -779,8 +825,38 @@ int main(void)
             snprintf(label, sizeof label, "%s, action %s, profile rules",
                      sbox_seccomp_base_names[b], sbox_seccomp_action_names[a]);
             start_is_fresh(&plain, label);
+            x32_left_out(&plain, label);
         }
     }
+#if defined(__x86_64__)
+    {
+        /* Whether this kernel runs x32 calls, asked of a child with no filter, as sbox asks. */
+        const struct probe x32_getpid[] = {{0x40000000 | SYS_getpid, 0, 0, 0, 0, "x32's getpid"}};
+        int bare = -1;
+        bool filtered = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0;
+        probe_child(NULL, x32_getpid, 1, &bare);
+        ok(bare != -1 && sbox_seccomp_x32_needed() == (filtered || bare != ENOSYS),
+           "x32 is covered exactly when this kernel runs its calls (%s) or a filter holds the "
+           "caller (%s)",
+           bare == 0 ? "it does" : "it does not", filtered ? "one does" : "none does");
+        if (bare == ENOSYS) {
+            /* Here the program without x32 runs: x32's calls answer ENOSYS, the rest as ever. */
+            const struct probe p[] = {
+                {0x40000000 | SYS_getpid, 0, 0, 0, ENOSYS, "x32's getpid"},
+                {0x40000000 | SYS_bpf, 0, 0, 0, ENOSYS, "x32's bpf"},
+                {SYS_getpid, 0, 0, 0, 0, "getpid"},
+                {SYS_bpf, 0, 0, 0, EPERM, "bpf"},
+            };
+            struct sbox_seccomp_policy def = {.base = SBOX_SECCOMP_DEFAULT};
+            struct sbox_error e = {0};
+            ok(sbox_seccomp_compile_abis(&s, &def, false, &e) == 0, "default without x32");
+            run(&s, p, sizeof p / sizeof *p, "without x32, loaded");
+            sbox_seccomp_free(&s);
+        } else {
+            printf("# this kernel runs x32 calls: the program without them is not loaded here\n");
+        }
+    }
+#endif
     if (pty > 0)
         close(pty);
     return tap_done();
