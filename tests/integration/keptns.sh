@@ -77,6 +77,7 @@ like "$fds" "/dev/null /dev/null /dev/null $KDIR socket:" "... holding /dev/null
 is "$(for f in /proc/"$keeper"/fd/*; do readlink "$f"; done | grep -v -e '^/dev/null$' -e "^$KDIR\$" -e '^socket:' -e '^user:' | wc -l)" 0 \
     "... and nothing else of the run's (no pipe, terminal or file)"
 is "$(readlink /proc/"$keeper"/cwd)" "/" "... in /"
+is "$(ps -o ni= -p "$keeper" | tr -d ' ')" 19 "... at nice 19: a run's connection never has it preempt the run"
 run_sbox check
 like "$OUT" "ok       the user namespace ranged runs nest in (userns-keep): kept by sbox-userns (pid $keeper)" \
     "sbox check names the keeper"
