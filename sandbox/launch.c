@@ -510,19 +510,6 @@ static int open_low_ports(struct sbox_error *err)
     return 0;
 }
 
-/* pid 1, its report sent, when sbox returns at it (may_end_early): asleep until sbox is gone
- * (end of file on the channel; PR_SET_PDEATHSIG kills it then too), so that sbox, woken by the
- * report, runs at once rather than after pid 1's exit, which tears the namespaces down on the
- * CPU the scheduler tends to wake sbox on. That teardown then follows sbox's exit, as with
- * bubblewrap. */
-static void linger(int chan)
-{
-    char c;
-    ssize_t n;
-    while ((n = recv(chan, &c, sizeof c, 0)) > 0 || (n < 0 && errno == EINTR))
-        ;
-}
-
 static _Noreturn void child_main(const struct launch *l, int chan)
 {
     const struct sbox_plan *p = l->p;
@@ -650,8 +637,8 @@ static _Noreturn void child_main(const struct launch *l, int chan)
         int status = sbox_init_run(&in, &early, &wstatus);
         sbox_init_end_all();
         sbox_coverage_dump();
-        if (wstatus != -1 && msg_send(chan, MSG_EXITED, wstatus, NULL) == 0 && l->end_early)
-            linger(chan);
+        if (wstatus != -1)
+            (void)msg_send(chan, MSG_EXITED, wstatus, NULL);
         _exit(status);
     }
 }
@@ -1149,18 +1136,6 @@ static int spawn(struct launch *l, struct sbox_error *err)
     return sbox_error(err, e, "create the sandbox's namespaces");
 }
 
-/* Whether sbox may return as soon as pid 1 reports how the payload ended (every other process
- * of the sandbox is gone by then: sbox_init_end_all), rather than after pid 1's own exit, which
- * tears its namespaces down: a millisecond's work the caller need not wait for, as with
- * bubblewrap. Not when something is let go only with pid 1: the kept overlay's lock, a
- * capture's upper layer (read after), fuse-overlayfs's daemons, the cgroup (removed empty), the
- * pseudo-terminal (its last output is read until pid 1 closes it). */
-static bool may_end_early(const struct launch *l)
-{
-    return l->p->overlay != SBOX_OVERLAY_DIR && !sbox_plan_captures(l->p) && !l->fuse_program &&
-           l->cg.fd < 0 && !l->p->pty;
-}
-
 /* Clones the sandbox, writes its id maps, starts what runs beside it (the fuse daemons'
  * keeper, the network helper) and releases it. On failure the child is gone. */
 static int start(struct launch *l, struct sbox_error *err)
@@ -1170,8 +1145,6 @@ static int start(struct launch *l, struct sbox_error *err)
     pid_t seen = -1; /* the sandbox's pid in /proc: the numbers differ under a stale /proc */
     int r;
 
-    /* Known to pid 1 too, which then outlives its report until sbox is gone (linger). */
-    l->end_early = may_end_early(l);
     /* Blocked from before clone, so neither side can miss one; the child inherits the mask,
      * which is exactly what pid 1 needs. */
     sbox_init_forward_set(&relay);
@@ -1367,6 +1340,18 @@ static int until_deadline(struct launch *l)
     return -1;
 }
 
+/* Whether sbox may return as soon as pid 1 reports how the payload ended (every other process
+ * of the sandbox is gone by then: sbox_init_end_all), rather than after pid 1's own exit, which
+ * tears its namespaces down: a millisecond's work the caller need not wait for, as with
+ * bubblewrap. Not when something is let go only with pid 1: the kept overlay's lock, a
+ * capture's upper layer (read after), fuse-overlayfs's daemons, the cgroup (removed empty), the
+ * pseudo-terminal (its last output is read until pid 1 closes it). */
+static bool may_end_early(const struct launch *l)
+{
+    return l->p->overlay != SBOX_OVERLAY_DIR && !sbox_plan_captures(l->p) && !l->fuse_program &&
+           l->cg.fd < 0 && !l->p->pty;
+}
+
 static int wait_sandbox(struct launch *l, struct sbox_error *err)
 {
     struct sbox_relay *r = &l->relay;
@@ -1494,6 +1479,7 @@ static int supervise(struct launch *l, int *ret_status, int *ret_signal, struct 
             return -1;
         }
     }
+    l->end_early = may_end_early(l);
     r = wait_sandbox(l, err);
     if (r < 0)
         return r;
