@@ -224,6 +224,7 @@ struct launch {
     int sfd; /* the relayed signals and SIGCHLD, blocked since before clone */
     pid_t pid;
     bool kept_mapped; /* pid 1 came from the kept namespace, its maps written */
+    pid_t kept_seen;  /* then its pid as /proc counts it (sbox_idmap_proc_pid), or -1 */
     pid_t joiner;     /* spawn_kept's child, until reaped (-1) */
     struct sbox_usernet usernet;
     int snmp[2]; /* net = none: the sandbox's /proc/net/snmp and snmp6, read at the end */
@@ -983,7 +984,8 @@ static void reap_joiner(struct launch *l)
 struct kept_clone {
     struct launch *l;
     int ns, cgroup_fd;
-    pid_t pid; /* pid 1; with err set, one to reap */
+    pid_t pid;  /* pid 1; with err set, one to reap */
+    pid_t seen; /* its pid as /proc counts it */
     int err;
     bool refused;
 };
@@ -1025,6 +1027,7 @@ static int kept_child(void *arg)
     else if (sbox_idmap_proc_pid(k->pid, &seen, &e) < 0 ||
              sbox_idmap_write_identity(seen, &k->l->map.r, &e) < 0)
         k->err = e.err ? e.err : EPERM;
+    k->seen = seen;
     if (k->err && k->pid > 0)
         kill(k->pid, SIGKILL);
     return 0;
@@ -1042,7 +1045,7 @@ static int kept_child(void *arg)
  * (*cgroup_refused). */
 static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refused)
 {
-    struct kept_clone k = {.l = l, .ns = ns, .cgroup_fd = cgroup_fd, .pid = -1};
+    struct kept_clone k = {.l = l, .ns = ns, .cgroup_fd = cgroup_fd, .pid = -1, .seen = -1};
     pid_t m;
 #ifdef SBOX_ASAN
     /* AddressSanitizer cannot follow pid 1 onto a stack of its own (it warns at every call that
@@ -1072,7 +1075,9 @@ static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refu
     /* A guard page below it: an overflow faults rather than writing over something else. */
     mprotect(stack, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE);
     m = clone(kept_child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, &k);
-    munmap(stack, size);
+    /* Not unmapped: the child ran on another CPU, whose TLB an unmap would have to flush (an
+     * interrupt, tens of microseconds in a virtual machine) on the way to the sandbox's start;
+     * sbox's exit frees it with the rest. */
 #endif
     if (m < 0)
         return 0;
@@ -1089,6 +1094,7 @@ static int spawn_kept(struct launch *l, int ns, int cgroup_fd, bool *cgroup_refu
     if (k.pid > 0 && !k.err) {
         l->pid = k.pid;
         l->kept_mapped = true;
+        l->kept_seen = k.seen;
         return 1;
     }
     if (k.refused) {
@@ -1175,7 +1181,11 @@ static int start(struct launch *l, struct sbox_error *err)
         return r;
     sbox_closep(&l->overlayd.chan[1]);
 
-    r = sbox_idmap_proc_pid(l->pid, &seen, err);
+    r = 0;
+    if (l->kept_mapped && l->kept_seen > 0)
+        seen = l->kept_seen; /* the child that wrote the kept maps saw the same /proc */
+    else
+        r = sbox_idmap_proc_pid(l->pid, &seen, err);
     /* net = none: the namespace's counters, opened while it is sure to be the sandbox's (the
      * child waits for GO), kept to the end: an open file keeps the namespace readable after
      * pid 1 is gone. */
@@ -1590,6 +1600,7 @@ int sbox_launch(const struct sbox_plan *p, char **envp, const struct sbox_notes 
         .pins = {.rootfs = -1},
         .kept = {.fd = -1},
         .joiner = -1,
+        .kept_seen = -1,
         .chan = -1,
         .child_chan = -1,
         .sfd = -1,
